@@ -1,0 +1,50 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { Environment } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { databaseOptions } from './database/database-options';
+import { HealthModule } from './health/health.module';
+import { HelpdeskDataModule } from './helpdesk/helpdesk-data.module';
+import { HelpdeskTicketGateway } from './helpdesk/helpdesk-ticket.gateway';
+import { HelpdeskModule } from './helpdesk/helpdesk.module';
+import { loggerParams } from './logging';
+import { SmsModule } from './sms';
+
+/** The whole service for one process role: `api` serves HTTP and enqueues; `worker` runs jobs; `all` both. */
+@Module({})
+export class AppModule {
+  static register(env: Environment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(env),
+        LoggerModule.forRoot(loggerParams(env.LOG_LEVEL)),
+        TypeOrmModule.forRoot(databaseOptions(env.DATABASE_URL)),
+        // Workers block on Redis; maxRetriesPerRequest null is what BullMQ requires of their connections.
+        BullModule.forRoot({ prefix: env.QUEUE_PREFIX, connection: { url: env.REDIS_URL, maxRetriesPerRequest: null } }),
+        HelpdeskDataModule,
+        SmsModule.forRootAsync({
+          imports: [HelpdeskDataModule],
+          inject: [HelpdeskTicketGateway],
+          workers: env.ROLE !== 'api',
+          useFactory: (gateway: HelpdeskTicketGateway) => ({
+            ticketGateway: gateway,
+            publicUrl: env.PUBLIC_URL,
+            provider: env.SMS_PROVIDER,
+            twilio:
+              env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+                ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, apiUrl: env.TWILIO_API_URL, timeoutMs: env.TWILIO_TIMEOUT_MS }
+                : undefined,
+            outboxSweepMs: env.OUTBOX_SWEEP_MS,
+            sendRetryBaseMs: env.SEND_RETRY_BASE_MS,
+            workerConcurrency: env.WORKER_CONCURRENCY,
+          }),
+        }),
+        HelpdeskModule,
+        HealthModule,
+      ],
+    };
+  }
+}

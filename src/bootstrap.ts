@@ -1,0 +1,43 @@
+import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { Environment } from './config/app-config';
+
+/** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
+export function configureApp(app: INestApplication, env: Environment): void {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  // Flat form fields (extended: false): Twilio signs each field by its exact name.
+  express.useBodyParser('urlencoded', { extended: false, limit: '256kb' });
+  express.useBodyParser('json', { limit: '1mb' });
+  express.disable('x-powered-by');
+  express.set('trust proxy', true);
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'health', method: RequestMethod.ALL },
+      { path: 'webhooks/{*path}', method: RequestMethod.ALL },
+      { path: 'portal/{*path}', method: RequestMethod.ALL },
+    ],
+  });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('ticket-sms')
+      .setDescription(`SMS and MMS for helpdesk tickets. Sending through: ${env.SMS_PROVIDER}.`)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}
+
+export async function createApp(env: Environment): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.register(env), { bodyParser: false, bufferLogs: true });
+  configureApp(app, env);
+  return app;
+}

@@ -1,0 +1,40 @@
+import { ConfigError, loadEnvironment } from './app-config';
+
+describe('loadEnvironment', () => {
+  it('applies the documented defaults', () => {
+    const sut = loadEnvironment({});
+    expect(sut.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/ticket_sms');
+    expect(sut.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(sut.PORT).toBe(3000);
+    expect(sut.PUBLIC_URL).toBe('http://localhost:3000');
+    expect(sut.SMS_PROVIDER).toBe('sandbox');
+    expect(sut.QUEUE_PREFIX).toBe('ticket-sms');
+    expect(sut.ROLE).toBe('all');
+    expect(sut.PLATFORM_TOKEN).toBeUndefined();
+  });
+
+  it('parses numbers and strips a trailing slash from URLs', () => {
+    const sut = loadEnvironment({ PORT: '8080', PUBLIC_URL: 'https://help.example.com/' });
+    expect(sut.PORT).toBe(8080);
+    expect(sut.PUBLIC_URL).toBe('https://help.example.com');
+  });
+
+  it('names each bad variable and what is wrong with it', () => {
+    expect(() => loadEnvironment({ PORT: 'eighty', SMS_PROVIDER: 'nexmo' })).toThrow(ConfigError);
+    try {
+      loadEnvironment({ PORT: 'eighty', SMS_PROVIDER: 'nexmo' });
+    } catch (e) {
+      const message = (e as Error).message;
+      expect(message).toMatch(/PORT="eighty": must be a whole number/);
+      expect(message).toMatch(/SMS_PROVIDER="nexmo": must be one of sandbox, twilio, flowroute/);
+    }
+  });
+
+  it('never prints a secret it refuses', () => {
+    expect(() => loadEnvironment({ PLATFORM_TOKEN: 'short-secret' })).toThrow(/PLATFORM_TOKEN=\(hidden\)/);
+  });
+
+  it('refuses the twilio provider without credentials', () => {
+    expect(() => loadEnvironment({ SMS_PROVIDER: 'twilio' })).toThrow(/TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
+  });
+});

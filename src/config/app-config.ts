@@ -1,0 +1,112 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+export const SMS_PROVIDERS = ['sandbox', 'twilio', 'flowroute'] as const;
+export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
+
+const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const URL_OPTIONS = { require_tld: false, require_protocol: true };
+
+/** The environment, as the service reads it. Names match the variables one to one. */
+export class Environment {
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/ticket_sms';
+
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Transform(toInt)
+  @Min(0, { message: 'must be between 0 and 65535' })
+  @Max(65535, { message: 'must be between 0 and 65535' })
+  @IsInt({ message: 'must be a whole number' })
+  PORT = 3000;
+
+  @IsUrl(URL_OPTIONS, { message: 'must be an absolute http(s) URL' })
+  PUBLIC_URL = 'http://localhost:3000';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  PLATFORM_TOKEN?: string;
+
+  @IsIn(SMS_PROVIDERS, { message: `must be one of ${SMS_PROVIDERS.join(', ')}` })
+  SMS_PROVIDER: SmsProviderName = 'sandbox';
+
+  @IsOptional()
+  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'must look like AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional()
+  @IsString()
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsUrl(URL_OPTIONS, { message: 'must be an absolute http(s) URL' })
+  TWILIO_API_URL = 'https://api.twilio.com';
+
+  @Transform(toInt)
+  @Min(1000, { message: 'must be at least 1000' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  TWILIO_TIMEOUT_MS = 15000;
+
+  @IsString()
+  STORAGE_DIR = './var/storage';
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'may hold letters, digits, dot, dash and underscore only' })
+  QUEUE_PREFIX = 'ticket-sms';
+
+  @IsIn(PROCESS_ROLES, { message: `must be one of ${PROCESS_ROLES.join(', ')}` })
+  ROLE: ProcessRole = 'all';
+
+  @Transform(toInt)
+  @Min(100, { message: 'must be at least 100' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  OUTBOX_SWEEP_MS = 15000;
+
+  @Transform(toInt)
+  @Min(1, { message: 'must be between 1 and 500' })
+  @Max(500, { message: 'must be between 1 and 500' })
+  @IsInt({ message: 'must be a whole number' })
+  WORKER_CONCURRENCY = 20;
+
+  @Transform(toInt)
+  @Min(10, { message: 'must be at least 10' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  SEND_RETRY_BASE_MS = 2000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}
+
+export class ConfigError extends Error {}
+
+/** Validates `env` and returns the typed configuration; throws a ConfigError naming each bad variable. */
+export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Environment> = {}): Environment {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const instance = plainToInstance(Environment, { ...defined, ...overrides }, { exposeDefaultValues: true });
+  const errors = validateSync(instance, { stopAtFirstError: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const shown = secretName(e.property) ? '(hidden)' : JSON.stringify(e.value);
+      return `  ${e.property}=${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (instance.SMS_PROVIDER === 'twilio' && (!instance.TWILIO_ACCOUNT_SID || !instance.TWILIO_AUTH_TOKEN)) {
+    throw new ConfigError('Invalid configuration:\n  SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+  }
+  instance.PUBLIC_URL = instance.PUBLIC_URL.replace(/\/+$/, '');
+  instance.TWILIO_API_URL = instance.TWILIO_API_URL.replace(/\/+$/, '');
+  return instance;
+}
+
+function secretName(name: string): boolean {
+  return /TOKEN|SECRET|PASSWORD|KEY/.test(name) || name === 'DATABASE_URL' || name === 'REDIS_URL';
+}
+
+/** Injection token of the validated Environment. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,30 @@
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { Repository } from 'typeorm';
+import { PUBLIC_ROUTE, SmsCaller } from '../../sms';
+import { User } from '../users/user.entity';
+import { hashToken } from './tokens';
+
+/** Every route needs a user's bearer token unless it is marked public (webhooks, health, platform, portal). */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<Request & { user?: SmsCaller }>();
+    const match = /^Bearer\s+(\S+)$/i.exec(request.header('authorization') ?? '');
+    if (!match) throw new UnauthorizedException('Send Authorization: Bearer <token>');
+    const user = await this.users.findOne({ where: { tokenHash: hashToken(match[1]) }, select: { id: true, accountId: true, role: true } });
+    if (!user) throw new UnauthorizedException('Unknown or revoked token');
+    request.user = { accountId: user.accountId, userId: user.id, role: user.role };
+    return true;
+  }
+}

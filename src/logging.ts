@@ -1,0 +1,30 @@
+import type { Params } from 'nestjs-pino';
+import { maskPhone } from './sms';
+
+/** Structured logs: tokens, auth headers and signatures never logged; phone numbers keep only their ends. */
+export function loggerParams(level: string): Params {
+  return {
+    pinoHttp: {
+      level,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]', 'res.headers["set-cookie"]'],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskPhone(req.url.replace(/([?&](token|m)=)[^&]+/g, '$1…')) }),
+      },
+      formatters: {
+        log: (object: Record<string, unknown>) => maskPhonesIn(object) as Record<string, unknown>,
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/health' },
+    },
+  };
+}
+
+function maskPhonesIn(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskPhone(value);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => maskPhonesIn(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPhonesIn(v, depth + 1)]));
+}

@@ -1,0 +1,219 @@
+export interface MediaFetchOptions {
+  /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.twilio.com'. */
+  allowedHosts: string[];
+  /** Basic auth, sent only to the origin of the original (allowed) URL, never to a redirect target elsewhere. */
+  credentials?: { username: string; password: string };
+  /** Largest body accepted; default 5 MB. */
+  maxBytes: number;
+  /** Extra attempts after a 404, for media the provider has not finished storing; default 4. */
+  notFoundRetries: number;
+  /** First 404 back-off, doubled each time with jitter; default 500. */
+  retryBaseDelayMs: number;
+  /** Whole attempt (every redirect hop and the body); default 15000. */
+  timeoutMs: number;
+  /** Redirects followed per attempt; default 3. */
+  maxRedirects: number;
+}
+
+export type MediaFetchFailureReason = 'host_not_allowed' | 'too_large' | 'not_found' | 'http_error' | 'network' | 'too_many_redirects';
+export type MediaFetchResult =
+  | { ok: true; bytes: Buffer; declaredType: string | null; finalUrl: string }
+  | { ok: false; reason: MediaFetchFailureReason; detail: string; retryable: boolean };
+type MediaFetchFailure = Extract<MediaFetchResult, { ok: false }>;
+
+export const MEDIA_FETCH_DEFAULTS: Readonly<Omit<MediaFetchOptions, 'allowedHosts' | 'credentials'>> = {
+  maxBytes: 5 * 1024 * 1024,
+  notFoundRetries: 4,
+  retryBaseDelayMs: 500,
+  timeoutMs: 15_000,
+  maxRedirects: 3,
+};
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Rate limiting and request timeouts clear up by themselves, like 5xx.
+const RETRYABLE_CLIENT_STATUSES = new Set([408, 429]);
+
+function fail(reason: MediaFetchFailureReason, detail: string, retryable = false): MediaFetchFailure {
+  return { ok: false, reason, detail, retryable };
+}
+
+function megabytes(bytes: number): string {
+  return `${String(Math.round((bytes / (1024 * 1024)) * 10) / 10)} MB`;
+}
+
+function wholeNumber(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be a whole number of at least ${min}, got ${value}`);
+  return value;
+}
+
+function isWebUrl(url: URL): boolean {
+  return url.protocol === 'https:' || url.protocol === 'http:';
+}
+
+/** Cancelling frees the connection; a body we will not read must not keep it busy. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
+
+class Timeout extends Error {}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Downloads one provider media URL with an allow-listed host, a byte cap and 404 back-off. */
+export class MediaFetcher {
+  private readonly options: Omit<MediaFetchOptions, 'allowedHosts'>;
+  private readonly allowedHosts: ReadonlySet<string>;
+
+  constructor(options: Pick<MediaFetchOptions, 'allowedHosts'> & Partial<MediaFetchOptions>) {
+    const merged = { ...MEDIA_FETCH_DEFAULTS, ...options };
+    this.options = {
+      credentials: merged.credentials,
+      maxBytes: wholeNumber('maxBytes', merged.maxBytes, 1),
+      notFoundRetries: wholeNumber('notFoundRetries', merged.notFoundRetries, 0),
+      retryBaseDelayMs: wholeNumber('retryBaseDelayMs', merged.retryBaseDelayMs, 0),
+      timeoutMs: wholeNumber('timeoutMs', merged.timeoutMs, 1),
+      maxRedirects: wholeNumber('maxRedirects', merged.maxRedirects, 0),
+    };
+    // URL.host is lower-case, so the list is too; nothing else is normalised, to keep the comparison exact.
+    this.allowedHosts = new Set(options.allowedHosts.map((host) => host.trim().toLowerCase()));
+  }
+
+  async fetch(url: string): Promise<MediaFetchResult> {
+    const start = this.checkStartUrl(url);
+    if (!(start instanceof URL)) return start;
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.attempt(start);
+      if (result.ok || result.reason !== 'not_found' || attempt >= this.options.notFoundRetries) return result;
+      await new Promise((resolve) => setTimeout(resolve, this.backoff(attempt)));
+    }
+  }
+
+  private checkStartUrl(raw: string): URL | MediaFetchFailure {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return fail('host_not_allowed', 'the media link is not a valid web address');
+    }
+    if (!isWebUrl(url)) return fail('host_not_allowed', `the media link uses ${url.protocol}, only http and https are allowed`);
+    // A user name in the link is how 'https://api.twilio.com@evil.com/' disguises its real host.
+    if (url.username || url.password) return fail('host_not_allowed', 'the media link contains a user name or password');
+    if (!this.isAllowedHost(url)) return fail('host_not_allowed', `the media link points to ${url.host}, which is not an allowed media host`);
+    return url;
+  }
+
+  private isAllowedHost(url: URL): boolean {
+    if (this.allowedHosts.has(url.host)) return true;
+    // URL.host drops the scheme's default port, so 'api.twilio.com:443' must still match https://api.twilio.com.
+    const defaultPort = url.protocol === 'https:' ? '443' : '80';
+    return url.port === '' && this.allowedHosts.has(`${url.hostname}:${defaultPort}`);
+  }
+
+  /** Exponential, with jitter between half and the full delay so queued retries do not arrive in step. */
+  private backoff(attempt: number): number {
+    const delay = this.options.retryBaseDelayMs * 2 ** attempt;
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+
+  private authorization(url: URL, start: URL): string | undefined {
+    const { credentials } = this.options;
+    // Same origin only: another host, another port or a drop to plain http never sees the secret.
+    if (!credentials || url.origin !== start.origin) return undefined;
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  }
+
+  private async attempt(start: URL): Promise<MediaFetchResult> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Timeout()), this.options.timeoutMs);
+    let current = start;
+    try {
+      for (let redirects = 0; ; redirects++) {
+        // identity: a Content-Length we can trust up front, and no gzip bomb decompressed behind our back.
+        const headers: Record<string, string> = { accept: 'image/*,*/*;q=0.8', 'accept-encoding': 'identity' };
+        const authorization = this.authorization(current, start);
+        if (authorization) headers.authorization = authorization;
+
+        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal });
+
+        if (REDIRECT_STATUSES.has(response.status)) {
+          await discard(response);
+          const next = this.redirectTarget(response, current, redirects);
+          if (!(next instanceof URL)) return next;
+          current = next;
+          continue;
+        }
+        if (response.status === 404) {
+          await discard(response);
+          return fail('not_found', `the media was not found at ${current.host} (HTTP 404)`);
+        }
+        if (!response.ok) {
+          await discard(response);
+          const retryable = response.status >= 500 || RETRYABLE_CLIENT_STATUSES.has(response.status);
+          return fail('http_error', `${current.host} answered HTTP ${response.status}`, retryable);
+        }
+        return await this.readBody(response, current, controller);
+      }
+    } catch (error) {
+      return this.networkFailure(error, controller, current);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private redirectTarget(response: Response, current: URL, redirects: number): URL | MediaFetchFailure {
+    if (redirects >= this.options.maxRedirects) {
+      return fail('too_many_redirects', `${current.host} redirected more than ${this.options.maxRedirects} times`);
+    }
+    const location = response.headers.get('location');
+    if (!location) return fail('http_error', `${current.host} answered HTTP ${response.status} without saying where to go`);
+    let next: URL;
+    try {
+      next = new URL(location, current);
+    } catch {
+      return fail('http_error', `${current.host} redirected to an invalid address`);
+    }
+    if (!isWebUrl(next)) return fail('http_error', `${current.host} redirected to a ${next.protocol} link, only http and https are followed`);
+    if (next.username || next.password) return fail('http_error', `${current.host} redirected to a link containing a user name or password`);
+    return next;
+  }
+
+  private async readBody(response: Response, url: URL, controller: AbortController): Promise<MediaFetchResult> {
+    const { maxBytes } = this.options;
+    const declaredLength = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declaredLength) && declaredLength > maxBytes) {
+      controller.abort(); // closes the socket instead of draining a body we refuse
+      return fail('too_large', `the file is ${megabytes(declaredLength)}, more than the ${megabytes(maxBytes)} limit`);
+    }
+    const chunks: Buffer[] = [];
+    let received = 0;
+    if (response.body) {
+      // Counted as it arrives: a missing or wrong Content-Length must not let an oversized body into memory.
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        if (received > maxBytes) {
+          controller.abort();
+          return fail('too_large', `the file is larger than the ${megabytes(maxBytes)} limit`);
+        }
+        chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      }
+    }
+    const declaredType = response.headers.get('content-type')?.split(';')[0].trim().toLowerCase() || null;
+    return { ok: true, bytes: Buffer.concat(chunks, received), declaredType, finalUrl: url.href };
+  }
+
+  private networkFailure(error: unknown, controller: AbortController, url: URL): MediaFetchFailure {
+    if (controller.signal.aborted && controller.signal.reason instanceof Timeout) {
+      return fail('network', `the download from ${url.host} took longer than ${this.options.timeoutMs / 1000} seconds`, true);
+    }
+    // undici puts ECONNREFUSED etc. in `cause`; duck-typed because fetch's errors may come from another realm (jest VMs).
+    const cause = isRecord(error) && isRecord(error.cause) ? error.cause : error;
+    const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
+    const message = isRecord(cause) && typeof cause.message === 'string' ? cause.message : String(cause);
+    return fail('network', `could not download from ${url.host} (${code ?? message})`, true);
+  }
+}

@@ -1,0 +1,49 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JobsOptions, Queue } from 'bullmq';
+import { SmsJob, SmsQueue, SendMessageJob } from '../queues/queues';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+
+/** Puts send jobs on the outbound queue. The job id is the message row id, so a second enqueue is a no-op. */
+@Injectable()
+export class MessageQueue {
+  private readonly logger = new Logger(MessageQueue.name);
+
+  constructor(
+    @InjectQueue(SmsQueue.Outbound) private readonly queue: Queue<SendMessageJob>,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+  ) {}
+
+  jobOptions(messageId: string, delayMs = 0): JobsOptions {
+    return {
+      jobId: messageId,
+      delay: Math.max(0, delayMs),
+      attempts: 12,
+      backoff: { type: 'exponential', delay: this.options.sendRetryBaseMs ?? 2000, jitter: 0.5 },
+      // Kept briefly so a duplicate enqueue right after completion is still a no-op; the row guards after that.
+      removeOnComplete: { age: 3600, count: 10000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    };
+  }
+
+  /** Enqueues after commit. A failure here is logged, not thrown: the outbox sweep will enqueue the rows. */
+  async enqueue(messageIds: string[], delayMs = 0): Promise<void> {
+    if (messageIds.length === 0) return;
+    try {
+      await this.queue.addBulk(
+        messageIds.map((messageId) => ({ name: SmsJob.SendMessage, data: { messageId }, opts: this.jobOptions(messageId, delayMs) })),
+      );
+    } catch (e) {
+      this.logger.warn({ err: e, count: messageIds.length }, 'could not enqueue SMS jobs; the outbox sweep will retry');
+    }
+  }
+
+  /** The queue's view of one job: absent, or its state. */
+  async jobState(messageId: string): Promise<string> {
+    return this.queue.getJobState(messageId);
+  }
+
+  async removeJob(messageId: string): Promise<void> {
+    await this.queue.remove(messageId);
+  }
+}

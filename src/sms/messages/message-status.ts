@@ -1,0 +1,70 @@
+/**
+ * Outbound lifecycle. Before the hand-off the row waits (`pending`, `scheduled`, `held_no_credit`);
+ * `submitting` marks the hand-off itself, so a crash mid-call is reconciled before any resend;
+ * after it the provider's statuses only move forward.
+ */
+export const OUTBOUND_STATUSES = [
+  'pending',
+  'scheduled',
+  'held_no_credit',
+  'submitting',
+  'accepted',
+  'queued',
+  'sending',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'opted_out',
+  'skipped',
+] as const;
+export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
+export const INBOUND_STATUSES = ['received', 'processed', 'unroutable'] as const;
+export type InboundStatus = (typeof INBOUND_STATUSES)[number];
+export type MessageStatus = OutboundStatus | InboundStatus;
+
+const RANK: Record<OutboundStatus, number> = {
+  pending: 0,
+  scheduled: 0,
+  held_no_credit: 0,
+  submitting: 1,
+  accepted: 2,
+  queued: 2,
+  sending: 3,
+  sent: 4,
+  delivered: 5,
+  undelivered: 5,
+  failed: 5,
+  opted_out: 5,
+  skipped: 5,
+};
+
+/** Statuses waiting for the send job; the outbox sweep looks for these. */
+export const WAITING_STATUSES: OutboundStatus[] = ['pending', 'scheduled', 'held_no_credit'];
+
+export function statusRank(status: OutboundStatus): number {
+  return RANK[status];
+}
+
+/** Statuses strictly below `status`: a callback may only replace one of these (callbacks arrive out of order). */
+export function statusesBelow(status: OutboundStatus): OutboundStatus[] {
+  return OUTBOUND_STATUSES.filter((s) => RANK[s] < RANK[status]);
+}
+
+const TWILIO_STATUS: Record<string, OutboundStatus> = {
+  accepted: 'accepted',
+  scheduled: 'accepted',
+  queued: 'queued',
+  sending: 'sending',
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'failed',
+  canceled: 'failed',
+};
+
+/** Maps a Twilio MessageStatus onto ours; null for statuses that say nothing about an outbound message. */
+export function fromTwilioStatus(status: string): OutboundStatus | null {
+  return TWILIO_STATUS[status.toLowerCase()] ?? null;
+}

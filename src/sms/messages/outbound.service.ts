@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SmsNumbersService } from '../numbers/sms-numbers.service';
+import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
+import { analyzeSms, MAX_SMS_CHARACTERS } from '../segments/segments';
+import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
+import type { TemplateKey } from '../templates/template-renderer';
+import { MessageQueue } from './message-queue.service';
+import { SmsMessage } from './sms-message.entity';
+
+/** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
+export interface SmsDispatch {
+  messageIds: string[];
+}
+
+export interface TicketEvent {
+  accountId: string;
+  ticketId: string;
+  /** The technician who acted, if any. */
+  userId: string | null;
+}
+
+/** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
+@Injectable()
+export class OutboundService {
+  constructor(
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    private readonly settings: SmsSettingsService,
+    private readonly numbers: SmsNumbersService,
+    private readonly templates: SmsTemplatesService,
+    private readonly queue: MessageQueue,
+  ) {}
+
+  /** A new ticket: the customer gets the `initial_problem` text. A text that cannot go is recorded with the reason. */
+  ticketCreated(tx: EntityManager, event: TicketEvent): Promise<SmsDispatch> {
+    return this.write(tx, event, 'initial_problem', undefined, false);
+  }
+
+  /** A technician's update with an SMS text. An empty text sends nothing; a text too long for SMS is refused (422). */
+  async ticketUpdated(tx: EntityManager, event: TicketEvent & { commentId: string; smsBody: string | null | undefined }): Promise<SmsDispatch> {
+    const text = event.smsBody?.trim();
+    if (!text) return { messageIds: [] };
+    return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId }, true);
+  }
+
+  /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
+  dispatch(dispatch: SmsDispatch): Promise<void> {
+    return this.queue.enqueue(dispatch.messageIds);
+  }
+
+  private async write(
+    tx: EntityManager,
+    event: TicketEvent,
+    key: TemplateKey,
+    update: { message: string; commentId: string } | undefined,
+    refuseTooLong: boolean,
+  ): Promise<SmsDispatch> {
+    const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
+    if (!context) throw new NotFoundException('No such ticket in this account');
+    const base = {
+      accountId: event.accountId,
+      ticketId: event.ticketId,
+      commentId: update?.commentId ?? null,
+      kind: key,
+      sendId: randomUUID(),
+      createdByUserId: event.userId,
+    };
+    const skip = async (reason: string, to: string | null = null, body = '') => {
+      await tx.getRepository(SmsMessage).insert({ ...base, direction: 'outbound', status: 'skipped', errorMessage: reason, toNumber: to, body });
+      return { messageIds: [] };
+    };
+
+    const why = await this.whyNot(tx, context);
+    if (why) return skip(why);
+    const to = context.customer.phones.find((p) => p.type === 'mobile')!.number;
+    const sender = await this.numbers.defaultSender(event.accountId, tx);
+    if (!sender) return skip('The account has no SMS number to send from', to);
+
+    const text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+    const analysis = analyzeSms(text, { smartEncoding: true });
+    if (analysis.characters > MAX_SMS_CHARACTERS) {
+      const reason = `The SMS would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`;
+      if (refuseTooLong) throw new UnprocessableEntityException(reason);
+      return skip(reason, to, analysis.text);
+    }
+    if (!analysis.text.trim()) return skip('The template rendered an empty text', to);
+
+    const inserted = await tx.getRepository(SmsMessage).insert({
+      ...base,
+      direction: 'outbound',
+      status: 'pending',
+      toNumber: to,
+      fromNumber: sender.number,
+      body: analysis.text,
+      encoding: analysis.encoding,
+      segments: analysis.segments,
+      provider: this.options.provider,
+    });
+    return { messageIds: inserted.identifiers.map((i) => i.id as string) };
+  }
+
+  private async whyNot(tx: EntityManager, context: TicketSmsContext): Promise<string | null> {
+    if (!(await this.settings.get(context.account.id, tx)).enabled) return 'SMS is turned off for this account';
+    if (!context.customer.smsEnabled) return 'The customer has SMS turned off';
+    if (!context.customer.phones.some((p) => p.type === 'mobile')) return 'The customer has no mobile phone';
+    return null;
+  }
+}

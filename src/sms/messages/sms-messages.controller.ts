@@ -1,0 +1,23 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { toSmsMessageResponse } from './sms-message.dto';
+import { SmsMessagesService } from './sms-messages.service';
+
+@ApiTags('sms messages')
+@ApiBearerAuth()
+@Controller()
+export class SmsMessagesController {
+  constructor(private readonly messages: SmsMessagesService) {}
+
+  @Get('sms/messages/:id')
+  async get(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+    return toSmsMessageResponse(await this.messages.get(caller.accountId, id));
+  }
+
+  /** Both directions, with status, segments, credits, and the reason when a text was not sent. */
+  @Get('tickets/:id/sms')
+  async forTicket(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+    return { messages: (await this.messages.forTicket(caller.accountId, id)).map(toSmsMessageResponse) };
+  }
+}

@@ -1,0 +1,61 @@
+import type { OutboundStatus } from '../messages/message-status';
+
+export interface OutboundSms {
+  messageId: string;
+  accountId: string;
+  to: string;
+  from: string;
+  body: string;
+  mediaUrls?: string[];
+  /** Where the provider posts status changes; carries the message id so an early callback still finds its row. */
+  statusCallbackUrl: string;
+}
+
+/** The provider took the message: it will (or did) go out. */
+export interface SendAccepted {
+  providerMessageId: string;
+  status: OutboundStatus;
+  segments: number | null;
+}
+
+/** The provider refused the message, and the refusal proves nothing was sent. */
+export class SendRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    /** The recipient has opted out at the provider (Twilio 21610). */
+    readonly optedOut = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Nothing was sent (429, refused connection): safe to try again later. */
+export class SendRetryableError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The message may or may not have gone out (timeout, 5xx): look it up before sending again. */
+export class SendAmbiguousError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** One SMS provider. `send` throws one of the three errors above; anything else counts as ambiguous. */
+export interface SmsProvider {
+  readonly name: string;
+  send(message: OutboundSms): Promise<SendAccepted>;
+  /** Looks for a message this service already handed over (after an ambiguous failure): null when none was sent. */
+  findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null>;
+}
+
+export const SMS_PROVIDER = Symbol('SMS_PROVIDER');

@@ -1,0 +1,91 @@
+import { Logger } from '@nestjs/common';
+import twilio from 'twilio';
+import { fromTwilioStatus } from '../messages/message-status';
+import type { TwilioCredentials } from '../sms.options';
+import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from './sms-provider';
+
+type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
+type Response = Awaited<ReturnType<twilio.RequestClient['request']>>;
+
+/** Sends every REST call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
+class RebasedRequestClient extends twilio.RequestClient {
+  constructor(
+    private readonly apiUrl: string,
+    timeout: number,
+  ) {
+    super({ timeout, autoRetry: false });
+  }
+
+  override request<TData>(opts: RequestOptions): Promise<Response & { body: TData }> {
+    const uri = opts.uri.replace(/^https:\/\/[a-z0-9.-]*twilio\.com/i, this.apiUrl);
+    return super.request({ ...opts, uri }) as Promise<Response & { body: TData }>;
+  }
+}
+
+interface TwilioError {
+  status?: number;
+  code?: number | string;
+  message?: string;
+}
+
+// Twilio errors that prove the message was refused before sending; anything else 4xx is treated the same.
+const OPTED_OUT = 21610;
+const TOO_MANY_REQUESTS = 20429;
+const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET_BEFORE_SEND']);
+
+export class TwilioProvider implements SmsProvider {
+  readonly name = 'twilio';
+  private readonly logger = new Logger(TwilioProvider.name);
+  private readonly client: twilio.Twilio;
+
+  constructor(credentials: TwilioCredentials) {
+    this.client = twilio(credentials.accountSid, credentials.authToken, {
+      httpClient: new RebasedRequestClient(credentials.apiUrl, credentials.timeoutMs),
+      autoRetry: false,
+    });
+  }
+
+  async send(message: OutboundSms): Promise<SendAccepted> {
+    try {
+      const sent = await this.client.messages.create({
+        to: message.to,
+        from: message.from,
+        body: message.body,
+        mediaUrl: message.mediaUrls,
+        statusCallback: message.statusCallbackUrl,
+      });
+      return {
+        providerMessageId: sent.sid,
+        status: fromTwilioStatus(sent.status) ?? 'accepted',
+        segments: sent.numSegments ? Number(sent.numSegments) : null,
+      };
+    } catch (e) {
+      throw this.classify(e as TwilioError & { code?: string | number });
+    }
+  }
+
+  async findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null> {
+    // Not filtered by DateSent: it stays empty until the carrier has the message. Newest come first.
+    const candidates = await this.client.messages.list({ to: message.to, from: message.from, limit: 50 });
+    const found = candidates.find((m) => m.body === message.body && m.dateCreated.getTime() >= since.getTime() - 60_000);
+    if (!found) return null;
+    this.logger.log({ messageId: message.messageId, sid: found.sid }, 'found an earlier send at Twilio; not sending again');
+    return {
+      providerMessageId: found.sid,
+      status: fromTwilioStatus(found.status) ?? 'accepted',
+      segments: found.numSegments ? Number(found.numSegments) : null,
+    };
+  }
+
+  private classify(e: TwilioError): Error {
+    const status = typeof e.status === 'number' ? e.status : undefined;
+    const code = e.code === undefined ? null : String(e.code);
+    const text = e.message ?? 'Twilio request failed';
+    if (status === 429 || Number(code) === TOO_MANY_REQUESTS) return new SendRetryableError(text, code);
+    if (status !== undefined && status >= 400 && status < 500) {
+      return new SendRefusedError(text, code ?? String(status), Number(code) === OPTED_OUT);
+    }
+    if (status === undefined && code !== null && NOT_SENT_NETWORK_CODES.has(code)) return new SendRetryableError(text, code);
+    return new SendAmbiguousError(text, code ?? (status ? String(status) : null));
+  }
+}

@@ -1,0 +1,175 @@
+import { SegmentedMessage } from 'sms-segments-calculator';
+// The package root does not re-export the map, so reach into dist to reuse Twilio's own table.
+import SmartEncodingMap from 'sms-segments-calculator/dist/libs/SmartEncodingMap';
+
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+/** Twilio rejects longer bodies (error 21617); callers compare `characters` with it before a concatenated send. */
+export const MAX_SMS_CHARACTERS = 1600;
+
+export interface SmsAnalysis {
+  /** Text as it will be sent, after smart encoding (and with the part counter, for a split part). */
+  text: string;
+  encoding: SmsEncoding;
+  segments: number;
+  /** As the library counts: GSM-7 septets (escapes count 2), or graphemes for UCS-2. */
+  characters: number;
+  nonGsmCharacters: string[];
+}
+
+export type SplitMode = 'split' | 'concatenate';
+
+// One un-concatenated SMS carries 140 octets: 160 septets or 70 UTF-16 code units.
+const GSM7_SINGLE_SEGMENT = 160;
+const UCS2_SINGLE_SEGMENT = 70;
+
+// Whitespace we may break at: everything \s matches except the no-break spaces.
+const BREAKABLE_SPACE = /^[^\S\u00a0\u2007\u202f\ufeff]+$/;
+
+/** Typographic quotes, dashes, ellipses, non-breaking spaces etc. → GSM-7 equivalents (Twilio's Smart Encoding map). */
+export function applySmartEncoding(text: string): string {
+  // Per code point, exactly as SegmentedMessage does, so our analysis and the library's agree.
+  return Array.from(text, (char) => SmartEncodingMap[char] ?? char).join('');
+}
+
+export function analyzeSms(text: string, options: { smartEncoding: boolean }): SmsAnalysis {
+  const sent = options.smartEncoding ? applySmartEncoding(text) : text;
+  const message = new SegmentedMessage(sent, 'auto');
+  return {
+    text: sent,
+    encoding: message.encodingName,
+    segments: message.segmentsCount,
+    characters: message.numberOfCharacters,
+    nonGsmCharacters: message.getNonGsmCharacters(),
+  };
+}
+
+/**
+ * 'split': several SMS, each exactly ONE segment INCLUDING a part counter suffix ` (1/3)`; breaks at whitespace,
+ * never inside a word unless a word is longer than a segment, never inside a surrogate pair, grapheme or GSM escape.
+ * A text that fits one segment is returned as one part with no counter. 'concatenate': one part (the whole text).
+ * Text is smart-encoded first when options.smartEncoding.
+ *
+ * Split rules: the whole whitespace run at a break is dropped (so leading/trailing whitespace of a multi-part text
+ * goes too); whitespace inside a part is kept verbatim; a word longer than a part starts in the current part and is
+ * cut at grapheme boundaries; the counter is ` (i/n)` unpadded, with room reserved for the widest one.
+ */
+export function splitSms(text: string, options: { smartEncoding: boolean; mode: SplitMode }): SmsAnalysis[] {
+  const whole = analyzeSms(text, { smartEncoding: options.smartEncoding });
+  if (options.mode === 'concatenate' || whole.segments <= 1) return [whole];
+
+  const bodies = splitIntoBodies(whole.text);
+  // Trimming the edge whitespace can leave a single part (or none, for blank text): no counter then.
+  if (bodies.length <= 1) return [analyzeSms(bodies[0] ?? '', { smartEncoding: false })];
+  // Each part is its own SMS, so each is analysed (and encoded) on its own: a part without emoji stays GSM-7.
+  return bodies.map((body, i) => analyzeSms(body + partCounter(i + 1, bodies.length), { smartEncoding: false }));
+}
+
+function partCounter(index: number, total: number): string {
+  return ` (${index}/${total})`;
+}
+
+/** What a piece of text costs in each encoding; septets is null when it cannot be sent as GSM-7. */
+interface Piece {
+  text: string;
+  septets: number | null;
+  units: number;
+}
+
+interface Word {
+  gap: Piece; // whitespace before the word, kept only when the word joins a non-empty part
+  word: Piece;
+  graphemes: Piece[];
+}
+
+const EMPTY: Piece = { text: '', septets: 0, units: 0 };
+
+function join(a: Piece, b: Piece): Piece {
+  const septets = a.septets === null || b.septets === null ? null : a.septets + b.septets;
+  return { text: a.text + b.text, septets, units: a.units + b.units };
+}
+
+function fits(piece: Piece, reserve: number): boolean {
+  return piece.septets === null
+    ? piece.units + reserve <= UCS2_SINGLE_SEGMENT
+    : piece.septets + reserve <= GSM7_SINGLE_SEGMENT;
+}
+
+function splitIntoBodies(text: string): string[] {
+  const words = toWords(text);
+  // Reserve the widest counter for the digit count; redo with a wider one if the parts gain a digit.
+  for (let digits = 1; ; digits++) {
+    const bodies = fillParts(words, ` (/)`.length + 2 * digits);
+    if (String(bodies.length).length <= digits) return bodies;
+  }
+}
+
+function fillParts(words: Word[], reserve: number): string[] {
+  const bodies: string[] = [];
+  let part = EMPTY;
+  const flush = (): void => {
+    if (part.text) bodies.push(part.text);
+    part = EMPTY;
+  };
+
+  for (const { gap: rawGap, word, graphemes } of words) {
+    const gap = part.text ? rawGap : EMPTY;
+    const extended = join(join(part, gap), word);
+    if (fits(extended, reserve)) {
+      part = extended;
+    } else if (fits(word, reserve)) {
+      flush(); // the gap is dropped at the break
+      part = word;
+    } else {
+      // A word longer than a whole part is cut at grapheme boundaries, filling the current part first.
+      let lead = gap;
+      for (const piece of graphemes.flatMap((g) => (fits(g, reserve) ? [g] : codePoints(g)))) {
+        if (!fits(join(join(part, lead), piece), reserve)) {
+          flush();
+          lead = EMPTY;
+        }
+        part = join(join(part, lead), piece);
+        lead = EMPTY;
+      }
+    }
+  }
+  flush();
+  return bodies;
+}
+
+/** Words with the whitespace run before each; whitespace after the last word is never needed. */
+function toWords(text: string): Word[] {
+  const words: Word[] = [];
+  let gap = EMPTY;
+  let current: Word | undefined;
+  const measured = new Map<string, Piece>(); // texts repeat the same few graphemes; the library is slowish
+  // Intl.Segmenter knows newer emoji sequences than the library's bundled grapheme-splitter 1.0.4.
+  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
+    const piece = measured.get(segment) ?? measure(segment);
+    measured.set(segment, piece);
+    if (BREAKABLE_SPACE.test(segment)) {
+      gap = current ? piece : join(gap, piece);
+      current = undefined;
+    } else if (current) {
+      current.word = join(current.word, piece);
+      current.graphemes.push(piece);
+    } else {
+      current = { gap, word: piece, graphemes: [piece] };
+      words.push(current);
+      gap = EMPTY;
+    }
+  }
+  return words;
+}
+
+/** Last resort for a grapheme too big for a part (e.g. dozens of stacked combining marks): keep surrogate pairs. */
+function codePoints(grapheme: Piece): Piece[] {
+  return Array.from(grapheme.text, measure);
+}
+
+function measure(text: string): Piece {
+  const message = new SegmentedMessage(text, 'auto');
+  // In UCS-2 every UTF-16 code unit costs 16 bits, GSM characters included.
+  const septets = message.encodingName === 'GSM-7' ? message.numberOfCharacters : null;
+  return { text, septets, units: text.length };
+}

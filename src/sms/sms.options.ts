@@ -1,0 +1,30 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { TicketGateway } from './ports/ticket-gateway.port';
+
+export interface TwilioCredentials {
+  accountSid: string;
+  authToken: string;
+  /** REST base, e.g. https://api.twilio.com; media is fetched only from this host. */
+  apiUrl: string;
+  timeoutMs: number;
+}
+
+export interface SmsModuleOptions {
+  /** The host's implementation of the port. */
+  ticketGateway: TicketGateway;
+  /** Public base URL of this service: callback URLs and webhook signatures are built from it. */
+  publicUrl: string;
+  /** Platform provider: `sandbox` records messages locally; `twilio` sends for real. */
+  provider: 'sandbox' | 'twilio' | 'flowroute';
+  twilio?: TwilioCredentials;
+  /** How often the outbox sweep looks for rows without a live job. */
+  outboxSweepMs: number;
+  /** First retry delay of a send that failed without sending (429, refused connection); doubles each time. */
+  sendRetryBaseMs?: number;
+  workerConcurrency?: number;
+}
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SMS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<SmsModuleOptions>()
+  .setClassMethodName('forRoot')
+  .setExtras({ workers: true }, (definition, extras) => ({ ...definition, global: true, workers: extras.workers }))
+  .build();

@@ -1,0 +1,22 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+
+export class SaveSmsTemplateDto {
+  @ApiProperty({ example: 'Hi {{customer.firstName}}, ticket #{{ticket.number}}: {{message}}' })
+  @IsString()
+  @MaxLength(5000)
+  body!: string;
+}
+
+export class PreviewSmsTemplateDto {
+  @ApiPropertyOptional({ description: 'Text to preview; the template in force when absent' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  body?: string;
+
+  @ApiPropertyOptional({ description: 'Render against this ticket; example values when absent' })
+  @IsOptional()
+  @IsUUID()
+  ticketId?: string;
+}

@@ -1,0 +1,46 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { fromTwilioStatus, OutboundStatus, statusesBelow } from '../messages/message-status';
+import { SmsMessage } from '../messages/sms-message.entity';
+
+export interface StatusCallback {
+  provider: string;
+  providerMessageId: string;
+  /** Our row id when the callback URL carried it. */
+  messageId?: string;
+  status: OutboundStatus;
+  errorCode?: string | null;
+}
+
+/** Applies provider status callbacks, forward only: they arrive out of order, and a late `sent` must not undo `delivered`. */
+@Injectable()
+export class StatusCallbacks {
+  private readonly logger = new Logger(StatusCallbacks.name);
+
+  constructor(@InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>) {}
+
+  async apply(callback: StatusCallback): Promise<'applied' | 'stale' | 'unknown'> {
+    const where = callback.messageId
+      ? { id: callback.messageId, direction: 'outbound' as const }
+      : { provider: callback.provider, providerMessageId: callback.providerMessageId, direction: 'outbound' as const };
+    const row = await this.messages.findOne({ where, select: { id: true, providerMessageId: true } });
+    if (!row || (row.providerMessageId && row.providerMessageId !== callback.providerMessageId)) {
+      this.logger.warn({ provider: callback.provider, sid: callback.providerMessageId }, 'status callback for no known message');
+      return 'unknown';
+    }
+    const changes: Partial<SmsMessage> = { status: callback.status, providerMessageId: callback.providerMessageId };
+    if (callback.errorCode) changes.errorCode = callback.errorCode;
+    const result = await this.messages.update({ id: row.id, status: In(statusesBelow(callback.status)) }, changes);
+    return result.affected === 1 ? 'applied' : 'stale';
+  }
+
+  static fromTwilio(body: Record<string, unknown>, messageId: string | undefined): StatusCallback | null {
+    const sid = typeof body.MessageSid === 'string' ? body.MessageSid : typeof body.SmsSid === 'string' ? body.SmsSid : null;
+    const raw = typeof body.MessageStatus === 'string' ? body.MessageStatus : typeof body.SmsStatus === 'string' ? body.SmsStatus : null;
+    const status = raw ? fromTwilioStatus(raw) : null;
+    if (!sid || !status) return null;
+    const errorCode = typeof body.ErrorCode === 'string' && body.ErrorCode !== '' ? body.ErrorCode : null;
+    return { provider: 'twilio', providerMessageId: sid, messageId, status, errorCode };
+  }
+}

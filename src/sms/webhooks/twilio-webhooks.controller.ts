@@ -1,0 +1,29 @@
+import { BadRequestException, Body, Controller, Header, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PublicRoute } from '../auth/caller';
+import { StatusCallbacks } from './status-callbacks.service';
+import { TwilioSignatureGuard } from './twilio-signature.guard';
+
+// Twilio wants TwiML back; an empty body shows up as error 11200 in the customer's Twilio console.
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+@ApiExcludeController()
+@PublicRoute()
+@UseGuards(TwilioSignatureGuard)
+@Controller({ path: 'webhooks/twilio' })
+export class TwilioWebhooksController {
+  constructor(private readonly statusCallbacks: StatusCallbacks) {}
+
+  @Post('status')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml')
+  async status(
+    @Body() body: Record<string, unknown>,
+    @Query('m', new ParseUUIDPipe({ optional: true, errorHttpStatusCode: 400 })) messageId?: string,
+  ): Promise<string> {
+    const callback = StatusCallbacks.fromTwilio(body, messageId);
+    if (!callback) throw new BadRequestException('A status callback needs MessageSid and a known MessageStatus');
+    await this.statusCallbacks.apply(callback);
+    return EMPTY_TWIML;
+  }
+}
