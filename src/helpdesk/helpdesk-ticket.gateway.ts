@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, Environment } from '../config/app-config';
-import type { TicketGateway, TicketSmsContext } from '../sms';
+import type { AccountInfo, TicketGateway, TicketSmsContext } from '../sms';
 import { Account } from './accounts/account.entity';
 import { Customer } from './customers/customer.entity';
 import { Ticket } from './tickets/ticket.entity';
@@ -14,6 +14,13 @@ export class HelpdeskTicketGateway implements TicketGateway {
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly env: Environment,
   ) {}
+
+  async getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null> {
+    const account = await (tx ?? this.dataSource.manager).getRepository(Account).findOne({ where: { id: accountId } });
+    return account
+      ? { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone, subscribedAt: account.subscribedAt }
+      : null;
+  }
 
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
     const db = tx ?? this.dataSource.manager;

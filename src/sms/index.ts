@@ -1,7 +1,7 @@
 /** The public surface of the SMS module: what a host imports. */
 export { SmsModule, SMS_ENTITIES } from './sms.module';
 export type { SmsModuleOptions, TwilioCredentials } from './sms.options';
-export type { TicketGateway, TicketSmsContext, PhoneType } from './ports/ticket-gateway.port';
+export type { AccountInfo, TicketGateway, TicketSmsContext, PhoneType } from './ports/ticket-gateway.port';
 export { TICKET_GATEWAY } from './ports/ticket-gateway.port';
 export { OutboundService } from './messages/outbound.service';
 export type { SmsDispatch, TicketEvent } from './messages/outbound.service';

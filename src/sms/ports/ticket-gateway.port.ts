@@ -2,6 +2,15 @@ import type { EntityManager } from 'typeorm';
 
 export type PhoneType = 'mobile' | 'landline' | 'work' | 'home' | 'fax';
 
+export interface AccountInfo {
+  id: string;
+  name: string;
+  defaultCountry: string;
+  /** IANA zone: credit periods (calendar months) are counted in it. */
+  timezone: string;
+  subscribedAt: Date;
+}
+
 /** What SMS templates and send rules need to know about a ticket, read from the host. */
 export interface TicketSmsContext {
   account: { id: string; name: string; defaultCountry: string; timezone: string };
@@ -16,6 +25,8 @@ export interface TicketSmsContext {
  */
 export interface TicketGateway {
   /** null when the ticket is not in this account. */
+  /** null when there is no such account. */
+  getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null>;
   getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null>;
 }
 

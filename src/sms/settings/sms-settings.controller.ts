@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
-import { UpdateSmsSettingsDto } from './sms-settings.dto';
+import { toSmsSettingsResponse, UpdateSmsSettingsDto } from './sms-settings.dto';
 import { SmsSettingsService } from './sms-settings.service';
 
 @ApiTags('sms settings')
@@ -12,12 +12,12 @@ export class SmsSettingsController {
   constructor(private readonly settings: SmsSettingsService) {}
 
   @Get()
-  get(@CurrentCaller() caller: SmsCaller) {
-    return this.settings.get(caller.accountId);
+  async get(@CurrentCaller() caller: SmsCaller) {
+    return toSmsSettingsResponse(await this.settings.get(caller.accountId));
   }
 
   @Put()
-  update(@CurrentCaller() caller: SmsCaller, @Body() body: UpdateSmsSettingsDto) {
-    return this.settings.update(caller.accountId, body);
+  async update(@CurrentCaller() caller: SmsCaller, @Body() body: UpdateSmsSettingsDto) {
+    return toSmsSettingsResponse(await this.settings.update(caller.accountId, body));
   }
 }

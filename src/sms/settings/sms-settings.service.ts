@@ -1,24 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { SmsSettings } from './sms-settings.entity';
+import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
 
-export type SmsSettingsView = Pick<SmsSettings, 'enabled'>;
-
-const DEFAULTS: SmsSettingsView = { enabled: true };
+export type SmsSettingsChanges = Partial<Omit<SmsSettings, 'accountId' | 'updatedAt'>>;
 
 @Injectable()
 export class SmsSettingsService {
   constructor(@InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>) {}
 
-  async get(accountId: string, tx?: EntityManager): Promise<SmsSettingsView> {
+  /** The account's settings, defaults filled in for an account that never saved any. */
+  async get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
     const repo = tx ? tx.getRepository(SmsSettings) : this.settings;
-    const row = await repo.findOne({ where: { accountId } });
-    return { ...DEFAULTS, ...(row ? { enabled: row.enabled } : {}) };
+    return (await repo.findOne({ where: { accountId } })) ?? repo.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
   }
 
-  async update(accountId: string, changes: Partial<SmsSettingsView>): Promise<SmsSettingsView> {
-    await this.settings.upsert({ accountId, ...(await this.get(accountId)), ...changes }, ['accountId']);
+  async update(accountId: string, changes: SmsSettingsChanges): Promise<SmsSettings> {
+    const current = await this.get(accountId);
+    const { updatedAt: _updatedAt, ...values } = { ...current, ...changes };
+    await this.settings.upsert(values, ['accountId']);
     return this.get(accountId);
   }
 }
