@@ -26,11 +26,10 @@ export class HelpdeskTicketGateway implements TicketGateway {
     const db = tx ?? this.dataSource.manager;
     const ticket = await db.getRepository(Ticket).findOne({ where: { accountId, id: ticketId } });
     if (!ticket) return null;
-    const [account, customer, technician] = await Promise.all([
-      db.getRepository(Account).findOneByOrFail({ id: accountId }),
-      db.getRepository(Customer).findOneOrFail({ where: { accountId, id: ticket.customerId }, relations: { phones: true } }),
-      technicianId ? db.getRepository(User).findOne({ where: { accountId, id: technicianId } }) : Promise.resolve(null),
-    ]);
+    // One after another: inside a transaction they share one connection.
+    const account = await db.getRepository(Account).findOneByOrFail({ id: accountId });
+    const customer = await db.getRepository(Customer).findOneOrFail({ where: { accountId, id: ticket.customerId }, relations: { phones: true } });
+    const technician = technicianId ? await db.getRepository(User).findOne({ where: { accountId, id: technicianId } }) : null;
     return {
       account: { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone },
       ticket: {
