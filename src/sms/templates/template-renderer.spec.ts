@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import {
   defaultTemplate,
+  MAX_TEMPLATE_LENGTH,
   TEMPLATE_HELPERS,
   TEMPLATE_KEYS,
   TEMPLATE_VARIABLES,
@@ -159,6 +160,11 @@ describe('TemplateRenderer', () => {
       expect(at('2026-01-19T13:00:00Z', 'Not/AZone')).toBe('Mon 19 Jan, 13:00');
       expect(at('2026-01-19T13:00:00Z', 'America/New_York', '')).toBe('Jan 19, 8:00 AM');
       expect(at('Monday at 8 AM', 'America/New_York')).toBe('Monday at 8 AM');
+      // A Date passed by a caller despite the string type arrives as ISO text.
+      const businessHours = { nextOpening: new Date('2026-01-19T13:00:00Z') as unknown as string };
+      expect(sut.render('{{date businessHours.nextOpening "HH:mm"}} {{businessHours.nextOpening}}', { businessHours, timezone: 'America/New_York' })).toBe(
+        '08:00 2026-01-19T13:00:00.000Z',
+      );
     });
 
     it('firstName takes the first word of a name', () => {
@@ -220,6 +226,20 @@ describe('TemplateRenderer', () => {
       const [problem, ...rest] = sut.validate(source);
       expect(rest).toEqual([]);
       expect({ line: problem.line, column: problem.column }).toEqual({ line, column });
+    });
+
+    it('refuses templates over MAX_TEMPLATE_LENGTH, at the first character past the limit', () => {
+      const source = `${'x'.repeat(MAX_TEMPLATE_LENGTH - 2)}\n{{ticket.number}}`;
+      expect(sut.validate(source)).toEqual([{ message: `Template is longer than ${MAX_TEMPLATE_LENGTH} characters`, line: 2, column: 2 }]);
+      expect(() => sut.render(source, example)).toThrow(TemplateSyntaxError);
+      expect(sut.validate('x'.repeat(MAX_TEMPLATE_LENGTH))).toEqual([]);
+    });
+
+    it('turns nesting deep enough to overflow the stack into a template error', () => {
+      const depth = Math.floor((MAX_TEMPLATE_LENGTH - 10) / 4);
+      const source = `{{a ${'(a '.repeat(depth)}${')'.repeat(depth)}}}`;
+      expect(sut.validate(source)).toEqual([{ message: 'Template is nested too deeply', line: 1, column: 1 }]);
+      expect(() => sut.render(source, example)).toThrow('Template is nested too deeply');
     });
 
     it('rejects partials and decorators', () => {

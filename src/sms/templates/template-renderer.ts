@@ -149,6 +149,9 @@ export interface TemplateProblem {
   column: number;
 }
 
+/** Longest template accepted: the API allows 5000 characters, this leaves room whatever counts them; parse time grows fast beyond. */
+export const MAX_TEMPLATE_LENGTH = 10_000;
+
 export const TEMPLATE_KEYS = ['initial_problem', 'ticket_update', 'after_hours'] as const;
 export type TemplateKey = (typeof TEMPLATE_KEYS)[number];
 
@@ -166,7 +169,6 @@ function toText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
   return '';
 }
 
@@ -182,7 +184,8 @@ function truncate(text: unknown, length: unknown, suffix: unknown): string {
   const chars = Array.from(value);
   if (chars.length <= max) return value;
   const tail = typeof suffix === 'string' ? suffix : '…';
-  const keep = Math.max(0, max - Array.from(tail).length);
+  if (Array.from(tail).length >= max) return chars.slice(0, max).join('');
+  const keep = max - Array.from(tail).length;
   let kept = chars.slice(0, keep).join('');
   // Prefer ending on a whole word when a break is close, so the SMS does not end in "sinc...".
   const lastBreak = kept.search(/\s\S*$/);
@@ -200,9 +203,7 @@ function timezoneOf(options: Handlebars.HelperOptions): string {
 
 function formatDate(value: unknown, format: unknown, options: Handlebars.HelperOptions): string {
   const zone = timezoneOf(options);
-  let date: DateTime | undefined;
-  if (value instanceof Date) date = DateTime.fromJSDate(value, { zone });
-  else if (typeof value === 'string' && value.trim() !== '') date = DateTime.fromISO(value.trim(), { zone });
+  const date = typeof value === 'string' ? DateTime.fromISO(value.trim(), { zone }) : undefined;
   if (!date?.isValid) return toText(value);
   const tokens = typeof format === 'string' && format.trim() !== '' ? format : DEFAULT_DATE_FORMAT;
   try {
@@ -293,13 +294,12 @@ const VARIABLE_TREE: VariableNode = (() => {
  */
 const VIEW_PROTO: object = Object.freeze(Object.create(null, { [Symbol.toPrimitive]: { value: () => '' } }));
 
-function isTemplateValue(value: unknown): boolean {
-  return (
-    typeof value === 'string' ||
-    (typeof value === 'number' && Number.isFinite(value)) ||
-    typeof value === 'boolean' ||
-    (value instanceof Date && !Number.isNaN(value.getTime()))
-  );
+/** Strings, numbers and booleans pass; a Date becomes ISO 8601 text (what the date helper reads); anything else is dropped. */
+function templateValue(value: unknown): string | number | boolean | undefined {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  return undefined;
 }
 
 function readPath(source: unknown, parts: readonly string[]): unknown {
@@ -329,8 +329,8 @@ function viewModel(variables: TemplateVariables | undefined): Record<string, unk
   const view = Object.create(VIEW_PROTO) as Record<string, unknown>;
   for (const { path } of TEMPLATE_VARIABLES) {
     const parts = path.split('.');
-    const value = readPath(variables, parts);
-    if (isTemplateValue(value)) writePath(view, parts, value);
+    const value = templateValue(readPath(variables, parts));
+    if (value !== undefined) writePath(view, parts, value);
   }
   for (const person of ['customer', 'technician']) {
     const name = readPath(view, [person, 'name']);
@@ -421,7 +421,7 @@ function anyValue(parts: readonly string[]): Resolution {
   return parts.some((part) => PROTOTYPE_NAMES.has(part)) ? UNKNOWN : ANY;
 }
 
-function groupExample(parts: readonly string[]): string {
+function groupMembers(parts: readonly string[]): string {
   const prefix = parts.join('.') + '.';
   const members = TEMPLATE_VARIABLES.filter((v) => v.path.startsWith(prefix)).map((v) => v.path);
   return members.join(', ');
@@ -539,7 +539,7 @@ class TemplateAnalyzer {
       this.findings.variables.push(problem(`Unknown data variable "${path.original}"; use @index, @key, @first, @last or @root`, path.loc));
     } else if (resolution.kind === 'known' && !resolution.leaf && !allowGroup && resolution.parts.length > 0) {
       this.findings.variables.push(
-        problem(`"${path.original}" is a group of variables; use one of ${groupExample(resolution.parts)}`, path.loc),
+        problem(`"${path.original}" is a group of variables; use one of ${groupMembers(resolution.parts)}`, path.loc),
       );
     }
     return resolution;
@@ -552,7 +552,12 @@ function byPosition(a: TemplateProblem, b: TemplateProblem): number {
 
 function analyze(ast: hbs.AST.Program): Findings {
   const analyzer = new TemplateAnalyzer();
-  analyzer.program(ast, { contexts: [[]], blockParams: new Map() });
+  try {
+    analyzer.program(ast, { contexts: [[]], blockParams: new Map() });
+  } catch (error) {
+    if (error instanceof RangeError) return { structural: [{ message: TOO_DEEP, line: 1, column: 1 }], variables: [] };
+    throw error;
+  }
   const { structural, variables } = analyzer.findings;
   return { structural: structural.sort(byPosition), variables: variables.sort(byPosition) };
 }
@@ -648,8 +653,12 @@ function describeExpected(expected: string): string {
   return '';
 }
 
+const TOO_DEEP = 'Template is nested too deeply';
+
 function toSyntaxError(error: unknown, source: string): TemplateSyntaxError {
   if (error instanceof TemplateSyntaxError) return error;
+  // Handlebars' compiler and our walk recurse per nesting level; thousands of levels overflow the stack.
+  if (error instanceof RangeError) return new TemplateSyntaxError(TOO_DEEP, 1, 1);
   if (error instanceof engine.Exception) return fromHandlebarsException(error, source);
   const text = error instanceof Error ? error.message : String(error);
   // Read the lexer first: re-parsing for an unclosed block overwrites it.
@@ -680,6 +689,10 @@ function toSyntaxError(error: unknown, source: string): TemplateSyntaxError {
 }
 
 function parse(source: string): hbs.AST.Program {
+  if (source.length > MAX_TEMPLATE_LENGTH) {
+    const at = positionOf(source, MAX_TEMPLATE_LENGTH);
+    throw new TemplateSyntaxError(`Template is longer than ${MAX_TEMPLATE_LENGTH} characters`, at.line, at.column);
+  }
   try {
     return engine.parse(source);
   } catch (error) {
@@ -732,7 +745,7 @@ export class TemplateRenderer {
       output = template(viewModel(variables), RUNTIME_OPTIONS);
     } catch (error) {
       // Handlebars compiles lazily on the first call, so its compile errors surface here.
-      if (error instanceof engine.Exception) throw toSyntaxError(error, source);
+      if (error instanceof engine.Exception || error instanceof RangeError) throw toSyntaxError(error, source);
       throw error;
     }
     this.remember(source, template);
