@@ -1,6 +1,6 @@
 /** Unit specs live beside the code; integration and e2e suites live in test/ and use real services. */
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }],
 };
 
 module.exports = {
