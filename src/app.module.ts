@@ -37,9 +37,17 @@ export class AppModule {
               env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
                 ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, apiUrl: env.TWILIO_API_URL, timeoutMs: env.TWILIO_TIMEOUT_MS }
                 : undefined,
+            secretsKey: env.SECRETS_KEY,
+            flowroute: {
+              apiUrl: env.FLOWROUTE_API_URL,
+              timeoutMs: env.FLOWROUTE_TIMEOUT_MS,
+              mediaHosts: env.FLOWROUTE_MEDIA_HOSTS.split(',').map((h) => h.trim()),
+            },
             outboxSweepMs: env.OUTBOX_SWEEP_MS,
             sendRetryBaseMs: env.SEND_RETRY_BASE_MS,
             workerConcurrency: env.WORKER_CONCURRENCY,
+            storageDir: env.STORAGE_DIR,
+            mediaMaxBytes: env.MEDIA_MAX_BYTES,
           }),
         }),
         HelpdeskModule,

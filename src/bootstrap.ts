@@ -12,7 +12,8 @@ export function configureApp(app: INestApplication, env: Environment): void {
   express.useLogger(app.get(Logger));
   // Flat form fields (extended: false): Twilio signs each field by its exact name.
   express.useBodyParser('urlencoded', { extended: false, limit: '256kb' });
-  express.useBodyParser('json', { limit: '1mb' });
+  // Flowroute's callbacks are JSON:API, which may come as application/vnd.api+json.
+  express.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
   express.disable('x-powered-by');
   express.set('trust proxy', true);
   app.setGlobalPrefix('api', {

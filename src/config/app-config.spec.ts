@@ -37,4 +37,18 @@ describe('loadEnvironment', () => {
   it('refuses the twilio provider without credentials', () => {
     expect(() => loadEnvironment({ SMS_PROVIDER: 'twilio' })).toThrow(/TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
   });
+
+  it('takes SECRETS_KEY as 32 bytes in hex or base64, refuses anything else without printing it', () => {
+    expect(loadEnvironment({}).SECRETS_KEY).toBeUndefined();
+    expect(loadEnvironment({ SECRETS_KEY: 'ab'.repeat(32) }).SECRETS_KEY).toBe('ab'.repeat(32));
+    expect(loadEnvironment({ SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }).SECRETS_KEY).toBeDefined();
+    expect(() => loadEnvironment({ SECRETS_KEY: 'too-short-a-key' })).toThrow(/SECRETS_KEY=\(hidden\): must be 32 bytes/);
+  });
+
+  it('defaults the Flowroute API to the public v2.1 base and its media to Flowroute’s bucket host', () => {
+    const sut = loadEnvironment({});
+    expect(sut.FLOWROUTE_API_URL).toBe('https://api.flowroute.com/v2.1');
+    expect(sut.FLOWROUTE_MEDIA_HOSTS).toBe('s3.us-west-2.amazonaws.com');
+    expect(() => loadEnvironment({ FLOWROUTE_MEDIA_HOSTS: 'https://evil.example/x' })).toThrow(/FLOWROUTE_MEDIA_HOSTS/);
+  });
 });

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms/secrets/secret-box';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -52,8 +53,30 @@ export class Environment {
   @IsInt({ message: 'must be a whole number of milliseconds' })
   TWILIO_TIMEOUT_MS = 15000;
 
+  /** Encrypts provider credentials at rest (AES-256-GCM); without it, accounts cannot store their own provider's keys. */
+  @IsOptional()
+  @Matches(SECRETS_KEY_PATTERN, { message: SECRETS_KEY_HINT })
+  SECRETS_KEY?: string;
+
+  @IsUrl(URL_OPTIONS, { message: 'must be an absolute http(s) URL' })
+  FLOWROUTE_API_URL = 'https://api.flowroute.com/v2.1';
+
+  @Transform(toInt)
+  @Min(1000, { message: 'must be at least 1000' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  FLOWROUTE_TIMEOUT_MS = 15000;
+
+  /** Hosts (host[:port], comma-separated) inbound Flowroute MMS media may be downloaded from. */
+  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, { message: 'must be a comma-separated list of host or host:port' })
+  FLOWROUTE_MEDIA_HOSTS = 's3.us-west-2.amazonaws.com';
+
   @IsString()
   STORAGE_DIR = './var/storage';
+
+  @Transform(toInt)
+  @Min(1024, { message: 'must be at least 1024' })
+  @IsInt({ message: 'must be a whole number of bytes' })
+  MEDIA_MAX_BYTES = 5 * 1024 * 1024;
 
   @IsString()
   @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'may hold letters, digits, dot, dash and underscore only' })
@@ -101,6 +124,7 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, overrides:
   }
   instance.PUBLIC_URL = instance.PUBLIC_URL.replace(/\/+$/, '');
   instance.TWILIO_API_URL = instance.TWILIO_API_URL.replace(/\/+$/, '');
+  instance.FLOWROUTE_API_URL = instance.FLOWROUTE_API_URL.replace(/\/+$/, '');
   return instance;
 }
 

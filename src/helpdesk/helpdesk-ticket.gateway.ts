@@ -1,10 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { DataSource, EntityManager, Not } from 'typeorm';
 import { APP_CONFIG, Environment } from '../config/app-config';
-import type { AccountInfo, TicketGateway, TicketSmsContext } from '../sms';
+import type { AccountInfo, CustomerComment, CustomerSummary, TicketGateway, TicketSmsContext, TicketSummary } from '../sms';
+import type { TeamSummary, UserSummary } from '../sms';
 import { Account } from './accounts/account.entity';
 import { Customer } from './customers/customer.entity';
+import { CustomerPhone } from './customers/customer-phone.entity';
+import { Attachment } from './tickets/attachment.entity';
+import { Comment } from './tickets/comment.entity';
 import { Ticket } from './tickets/ticket.entity';
+import { nextTicketNumber } from './tickets/tickets.service';
+import { Team } from './teams/team.entity';
+import { TeamMember } from './teams/team-member.entity';
 import { User } from './users/user.entity';
 
 /** The reference helpdesk's side of the SMS module's port. */
@@ -20,6 +29,25 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return account
       ? { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone, subscribedAt: account.subscribedAt }
       : null;
+  }
+
+  async getUser(accountId: string, userId: string, tx?: EntityManager): Promise<UserSummary | null> {
+    const db = tx ?? this.dataSource.manager;
+    const user = await db.getRepository(User).findOne({ where: { accountId, id: userId } });
+    if (!user) return null;
+    const teams = await db
+      .getRepository(Team)
+      .createQueryBuilder('team')
+      .innerJoin(TeamMember, 'member', 'member.team_id = team.id AND member.user_id = :userId', { userId })
+      .where('team.account_id = :accountId', { accountId })
+      .orderBy('team.name', 'ASC')
+      .getMany();
+    return { id: user.id, name: user.name, role: user.role, teamIds: teams.map((t) => t.id) };
+  }
+
+  async getTeam(accountId: string, teamId: string, tx?: EntityManager): Promise<TeamSummary | null> {
+    const team = await (tx ?? this.dataSource.manager).getRepository(Team).findOne({ where: { accountId, id: teamId } });
+    return team ? { id: team.id, name: team.name } : null;
   }
 
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
@@ -44,4 +72,99 @@ export class HelpdeskTicketGateway implements TicketGateway {
       technician: technician ? { id: technician.id, name: technician.name } : null,
     };
   }
+
+  // ─── inbound SMS ───
+
+  async findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]> {
+    const rows = await (tx ?? this.dataSource.manager)
+      .getRepository(Customer)
+      .createQueryBuilder('c')
+      .select(['c.id', 'c.name'])
+      .where('c.accountId = :accountId', { accountId })
+      .andWhere('EXISTS (SELECT 1 FROM customer_phones p WHERE p.account_id = :accountId AND p.number = :phone AND p.customer_id = c.id)', { phone })
+      .orderBy('c.createdAt', 'ASC')
+      .getMany();
+    return rows.map((c) => ({ id: c.id, name: c.name }));
+  }
+
+  async createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary> {
+    const db = tx ?? this.dataSource.manager;
+    const account = await db.getRepository(Account).findOneByOrFail({ id: accountId });
+    const parsed = parsePhoneNumberFromString(phone);
+    // Local numbers read the way the account's staff write them; foreign ones keep their country code.
+    const name = !parsed ? phone : parsed.country === account.defaultCountry ? parsed.formatNational() : parsed.formatInternational();
+    const customer = await db.getRepository(Customer).save(db.getRepository(Customer).create({ accountId, name, email: null, smsEnabled: true }));
+    await db.getRepository(CustomerPhone).insert({ accountId, customerId: customer.id, number: phone, type: 'mobile' });
+    return { id: customer.id, name: customer.name };
+  }
+
+  async listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]> {
+    const tickets = await (tx ?? this.dataSource.manager)
+      .getRepository(Ticket)
+      .find({ where: { accountId, customerId, status: Not('Resolved') }, order: { updatedAt: 'DESC' } });
+    return tickets.map(ticketSummary);
+  }
+
+  async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
+    const where = 'id' in ref ? { accountId, id: ref.id } : { accountId, number: ref.number };
+    const ticket = await (tx ?? this.dataSource.manager).getRepository(Ticket).findOne({ where });
+    return ticket ? ticketSummary(ticket) : null;
+  }
+
+  async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {
+    const db = tx ?? this.dataSource.manager;
+    const repo = db.getRepository(Ticket);
+    const ticket = await repo.save(
+      repo.create({
+        accountId,
+        number: await nextTicketNumber(db, accountId),
+        customerId: input.customerId,
+        subject: input.subject,
+        problem: input.problem,
+        status: 'New',
+        portalToken: randomBytes(24).toString('base64url'),
+        createdByUserId: null,
+      }),
+    );
+    return ticketSummary(ticket);
+  }
+
+  async addCustomerComment(accountId: string, input: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }> {
+    const db = tx ?? this.dataSource.manager;
+    const comment = await db.getRepository(Comment).save(
+      db.getRepository(Comment).create({
+        accountId,
+        ticketId: input.ticketId,
+        authorType: 'customer',
+        authorUserId: null,
+        authorCustomerId: input.customerId,
+        body: input.body,
+        smsBody: null,
+        public: true,
+      }),
+    );
+    if (input.attachments.length > 0) {
+      await db.getRepository(Attachment).insert(input.attachments.map((a) => ({ ...a, accountId, ticketId: input.ticketId, commentId: comment.id, public: true })));
+    }
+    const changes = input.markCustomerReply === false ? { updatedAt: () => 'now()' } : { status: 'Customer Reply' as const };
+    await db.getRepository(Ticket).update({ accountId, id: input.ticketId }, changes);
+    return { commentId: comment.id };
+  }
+
+  async addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }> {
+    const repo = (tx ?? this.dataSource.manager).getRepository(Comment);
+    const comment = await repo.save(repo.create({ accountId, ticketId, authorType: 'system', authorUserId: null, authorCustomerId: null, body, smsBody: null, public: false }));
+    return { commentId: comment.id };
+  }
+
+  async moveComment(accountId: string, commentId: string, toTicketId: string, tx?: EntityManager): Promise<void> {
+    const db = tx ?? this.dataSource.manager;
+    await db.getRepository(Comment).update({ accountId, id: commentId }, { ticketId: toTicketId });
+    await db.getRepository(Attachment).update({ accountId, commentId }, { ticketId: toTicketId });
+    await db.getRepository(Ticket).update({ accountId, id: toTicketId }, { status: 'Customer Reply' });
+  }
+}
+
+function ticketSummary(t: Ticket): TicketSummary {
+  return { id: t.id, number: t.number, customerId: t.customerId, subject: t.subject, status: t.status, open: t.status !== 'Resolved', updatedAt: t.updatedAt };
 }

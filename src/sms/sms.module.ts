@@ -2,7 +2,37 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AfterHoursContact } from './after-hours/after-hours-contact.entity';
+import { AfterHoursEditor } from './after-hours/after-hours-editor.entity';
+import { AfterHoursReply } from './after-hours/after-hours-reply.entity';
+import { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
+import { AfterHoursController } from './after-hours/after-hours.controller';
+import { AfterHoursService } from './after-hours/after-hours.service';
 import { Clock } from './clock/clock';
+import { CreditBalance } from './credits/credit-balance.entity';
+import { CreditEntry } from './credits/credit-entry.entity';
+import { CreditGate } from './credits/credit-gate.service';
+import { CreditLedger } from './credits/credit-ledger.service';
+import { CreditsController } from './credits/credits.controller';
+import { CreditsService } from './credits/credits.service';
+import { HeldMessages } from './credits/held-messages.service';
+import { ConversationsService } from './conversations/conversations.service';
+import { SmsConversation } from './conversations/sms-conversation.entity';
+import { InboundMessagesController } from './inbound/inbound-messages.controller';
+import { InboundProcessing } from './inbound/inbound-processing.service';
+import { InboundQueue } from './inbound/inbound-queue.service';
+import { InboundReceiver } from './inbound/inbound-receiver.service';
+import { InboundRepliesService } from './inbound/inbound-replies.service';
+import { InboundMediaProcessor, InboundProcessor } from './inbound/inbound.processor';
+import { SandboxInboundController } from './inbound/sandbox-inbound.controller';
+import { SandboxInbound } from './inbound/sandbox-inbound.service';
+import { TwilioInboundController } from './inbound/twilio-inbound.controller';
+import { UnroutableMessage } from './inbound/unroutable-message.entity';
+import { InboundMediaService } from './media/inbound-media.service';
+import { MediaStorage } from './media/media-storage';
+import { SmsMedia } from './media/sms-media.entity';
+import { OptOutsService } from './opt-outs/opt-outs.service';
+import { SmsOptOut } from './opt-outs/sms-opt-out.entity';
 import { MessageQueue } from './messages/message-queue.service';
 import { OutboundService } from './messages/outbound.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
@@ -16,11 +46,17 @@ import { SmsNumbersController } from './numbers/sms-numbers.controller';
 import { SmsNumbersService } from './numbers/sms-numbers.service';
 import { TICKET_GATEWAY } from './ports/ticket-gateway.port';
 import { SandboxProvider } from './providers/sandbox.provider';
+import { FlowrouteSettingsController } from './providers/flowroute-settings.controller';
+import { FlowrouteSettings } from './providers/flowroute-settings.service';
+import { ProviderRateLimiter } from './providers/provider-rate-limiter';
+import { ProviderResolver } from './providers/provider-resolver';
 import { SMS_PROVIDER } from './providers/sms-provider';
 import { TwilioProvider } from './providers/twilio.provider';
-import { SmsQueue } from './queues/queues';
+import { INBOUND_FLOW, SmsQueue } from './queues/queues';
 import { SandboxMessage } from './sandbox/sandbox-message.entity';
 import { SandboxController } from './sandbox/sandbox.controller';
+import { BusinessHoursService } from './schedule/business-hours.service';
+import { SendSchedule } from './schedule/send-schedule.service';
 import { SmsSettings } from './settings/sms-settings.entity';
 import { SmsSettingsController } from './settings/sms-settings.controller';
 import { SmsSettingsService } from './settings/sms-settings.service';
@@ -28,11 +64,15 @@ import { ConfigurableModuleClass, SMS_MODULE_OPTIONS, SmsModuleOptions } from '.
 import { SmsTemplate } from './templates/sms-template.entity';
 import { SmsTemplatesController } from './templates/sms-templates.controller';
 import { SmsTemplatesService } from './templates/sms-templates.service';
+import { SecretBox } from './secrets/secret-box';
+import { FlowrouteCallbacks } from './webhooks/flowroute-callbacks.service';
+import { FlowrouteTokenGuard } from './webhooks/flowroute-token.guard';
+import { FlowrouteWebhooksController } from './webhooks/flowroute-webhooks.controller';
 import { StatusCallbacks } from './webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
 
-export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage];
+export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry];
 
 const providerFactory: Provider = {
   provide: SMS_PROVIDER,
@@ -57,37 +97,68 @@ const providerFactory: Provider = {
 @Module({
   imports: [
     TypeOrmModule.forFeature(SMS_ENTITIES),
-    BullModule.registerQueue({ name: SmsQueue.Outbound }, { name: SmsQueue.Maintenance }),
+    BullModule.registerQueue({ name: SmsQueue.Outbound }, { name: SmsQueue.Maintenance }, { name: SmsQueue.Inbound }, { name: SmsQueue.InboundMedia }),
+    BullModule.registerFlowProducer({ name: INBOUND_FLOW }),
   ],
   controllers: [
+    AfterHoursController,
+    CreditsController,
     SmsMessagesController,
     SmsNumbersController,
     SmsSettingsController,
     SmsTemplatesController,
     SandboxController,
     TwilioWebhooksController,
+    TwilioInboundController,
+    FlowrouteWebhooksController,
+    FlowrouteSettingsController,
+    InboundMessagesController,
+    SandboxInboundController,
   ],
   providers: [
     { provide: TICKET_GATEWAY, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => options.ticketGateway },
     providerFactory,
+    AfterHoursService,
+    AfterHoursSettingsService,
+    BusinessHoursService,
     Clock,
+    CreditGate,
+    CreditLedger,
+    CreditsService,
+    HeldMessages,
+    ConversationsService,
+    InboundMediaService,
+    InboundProcessing,
+    InboundQueue,
+    InboundReceiver,
+    InboundRepliesService,
+    MediaStorage,
+    OptOutsService,
+    SandboxInbound,
     MessageQueue,
     OutboundService,
     OutboxSweep,
     SendPipeline,
+    SendSchedule,
     SmsMessagesService,
     SmsNumbersService,
     SmsSettingsService,
     SmsTemplatesService,
     StatusCallbacks,
     TwilioSignatureGuard,
+    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => SecretBox.fromConfig(options.secretsKey) },
+    FlowrouteSettings,
+    FlowrouteCallbacks,
+    FlowrouteTokenGuard,
+    ProviderResolver,
+    ProviderRateLimiter,
   ],
-  exports: [OutboundService, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock],
+  exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {
     const base = super.forRootAsync(options);
     const workers = options.workers ?? true;
-    return { ...base, providers: [...(base.providers ?? []), ...(workers ? [SendMessageProcessor, MaintenanceProcessor] : [])] };
+    return { ...base, providers: [...(base.providers ?? []), ...(workers ? [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor] : [])] };
   }
 }

@@ -9,6 +9,14 @@ export interface TwilioCredentials {
   timeoutMs: number;
 }
 
+export interface FlowrouteOptions {
+  /** Messages API base, e.g. https://api.flowroute.com/v2.1. */
+  apiUrl: string;
+  timeoutMs: number;
+  /** host[:port] inbound MMS media may be downloaded from (Flowroute's storage bucket). */
+  mediaHosts: string[];
+}
+
 export interface SmsModuleOptions {
   /** The host's implementation of the port. */
   ticketGateway: TicketGateway;
@@ -17,11 +25,19 @@ export interface SmsModuleOptions {
   /** Platform provider: `sandbox` records messages locally; `twilio` sends for real. */
   provider: 'sandbox' | 'twilio' | 'flowroute';
   twilio?: TwilioCredentials;
+  /** Encrypts accounts' own provider credentials at rest (32 bytes, base64 or hex); without it they cannot be stored. */
+  secretsKey?: string;
+  /** Accounts that send through their own Flowroute account; defaults to the public API. */
+  flowroute?: FlowrouteOptions;
   /** How often the outbox sweep looks for rows without a live job. */
   outboxSweepMs: number;
   /** First retry delay of a send that failed without sending (429, refused connection); doubles each time. */
   sendRetryBaseMs?: number;
   workerConcurrency?: number;
+  /** Where MMS originals and thumbnails are stored (STORAGE_DIR). */
+  storageDir: string;
+  /** Largest MMS item downloaded; default 5 MB. */
+  mediaMaxBytes?: number;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SMS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<SmsModuleOptions>()

@@ -108,6 +108,10 @@ export class TestAccount {
     return this.t.http().put(path).set('Authorization', `Bearer ${token}`).send(body);
   }
 
+  patch(path: string, body: object, token = this.adminToken) {
+    return this.t.http().patch(path).set('Authorization', `Bearer ${token}`).send(body);
+  }
+
   delete(path: string, token = this.adminToken) {
     return this.t.http().delete(path).set('Authorization', `Bearer ${token}`);
   }

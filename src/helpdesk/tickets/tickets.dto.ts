@@ -45,6 +45,11 @@ export class TicketUpdateDto {
   @IsOptional()
   @IsIn(TICKET_STATUSES)
   status?: TicketStatus;
+
+  @ApiPropertyOptional({ description: 'Send the SMS text at once even outside business hours (admins; technicians when an admin allows it)' })
+  @IsOptional()
+  @IsBoolean()
+  sendNow?: boolean;
 }
 
 export function toAttachmentResponse(a: Attachment) {

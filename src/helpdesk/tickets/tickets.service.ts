@@ -21,7 +21,7 @@ export class TicketsService {
     const { ticket, dispatch } = await this.dataSource.transaction(async (tx) => {
       const customer = await tx.getRepository(Customer).findOne({ where: { accountId, id: input.customerId } });
       if (!customer) throw new NotFoundException('No such customer in this account');
-      const number = await this.nextTicketNumber(tx, accountId);
+      const number = await nextTicketNumber(tx, accountId);
       const ticket = await tx.getRepository(Ticket).save(
         tx.getRepository(Ticket).create({
           accountId,
@@ -63,7 +63,7 @@ export class TicketsService {
           public: smsBody ? true : (input.public ?? true),
         }),
       );
-      const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody });
+      const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow });
       return { comment, dispatch };
     });
     await this.sms.dispatch(dispatch);
@@ -78,16 +78,18 @@ export class TicketsService {
     return { ticket, comments, attachments };
   }
 
-  private async nextTicketNumber(tx: EntityManager, accountId: string): Promise<number> {
-    const result = await tx
-      .createQueryBuilder()
-      .update(Account)
-      .set({ nextTicketNumber: () => 'next_ticket_number + 1' })
-      .where('id = :accountId', { accountId })
-      .returning('next_ticket_number - 1 AS number')
-      .execute();
-    const rows = result.raw as { number: number }[];
-    if (rows.length === 0) throw new NotFoundException('No such account');
-    return rows[0].number;
-  }
+}
+
+/** The account's next ticket number, taken with UPDATE … RETURNING so numbers never repeat (also used for tickets opened by SMS). */
+export async function nextTicketNumber(tx: EntityManager, accountId: string): Promise<number> {
+  const result = await tx
+    .createQueryBuilder()
+    .update(Account)
+    .set({ nextTicketNumber: () => 'next_ticket_number + 1' })
+    .where('id = :accountId', { accountId })
+    .returning('next_ticket_number - 1 AS number')
+    .execute();
+  const rows = result.raw as { number: number }[];
+  if (rows.length === 0) throw new NotFoundException('No such account');
+  return rows[0].number;
 }

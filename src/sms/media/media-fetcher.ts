@@ -37,7 +37,7 @@ function fail(reason: MediaFetchFailureReason, detail: string, retryable = false
   return { ok: false, reason, detail, retryable };
 }
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${String(Math.round((bytes / (1024 * 1024)) * 10) / 10)} MB`;
 }
 

@@ -38,6 +38,23 @@ export class MessageQueue {
     }
   }
 
+  /**
+   * Enqueues rows whose earlier job may have finished (texts released after waiting for credits, the next part of a
+   * split text): a finished job keeps its id for an hour and would turn the add into a no-op, so it is removed first.
+   */
+  async requeue(messageIds: string[]): Promise<void> {
+    try {
+      for (const messageId of messageIds) {
+        const state = await this.queue.getJobState(messageId);
+        if (state === 'completed' || state === 'failed') await this.queue.remove(messageId);
+      }
+    } catch (e) {
+      this.logger.warn({ err: e, count: messageIds.length }, 'could not clear finished SMS jobs; the outbox sweep will retry');
+      return;
+    }
+    await this.enqueue(messageIds);
+  }
+
   /** The queue's view of one job: absent, or its state. */
   async jobState(messageId: string): Promise<string> {
     return this.queue.getJobState(messageId);

@@ -19,7 +19,8 @@ export const OUTBOUND_STATUSES = [
   'skipped',
 ] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
-export const INBOUND_STATUSES = ['received', 'processed', 'unroutable'] as const;
+/** A text to a number no account owns never becomes a row here (see sms_unroutable_messages); `failed`: processing gave up after every retry. */
+export const INBOUND_STATUSES = ['received', 'processed', 'failed'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 export type MessageStatus = OutboundStatus | InboundStatus;
 

@@ -3,7 +3,8 @@ import { Inject, Injectable, NotFoundException, UnprocessableEntityException } f
 import { EntityManager } from 'typeorm';
 import { SmsNumbersService } from '../numbers/sms-numbers.service';
 import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
-import { analyzeSms, MAX_SMS_CHARACTERS } from '../segments/segments';
+import { SendSchedule } from '../schedule/send-schedule.service';
+import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
@@ -13,7 +14,10 @@ import { SmsMessage } from './sms-message.entity';
 
 /** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
 export interface SmsDispatch {
+  /** Every row written: all the parts of a split text. */
   messageIds: string[];
+  /** The rows to enqueue now (absent: all); a later part of a split text is enqueued once the part before it was accepted. */
+  startIds?: string[];
 }
 
 export interface TicketEvent {
@@ -21,6 +25,8 @@ export interface TicketEvent {
   ticketId: string;
   /** The technician who acted, if any. */
   userId: string | null;
+  /** Send at once even while closed; refused (403) unless the actor is an admin or admins allow it (allowSendNow). */
+  sendNow?: boolean;
 }
 
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
@@ -33,6 +39,7 @@ export class OutboundService {
     private readonly numbers: SmsNumbersService,
     private readonly templates: SmsTemplatesService,
     private readonly queue: MessageQueue,
+    private readonly schedule: SendSchedule,
   ) {}
 
   /** A new ticket: the customer gets the `initial_problem` text. A text that cannot go is recorded with the reason. */
@@ -49,7 +56,7 @@ export class OutboundService {
 
   /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
   dispatch(dispatch: SmsDispatch): Promise<void> {
-    return this.queue.enqueue(dispatch.messageIds);
+    return this.queue.enqueue(dispatch.startIds ?? dispatch.messageIds);
   }
 
   private async write(
@@ -61,6 +68,7 @@ export class OutboundService {
   ): Promise<SmsDispatch> {
     const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
     if (!context) throw new NotFoundException('No such ticket in this account');
+    if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
     const base = {
       accountId: event.accountId,
       ticketId: event.ticketId,
@@ -81,7 +89,8 @@ export class OutboundService {
     if (!sender) return skip('The account has no SMS number to send from', to);
 
     const text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
-    const analysis = analyzeSms(text, { smartEncoding: true });
+    const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
+    const analysis = analyzeSms(text, { smartEncoding });
     if (analysis.characters > MAX_SMS_CHARACTERS) {
       const reason = `The SMS would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`;
       if (refuseTooLong) throw new UnprocessableEntityException(reason);
@@ -89,18 +98,27 @@ export class OutboundService {
     }
     if (!analysis.text.trim()) return skip('The template rendered an empty text', to);
 
-    const inserted = await tx.getRepository(SmsMessage).insert({
-      ...base,
-      direction: 'outbound',
-      status: 'pending',
-      toNumber: to,
-      fromNumber: sender.number,
-      body: analysis.text,
-      encoding: analysis.encoding,
-      segments: analysis.segments,
-      provider: this.options.provider,
-    });
-    return { messageIds: inserted.identifiers.map((i) => i.id as string) };
+    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow).
+    const plan = await this.schedule.plan(tx, event.accountId, event.sendNow === true);
+    // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
+    const parts = splitSms(text, { smartEncoding, mode: splitMode });
+    const inserted = await tx.getRepository(SmsMessage).insert(
+      parts.map((part, i) => ({
+        ...base,
+        direction: 'outbound' as const,
+        ...plan,
+        toNumber: to,
+        fromNumber: sender.number,
+        body: part.text,
+        encoding: part.encoding,
+        segments: part.segments,
+        partIndex: i + 1,
+        partCount: parts.length,
+        provider: this.options.provider,
+      })),
+    );
+    const messageIds = inserted.identifiers.map((i) => i.id as string);
+    return { messageIds, startIds: messageIds.slice(0, 1) };
   }
 
   private async whyNot(tx: EntityManager, context: TicketSmsContext): Promise<string | null> {

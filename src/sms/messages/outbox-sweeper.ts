@@ -2,9 +2,12 @@ import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
-import { In, LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
+import { HeldMessages } from '../credits/held-messages.service';
+import { InboundQueue } from '../inbound/inbound-queue.service';
 import { SmsJob, SmsQueue } from '../queues/queues';
+import { SendSchedule } from '../schedule/send-schedule.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
@@ -22,16 +25,25 @@ export class OutboxSweep {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly queue: MessageQueue,
     private readonly clock: Clock,
+    private readonly schedule: SendSchedule,
+    private readonly held: HeldMessages,
+    private readonly inbound: InboundQueue,
   ) {}
 
   async run(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - GRACE_MS);
-    const rows = await this.messages.find({
-      select: { id: true, status: true, sendAt: true },
-      where: { direction: 'outbound', status: In(['pending', 'submitting']), updatedAt: LessThan(cutoff) },
-      order: { createdAt: 'ASC' },
-      take: BATCH,
-    });
+    const rows = await this.messages
+      .createQueryBuilder('m')
+      .select(['m.id'])
+      .where(`m.direction = 'outbound' AND m.status IN ('pending', 'submitting') AND m.updated_at < :cutoff`, { cutoff })
+      // A later part of a split text has no job until the part before it was accepted: not lost, waiting its turn.
+      .andWhere(
+        `NOT EXISTS (SELECT 1 FROM sms_messages p WHERE p.send_id = m.send_id AND p.part_index = m.part_index - 1
+           AND p.provider_message_id IS NULL AND p.status IN ('pending', 'scheduled', 'held_no_credit', 'submitting'))`,
+      )
+      .orderBy('m.created_at', 'ASC')
+      .limit(BATCH)
+      .getMany();
     let requeued = 0;
     for (const row of rows) {
       const state = await this.queue.jobState(row.id);
@@ -42,7 +54,12 @@ export class OutboxSweep {
       }
     }
     if (requeued > 0) this.logger.warn({ requeued }, 'outbox sweep enqueued SMS rows that had no job');
-    return requeued;
+    // Held texts go out when credits exist, even with nobody buying (a new month's allowance, a refund).
+    requeued += await this.held.releaseWhereCredited();
+    // Inbound texts still `received` with no job (a flushed Redis) are processed after all.
+    requeued += await this.inbound.requeueStuck(cutoff, BATCH);
+    // Scheduled rows: delayed jobs lost with Redis come back before they are due.
+    return requeued + (await this.schedule.sweep());
   }
 }
 

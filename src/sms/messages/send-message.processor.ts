@@ -1,7 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
+import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
+import { SendSchedule } from '../schedule/send-schedule.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { SendOutcome, SendPipeline } from './send-pipeline.service';
 
@@ -11,6 +13,7 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
 
   constructor(
     private readonly pipeline: SendPipeline,
+    private readonly schedule: SendSchedule,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
   ) {
     super();
@@ -20,9 +23,22 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
     this.worker.concurrency = this.options.workerConcurrency ?? 20;
   }
 
-  async process(job: Job<SendMessageJob>): Promise<SendOutcome> {
+  async process(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
     if (job.name !== SmsJob.SendMessage) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Outbound}`);
-    return this.pipeline.send(job.data.messageId);
+    // Business-hours gate: a scheduled text still outside hours goes back to the delayed set (no attempt is used).
+    const waitMs = await this.schedule.holdFor(job.data.messageId);
+    if (waitMs !== null) {
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
+    try {
+      return await this.pipeline.send(job.data.messageId);
+    } catch (e) {
+      // The provider account's rate limit: the job waits for its reserved slot, again without using an attempt.
+      if (!(e instanceof SendThrottledError)) throw e;
+      await job.moveToDelayed(Date.now() + e.waitMs, token);
+      throw new DelayedError();
+    }
   }
 
   @OnWorkerEvent('failed')

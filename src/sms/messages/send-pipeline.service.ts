@@ -1,14 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
-import { In, Repository } from 'typeorm';
+import { In, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SMS_PROVIDER, SmsProvider } from '../providers/sms-provider';
+import { ConversationsService } from '../conversations/conversations.service';
+import { OptOutsService } from '../opt-outs/opt-outs.service';
+import { CreditGate } from '../credits/credit-gate.service';
+import { IN_PROCESS_WAIT_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
+import { ProviderResolver } from '../providers/provider-resolver';
+import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
-import { OutboundStatus, statusesBelow } from './message-status';
+import { MessageQueue } from './message-queue.service';
+import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
 
-export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled';
+/** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
+export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | 'held' | 'waiting';
 
 /**
  * Hands one message row to the provider, at most once. The row moves `pending → submitting` atomically
@@ -21,9 +28,14 @@ export class SendPipeline {
 
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
-    @Inject(SMS_PROVIDER) private readonly provider: SmsProvider,
+    private readonly providers: ProviderResolver,
+    private readonly rateLimiter: ProviderRateLimiter,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
     private readonly clock: Clock,
+    private readonly credits: CreditGate,
+    private readonly queue: MessageQueue,
+    private readonly optOuts: OptOutsService,
+    private readonly conversations: ConversationsService,
   ) {}
 
   async send(messageId: string): Promise<SendOutcome> {
@@ -32,38 +44,67 @@ export class SendPipeline {
 
     if (row.status === 'submitting') return this.resume(row);
     if (row.status !== 'pending') return 'already-done';
+    if (await this.optedOut(row)) return 'refused';
 
-    const claimed = await this.messages
-      .createQueryBuilder()
-      .update(SmsMessage)
-      .set({ status: 'submitting', submittedAt: this.clock.now(), attempts: () => 'attempts + 1', provider: this.provider.name })
-      .where('id = :id AND status = :status', { id: row.id, status: 'pending' })
-      .execute();
-    if (claimed.affected !== 1) return 'already-done';
-    return this.handOver(row);
+    const turn = await this.partTurn(row);
+    if (turn !== 'go') return turn;
+
+    // The provider in force now, not when the text was written: a text that waited goes out the account's current way.
+    const provider = await this.providers.forAccount(row.accountId);
+    await this.throttle(provider, row);
+    // Whether credits are spent follows the provider the text is handed to (an account's own provider is not metered).
+    row.provider = provider.name;
+    // The credit gate commits the debit in the claim's transaction, or holds the row when credits are short.
+    const claim = await this.credits.claim(row, async (tx) => {
+      const claimed = await tx
+        .createQueryBuilder()
+        .update(SmsMessage)
+        .set({ status: 'submitting', submittedAt: this.clock.now(), attempts: () => 'attempts + 1', provider: provider.name })
+        .where('id = :id AND status = :status', { id: row.id, status: 'pending' })
+        .execute();
+      return claimed.affected === 1;
+    });
+    if (claim === 'held') return 'held';
+    if (claim !== 'claimed') return 'already-done';
+    return this.handOver(row, provider);
   }
 
   /** The last attempt stopped mid-call: send only if the provider has no trace of the message. */
   private async resume(row: SmsMessage): Promise<SendOutcome> {
     const since = row.submittedAt ?? row.createdAt;
-    const found = await this.provider.findSent(this.outbound(row), since);
+    // Asked of the provider it was handed to, even if the account has switched since: only that one can have sent it.
+    const provider = await this.providers.named(row.accountId, row.provider);
+    const found = await provider.findSent(this.outbound(row), since);
     if (found) {
-      await this.accepted(row, found);
+      await this.accepted(row, found, provider);
       return 'reconciled';
     }
+    await this.throttle(provider, row);
     await this.messages.update({ id: row.id, status: 'submitting' }, { attempts: () => 'attempts + 1', submittedAt: this.clock.now() });
-    return this.handOver(row);
+    return this.handOver(row, provider);
   }
 
-  private async handOver(row: SmsMessage): Promise<SendOutcome> {
+  /** Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it. */
+  private async throttle(provider: SmsProvider, row: SmsMessage): Promise<void> {
+    const limit = provider.rateLimit?.(this.outbound(row));
+    if (!limit) return;
+    const waitMs = await this.rateLimiter.reserve(limit, row.id);
+    if (waitMs > IN_PROCESS_WAIT_MS) throw new SendThrottledError(waitMs);
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+
+  private async handOver(row: SmsMessage, provider: SmsProvider): Promise<SendOutcome> {
+    const limit = provider.rateLimit?.(this.outbound(row));
+    if (limit) await this.rateLimiter.admit(limit, row.id);
     try {
-      const accepted = await this.provider.send(this.outbound(row));
-      await this.accepted(row, accepted);
+      const accepted = await provider.send(this.outbound(row));
+      await this.accepted(row, accepted, provider);
       return 'sent';
     } catch (e) {
       if (e instanceof SendRefusedError) {
         const status: OutboundStatus = e.optedOut ? 'opted_out' : 'failed';
-        await this.messages.update({ id: row.id }, { status, errorCode: e.code, errorMessage: e.message });
+        // The refusal proves nothing was sent: refunded, and the rest of a split text ends the same way.
+        await this.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
         this.logger.warn({ messageId: row.id, code: e.code }, `provider refused the SMS: ${e.message}`);
         return 'refused';
       }
@@ -79,12 +120,12 @@ export class SendPipeline {
     }
   }
 
-  private async accepted(row: SmsMessage, accepted: SendAccepted): Promise<void> {
+  private async accepted(row: SmsMessage, accepted: SendAccepted, provider: SmsProvider): Promise<void> {
     await this.messages.update(
       { id: row.id },
       {
         providerMessageId: accepted.providerMessageId,
-        provider: this.provider.name,
+        provider: provider.name,
         segments: accepted.segments ?? row.segments,
         errorCode: null,
         errorMessage: null,
@@ -92,11 +133,74 @@ export class SendPipeline {
     );
     // A status callback may already have moved the row further; never move it back.
     await this.messages.update({ id: row.id, status: In(statusesBelow(accepted.status)) }, { status: accepted.status });
+    await this.rememberInConversation(row);
+    if (row.partIndex < row.partCount) await this.enqueueNextPart(row);
+  }
+
+  /** A later part of a split text goes only once the provider accepted the part before it (which then enqueues it). */
+  private async partTurn(row: SmsMessage): Promise<'go' | 'waiting' | 'already-done'> {
+    if (row.partIndex <= 1) return 'go';
+    const previous = await this.messages.findOne({ where: { accountId: row.accountId, sendId: row.sendId, partIndex: row.partIndex - 1 } });
+    if (!previous || previous.providerMessageId) return 'go';
+    if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status as OutboundStatus)) return 'waiting';
+    // The part before ended unsent (a crash came between its refusal and ending the parts after it).
+    await this.endRest(previous, previous.status as OutboundStatus, previous.errorMessage ?? 'not sent', false);
+    return 'already-done';
+  }
+
+  private async enqueueNextPart(row: SmsMessage): Promise<void> {
+    const next = await this.messages.findOne({ select: { id: true }, where: { accountId: row.accountId, sendId: row.sendId, partIndex: row.partIndex + 1 } });
+    if (next) await this.queue.requeue([next.id]);
+  }
+
+  /**
+   * A part ended unsent: it (with `ending`, when given) and the parts after it end with `status`, and what was never
+   * handed over is refunded, in one transaction.
+   */
+  private async endRest(row: SmsMessage, status: OutboundStatus, reason: string, refundThisPart: boolean, ending?: Partial<SmsMessage>): Promise<void> {
+    const later =
+      row.partIndex < row.partCount
+        ? await this.messages.find({
+            select: { id: true },
+            where: { accountId: row.accountId, sendId: row.sendId, partIndex: MoreThan(row.partIndex), status: In(WAITING_STATUSES) },
+          })
+        : [];
+    const laterIds = later.map((l) => l.id);
+    await this.credits.refund(row.accountId, refundThisPart ? [row.id, ...laterIds] : laterIds, async (tx) => {
+      if (ending) await tx.getRepository(SmsMessage).update({ id: row.id }, { ...ending, status });
+      if (laterIds.length === 0) return;
+      await tx
+        .getRepository(SmsMessage)
+        .update({ id: In(laterIds), status: In(WAITING_STATUSES) }, { status, errorMessage: `Part ${row.partIndex} of ${row.partCount} was not sent: ${reason}` });
+    });
+  }
+
+  /** The customer texted STOP: the row ends `opted_out` before any provider call or credit. */
+  private async optedOut(row: SmsMessage): Promise<boolean> {
+    if (!row.toNumber || !(await this.optOuts.isOptedOut(row.accountId, row.toNumber))) return false;
+    const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
+    await this.messages.update({ id: row.id, status: 'pending' }, { status: 'opted_out', errorMessage: reason });
+    return true;
+  }
+
+  /** Replies in this conversation now go to this ticket (reply matching), counted from when the provider took the text. */
+  private async rememberInConversation(row: SmsMessage): Promise<void> {
+    if (!row.ticketId || !row.fromNumber || !row.toNumber) return;
+    await this.conversations.recordOutbound({
+      accountId: row.accountId,
+      businessNumber: row.fromNumber,
+      contactPhone: row.toNumber,
+      ticketId: row.ticketId,
+      at: this.clock.now(),
+    });
   }
 
   /** After the last retry: the row is failed for good, with the last reason kept. */
   async giveUp(messageId: string, reason: string): Promise<void> {
-    await this.messages.update({ id: messageId, status: In(['pending', 'submitting']) }, { status: 'failed', errorMessage: reason });
+    const row = await this.messages.findOne({ where: { id: messageId } });
+    const gaveUp = await this.messages.update({ id: messageId, status: In(['pending', 'submitting']) }, { status: 'failed', errorMessage: reason });
+    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
+    if (row && gaveUp.affected === 1) await this.endRest(row, 'failed', reason, row.status === 'pending');
   }
 
   private outbound(row: SmsMessage): OutboundSms {

@@ -22,6 +22,11 @@ export function toSmsMessageResponse(m: SmsMessage) {
     provider: m.provider,
     providerMessageId: m.providerMessageId,
     sendAt: m.sendAt,
+    /** Inbound: the customer, the conversation and the reply-matching rule that chose the ticket (a guess shows in triage). */
+    customerId: m.customerId,
+    conversationId: m.conversationId,
+    matchRule: m.matchRule,
+    matchGuess: m.matchGuess,
     createdAt: m.createdAt,
     updatedAt: m.updatedAt,
   };

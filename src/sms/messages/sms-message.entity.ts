@@ -3,11 +3,29 @@ import type { MessageStatus } from './message-status';
 
 export type MessageDirection = 'outbound' | 'inbound';
 
+/** One MMS item of an inbound text: a provider URL to fetch, or bytes the sandbox already stored. */
+export interface InboundMediaItem {
+  url: string | null;
+  contentType: string | null;
+  /** Sandbox only: storage key of the uploaded bytes. */
+  uploadKey?: string;
+}
+
 /** One row per provider message, in either direction. A long text split in parts is several rows sharing `sendId`. */
 @Entity('sms_messages')
 @Index(['accountId', 'ticketId', 'createdAt'])
 @Index(['status', 'updatedAt'])
 @Index(['provider', 'providerMessageId'], { unique: true, where: 'provider_message_id IS NOT NULL' })
+// Scheduled texts of an account are re-planned together when its hours change; the sweep reads them by sendAt.
+@Index('IDX_sms_messages_scheduled', ['accountId', 'sendAt'], { where: "status = 'scheduled'" })
+// After-hours replies ask whether an agent texted this contact in the last minutes.
+@Index('IDX_sms_messages_outbound_to', ['accountId', 'toNumber', 'createdAt'], { where: "direction = 'outbound'" })
+// The parts of a split text find each other (the next part goes once the one before it was accepted).
+@Index(['sendId', 'partIndex'])
+// Held texts are released oldest first when credits arrive.
+@Index(['accountId', 'status', 'createdAt'], { where: "status = 'held_no_credit'" })
+// Inbound texts a person should look at: guessed tickets, triage, failed processing.
+@Index(['accountId', 'createdAt'], { where: "direction = 'inbound' AND (match_guess OR match_rule = 'triage' OR status = 'failed')" })
 export class SmsMessage {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -83,6 +101,26 @@ export class SmsMessage {
 
   @Column('uuid', { nullable: true })
   createdByUserId!: string | null;
+
+  /** Inbound: the conversation (business number + contact phone) the text arrived in. */
+  @Column('uuid', { nullable: true })
+  conversationId!: string | null;
+
+  /** Inbound: the customer who sent it, once known. */
+  @Column('uuid', { nullable: true })
+  customerId!: string | null;
+
+  /** Inbound: the reply-matching rule that chose the ticket (see src/sms/inbound/reply-matching.ts). */
+  @Column('text', { nullable: true })
+  matchRule!: string | null;
+
+  /** Inbound: the ticket was a guess among several open ones; shown in the triage list. */
+  @Column('boolean', { default: false })
+  matchGuess!: boolean;
+
+  /** Inbound: the MMS items as the provider announced them, in order; the media jobs read them from here. */
+  @Column('jsonb', { nullable: true })
+  inboundMedia!: InboundMediaItem[] | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

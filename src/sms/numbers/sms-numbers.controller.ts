@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
-import { CreateSmsNumberDto, toSmsNumberResponse } from './sms-number.dto';
+import { CreateSmsNumberDto, toSmsNumberResponse, UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumbersService } from './sms-numbers.service';
 
 @ApiTags('sms numbers')
@@ -14,6 +14,12 @@ export class SmsNumbersController {
   @UseGuards(AdminOnlyGuard)
   async add(@CurrentCaller() caller: SmsCaller, @Body() body: CreateSmsNumberDto) {
     return toSmsNumberResponse(await this.numbers.add(caller.accountId, body));
+  }
+
+  @Patch(':id')
+  @UseGuards(AdminOnlyGuard)
+  async update(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateSmsNumberDto) {
+    return toSmsNumberResponse(await this.numbers.update(caller.accountId, id, body));
   }
 
   @Get()

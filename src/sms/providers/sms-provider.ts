@@ -50,12 +50,25 @@ export class SendAmbiguousError extends Error {
   }
 }
 
+/** How fast one provider account may be sent to: the send pipeline waits for a slot of `key` before each send. */
+export interface ProviderRateLimit {
+  /** Shared by every sender to the same provider account (across accounts and worker processes). */
+  key: string;
+  perSecond: number;
+}
+
 /** One SMS provider. `send` throws one of the three errors above; anything else counts as ambiguous. */
 export interface SmsProvider {
   readonly name: string;
   send(message: OutboundSms): Promise<SendAccepted>;
   /** Looks for a message this service already handed over (after an ambiguous failure): null when none was sent. */
   findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null>;
+  /** The provider's own sending rate limit for this message, if it has one (Flowroute: 5 SMS/s, 1 MMS/s per account). */
+  rateLimit?(message: OutboundSms): ProviderRateLimit | null;
 }
 
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');
+
+/** Providers an account brings itself (its own account, paid directly): their texts spend no credits. */
+export const ACCOUNT_OWN_PROVIDERS: ReadonlySet<string> = new Set(['flowroute']);
+

@@ -1,13 +1,69 @@
-import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { BusinessHours } from '../schedule/business-hours';
+import type { SplitMode } from '../segments/segments';
+
+/** `platform`: the service's own provider, metered by credits; `flowroute`: the account's own Flowroute account. */
+export type AccountProvider = 'platform' | 'flowroute';
 
 /** One row per account; an absent row means SMS_SETTINGS_DEFAULTS. Every column has a database default too. */
 @Entity('sms_settings')
+@Check('CHK_sms_settings_split_mode', `"split_mode" IN ('split', 'concatenate')`)
+@Check('CHK_sms_settings_provider', `"provider" IN ('platform', 'flowroute')`)
+@Check('CHK_sms_settings_flowroute_credentials', `"provider" = 'platform' OR "flowroute_credentials" IS NOT NULL`)
+@Index('UQ_sms_settings_flowroute_webhook_token_hash', ['flowrouteWebhookTokenHash'], { unique: true, where: 'flowroute_webhook_token_hash IS NOT NULL' })
 export class SmsSettings {
   @PrimaryColumn('uuid')
   accountId!: string;
 
   @Column('boolean', { default: true })
   enabled!: boolean;
+
+  /** Typographic quotes, dashes, ellipses… become their GSM-7 equivalents, so a pasted sentence does not cost double. */
+  @Column('boolean', { default: true })
+  smartEncoding!: boolean;
+
+  /** A long text goes as several one-segment SMS with a ` (1/3)` counter (`split`), or as one carrier-joined SMS (`concatenate`). */
+  @Column('text', { default: 'split' })
+  splitMode!: SplitMode;
+
+  /** Weekly hours, holidays and time zone; null means Monday–Friday 09:00–17:00 in the account's time zone. */
+  @Column('jsonb', { nullable: true })
+  businessHours!: BusinessHours | null;
+
+  /** Texts written while closed wait (`scheduled`) until the next opening. */
+  @Column('boolean', { default: false })
+  businessHoursOnly!: boolean;
+
+  /** Technicians may pass `sendNow` to send while closed (admins always may). */
+  @Column('boolean', { default: false })
+  allowSendNow!: boolean;
+
+  /** Inbound: a reply goes to the ticket of the last SMS sent in its conversation within this many days. */
+  @Column('int', { default: 7 })
+  replyWindowDays!: number;
+
+  /** Inbound: a known customer's reply that matches no open ticket opens a new ticket, or waits in the triage list. */
+  @Column('text', { default: 'new_ticket' })
+  unmatchedReplies!: 'new_ticket' | 'triage';
+
+  /** Inbound: delete MMS media at the provider once our copy is stored. */
+  @Column('boolean', { default: false })
+  deleteProviderMedia!: boolean;
+
+  /** Who sends this account's texts: the platform's provider (metered by credits) or the account's own Flowroute. */
+  @Column('text', { default: 'platform' })
+  provider!: AccountProvider;
+
+  /** The account's Flowroute access key and secret key, AES-256-GCM sealed (never stored or returned in the clear). */
+  @Column('text', { nullable: true })
+  flowrouteCredentials!: string | null;
+
+  /** Sealed path token of the account's Flowroute webhooks; `flowrouteWebhookTokenHash` (SHA-256) finds the account. */
+  @Column('text', { nullable: true })
+  flowrouteWebhookToken!: string | null;
+
+  @Column('text', { nullable: true })
+  flowrouteWebhookTokenHash!: string | null;
 
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
@@ -16,4 +72,16 @@ export class SmsSettings {
 /** What an account gets before an admin changes anything. */
 export const SMS_SETTINGS_DEFAULTS: Omit<SmsSettings, 'accountId' | 'updatedAt'> = {
   enabled: true,
+  smartEncoding: true,
+  splitMode: 'split',
+  replyWindowDays: 7,
+  unmatchedReplies: 'new_ticket',
+  deleteProviderMedia: false,
+  businessHours: null,
+  businessHoursOnly: false,
+  allowSendNow: false,
+  provider: 'platform',
+  flowrouteCredentials: null,
+  flowrouteWebhookToken: null,
+  flowrouteWebhookTokenHash: null,
 };

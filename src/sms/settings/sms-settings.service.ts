@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { FlowrouteSettings, ProviderChange } from '../providers/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
 
 export type SmsSettingsChanges = Partial<Omit<SmsSettings, 'accountId' | 'updatedAt'>>;
 
 @Injectable()
 export class SmsSettingsService {
-  constructor(@InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>) {}
+  constructor(
+    @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
+    private readonly flowroute: FlowrouteSettings,
+  ) {}
 
   /** The account's settings, defaults filled in for an account that never saved any. */
   async get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
@@ -15,10 +19,14 @@ export class SmsSettingsService {
     return (await repo.findOne({ where: { accountId } })) ?? repo.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
   }
 
-  async update(accountId: string, changes: SmsSettingsChanges): Promise<SmsSettings> {
+  async update(accountId: string, changes: SmsSettingsChanges & Pick<ProviderChange, 'flowroute'>): Promise<SmsSettings> {
     const current = await this.get(accountId);
-    const { updatedAt: _updatedAt, ...values } = { ...current, ...changes };
+    const { flowroute, ...columns } = changes;
+    // Checked and sealed before anything is written: a refused provider change leaves every setting as it was.
+    const provider = this.flowroute.changes(current, { provider: columns.provider, flowroute });
+    const { updatedAt: _updatedAt, ...values } = { ...current, ...columns, ...provider };
     await this.settings.upsert(values, ['accountId']);
+    if (provider.provider === 'flowroute' && current.provider !== 'flowroute') await this.flowroute.releaseHeld(accountId);
     return this.get(accountId);
   }
 }

@@ -9,6 +9,8 @@ export interface StatusCallback {
   providerMessageId: string;
   /** Our row id when the callback URL carried it. */
   messageId?: string;
+  /** The account the callback is known to be for (Flowroute's path token); the row must be its. */
+  accountId?: string;
   status: OutboundStatus;
   errorCode?: string | null;
 }
@@ -21,9 +23,10 @@ export class StatusCallbacks {
   constructor(@InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>) {}
 
   async apply(callback: StatusCallback): Promise<'applied' | 'stale' | 'unknown'> {
+    const scope = { direction: 'outbound' as const, ...(callback.accountId ? { accountId: callback.accountId } : {}) };
     const where = callback.messageId
-      ? { id: callback.messageId, direction: 'outbound' as const }
-      : { provider: callback.provider, providerMessageId: callback.providerMessageId, direction: 'outbound' as const };
+      ? { id: callback.messageId, ...scope }
+      : { provider: callback.provider, providerMessageId: callback.providerMessageId, ...scope };
     const row = await this.messages.findOne({ where, select: { id: true, providerMessageId: true } });
     if (!row || (row.providerMessageId && row.providerMessageId !== callback.providerMessageId)) {
       this.logger.warn({ provider: callback.provider, sid: callback.providerMessageId }, 'status callback for no known message');

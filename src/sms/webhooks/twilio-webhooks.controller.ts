@@ -5,7 +5,7 @@ import { StatusCallbacks } from './status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
 
 // Twilio wants TwiML back; an empty body shows up as error 11200 in the customer's Twilio console.
-const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 @ApiExcludeController()
 @PublicRoute()

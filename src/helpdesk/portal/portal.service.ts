@@ -1,0 +1,66 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { Customer } from '../customers/customer.entity';
+import { Attachment } from '../tickets/attachment.entity';
+import { Comment } from '../tickets/comment.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { User } from '../users/user.entity';
+import type { PortalView } from './portal-page';
+
+// Portal tokens are 32 base64url characters (24 random bytes); anything else is not looked up at all.
+const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** What a customer holding a ticket's portal link may see: that ticket's public comments and public files. */
+@Injectable()
+export class PortalService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async view(token: string): Promise<PortalView> {
+    const ticket = await this.ticket(token);
+    const [account, customer, comments] = await Promise.all([
+      this.dataSource.getRepository(Account).findOneByOrFail({ id: ticket.accountId }),
+      this.dataSource.getRepository(Customer).findOneBy({ accountId: ticket.accountId, id: ticket.customerId }),
+      this.dataSource.getRepository(Comment).find({ where: { accountId: ticket.accountId, ticketId: ticket.id, public: true }, order: { createdAt: 'ASC' } }),
+    ]);
+    const commentIds = comments.map((c) => c.id);
+    const userIds = [...new Set(comments.map((c) => c.authorUserId).filter((id): id is string => id !== null))];
+    const [attachments, users] = await Promise.all([
+      commentIds.length
+        ? this.dataSource.getRepository(Attachment).find({ where: { accountId: ticket.accountId, commentId: In(commentIds), public: true }, order: { createdAt: 'ASC' } })
+        : Promise.resolve([]),
+      userIds.length ? this.dataSource.getRepository(User).find({ where: { accountId: ticket.accountId, id: In(userIds) } }) : Promise.resolve([]),
+    ]);
+    return {
+      accountName: account.name,
+      timezone: account.timezone,
+      ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, createdAt: ticket.createdAt },
+      comments: comments.map((c) => ({
+        author: c.authorType === 'customer' ? (customer?.name ?? 'You') : (users.find((u) => u.id === c.authorUserId)?.name ?? account.name),
+        fromCustomer: c.authorType === 'customer',
+        body: c.body,
+        createdAt: c.createdAt,
+        attachments: attachments.filter((a) => a.commentId === c.id).map((a) => ({ id: a.id, fileName: a.fileName, hasThumbnail: a.thumbnailKey !== null })),
+      })),
+    };
+  }
+
+  /** A public file on a public comment of this very ticket; anything else is 404, whatever it is. */
+  async attachment(token: string, id: string): Promise<Attachment> {
+    const ticket = await this.ticket(token);
+    const found = await this.dataSource
+      .getRepository(Attachment)
+      .createQueryBuilder('a')
+      .where('a.accountId = :accountId AND a.ticketId = :ticketId AND a.id = :id AND a.public', { accountId: ticket.accountId, ticketId: ticket.id, id })
+      .andWhere('EXISTS (SELECT 1 FROM comments c WHERE c.id = a.comment_id AND c.ticket_id = a.ticket_id AND c.public)')
+      .getOne();
+    if (!found) throw new NotFoundException('No such file on this ticket');
+    return found;
+  }
+
+  private async ticket(token: string): Promise<Ticket> {
+    const ticket = TOKEN.test(token) ? await this.dataSource.getRepository(Ticket).findOneBy({ portalToken: token }) : null;
+    if (!ticket) throw new NotFoundException('This link is not valid');
+    return ticket;
+  }
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DateTime } from 'luxon';
+import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { Clock } from '../clock/clock';
+import { maskPhone } from '../logging/mask';
+import { MessageQueue } from '../messages/message-queue.service';
+import { SmsMessage } from '../messages/sms-message.entity';
+import { SmsNumber } from '../numbers/sms-number.entity';
+import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { BusinessHours, isOpen, nextOpening } from '../schedule/business-hours';
+import { BusinessHoursService } from '../schedule/business-hours.service';
+import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
+import { SmsSettings } from '../settings/sms-settings.entity';
+import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
+import type { TemplateVariables } from '../templates/template-renderer';
+import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
+import { DEFAULT_WINDOW_HOURS } from './after-hours.dto';
+
+/** An inbound text as the after-hours rule needs it. */
+export interface AfterHoursInbound {
+  accountId: string;
+  /** E.164 number of the account the contact texted. */
+  businessNumber: string;
+  /** E.164 number of the contact. */
+  contactPhone: string;
+  /** The ticket the text was matched to, if any: the reply can name it. */
+  ticketId?: string | null;
+  receivedAt: Date;
+}
+
+export type AfterHoursSkip =
+  | 'unknown_number' // not a number of this account
+  | 'not_a_phone' // the sender is a short code or a name: nothing to text back to
+  | 'sms_off' // the account has SMS turned off
+  | 'disabled' // the level that applies has no reply (or is switched off)
+  | 'open' // the level's hours are open
+  | 'agent_replied' // an agent texted this contact minutes ago: they are around
+  | 'already_replied'; // the contact had an after-hours reply within the window
+
+export type AfterHoursOutcome = { replied: true; messageId: string; level: AfterHoursLevel } | { replied: false; reason: AfterHoursSkip };
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** A person who texted the contact this recently is still at work: no "we are closed" reply. */
+export const AGENT_REPLY_QUIET_MS = 5 * 60_000;
+
+interface Level {
+  level: AfterHoursLevel;
+  ownerId: string;
+}
+
+/**
+ * Answers a text that arrives while closed with the reply of the most specific level that has one:
+ * direct number → its user → the user's teams → account; group number → its team → account; shared
+ * number → account. At most once per contact per window, and not when an agent texted the contact in the
+ * last five minutes. The reply is an ordinary outbound row (kind `after_hours`) sent and metered by the
+ * send pipeline like any other.
+ */
+@Injectable()
+export class AfterHoursService {
+  private readonly logger = new Logger(AfterHoursService.name);
+
+  constructor(
+    @InjectRepository(AfterHoursReply) private readonly replies: Repository<AfterHoursReply>,
+    @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
+    @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    private readonly settings: SmsSettingsService,
+    private readonly businessHours: BusinessHoursService,
+    private readonly templates: SmsTemplatesService,
+    private readonly queue: MessageQueue,
+    private readonly clock: Clock,
+  ) {}
+
+  async onInbound(text: AfterHoursInbound): Promise<AfterHoursOutcome> {
+    const outcome = await this.decide(text);
+    const log = { accountId: text.accountId, contact: maskPhone(text.contactPhone), ...outcome };
+    this.logger.debug(log, outcome.replied ? 'after-hours reply written' : 'no after-hours reply');
+    return outcome;
+  }
+
+  private async decide(text: AfterHoursInbound): Promise<AfterHoursOutcome> {
+    const skip = (reason: AfterHoursSkip): AfterHoursOutcome => ({ replied: false, reason });
+    if (!E164.test(text.contactPhone)) return skip('not_a_phone');
+    const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
+    if (!number) return skip('unknown_number');
+    const settings = await this.settings.get(text.accountId);
+    if (!settings.enabled) return skip('sms_off');
+
+    const { reply, account, technician } = await this.resolve(number);
+    if (!reply?.enabled) return skip('disabled');
+    const hours = reply.hours ?? (await this.businessHours.hoursOf(text.accountId, settings));
+    // Closed when the text came and still closed now: a text handled late, after opening, is for the people at work.
+    const now = this.clock.now();
+    if (isOpen(hours, text.receivedAt) || isOpen(hours, now)) return skip('open');
+    if (await this.agentRepliedRecently(text)) return skip('agent_replied');
+
+    const windowMs = (account?.windowHours ?? DEFAULT_WINDOW_HOURS) * 3600_000;
+    const messageId = await this.messages.manager.transaction(async (tx) => {
+      if (!(await this.claim(tx, text, windowMs))) return null;
+      const body = await this.render(text, reply, hours, technician, now, tx);
+      return this.write(tx, text, body, settings);
+    });
+    if (!messageId) return skip('already_replied');
+    await this.queue.enqueue([messageId]);
+    return { replied: true, messageId, level: reply.level };
+  }
+
+  /** The reply of the most specific level that has one, the account's row (for the window), and a direct number's user. */
+  private async resolve(number: SmsNumber) {
+    const accountLevel: Level = { level: 'account', ownerId: number.accountId };
+    const chain: Level[] = [];
+    let technician: { name: string } | null = null;
+    if (number.kind === 'direct' && number.userId) {
+      const user = await this.gateway.getUser(number.accountId, number.userId);
+      technician = user;
+      chain.push({ level: 'user', ownerId: number.userId }, ...(user?.teamIds ?? []).map((ownerId): Level => ({ level: 'team', ownerId })));
+    } else if (number.kind === 'group' && number.teamId) {
+      chain.push({ level: 'team', ownerId: number.teamId });
+    }
+    chain.push(accountLevel);
+    const rows = await this.replies.find({ where: chain.map((l) => ({ accountId: number.accountId, level: l.level, ownerId: l.ownerId })) });
+    const rowOf = (l: Level) => rows.find((r) => r.level === l.level && r.ownerId === l.ownerId) ?? null;
+    const reply = chain.map(rowOf).find((r) => r !== null) ?? null;
+    return { reply, account: rowOf(accountLevel), technician };
+  }
+
+  /** Outbound texts from a person (not automatic ones) to this contact in the last few minutes. */
+  private agentRepliedRecently(text: AfterHoursInbound): Promise<boolean> {
+    return this.messages.exists({
+      where: {
+        accountId: text.accountId,
+        direction: 'outbound',
+        toNumber: text.contactPhone,
+        createdByUserId: Not(IsNull()),
+        status: Not('skipped'),
+        createdAt: MoreThan(new Date(text.receivedAt.getTime() - AGENT_REPLY_QUIET_MS)),
+      },
+    });
+  }
+
+  /**
+   * Takes this contact's window, or finds it taken. One statement: two texts at once both reach the
+   * conflicting key, the second waits for the first to commit and then sees its fresh time.
+   */
+  private async claim(tx: EntityManager, text: AfterHoursInbound, windowMs: number): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `INSERT INTO sms_after_hours_contacts AS c (account_id, contact_phone, last_replied_at) VALUES ($1, $2, $3)
+       ON CONFLICT (account_id, contact_phone) DO UPDATE SET last_replied_at = EXCLUDED.last_replied_at
+       WHERE c.last_replied_at <= $4
+       RETURNING c.account_id`,
+      [text.accountId, text.contactPhone, text.receivedAt, new Date(text.receivedAt.getTime() - windowMs)],
+    );
+    return rows.length === 1;
+  }
+
+  private async render(
+    text: AfterHoursInbound,
+    reply: AfterHoursReply,
+    hours: BusinessHours,
+    technician: { name: string } | null,
+    now: Date,
+    tx: EntityManager,
+  ): Promise<string> {
+    const opening = nextOpening(hours, now);
+    const extra: Partial<TemplateVariables> = {
+      businessHours: { nextOpening: opening ? (DateTime.fromJSDate(opening, { zone: hours.timezone }).toISO() ?? undefined) : undefined },
+      timezone: hours.timezone,
+    };
+    const context = text.ticketId ? await this.gateway.getTicketContext(text.accountId, text.ticketId, null, tx) : null;
+    let variables: TemplateVariables;
+    if (context) {
+      variables = templateVariables(context, extra);
+    } else {
+      const account = await this.gateway.getAccount(text.accountId, tx);
+      variables = { account: { name: account?.name ?? '' }, ...extra };
+    }
+    if (technician) variables.technician = { name: technician.name, firstName: technician.name.trim().split(/\s+/)[0] ?? '' };
+    return reply.body !== null
+      ? this.templates.renderer.render(reply.body, variables)
+      : this.templates.render(text.accountId, 'after_hours', variables, tx);
+  }
+
+  /**
+   * The reply as outbound rows from the number the contact texted, split like any other text; a reply that
+   * cannot go is one `skipped` row that says why. Returns the first part: the send pipeline chains the rest.
+   */
+  private async write(tx: EntityManager, text: AfterHoursInbound, rendered: string, settings: SmsSettings): Promise<string> {
+    const { smartEncoding, splitMode } = settings;
+    const analysis = analyzeSms(rendered, { smartEncoding });
+    const why =
+      analysis.characters > MAX_SMS_CHARACTERS
+        ? `The after-hours reply would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`
+        : !analysis.text.trim()
+          ? 'The after-hours reply rendered an empty text'
+          : null;
+    const base = {
+      accountId: text.accountId,
+      direction: 'outbound' as const,
+      kind: 'after_hours',
+      ticketId: text.ticketId ?? null,
+      sendId: randomUUID(),
+      toNumber: text.contactPhone,
+      fromNumber: text.businessNumber,
+      provider: this.options.provider,
+      createdByUserId: null,
+    };
+    const parts = why ? [analysis] : splitSms(rendered, { smartEncoding, mode: splitMode });
+    const inserted = await tx.getRepository(SmsMessage).insert(
+      parts.map((part, i) => ({
+        ...base,
+        body: part.text,
+        encoding: part.encoding,
+        segments: part.segments,
+        partIndex: i + 1,
+        partCount: parts.length,
+        status: why ? ('skipped' as const) : ('pending' as const),
+        errorMessage: why,
+      })),
+    );
+    return inserted.identifiers[0].id as string;
+  }
+}

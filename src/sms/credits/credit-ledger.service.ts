@@ -1,0 +1,184 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SmsMessage } from '../messages/sms-message.entity';
+import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { CreditEntry } from './credit-entry.entity';
+import { CreditBucket, creditPeriod, splitDebit } from './credit-rules';
+
+/** An account's balance row, locked (`FOR UPDATE`) for the rest of the transaction that read it. */
+export interface LockedBalance {
+  accountId: string;
+  /** The current credit period ('YYYY-MM' in the account's zone); the monthly credits belong to it. */
+  period: string;
+  monthlyAllowance: number;
+  monthlyRemaining: number;
+  addonRemaining: number;
+}
+
+export interface CreditCharge {
+  messageId: string;
+  userId: string | null;
+  amount: number;
+}
+
+/** What the ledger needs to know about an account: its zone (periods) and its age (purchases). */
+export interface CreditAccount {
+  id: string;
+  timezone: string;
+  subscribedAt: Date;
+}
+
+interface BalanceRow {
+  monthly_allowance: number;
+  monthly_period: string | null;
+  monthly_remaining: number;
+  addon_remaining: number;
+}
+
+/**
+ * The credit ledger: every movement is an append-only entry with a unique idempotency key, and the balance row
+ * beside it changes in the same transaction. Callers lock the balance first (`lock`), which also applies a new
+ * month's grant lazily, then debit, refund or add within that transaction.
+ */
+@Injectable()
+export class CreditLedger {
+  constructor(@Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway) {}
+
+  async account(accountId: string, tx?: EntityManager): Promise<CreditAccount> {
+    const account = await this.gateway.getAccount(accountId, tx);
+    if (!account) throw new NotFoundException('No such account');
+    return { id: account.id, timezone: account.timezone, subscribedAt: account.subscribedAt };
+  }
+
+  /**
+   * Locks the account's balance row until `tx` ends (claims, releases and purchases of one account take turns here)
+   * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this month's.
+   */
+  async lock(tx: EntityManager, account: CreditAccount, now: Date): Promise<LockedBalance> {
+    await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [account.id]);
+    const [row] = (await tx.query(
+      `SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE`,
+      [account.id],
+    )) as BalanceRow[];
+    const period = creditPeriod(now, account.timezone);
+    const balance: LockedBalance = {
+      accountId: account.id,
+      period,
+      monthlyAllowance: row.monthly_allowance,
+      monthlyRemaining: row.monthly_remaining,
+      addonRemaining: row.addon_remaining,
+    };
+    // Periods only move forward ('YYYY-MM' sorts by time): a clock read behind the last grant never re-grants.
+    if (row.monthly_period !== null && row.monthly_period >= period) {
+      balance.period = row.monthly_period;
+      return balance;
+    }
+    const entries: Partial<CreditEntry>[] = [];
+    if (row.monthly_period !== null && row.monthly_remaining > 0) {
+      // Monthly credits do not roll over; the expiry keeps the ledger summing to the balance.
+      entries.push(this.entry(account.id, 'monthly_expiry', 'monthly', -row.monthly_remaining, row.monthly_period, `expiry:${account.id}:${row.monthly_period}`, now));
+    }
+    if (row.monthly_allowance > 0) {
+      entries.push(this.entry(account.id, 'monthly_grant', 'monthly', row.monthly_allowance, period, `grant:${account.id}:${period}`, now));
+    }
+    if (entries.length > 0) await tx.getRepository(CreditEntry).insert(entries);
+    await tx.query(`UPDATE sms_credit_balances SET monthly_period = $2, monthly_remaining = $3, updated_at = now() WHERE account_id = $1`, [
+      account.id,
+      period,
+      row.monthly_allowance,
+    ]);
+    balance.monthlyRemaining = row.monthly_allowance;
+    return balance;
+  }
+
+  /**
+   * Takes each charge from the monthly credits first, then the add-on credits, and records what each message cost.
+   * The caller checked the total against the locked balance; the conditional UPDATE (and the CHECKs) make an
+   * overdraft impossible even if it did not.
+   */
+  async debit(tx: EntityManager, balance: LockedBalance, charges: CreditCharge[], now: Date): Promise<void> {
+    for (const charge of charges) {
+      if (charge.amount <= 0) continue;
+      const split = splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
+      if (!split) throw new Error(`Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`);
+      const result = (await tx.query(
+        `UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
+         WHERE account_id = $1 AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining`,
+        [balance.accountId, split.monthly, split.addon],
+      )) as [BalanceRow[], number];
+      if (result[1] !== 1) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
+      balance.monthlyRemaining = result[0][0].monthly_remaining;
+      balance.addonRemaining = result[0][0].addon_remaining;
+      const entries: Partial<CreditEntry>[] = [];
+      for (const bucket of ['monthly', 'addon'] as const) {
+        if (split[bucket] > 0) {
+          entries.push({
+            ...this.entry(balance.accountId, 'debit', bucket, -split[bucket], balance.period, `debit:${charge.messageId}:${bucket}`, now),
+            messageId: charge.messageId,
+            userId: charge.userId,
+          });
+        }
+      }
+      await tx.getRepository(CreditEntry).insert(entries);
+      await tx.getRepository(SmsMessage).update({ id: charge.messageId }, { credits: () => `credits + ${charge.amount}` });
+    }
+  }
+
+  /**
+   * Gives back what these messages were debited (nothing was sent). Monthly credits of a period that has since ended
+   * are not given back: they would have expired unused. Returns the credits refunded.
+   */
+  async refund(tx: EntityManager, balance: LockedBalance, messageIds: string[], now: Date): Promise<number> {
+    if (messageIds.length === 0) return 0;
+    const nets = (await tx.query(
+      `SELECT message_id, bucket, period, min(user_id::text) AS user_id, sum(amount)::int AS net FROM sms_credit_entries
+       WHERE account_id = $1 AND message_id = ANY($2::uuid[]) AND kind IN ('debit', 'refund')
+       GROUP BY message_id, bucket, period HAVING sum(amount) < 0 ORDER BY message_id, bucket`,
+      [balance.accountId, messageIds],
+    )) as { message_id: string; bucket: CreditBucket; period: string; user_id: string | null; net: number }[];
+    let refunded = 0;
+    for (const net of nets) {
+      if (net.bucket === 'monthly' && net.period !== balance.period) continue;
+      const amount = -net.net;
+      const column = net.bucket === 'monthly' ? 'monthly_remaining' : 'addon_remaining';
+      await tx.query(`UPDATE sms_credit_balances SET ${column} = ${column} + $2, updated_at = now() WHERE account_id = $1`, [balance.accountId, amount]);
+      await tx.getRepository(CreditEntry).insert({
+        ...this.entry(balance.accountId, 'refund', net.bucket, amount, balance.period, `refund:${net.message_id}:${net.bucket}`, now),
+        messageId: net.message_id,
+        userId: net.user_id,
+      });
+      await tx.getRepository(SmsMessage).update({ id: net.message_id }, { credits: () => `GREATEST(credits - ${amount}, 0)` });
+      if (net.bucket === 'monthly') balance.monthlyRemaining += amount;
+      else balance.addonRemaining += amount;
+      refunded += amount;
+    }
+    return refunded;
+  }
+
+  /** Adds bought credits to the add-on bucket (they roll over). The key makes a retried purchase a no-op. */
+  async addPurchase(tx: EntityManager, balance: LockedBalance, purchase: { key: string; credits: number; userId: string }, now: Date): Promise<CreditEntry> {
+    const entry = tx.getRepository(CreditEntry).create({
+      ...this.entry(balance.accountId, 'purchase', 'addon', purchase.credits, balance.period, purchase.key, now),
+      userId: purchase.userId,
+    });
+    await tx.getRepository(CreditEntry).insert(entry);
+    await tx.query(`UPDATE sms_credit_balances SET addon_remaining = addon_remaining + $2, updated_at = now() WHERE account_id = $1`, [
+      balance.accountId,
+      purchase.credits,
+    ]);
+    balance.addonRemaining += purchase.credits;
+    return entry;
+  }
+
+  private entry(
+    accountId: string,
+    kind: CreditEntry['kind'],
+    bucket: CreditBucket,
+    amount: number,
+    period: string,
+    idempotencyKey: string,
+    createdAt: Date,
+  ): Partial<CreditEntry> {
+    return { accountId, kind, bucket, amount, period, idempotencyKey, createdAt, messageId: null, userId: null };
+  }
+}

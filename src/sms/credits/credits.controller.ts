@@ -1,0 +1,61 @@
+import { BadRequestException, Body, Controller, Get, Headers, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import {
+  CreditLedgerQueryDto,
+  CreditUsageQueryDto,
+  PurchaseCreditsDto,
+  toCreditEntryResponse,
+  toCreditsResponse,
+  toPurchaseResponse,
+} from './credits.dto';
+import { CreditsService } from './credits.service';
+
+// Printable ASCII without spaces, as idempotency keys usually are (UUIDs, request ids).
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+@ApiTags('sms credits')
+@ApiBearerAuth()
+@UseGuards(AdminOnlyGuard)
+@Controller('sms/credits')
+export class CreditsController {
+  constructor(private readonly credits: CreditsService) {}
+
+  @Get()
+  async summary(@CurrentCaller() caller: SmsCaller) {
+    return toCreditsResponse(await this.credits.summary(caller.accountId));
+  }
+
+  @Post('purchases')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request with the same key to get the first purchase back, not a second one' })
+  async purchase(@CurrentCaller() caller: SmsCaller, @Body() body: PurchaseCreditsDto, @Headers('idempotency-key') idempotencyKey?: string) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 200 printable characters without spaces');
+    }
+    const purchase = await this.credits.purchase(caller.accountId, caller.userId, body.packs, idempotencyKey);
+    return toPurchaseResponse(purchase, await this.credits.summary(caller.accountId));
+  }
+
+  @Get('ledger')
+  async ledger(@CurrentCaller() caller: SmsCaller, @Query() query: CreditLedgerQueryDto) {
+    const limit = query.limit ?? 200;
+    const offset = query.offset ?? 0;
+    const page = await this.credits.entries(caller.accountId, {
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      period: query.period,
+      limit,
+      offset,
+    });
+    return { entries: page.entries.map(toCreditEntryResponse), total: page.total, sum: page.sum, limit, offset };
+  }
+
+  @Get('usage')
+  async usage(@CurrentCaller() caller: SmsCaller, @Query() query: CreditUsageQueryDto) {
+    return this.credits.usage(caller.accountId, {
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      groupBy: query.groupBy ?? 'day',
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { toSmsMessageResponse } from '../messages/sms-message.dto';
+import { MoveReplyDto } from './inbound.dto';
+import { InboundRepliesService } from './inbound-replies.service';
+
+@ApiTags('sms messages')
+@ApiBearerAuth()
+@Controller('sms')
+export class InboundMessagesController {
+  constructor(private readonly replies: InboundRepliesService) {}
+
+  /** Moves a customer's reply, its comment and attachments, to another ticket of that customer (or confirms a guess). */
+  @Post('messages/:id/move')
+  @HttpCode(200)
+  async move(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: MoveReplyDto) {
+    return toSmsMessageResponse(await this.replies.move(caller.accountId, id, body.ticketId));
+  }
+
+  /** Replies whose ticket was a guess, replies no ticket took, and texts that failed to process. */
+  @Get('triage')
+  triage(@CurrentCaller() caller: SmsCaller) {
+    return this.replies.triage(caller.accountId);
+  }
+}

@@ -1,0 +1,59 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job } from 'bullmq';
+import { InboundMediaService } from '../media/inbound-media.service';
+import { ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { InboundOutcome, InboundProcessing } from './inbound-processing.service';
+
+/** Lands inbound texts; for an MMS this is the flow's parent and runs once every media child has finished. */
+@Processor(SmsQueue.Inbound)
+export class InboundProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(InboundProcessor.name);
+
+  constructor(
+    private readonly processing: InboundProcessing,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+  ) {
+    super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.options.workerConcurrency ?? 20;
+  }
+
+  async process(job: Job<ProcessInboundJob>): Promise<InboundOutcome> {
+    if (job.name !== SmsJob.ProcessInbound) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Inbound}`);
+    // What the media children returned, and the reasons of those that gave up (ignoreDependencyOnFailure);
+    // the media rows stay the truth, these only tell the log. A plain text has no children: both are empty.
+    const [stored, failed] = await Promise.all([job.getChildrenValues<{ status: string } | null>(), job.getIgnoredChildrenFailures()]);
+    const failures = Object.values(failed);
+    if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
+    return this.processing.process(job.data.messageId);
+  }
+
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job<ProcessInboundJob> | undefined, error: Error): Promise<void> {
+    if (!job) return;
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade >= attempts) {
+      this.logger.error({ messageId: job.data.messageId, err: error }, 'inbound text not processed after the last retry');
+      await this.processing.giveUp(job.data.messageId, `Not processed after ${attempts} attempts: ${error.message}`);
+    }
+  }
+}
+
+/** Downloads, cleans and stores one MMS item. sharp is CPU-bound: a few at a time per process. */
+@Processor(SmsQueue.InboundMedia, { concurrency: 4 })
+export class InboundMediaProcessor extends WorkerHost {
+  constructor(private readonly media: InboundMediaService) {
+    super();
+  }
+
+  async process(job: Job<StoreInboundMediaJob>): Promise<{ mediaId: string; status: string } | null> {
+    if (job.name !== SmsJob.StoreInboundMedia) throw new Error(`No handler for job ${job.name} on ${SmsQueue.InboundMedia}`);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const row = await this.media.store(job.data.messageId, job.data.position, lastAttempt);
+    return row ? { mediaId: row.id, status: row.status } : null;
+  }
+}

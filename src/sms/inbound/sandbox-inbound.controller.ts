@@ -1,0 +1,24 @@
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SandboxInboundDto } from './inbound.dto';
+import { SandboxInbound } from './sandbox-inbound.service';
+
+@ApiTags('sms sandbox')
+@ApiBearerAuth()
+@Controller('sms/sandbox')
+export class SandboxInboundController {
+  constructor(
+    private readonly sandbox: SandboxInbound,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+  ) {}
+
+  /** A customer's text (and pictures) to one of the account's numbers, processed like a real one; follow it at GET /api/sms/messages/:messageId. */
+  @Post('inbound')
+  @HttpCode(202)
+  async inbound(@CurrentCaller() caller: SmsCaller, @Body() body: SandboxInboundDto) {
+    if (this.options.provider !== 'sandbox') throw new NotFoundException('The sandbox provider is not in use');
+    return this.sandbox.simulate(caller.accountId, body);
+  }
+}

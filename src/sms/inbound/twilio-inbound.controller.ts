@@ -1,0 +1,30 @@
+import { BadRequestException, Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PublicRoute } from '../auth/caller';
+import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';
+import { EMPTY_TWIML } from '../webhooks/twilio-webhooks.controller';
+import { parseTwilioInbound } from './inbound.dto';
+import { InboundReceiver } from './inbound-receiver.service';
+
+/**
+ * Twilio's "A message comes in" webhook. Kept lean on purpose: signature, one INSERT, one enqueue, answer.
+ * Everything slow (matching, media, the comment) happens in the job.
+ */
+@ApiExcludeController()
+@PublicRoute()
+@UseGuards(TwilioSignatureGuard)
+@Controller({ path: 'webhooks/twilio' })
+export class TwilioInboundController {
+  constructor(private readonly receiver: InboundReceiver) {}
+
+  @Post('inbound')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml')
+  async inbound(@Body() body: Record<string, unknown>): Promise<string> {
+    const parsed = parseTwilioInbound(body);
+    if (!parsed.ok) throw new BadRequestException(parsed.problems);
+    // A repeat and a number no account owns are both answered like any other text: Twilio has nothing to fix.
+    await this.receiver.receive(parsed.text);
+    return EMPTY_TWIML;
+  }
+}
