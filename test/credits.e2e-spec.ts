@@ -186,6 +186,33 @@ describe('SMS credits', () => {
     expect(await ledgerSum(account)).toBe(200);
   });
 
+  it('charges a text once however often its hand-off is retried or looked up', async () => {
+    const { account, customerId } = await setUp('Retryco');
+    const ticket = await account.ticket(customerId);
+    await settled(account, ticket.id, 1);
+    t.twilio.failNext(2, { status: 429 });
+    const [retried] = await update(account, ticket.id, 'After two 429s.');
+    await settled(account, ticket.id, 2);
+    t.twilio.hangNext(1, { createdAnyway: true });
+    const [timedOut] = await update(account, ticket.id, 'After a timeout that sent it anyway.');
+
+    const after = await settled(account, ticket.id, 3);
+    // The timed-out one is found at Twilio by the lookup, already `sent` there.
+    expect(after.slice(1).map((r) => [r.id, r.status, r.credits])).toEqual([
+      [retried, 'queued', 1],
+      [timedOut, 'sent', 1],
+    ]);
+    expect(t.twilio.sentMessages().filter((m) => m.body.includes(': After '))).toHaveLength(2);
+    const charged = (await entries(account)).filter((e) => e.messageId === retried || e.messageId === timedOut);
+    expect(charged.map((e) => [e.messageId, e.kind, e.amount]).sort()).toEqual(
+      [
+        [retried, 'debit', -1],
+        [timedOut, 'debit', -1],
+      ].sort(),
+    );
+    expect(await credits(account)).toMatchObject({ remaining: 197 });
+  });
+
   it('holds texts when the credits run out, without retrying, and sends them after a purchase; a repeated purchase buys once', async () => {
     const { account, customerId, mobile } = await setUp('Heldco', { allowance: 2 });
     const ticket = await account.ticket(customerId);

@@ -120,6 +120,17 @@ describe('splitting long texts', () => {
     }
   });
 
+  it('previews a template as the account sends it: its parts and what they cost', async () => {
+    const account = await t.account('Preview Co');
+    const split = (await account.post('/api/sms/templates/ticket_update/preview', { body: LONG_UPDATE }).expect(200)).body;
+    expect(split).toMatchObject({ encoding: 'GSM-7', segments: 3, credits: 3 });
+    expect(split.parts.map((p: { text: string }) => p.text.match(COUNTER)?.[0])).toEqual([' (1/3)', ' (2/3)', ' (3/3)']);
+
+    await account.put('/api/sms/settings', { splitMode: 'concatenate', smartEncoding: false }).expect(200);
+    const joined = (await account.post('/api/sms/templates/ticket_update/preview', { body: '“Done” – thanks' }).expect(200)).body;
+    expect(joined).toMatchObject({ text: '“Done” – thanks', encoding: 'UCS-2', segments: 1, credits: 1, parts: [{ text: '“Done” – thanks', segments: 1 }] });
+  });
+
   it('shows the split settings with their defaults and refuses bad values', async () => {
     const account = await t.account('Settings Co');
     expect((await account.get('/api/sms/settings').expect(200)).body).toMatchObject({ smartEncoding: true, splitMode: 'split' });

@@ -1,6 +1,6 @@
 /** The public surface of the SMS module: what a host imports. */
 export { SmsModule, SMS_ENTITIES } from './sms.module';
-export type { SmsModuleOptions, TwilioCredentials } from './sms.options';
+export type { FlowrouteOptions, SmsModuleOptions, TwilioCredentials } from './sms.options';
 export type { AccountInfo, TicketGateway, TicketSmsContext, PhoneType } from './ports/ticket-gateway.port';
 export { TICKET_GATEWAY } from './ports/ticket-gateway.port';
 export type { TeamSummary, UserSummary } from './ports/ticket-gateway.port';

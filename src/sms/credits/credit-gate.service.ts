@@ -33,7 +33,8 @@ export class CreditGate {
    * the row becomes `held_no_credit` instead and is released, in order, when credits arrive.
    */
   async claim(row: SmsMessage, claim: (tx: EntityManager) => Promise<boolean>): Promise<ClaimResult> {
-    if (!isMetered(row)) return (await claim(this.dataSource.manager)) ? 'claimed' : 'lost';
+    // `provider` is the one the pipeline is about to hand the row to.
+    if (!isMetered(row.provider)) return (await claim(this.dataSource.manager)) ? 'claimed' : 'lost';
     const account = await this.ledger.account(row.accountId);
     return this.dataSource.transaction(async (tx) => {
       const charges = await this.unpaid(tx, row);

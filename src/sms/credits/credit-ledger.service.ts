@@ -2,8 +2,10 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { CreditEntry } from './credit-entry.entity';
-import { CreditBucket, creditPeriod, splitDebit } from './credit-rules';
+import { CreditBucket, creditPeriod, isMetered, splitDebit } from './credit-rules';
 
 /** An account's balance row, locked (`FOR UPDATE`) for the rest of the transaction that read it. */
 export interface LockedBalance {
@@ -42,7 +44,17 @@ interface BalanceRow {
  */
 @Injectable()
 export class CreditLedger {
-  constructor(@Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway) {}
+  constructor(
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    private readonly settings: SmsSettingsService,
+  ) {}
+
+  /** Whether the account's texts spend credits now: not while it sends through its own provider account. */
+  async metered(accountId: string): Promise<boolean> {
+    const { provider } = await this.settings.get(accountId);
+    return isMetered(provider === 'platform' ? this.options.provider : provider);
+  }
 
   async account(accountId: string, tx?: EntityManager): Promise<CreditAccount> {
     const account = await this.gateway.getAccount(accountId, tx);
@@ -55,11 +67,13 @@ export class CreditLedger {
    * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this month's.
    */
   async lock(tx: EntityManager, account: CreditAccount, now: Date): Promise<LockedBalance> {
-    await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [account.id]);
-    const [row] = (await tx.query(
-      `SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE`,
-      [account.id],
-    )) as BalanceRow[];
+    const select = `SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE`;
+    let [row] = (await tx.query(select, [account.id])) as BalanceRow[];
+    if (!row) {
+      // First use: create the row (another transaction may be doing the same), then lock it.
+      await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [account.id]);
+      [row] = (await tx.query(select, [account.id])) as BalanceRow[];
+    }
     const period = creditPeriod(now, account.timezone);
     const balance: LockedBalance = {
       accountId: account.id,

@@ -4,6 +4,7 @@ import {
   creditPeriod,
   creditsFor,
   isCreditPeriod,
+  isMetered,
   periodBounds,
   plannedRelease,
   purchaseEligibility,
@@ -17,6 +18,15 @@ describe('credit rules', () => {
       expect(creditsFor('outbound', 3)).toBe(3);
       expect(creditsFor('inbound', 4)).toBe(0);
       expect(creditsFor('outbound', 0)).toBe(0);
+    });
+  });
+
+  describe('isMetered', () => {
+    it("meters the platform providers, the sandbox included, and not an account's own Flowroute account", () => {
+      expect(isMetered('twilio')).toBe(true);
+      expect(isMetered('sandbox')).toBe(true);
+      expect(isMetered(null)).toBe(true);
+      expect(isMetered('flowroute')).toBe(false);
     });
   });
 

@@ -25,12 +25,11 @@ export function creditsFor(direction: 'outbound' | 'inbound', segments: number):
 }
 
 /**
- * Whether a message spends the account's credits. Every platform provider is metered, the sandbox too
- * (so credits can be tried locally).
+ * Whether a text handed to `provider` spends the account's credits. Every platform provider does, the sandbox too
+ * (so credits can be tried locally); an account's own provider account does not, though its usage is still reported.
  */
-export function isMetered(message: { accountId: string; provider: string | null }): boolean {
-  // A text sent through the account's own provider account (Flowroute) is paid there; usage is still reported.
-  return !ACCOUNT_OWN_PROVIDERS.has(message.provider ?? '');
+export function isMetered(provider: string | null): boolean {
+  return provider === null || !ACCOUNT_OWN_PROVIDERS.has(provider);
 }
 
 /** The credit period an instant falls in: the calendar month in the account's zone, as 'YYYY-MM'. */
@@ -45,9 +44,11 @@ export function periodBounds(period: string, timezone: string): { start: Date; e
   return { start: start.toJSDate(), end: start.plus({ months: 1 }).toJSDate() };
 }
 
-/** Whether `period` is a well-formed 'YYYY-MM'. */
+/** A credit period as written: 'YYYY-MM'. */
+export const CREDIT_PERIOD_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
 export function isCreditPeriod(period: string): boolean {
-  return /^\d{4}-(0[1-9]|1[0-2])$/.test(period);
+  return CREDIT_PERIOD_PATTERN.test(period);
 }
 
 /** Monthly credits go first (they expire at month end), then add-on credits (they roll over). null when short. */

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import type { CreditEntry } from './credit-entry.entity';
-import { CREDITS_PER_PACK, MAX_PACKS_PER_PURCHASE } from './credit-rules';
+import { CREDIT_PERIOD_PATTERN, CREDITS_PER_PACK, MAX_PACKS_PER_PURCHASE } from './credit-rules';
 import type { CreditPurchase, CreditSummary } from './credits.service';
 
 export class PurchaseCreditsDto {
@@ -26,7 +26,7 @@ export class CreditLedgerQueryDto {
 
   @ApiPropertyOptional({ example: '2025-06', description: 'Entries of one credit period (calendar month, account time zone)' })
   @IsOptional()
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be a month as YYYY-MM' })
+  @Matches(CREDIT_PERIOD_PATTERN, { message: 'period must be a month as YYYY-MM' })
   period?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 200 })

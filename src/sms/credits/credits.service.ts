@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { CreditEntry } from './credit-entry.entity';
 import { CreditLedger, LockedBalance } from './credit-ledger.service';
 import {
@@ -10,7 +9,6 @@ import {
   creditAlerts,
   creditPeriod,
   CREDITS_PER_PACK,
-  isMetered,
   periodBounds,
   PurchaseEligibility,
   purchaseEligibility,
@@ -64,7 +62,6 @@ export class CreditsService {
     private readonly ledger: CreditLedger,
     private readonly held: HeldMessages,
     private readonly clock: Clock,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
   ) {}
 
   async summary(accountId: string): Promise<CreditSummary> {
@@ -77,7 +74,7 @@ export class CreditsService {
     ])) as { count: number }[];
     const { start, end } = periodBounds(balance.period, account.timezone);
     return {
-      metered: isMetered({ accountId, provider: this.options.provider }),
+      metered: await this.ledger.metered(accountId),
       balance,
       period: { key: balance.period, start, end, timezone: account.timezone },
       held: count,

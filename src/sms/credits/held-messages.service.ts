@@ -39,10 +39,12 @@ export class HeldMessages {
   /** Releases the account's held texts its credits now cover, oldest first. Returns how many were released. */
   async release(accountId: string): Promise<number> {
     const account = await this.ledger.account(accountId);
+    // An account that now sends through its own provider account needs no credits: everything held goes.
+    const metered = await this.ledger.metered(accountId);
     const released = await this.dataSource.transaction(async (tx) => {
       // The balance lock orders this after any claim that is deciding to hold a text, so none is left behind.
       const balance = await this.ledger.lock(tx, account, this.clock.now());
-      const available = balance.monthlyRemaining + balance.addonRemaining;
+      const available = metered ? balance.monthlyRemaining + balance.addonRemaining : Number.POSITIVE_INFINITY;
       if (available <= 0) return [];
       const held = (await tx.query(
         `SELECT id, send_id, part_index FROM sms_messages WHERE account_id = $1 AND status = 'held_no_credit'

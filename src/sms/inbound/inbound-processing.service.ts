@@ -50,22 +50,20 @@ export class InboundProcessing {
   ) {}
 
   async process(messageId: string): Promise<InboundOutcome> {
-    const pending = await this.messages.findOne({ where: { id: messageId, direction: 'inbound' } });
-    if (!pending || pending.status !== 'received') return { outcome: 'already-done' };
-    const settings = await this.settings.get(pending.accountId);
-    const keyword = smsKeyword(pending.body);
-    let media: SmsMedia[] = [];
-    if ((pending.inboundMedia?.length ?? 0) > 0 && keyword?.kind !== 'opt_out') {
-      // Every media child has finished by now; an item without a result is one whose job gave up.
-      await this.media.rejectUnfinished(pending, 'it could not be downloaded from our SMS provider');
-      media = await this.media.forMessage(messageId);
-    }
     const now = this.clock.now();
-
-    const landing = await this.messages.manager.transaction(async (tx) => {
-      const message = await tx.getRepository(SmsMessage).findOne({ where: { id: messageId }, lock: { mode: 'pessimistic_write' } });
+    // Everything is read under the row lock: a second run of the same job waits here, then finds it processed.
+    const done = await this.messages.manager.transaction(async (tx) => {
+      const message = await tx.getRepository(SmsMessage).findOne({ where: { id: messageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
       if (!message || message.status !== 'received') return null;
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sms-contact:${message.accountId}:${message.fromNumber}`]);
+      const settings = await this.settings.get(message.accountId, tx);
+      const keyword = smsKeyword(message.body);
+      let media: SmsMedia[] = [];
+      if ((message.inboundMedia?.length ?? 0) > 0 && keyword?.kind !== 'opt_out') {
+        // Every media child has finished by now; an item without a result is one whose job gave up.
+        await this.media.rejectUnfinished(message, 'it could not be downloaded from our SMS provider', tx);
+        media = await this.media.forMessage(messageId, tx);
+      }
       const conversation = await this.conversations.touchInbound(tx, {
         accountId: message.accountId,
         businessNumber: message.toNumber!,
@@ -90,22 +88,23 @@ export class InboundProcessing {
           matchGuess: landed.guess,
         },
       );
-      return landed;
+      return { landing: landed, message, settings, hasMedia: media.length > 0 };
     });
-    if (!landing) return { outcome: 'already-done' };
+    if (!done) return { outcome: 'already-done' };
+    const { landing, message, settings } = done;
     // While closed, a customer's text gets the after-hours reply of the level that applies (at most once per window).
     if (landing.kind === 'reply') {
       await this.afterHours.onInbound({
-        accountId: pending.accountId,
-        businessNumber: pending.toNumber!,
-        contactPhone: pending.fromNumber!,
+        accountId: message.accountId,
+        businessNumber: message.toNumber!,
+        contactPhone: message.fromNumber!,
         ticketId: landing.ticketId,
-        receivedAt: pending.createdAt,
+        receivedAt: message.createdAt,
       });
     }
 
     // Talking to the outside world waits for the commit: the comment already references our copies.
-    if (settings.deleteProviderMedia && media.length > 0) await this.media.deleteAtProvider(pending);
+    if (settings.deleteProviderMedia && done.hasMedia) await this.media.deleteAtProvider(message);
     return { outcome: 'processed', kind: landing.kind, ticketId: landing.ticketId, rule: landing.rule, guess: landing.guess };
   }
 

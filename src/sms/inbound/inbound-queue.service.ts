@@ -49,7 +49,7 @@ export class InboundQueue {
       await this.flows.add({
         name: SmsJob.ProcessInbound,
         queueName: SmsQueue.Inbound,
-        data: { messageId: row.id } satisfies ProcessInboundJob,
+        data: { messageId: row.id, withMedia: true } satisfies ProcessInboundJob,
         opts: this.parentOptions(row.id),
         children: media.map((_, position) => ({
           name: SmsJob.StoreInboundMedia,

@@ -25,8 +25,7 @@ export interface InboundText {
 export const MAX_INBOUND_MEDIA = 10;
 const MAX_BODY = 5000;
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
-// Short codes and alphanumeric senders are possible in From; anything longer or stranger is not a sender.
+// Short codes and alphanumeric senders are possible; anything longer or stranger is not a phone number.
 const SENDER = /^\+?[0-9A-Za-z]{2,20}$/;
 
 function single(body: Record<string, unknown>, name: string, problems: string[]): string | undefined {
@@ -51,7 +50,8 @@ export function parseTwilioInbound(body: Record<string, unknown>): { ok: true; t
 
   if (!sid || !SID.test(sid)) problems.push('MessageSid must be a Twilio message sid (two letters and 32 hex digits)');
   if (!from || !SENDER.test(from)) problems.push('From must be the sender phone number');
-  if (!to || !E164.test(to)) problems.push('To must be an E.164 phone number');
+  // A To no account owns (a short code, say) is routed, and kept as unroutable, not refused.
+  if (!to || !SENDER.test(to)) problems.push('To must be a phone number');
   if (text.length > MAX_BODY) problems.push(`Body must be at most ${MAX_BODY} characters`);
   if (!/^\d{1,2}$/.test(numMedia) || Number(numMedia) > MAX_INBOUND_MEDIA) problems.push(`NumMedia must be a whole number from 0 to ${MAX_INBOUND_MEDIA}`);
   if (numSegments !== undefined && !/^\d{1,3}$/.test(numSegments)) problems.push('NumSegments must be a whole number');

@@ -24,11 +24,13 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
 
   async process(job: Job<ProcessInboundJob>): Promise<InboundOutcome> {
     if (job.name !== SmsJob.ProcessInbound) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Inbound}`);
-    // What the media children returned, and the reasons of those that gave up (ignoreDependencyOnFailure);
-    // the media rows stay the truth, these only tell the log. A plain text has no children: both are empty.
-    const [stored, failed] = await Promise.all([job.getChildrenValues<{ status: string } | null>(), job.getIgnoredChildrenFailures()]);
-    const failures = Object.values(failed);
-    if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
+    if (job.data.withMedia) {
+      // What the media children returned, and the reasons of those that gave up (ignoreDependencyOnFailure);
+      // the media rows stay the truth, these only tell the log.
+      const [stored, failed] = await Promise.all([job.getChildrenValues<{ status: string } | null>(), job.getIgnoredChildrenFailures()]);
+      const failures = Object.values(failed);
+      if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
+    }
     return this.processing.process(job.data.messageId);
   }
 

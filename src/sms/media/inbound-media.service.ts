@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
@@ -124,16 +124,17 @@ export class InboundMediaService {
     );
   }
 
-  forMessage(messageId: string): Promise<SmsMedia[]> {
-    return this.media.find({ where: { messageId }, order: { position: 'ASC' } });
+  forMessage(messageId: string, tx?: EntityManager): Promise<SmsMedia[]> {
+    return (tx ? tx.getRepository(SmsMedia) : this.media).find({ where: { messageId }, order: { position: 'ASC' } });
   }
 
   /** Items whose job gave up without a result (after every retry) are rejected, so the comment names them. */
-  async rejectUnfinished(message: Pick<SmsMessage, 'id' | 'accountId' | 'inboundMedia'>, detail: string): Promise<void> {
+  async rejectUnfinished(message: Pick<SmsMessage, 'id' | 'accountId' | 'inboundMedia'>, detail: string, tx?: EntityManager): Promise<void> {
+    const repo = tx ? tx.getRepository(SmsMedia) : this.media;
     const items = message.inboundMedia ?? [];
     const rejected = { status: 'rejected' as const, rejectionReason: 'download_failed', rejectionDetail: detail };
     if (items.length > 0) {
-      await this.media
+      await repo
         .createQueryBuilder()
         .insert()
         .into(SmsMedia)
@@ -141,7 +142,7 @@ export class InboundMediaService {
         .orIgnore()
         .execute();
     }
-    await this.media.update({ messageId: message.id, status: 'pending' }, rejected);
+    await repo.update({ messageId: message.id, status: 'pending' }, rejected);
   }
 
   /** Best effort, after the comment is committed: our copy is kept, the provider's goes. */

@@ -44,9 +44,13 @@ export class MessageQueue {
    */
   async requeue(messageIds: string[]): Promise<void> {
     try {
-      for (const messageId of messageIds) {
-        const state = await this.queue.getJobState(messageId);
-        if (state === 'completed' || state === 'failed') await this.queue.remove(messageId);
+      for (let i = 0; i < messageIds.length; i += 50) {
+        await Promise.all(
+          messageIds.slice(i, i + 50).map(async (messageId) => {
+            const state = await this.queue.getJobState(messageId);
+            if (state === 'completed' || state === 'failed') await this.queue.remove(messageId);
+          }),
+        );
       }
     } catch (e) {
       this.logger.warn({ err: e, count: messageIds.length }, 'could not clear finished SMS jobs; the outbox sweep will retry');

@@ -6,7 +6,7 @@ import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { CreditGate } from '../credits/credit-gate.service';
-import { IN_PROCESS_WAIT_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
+import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
@@ -111,6 +111,8 @@ export class SendPipeline {
       if (e instanceof SendRetryableError) {
         // Nothing went out: the row waits again and the job retries with backoff.
         await this.messages.update({ id: row.id, status: 'submitting' }, { status: 'pending', errorCode: e.code, errorMessage: e.message });
+        // A rate-limited provider account that says 429 holds its other texts back too, not only this one.
+        if (limit && e.code === '429') await this.rateLimiter.backOff(limit, PROVIDER_429_BACKOFF_MS);
         throw e;
       }
       const ambiguous = e instanceof SendAmbiguousError ? e : new SendAmbiguousError((e as Error).message, null);

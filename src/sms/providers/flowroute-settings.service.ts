@@ -57,7 +57,8 @@ export class FlowrouteSettings {
       columns.flowrouteCredentials = null;
     } else if (change.flowroute !== undefined) {
       this.requireSecrets();
-      columns.flowrouteCredentials = this.secrets.seal(JSON.stringify(change.flowroute), credentialsContext(current.accountId));
+      const { accessKey, secretKey } = change.flowroute;
+      columns.flowrouteCredentials = this.secrets.seal(JSON.stringify({ accessKey, secretKey }), credentialsContext(current.accountId));
       // The webhook URL stays the same when keys change, so Flowroute's callback settings need not be touched.
       if (!current.flowrouteWebhookToken) Object.assign(columns, this.newWebhookToken(current.accountId));
     } else if (provider === 'flowroute' && current.provider !== 'flowroute') {

@@ -25,6 +25,8 @@ export interface SendMessageJob {
 
 export interface ProcessInboundJob {
   messageId: string;
+  /** Set on an MMS flow's parent: it has media children whose results it reads. */
+  withMedia?: boolean;
 }
 
 export interface StoreInboundMediaJob {

@@ -2,7 +2,9 @@ import { BadRequestException, Inject, Injectable, NotFoundException, Unprocessab
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
-import { analyzeSms } from '../segments/segments';
+import { creditsFor } from '../credits/credit-rules';
+import { analyzeSms, splitSms } from '../segments/segments';
+import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
 import { defaultTemplate, TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
 
@@ -39,6 +41,7 @@ export class SmsTemplatesService {
   constructor(
     @InjectRepository(SmsTemplate) private readonly templates: Repository<SmsTemplate>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly settings: SmsSettingsService,
   ) {}
 
   /** Every key with the text in force and whether it is the shipped default. */
@@ -91,14 +94,18 @@ export class SmsTemplatesService {
       variables = templateVariables(context, { message: variables.message, businessHours: variables.businessHours });
     }
     const text = this.renderer.render(body, variables);
-    const analysis = analyzeSms(text, { smartEncoding: true });
+    // As the account would send it: its smart encoding, and in split mode one SMS (and credit) per part.
+    const { smartEncoding, splitMode } = await this.settings.get(accountId);
+    const analysis = analyzeSms(text, { smartEncoding });
+    const parts = splitSms(text, { smartEncoding, mode: splitMode });
     return {
       text: analysis.text,
       encoding: analysis.encoding,
       segments: analysis.segments,
       characters: analysis.characters,
       nonGsmCharacters: analysis.nonGsmCharacters,
-      credits: analysis.segments,
+      parts: parts.map((p) => ({ text: p.text, encoding: p.encoding, segments: p.segments })),
+      credits: parts.reduce((sum, p) => sum + creditsFor('outbound', p.segments), 0),
     };
   }
 
