@@ -24,9 +24,9 @@ export interface TicketSmsContext {
  * ticket event are written in it, so they commit or roll back with the ticket.
  */
 export interface TicketGateway {
-  /** null when the ticket is not in this account. */
   /** null when there is no such account. */
   getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null>;
+  /** null when the ticket is not in this account. */
   getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null>;
 
   // ─── people: number assignment, after-hours precedence, who may send while closed ───
@@ -35,6 +35,10 @@ export interface TicketGateway {
   getUser(accountId: string, userId: string, tx?: EntityManager): Promise<UserSummary | null>;
   /** null when the team is not in this account. */
   getTeam(accountId: string, teamId: string, tx?: EntityManager): Promise<TeamSummary | null>;
+  /** A user of the account by email (case-insensitive), as getUser; null when none (bulk number assignment). */
+  findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null>;
+  /** A team of the account by name (case-insensitive); null when none. */
+  findTeamByName(accountId: string, name: string, tx?: EntityManager): Promise<TeamSummary | null>;
 
   // ─── inbound: what a customer's text needs to land on the right ticket ───
 
