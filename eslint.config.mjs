@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's small page scripts run in the browser.
+    files: ['src/console/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ['bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

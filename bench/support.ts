@@ -1,9 +1,10 @@
 /** Shared pieces of the benchmark scripts: a service process, percentiles, a paced load loop. */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 
@@ -45,6 +46,26 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
+/** Runs a benchmark case `times` times (BENCH_REPEATS, default 3): the machine is shared, so one run proves little. */
+export const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
+
+export async function repeat<T>(times: number, run: (attempt: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < times; i++) results.push(await run(i));
+  return results;
+}
+
+/** The median of one figure over several runs. */
+export function medianOf<T>(runs: T[], pick: (run: T) => number): number {
+  return median(runs.map(pick));
+}
+
+/** How busy the machine was: every figure should be read with this beside it. */
+export function machineLoad(): string {
+  const [one, five] = loadavg();
+  return `load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min)`;
+}
+
 /** Runs `task` at most `concurrency` at a time until `count` have run. */
 export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -76,6 +97,51 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * BENCH_CPU_PROF=<dir>: service processes preload the inspector profiler (bench/cpu-profiler.ts) and write a CPU
+ * profile when stopped; read it with `node dist-bench/bench/profile.js <file>`.
+ */
+function profilerFlags(): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return [];
+  mkdirSync(resolve(dir), { recursive: true });
+  return ['-r', join(__dirname, 'cpu-profiler.js')];
+}
+
+/** Asks a profiled process to write its profile (see bench/cpu-profiler.ts) and waits until it has. */
+async function flushProfile(child: ChildProcess): Promise<void> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir || !child.pid) return;
+  const file = new RegExp(`-${child.pid}\\.cpuprofile$`);
+  child.kill('SIGWINCH');
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !readdirSync(resolve(dir)).some((f) => file.test(f))) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** SIGTERM (active jobs finish), then waits for the exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  await flushProfile(child);
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Polls /health until it answers 200; throws when the process exits first or after `timeoutMs`. */
+export async function waitHealthy(name: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await http(port, 'GET', '/health')).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`${name}: the service exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${name}: no healthy /health within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** One ticket-sms process from the compiled code, on its own database and queue prefix. */
 export async function startService(name: string, extraEnv: Record<string, string>, role = 'all', port = 0): Promise<ServiceProcess> {
   const id = `${name}_${randomBytes(3).toString('hex')}`;
@@ -92,29 +158,25 @@ export async function startService(name: string, extraEnv: Record<string, string
     STORAGE_DIR: join('/tmp', `ticket-sms-bench-${id}`),
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js'), `--role=${role}`], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await http(chosenPort, 'GET', '/health')).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) throw new Error(`${name}: the service exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`${name}: no healthy /health within 60 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const child = spawnService(name, env, role);
+  await waitHealthy(name, chosenPort, child);
   return {
     port: chosenPort,
     env,
     child,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopProcess(child);
       await dropDatabase(env.DATABASE_URL);
       await deleteKeys(`${env.QUEUE_PREFIX}:*`);
     },
   };
+}
+
+/** Starts main.js with `env`; stdout (the start-up banner) is dropped, stderr shows. */
+export function spawnService(name: string, env: Record<string, string>, role = 'all'): ChildProcess {
+  const flags = profilerFlags();
+  const withName = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : env;
+  return spawn(process.execPath, [...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`], { env: withName, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 export async function createAccount(port: number, name = 'Bench IT'): Promise<{ id: string; token: string }> {
@@ -137,7 +199,7 @@ export async function sql<T>(databaseUrl: string, text: string, params: unknown[
   }
 }
 
-async function dropDatabase(url: string): Promise<void> {
+export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new Client({ connectionString: `${PG_SERVER}/postgres` });
   await admin.connect();
@@ -148,7 +210,7 @@ async function dropDatabase(url: string): Promise<void> {
   }
 }
 
-async function deleteKeys(pattern: string): Promise<void> {
+export async function deleteKeys(pattern: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
     let cursor = '0';
@@ -162,9 +224,14 @@ async function deleteKeys(pattern: string): Promise<void> {
   }
 }
 
-/** Resident set size of a process, from /proc, in MB. */
-export function rssMb(pid: number): number {
+function statusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
+
+/** Resident set size of a process, from /proc, in MB. */
+export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
+
+/** The kernel's high-water mark of the resident set (VmHWM) since the process started, in MB. */
+export const peakRssMb = (pid: number): number => statusMb(pid, 'VmHWM');

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { Environment } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { ConsoleModule } from './console/console.module';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
 import { HelpdeskDataModule } from './helpdesk/helpdesk-data.module';
@@ -51,6 +52,7 @@ export class AppModule {
           }),
         }),
         HelpdeskModule,
+        ConsoleModule,
         HealthModule,
       ],
     };

@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
 import { Environment } from './config/app-config';
 
 /** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
@@ -21,9 +22,12 @@ export function configureApp(app: INestApplication, env: Environment): void {
       { path: 'health', method: RequestMethod.ALL },
       { path: 'webhooks/{*path}', method: RequestMethod.ALL },
       { path: 'portal/{*path}', method: RequestMethod.ALL },
+      { path: 'console', method: RequestMethod.ALL },
+      { path: 'console/{*path}', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

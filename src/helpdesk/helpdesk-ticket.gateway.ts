@@ -50,6 +50,22 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return team ? { id: team.id, name: team.name } : null;
   }
 
+  async findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null> {
+    // Emails are stored lower-cased (UsersService).
+    const user = await (tx ?? this.dataSource.manager).getRepository(User).findOne({ where: { accountId, email: email.trim().toLowerCase() }, select: { id: true } });
+    return user ? this.getUser(accountId, user.id, tx) : null;
+  }
+
+  async findTeamByName(accountId: string, name: string, tx?: EntityManager): Promise<TeamSummary | null> {
+    const team = await (tx ?? this.dataSource.manager)
+      .getRepository(Team)
+      .createQueryBuilder('team')
+      .where('team.account_id = :accountId AND lower(team.name) = lower(:name)', { accountId, name: name.trim() })
+      .orderBy('team.name', 'ASC')
+      .getOne();
+    return team ? { id: team.id, name: team.name } : null;
+  }
+
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
     const db = tx ?? this.dataSource.manager;
     const ticket = await db.getRepository(Ticket).findOne({ where: { accountId, id: ticketId } });

@@ -33,5 +33,7 @@ import { UsersService } from './users/users.service';
     AttachmentFiles,
     PortalService,
   ],
+  // The console (src/console) serves the same tickets, users and files to signed-in browsers.
+  exports: [TicketsService, UsersService, TeamsService, CustomersService, AttachmentFiles],
 })
 export class HelpdeskModule {}

@@ -42,6 +42,23 @@ import { SmsMessage } from './messages/sms-message.entity';
 import { SmsMessagesController } from './messages/sms-messages.controller';
 import { SmsMessagesService } from './messages/sms-messages.service';
 import { SmsNumber } from './numbers/sms-number.entity';
+import { NumberImport } from './numbers/number-import.entity';
+import { NumberImports } from './numbers/number-imports.service';
+import { NumberVerification } from './numbers/number-verification.service';
+import { SendingIdentity } from './numbers/sending-identity.service';
+import { ConversationClaim } from './conversations/conversation-claim.entity';
+import { ConversationClaims } from './conversations/conversation-claims.service';
+import { ConversationQueries } from './conversations/conversation-queries.service';
+import { ConversationReplies } from './conversations/conversation-replies.service';
+import { ConversationWait } from './conversations/conversation-wait.entity';
+import { ConversationsController } from './conversations/conversations.controller';
+import { SmsEventsController } from './conversations/sms-events.controller';
+import { SmsEvents } from './conversations/sms-events.service';
+import { AgentAvailability } from './availability/agent-availability.entity';
+import { AvailabilityController } from './availability/availability.controller';
+import { AvailabilityService } from './availability/availability.service';
+import { ReportsController } from './reports/reports.controller';
+import { SessionReports } from './reports/session-report.service';
 import { SmsNumbersController } from './numbers/sms-numbers.controller';
 import { SmsNumbersService } from './numbers/sms-numbers.service';
 import { TICKET_GATEWAY } from './ports/ticket-gateway.port';
@@ -72,7 +89,8 @@ import { StatusCallbacks } from './webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
 
-export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry];
+export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry,
+  ConversationClaim, ConversationWait, AgentAvailability, NumberImport];
 
 const providerFactory: Provider = {
   provide: SMS_PROVIDER,
@@ -114,6 +132,10 @@ const providerFactory: Provider = {
     FlowrouteSettingsController,
     InboundMessagesController,
     SandboxInboundController,
+    ConversationsController,
+    SmsEventsController,
+    AvailabilityController,
+    ReportsController,
   ],
   providers: [
     { provide: TICKET_GATEWAY, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => options.ticketGateway },
@@ -152,8 +174,20 @@ const providerFactory: Provider = {
     FlowrouteTokenGuard,
     ProviderResolver,
     ProviderRateLimiter,
+    NumberVerification,
+    NumberImports,
+    SendingIdentity,
+    SmsEvents,
+    ConversationClaims,
+    ConversationQueries,
+    ConversationReplies,
+    AvailabilityService,
+    SessionReports,
   ],
-  exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService],
+  exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
+    // The host's web console calls the same services as the REST API.
+    CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
+    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {

@@ -116,7 +116,9 @@ export class TestAccount {
     return this.t.http().delete(path).set('Authorization', `Bearer ${token}`);
   }
 
+  /** Adds a number the fake Twilio lists as ours (IncomingPhoneNumbers), so it is verified and sends. */
   async addNumber(number = '+12025550100', label = 'Main'): Promise<string> {
+    this.t.twilio.ownNumber(number);
     return (await this.post('/api/sms/numbers', { number, label }).expect(201)).body.id;
   }
 

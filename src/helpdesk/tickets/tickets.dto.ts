@@ -50,6 +50,11 @@ export class TicketUpdateDto {
   @IsOptional()
   @IsBoolean()
   sendNow?: boolean;
+
+  @ApiPropertyOptional({ description: "The SMS number to text from, among those you may use (GET /api/sms/numbers/mine); default: the customer's conversation's number, else your direct number, else the account's default" })
+  @IsOptional()
+  @IsUUID()
+  fromNumberId?: string;
 }
 
 export function toAttachmentResponse(a: Attachment) {

@@ -63,7 +63,7 @@ export class TicketsService {
           public: smsBody ? true : (input.public ?? true),
         }),
       );
-      const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow });
+      const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow, fromNumberId: input.fromNumberId });
       return { comment, dispatch };
     });
     await this.sms.dispatch(dispatch);

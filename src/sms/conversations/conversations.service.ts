@@ -1,33 +1,71 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { AvailabilityService } from '../availability/availability.service';
+import { Clock } from '../clock/clock';
+import { SmsNumber } from '../numbers/sms-number.entity';
+import { smsKeyword } from '../opt-outs/opt-out-keywords';
+import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { audienceOf } from './conversation-access';
+import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
-/** Conversations are created race-free with INSERT … ON CONFLICT on (account, business number, contact phone). */
+/**
+ * The conversation side of every text: created race-free with INSERT … ON CONFLICT on (account, business number,
+ * contact phone); a contact's text opens a wait (answered by the first reply of a person), reaches the number's
+ * members as a live event, and on the direct number of an agent who is not available also reaches their teams.
+ */
 @Injectable()
 export class ConversationsService {
-  constructor(@InjectRepository(SmsConversation) private readonly conversations: Repository<SmsConversation>) {}
+  constructor(
+    @InjectRepository(SmsConversation) private readonly conversations: Repository<SmsConversation>,
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly availability: AvailabilityService,
+    private readonly events: SmsEvents,
+    private readonly clock: Clock,
+  ) {}
 
   /** The conversation an inbound text arrived in, created if new; remembers when the contact last wrote. */
   async touchInbound(tx: EntityManager, input: { accountId: string; businessNumber: string; contactPhone: string; at: Date }): Promise<SmsConversation> {
     const rows = (await tx.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at)
-       VALUES ($1, $2, $3, $4)
+      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at)
+       VALUES ($1, $2, $3, $4, $4)
        ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at), updated_at = now()
-       RETURNING id, last_outbound_ticket_id, last_outbound_at`,
+       DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at),
+                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at), updated_at = now()
+       RETURNING id`,
       [input.accountId, input.businessNumber, input.contactPhone, input.at],
-    )) as { id: string; last_outbound_ticket_id: string | null; last_outbound_at: Date | null }[];
-    const row = rows[0];
-    return tx.getRepository(SmsConversation).create({
-      id: row.id,
-      accountId: input.accountId,
-      businessNumber: input.businessNumber,
-      contactPhone: input.contactPhone,
-      lastOutboundTicketId: row.last_outbound_ticket_id,
-      lastOutboundAt: row.last_outbound_at,
-      lastInboundAt: input.at,
-    });
+    )) as { id: string }[];
+    const id = rows[0].id;
+    const now = this.clock.now();
+    const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId: input.accountId, number: input.businessNumber } });
+
+    // The text being processed (locked by the caller's transaction): a STOP is not someone waiting for an answer.
+    const [text] = (await tx.query(
+      // `at` is the row's created_at as JavaScript holds it: milliseconds, where PostgreSQL keeps microseconds.
+      `SELECT id, body FROM sms_messages WHERE account_id = $1 AND from_number = $3 AND to_number = $2 AND direction = 'inbound'
+          AND date_trunc('milliseconds', created_at) = $4
+        ORDER BY status = 'received' DESC, id LIMIT 1`,
+      [input.accountId, input.businessNumber, input.contactPhone, input.at],
+    )) as { id: string; body: string }[];
+    if (smsKeyword(text?.body ?? '')?.kind !== 'opt_out') await this.openWait(tx, input.accountId, id, number, now);
+
+    if (number?.kind === 'direct' && number.userId) {
+      const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
+      if (agent.status !== 'available') await this.routeToTeams(tx, input.accountId, id, number.userId);
+    }
+
+    const conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id });
+    this.events.afterCommit(
+      tx,
+      SmsEvents.event(
+        'message.received',
+        audienceOf(conversation, number, 'inbound', now),
+        { conversationId: id, messageId: text?.id ?? null, numberId: number?.id ?? null, businessNumber: input.businessNumber, contactPhone: input.contactPhone },
+        now,
+      ),
+    );
+    return conversation;
   }
 
   /**
@@ -36,12 +74,73 @@ export class ConversationsService {
    */
   async recordOutbound(input: { accountId: string; businessNumber: string; contactPhone: string; ticketId: string; at: Date }): Promise<void> {
     await this.conversations.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
+       VALUES ($1, $2, $3, $4, $5, $5)
        ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at, updated_at = now()
+       DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
+                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
        WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
       [input.accountId, input.businessNumber, input.contactPhone, input.ticketId, input.at],
     );
+  }
+
+  /**
+   * A text to the contact was written from this number (created with the conversation when it is the first), so the
+   * contact keeps this thread. `answeredBy`: a person wrote it (a reply, a ticket update): the contact's wait is
+   * answered and a claim the writer holds counts as replied in.
+   */
+  async recordWritten(
+    tx: EntityManager,
+    input: { accountId: string; businessNumber: string; contactPhone: string; answeredBy: string | null; at: Date },
+  ): Promise<string> {
+    if (input.answeredBy) return this.recordAgentMessage(tx, { ...input, userId: input.answeredBy });
+    const [row] = (await tx.query(
+      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (account_id, business_number, contact_phone)
+       DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+       RETURNING id`,
+      [input.accountId, input.businessNumber, input.contactPhone, input.at],
+    )) as { id: string }[];
+    return row.id;
+  }
+
+  /** A person wrote to the contact: their wait is answered, and a claim the writer holds counts as replied in. */
+  async recordAgentMessage(tx: EntityManager, input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date }): Promise<string> {
+    const [row] = (await tx.query(
+      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
+       VALUES ($1, $2, $3, $4, $5, $4)
+       ON CONFLICT (account_id, business_number, contact_phone)
+       DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
+                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+       RETURNING id, claim_id`,
+      [input.accountId, input.businessNumber, input.contactPhone, input.at, input.userId],
+    )) as { id: string; claim_id: string | null }[];
+    await tx.query(
+      `UPDATE sms_conversation_waits SET answered_at = $2, answered_by_user_id = $3 WHERE conversation_id = $1 AND answered_at IS NULL`,
+      [row.id, input.at, input.userId],
+    );
+    if (row.claim_id) {
+      await tx.query(`UPDATE sms_conversation_claims SET replied_at = COALESCE(replied_at, $2) WHERE id = $1 AND user_id = $3`, [row.claim_id, input.at, input.userId]);
+    }
+    return row.id;
+  }
+
+  private async openWait(tx: EntityManager, accountId: string, conversationId: string, number: SmsNumber | null, now: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING`,
+      [accountId, conversationId, number?.kind === 'direct' ? number.userId : null, now],
+    );
+    await tx.query(`UPDATE sms_conversations SET waiting_since = COALESCE(waiting_since, $2) WHERE id = $1`, [conversationId, now]);
+  }
+
+  /** While the agent is not available, their direct number's texts also reach their teams (who keep the thread). */
+  private async routeToTeams(tx: EntityManager, accountId: string, conversationId: string, agentId: string): Promise<void> {
+    const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
+    if (teamIds.length === 0) return;
+    await tx.query(`UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::uuid[])) WHERE id = $1`, [
+      conversationId,
+      teamIds,
+    ]);
   }
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { SmsNumbersService } from '../numbers/sms-numbers.service';
+import { Clock } from '../clock/clock';
+import { ConversationsService } from '../conversations/conversations.service';
+import { SendingIdentity } from '../numbers/sending-identity.service';
 import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
@@ -27,6 +29,8 @@ export interface TicketEvent {
   userId: string | null;
   /** Send at once even while closed; refused (403) unless the actor is an admin or admins allow it (allowSendNow). */
   sendNow?: boolean;
+  /** The number to text from, among those the technician may use; otherwise chosen by SendingIdentity. */
+  fromNumberId?: string;
 }
 
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
@@ -36,7 +40,9 @@ export class OutboundService {
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
     private readonly settings: SmsSettingsService,
-    private readonly numbers: SmsNumbersService,
+    private readonly senders: SendingIdentity,
+    private readonly conversations: ConversationsService,
+    private readonly clock: Clock,
     private readonly templates: SmsTemplatesService,
     private readonly queue: MessageQueue,
     private readonly schedule: SendSchedule,
@@ -82,11 +88,14 @@ export class OutboundService {
       return { messageIds: [] };
     };
 
+    // A bad explicit choice is refused (4xx) even when the text would not go anyway.
+    const chosen = event.fromNumberId ? await this.senders.chosen(tx, event.accountId, event.userId, event.fromNumberId) : null;
     const why = await this.whyNot(tx, context);
     if (why) return skip(why);
     const to = context.customer.phones.find((p) => p.type === 'mobile')!.number;
-    const sender = await this.numbers.defaultSender(event.accountId, tx);
-    if (!sender) return skip('The account has no SMS number to send from', to);
+    const choice = chosen ?? (await this.senders.automatic(tx, event.accountId, event.userId, to));
+    if ('skip' in choice) return skip(choice.skip, to);
+    const sender = choice.number;
 
     const text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
     const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
@@ -118,6 +127,14 @@ export class OutboundService {
       })),
     );
     const messageIds = inserted.identifiers.map((i) => i.id as string);
+    // The customer's thread is now on this number; a technician's update also answers them if they were waiting.
+    await this.conversations.recordWritten(tx, {
+      accountId: event.accountId,
+      businessNumber: sender.number,
+      contactPhone: to,
+      answeredBy: update ? event.userId : null,
+      at: this.clock.now(),
+    });
     return { messageIds, startIds: messageIds.slice(0, 1) };
   }
 

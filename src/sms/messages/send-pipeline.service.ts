@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
-import { In, MoreThan, Repository } from 'typeorm';
+import { In, MoreThan, Not, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
@@ -13,6 +13,8 @@ import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
+import { SmsNumber } from '../numbers/sms-number.entity';
+import { notVerified } from '../numbers/sms-numbers.service';
 
 /** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
 export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | 'held' | 'waiting';
@@ -45,6 +47,7 @@ export class SendPipeline {
     if (row.status === 'submitting') return this.resume(row);
     if (row.status !== 'pending') return 'already-done';
     if (await this.optedOut(row)) return 'refused';
+    if (await this.unverifiedSender(row)) return 'refused';
 
     const turn = await this.partTurn(row);
     if (turn !== 'go') return turn;
@@ -74,7 +77,9 @@ export class SendPipeline {
     const since = row.submittedAt ?? row.createdAt;
     // Asked of the provider it was handed to, even if the account has switched since: only that one can have sent it.
     const provider = await this.providers.named(row.accountId, row.provider);
-    const found = await provider.findSent(this.outbound(row), since);
+    // The same text may have gone to the same number before: a message another row already owns is not this one.
+    const isTaken = (providerMessageId: string) => this.messages.exists({ where: { provider: provider.name, providerMessageId, id: Not(row.id) } });
+    const found = await provider.findSent(this.outbound(row), since, isTaken);
     if (found) {
       await this.accepted(row, found, provider);
       return 'reconciled';
@@ -182,6 +187,16 @@ export class SendPipeline {
     if (!row.toNumber || !(await this.optOuts.isOptedOut(row.accountId, row.toNumber))) return false;
     const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
     await this.messages.update({ id: row.id, status: 'pending' }, { status: 'opted_out', errorMessage: reason });
+    return true;
+  }
+
+  /** Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends `failed`, unsent and uncharged. */
+  private async unverifiedSender(row: SmsMessage): Promise<boolean> {
+    const number = row.fromNumber ? await this.messages.manager.getRepository(SmsNumber).findOne({ where: { accountId: row.accountId, number: row.fromNumber } }) : null;
+    if (number?.verifiedAt) return false;
+    const reason = number ? notVerified(number) : `${row.fromNumber ?? 'The sender'} is no longer one of the account's SMS numbers`;
+    // It and the parts after it end unsent; whatever a split text already paid is refunded.
+    await this.endRest(row, 'failed', reason, true, { errorMessage: reason });
     return true;
   }
 

@@ -24,6 +24,9 @@ export interface InboundMediaItem {
 @Index(['sendId', 'partIndex'])
 // Held texts are released oldest first when credits arrive.
 @Index(['accountId', 'status', 'createdAt'], { where: "status = 'held_no_credit'" })
+// A conversation's texts in both directions (business number and contact swap places), and the session report by time.
+@Index('IDX_sms_messages_pair', ['accountId', 'fromNumber', 'toNumber', 'createdAt'])
+@Index('IDX_sms_messages_account_created', ['accountId', 'createdAt'])
 // Inbound texts a person should look at: guessed tickets, triage, failed processing.
 @Index(['accountId', 'createdAt'], { where: "direction = 'inbound' AND (match_guess OR match_rule = 'triage' OR status = 'failed')" })
 export class SmsMessage {

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
-import { SMS_NUMBER_KINDS, SmsNumberKind } from './sms-number.entity';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { HISTORY_VISIBILITIES, HistoryVisibility, SMS_NUMBER_KINDS, SmsNumberKind } from './sms-number.entity';
+import type { NumberImport } from './number-import.entity';
+import type { AppliedLine } from './number-imports.service';
 import type { SmsNumber } from './sms-number.entity';
 
 export class CreateSmsNumberDto {
@@ -39,6 +41,23 @@ export class UpdateSmsNumberDto {
   @IsNotEmpty()
   @MaxLength(80)
   label?: string;
+
+  @ApiPropertyOptional({ enum: HISTORY_VISIBILITIES, description: "members: every member sees the whole history; handler: a member sees past threads only of conversations they handled" })
+  @IsOptional()
+  @IsIn(HISTORY_VISIBILITIES)
+  historyVisibility?: HistoryVisibility;
+
+  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 1440, description: "This number's claim timeout in minutes; null: the account's" })
+  @ValidateIf((o: UpdateSmsNumberDto) => o.claimTimeoutMinutes !== null && o.claimTimeoutMinutes !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  claimTimeoutMinutes?: number | null;
+
+  @ApiPropertyOptional({ description: "true: the account's default sender (the previous default stops being it)" })
+  @IsOptional()
+  @IsBoolean()
+  isDefault?: boolean;
 }
 
 export function toSmsNumberResponse(number: SmsNumber) {
@@ -50,6 +69,28 @@ export function toSmsNumberResponse(number: SmsNumber) {
     kind: number.kind,
     userId: number.userId,
     teamId: number.teamId,
+    /** Only verified numbers send. */
+    verified: number.verifiedAt !== null,
+    verifiedAt: number.verifiedAt,
+    verificationCheckedAt: number.verificationCheckedAt,
+    verificationError: number.verificationError,
+    historyVisibility: number.historyVisibility,
+    claimTimeoutMinutes: number.claimTimeoutMinutes,
     createdAt: number.createdAt,
+  };
+}
+
+export function toNumberImportResponse(result: NumberImport, applied?: AppliedLine[]) {
+  return {
+    id: result.id,
+    rows: result.rows,
+    applied: result.applied,
+    failed: result.failed,
+    /** Present on the answer to the upload: what each good line did. */
+    ...(applied ? { lines: applied } : {}),
+    errors: result.errors,
+    /** The refused lines as CSV, to fix and upload again. */
+    errorLog: `/api/sms/numbers/bulk/${result.id}/errors`,
+    createdAt: result.createdAt,
   };
 }

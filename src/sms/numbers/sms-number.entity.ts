@@ -4,12 +4,20 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn 
 export const SMS_NUMBER_KINDS = ['direct', 'group', 'shared'] as const;
 export type SmsNumberKind = (typeof SMS_NUMBER_KINDS)[number];
 
+/** Who of a team or shared number's members sees past threads: all of them, or only those who handled each one. */
+export const HISTORY_VISIBILITIES = ['members', 'handler'] as const;
+export type HistoryVisibility = (typeof HISTORY_VISIBILITIES)[number];
+
 @Entity('sms_numbers')
 @Check(
   'CHK_sms_numbers_assignment',
   "(kind = 'shared' AND user_id IS NULL AND team_id IS NULL) OR (kind = 'direct' AND user_id IS NOT NULL AND team_id IS NULL) OR (kind = 'group' AND team_id IS NOT NULL AND user_id IS NULL)",
 )
+@Check('CHK_sms_numbers_history_visibility', "history_visibility IN ('members', 'handler')")
+@Check('CHK_sms_numbers_claim_timeout', 'claim_timeout_minutes IS NULL OR claim_timeout_minutes BETWEEN 1 AND 1440')
 @Index(['accountId', 'createdAt'])
+@Index('IDX_sms_numbers_user', ['accountId', 'userId'], { where: 'user_id IS NOT NULL' })
+@Index('IDX_sms_numbers_team', ['accountId', 'teamId'], { where: 'team_id IS NOT NULL' })
 export class SmsNumber {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -39,6 +47,24 @@ export class SmsNumber {
   /** The team a `group` number belongs to. */
   @Column('uuid', { nullable: true })
   teamId!: string | null;
+
+  /** When the provider last confirmed the number is ours (Twilio's IncomingPhoneNumbers); null: not verified, it does not send. */
+  @Column('timestamptz', { nullable: true })
+  verifiedAt!: Date | null;
+
+  @Column('timestamptz', { nullable: true })
+  verificationCheckedAt!: Date | null;
+
+  /** Why the last check did not verify it. */
+  @Column('text', { nullable: true })
+  verificationError!: string | null;
+
+  @Column('text', { default: 'members' })
+  historyVisibility!: HistoryVisibility;
+
+  /** Claim timeout of this number's conversations; null: the account's (claimTimeoutMinutes). */
+  @Column('int', { nullable: true })
+  claimTimeoutMinutes!: number | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,8 +1,11 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { AssignmentConflict, assignmentConflict, sameHolder } from './number-assignment';
+import { NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumber } from './sms-number.entity';
 
@@ -21,26 +24,61 @@ export function parseBusinessNumber(input: string): string {
   }
 }
 
+/** A technician may send from their own direct numbers, their teams' numbers and the account's shared numbers. */
+export function mayUse(number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId'>, userId: string, teamIds: string[]): boolean {
+  if (number.kind === 'direct') return number.userId === userId;
+  if (number.kind === 'group') return number.teamId !== null && teamIds.includes(number.teamId);
+  return true;
+}
+
+export function notVerified(number: Pick<SmsNumber, 'id' | 'number' | 'verificationError'>): string {
+  const why = number.verificationError ? ` (${number.verificationError})` : '';
+  return `${number.number} is not verified${why}; verify it first (POST /api/sms/numbers/${number.id}/verify)`;
+}
+
+/** A caller as far as numbers care: admins may use every number, technicians their own, their teams' and shared ones. */
+export interface NumberUser {
+  accountId: string;
+  userId: string;
+  role: 'admin' | 'technician';
+}
+
 @Injectable()
 export class SmsNumbersService {
   constructor(
     @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly verification: NumberVerification,
+    private readonly clock: Clock,
   ) {}
 
   list(accountId: string): Promise<SmsNumber[]> {
     return this.numbers.find({ where: { accountId }, order: { createdAt: 'ASC' } });
   }
 
+  /** Adds a number after asking the provider whether it is ours; an unverified number is kept but does not send. */
   async add(accountId: string, input: { number: string; label: string }): Promise<SmsNumber> {
     const number = parseBusinessNumber(input.number);
+    if (await this.numbers.exists({ where: { number } })) throw new ConflictException(`${number} is already in use`);
+    const check = await this.verification.check(accountId, number);
+    const now = this.clock.now();
     return this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
       const taken = await repo.findOne({ where: { number } });
       if (taken) throw new ConflictException(`${number} is already in use`);
-      // The first number an account adds becomes its default sender.
+      // The first verified number an account adds becomes its default sender.
       const hasDefault = await repo.exists({ where: { accountId, isDefault: true } });
-      return repo.save(repo.create({ accountId, number, label: input.label, isDefault: !hasDefault }));
+      return repo.save(
+        repo.create({
+          accountId,
+          number,
+          label: input.label,
+          isDefault: !hasDefault && check.verified,
+          verifiedAt: check.verified ? now : null,
+          verificationCheckedAt: now,
+          verificationError: check.verified ? null : check.reason,
+        }),
+      );
     });
   }
 
@@ -50,7 +88,29 @@ export class SmsNumbersService {
     return found;
   }
 
-  /** Kind and assignment: a direct number needs a user, a group number a team, each of this account. */
+  /** Asks the provider again; a number that is no longer ours stops sending (and stops being the default). */
+  async verify(accountId: string, id: string): Promise<SmsNumber> {
+    const current = await this.get(accountId, id);
+    const check = await this.verification.check(accountId, current.number);
+    const now = this.clock.now();
+    await this.numbers.manager.transaction(async (tx) => {
+      const repo = tx.getRepository(SmsNumber);
+      await repo.update(
+        { accountId, id },
+        check.verified
+          ? { verifiedAt: now, verificationCheckedAt: now, verificationError: null }
+          : { verifiedAt: null, verificationCheckedAt: now, verificationError: check.reason, isDefault: false },
+      );
+      await this.ensureDefault(tx, accountId);
+    });
+    return this.get(accountId, id);
+  }
+
+  /**
+   * Kind, assignment and per-number settings. A direct number needs a user, a group number a team, each of this
+   * account; a user's number never goes to a team and a team's number never to a second team (unassign first);
+   * making a number direct takes it from whoever had it; unassigning keeps its conversations and history.
+   */
   async update(accountId: string, id: string, changes: UpdateSmsNumberDto): Promise<SmsNumber> {
     const current = await this.get(accountId, id);
     const kind = changes.kind ?? current.kind;
@@ -64,14 +124,74 @@ export class SmsNumbersService {
     if (kind === 'group' && !teamId) throw new UnprocessableEntityException('A group number needs teamId: the team that shares it');
     if (userId && !(await this.gateway.getUser(accountId, userId))) throw new NotFoundException('No such user in this account');
     if (teamId && !(await this.gateway.getTeam(accountId, teamId))) throw new NotFoundException('No such team in this account');
-    await this.numbers.update({ accountId, id }, { kind, userId, teamId, label: changes.label ?? current.label });
+    const next = { kind, userId: userId ?? null, teamId: teamId ?? null };
+    if (!sameHolder(current, next)) {
+      if (next.kind !== 'shared' && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
+      const conflict = assignmentConflict(current, next, 'single');
+      if (conflict) throw new ConflictException(await this.conflictReason(accountId, current, conflict));
+    }
+    if (changes.isDefault === false) throw new UnprocessableEntityException('Make another number the default instead (isDefault: true on it)');
+    if (changes.isDefault && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
+    await this.numbers.manager.transaction(async (tx) => {
+      const repo = tx.getRepository(SmsNumber);
+      if (changes.isDefault) await repo.update({ accountId, isDefault: true }, { isDefault: false });
+      await repo.update(
+        { accountId, id },
+        {
+          ...next,
+          label: changes.label ?? current.label,
+          historyVisibility: changes.historyVisibility ?? current.historyVisibility,
+          claimTimeoutMinutes: changes.claimTimeoutMinutes !== undefined ? changes.claimTimeoutMinutes : current.claimTimeoutMinutes,
+          ...(changes.isDefault ? { isDefault: true } : {}),
+        },
+      );
+    });
     return this.get(accountId, id);
   }
 
-  /** The number the account sends from when nothing more specific applies. */
-  defaultSender(accountId: string, tx?: EntityManager): Promise<SmsNumber | null> {
-    const repo = tx ? tx.getRepository(SmsNumber) : this.numbers;
-    return repo.findOne({ where: { accountId, isDefault: true } });
+  /** Removes a number from the account; its conversations and texts stay (admins still see them). */
+  async remove(accountId: string, id: string): Promise<void> {
+    await this.numbers.manager.transaction(async (tx) => {
+      const repo = tx.getRepository(SmsNumber);
+      const current = await repo.findOne({ where: { accountId, id }, lock: { mode: 'pessimistic_write' } });
+      if (!current) throw new NotFoundException('No such SMS number in this account');
+      await repo.delete({ accountId, id });
+      if (current.isDefault) await this.ensureDefault(tx, accountId);
+    });
+  }
+
+  /** The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones. */
+  async usableBy(user: NumberUser, tx?: EntityManager): Promise<SmsNumber[]> {
+    const all = await (tx ? tx.getRepository(SmsNumber) : this.numbers).find({ where: { accountId: user.accountId }, order: { createdAt: 'ASC' } });
+    if (user.role === 'admin') return all;
+    const teamIds = (await this.gateway.getUser(user.accountId, user.userId, tx))?.teamIds ?? [];
+    return all.filter((n) => mayUse(n, user.userId, teamIds));
+  }
+
+  /** Why the holder cannot be replaced, naming who holds the number. */
+  async conflictReason(accountId: string, current: SmsNumber, conflict: AssignmentConflict, tx?: EntityManager): Promise<string> {
+    const holder =
+      current.kind === 'direct' && current.userId
+        ? `${(await this.gateway.getUser(accountId, current.userId, tx))?.name ?? 'a user'}'s direct number`
+        : current.kind === 'group' && current.teamId
+          ? `the ${(await this.gateway.getTeam(accountId, current.teamId, tx))?.name ?? 'other'} team's number`
+          : 'assigned';
+    switch (conflict) {
+      case 'user_to_team':
+        return `${current.number} is ${holder}: a number assigned to a user cannot be assigned to a team; unassign it first (kind: shared)`;
+      case 'second_team':
+        return `${current.number} is ${holder}: a team's number cannot be assigned to a second team; unassign it first (kind: shared)`;
+      case 'assigned_elsewhere':
+        return `${current.number} is already assigned elsewhere (${holder}); unassign it first`;
+    }
+  }
+
+  /** After the default went away: the oldest verified number becomes the default, if there is one. */
+  private async ensureDefault(tx: EntityManager, accountId: string): Promise<void> {
+    const repo = tx.getRepository(SmsNumber);
+    if (await repo.exists({ where: { accountId, isDefault: true } })) return;
+    const next = await repo.findOne({ where: { accountId, verifiedAt: Not(IsNull()) }, order: { createdAt: 'ASC' } });
+    if (next) await repo.update({ id: next.id }, { isDefault: true });
   }
 
   /** Which account a business number belongs to (inbound routing). */

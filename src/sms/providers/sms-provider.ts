@@ -61,8 +61,11 @@ export interface ProviderRateLimit {
 export interface SmsProvider {
   readonly name: string;
   send(message: OutboundSms): Promise<SendAccepted>;
-  /** Looks for a message this service already handed over (after an ambiguous failure): null when none was sent. */
-  findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null>;
+  /**
+   * Looks for a message this service already handed over (after an ambiguous failure): null when none was sent.
+   * `isTaken` says a candidate is already another row's message: the same text can go to the same number twice.
+   */
+  findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null>;
   /** The provider's own sending rate limit for this message, if it has one (Flowroute: 5 SMS/s, 1 MMS/s per account). */
   rateLimit?(message: OutboundSms): ProviderRateLimit | null;
 }

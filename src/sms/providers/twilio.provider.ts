@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import twilio from 'twilio';
+import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { fromTwilioStatus } from '../messages/message-status';
 import type { TwilioCredentials } from '../sms.options';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from './sms-provider';
@@ -22,6 +23,12 @@ class RebasedRequestClient extends twilio.RequestClient {
   }
 }
 
+/** The part of twilio-node's Page that a lookup reads. */
+interface MessageListPage {
+  instances: MessageInstance[];
+  nextPage(): Promise<MessageListPage> | undefined;
+}
+
 interface TwilioError {
   status?: number;
   code?: number | string;
@@ -32,6 +39,9 @@ interface TwilioError {
 const OPTED_OUT = 21610;
 const TOO_MANY_REQUESTS = 20429;
 const NOT_SENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET_BEFORE_SEND']);
+// A lookup after an ambiguous send reads at most this many of the number's newest messages.
+const LOOKUP_PAGE_SIZE = 50;
+const LOOKUP_PAGES = 20;
 
 export class TwilioProvider implements SmsProvider {
   readonly name = 'twilio';
@@ -64,10 +74,8 @@ export class TwilioProvider implements SmsProvider {
     }
   }
 
-  async findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null> {
-    // Not filtered by DateSent: it stays empty until the carrier has the message. Newest come first.
-    const candidates = await this.client.messages.list({ to: message.to, from: message.from, limit: 50 });
-    const found = candidates.find((m) => m.body === message.body && m.dateCreated.getTime() >= since.getTime() - 60_000);
+  async findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null> {
+    const found = await this.findUntaken(message, since.getTime() - 60_000, isTaken);
     if (!found) return null;
     this.logger.log({ messageId: message.messageId, sid: found.sid }, 'found an earlier send at Twilio; not sending again');
     return {
@@ -75,6 +83,27 @@ export class TwilioProvider implements SmsProvider {
       status: fromTwilioStatus(found.status) ?? 'accepted',
       segments: found.numSegments ? Number(found.numSegments) : null,
     };
+  }
+
+  /**
+   * The newest message with this text to this number created since `oldest` that no other row owns. Pages until a
+   * whole page is older than that: a customer may have had many texts since (never only the first 50).
+   */
+  private async findUntaken(message: OutboundSms, oldest: number, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<MessageInstance | null> {
+    // Not filtered by DateSent: it stays empty until the carrier has the message. Newest come first.
+    let page: MessageListPage | undefined = await this.client.messages.page({
+      to: message.to,
+      from: message.from,
+      pageSize: LOOKUP_PAGE_SIZE,
+    });
+    for (let pages = 0; page && pages < LOOKUP_PAGES; pages++) {
+      for (const m of page.instances) {
+        if (m.body === message.body && m.dateCreated.getTime() >= oldest && !(await isTaken?.(m.sid))) return m;
+      }
+      if (page.instances.every((m) => m.dateCreated.getTime() < oldest)) return null;
+      page = await page.nextPage();
+    }
+    return null;
   }
 
   private classify(e: TwilioError): Error {

@@ -62,6 +62,41 @@ export class UpdateSmsSettingsDto {
   @IsIn(['platform', 'flowroute'], { message: 'provider must be platform or flowroute' })
   provider?: AccountProvider;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440, description: 'Shared and team numbers: a reply claims the conversation for this many minutes after the holder last acted' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  claimTimeoutMinutes?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1440, description: 'Direct numbers: a text unanswered this many minutes is missed' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  responseTimeMinutes?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'Consecutive missed direct conversations that make an agent missed (their texts then also reach their team)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  missedThreshold?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'Consecutive claims left to lapse without a reply that make an agent unresponsive' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  unresponsiveThreshold?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 720, description: 'Session report: a conversation idle this many hours starts a new session' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  sessionGapHours?: number;
+
   @ApiPropertyOptional({ type: FlowrouteCredentialsDto, nullable: true, description: 'Flowroute access key and secret key: stored encrypted, returned masked; null removes them' })
   @IsOptional()
   @ValidateNested()

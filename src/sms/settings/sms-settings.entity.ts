@@ -65,6 +65,26 @@ export class SmsSettings {
   @Column('text', { nullable: true })
   flowrouteWebhookTokenHash!: string | null;
 
+  /** Shared and team numbers: a reply claims the conversation for this long after the holder's last activity. */
+  @Column('int', { default: 5 })
+  claimTimeoutMinutes!: number;
+
+  /** Direct numbers: a text left unanswered this long counts as missed for the number's agent. */
+  @Column('int', { default: 10 })
+  responseTimeMinutes!: number;
+
+  /** Consecutive missed direct conversations that make an agent `missed` (their texts also reach their team). */
+  @Column('int', { default: 2 })
+  missedThreshold!: number;
+
+  /** Consecutive claims left to lapse without a reply that make an agent `unresponsive`. */
+  @Column('int', { default: 2 })
+  unresponsiveThreshold!: number;
+
+  /** Session report: a conversation idle this long starts a new session. */
+  @Column('int', { default: 24 })
+  sessionGapHours!: number;
+
   @UpdateDateColumn({ type: 'timestamptz' })
   updatedAt!: Date;
 }
@@ -84,4 +104,9 @@ export const SMS_SETTINGS_DEFAULTS: Omit<SmsSettings, 'accountId' | 'updatedAt'>
   flowrouteCredentials: null,
   flowrouteWebhookToken: null,
   flowrouteWebhookTokenHash: null,
+  claimTimeoutMinutes: 5,
+  responseTimeMinutes: 10,
+  missedThreshold: 2,
+  unresponsiveThreshold: 2,
+  sessionGapHours: 24,
 };

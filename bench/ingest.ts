@@ -1,0 +1,159 @@
+/**
+ * Webhook ingest: signed Twilio inbound webhooks → `<Response/>` (signature check, one INSERT, one enqueue).
+ *  1. Fixed concurrency (64 requests in flight): requests/s and p50/p99 acknowledgement latency, side by side with
+ *     a bare NestJS route answering `<Response/>` (bench/bare-webhook-app.ts) in the same run. The service runs as
+ *     `--role=api`, as it would in front of separate workers, so this measures the acknowledgement path alone.
+ *  2. Fixed offered load (issue 3): 200 webhooks/s for 10 s, open loop, against an `all` process that also lands
+ *     every text meanwhile: p50/p99 acknowledgement latency.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { FakeTwilio } from '../test/fakes/fake-twilio';
+import { createAccount, fmt, http, json, machineLoad, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService, stopProcess } from './support';
+import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
+
+const COUNT = Number(process.env.BENCH_INGEST_COUNT ?? 5000);
+const CONCURRENCY = 64;
+const RATE = 200;
+const SECONDS = 10;
+
+export interface IngestRun {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface IngestFigures {
+  service: IngestRun;
+  bare: IngestRun;
+  ratio: number;
+  fixedLoad: IngestRun & { offered: number; landed: number };
+}
+
+async function startBareApp(): Promise<{ port: number; child: ChildProcess }> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [join(__dirname, 'bare-webhook-app.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'inherit' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await http(port, 'POST', '/webhooks/twilio/inbound', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' })).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('bare NestJS app did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, child };
+}
+
+function webhooks(count: number, tag: string): SignedWebhook[] {
+  return Array.from({ length: count }, (_, i) => signed(inboundForm(customerPhone(i % 500), `${tag} ${i}: the printer is offline again`)));
+}
+
+/** `count` webhooks, `concurrency` in flight; every answer must be 200. */
+async function closedLoop(port: number, batch: SignedWebhook[], concurrency: number): Promise<IngestRun> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  await pool(batch.length, concurrency, async (i) => {
+    const t0 = performance.now();
+    const res = await postWebhook(port, batch[i]);
+    latencies.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+async function fixedLoad(svc: ServiceProcess, tag: string): Promise<IngestRun & { offered: number; landed: number }> {
+  const batch = webhooks(RATE * SECONDS, tag);
+  const latencies: number[] = [];
+  const started = performance.now();
+  await paced(RATE, SECONDS, async (i) => {
+    const t0 = performance.now();
+    const res = await postWebhook(svc.port, batch[i]);
+    latencies.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  // The same process lands the texts meanwhile; wait until it has, so the next run starts from quiet.
+  const deadline = Date.now() + 120_000;
+  let landed = 0;
+  while (Date.now() < deadline) {
+    landed = Number((await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]))[0].n);
+    if (landed >= batch.length) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { offered: RATE, landed, requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+export async function benchIngest(): Promise<IngestFigures> {
+  const fake = await FakeTwilio.start({ recordRequests: false });
+  const twilioEnv = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url };
+  const bare = await startBareApp();
+  let api: ServiceProcess | null = null;
+  let all: ServiceProcess | null = null;
+  try {
+    api = await startService('ingest-api', twilioEnv, 'api');
+    const apiPort = api.port;
+    const { token } = await createAccount(apiPort);
+    await json(apiPort, 'POST', '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Bench' });
+    // Warm both up (JIT, connection pools) before anything is timed.
+    await closedLoop(bare.port, webhooks(500, 'warm-bare'), CONCURRENCY);
+    await closedLoop(apiPort, webhooks(500, 'warm-api'), CONCURRENCY);
+
+    const runs = await repeat(REPEATS, async (r) => {
+      const b = await closedLoop(bare.port, webhooks(COUNT, `bare-${r}`), CONCURRENCY);
+      const s = await closedLoop(apiPort, webhooks(COUNT, `api-${r}`), CONCURRENCY);
+      console.log(
+        `  ingest run ${r + 1}: service ${fmt(s.requestsPerSecond, 0)} req/s (p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms); ` +
+          `bare NestJS ${fmt(b.requestsPerSecond, 0)} req/s (p50 ${fmt(b.p50Ms)} ms, p99 ${fmt(b.p99Ms)} ms); ${machineLoad()}`,
+      );
+      return { s, b };
+    });
+    const service: IngestRun = { requestsPerSecond: medianOf(runs, (x) => x.s.requestsPerSecond), p50Ms: medianOf(runs, (x) => x.s.p50Ms), p99Ms: medianOf(runs, (x) => x.s.p99Ms) };
+    const bareRun: IngestRun = { requestsPerSecond: medianOf(runs, (x) => x.b.requestsPerSecond), p50Ms: medianOf(runs, (x) => x.b.p50Ms), p99Ms: medianOf(runs, (x) => x.b.p99Ms) };
+    await stopProcess(bare.child);
+    await api.stop();
+    api = null;
+
+    const landing = await startService('ingest-all', twilioEnv, 'all');
+    all = landing;
+    const second = await createAccount(landing.port);
+    await json(landing.port, 'POST', '/api/sms/numbers', second.token, { number: BUSINESS_NUMBER, label: 'Bench' });
+    await fixedLoad(landing, 'warm');
+    const loadRuns = await repeat(REPEATS, async (r) => {
+      const run = await fixedLoad(landing, `fixed-${r}`);
+      console.log(`  fixed load run ${r + 1}: ${RATE}/s offered for ${SECONDS} s: p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms, ${run.landed} landed; ${machineLoad()}`);
+      return run;
+    });
+    const fixed = {
+      offered: RATE,
+      landed: Math.min(...loadRuns.map((x) => x.landed)),
+      requestsPerSecond: medianOf(loadRuns, (x) => x.requestsPerSecond),
+      p50Ms: medianOf(loadRuns, (x) => x.p50Ms),
+      p99Ms: medianOf(loadRuns, (x) => x.p99Ms),
+    };
+    const figures: IngestFigures = { service, bare: bareRun, ratio: service.requestsPerSecond / bareRun.requestsPerSecond, fixedLoad: fixed };
+    console.log(
+      `ingest (median of ${REPEATS}): ${fmt(service.requestsPerSecond, 0)} webhooks/s at concurrency ${CONCURRENCY}, p50 ${fmt(service.p50Ms)} ms, p99 ${fmt(service.p99Ms)} ms; ` +
+        `baseline bare NestJS route ${fmt(bareRun.requestsPerSecond, 0)} req/s, p50 ${fmt(bareRun.p50Ms)} ms, p99 ${fmt(bareRun.p99Ms)} ms (ratio ${fmt(figures.ratio, 2)}). ` +
+        `At ${RATE}/s offered (all role, landing too): p50 ${fmt(fixed.p50Ms)} ms, p99 ${fmt(fixed.p99Ms)} ms.`,
+    );
+    return figures;
+  } finally {
+    await stopProcess(bare.child);
+    await api?.stop();
+    await all?.stop();
+    await fake.close();
+  }
+}
+
+if (require.main === module) {
+  benchIngest().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,186 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { HttpException, HttpStatus, Injectable, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
+import { DataSource, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { User } from '../../helpdesk/users/user.entity';
+import { Clock } from '../../sms';
+import { ConsoleInvite } from './console-invite.entity';
+import { ConsolePassword } from './console-password.entity';
+import { ConsoleSession } from './console-session.entity';
+import { hashPassword, passwordProblem, verifyPassword } from './password';
+import { SignInFailure } from './sign-in-failure.entity';
+
+export const SESSION_IDLE_MS = 8 * 3600_000;
+export const INVITE_TTL_MS = 7 * 24 * 3600_000;
+/** At most this many wrong passwords per email and client address within the window. */
+export const MAX_FAILED_SIGN_INS = 5;
+export const FAILED_SIGN_IN_WINDOW_MS = 15 * 60_000;
+export const MAX_FAILED_SIGN_INS_PER_EMAIL = 50;
+// Touching last_seen_at on every request would write on every page view; once a minute is enough for idle expiry.
+const TOUCH_EVERY_MS = 60_000;
+
+export interface ConsoleUser {
+  id: string;
+  accountId: string;
+  name: string;
+  email: string;
+  role: User['role'];
+}
+
+export interface SignedIn {
+  session: ConsoleSession;
+  user: ConsoleUser;
+}
+
+export class TooManySignInsException extends HttpException {
+  constructor(readonly retryAt: Date, now: Date) {
+    const minutes = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 60_000));
+    super(
+      { statusCode: 429, error: 'Too Many Requests', message: `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, retryAt: retryAt.toISOString() },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function toConsoleUser(user: User): ConsoleUser {
+  return { id: user.id, accountId: user.accountId, name: user.name, email: user.email, role: user.role };
+}
+
+/** Sign-in with email and password, browser sessions, first passwords and invite links. */
+@Injectable()
+export class ConsoleAuthService {
+  // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+  private readonly decoy = hashPassword(randomBytes(16).toString('hex'));
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectRepository(ConsoleSession) private readonly sessions: Repository<ConsoleSession>,
+    @InjectRepository(ConsolePassword) private readonly passwords: Repository<ConsolePassword>,
+    @InjectRepository(ConsoleInvite) private readonly invites: Repository<ConsoleInvite>,
+    @InjectRepository(SignInFailure) private readonly failures: Repository<SignInFailure>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new session for the user whose email and password match; 401 otherwise, 429 after too many failures. */
+  async signIn(emailInput: string, password: string, ip: string): Promise<{ token: string; signedIn: SignedIn }> {
+    const email = emailInput.trim().toLowerCase();
+    const now = this.clock.now();
+    await this.failures.delete({ failedAt: LessThan(new Date(now.getTime() - FAILED_SIGN_IN_WINDOW_MS)) });
+    const recent = await this.failures.find({ where: { email }, order: { failedAt: 'ASC' } });
+    const fromHere = recent.filter((f) => f.ip === ip);
+    // Per address first; the per-email ceiling catches guessing spread over many (or forged X-Forwarded-For) addresses.
+    for (const [failures, limit] of [[fromHere, MAX_FAILED_SIGN_INS], [recent, MAX_FAILED_SIGN_INS_PER_EMAIL]] as const) {
+      // Sliding window: sign-ins open again once enough of the oldest failures have aged out.
+      if (failures.length >= limit) throw new TooManySignInsException(new Date(failures[failures.length - limit].failedAt.getTime() + FAILED_SIGN_IN_WINDOW_MS), now);
+    }
+
+    // An email is unique within an account, not across them: the account whose password matches wins.
+    const candidates = (await this.dataSource.query(
+      `SELECT u.id, p.password_hash FROM users u JOIN console_passwords p ON p.user_id = u.id WHERE u.email = $1 ORDER BY u.created_at`,
+      [email],
+    )) as { id: string; password_hash: string }[];
+    let userId: string | null = null;
+    if (candidates.length === 0) await verifyPassword(password, await this.decoy);
+    for (const candidate of candidates) {
+      if (await verifyPassword(password, candidate.password_hash)) {
+        userId = candidate.id;
+        break;
+      }
+    }
+    if (!userId) {
+      await this.failures.insert({ email, ip, failedAt: now });
+      throw new UnauthorizedException('Wrong email or password');
+    }
+    await this.failures.delete({ email, ip });
+    const user = await this.users.findOneByOrFail({ id: userId });
+    const token = randomBytes(32).toString('base64url');
+    const session = await this.sessions.save(
+      this.sessions.create({
+        tokenHash: digest(token),
+        userId: user.id,
+        accountId: user.accountId,
+        csrfToken: randomBytes(32).toString('base64url'),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + SESSION_IDLE_MS),
+      }),
+    );
+    return { token, signedIn: { session, user: toConsoleUser(user) } };
+  }
+
+  /** The session a cookie names, if it is still alive; its idle expiry moves forward. */
+  async resume(token: string | undefined): Promise<SignedIn | null> {
+    if (!token) return null;
+    const now = this.clock.now();
+    const session = await this.sessions.findOne({ where: { tokenHash: digest(token), expiresAt: MoreThan(now) } });
+    if (!session) return null;
+    const user = await this.users.findOne({ where: { id: session.userId, accountId: session.accountId } });
+    if (!user) return null;
+    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
+      await this.sessions.update({ id: session.id }, { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) });
+    }
+    return { session, user: toConsoleUser(user) };
+  }
+
+  async signOut(sessionId: string): Promise<void> {
+    await this.sessions.delete({ id: sessionId });
+  }
+
+  /** An admin sets a user's password (the first one, or a reset); the user's other sessions end. */
+  async setPassword(accountId: string, userId: string, password: string): Promise<void> {
+    await this.requireUser(accountId, userId);
+    await this.storePassword(accountId, userId, password);
+  }
+
+  /** A one-time link for the user to choose a password; the token is shown once. */
+  async createInvite(accountId: string, userId: string, createdByUserId: string): Promise<{ token: string; expiresAt: Date }> {
+    await this.requireUser(accountId, userId);
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + INVITE_TTL_MS);
+    await this.invites.insert({ tokenHash: digest(token), userId, accountId, createdByUserId, createdAt: now, expiresAt, usedAt: null });
+    return { token, expiresAt };
+  }
+
+  /** The user an unused, unexpired invite is for; 404 otherwise (an unknown and a used link look alike). */
+  async invitee(token: string): Promise<{ invite: ConsoleInvite; user: ConsoleUser }> {
+    const invite = await this.invites.findOne({ where: { tokenHash: digest(token), usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) } });
+    const user = invite ? await this.users.findOne({ where: { id: invite.userId, accountId: invite.accountId } }) : null;
+    if (!invite || !user) throw new NotFoundException('This invite link is unknown, used or expired; ask an admin for a new one');
+    return { invite, user: toConsoleUser(user) };
+  }
+
+  async acceptInvite(token: string, password: string): Promise<ConsoleUser> {
+    const { invite, user } = await this.invitee(token);
+    const problem = passwordProblem(password);
+    if (problem) throw new UnprocessableEntityException(problem);
+    // Marked used first and conditionally, so two submissions of one link cannot both set a password.
+    const used = await this.invites.update({ id: invite.id, usedAt: IsNull() }, { usedAt: this.clock.now() });
+    if (!used.affected) throw new NotFoundException('This invite link was used already');
+    await this.storePassword(invite.accountId, invite.userId, password);
+    return user;
+  }
+
+  /** Which users of the account have a console password. */
+  async withPassword(accountId: string): Promise<Set<string>> {
+    return new Set((await this.passwords.find({ where: { accountId }, select: { userId: true } })).map((p) => p.userId));
+  }
+
+  private async storePassword(accountId: string, userId: string, password: string): Promise<void> {
+    const problem = passwordProblem(password);
+    if (problem) throw new UnprocessableEntityException(problem);
+    const passwordHash = await hashPassword(password);
+    await this.passwords.upsert({ userId, accountId, passwordHash }, ['userId']);
+    await this.sessions.delete({ userId });
+  }
+
+  private async requireUser(accountId: string, userId: string): Promise<void> {
+    if (!isUUID(userId) || !(await this.users.exists({ where: { id: userId, accountId } }))) throw new NotFoundException('No such user in this account');
+  }
+}

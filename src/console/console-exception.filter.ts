@@ -1,0 +1,41 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ConsoleRequest, wantsJson } from './auth/console-request';
+import { SignInRequiredException } from './auth/console-session.guard';
+import { ConsoleViews } from './console-views';
+
+const HEADINGS: Record<number, string> = { 403: 'Not allowed', 404: 'Not found', 422: 'Cannot do that', 429: 'Too many attempts' };
+
+/** Console errors as a person sees them: a sign-in redirect, a page with the reason, or JSON for the page scripts. */
+@Catch()
+export class ConsoleExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Console');
+
+  constructor(private readonly views: ConsoleViews) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<ConsoleRequest>();
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof SignInRequiredException && !wantsJson(request)) {
+      const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.originalUrl)}` : '';
+      res.redirect(303, `/console/sign-in${next}`);
+      return;
+    }
+    const status = exception instanceof HttpException ? exception.getStatus() : 500;
+    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    const body = exception instanceof HttpException ? exception.getResponse() : { statusCode: 500, message: 'Something went wrong on our side; try again' };
+    const message = messageOf(body);
+    if (wantsJson(request)) {
+      res.status(status).json(typeof body === 'string' ? { statusCode: status, message } : body);
+      return;
+    }
+    this.views.page(res, request.console ?? null, 'error', { heading: HEADINGS[status] ?? 'Something went wrong', message }, { title: 'Error', status });
+  }
+}
+
+export function messageOf(body: unknown): string {
+  if (typeof body === 'string') return body;
+  const message = (body as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : 'Something went wrong';
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, HttpException, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CREDITS_PER_PACK, CreditsService, PublicRoute } from '../../sms';
+import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
+import { ConsoleSessionGuard } from '../auth/console-session.guard';
+import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
+import { field, FormBody } from '../console-form';
+import { ConsoleViews } from '../console-views';
+import { ConsoleCreditsService } from './console-credits.service';
+
+const PACK_CHOICES = [1, 2, 4, 10];
+
+@ApiExcludeController()
+@PublicRoute()
+@UseGuards(ConsoleSessionGuard)
+@UseFilters(ConsoleExceptionFilter)
+@ConsoleRoles('admin')
+@Controller('console/credits')
+export class ConsoleCreditsController {
+  constructor(
+    private readonly pages: ConsoleCreditsService,
+    private readonly credits: CreditsService,
+    private readonly views: ConsoleViews,
+  ) {}
+
+  @Get()
+  async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
+    const bought = Number(res.req.query.bought);
+    const notice = bought > 0 ? `Added ${(bought * CREDITS_PER_PACK).toLocaleString('en-US')} credits.` : undefined;
+    await this.render(console, res, { notice }, 200);
+  }
+
+  @Post('purchases')
+  async buy(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
+    const packs = Number(field(form, 'packs'));
+    if (!Number.isInteger(packs) || packs < 1 || packs > 100) return this.render(console, res, { error: 'Choose between 1 and 100 packs' }, 422);
+    // The key was rendered into the form, so a double click or a resubmitted form buys once.
+    const key = field(form, 'purchaseKey');
+    try {
+      await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      const body = error.getResponse() as { eligibleFrom?: string };
+      return this.render(console, res, { error: messageOf(body), eligibleFrom: body.eligibleFrom }, error.getStatus());
+    }
+    res.redirect(303, `/console/credits?bought=${packs}`);
+  }
+
+  private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
+    const page = await this.pages.page(console.account.id, console.account.timezone);
+    const packs = PACK_CHOICES.map((n) => ({ n, credits: n * CREDITS_PER_PACK }));
+    this.views.page(res, console, 'credits', { ...page, packs, perPack: CREDITS_PER_PACK, purchaseKey: randomUUID(), ...extra }, { title: 'Credits', nav: 'credits', status });
+  }
+}

@@ -1,0 +1,110 @@
+import { Body, Controller, Get, HttpCode, HttpException, MessageEvent, NotFoundException, Param, ParseUUIDPipe, Post, Res, Sse, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { filter, interval, map, merge, Observable } from 'rxjs';
+import { ConversationClaims, ConversationQueries, ConversationReplies, ConversationReplyDto, hears, PublicRoute, SmsEvents } from '../../sms';
+import { ConsoleContext, CurrentConsole } from '../auth/console-request';
+import { ConsoleSessionGuard } from '../auth/console-session.guard';
+import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
+import { checkbox, field, FormBody, validated } from '../console-form';
+import { ConsoleViews, localTime } from '../console-views';
+import { ConsoleInboxService } from './console-inbox.service';
+
+const HEARTBEAT_MS = 25_000;
+
+@ApiExcludeController()
+@PublicRoute()
+@UseGuards(ConsoleSessionGuard)
+@UseFilters(ConsoleExceptionFilter)
+@Controller('console')
+export class ConsoleInboxController {
+  constructor(
+    private readonly inbox: ConsoleInboxService,
+    private readonly queries: ConversationQueries,
+    private readonly replies: ConversationReplies,
+    private readonly claims: ConversationClaims,
+    private readonly events: SmsEvents,
+    private readonly views: ConsoleViews,
+  ) {}
+
+  @Get('inbox')
+  async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
+    await this.render(console, res, null, {}, 200);
+  }
+
+  @Get('inbox/:id')
+  async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+    await this.render(console, res, id, {}, 200);
+  }
+
+  @Post('inbox/:id/reply')
+  async reply(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+    const body = field(form, 'body') ?? '';
+    await this.act(console, res, id, { draft: body }, async () => {
+      const input = await validated(ConversationReplyDto, { body, sendNow: checkbox(form, 'sendNow') || undefined });
+      await this.replies.reply(await this.queries.viewer(console.caller), id, input);
+    });
+  }
+
+  @Post('inbox/:id/claim')
+  async claim(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+    await this.act(console, res, id, {}, async () => this.claims.claim(await this.queries.viewer(console.caller), id));
+  }
+
+  @Post('inbox/:id/release')
+  async release(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+    await this.act(console, res, id, {}, async () => this.claims.release(await this.queries.viewer(console.caller), id));
+  }
+
+  @Post('inbox/:id/transfer')
+  async transfer(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+    const userId = field(form, 'userId') ?? '';
+    await this.act(console, res, id, {}, async () => {
+      if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new HttpException('Choose who to transfer the thread to', 422);
+      await this.claims.transfer(await this.queries.viewer(console.caller), id, userId);
+    });
+  }
+
+  @Post('api/conversations/:id/sms-preview')
+  @HttpCode(200)
+  async preview(@CurrentConsole() console: ConsoleContext, @Param('id', ParseUUIDPipe) id: string, @Body() input: { smsBody?: unknown }) {
+    await this.queries.get(await this.queries.viewer(console.caller), id);
+    const p = await this.inbox.previewReply(console.account.id, typeof input.smsBody === 'string' ? input.smsBody.slice(0, 5000) : '');
+    const label = p.now ? 'Goes out now' : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
+    return { ...p, nonGsmCharacters: [], schedule: { now: p.now, at: p.now ? null : p.due.toISOString(), label }, blocked: null };
+  }
+
+  /** Live inbox: the same conversation events as GET /api/sms/events, for the signed-in browser (EventSource sends cookies, not tokens). */
+  @Sse('events')
+  async stream(@CurrentConsole() console: ConsoleContext): Promise<Observable<MessageEvent>> {
+    const viewer = await this.queries.viewer(console.caller);
+    const live = (await this.events.stream()).pipe(
+      filter((e) => e.audience.accountId === viewer.accountId && hears(e.audience, viewer)),
+      map((e): MessageEvent => ({ id: e.id, type: e.type, data: { type: e.type, at: e.at, ...e.data } })),
+    );
+    return merge(live, interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))));
+  }
+
+  /** Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused. */
+  private async act(console: ConsoleContext, res: Response, id: string, extra: Record<string, unknown>, action: () => Promise<unknown>) {
+    try {
+      await action();
+    } catch (error) {
+      if (!(error instanceof HttpException) || error instanceof NotFoundException) throw error;
+      return this.render(console, res, id, { error: messageOf(error.getResponse()), ...extra }, error.getStatus());
+    }
+    res.redirect(303, `/console/inbox/${id}`);
+  }
+
+  private async render(console: ConsoleContext, res: Response, id: string | null, extra: Record<string, unknown>, status: number) {
+    const conversations = await this.inbox.list(console.caller, id);
+    const thread = id ? await this.inbox.thread(console.caller, id) : null;
+    this.views.page(
+      res,
+      console,
+      'inbox',
+      { conversations, thread, ...extra },
+      { title: thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox', nav: 'inbox', status, scripts: ['sms-counter.js', 'inbox-live.js'] },
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** `missed`: left direct conversations unanswered; `unresponsive`: let claims lapse without replying. */
+export const AGENT_STATUSES = ['available', 'missed', 'unresponsive'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** An agent's availability for their direct numbers; no row means available since they joined. */
+@Entity('sms_agent_availability')
+@Check('CHK_sms_agent_availability_status', "status IN ('available', 'missed', 'unresponsive')")
+export class AgentAvailability {
+  @PrimaryColumn('uuid')
+  accountId!: string;
+
+  @PrimaryColumn('uuid')
+  userId!: string;
+
+  @Column('text')
+  status!: AgentStatus;
+
+  /** Clock time of the change; the rules count what happened after the agent last became available. */
+  @Column('timestamptz')
+  changedAt!: Date;
+
+  @Column('text', { nullable: true })
+  reason!: string | null;
+}

@@ -1,0 +1,31 @@
+import { Body, Controller, ForbiddenException, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { SetAvailabilityDto, toAvailabilityResponse } from './availability.dto';
+import { AvailabilityService } from './availability.service';
+
+@ApiTags('sms availability')
+@ApiBearerAuth()
+@Controller('sms/availability')
+export class AvailabilityController {
+  constructor(private readonly availability: AvailabilityService) {}
+
+  @Get('me')
+  async mine(@CurrentCaller() caller: SmsCaller) {
+    return toAvailabilityResponse(await this.availability.statusOf(caller.accountId, caller.userId));
+  }
+
+  /** The agent sets themselves available again after being missed or unresponsive. */
+  @Put('me')
+  async setMine(@CurrentCaller() caller: SmsCaller, @Body() _body: SetAvailabilityDto) {
+    return toAvailabilityResponse(await this.availability.setAvailable(caller.accountId, caller.userId));
+  }
+
+  /** An agent's availability: admins see anyone's, technicians their own. */
+  @Get('users/:userId')
+  async ofUser(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string) {
+    if (caller.role !== 'admin' && caller.userId !== userId) throw new ForbiddenException("Only admins see other agents' availability");
+    await this.availability.assertUser(caller.accountId, userId);
+    return toAvailabilityResponse(await this.availability.statusOf(caller.accountId, userId));
+  }
+}

@@ -1,0 +1,239 @@
+import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DateTime } from 'luxon';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { Clock } from '../clock/clock';
+import { SmsNumber } from '../numbers/sms-number.entity';
+import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { SmsSettingsService } from '../settings/sms-settings.service';
+import { audienceOf, liveHolder, memberSql, Viewer, viewerParams } from './conversation-access';
+import { ClaimVia, ConversationClaim } from './conversation-claim.entity';
+import { SmsEvents, SmsEventType } from './sms-events.service';
+import { SmsConversation } from './sms-conversation.entity';
+
+/** A conversation locked for a change, with its number (null once the number left the account). */
+export interface LockedConversation {
+  conversation: SmsConversation;
+  number: SmsNumber | null;
+}
+
+/**
+ * Claims on team and shared numbers: replying claims a conversation for the claim timeout (the number's, else the
+ * account's), each reply by the holder extends it, and while it is live nobody else may reply (409 naming the
+ * holder). The holder can release it or hand it to another member; admins can release any. Every change happens
+ * under the conversation's row lock (SELECT … FOR UPDATE), so of two members acting at the same instant exactly
+ * one wins and the other sees the winner's claim.
+ */
+@Injectable()
+export class ConversationClaims {
+  constructor(
+    @InjectRepository(SmsConversation) private readonly conversations: Repository<SmsConversation>,
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly settings: SmsSettingsService,
+    private readonly events: SmsEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /** 404 unless the viewer may act in the conversation (a member of its number, or of a team it was routed to). */
+  async assertMember(viewer: Viewer, conversationId: string): Promise<void> {
+    const found = await this.conversations
+      .createQueryBuilder('c')
+      .select('c.id')
+      .where('c.id = :conversationId', { conversationId })
+      .andWhere(memberSql(viewer), viewerParams(viewer, this.clock.now()))
+      .getExists();
+    if (!found) throw new NotFoundException('No such conversation for you in this account');
+  }
+
+  /** Locks the conversation row for the rest of `tx`: claims change one at a time. */
+  async lock(tx: EntityManager, accountId: string, conversationId: string): Promise<LockedConversation> {
+    const conversation = await tx.getRepository(SmsConversation).findOne({ where: { accountId, id: conversationId }, lock: { mode: 'pessimistic_write' } });
+    if (!conversation) throw new NotFoundException('No such conversation in this account');
+    const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId, number: conversation.businessNumber } });
+    return { conversation, number };
+  }
+
+  /** Whether claims apply: team and shared numbers, and a direct number's thread that reached a team (not for its agent). */
+  static claimable(locked: LockedConversation, userId: string): boolean {
+    const { number, conversation } = locked;
+    if (!number || number.kind !== 'direct') return true;
+    return conversation.routedTeamIds.length > 0 && number.userId !== userId;
+  }
+
+  /**
+   * Takes the claim for `viewer` or extends theirs; 409 naming the holder while someone else's claim is live.
+   * Returns whether a new claim began. Call under `lock`.
+   */
+  async take(tx: EntityManager, locked: LockedConversation, viewer: Viewer, via: Exclude<ClaimVia, 'transfer'>, now: Date): Promise<boolean> {
+    const { conversation } = locked;
+    const holder = liveHolder(conversation, now);
+    if (holder && holder !== viewer.userId) throw await this.heldBy(tx, conversation, holder);
+    const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
+    const claims = tx.getRepository(ConversationClaim);
+    if (holder === viewer.userId) {
+      await tx.query(`UPDATE sms_conversation_claims SET expires_at = $2, replied_at = CASE WHEN $3 THEN COALESCE(replied_at, $4) ELSE replied_at END WHERE id = $1`, [
+        conversation.claimId,
+        expiresAt,
+        via === 'reply',
+        now,
+      ]);
+      await this.setClaim(tx, conversation, conversation.claimId!, viewer.userId, expiresAt);
+      return false;
+    }
+    await this.endCurrent(tx, conversation, 'expired', conversation.claimExpiresAt ?? now);
+    const claim = await claims.save(
+      claims.create({
+        accountId: conversation.accountId,
+        conversationId: conversation.id,
+        userId: viewer.userId,
+        via,
+        fromUserId: null,
+        claimedAt: now,
+        expiresAt,
+        repliedAt: via === 'reply' ? now : null,
+      }),
+    );
+    await this.setClaim(tx, conversation, claim.id, viewer.userId, expiresAt);
+    return true;
+  }
+
+  /** POST …/claim: take the conversation before replying. */
+  async claim(viewer: Viewer, conversationId: string): Promise<void> {
+    await this.assertMember(viewer, conversationId);
+    await this.conversations.manager.transaction(async (tx) => {
+      const locked = await this.lock(tx, viewer.accountId, conversationId);
+      if (!ConversationClaims.claimable(locked, viewer.userId)) {
+        throw new UnprocessableEntityException("A direct number's conversations are its agent's own; there is nothing to claim");
+      }
+      const now = this.clock.now();
+      if (await this.take(tx, locked, viewer, 'claim', now)) await this.announce(tx, locked, 'conversation.claimed', { userId: viewer.userId }, now);
+    });
+  }
+
+  /** POST …/release: the holder lets go (admins may release anyone's); releasing a free conversation changes nothing. */
+  async release(viewer: Viewer, conversationId: string): Promise<void> {
+    await this.assertMember(viewer, conversationId);
+    await this.conversations.manager.transaction(async (tx) => {
+      const locked = await this.lock(tx, viewer.accountId, conversationId);
+      const now = this.clock.now();
+      const holder = liveHolder(locked.conversation, now);
+      if (!holder) return;
+      if (holder !== viewer.userId && viewer.role !== 'admin') {
+        const name = await this.nameOf(tx, viewer.accountId, holder);
+        throw new ForbiddenException(`${name} holds this conversation; only they or an admin can release it`);
+      }
+      await this.endCurrent(tx, locked.conversation, 'released', now);
+      await this.clearClaim(tx, locked.conversation);
+      await this.announce(tx, locked, 'conversation.released', { userId: holder, releasedBy: viewer.userId }, now);
+    });
+  }
+
+  /** POST …/transfer: the holder hands the conversation, claim and all, to another member of its number. */
+  async transfer(viewer: Viewer, conversationId: string, toUserId: string): Promise<void> {
+    await this.assertMember(viewer, conversationId);
+    await this.conversations.manager.transaction(async (tx) => {
+      const locked = await this.lock(tx, viewer.accountId, conversationId);
+      const { conversation, number } = locked;
+      if (!ConversationClaims.claimable(locked, viewer.userId)) {
+        throw new UnprocessableEntityException("A direct number's conversations are its agent's own; there is nothing to transfer");
+      }
+      const now = this.clock.now();
+      const holder = liveHolder(conversation, now);
+      if (holder !== viewer.userId) {
+        if (holder) throw await this.heldBy(tx, conversation, holder);
+        throw new ConflictException('Claim the conversation (or reply to it) first: only the member holding it can transfer it');
+      }
+      if (toUserId === viewer.userId) throw new UnprocessableEntityException('You already hold this conversation; transfer it to another member');
+      const target = await this.gateway.getUser(viewer.accountId, toUserId, tx);
+      if (!target) throw new NotFoundException('No such user in this account');
+      const why = await this.notAMember(tx, locked, target);
+      if (why) throw new UnprocessableEntityException(why);
+
+      const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
+      await this.endCurrent(tx, conversation, 'transferred', now);
+      const claims = tx.getRepository(ConversationClaim);
+      const claim = await claims.save(
+        claims.create({
+          accountId: conversation.accountId,
+          conversationId: conversation.id,
+          userId: target.id,
+          via: 'transfer',
+          fromUserId: viewer.userId,
+          claimedAt: now,
+          expiresAt,
+          repliedAt: null,
+        }),
+      );
+      await this.setClaim(tx, conversation, claim.id, target.id, expiresAt);
+      await this.announce(tx, { conversation, number }, 'conversation.transferred', { fromUserId: viewer.userId, toUserId: target.id, expiresAt: expiresAt.toISOString() }, now);
+    });
+  }
+
+  /** Raises a live event about the locked conversation (its state as changed in `tx`), sent once `tx` commits. */
+  async announce(tx: EntityManager, locked: LockedConversation, type: SmsEventType, data: Record<string, unknown>, now: Date): Promise<void> {
+    const conversation = { ...locked.conversation };
+    const handlers = locked.number?.historyVisibility === 'handler' ? await this.handlers(tx, conversation.id) : [];
+    const event = SmsEvents.event(type, audienceOf(conversation, locked.number, 'activity', now, handlers), { conversationId: conversation.id, ...data }, now);
+    this.events.afterCommit(tx, event);
+  }
+
+  /** 409 naming the holder and until when they hold it (in the account's time zone). */
+  private async heldBy(tx: EntityManager, conversation: SmsConversation, holder: string): Promise<ConflictException> {
+    const name = await this.nameOf(tx, conversation.accountId, holder);
+    const timezone = (await this.gateway.getAccount(conversation.accountId, tx))?.timezone ?? 'UTC';
+    const until = DateTime.fromJSDate(conversation.claimExpiresAt!, { zone: timezone }).toFormat('HH:mm ZZZZ');
+    return new ConflictException({
+      statusCode: 409,
+      error: 'Conflict',
+      message: `${name} is handling this conversation (claimed until ${until} unless they reply again); you can read it, and reply once they release it or the claim lapses`,
+      holder: { id: holder, name },
+      claimExpiresAt: conversation.claimExpiresAt!.toISOString(),
+    });
+  }
+
+  private async nameOf(tx: EntityManager, accountId: string, userId: string): Promise<string> {
+    return (await this.gateway.getUser(accountId, userId, tx))?.name ?? 'Another member';
+  }
+
+  /** Why `target` may not be handed the conversation, or null when they are a member of its number. */
+  private async notAMember(tx: EntityManager, locked: LockedConversation, target: { id: string; name: string; role: string; teamIds: string[] }): Promise<string | null> {
+    const { number, conversation } = locked;
+    if (target.role === 'admin') return null;
+    if (!number) return `${target.name} cannot take over: this conversation's number is no longer the account's, so only admins see it`;
+    if (number.kind === 'group') {
+      if (number.teamId && target.teamIds.includes(number.teamId)) return null;
+      const team = number.teamId ? await this.gateway.getTeam(conversation.accountId, number.teamId, tx) : null;
+      return `${target.name} is not a member of the ${team?.name ?? ''} team that shares ${number.number}; transfer to a member of it`;
+    }
+    if (number.kind === 'direct') {
+      if (target.id === number.userId || target.teamIds.some((t) => conversation.routedTeamIds.includes(t))) return null;
+      return `${target.name} is not in a team this conversation reached; transfer to its agent or to a member of those teams`;
+    }
+    return null;
+  }
+
+  private async timeoutMs(tx: EntityManager, locked: LockedConversation): Promise<number> {
+    const minutes = locked.number?.claimTimeoutMinutes ?? (await this.settings.get(locked.conversation.accountId, tx)).claimTimeoutMinutes;
+    return minutes * 60_000;
+  }
+
+  private async handlers(tx: EntityManager, conversationId: string): Promise<string[]> {
+    const rows = (await tx.query(`SELECT DISTINCT user_id FROM sms_conversation_claims WHERE conversation_id = $1`, [conversationId])) as { user_id: string }[];
+    return rows.map((r) => r.user_id);
+  }
+
+  private async endCurrent(tx: EntityManager, conversation: SmsConversation, reason: 'released' | 'transferred' | 'expired', at: Date): Promise<void> {
+    if (!conversation.claimId) return;
+    await tx.getRepository(ConversationClaim).update({ id: conversation.claimId, endedAt: IsNull() }, { endedAt: at, endReason: reason });
+  }
+
+  private async setClaim(tx: EntityManager, conversation: SmsConversation, claimId: string, userId: string, expiresAt: Date): Promise<void> {
+    await tx.getRepository(SmsConversation).update({ id: conversation.id }, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
+    Object.assign(conversation, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
+  }
+
+  private async clearClaim(tx: EntityManager, conversation: SmsConversation): Promise<void> {
+    await tx.getRepository(SmsConversation).update({ id: conversation.id }, { claimId: null, claimedByUserId: null, claimExpiresAt: null });
+    Object.assign(conversation, { claimId: null, claimedByUserId: null, claimExpiresAt: null });
+  }
+}

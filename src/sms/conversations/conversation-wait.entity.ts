@@ -1,0 +1,32 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * A contact waiting for a person: opened by their text, closed by the first reply of anyone at the account.
+ * On a direct number it names the number's agent, whose missed answers make them `missed`.
+ */
+@Entity('sms_conversation_waits')
+@Index('UQ_sms_conversation_waits_open', ['conversationId'], { unique: true, where: 'answered_at IS NULL' })
+@Index('IDX_sms_conversation_waits_direct', ['accountId', 'directUserId', 'startedAt'], { where: 'direct_user_id IS NOT NULL' })
+export class ConversationWait {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column('uuid')
+  accountId!: string;
+
+  @Column('uuid')
+  conversationId!: string;
+
+  /** The agent of the direct number the contact texted; null on team and shared numbers. */
+  @Column('uuid', { nullable: true })
+  directUserId!: string | null;
+
+  @Column('timestamptz')
+  startedAt!: Date;
+
+  @Column('timestamptz', { nullable: true })
+  answeredAt!: Date | null;
+
+  @Column('uuid', { nullable: true })
+  answeredByUserId!: string | null;
+}

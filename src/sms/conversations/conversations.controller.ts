@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { toSmsMessageResponse } from '../messages/sms-message.dto';
+import { ConversationClaims } from './conversation-claims.service';
+import { ConversationQueries } from './conversation-queries.service';
+import { ConversationReplies } from './conversation-replies.service';
+import { ConversationListQueryDto, ConversationReplyDto, ConversationTransferDto, toConversationDetailResponse, toConversationResponse } from './conversations.dto';
+
+@ApiTags('sms conversations')
+@ApiBearerAuth()
+@Controller('sms/conversations')
+export class ConversationsController {
+  constructor(
+    private readonly queries: ConversationQueries,
+    private readonly replies: ConversationReplies,
+    private readonly claims: ConversationClaims,
+  ) {}
+
+  /** The conversations the caller may see, latest activity first. */
+  @Get()
+  async list(@CurrentCaller() caller: SmsCaller, @Query() query: ConversationListQueryDto) {
+    const { conversations, total } = await this.queries.list(await this.queries.viewer(caller), query);
+    return { conversations: conversations.map(toConversationResponse), total, limit: query.limit ?? 50, offset: query.offset ?? 0 };
+  }
+
+  @Get(':id')
+  async get(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+    const found = await this.queries.get(await this.queries.viewer(caller), id);
+    return toConversationDetailResponse(found.view, found.messages, found.tickets, found.historyHidden);
+  }
+
+  /** Replies (claiming a team or shared number's conversation); 409 naming the holder while another member holds it. */
+  @Post(':id/messages')
+  async reply(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ConversationReplyDto) {
+    const messages = await this.replies.reply(await this.queries.viewer(caller), id, body);
+    return { messages: messages.map(toSmsMessageResponse), conversation: toConversationResponse(await this.queries.view(caller.accountId, id)) };
+  }
+
+  @Post(':id/claim')
+  @HttpCode(200)
+  async claim(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+    await this.claims.claim(await this.queries.viewer(caller), id);
+    return toConversationResponse(await this.queries.view(caller.accountId, id));
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  async release(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+    await this.claims.release(await this.queries.viewer(caller), id);
+    return toConversationResponse(await this.queries.view(caller.accountId, id));
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  async transfer(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ConversationTransferDto) {
+    await this.claims.transfer(await this.queries.viewer(caller), id, body.userId);
+    return toConversationResponse(await this.queries.view(caller.accountId, id));
+  }
+}

@@ -1,0 +1,121 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { toSmsMessageResponse } from '../messages/sms-message.dto';
+import type { SmsMessage } from '../messages/sms-message.entity';
+import type { SmsNumber } from '../numbers/sms-number.entity';
+import type { TicketSummary } from '../ports/ticket-gateway.port';
+import type { SmsConversation } from './sms-conversation.entity';
+
+const booleanQuery = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class ConversationListQueryDto {
+  @ApiPropertyOptional({ description: 'Only conversations of this SMS number' })
+  @IsOptional()
+  @IsUUID()
+  numberId?: string;
+
+  @ApiPropertyOptional({ enum: ['claimed', 'unclaimed'], description: 'claimed: someone holds it now; unclaimed: nobody does' })
+  @IsOptional()
+  @IsIn(['claimed', 'unclaimed'], { message: 'status must be claimed or unclaimed' })
+  status?: 'claimed' | 'unclaimed';
+
+  @ApiPropertyOptional({ description: 'Only those the caller holds' })
+  @IsOptional()
+  @Transform(booleanQuery)
+  @IsBoolean({ message: 'claimedByMe must be true or false' })
+  claimedByMe?: boolean;
+
+  @ApiPropertyOptional({ description: 'Only those whose contact waits for an answer' })
+  @IsOptional()
+  @Transform(booleanQuery)
+  @IsBoolean({ message: 'unanswered must be true or false' })
+  unanswered?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class ConversationReplyDto {
+  @ApiProperty({ example: 'On my way, be there by 3.' })
+  @IsString()
+  @IsNotEmpty({ message: 'body must not be empty' })
+  @MaxLength(5000)
+  body!: string;
+
+  @ApiPropertyOptional({ description: "Link the reply to this ticket of the contact's (default: the ticket the conversation is about)" })
+  @IsOptional()
+  @IsUUID()
+  ticketId?: string;
+
+  @ApiPropertyOptional({ description: 'Send at once even outside business hours (admins; technicians when an admin allows it)' })
+  @IsOptional()
+  @IsBoolean()
+  sendNow?: boolean;
+}
+
+export class ConversationTransferDto {
+  @ApiProperty({ description: "Another member of the conversation's number" })
+  @IsUUID()
+  userId!: string;
+}
+
+export interface ConversationView {
+  conversation: SmsConversation;
+  number: SmsNumber | null;
+  holderName: string | null;
+  now: Date;
+}
+
+export function toConversationResponse({ conversation: c, number, holderName, now }: ConversationView) {
+  const live = c.claimedByUserId !== null && c.claimExpiresAt !== null && c.claimExpiresAt.getTime() > now.getTime();
+  return {
+    id: c.id,
+    number: number ? { id: number.id, number: number.number, label: number.label, kind: number.kind, historyVisibility: number.historyVisibility } : null,
+    businessNumber: c.businessNumber,
+    contactPhone: c.contactPhone,
+    /** `claimed` while someone holds it. */
+    status: live ? ('claimed' as const) : ('unclaimed' as const),
+    claim: live ? { userId: c.claimedByUserId, name: holderName, expiresAt: c.claimExpiresAt } : null,
+    /** The contact waits for a person's answer since this instant. */
+    unanswered: c.waitingSince !== null,
+    waitingSince: c.waitingSince,
+    lastActivityAt: c.lastActivityAt,
+    lastInboundAt: c.lastInboundAt,
+    lastReplyAt: c.lastReplyAt,
+    lastReplyByUserId: c.lastReplyByUserId,
+    ticketId: c.lastOutboundTicketId,
+    routedTeamIds: c.routedTeamIds,
+    createdAt: c.createdAt,
+  };
+}
+
+function ticketResponse(t: TicketSummary) {
+  return { id: t.id, number: t.number, subject: t.subject, status: t.status, customerId: t.customerId };
+}
+
+export function toConversationDetailResponse(view: ConversationView, messages: SmsMessage[], tickets: TicketSummary[], historyHidden: boolean) {
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+  return {
+    ...toConversationResponse(view),
+    /** true when `handler` visibility hides this thread's earlier texts from the caller (they never handled it). */
+    historyHidden,
+    tickets: tickets.map(ticketResponse),
+    messages: messages.map((m) => {
+      const ticket = m.ticketId ? byId.get(m.ticketId) : undefined;
+      return { ...toSmsMessageResponse(m), ticket: ticket ? ticketResponse(ticket) : null };
+    }),
+  };
+}

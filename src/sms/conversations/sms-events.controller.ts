@@ -1,0 +1,47 @@
+import { Controller, Inject, MessageEvent, Sse } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { concatMap, filter, from, interval, map, merge, Observable } from 'rxjs';
+import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { hears, Viewer } from './conversation-access';
+import { SmsEvent, SmsEvents } from './sms-events.service';
+
+/** A comment line this often keeps proxies from closing a quiet stream. */
+const HEARTBEAT_MS = 25_000;
+/** Team membership is read again this often, so a user added to a team hears its conversations without reconnecting. */
+const TEAMS_REFRESH_MS = 60_000;
+
+@ApiTags('sms conversations')
+@ApiBearerAuth()
+@Controller('sms/events')
+export class SmsEventsController {
+  constructor(
+    private readonly events: SmsEvents,
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+  ) {}
+
+  /**
+   * Server-sent events about conversations the caller can see: `message.received`, `conversation.replied`,
+   * `conversation.claimed`, `conversation.released`, `conversation.transferred` (the SSE event name), with JSON data.
+   * A text that arrives while a conversation is claimed is told to its holder only.
+   */
+  @Sse()
+  @ApiProduces('text/event-stream')
+  async stream(@CurrentCaller() caller: SmsCaller): Promise<Observable<MessageEvent>> {
+    const viewer: Viewer = { ...caller, teamIds: (await this.gateway.getUser(caller.accountId, caller.userId))?.teamIds ?? [] };
+    let teamsReadAt = Date.now();
+    const refreshTeams = async () => {
+      if (Date.now() - teamsReadAt < TEAMS_REFRESH_MS) return;
+      teamsReadAt = Date.now();
+      viewer.teamIds = (await this.gateway.getUser(caller.accountId, caller.userId))?.teamIds ?? viewer.teamIds;
+    };
+    const live = (await this.events.stream()).pipe(
+      filter((e: SmsEvent) => e.audience.accountId === caller.accountId),
+      concatMap((e) => from(refreshTeams().then(() => e))),
+      filter((e) => hears(e.audience, viewer)),
+      map((e): MessageEvent => ({ id: e.id, type: e.type, data: { type: e.type, at: e.at, ...e.data } })),
+    );
+    const heartbeat = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
+    return merge(live, heartbeat);
+  }
+}

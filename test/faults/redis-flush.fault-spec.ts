@@ -1,0 +1,40 @@
+import { FaultLab } from './support/fault-lab';
+import { expectInboundExact, reconcileInbound, sendInbound } from './support/inbound';
+import { sendUpdates } from './support/load';
+import { expectExact, reconcile, settle } from './support/reconcile';
+import { expectAllAnswered201, LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
+
+describe('fault: Redis flushed (FLUSHALL) mid-load', () => {
+  let lab: FaultLab;
+
+  beforeAll(async () => {
+    lab = await FaultLab.start('redis-flush');
+  });
+
+  afterAll(() => lab?.stop());
+
+  it('rebuilds the lost jobs from the rows in PostgreSQL: every SMS sent once, every reply one comment', async () => {
+    const api = await lab.service('api');
+    await lab.service('worker');
+    const account = await seedHelpdesk(lab, api.port);
+
+    const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'flush' });
+    const replies = sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound, label: 'flush' });
+    await whenProviderHas(lab, 800);
+    await lab.redis.flushAll();
+    const flushed = Date.now();
+    const [lost] = await lab.sql<{ outbound: number; inbound: number }>(
+      `SELECT count(*) FILTER (WHERE direction = 'outbound' AND status IN ('pending', 'submitting'))::int AS outbound,
+              count(*) FILTER (WHERE direction = 'inbound' AND status = 'received')::int AS inbound FROM sms_messages`,
+    );
+    expect(await lab.jobsInFlight('sms-outbound')).toBeLessThan(lost.outbound);
+
+    const outcomes = await load;
+    expectAllAnswered201(lab, outcomes);
+    const deliveries = await replies;
+    await settle(lab, 150_000);
+    report('redis-flush', `flushed with ${lost.outbound} texts and ${lost.inbound} replies waiting for their jobs; all settled ${((Date.now() - flushed) / 1000).toFixed(1)} s after the flush`);
+    expectExact(await reconcile(lab, 'redis-flush', outcomes), lab);
+    expectInboundExact('redis-flush', await reconcileInbound(lab, deliveries), lab);
+  });
+});
