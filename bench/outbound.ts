@@ -1,15 +1,32 @@
 /**
- * Outbound: ticket updates with an SMS text → the provider's request received, through the API, the
- * outbox, BullMQ and the Twilio SDK against a local fake Twilio. Baseline in the same run: a bare BullMQ
- * worker processing no-op jobs on the same Redis.
+ * Outbound: ticket updates with an SMS text → the provider's request received, through the API, the outbox, BullMQ,
+ * the credit gate and the Twilio SDK against a local fake Twilio, in one `all` process. Two shapes:
+ *  - one account: every send of the account takes its turn on the account's credit balance row (the ledger's lock);
+ *  - 8 accounts sharing the load, as a multi-tenant service sees it.
+ * Baseline in the same run: a bare BullMQ worker processing no-op jobs on the same Redis.
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { createAccount, fmt, json, median, percentile, pool, REDIS_URL, startService } from './support';
+import { createAccount, fmt, json, machineLoad, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 3000);
 const CONCURRENCY = 64;
 const TICKETS = 64;
+
+export interface OutboundRun {
+  smsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  apiUpdatesPerSecond: number;
+  duplicates: number;
+}
+
+export interface OutboundFigures {
+  oneAccount: OutboundRun;
+  eightAccounts: OutboundRun;
+  bareBullmqJobsPerSecond: number;
+}
 
 async function bareBullmqJobsPerSecond(count: number): Promise<number> {
   const connection = { url: REDIS_URL, maxRetriesPerRequest: null };
@@ -35,8 +52,74 @@ async function bareBullmqJobsPerSecond(count: number): Promise<number> {
   return rate;
 }
 
-export async function benchOutbound(): Promise<Record<string, number>> {
-  const fake = await FakeTwilio.start();
+interface Desk {
+  token: string;
+  tickets: string[];
+}
+
+/** `accounts` accounts with a number, credits and TICKETS tickets between them (their first SMS already sent). */
+async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number): Promise<Desk[]> {
+  const before = fake.sentMessages().length;
+  const out: Desk[] = [];
+  for (let a = 0; a < accounts; a++) {
+    const { token } = await createAccount(svc.port, `Bench IT ${a}`);
+    await json(svc.port, 'POST', '/api/sms/numbers', token, { number: `+120255501${String(a).padStart(2, '0')}`, label: 'Bench' });
+    // Old enough to buy credits: enough for every run.
+    await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1 });
+    const tickets: string[] = [];
+    for (let i = a; i < TICKETS; i += accounts) {
+      const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };
+      tickets.push(JSON.parse((await json(svc.port, 'POST', '/api/tickets', token, { customerId: customer.id, subject: 'Bench', problem: 'Bench' })).body).id);
+    }
+    out.push({ token, tickets });
+  }
+  while (fake.sentMessages().length < before + TICKETS) await new Promise((r) => setTimeout(r, 50));
+  return out;
+}
+
+async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag: string): Promise<OutboundRun> {
+  const startedAt = new Map<string, number>();
+  const wallStart = Date.now();
+  await pool(UPDATES, CONCURRENCY, async (i) => {
+    const marker = `${tag}-${i}`;
+    const desk = accounts[i % accounts.length];
+    startedAt.set(marker, Date.now());
+    const res = await json(svc.port, 'POST', `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`, desk.token, { smsBody: `Update ${marker} on your ticket` });
+    if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
+  });
+  const apiDone = Date.now();
+  const pattern = new RegExp(`${tag}-\\d+`);
+  const deadline = Date.now() + 300_000;
+  let received = fake.sentMessages().filter((m) => pattern.test(m.body));
+  while (received.length < UPDATES && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    received = fake.sentMessages().filter((m) => pattern.test(m.body));
+  }
+  if (received.length < UPDATES) throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
+  const latencies = received.map((m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0]) ?? m.request.time));
+  const last = Math.max(...received.map((m) => m.request.time));
+  return {
+    smsPerSecond: received.length / ((last - wallStart) / 1000),
+    p50Ms: median(latencies),
+    p95Ms: percentile(latencies, 95),
+    apiUpdatesPerSecond: UPDATES / ((apiDone - wallStart) / 1000),
+    duplicates: received.length - new Set(received.map((m) => m.body)).size,
+  };
+}
+
+const summary = (runs: OutboundRun[]): OutboundRun => ({
+  smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
+  p50Ms: medianOf(runs, (x) => x.p50Ms),
+  p95Ms: medianOf(runs, (x) => x.p95Ms),
+  apiUpdatesPerSecond: medianOf(runs, (x) => x.apiUpdatesPerSecond),
+  duplicates: Math.max(...runs.map((x) => x.duplicates)),
+});
+
+const describe = (r: OutboundRun) =>
+  `${fmt(r.smsPerSecond)} SMS/s (update → provider request), p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s, ${r.duplicates} duplicates`;
+
+export async function benchOutbound(): Promise<OutboundFigures> {
+  const fake = await FakeTwilio.start({ recordRequests: false });
   const svc = await startService('outbound', {
     SMS_PROVIDER: 'twilio',
     TWILIO_ACCOUNT_SID: fake.accountSid,
@@ -45,56 +128,25 @@ export async function benchOutbound(): Promise<Record<string, number>> {
     WORKER_CONCURRENCY: '50',
   });
   try {
-    const { token } = await createAccount(svc.port);
-    // Only numbers Twilio lists as the service's are verified and send.
-    fake.ownNumber('+12025550100');
-    await json(svc.port, 'POST', '/api/sms/numbers', token, { number: '+12025550100', label: 'Bench' });
-    // Old enough to buy credits; where credits exist, buy enough for the run.
-    await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: Math.ceil((UPDATES + TICKETS) / 2500) + 1 });
-    const tickets: string[] = [];
-    for (let i = 0; i < TICKETS; i++) {
-      const customer = JSON.parse(
-        (await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: `+1201555${String(1000 + i).padStart(4, '0')}`, type: 'mobile' }] })).body,
-      ) as { id: string };
-      tickets.push(JSON.parse((await json(svc.port, 'POST', '/api/tickets', token, { customerId: customer.id, subject: 'Bench', problem: 'Bench' })).body).id);
-    }
-    while (fake.sentMessages().length < TICKETS) await new Promise((r) => setTimeout(r, 50));
-
-    const startedAt = new Map<string, number>();
-    const wallStart = Date.now();
-    await pool(UPDATES, CONCURRENCY, async (i) => {
-      const marker = `bench-${i}`;
-      startedAt.set(marker, Date.now());
-      const res = await json(svc.port, 'POST', `/api/tickets/${tickets[i % TICKETS]}/updates`, token, { smsBody: `Update ${marker} on your ticket` });
-      if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
+    const one = await desks(svc, fake, 1);
+    const eight = await desks(svc, fake, 8);
+    await run(svc, fake, one, 'warm');
+    const runs = await repeat(REPEATS, async (r) => {
+      const single = await run(svc, fake, one, `one${r}`);
+      const spread = await run(svc, fake, eight, `eight${r}`);
+      const bare = await bareBullmqJobsPerSecond(20000);
+      console.log(`  outbound run ${r + 1}: one account ${describe(single)}; 8 accounts ${describe(spread)}; bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`);
+      return { single, spread, bare };
     });
-    const apiDone = Date.now();
-    const deadline = Date.now() + 120_000;
-    let received = fake.sentMessages().filter((m) => m.body.includes('bench-'));
-    while (received.length < UPDATES && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      received = fake.sentMessages().filter((m) => m.body.includes('bench-'));
-    }
-    const latencies = received.map((m) => m.request.time - (startedAt.get(/bench-\d+/.exec(m.body)![0]) ?? m.request.time));
-    const last = Math.max(...received.map((m) => m.request.time));
-    const duplicates = received.length - new Set(received.map((m) => m.body)).size;
-    const rate = received.length / ((last - wallStart) / 1000);
-    const bare = await bareBullmqJobsPerSecond(20000);
-    const figures = {
-      updates: UPDATES,
-      receivedByProvider: received.length,
-      duplicates,
-      apiUpdatesPerSecond: UPDATES / ((apiDone - wallStart) / 1000),
-      smsPerSecond: rate,
-      p50Ms: median(latencies),
-      p95Ms: percentile(latencies, 95),
-      bareBullmqJobsPerSecond: bare,
+    const figures: OutboundFigures = {
+      oneAccount: summary(runs.map((x) => x.single)),
+      eightAccounts: summary(runs.map((x) => x.spread)),
+      bareBullmqJobsPerSecond: medianOf(runs, (x) => x.bare),
     };
     console.log(
-      `outbound: ${received.length}/${UPDATES} SMS reached the provider (${duplicates} duplicates); ` +
-        `${fmt(rate)} SMS/s end to end (update → provider request), p50 ${fmt(figures.p50Ms)} ms, p95 ${fmt(figures.p95Ms)} ms; ` +
-        `API accepted ${fmt(figures.apiUpdatesPerSecond)} updates/s. Baseline, bare BullMQ no-op jobs: ${fmt(bare)} jobs/s ` +
-        `(ratio ${fmt(rate / bare, 3)}).`,
+      `outbound (median of ${REPEATS}, ${UPDATES} updates at concurrency ${CONCURRENCY}): one account ${describe(figures.oneAccount)}; ` +
+        `8 accounts ${describe(figures.eightAccounts)}. Baseline bare BullMQ ${fmt(figures.bareBullmqJobsPerSecond, 0)} no-op jobs/s ` +
+        `(ratio ${fmt(figures.eightAccounts.smsPerSecond / figures.bareBullmqJobsPerSecond, 3)}).`,
     );
     return figures;
   } finally {

@@ -1,9 +1,109 @@
-/** `npm run bench`: every benchmark, one after another, each printing its figures. */
+/**
+ * `npm run bench`: every benchmark, one after another, each printing its figures as it goes, then one table of the
+ * medians against the targets (2 cores, PostgreSQL and Redis on the same machine). BENCH_ONLY=ingest,media runs a
+ * subset; BENCH_REPEATS sets the runs per case (default 3).
+ */
+import { benchInbound } from './inbound';
+import { benchIngest } from './ingest';
+import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
+import { benchStartup } from './startup';
+import { fmt, machineLoad, REPEATS } from './support';
+
+interface Row {
+  figure: string;
+  measured: string;
+  baseline: string;
+  target: string;
+  met: boolean | null;
+}
+
+type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'startup';
 
 async function main(): Promise<void> {
-  console.log(`ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version})`);
-  await benchOutbound();
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  const wanted = (name: Case) => !only || only.includes(name);
+  console.log(`ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version}, ${REPEATS} runs per case, ${machineLoad()})`);
+  const rows: Row[] = [];
+
+  if (wanted('ingest')) {
+    const f = await benchIngest();
+    rows.push(
+      {
+        figure: 'webhook ingest, concurrency 64',
+        measured: `${fmt(f.service.requestsPerSecond, 0)}/s, p50 ${fmt(f.service.p50Ms)} ms, p99 ${fmt(f.service.p99Ms)} ms`,
+        baseline: `bare NestJS route ${fmt(f.bare.requestsPerSecond, 0)}/s (ratio ${fmt(f.ratio, 2)})`,
+        target: '≥ 2,000/s, p99 ≤ 25 ms',
+        met: f.service.requestsPerSecond >= 2000 && f.service.p99Ms <= 25,
+      },
+      {
+        figure: 'webhook ack at 200/s offered',
+        measured: `p50 ${fmt(f.fixedLoad.p50Ms)} ms, p99 ${fmt(f.fixedLoad.p99Ms)} ms`,
+        baseline: '',
+        target: 'p99 ≤ 25 ms',
+        met: f.fixedLoad.p99Ms <= 25,
+      },
+    );
+  }
+  if (wanted('inbound')) {
+    const f = await benchInbound();
+    rows.push({
+      figure: 'inbound end to end (webhook → comment)',
+      measured: `${fmt(f.smsPerSecond)} SMS/s; at ${f.offeredPerSecond}/s p50 ${fmt(f.p50Ms, 0)} ms, p95 ${fmt(f.p95Ms, 0)} ms`,
+      baseline: '',
+      target: '≥ 800 SMS/s',
+      met: f.smsPerSecond >= 800,
+    });
+  }
+  if (wanted('outbound')) {
+    const f = await benchOutbound();
+    for (const [label, r] of [['one account', f.oneAccount], ['8 accounts', f.eightAccounts]] as const) {
+      rows.push({
+        figure: `outbound (update → provider), ${label}`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms`,
+        baseline: `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} jobs/s`,
+        target: '≥ 1,000 SMS/s',
+        met: r.smsPerSecond >= 1000,
+      });
+    }
+  }
+  if (wanted('media')) {
+    const f = await benchMedia();
+    rows.push(
+      {
+        figure: '12 MP JPEG → original + thumbnail',
+        measured: `${fmt(f.pipelineMs, 0)} ms`,
+        baseline: `bare sharp, same outputs ${fmt(f.bareSameWorkMs, 0)} ms (${fmt(f.ratioSameWork, 2)}×); thumbnail only ${fmt(f.bareThumbnailMs, 0)} ms (${fmt(f.ratioThumbnail, 2)}×)`,
+        target: '≤ 1.3× bare sharp',
+        met: f.ratioSameWork <= 1.3,
+      },
+      {
+        figure: 'peak RSS, 20 MMS of 5 MB at once',
+        measured: `${fmt(f.peakRssMb, 0)} MB (all landed in ${fmt(f.mmsSeconds)} s)`,
+        baseline: `idle before ${fmt(f.idleBeforeMb, 0)} MB`,
+        target: '≤ 400 MB',
+        met: f.peakRssMb <= 400,
+      },
+    );
+  }
+  if (wanted('startup')) {
+    const f = await benchStartup();
+    rows.push(
+      { figure: 'idle RSS, all process', measured: `${fmt(f.idleRssMb, 0)} MB`, baseline: '', target: '≤ 150 MB', met: f.idleRssMb <= 150 },
+      {
+        figure: 'start-up to healthy /health',
+        measured: `${fmt(f.restartMs / 1000, 1)} s (new database + migrations ${fmt(f.firstStartMs / 1000, 1)} s)`,
+        baseline: '',
+        target: '',
+        met: null,
+      },
+    );
+  }
+
+  console.log(`\nSummary (medians of ${REPEATS} runs; ${machineLoad()}):\n`);
+  console.log('| figure | measured | baseline, same run | target | met |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(`| ${r.figure} | ${r.measured} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : 'no'} |`);
 }
 
 main().then(

@@ -48,6 +48,12 @@ describe('web console in Chromium', () => {
       await expect(page.locator('header .user').textContent()).resolves.toContain('Ada Admin');
       const cookie = (await context.cookies()).find((c) => c.name === 'tsms_console');
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+      // The cookie is no API credential, and signing out ends the session.
+      expect((await page.request.get('/api/sms/credits')).status()).toBe(401);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL('**/console/sign-in');
+      await page.goto('/console/tickets');
+      expect(new URL(page.url()).pathname).toBe('/console/sign-in');
       await context.close();
     });
 
@@ -161,6 +167,7 @@ describe('web console in Chromium', () => {
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'tom@acme.test', 'tom password 1');
       await page.goto('/console/tickets');
+      await screenshot(page, 'tickets');
       await page.getByRole('link', { name: 'Laptop will not boot' }).click();
       await page.getByLabel('Email / comment').fill('Replaced the SSD and reinstalled; internal note for the team.');
       const sms = page.getByLabel(/^SMS to Carla Customer/);
@@ -276,6 +283,12 @@ describe('web console in Chromium', () => {
       await theoBrowser.page.getByRole('button', { name: 'Send reply' }).click();
       await eventually(() => Promise.resolve(t.twilio.sentMessages().filter((m) => m.to === CONTACT)), (list) => list.length > before && list.some((m) => m.body.includes('Thanks Maya')));
       await screenshot(theoBrowser.page, 'inbox-replied');
+
+      // Replying made Theo the holder; he hands the thread to Tess, whose open page shows it is hers now.
+      await theoBrowser.page.getByLabel('Transfer to').selectOption({ label: 'Tess Tech' });
+      await theoBrowser.page.getByRole('button', { name: 'Transfer' }).click();
+      await until(() => tessBrowser.page.getByTestId('claim-bar').textContent(), (s) => (s ?? '').includes('You hold this thread'));
+      expect(await theoBrowser.page.getByTestId('claim-bar').textContent()).toContain('Held by Tess Tech');
       await theoBrowser.context.close();
       await tessBrowser.context.close();
     });

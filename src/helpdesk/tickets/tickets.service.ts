@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { retryingConflicts } from '../../common/transaction-retry';
 import { OutboundService } from '../../sms';
 import { Account } from '../accounts/account.entity';
 import { Customer } from '../customers/customer.entity';
@@ -18,7 +19,8 @@ export class TicketsService {
 
   /** Creates the ticket and, in the same transaction, its initial-problem SMS; the send is enqueued after commit. */
   async create(accountId: string, userId: string, input: CreateTicketDto): Promise<Ticket> {
-    const { ticket, dispatch } = await this.dataSource.transaction(async (tx) => {
+    // A customer's reply processed at the same moment can deadlock with this; the losing transaction runs again.
+    const { ticket, dispatch } = await retryingConflicts('ticket creation', () => this.dataSource.transaction(async (tx) => {
       const customer = await tx.getRepository(Customer).findOne({ where: { accountId, id: input.customerId } });
       if (!customer) throw new NotFoundException('No such customer in this account');
       const number = await nextTicketNumber(tx, accountId);
@@ -36,7 +38,7 @@ export class TicketsService {
       );
       const dispatch = await this.sms.ticketCreated(tx, { accountId, ticketId: ticket.id, userId });
       return { ticket, dispatch };
-    });
+    }));
     await this.sms.dispatch(dispatch);
     return ticket;
   }
@@ -46,7 +48,8 @@ export class TicketsService {
     const emailBody = input.emailBody?.trim() ?? '';
     const smsBody = input.smsBody?.trim() ?? '';
     if (!emailBody && !smsBody && !input.status) throw new BadRequestException('An update needs emailBody, smsBody or status');
-    const { comment, dispatch } = await this.dataSource.transaction(async (tx) => {
+    // A customer's reply to this ticket processed at the same moment locks the same rows in the other order: retried.
+    const { comment, dispatch } = await retryingConflicts('ticket update', () => this.dataSource.transaction(async (tx) => {
       const ticket = await tx.getRepository(Ticket).findOne({ where: { accountId, id: ticketId }, lock: { mode: 'pessimistic_write' } });
       if (!ticket) throw new NotFoundException('No such ticket in this account');
       if (input.status && input.status !== ticket.status) await tx.getRepository(Ticket).update({ id: ticket.id }, { status: input.status });
@@ -65,7 +68,7 @@ export class TicketsService {
       );
       const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow, fromNumberId: input.fromNumberId });
       return { comment, dispatch };
-    });
+    }));
     await this.sms.dispatch(dispatch);
     return { comment, messageIds: dispatch.messageIds };
   }

@@ -39,7 +39,10 @@ function single(body: Record<string, unknown>, name: string, problems: string[])
 }
 
 /** Reads Twilio's inbound form fields; every problem is listed, so a 400 says all that is wrong at once. */
-export function parseTwilioInbound(body: Record<string, unknown>): { ok: true; text: InboundText } | { ok: false; problems: string[] } {
+export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText } | { ok: false; problems: string[] } {
+  // No body parser ran (another content type, or no body at all): there are no fields to read.
+  if (typeof form !== 'object' || form === null) return { ok: false, problems: ['the body must be form-encoded (application/x-www-form-urlencoded)'] };
+  const body = form as Record<string, unknown>;
   const problems: string[] = [];
   const sid = single(body, 'MessageSid', problems) ?? single(body, 'SmsMessageSid', problems);
   const from = single(body, 'From', problems);

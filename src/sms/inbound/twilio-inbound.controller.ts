@@ -20,7 +20,7 @@ export class TwilioInboundController {
   @Post('inbound')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
-  async inbound(@Body() body: Record<string, unknown>): Promise<string> {
+  async inbound(@Body() body: unknown): Promise<string> {
     const parsed = parseTwilioInbound(body);
     if (!parsed.ok) throw new BadRequestException(parsed.problems);
     // A repeat and a number no account owns are both answered like any other text: Twilio has nothing to fix.
