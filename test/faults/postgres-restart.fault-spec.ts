@@ -25,7 +25,8 @@ describe('fault: PostgreSQL restarted mid-load', () => {
     const twilio = lab.twilio;
 
     const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'pgrestart' });
-    const replies = sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound, label: 'pgrestart' });
+    // Half the customer replies come with the load, half while PostgreSQL is down (answered 503, retried like Twilio does).
+    const replies = [sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'pgrestart-a' })];
     await whenProviderHas(lab, 800);
     const sent = await lab.sql<{ id: string; sid: string }>(
       `SELECT id, provider_message_id AS sid FROM sms_messages WHERE provider_message_id IS NOT NULL ORDER BY created_at LIMIT 10`,
@@ -34,6 +35,7 @@ describe('fault: PostgreSQL restarted mid-load', () => {
     // A crash (no checkpoint, every connection cut), then the same cluster starts again.
     await lab.postgres.stopServer('immediate');
     const down = Date.now();
+    replies.push(sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'pgrestart-b' }));
     const update = await postJson(api.port, `/api/tickets/${account.tickets[0].id}/updates`, account.token, { smsBody: '[pgrestart-down-0] Technician on the way' });
     const callbacks = await Promise.all(sent.map((row) => postStatusCallback(api.port, twilio.authToken, twilio.accountSid, row, 'delivered')));
     await sleep(Math.max(0, DOWN_MS - (Date.now() - down)));
@@ -56,7 +58,7 @@ describe('fault: PostgreSQL restarted mid-load', () => {
     const failed = outcomes.filter((o) => o.status !== 201);
     // While the database is down a request fails with 503 and Retry-After, never with a 500.
     expect(failed.filter((o) => o.status !== 503 || o.retryAfter !== '5')).toEqual([]);
-    const deliveries = await replies;
+    const deliveries = (await Promise.all(replies)).flat();
     const webhookFailures = deliveries.flatMap((d) => d.statuses.filter((s) => s !== 200));
     expect(webhookFailures.filter((s) => s !== 503)).toEqual([]);
     await settle(lab, 150_000);

@@ -20,7 +20,10 @@ describe('fault: a worker process killed with SIGKILL mid-load', () => {
     const account = await seedHelpdesk(lab, api.port);
 
     const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'sigkill' });
-    const replies = sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound, label: 'sigkill' });
+    // Half the customer replies come with the load, half just before the worker dies (some are mid-processing then).
+    const replies = [sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'sigkill-a' })];
+    await whenProviderHas(lab, 700);
+    replies.push(sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'sigkill-b' }));
     await whenProviderHas(lab, 800);
     await worker.kill();
     const [cut] = await lab.sql<{ sending: number; receiving: number }>(
@@ -33,7 +36,7 @@ describe('fault: a worker process killed with SIGKILL mid-load', () => {
 
     const outcomes = await load;
     expectAllAnswered201(lab, outcomes);
-    const deliveries = await replies;
+    const deliveries = (await Promise.all(replies)).flat();
     await settle(lab, 150_000);
     report('worker-sigkill', `killed with ${atKill} texts at the provider, ${cut.sending} mid-hand-off, ${cut.receiving} replies unprocessed; settled ${((Date.now() - restarted) / 1000).toFixed(1)} s after the restart`);
     expectExact(await reconcile(lab, 'worker-sigkill', outcomes), lab);

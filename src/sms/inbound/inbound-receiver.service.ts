@@ -31,6 +31,21 @@ const RECEIVE = `
   )
   SELECT (SELECT id FROM message) AS message_id, (SELECT account_id FROM message) AS account_id, EXISTS (SELECT 1 FROM number) AS routable`;
 
+// PostgreSQL text and jsonb cannot hold U+0000; a phone never sends it, but a webhook body may carry one.
+const clean = (value: string) => value.replaceAll('\u0000', '\uFFFD');
+
+/** The text with every NUL replaced by U+FFFD, so a stray one cannot turn a customer's text into a 500. */
+function withoutNul(text: InboundText): InboundText {
+  return {
+    ...text,
+    providerMessageId: clean(text.providerMessageId),
+    from: clean(text.from),
+    to: clean(text.to),
+    body: clean(text.body),
+    media: text.media.map((m) => ({ ...m, url: m.url === null ? null : clean(m.url), contentType: m.contentType === null ? null : clean(m.contentType) })),
+  };
+}
+
 /** Where every provider's inbound webhook hands its text: store it, enqueue it, answer. Nothing slower happens here. */
 @Injectable()
 export class InboundReceiver {
@@ -39,7 +54,8 @@ export class InboundReceiver {
     private readonly queue: InboundQueue,
   ) {}
 
-  async receive(text: InboundText): Promise<ReceiveOutcome> {
+  async receive(received: InboundText): Promise<ReceiveOutcome> {
+    const text = withoutNul(received);
     const id = text.messageId ?? randomUUID();
     const media = text.media.length > 0 ? JSON.stringify(text.media) : null;
     const [row] = (await this.messages.query(RECEIVE, [

@@ -1,5 +1,5 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
 import { Repository } from 'typeorm';
@@ -64,7 +64,10 @@ export class OutboxSweep {
 }
 
 @Processor(SmsQueue.Maintenance, { concurrency: 1 })
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(MaintenanceProcessor.name);
+  private watchdog: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly sweep: OutboxSweep,
     @InjectQueue(SmsQueue.Maintenance) private readonly maintenance: Queue,
@@ -74,8 +77,29 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.schedule();
+    // The schedule lives in Redis: a flushed Redis loses it with the jobs the sweep is there to rebuild, so each worker puts it back.
+    this.watchdog = setInterval(() => void this.keepScheduled(), this.options.outboxSweepMs);
+    this.watchdog.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.watchdog);
+  }
+
+  private async schedule(): Promise<void> {
     // A job scheduler (not the old `repeat` option): one schedule however many workers start.
     await this.maintenance.upsertJobScheduler(SmsJob.SweepOutbox, { every: this.options.outboxSweepMs }, { name: SmsJob.SweepOutbox });
+  }
+
+  private async keepScheduled(): Promise<void> {
+    try {
+      if (await this.maintenance.getJobScheduler(SmsJob.SweepOutbox)) return;
+      this.logger.warn('the outbox sweep schedule was gone from Redis (flushed?); scheduling it again');
+      await this.schedule();
+    } catch (e) {
+      this.logger.warn({ err: e }, 'could not check the outbox sweep schedule; trying again on the next tick');
+    }
   }
 
   async process(job: Job): Promise<number> {

@@ -1,4 +1,5 @@
 import { call, HttpAnswer, pool, postJson } from './http-client';
+import { sleep } from './ports';
 import { FaultLab, PLATFORM_TOKEN } from './fault-lab';
 
 export const BUSINESS_NUMBER = '+12025550100';
@@ -97,6 +98,9 @@ export async function sendUpdates(opts: {
     };
     outcomes.push(outcome);
     opts.onAnswer?.(outcome, outcomes.length);
+    // A well-behaved client waits as long as a 503 asks before its next request (it does not resend this one: a COMMIT
+    // cut off mid-way may have gone through, and the suite checks that either all of the update was written or none).
+    if (answer.status === 503 && outcome.retryAfter) await sleep(Number(outcome.retryAfter) * 1000);
   });
   return outcomes;
 }
