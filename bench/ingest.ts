@@ -9,10 +9,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { createAccount, fmt, http, json, machineLoad, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService, stopProcess } from './support';
+import { addNumber, createAccount, fmt, http, machineLoad, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
-const COUNT = Number(process.env.BENCH_INGEST_COUNT ?? 5000);
+const COUNT = Number(process.env.BENCH_INGEST_COUNT ?? 4000);
 const CONCURRENCY = 64;
 const RATE = 200;
 const SECONDS = 10;
@@ -96,7 +96,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     api = await startService('ingest-api', twilioEnv, 'api');
     const apiPort = api.port;
     const { token } = await createAccount(apiPort);
-    await json(apiPort, 'POST', '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Bench' });
+    await addNumber(fake, apiPort, token, BUSINESS_NUMBER);
     // Warm both up (JIT, connection pools) before anything is timed.
     await closedLoop(bare.port, webhooks(500, 'warm-bare'), CONCURRENCY);
     await closedLoop(apiPort, webhooks(500, 'warm-api'), CONCURRENCY);
@@ -119,7 +119,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     const landing = await startService('ingest-all', twilioEnv, 'all');
     all = landing;
     const second = await createAccount(landing.port);
-    await json(landing.port, 'POST', '/api/sms/numbers', second.token, { number: BUSINESS_NUMBER, label: 'Bench' });
+    await addNumber(fake, landing.port, second.token, BUSINESS_NUMBER);
     await fixedLoad(landing, 'warm');
     const loadRuns = await repeat(REPEATS, async (r) => {
       const run = await fixedLoad(landing, `fixed-${r}`);

@@ -3,14 +3,16 @@
  *  1. In one process, per image (median of BENCH_MEDIA_IMAGES, interleaved so load hits all alike):
  *     - the product path: ImagePipeline.process (type sniffing, header checks, an upright metadata-free original and
  *       a 320 px thumbnail) and MediaStorage.write of both files;
- *     - baseline A, bare sharp doing the same work: rotate → JPEG q90 and rotate → resize 320 → JPEG q80 at once,
- *       both written to disk. The 1.3× target is read against this one;
+ *     - baseline A, bare sharp doing the same work with the same encoder settings: rotate → JPEG q90 (plain Huffman
+ *       tables) and rotate → resize 320 → JPEG q80 at once, both written to disk. The 1.3× target is read against it;
  *     - baseline B, the bare sharp rotate + resize (the thumbnail alone), for scale: the original is the expensive part.
  *  2. Through the service (`all` process, real webhook, media served by the fake Twilio behind basic auth and a
  *     redirect): 20 MMS of one ~5 MB photo each posted at once; peak RSS of the service process (sampled every
- *     10 ms, and the kernel's VmHWM) and the time until all 20 comments with their pictures are committed.
+ *     10 ms, and the kernel's VmHWM) and the time until all 20 comments with their pictures are committed. Run with
+ *     glibc's malloc, then (when the system has it) with jemalloc preloaded, which sharp recommends on glibc Linux.
  */
 import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -21,7 +23,7 @@ import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
 import type { SmsModuleOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { createAccount, fmt, json, machineLoad, median, medianOf, peakRssMb, REPEATS, repeat, rssMb, sql, startService } from './support';
+import { addNumber, createAccount, fmt, machineLoad, median, medianOf, peakRssMb, REPEATS, repeat, rssMb, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 12);
@@ -41,6 +43,9 @@ export interface MediaFigures {
   peakRssMb: number;
   idleBeforeMb: number;
   mmsSeconds: number;
+  /** The same with jemalloc preloaded (LD_PRELOAD), when the system has it. */
+  jemallocPeakRssMb: number | null;
+  jemallocMmsSeconds: number | null;
 }
 
 /** Gradient plus noise (which is what makes a photo big), stored sideways with EXIF orientation 6 and a GPS position. */
@@ -88,7 +93,7 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
     };
     const thumbnail = () => sharp(photo).rotate().resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
     const sameWork = async (i: number) => {
-      const [original, thumb] = await Promise.all([sharp(photo).rotate().jpeg({ quality: 90 }).toBuffer(), thumbnail()]);
+      const [original, thumb] = await Promise.all([sharp(photo).rotate().jpeg({ quality: 90, optimiseCoding: false }).toBuffer(), thumbnail()]);
       await writeFile(join(dir, `bare-${i}.jpg`), original);
       await writeFile(join(dir, `bare-${i}-thumb.jpg`), thumb);
     };
@@ -107,13 +112,22 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
   }
 }
 
+/** jemalloc, if the system has it: sharp recommends it over glibc's malloc for long-running processes on Linux. */
+function jemalloc(): string | null {
+  try {
+    return /(\/\S*libjemalloc\.so\.2)\b/.exec(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
-async function peakRss(photo: Buffer): Promise<{ peak: number; idle: number; seconds: number }> {
+async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
   const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url });
+  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, ...extraEnv });
   try {
     const { token } = await createAccount(svc.port);
-    await json(svc.port, 'POST', '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Bench' });
+    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
     const pid = svc.child.pid!;
     await new Promise((r) => setTimeout(r, 2000));
     const idle = rssMb(pid);
@@ -170,10 +184,17 @@ export async function benchMedia(): Promise<MediaFigures> {
     );
     return run;
   });
+  const preload = jemalloc();
   const service = await repeat(REPEATS, async (r) => {
     const run = await peakRss(photo);
-    console.log(`  media service run ${r + 1}: ${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(run.peak, 0)} MB (idle ${fmt(run.idle, 0)} MB), all landed in ${fmt(run.seconds)} s; ${machineLoad()}`);
-    return run;
+    const withJemalloc = preload ? await peakRss(photo, { LD_PRELOAD: preload }) : null;
+    console.log(
+      `  media service run ${r + 1}: ${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(run.peak, 0)} MB (idle ${fmt(run.idle, 0)} MB), ` +
+        `all landed in ${fmt(run.seconds)} s` +
+        (withJemalloc ? `; with jemalloc: peak ${fmt(withJemalloc.peak, 0)} MB (idle ${fmt(withJemalloc.idle, 0)} MB), ${fmt(withJemalloc.seconds)} s` : '') +
+        `; ${machineLoad()}`,
+    );
+    return { ...run, jemalloc: withJemalloc };
   });
   const figures: MediaFigures = {
     photoBytes: photo.length,
@@ -185,13 +206,16 @@ export async function benchMedia(): Promise<MediaFigures> {
     peakRssMb: medianOf(service, (x) => x.peak),
     idleBeforeMb: medianOf(service, (x) => x.idle),
     mmsSeconds: medianOf(service, (x) => x.seconds),
+    jemallocPeakRssMb: preload ? medianOf(service, (x) => x.jemalloc!.peak) : null,
+    jemallocMmsSeconds: preload ? medianOf(service, (x) => x.jemalloc!.seconds) : null,
   };
   figures.ratioSameWork = figures.pipelineMs / figures.bareSameWorkMs;
   figures.ratioThumbnail = figures.pipelineMs / figures.bareThumbnailMs;
   console.log(
     `media (median of ${REPEATS}): ${fmt(figures.pipelineMs)} ms per 12 MP photo (pipeline + storage); bare sharp same work ${fmt(figures.bareSameWorkMs)} ms ` +
       `(ratio ${fmt(figures.ratioSameWork, 2)}); bare sharp rotate + resize only ${fmt(figures.bareThumbnailMs)} ms (ratio ${fmt(figures.ratioThumbnail, 2)}). ` +
-      `${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(figures.peakRssMb, 0)} MB, landed in ${fmt(figures.mmsSeconds)} s.`,
+      `${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(figures.peakRssMb, 0)} MB, landed in ${fmt(figures.mmsSeconds)} s` +
+      (figures.jemallocPeakRssMb !== null ? `; with jemalloc ${fmt(figures.jemallocPeakRssMb, 0)} MB, ${fmt(figures.jemallocMmsSeconds!)} s.` : '.'),
   );
   return figures;
 }

@@ -7,10 +7,10 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { createAccount, fmt, json, machineLoad, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import { addNumber, createAccount, fmt, json, machineLoad, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
 import { customerPhone } from './webhooks';
 
-const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 3000);
+const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
 const CONCURRENCY = 64;
 const TICKETS = 64;
 
@@ -58,12 +58,12 @@ interface Desk {
 }
 
 /** `accounts` accounts with a number, credits and TICKETS tickets between them (their first SMS already sent). */
-async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number): Promise<Desk[]> {
+async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, firstNumber: number): Promise<Desk[]> {
   const before = fake.sentMessages().length;
   const out: Desk[] = [];
   for (let a = 0; a < accounts; a++) {
     const { token } = await createAccount(svc.port, `Bench IT ${a}`);
-    await json(svc.port, 'POST', '/api/sms/numbers', token, { number: `+120255501${String(a).padStart(2, '0')}`, label: 'Bench' });
+    await addNumber(fake, svc.port, token, `+12025550${firstNumber + a}`);
     // Old enough to buy credits: enough for every run.
     await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1 });
     const tickets: string[] = [];
@@ -128,8 +128,8 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     WORKER_CONCURRENCY: '50',
   });
   try {
-    const one = await desks(svc, fake, 1);
-    const eight = await desks(svc, fake, 8);
+    const one = await desks(svc, fake, 1, 100);
+    const eight = await desks(svc, fake, 8, 200);
     await run(svc, fake, one, 'warm');
     const runs = await repeat(REPEATS, async (r) => {
       const single = await run(svc, fake, one, `one${r}`);

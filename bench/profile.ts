@@ -47,6 +47,15 @@ export function summarise(profile: CpuProfile, rows = 25): string {
     frames.set(key, (frames.get(key) ?? 0) + us);
     modules.set(moduleOf(callFrame), (modules.get(moduleOf(callFrame)) ?? 0) + us);
   }
+  // Inclusive: a sample counts once for every module on its stack (what a module and everything it calls cost).
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(moduleOf(byId.get(at)!.callFrame));
+    for (const m of seen) inclusive.set(m, (inclusive.get(m) ?? 0) + us);
+  }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
   const top = (m: Map<string, number>) =>
     [...m.entries()]
@@ -54,7 +63,15 @@ export function summarise(profile: CpuProfile, rows = 25): string {
       .slice(0, rows)
       .map(([k, us]) => `  ${pct(us)}  ${k}`)
       .join('\n');
-  return [`${(total / 1e6).toFixed(1)} s of samples`, 'by module (self time):', top(modules), 'by frame (self time):', top(frames)].join('\n');
+  return [
+    `${(total / 1e6).toFixed(1)} s of samples`,
+    'by module (self time):',
+    top(modules),
+    'by module (inclusive: the module and what it calls):',
+    top(inclusive),
+    'by frame (self time):',
+    top(frames),
+  ].join('\n');
 }
 
 if (require.main === module) {

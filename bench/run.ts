@@ -84,6 +84,17 @@ async function main(): Promise<void> {
         target: '≤ 400 MB',
         met: f.peakRssMb <= 400,
       },
+      ...(f.jemallocPeakRssMb !== null
+        ? [
+            {
+              figure: 'the same, jemalloc preloaded',
+              measured: `${fmt(f.jemallocPeakRssMb, 0)} MB (all landed in ${fmt(f.jemallocMmsSeconds!)} s)`,
+              baseline: '',
+              target: '≤ 400 MB',
+              met: f.jemallocPeakRssMb <= 400,
+            },
+          ]
+        : []),
     );
   }
   if (wanted('startup')) {

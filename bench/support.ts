@@ -175,7 +175,9 @@ export async function startService(name: string, extraEnv: Record<string, string
 /** Starts main.js with `env`; stdout (the start-up banner) is dropped, stderr shows. */
 export function spawnService(name: string, env: Record<string, string>, role = 'all'): ChildProcess {
   const flags = profilerFlags();
-  const withName = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : env;
+  const withName: Record<string, string> = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : { ...env };
+  // BENCH_NODE_OPTIONS: node flags for the service processes only (e.g. --max-semi-space-size=4), for experiments.
+  if (process.env.BENCH_NODE_OPTIONS) withName.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   return spawn(process.execPath, [...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`], { env: withName, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
@@ -187,6 +189,13 @@ export async function createAccount(port: number, name = 'Bench IT'): Promise<{ 
   if (res.status !== 201) throw new Error(`account: ${res.status} ${res.body}`);
   const body = JSON.parse(res.body) as { id: string; adminToken: string };
   return { id: body.id, token: body.adminToken };
+}
+
+/** Adds a number the (fake) Twilio account owns, so it is verified and may send. */
+export async function addNumber(twilio: { ownNumber(e164: string): string }, port: number, token: string, number: string): Promise<void> {
+  twilio.ownNumber(number);
+  const res = await json(port, 'POST', '/api/sms/numbers', token, { number, label: 'Bench' });
+  if (res.status !== 201 || !(JSON.parse(res.body) as { verified?: boolean; verifiedAt?: string | null }).verifiedAt) throw new Error(`number ${number}: ${res.status} ${res.body}`);
 }
 
 export async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {

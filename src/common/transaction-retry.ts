@@ -16,15 +16,15 @@ export function isTransactionConflict(error: unknown): boolean {
  * deadlock or a serialization conflict: two writers that lock the same rows in different orders (a technician's update
  * and a customer's reply on one ticket) then both succeed instead of one getting a 500.
  */
-export async function retryingConflicts<T>(what: string, transaction: () => Promise<T>, attempts = 4): Promise<T> {
+export async function retryingConflicts<T>(what: string, transaction: () => Promise<T>, attempts = 6): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await transaction();
     } catch (e) {
       if (attempt >= attempts || !isTransactionConflict(e)) throw e;
       logger.warn(`${what}: ${(e as Error).message}; running it again (attempt ${attempt + 1} of ${attempts})`);
-      // A short random pause, so the two colliding transactions do not meet again in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      // A random pause that doubles each time, so the colliding transactions (and the next in line) do not meet again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, (10 + Math.random() * 40) * 2 ** (attempt - 1)));
     }
   }
 }

@@ -17,8 +17,9 @@ export async function ensureDatabase(url: string): Promise<void> {
       try {
         await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
       } catch (e) {
-        // Another process may have created it a moment ago.
-        if ((e as { code?: string }).code !== '42P04') throw e;
+        // Another process may have created it a moment ago: duplicate_database, or (both creating at once) the catalog's unique index.
+        const code = (e as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw e;
       }
     }
   } finally {

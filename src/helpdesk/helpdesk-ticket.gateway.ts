@@ -16,6 +16,39 @@ import { Team } from './teams/team.entity';
 import { TeamMember } from './teams/team-member.entity';
 import { User } from './users/user.entity';
 
+interface TicketContextRow {
+  id: string;
+  number: number;
+  subject: string;
+  problem: string;
+  status: string;
+  portal_token: string;
+  account_id: string;
+  account_name: string;
+  default_country: string;
+  timezone: string;
+  customer_id: string;
+  customer_name: string;
+  sms_enabled: boolean;
+  phones: TicketSmsContext['customer']['phones'];
+  technician_id: string | null;
+  technician_name: string | null;
+}
+
+// The ticket with its account, customer (and phones) and the acting technician, all scoped to the account.
+const TICKET_CONTEXT = `
+  SELECT t.id, t.number, t.subject, t.problem, t.status, t.portal_token,
+         a.id AS account_id, a.name AS account_name, a.default_country, a.timezone,
+         c.id AS customer_id, c.name AS customer_name, c.sms_enabled,
+         COALESCE((SELECT json_agg(json_build_object('number', p.number, 'type', p.type))
+                   FROM customer_phones p WHERE p.account_id = t.account_id AND p.customer_id = c.id), '[]'::json) AS phones,
+         u.id AS technician_id, u.name AS technician_name
+  FROM tickets t
+  JOIN accounts a ON a.id = t.account_id
+  JOIN customers c ON c.account_id = t.account_id AND c.id = t.customer_id
+  LEFT JOIN users u ON u.account_id = t.account_id AND u.id = $3
+  WHERE t.account_id = $1 AND t.id = $2`;
+
 /** The reference helpdesk's side of the SMS module's port. */
 @Injectable()
 export class HelpdeskTicketGateway implements TicketGateway {
@@ -67,25 +100,21 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
-    const db = tx ?? this.dataSource.manager;
-    const ticket = await db.getRepository(Ticket).findOne({ where: { accountId, id: ticketId } });
-    if (!ticket) return null;
-    // One after another: inside a transaction they share one connection.
-    const account = await db.getRepository(Account).findOneByOrFail({ id: accountId });
-    const customer = await db.getRepository(Customer).findOneOrFail({ where: { accountId, id: ticket.customerId }, relations: { phones: true } });
-    const technician = technicianId ? await db.getRepository(User).findOne({ where: { accountId, id: technicianId } }) : null;
+    // One statement instead of five: every ticket text and after-hours reply reads this on its way out.
+    const [row] = (await (tx ?? this.dataSource.manager).query(TICKET_CONTEXT, [accountId, ticketId, technicianId])) as TicketContextRow[];
+    if (!row) return null;
     return {
-      account: { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone },
+      account: { id: row.account_id, name: row.account_name, defaultCountry: row.default_country, timezone: row.timezone },
       ticket: {
-        id: ticket.id,
-        number: ticket.number,
-        subject: ticket.subject,
-        problem: ticket.problem,
-        status: ticket.status,
-        portalUrl: `${this.env.PUBLIC_URL}/portal/tickets/${ticket.portalToken}`,
+        id: row.id,
+        number: row.number,
+        subject: row.subject,
+        problem: row.problem,
+        status: row.status,
+        portalUrl: `${this.env.PUBLIC_URL}/portal/tickets/${row.portal_token}`,
       },
-      customer: { id: customer.id, name: customer.name, smsEnabled: customer.smsEnabled, phones: customer.phones.map((p) => ({ number: p.number, type: p.type })) },
-      technician: technician ? { id: technician.id, name: technician.name } : null,
+      customer: { id: row.customer_id, name: row.customer_name, smsEnabled: row.sms_enabled, phones: row.phones },
+      technician: row.technician_id ? { id: row.technician_id, name: row.technician_name! } : null,
     };
   }
 

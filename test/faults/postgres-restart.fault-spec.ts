@@ -4,7 +4,7 @@ import { expectInboundExact, reconcileInbound, sendInbound } from './support/inb
 import { sendUpdates, UpdateOutcome } from './support/load';
 import { sleep, waitFor } from './support/ports';
 import { expectExact, reconcile, settle } from './support/reconcile';
-import { LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
+import { LOAD, MID_LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
 import { postStatusCallback } from './support/webhooks';
 
 const DOWN_MS = 4000;
@@ -27,7 +27,7 @@ describe('fault: PostgreSQL restarted mid-load', () => {
     const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'pgrestart' });
     // Half the customer replies come with the load, half while PostgreSQL is down (answered 503, retried like Twilio does).
     const replies = [sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'pgrestart-a' })];
-    await whenProviderHas(lab, 800);
+    await whenProviderHas(lab, MID_LOAD);
     const sent = await lab.sql<{ id: string; sid: string }>(
       `SELECT id, provider_message_id AS sid FROM sms_messages WHERE provider_message_id IS NOT NULL ORDER BY created_at LIMIT 10`,
     );

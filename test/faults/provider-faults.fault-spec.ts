@@ -21,11 +21,11 @@ describe('fault: the provider answers 429 and 500 in bursts and times out', () =
     const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'provider' });
     // Bursts in the provider's answer order; each begins once the provider has created so many messages.
     const bursts: [number, () => void][] = [
-      [300, () => twilio.failNext(40, { status: 429 })],
-      [600, () => twilio.failNext(25, { status: 500 })],
-      [900, () => twilio.failNext(25, { status: 500, createdAnyway: true })],
-      [1200, () => twilio.hangNext(10, { createdAnyway: true }).hangNext(10)],
-      [1500, () => twilio.failNext(15, { status: 503, createdAnyway: true }).failNext(30, { status: 429 }).failNext(15, { status: 500 })],
+      [250, () => twilio.failNext(40, { status: 429 })],
+      [500, () => twilio.failNext(25, { status: 500 })],
+      [800, () => twilio.failNext(25, { status: 500, createdAnyway: true })],
+      [1100, () => twilio.hangNext(10, { createdAnyway: true }).hangNext(10)],
+      [1400, () => twilio.failNext(15, { status: 503, createdAnyway: true }).failNext(30, { status: 429 }).failNext(15, { status: 500 })],
     ];
     for (const [at, inject] of bursts) {
       await whenProviderHas(lab, at);

@@ -2,7 +2,7 @@ import { FaultLab } from './support/fault-lab';
 import { expectInboundExact, reconcileInbound, sendInbound } from './support/inbound';
 import { sendUpdates } from './support/load';
 import { expectExact, reconcile, settle } from './support/reconcile';
-import { expectAllAnswered201, LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
+import { expectAllAnswered201, LOAD, MID_LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
 
 describe('fault: Redis flushed (FLUSHALL) mid-load', () => {
   let lab: FaultLab;
@@ -21,9 +21,9 @@ describe('fault: Redis flushed (FLUSHALL) mid-load', () => {
     const load = sendUpdates({ ports: [api.port], account, count: LOAD.updates, label: 'flush' });
     // Half the customer replies come with the load, half just before the flush (their jobs are lost with it).
     const replies = [sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'flush-a' })];
-    await whenProviderHas(lab, 700);
+    await whenProviderHas(lab, MID_LOAD - 100);
     replies.push(sendInbound({ lab, ports: [api.port], account, count: LOAD.inbound / 2, label: 'flush-b' }));
-    await whenProviderHas(lab, 800);
+    await whenProviderHas(lab, MID_LOAD);
     await lab.redis.flushAll();
     const flushed = Date.now();
     const [lost] = await lab.sql<{ outbound: number; inbound: number }>(

@@ -87,6 +87,8 @@ export class AfterHoursService {
   private async decide(text: AfterHoursInbound): Promise<AfterHoursOutcome> {
     const skip = (reason: AfterHoursSkip): AfterHoursOutcome => ({ replied: false, reason });
     if (!E164.test(text.contactPhone)) return skip('not_a_phone');
+    // Most accounts never turn a reply on: one indexed look settles every inbound text of theirs.
+    if (!(await this.replies.exists({ where: { accountId: text.accountId, enabled: true } }))) return skip('disabled');
     const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
     if (!number) return skip('unknown_number');
     const settings = await this.settings.get(text.accountId);

@@ -203,19 +203,21 @@ export class InboundProcessing {
       // Another customer's ticket number is ignored, not revealed.
       if (ours(ticket)) referenced.push(ticket);
     }
-    const lastTicket = conversation.lastOutboundTicketId ? await this.gateway.findTicket(accountId, { id: conversation.lastOutboundTicketId }, tx) : null;
-    const openTickets: TicketSummary[] = [];
-    if (referenced.length === 0) {
-      for (const customer of customers) openTickets.push(...(await this.gateway.listOpenTickets(accountId, customer.id, tx)));
-    }
-    return matchReply({
+    const lastTicket =
+      referenced.length === 0 && conversation.lastOutboundTicketId ? await this.gateway.findTicket(accountId, { id: conversation.lastOutboundTicketId }, tx) : null;
+    const input = {
       referenced,
       lastOutbound: { ticket: ours(lastTicket) ? lastTicket : null, at: conversation.lastOutboundAt },
-      openTickets,
+      openTickets: [] as TicketSummary[],
       now,
       replyWindowDays: settings.replyWindowDays,
       unmatched: settings.unmatchedReplies,
-    });
+    };
+    // The first two rules need no list of open tickets (most replies answer the last text): read it only when they fail.
+    const early = matchReply(input);
+    if (early.rule === 'ticket_reference' || early.rule === 'last_outbound') return early;
+    for (const customer of customers) input.openTickets.push(...(await this.gateway.listOpenTickets(accountId, customer.id, tx)));
+    return matchReply(input);
   }
 
   private openTicket(tx: EntityManager, message: SmsMessage, customer: CustomerSummary, media: SmsMedia[]): Promise<TicketSummary> {

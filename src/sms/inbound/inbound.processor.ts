@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
@@ -5,6 +6,8 @@ import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { InboundOutcome, InboundProcessing } from './inbound-processing.service';
+
+const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 
 /** Lands inbound texts; for an MMS this is the flow's parent and runs once every media child has finished. */
 @Processor(SmsQueue.Inbound)
@@ -45,8 +48,11 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   }
 }
 
-/** Downloads, cleans and stores one MMS item. sharp is CPU-bound: a few at a time per process. */
-@Processor(SmsQueue.InboundMedia, { concurrency: 4 })
+/**
+ * Downloads, cleans and stores one MMS item. sharp is CPU-bound and a 12 MP photo holds about 120 MB while it is
+ * processed (original and thumbnail at once), so one item per core, at most 4: more only adds memory.
+ */
+@Processor(SmsQueue.InboundMedia, { concurrency: MEDIA_CONCURRENCY })
 export class InboundMediaProcessor extends WorkerHost {
   constructor(private readonly media: InboundMediaService) {
     super();

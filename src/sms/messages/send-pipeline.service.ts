@@ -128,18 +128,22 @@ export class SendPipeline {
   }
 
   private async accepted(row: SmsMessage, accepted: SendAccepted, provider: SmsProvider): Promise<void> {
-    await this.messages.update(
-      { id: row.id },
-      {
+    const below = statusesBelow(accepted.status);
+    await this.messages
+      .createQueryBuilder()
+      .update(SmsMessage)
+      .set({
         providerMessageId: accepted.providerMessageId,
         provider: provider.name,
         segments: accepted.segments ?? row.segments,
         errorCode: null,
         errorMessage: null,
-      },
-    );
-    // A status callback may already have moved the row further; never move it back.
-    await this.messages.update({ id: row.id, status: In(statusesBelow(accepted.status)) }, { status: accepted.status });
+        // A status callback may already have moved the row further; never move it back. One statement, not two.
+        ...(below.length > 0 ? { status: () => 'CASE WHEN status IN (:...below) THEN :accepted ELSE status END' } : {}),
+      })
+      .setParameters({ below, accepted: accepted.status })
+      .where('id = :id', { id: row.id })
+      .execute();
     await this.rememberInConversation(row);
     if (row.partIndex < row.partCount) await this.enqueueNextPart(row);
   }

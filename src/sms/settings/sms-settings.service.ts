@@ -8,14 +8,28 @@ export type SmsSettingsChanges = Partial<Omit<SmsSettings, 'accountId' | 'update
 
 @Injectable()
 export class SmsSettingsService {
+  /** Settings read in a transaction, per account; gone with the transaction's EntityManager. */
+  private readonly inTransaction = new WeakMap<EntityManager, Map<string, Promise<SmsSettings>>>();
+
   constructor(
     @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
     private readonly flowroute: FlowrouteSettings,
   ) {}
 
-  /** The account's settings, defaults filled in for an account that never saved any. */
-  async get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
-    const repo = tx ? tx.getRepository(SmsSettings) : this.settings;
+  /**
+   * The account's settings, defaults filled in for an account that never saved any. Within a transaction they are
+   * read once: a ticket update asks for them three times on its way to writing a text. Treat the result as read-only.
+   */
+  get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
+    if (!tx) return this.read(accountId, this.settings);
+    let perAccount = this.inTransaction.get(tx);
+    if (!perAccount) this.inTransaction.set(tx, (perAccount = new Map()));
+    let settings = perAccount.get(accountId);
+    if (!settings) perAccount.set(accountId, (settings = this.read(accountId, tx.getRepository(SmsSettings))));
+    return settings;
+  }
+
+  private async read(accountId: string, repo: Repository<SmsSettings>): Promise<SmsSettings> {
     return (await repo.findOne({ where: { accountId } })) ?? repo.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
   }
 

@@ -3,10 +3,12 @@ import { byStatus, SeededAccount, seedAccount, UpdateOutcome } from './load';
 import { waitFor } from './ports';
 
 /**
- * The load of every case: 60 tickets (each with a two-part initial-problem text), then 1,500 updates with an SMS text
- * (every fourth in three parts), about 2,400 outbound texts, and (where inbound is under test) 400 customer replies.
+ * The load of every case: 40 tickets (each with a two-part initial-problem text), then 1,200 updates with an SMS text
+ * (every fourth in three parts): 1,880 outbound texts; and (where inbound is under test) 300 customer replies.
  */
-export const LOAD = { tickets: 60, updates: 1500, inbound: 400, packs: 2 };
+export const LOAD = { tickets: 40, updates: 1200, inbound: 300, packs: 1 };
+/** Outbound texts the provider has created about a third of the way through the load: when a case strikes. */
+export const MID_LOAD = 600;
 
 /** The helpdesk every case works in: one account with enough credits for the whole load. */
 export function seedHelpdesk(lab: FaultLab, port: number, name = 'Acme IT', phoneBlock = 1): Promise<SeededAccount> {
