@@ -18,7 +18,8 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
-      testTimeout: 60000,
     },
   ],
+  // A global option (Jest ignores it inside a project): e2e hooks start a whole service against real PostgreSQL and Redis.
+  testTimeout: 60000,
 };
