@@ -7,8 +7,9 @@
  *    saturation latency only measures the backlog. Commits are seen by polling every 25 ms (resolution ±25 ms) for a
  *    sample of one message in four; throughput counts every message.
  */
+import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, json, machineLoad, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService } from './support';
+import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INBOUND_COUNT ?? 2000);
@@ -27,40 +28,47 @@ export interface InboundFigures {
   offeredPerSecond: number;
   /** Landed as exactly one comment each (checked after every run). */
   commentsPerText: number;
+  /** Per text, webhook and job together. */
+  cpu: CpuUsed;
 }
 
 interface Tracker {
   postedAt: Map<string, number>;
   committedAt: Map<string, number>;
+  /** The poller's own PostgreSQL backend, left out of the CPU figures. */
+  backendPid: number;
   stop(): Promise<void>;
 }
 
-/** Polls which sampled texts have been committed as processed, and counts every processed text of the run. */
-function track(svc: ServiceProcess, tag: string, onCount: (n: number) => void): Tracker {
+/** Polls (on one connection) which sampled texts have been committed as processed, and counts every processed text of the run. */
+async function track(svc: ServiceProcess, tag: string, onCount: (n: number) => void): Promise<Tracker> {
   const postedAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
+  const client = new Client({ connectionString: svc.env.DATABASE_URL });
+  await client.connect();
+  const backendPid = ((await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as { pid: number }).pid;
   let running = true;
   const loop = (async () => {
     while (running) {
       const pending = [...postedAt.keys()].filter((sid) => !committedAt.has(sid));
-      const [done, count] = await Promise.all([
-        pending.length
-          ? sql<{ sid: string }>(svc.env.DATABASE_URL, `SELECT provider_message_id AS sid FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1) AND status = 'processed'`, [pending])
-          : Promise.resolve([]),
-        sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]),
-      ]);
-      const now = performance.now();
-      for (const { sid } of done) committedAt.set(sid, now);
-      onCount(Number(count[0].n));
+      if (pending.length) {
+        const done = await client.query(`SELECT provider_message_id AS sid FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1) AND status = 'processed'`, [pending]);
+        const now = performance.now();
+        for (const { sid } of done.rows as { sid: string }[]) committedAt.set(sid, now);
+      }
+      const count = await client.query(`SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]);
+      onCount(Number((count.rows[0] as { n: string }).n));
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   })();
   return {
     postedAt,
     committedAt,
+    backendPid,
     stop: async () => {
       running = false;
       await loop;
+      await client.end();
     },
   };
 }
@@ -77,26 +85,32 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-async function throughputRun(svc: ServiceProcess, tag: string): Promise<number> {
+async function throughputRun(svc: ServiceProcess, tag: string): Promise<{ smsPerSecond: number; cpu: CpuUsed }> {
   const hooks = batch(COUNT, tag);
   let processed = 0;
-  const tracker = track(svc, tag, (n) => (processed = n));
+  const tracker = await track(svc, tag, (n) => (processed = n));
   const started = performance.now();
-  let finished = 0;
-  await pool(hooks.length, CONCURRENCY, async (i) => {
-    const res = await postWebhook(svc.port, hooks[i]);
-    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
-  });
-  await waitFor(() => processed >= COUNT, 300_000, `${COUNT} texts to land`);
-  finished = performance.now();
+  const { cpu } = await measureCpu(
+    [svc.child.pid!],
+    svc.env.DATABASE_URL,
+    async () => {
+      await pool(hooks.length, CONCURRENCY, async (i) => {
+        const res = await postWebhook(svc.port, hooks[i]);
+        if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
+      });
+      await waitFor(() => processed >= COUNT, 300_000, `${COUNT} texts to land`);
+    },
+    [tracker.backendPid],
+  );
+  const finished = performance.now();
   await tracker.stop();
-  return COUNT / ((finished - started) / 1000);
+  return { smsPerSecond: COUNT / ((finished - started) / 1000), cpu };
 }
 
 async function latencyRun(svc: ServiceProcess, tag: string): Promise<{ p50Ms: number; p95Ms: number }> {
   const hooks = batch(LATENCY_RATE * LATENCY_SECONDS, tag);
   let processed = 0;
-  const tracker = track(svc, tag, (n) => (processed = n));
+  const tracker = await track(svc, tag, (n) => (processed = n));
   await paced(LATENCY_RATE, LATENCY_SECONDS, async (i) => {
     if (i % SAMPLE_EVERY === 0) tracker.postedAt.set(hooks[i].messageSid, performance.now());
     const res = await postWebhook(svc.port, hooks[i]);
@@ -130,13 +144,13 @@ export async function benchInbound(): Promise<InboundFigures> {
     await throughputRun(svc, 'warm');
 
     const runs = await repeat(REPEATS, async (r) => {
-      const smsPerSecond = await throughputRun(svc, `burst-${r}`);
+      const { smsPerSecond, cpu } = await throughputRun(svc, `burst-${r}`);
       const latency = await latencyRun(svc, `paced-${r}`);
       console.log(
-        `  inbound run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}); at ${LATENCY_RATE}/s offered ` +
-          `p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
+        `  inbound run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}), ${describeCpu(cpu, COUNT, 'text')}; ` +
+          `at ${LATENCY_RATE}/s offered p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
       );
-      return { smsPerSecond, ...latency };
+      return { smsPerSecond, cpu: { serviceMs: cpu.serviceMs / COUNT, postgresMs: cpu.postgresMs / COUNT }, ...latency };
     });
     // Exactly one comment per text, and the rule that matched.
     const [check] = await sql<{ texts: string; comments: string; rules: string }>(
@@ -151,9 +165,10 @@ export async function benchInbound(): Promise<InboundFigures> {
       p95Ms: medianOf(runs, (x) => x.p95Ms),
       offeredPerSecond: LATENCY_RATE,
       commentsPerText: Number(check.comments) / Number(check.texts),
+      cpu: { serviceMs: medianOf(runs, (x) => x.cpu.serviceMs), postgresMs: medianOf(runs, (x) => x.cpu.postgresMs) },
     };
     console.log(
-      `inbound end to end (median of ${REPEATS}): ${fmt(figures.smsPerSecond)} SMS/s webhook → committed comment; at ${LATENCY_RATE}/s offered ` +
+      `inbound end to end (median of ${REPEATS}): ${fmt(figures.smsPerSecond)} SMS/s webhook → committed comment, ${describeCpu(figures.cpu, 1, 'text')}; at ${LATENCY_RATE}/s offered ` +
         `p50 ${fmt(figures.p50Ms)} ms, p95 ${fmt(figures.p95Ms)} ms. ${check.texts} texts, ${check.comments} comments (rules: ${check.rules}).`,
     );
     return figures;

@@ -9,7 +9,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, http, machineLoad, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService, stopProcess } from './support';
+import { addNumber, createAccount, CpuUsed, describeCpu, fmt, http, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INGEST_COUNT ?? 4000);
@@ -21,12 +21,17 @@ export interface IngestRun {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU of the answering process (and, for the service, its PostgreSQL backends) per request. */
+  cpu?: CpuUsed;
 }
 
 export interface IngestFigures {
   service: IngestRun;
   bare: IngestRun;
+  /** Requests/s of the service over the bare route's, in the same run. */
   ratio: number;
+  /** Node CPU per request of the bare route over the service's: what the ratio would be with cores to spare. */
+  cpuRatio: number;
   fixedLoad: IngestRun & { offered: number; landed: number };
 }
 
@@ -51,17 +56,19 @@ function webhooks(count: number, tag: string): SignedWebhook[] {
 }
 
 /** `count` webhooks, `concurrency` in flight; every answer must be 200. */
-async function closedLoop(port: number, batch: SignedWebhook[], concurrency: number): Promise<IngestRun> {
+async function closedLoop(target: { port: number; pid: number; databaseUrl: string | null }, batch: SignedWebhook[], concurrency: number): Promise<IngestRun> {
   const latencies: number[] = [];
   const started = performance.now();
-  await pool(batch.length, concurrency, async (i) => {
-    const t0 = performance.now();
-    const res = await postWebhook(port, batch[i]);
-    latencies.push(performance.now() - t0);
-    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
-  });
+  const { cpu } = await measureCpu([target.pid], target.databaseUrl, () =>
+    pool(batch.length, concurrency, async (i) => {
+      const t0 = performance.now();
+      const res = await postWebhook(target.port, batch[i]);
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
-  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu: { serviceMs: cpu.serviceMs / batch.length, postgresMs: cpu.postgresMs / batch.length } };
 }
 
 async function fixedLoad(svc: ServiceProcess, tag: string): Promise<IngestRun & { offered: number; landed: number }> {
@@ -95,23 +102,31 @@ export async function benchIngest(): Promise<IngestFigures> {
   try {
     api = await startService('ingest-api', twilioEnv, 'api');
     const apiPort = api.port;
+    const apiTarget = { port: apiPort, pid: api.child.pid!, databaseUrl: api.env.DATABASE_URL };
+    const bareTarget = { port: bare.port, pid: bare.child.pid!, databaseUrl: null };
     const { token } = await createAccount(apiPort);
     await addNumber(fake, apiPort, token, BUSINESS_NUMBER);
     // Warm both up (JIT, connection pools) before anything is timed.
-    await closedLoop(bare.port, webhooks(500, 'warm-bare'), CONCURRENCY);
-    await closedLoop(apiPort, webhooks(500, 'warm-api'), CONCURRENCY);
+    await closedLoop(bareTarget, webhooks(500, 'warm-bare'), CONCURRENCY);
+    await closedLoop(apiTarget, webhooks(500, 'warm-api'), CONCURRENCY);
 
     const runs = await repeat(REPEATS, async (r) => {
-      const b = await closedLoop(bare.port, webhooks(COUNT, `bare-${r}`), CONCURRENCY);
-      const s = await closedLoop(apiPort, webhooks(COUNT, `api-${r}`), CONCURRENCY);
+      const b = await closedLoop(bareTarget, webhooks(COUNT, `bare-${r}`), CONCURRENCY);
+      const s = await closedLoop(apiTarget, webhooks(COUNT, `api-${r}`), CONCURRENCY);
       console.log(
-        `  ingest run ${r + 1}: service ${fmt(s.requestsPerSecond, 0)} req/s (p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms); ` +
-          `bare NestJS ${fmt(b.requestsPerSecond, 0)} req/s (p50 ${fmt(b.p50Ms)} ms, p99 ${fmt(b.p99Ms)} ms); ${machineLoad()}`,
+        `  ingest run ${r + 1}: service ${fmt(s.requestsPerSecond, 0)} req/s (p50 ${fmt(s.p50Ms)} ms, p99 ${fmt(s.p99Ms)} ms, ${describeCpu(s.cpu!, 1, 'webhook')}); ` +
+          `bare NestJS ${fmt(b.requestsPerSecond, 0)} req/s (p50 ${fmt(b.p50Ms)} ms, p99 ${fmt(b.p99Ms)} ms, node ${fmt(b.cpu!.serviceMs, 2)} ms per request); ${machineLoad()}`,
       );
       return { s, b };
     });
-    const service: IngestRun = { requestsPerSecond: medianOf(runs, (x) => x.s.requestsPerSecond), p50Ms: medianOf(runs, (x) => x.s.p50Ms), p99Ms: medianOf(runs, (x) => x.s.p99Ms) };
-    const bareRun: IngestRun = { requestsPerSecond: medianOf(runs, (x) => x.b.requestsPerSecond), p50Ms: medianOf(runs, (x) => x.b.p50Ms), p99Ms: medianOf(runs, (x) => x.b.p99Ms) };
+    const summary = (pick: (x: (typeof runs)[number]) => IngestRun): IngestRun => ({
+      requestsPerSecond: medianOf(runs, (x) => pick(x).requestsPerSecond),
+      p50Ms: medianOf(runs, (x) => pick(x).p50Ms),
+      p99Ms: medianOf(runs, (x) => pick(x).p99Ms),
+      cpu: { serviceMs: medianOf(runs, (x) => pick(x).cpu!.serviceMs), postgresMs: medianOf(runs, (x) => pick(x).cpu!.postgresMs) },
+    });
+    const service = summary((x) => x.s);
+    const bareRun = summary((x) => x.b);
     await stopProcess(bare.child);
     await api.stop();
     api = null;
@@ -133,10 +148,17 @@ export async function benchIngest(): Promise<IngestFigures> {
       p50Ms: medianOf(loadRuns, (x) => x.p50Ms),
       p99Ms: medianOf(loadRuns, (x) => x.p99Ms),
     };
-    const figures: IngestFigures = { service, bare: bareRun, ratio: service.requestsPerSecond / bareRun.requestsPerSecond, fixedLoad: fixed };
+    const figures: IngestFigures = {
+      service,
+      bare: bareRun,
+      ratio: service.requestsPerSecond / bareRun.requestsPerSecond,
+      cpuRatio: bareRun.cpu!.serviceMs / service.cpu!.serviceMs,
+      fixedLoad: fixed,
+    };
     console.log(
-      `ingest (median of ${REPEATS}): ${fmt(service.requestsPerSecond, 0)} webhooks/s at concurrency ${CONCURRENCY}, p50 ${fmt(service.p50Ms)} ms, p99 ${fmt(service.p99Ms)} ms; ` +
-        `baseline bare NestJS route ${fmt(bareRun.requestsPerSecond, 0)} req/s, p50 ${fmt(bareRun.p50Ms)} ms, p99 ${fmt(bareRun.p99Ms)} ms (ratio ${fmt(figures.ratio, 2)}). ` +
+      `ingest (median of ${REPEATS}): ${fmt(service.requestsPerSecond, 0)} webhooks/s at concurrency ${CONCURRENCY}, p50 ${fmt(service.p50Ms)} ms, p99 ${fmt(service.p99Ms)} ms, ` +
+        `${describeCpu(service.cpu!, 1, 'webhook')}; baseline bare NestJS route ${fmt(bareRun.requestsPerSecond, 0)} req/s, p50 ${fmt(bareRun.p50Ms)} ms, ` +
+        `p99 ${fmt(bareRun.p99Ms)} ms, node ${fmt(bareRun.cpu!.serviceMs, 2)} ms per request (ratio ${fmt(figures.ratio, 2)}). ` +
         `At ${RATE}/s offered (all role, landing too): p50 ${fmt(fixed.p50Ms)} ms, p99 ${fmt(fixed.p99Ms)} ms.`,
     );
     return figures;

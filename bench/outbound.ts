@@ -7,7 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, json, machineLoad, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
@@ -20,6 +20,8 @@ export interface OutboundRun {
   p95Ms: number;
   apiUpdatesPerSecond: number;
   duplicates: number;
+  /** Per SMS: the API's update and the send job together. */
+  cpu: CpuUsed;
 }
 
 export interface OutboundFigures {
@@ -80,21 +82,26 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
 async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag: string): Promise<OutboundRun> {
   const startedAt = new Map<string, number>();
   const wallStart = Date.now();
-  await pool(UPDATES, CONCURRENCY, async (i) => {
-    const marker = `${tag}-${i}`;
-    const desk = accounts[i % accounts.length];
-    startedAt.set(marker, Date.now());
-    const res = await json(svc.port, 'POST', `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`, desk.token, { smsBody: `Update ${marker} on your ticket` });
-    if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
-  });
-  const apiDone = Date.now();
+  let apiDone = 0;
   const pattern = new RegExp(`${tag}-\\d+`);
-  const deadline = Date.now() + 300_000;
   let received = fake.sentMessages().filter((m) => pattern.test(m.body));
-  while (received.length < UPDATES && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    received = fake.sentMessages().filter((m) => pattern.test(m.body));
-  }
+  const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, async () => {
+    await pool(UPDATES, CONCURRENCY, async (i) => {
+      const marker = `${tag}-${i}`;
+      const desk = accounts[i % accounts.length];
+      startedAt.set(marker, Date.now());
+      const res = await json(svc.port, 'POST', `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`, desk.token, {
+        smsBody: `Update ${marker} on your ticket`,
+      });
+      if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
+    });
+    apiDone = Date.now();
+    const deadline = Date.now() + 300_000;
+    while (received.length < UPDATES && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      received = fake.sentMessages().filter((m) => pattern.test(m.body));
+    }
+  });
   if (received.length < UPDATES) throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
   const latencies = received.map((m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0]) ?? m.request.time));
   const last = Math.max(...received.map((m) => m.request.time));
@@ -104,6 +111,7 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
     p95Ms: percentile(latencies, 95),
     apiUpdatesPerSecond: UPDATES / ((apiDone - wallStart) / 1000),
     duplicates: received.length - new Set(received.map((m) => m.body)).size,
+    cpu: { serviceMs: cpu.serviceMs / UPDATES, postgresMs: cpu.postgresMs / UPDATES },
   };
 }
 
@@ -113,10 +121,12 @@ const summary = (runs: OutboundRun[]): OutboundRun => ({
   p95Ms: medianOf(runs, (x) => x.p95Ms),
   apiUpdatesPerSecond: medianOf(runs, (x) => x.apiUpdatesPerSecond),
   duplicates: Math.max(...runs.map((x) => x.duplicates)),
+  cpu: { serviceMs: medianOf(runs, (x) => x.cpu.serviceMs), postgresMs: medianOf(runs, (x) => x.cpu.postgresMs) },
 });
 
 const describe = (r: OutboundRun) =>
-  `${fmt(r.smsPerSecond)} SMS/s (update → provider request), p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s, ${r.duplicates} duplicates`;
+  `${fmt(r.smsPerSecond)} SMS/s (update → provider request), p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s, ` +
+  `${r.duplicates} duplicates, ${describeCpu(r.cpu, 1, 'SMS')}`;
 
 export async function benchOutbound(): Promise<OutboundFigures> {
   const fake = await FakeTwilio.start({ recordRequests: false });

@@ -8,7 +8,7 @@ import { benchIngest } from './ingest';
 import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
 import { benchStartup } from './startup';
-import { fmt, machineLoad, REPEATS } from './support';
+import { CpuUsed, fmt, machineLoad, REPEATS } from './support';
 
 interface Row {
   figure: string;
@@ -17,6 +17,9 @@ interface Row {
   target: string;
   met: boolean | null;
 }
+
+/** CPU per message and the rate 2 idle cores could sustain at that cost. */
+const cpu = (c: CpuUsed) => `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs), 0)}/s on 2 idle cores)`;
 
 type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'startup';
 
@@ -31,8 +34,8 @@ async function main(): Promise<void> {
     rows.push(
       {
         figure: 'webhook ingest, concurrency 64',
-        measured: `${fmt(f.service.requestsPerSecond, 0)}/s, p50 ${fmt(f.service.p50Ms)} ms, p99 ${fmt(f.service.p99Ms)} ms`,
-        baseline: `bare NestJS route ${fmt(f.bare.requestsPerSecond, 0)}/s (ratio ${fmt(f.ratio, 2)})`,
+        measured: `${fmt(f.service.requestsPerSecond, 0)}/s, p50 ${fmt(f.service.p50Ms)} ms, p99 ${fmt(f.service.p99Ms)} ms; ${cpu(f.service.cpu!)}`,
+        baseline: `bare NestJS route ${fmt(f.bare.requestsPerSecond, 0)}/s (ratio ${fmt(f.ratio, 2)}); node ${fmt(f.bare.cpu!.serviceMs, 2)} ms/request (CPU ratio ${fmt(f.cpuRatio, 2)})`,
         target: '≥ 2,000/s, p99 ≤ 25 ms',
         met: f.service.requestsPerSecond >= 2000 && f.service.p99Ms <= 25,
       },
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     const f = await benchInbound();
     rows.push({
       figure: 'inbound end to end (webhook → comment)',
-      measured: `${fmt(f.smsPerSecond)} SMS/s; at ${f.offeredPerSecond}/s p50 ${fmt(f.p50Ms, 0)} ms, p95 ${fmt(f.p95Ms, 0)} ms`,
+      measured: `${fmt(f.smsPerSecond)} SMS/s; at ${f.offeredPerSecond}/s p50 ${fmt(f.p50Ms, 0)} ms, p95 ${fmt(f.p95Ms, 0)} ms; ${cpu(f.cpu)}`,
       baseline: '',
       target: '≥ 800 SMS/s',
       met: f.smsPerSecond >= 800,
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
     for (const [label, r] of [['one account', f.oneAccount], ['8 accounts', f.eightAccounts]] as const) {
       rows.push({
         figure: `outbound (update → provider), ${label}`,
-        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms; ${cpu(r.cpu)}`,
         baseline: `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} jobs/s`,
         target: '≥ 1,000 SMS/s',
         met: r.smsPerSecond >= 1000,

@@ -244,3 +244,71 @@ export const rssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
 /** The kernel's high-water mark of the resident set (VmHWM) since the process started, in MB. */
 export const peakRssMb = (pid: number): number => statusMb(pid, 'VmHWM');
+
+// Linux reports process CPU time in clock ticks of sysconf(_SC_CLK_TCK), which is 100 on every mainstream kernel.
+const TICK_MS = 10;
+
+/** User + system CPU time a process has used, in ms (0 once it is gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** PostgreSQL backend processes serving `database` (their process title names it). */
+function backendsOf(database: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+export interface CpuUsed {
+  /** The service process (or processes). */
+  serviceMs: number;
+  /** The PostgreSQL backends serving the service's database. */
+  postgresMs: number;
+}
+
+/**
+ * CPU time the service and its database backends use while `work` runs. Unlike throughput on a shared machine, it
+ * hardly depends on what else runs: divided by the messages it is the cost of one, and 2 cores' worth of it is the
+ * most this machine could do with nothing else running. Redis is shared with other users and not counted.
+ */
+export async function measureCpu<T>(
+  pids: number[],
+  databaseUrl: string | null,
+  work: () => Promise<T>,
+  /** Backends of the bench's own connections (pollers), left out. */
+  excludeBackends: number[] = [],
+): Promise<{ result: T; cpu: CpuUsed }> {
+  const database = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : null;
+  const backends = () => (database ? backendsOf(database).filter((pid) => !excludeBackends.includes(pid)) : []);
+  const before = new Map([...pids, ...backends()].map((pid) => [pid, cpuMs(pid)]));
+  const result = await work();
+  let serviceMs = 0;
+  for (const pid of pids) serviceMs += cpuMs(pid) - (before.get(pid) ?? 0);
+  let postgresMs = 0;
+  // A backend that started during the run counts whole; one that ended is lost (pools keep theirs open under load).
+  for (const pid of backends()) postgresMs += cpuMs(pid) - (before.get(pid) ?? 0);
+  return { result, cpu: { serviceMs, postgresMs } };
+}
+
+/** "node 2.1 ms + PostgreSQL 1.0 ms per text → at most 645/s on 2 idle cores". */
+export function describeCpu(cpu: CpuUsed, count: number, unit: string): string {
+  const node = cpu.serviceMs / count;
+  const pg = cpu.postgresMs / count;
+  return `CPU per ${unit}: node ${fmt(node, 2)} ms + PostgreSQL ${fmt(pg, 2)} ms → at most ${fmt(2000 / (node + pg), 0)}/s on 2 idle cores (${fmt(1000 / node, 0)}/s per node process)`;
+}

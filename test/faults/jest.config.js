@@ -8,6 +8,6 @@ module.exports = {
   rootDir: '../..',
   testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }] },
-  testTimeout: 240000,
+  testTimeout: 360000,
   maxWorkers: 1,
 };

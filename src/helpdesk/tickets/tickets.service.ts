@@ -48,8 +48,10 @@ export class TicketsService {
     const emailBody = input.emailBody?.trim() ?? '';
     const smsBody = input.smsBody?.trim() ?? '';
     if (!emailBody && !smsBody && !input.status) throw new BadRequestException('An update needs emailBody, smsBody or status');
-    // A customer's reply to this ticket processed at the same moment locks the same rows in the other order: retried.
+    // Deadlocks are avoided by lock order; should one still happen (PostgreSQL aborts one side), the update runs again.
     const { comment, dispatch } = await retryingConflicts('ticket update', () => this.dataSource.transaction(async (tx) => {
+      // In the order a customer's reply takes them: their texts, then the ticket.
+      await this.sms.lockCustomerTexts(tx, accountId, ticketId);
       const ticket = await tx.getRepository(Ticket).findOne({ where: { accountId, id: ticketId }, lock: { mode: 'pessimistic_write' } });
       if (!ticket) throw new NotFoundException('No such ticket in this account');
       if (input.status && input.status !== ticket.status) await tx.getRepository(Ticket).update({ id: ticket.id }, { status: input.status });

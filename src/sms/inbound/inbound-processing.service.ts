@@ -7,6 +7,7 @@ import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { SmsMedia } from '../media/sms-media.entity';
+import { lockContact } from '../messages/outbound.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
@@ -55,7 +56,7 @@ export class InboundProcessing {
     const done = await this.messages.manager.transaction(async (tx) => {
       const message = await tx.getRepository(SmsMessage).findOne({ where: { id: messageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
       if (!message || message.status !== 'received') return null;
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sms-contact:${message.accountId}:${message.fromNumber}`]);
+      await lockContact(tx, message.accountId, String(message.fromNumber));
       const settings = await this.settings.get(message.accountId, tx);
       const keyword = smsKeyword(message.body);
       let media: SmsMedia[] = [];

@@ -60,6 +60,17 @@ export class OutboundService {
     return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId }, true);
   }
 
+  /**
+   * Call first in a transaction that will lock a ticket and write SMS for it. Processing the customer's texts holds this
+   * lock while it updates their conversation and then the ticket; taking it before the ticket row keeps one lock order
+   * (otherwise a technician's update and a reply on the same ticket deadlock).
+   */
+  async lockCustomerTexts(tx: EntityManager, accountId: string, ticketId: string): Promise<void> {
+    const context = await this.gateway.getTicketContext(accountId, ticketId, null, tx);
+    const mobile = context?.customer.phones.find((p) => p.type === 'mobile')?.number;
+    if (mobile) await lockContact(tx, accountId, mobile);
+  }
+
   /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
   dispatch(dispatch: SmsDispatch): Promise<void> {
     return this.queue.enqueue(dispatch.startIds ?? dispatch.messageIds);
@@ -144,4 +155,9 @@ export class OutboundService {
     if (!context.customer.phones.some((p) => p.type === 'mobile')) return 'The customer has no mobile phone';
     return null;
   }
+}
+
+/** Serializes, until the transaction ends, everything written about one contact's texts in an account. */
+export async function lockContact(tx: EntityManager, accountId: string, phone: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sms-contact:${accountId}:${phone}`]);
 }
