@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   const app = await createApp(env);
   if (env.ROLE === 'worker') {
     await app.init();
+    // Start-up logs are buffered until listen(), which a worker never calls: without this it logs nothing, and buffers forever.
+    app.flushLogs();
   } else {
     await app.listen(env.PORT);
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, INestApplication, NotFoundException, Param } from '@nestjs/common';
+import { Controller, Get, Header, INestApplication, NotFoundException, Param, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { QueryFailedError } from 'typeorm';
@@ -45,6 +45,12 @@ describe('isDatabaseUnavailable', () => {
 
 @Controller('tickets')
 class FailingController {
+  @Post('webhook')
+  @Header('Content-Type', 'text/xml')
+  webhook(): never {
+    throw refused();
+  }
+
   @Get(':failure')
   fail(@Param('failure') failure: string): never {
     if (failure === 'database-down') throw inQuery(sqlError('terminating connection due to administrator command', '57P01'));
@@ -69,6 +75,12 @@ describe('DatabaseUnavailableFilter', () => {
     const res = await request(sut.getHttpServer()).get('/tickets/database-down').expect(503);
     expect(res.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
     expect(res.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: DATABASE_UNAVAILABLE_MESSAGE });
+  });
+
+  it('answers JSON even where the handler meant to answer XML (a webhook)', async () => {
+    const res = await request(sut.getHttpServer()).post('/tickets/webhook').expect(503);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
   });
 
   it('leaves HTTP exceptions as they are', async () => {

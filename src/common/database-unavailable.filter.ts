@@ -52,7 +52,11 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter {
     const response: unknown = host.switchToHttp().getResponse();
     const request = host.switchToHttp().getRequest<{ method?: string; url?: string }>();
     this.logger.warn(`${request.method ?? ''} ${(request.url ?? '').split('?')[0]} answered 503: ${(exception as Error).message}`);
-    if (!adapter.isHeadersSent(response)) adapter.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    if (!adapter.isHeadersSent(response)) {
+      adapter.setHeader(response, 'Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      // A webhook handler has already declared text/xml for its answer; this one is JSON.
+      adapter.setHeader(response, 'Content-Type', 'application/json; charset=utf-8');
+    }
     adapter.reply(response, { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: DATABASE_UNAVAILABLE_MESSAGE }, HttpStatus.SERVICE_UNAVAILABLE);
   }
 }

@@ -34,14 +34,17 @@ export async function sendInbound(opts: { lab: FaultLab; ports: number[]; accoun
     const delivery: InboundDelivery = { sid: params.MessageSid, marker, statuses: [] };
     deliveries.push(delivery);
     const port = opts.ports[i % opts.ports.length];
-    const deadline = Date.now() + RETRY_FOR_MS;
-    for (;;) {
-      const answer = await postSignedTwilio(port, '/webhooks/twilio/inbound', opts.lab.twilio.authToken, params);
-      delivery.statuses.push(answer.status);
-      if (answer.status === 200 || Date.now() > deadline) break;
-      await sleep(RETRY_EVERY_MS);
-    }
-    if (i % 5 === 4 && delivery.statuses.at(-1) === 200) delivery.statuses.push((await postSignedTwilio(port, '/webhooks/twilio/inbound', opts.lab.twilio.authToken, params)).status);
+    const deliver = async () => {
+      const deadline = Date.now() + RETRY_FOR_MS;
+      for (;;) {
+        const answer = await postSignedTwilio(port, '/webhooks/twilio/inbound', opts.lab.twilio.authToken, params);
+        delivery.statuses.push(answer.status);
+        if (answer.status === 200 || Date.now() > deadline) return;
+        await sleep(RETRY_EVERY_MS);
+      }
+    };
+    await deliver();
+    if (i % 5 === 4) await deliver();
   });
   return deliveries;
 }
