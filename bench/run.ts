@@ -40,11 +40,18 @@ async function main(): Promise<void> {
         met: f.service.requestsPerSecond >= 2000 && f.service.p99Ms <= 25,
       },
       {
-        figure: 'webhook ack at 200/s offered',
+        figure: 'webhook ack at 200/s offered, one all process',
         measured: `p50 ${fmt(f.fixedLoad.p50Ms)} ms, p99 ${fmt(f.fixedLoad.p99Ms)} ms`,
         baseline: '',
         target: 'p99 ≤ 25 ms',
         met: f.fixedLoad.p99Ms <= 25,
+      },
+      {
+        figure: 'webhook ack at 200/s offered, api + worker processes',
+        measured: `p50 ${fmt(f.fixedLoadSplit.p50Ms)} ms, p99 ${fmt(f.fixedLoadSplit.p99Ms)} ms`,
+        baseline: '',
+        target: 'p99 ≤ 25 ms',
+        met: f.fixedLoadSplit.p99Ms <= 25,
       },
     );
   }

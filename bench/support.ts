@@ -158,10 +158,19 @@ export async function startService(name: string, extraEnv: Record<string, string
     STORAGE_DIR: join('/tmp', `ticket-sms-bench-${id}`),
     ...extraEnv,
   };
-  const child = spawnService(name, env, role);
-  await waitHealthy(name, chosenPort, child);
+  let child = spawnService(name, env, role);
+  try {
+    await waitHealthy(name, chosenPort, child);
+  } catch (e) {
+    // Another session's process may have taken the random port: once more on another one.
+    if (port || child.exitCode === null) throw e;
+    console.error(`${name}: ${(e as Error).message}; starting it again on another port`);
+    env.PORT = String(40000 + Math.floor(Math.random() * 20000));
+    child = spawnService(name, env, role);
+    await waitHealthy(name, Number(env.PORT), child);
+  }
   return {
-    port: chosenPort,
+    port: Number(env.PORT),
     env,
     child,
     stop: async () => {
