@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { hydrate } from '../../common/hydrate';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
@@ -9,6 +10,25 @@ import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { audienceOf } from './conversation-access';
 import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
+
+// One statement for every inbound text: the conversation upserted (race-free on account, business number and contact
+// phone) and returned whole; when the text waits for an answer ($5 is set), waiting_since and one open wait.
+const TOUCH_INBOUND = `
+  WITH conversation AS (
+    INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
+    VALUES ($1, $2, $3, $4, $4, $5)
+    ON CONFLICT (account_id, business_number, contact_phone)
+    DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at),
+                  last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at),
+                  waiting_since = COALESCE(sms_conversations.waiting_since, EXCLUDED.waiting_since),
+                  updated_at = now()
+    RETURNING *
+  ), wait AS (
+    INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at)
+    SELECT $1, conversation.id, $6, $5 FROM conversation WHERE $5::timestamptz IS NOT NULL
+    ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING
+  )
+  SELECT * FROM conversation`;
 
 /**
  * The conversation side of every text: created race-free with INSERT … ON CONFLICT on (account, business number,
@@ -25,43 +45,40 @@ export class ConversationsService {
     private readonly clock: Clock,
   ) {}
 
-  /** The conversation an inbound text arrived in, created if new; remembers when the contact last wrote. */
-  async touchInbound(tx: EntityManager, input: { accountId: string; businessNumber: string; contactPhone: string; at: Date }): Promise<SmsConversation> {
-    const rows = (await tx.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at)
-       VALUES ($1, $2, $3, $4, $4)
-       ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at),
-                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at), updated_at = now()
-       RETURNING id`,
-      [input.accountId, input.businessNumber, input.contactPhone, input.at],
-    )) as { id: string }[];
-    const id = rows[0].id;
+  /**
+   * The conversation an inbound text arrived in, created if new; remembers when the contact last wrote and, unless
+   * the text is an opt-out (a STOP is not someone waiting for an answer), opens the contact's wait.
+   */
+  async touchInbound(
+    tx: EntityManager,
+    input: { accountId: string; businessNumber: string; contactPhone: string; at: Date; message: { id: string; body: string } },
+  ): Promise<SmsConversation> {
     const now = this.clock.now();
     const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId: input.accountId, number: input.businessNumber } });
-
-    // The text being processed (locked by the caller's transaction): a STOP is not someone waiting for an answer.
-    const [text] = (await tx.query(
-      // `at` is the row's created_at as JavaScript holds it: milliseconds, where PostgreSQL keeps microseconds.
-      `SELECT id, body FROM sms_messages WHERE account_id = $1 AND from_number = $3 AND to_number = $2 AND direction = 'inbound'
-          AND date_trunc('milliseconds', created_at) = $4
-        ORDER BY status = 'received' DESC, id LIMIT 1`,
-      [input.accountId, input.businessNumber, input.contactPhone, input.at],
-    )) as { id: string; body: string }[];
-    if (smsKeyword(text?.body ?? '')?.kind !== 'opt_out') await this.openWait(tx, input.accountId, id, number, now);
+    const waiting = smsKeyword(input.message.body)?.kind !== 'opt_out';
+    const [row] = (await tx.query(TOUCH_INBOUND, [
+      input.accountId,
+      input.businessNumber,
+      input.contactPhone,
+      input.at,
+      waiting ? now : null,
+      number?.kind === 'direct' ? number.userId : null,
+    ])) as Record<string, unknown>[];
+    let conversation = hydrate(tx, SmsConversation, row);
 
     if (number?.kind === 'direct' && number.userId) {
       const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
-      if (agent.status !== 'available') await this.routeToTeams(tx, input.accountId, id, number.userId);
+      if (agent.status !== 'available' && (await this.routeToTeams(tx, input.accountId, conversation.id, number.userId))) {
+        conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id });
+      }
     }
 
-    const conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id });
     this.events.afterCommit(
       tx,
       SmsEvents.event(
         'message.received',
         audienceOf(conversation, number, 'inbound', now),
-        { conversationId: id, messageId: text?.id ?? null, numberId: number?.id ?? null, businessNumber: input.businessNumber, contactPhone: input.contactPhone },
+        { conversationId: conversation.id, messageId: input.message.id, numberId: number?.id ?? null, businessNumber: input.businessNumber, contactPhone: input.contactPhone },
         now,
       ),
     );
@@ -125,22 +142,14 @@ export class ConversationsService {
     return row.id;
   }
 
-  private async openWait(tx: EntityManager, accountId: string, conversationId: string, number: SmsNumber | null, now: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING`,
-      [accountId, conversationId, number?.kind === 'direct' ? number.userId : null, now],
-    );
-    await tx.query(`UPDATE sms_conversations SET waiting_since = COALESCE(waiting_since, $2) WHERE id = $1`, [conversationId, now]);
-  }
-
   /** While the agent is not available, their direct number's texts also reach their teams (who keep the thread). */
-  private async routeToTeams(tx: EntityManager, accountId: string, conversationId: string, agentId: string): Promise<void> {
+  private async routeToTeams(tx: EntityManager, accountId: string, conversationId: string, agentId: string): Promise<boolean> {
     const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
-    if (teamIds.length === 0) return;
+    if (teamIds.length === 0) return false;
     await tx.query(`UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::uuid[])) WHERE id = $1`, [
       conversationId,
       teamIds,
     ]);
+    return true;
   }
 }

@@ -70,6 +70,7 @@ export class InboundProcessing {
         businessNumber: message.toNumber!,
         contactPhone: message.fromNumber!,
         at: message.createdAt,
+        message: { id: message.id, body: message.body },
       });
       const customers = await this.gateway.findCustomersByPhone(message.accountId, message.fromNumber!, tx);
       const landed =
