@@ -30,14 +30,16 @@ export function configureApp(app: INestApplication, env: Environment): void {
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('ticket-sms')
-      .setDescription(`SMS and MMS for helpdesk tickets. Sending through: ${env.SMS_PROVIDER}.`)
-      .addBearerAuth()
-      .build(),
-  );
+  // Built on the first request for the docs, not at start-up: an idle process does not hold it.
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('ticket-sms')
+        .setDescription(`SMS and MMS for helpdesk tickets. Sending through: ${env.SMS_PROVIDER}.`)
+        .addBearerAuth()
+        .build(),
+    );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 }
 

@@ -1,8 +1,20 @@
-import sharp from 'sharp';
+import type sharp from 'sharp';
 
-// Each image is seen once, so libvips' operation cache would only hold memory.
-sharp.cache(false);
-// sharp.concurrency stays at sharp's default (1 thread on glibc Linux, against heap fragmentation); queue jobs give parallelism.
+let loaded: Promise<typeof sharp> | null = null;
+
+/**
+ * sharp and libvips, loaded with the first image: about 20 MB resident that an `api` process, or a worker that has
+ * not seen an MMS yet, does not carry.
+ */
+function loadSharp(): Promise<typeof sharp> {
+  loaded ??= import('sharp').then(({ default: sharp }) => {
+    // Each image is seen once, so libvips' operation cache would only hold memory.
+    sharp.cache(false);
+    // sharp.concurrency stays at sharp's default (1 thread on glibc Linux, against heap fragmentation); queue jobs give parallelism.
+    return sharp;
+  });
+  return loaded;
+}
 
 export const ACCEPTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
 export type AcceptedImageType = (typeof ACCEPTED_IMAGE_TYPES)[number];
@@ -167,6 +179,7 @@ export class ImagePipeline {
     const contentType = sniffContentType(bytes);
     if (!isAccepted(contentType)) return { ok: false, rejection: rejectType(contentType) };
     const { maxInputPixels, thumbnailSize } = this.options;
+    const sharp = await loadSharp();
 
     let metadata: sharp.Metadata;
     try {

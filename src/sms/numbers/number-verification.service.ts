@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import twilio from 'twilio';
+import type { Twilio } from 'twilio';
 import { SmsSettingsService } from '../settings/sms-settings.service';
+import { loadTwilio } from '../providers/twilio-sdk';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 
 /** What the provider said about a number: ours (it may send), or not, with the reason an admin can act on. */
@@ -14,7 +15,7 @@ export type NumberCheck = { verified: true; method: 'sandbox' | 'twilio' | 'flow
 @Injectable()
 export class NumberVerification {
   private readonly logger = new Logger(NumberVerification.name);
-  private client: twilio.Twilio | null = null;
+  private client: Twilio | null = null;
 
   constructor(
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
@@ -26,7 +27,7 @@ export class NumberVerification {
     if (this.options.provider === 'sandbox') return { verified: true, method: 'sandbox' };
     if (this.options.provider !== 'twilio' || !this.options.twilio) return { verified: false, reason: `The ${this.options.provider} provider cannot confirm numbers` };
     try {
-      const found = await this.twilio().incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
+      const found = await (await this.twilio()).incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
       if (found.some((n) => n.phoneNumber === number)) return { verified: true, method: 'twilio' };
       return { verified: false, reason: `Twilio does not list ${number} among this service's phone numbers; buy or port it into the Twilio account first, then verify it again` };
     } catch (e) {
@@ -37,9 +38,10 @@ export class NumberVerification {
     }
   }
 
-  private twilio(): twilio.Twilio {
+  private async twilio(): Promise<Twilio> {
     if (!this.client) {
       const credentials = this.options.twilio!;
+      const twilio = await loadTwilio();
       this.client = twilio(credentials.accountSid, credentials.authToken, { autoRetry: false, timeout: credentials.timeoutMs });
       // The REST base (a local fake in tests, a proxy in some set-ups): the `api` domain reads it on every request.
       this.client.api.baseUrl = credentials.apiUrl.replace(/\/+$/, '');

@@ -1,26 +1,33 @@
 import { Logger } from '@nestjs/common';
-import twilio from 'twilio';
+import type { Twilio } from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { fromTwilioStatus } from '../messages/message-status';
 import type { TwilioCredentials } from '../sms.options';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from './sms-provider';
+import { loadTwilio } from './twilio-sdk';
 
-type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
-type Response = Awaited<ReturnType<twilio.RequestClient['request']>>;
+/** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
+async function createClient(credentials: TwilioCredentials): Promise<Twilio> {
+  const twilio = await loadTwilio();
+  type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
+  type Response = Awaited<ReturnType<InstanceType<typeof twilio.RequestClient>['request']>>;
+  class RebasedRequestClient extends twilio.RequestClient {
+    constructor(
+      private readonly apiUrl: string,
+      timeout: number,
+    ) {
+      super({ timeout, autoRetry: false });
+    }
 
-/** Sends every REST call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
-class RebasedRequestClient extends twilio.RequestClient {
-  constructor(
-    private readonly apiUrl: string,
-    timeout: number,
-  ) {
-    super({ timeout, autoRetry: false });
+    override request<TData>(opts: RequestOptions): Promise<Response & { body: TData }> {
+      const uri = opts.uri.replace(/^https:\/\/[a-z0-9.-]*twilio\.com/i, this.apiUrl);
+      return super.request({ ...opts, uri }) as Promise<Response & { body: TData }>;
+    }
   }
-
-  override request<TData>(opts: RequestOptions): Promise<Response & { body: TData }> {
-    const uri = opts.uri.replace(/^https:\/\/[a-z0-9.-]*twilio\.com/i, this.apiUrl);
-    return super.request({ ...opts, uri }) as Promise<Response & { body: TData }>;
-  }
+  return twilio(credentials.accountSid, credentials.authToken, {
+    httpClient: new RebasedRequestClient(credentials.apiUrl, credentials.timeoutMs),
+    autoRetry: false,
+  });
 }
 
 /** The part of twilio-node's Page that a lookup reads. */
@@ -46,18 +53,19 @@ const LOOKUP_PAGES = 20;
 export class TwilioProvider implements SmsProvider {
   readonly name = 'twilio';
   private readonly logger = new Logger(TwilioProvider.name);
-  private readonly client: twilio.Twilio;
+  private clientPromise: Promise<Twilio> | null = null;
 
-  constructor(credentials: TwilioCredentials) {
-    this.client = twilio(credentials.accountSid, credentials.authToken, {
-      httpClient: new RebasedRequestClient(credentials.apiUrl, credentials.timeoutMs),
-      autoRetry: false,
-    });
+  constructor(private readonly credentials: TwilioCredentials) {}
+
+  /** Created on the first call, so a process that never sends does not load the SDK. */
+  private client(): Promise<Twilio> {
+    this.clientPromise ??= createClient(this.credentials);
+    return this.clientPromise;
   }
 
   async send(message: OutboundSms): Promise<SendAccepted> {
     try {
-      const sent = await this.client.messages.create({
+      const sent = await (await this.client()).messages.create({
         to: message.to,
         from: message.from,
         body: message.body,
@@ -91,7 +99,7 @@ export class TwilioProvider implements SmsProvider {
    */
   private async findUntaken(message: OutboundSms, oldest: number, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<MessageInstance | null> {
     // Not filtered by DateSent: it stays empty until the carrier has the message. Newest come first.
-    let page: MessageListPage | undefined = await this.client.messages.page({
+    let page: MessageListPage | undefined = await (await this.client()).messages.page({
       to: message.to,
       from: message.from,
       pageSize: LOOKUP_PAGE_SIZE,

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import twilio from 'twilio';
+import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 
 /**
@@ -18,7 +18,7 @@ export class TwilioSignatureGuard implements CanActivate {
     if (!signature || !authToken) throw new ForbiddenException('Missing or invalid Twilio signature');
     const url = `${this.options.publicUrl}${request.originalUrl}`;
     const params = (request.body ?? {}) as Record<string, string | string[]>;
-    if (typeof params !== 'object' || !twilio.validateRequest(authToken, signature, url, params)) {
+    if (typeof params !== 'object' || !validateRequest(authToken, signature, url, params)) {
       throw new ForbiddenException('Missing or invalid Twilio signature');
     }
     return true;
