@@ -8,7 +8,7 @@ import { benchIngest } from './ingest';
 import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
 import { benchStartup } from './startup';
-import { CpuUsed, fmt, machineLoad, REPEATS } from './support';
+import { CpuUsed, fmt, machineLoad, PG_TRANSPORT, REPEATS } from './support';
 
 interface Row {
   figure: string;
@@ -26,7 +26,7 @@ type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'startup';
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const wanted = (name: Case) => !only || only.includes(name);
-  console.log(`ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version}, ${REPEATS} runs per case, ${machineLoad()})`);
+  console.log(`ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version}, ${REPEATS} runs per case, PostgreSQL over ${PG_TRANSPORT}, ${machineLoad()})`);
   const rows: Row[] = [];
 
   if (wanted('ingest')) {

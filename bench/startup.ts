@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { deleteKeys, dropDatabase, fmt, machineLoad, medianOf, PG_SERVER, PLATFORM_TOKEN, PUBLIC_URL, REDIS_URL, REPEATS, repeat, rssMb, spawnService, stopProcess, waitHealthy } from './support';
+import { databaseUrl, deleteKeys, dropDatabase, fmt, machineLoad, medianOf, PLATFORM_TOKEN, PUBLIC_URL, REDIS_URL, REPEATS, repeat, rssMb, spawnService, stopProcess, waitHealthy } from './support';
 
 const IDLE_AFTER_MS = 10_000;
 
@@ -21,7 +21,7 @@ async function once(fake: FakeTwilio): Promise<StartupFigures> {
   const port = 40000 + Math.floor(Math.random() * 20000);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    DATABASE_URL: `${PG_SERVER}/ticket_sms_bench_${id}`,
+    DATABASE_URL: databaseUrl(`ticket_sms_bench_${id}`),
     REDIS_URL,
     QUEUE_PREFIX: `bench-${id}`,
     PORT: String(port),
