@@ -1,9 +1,12 @@
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { maskPhone } from './sms';
 
 /** Structured logs: tokens, auth headers and signatures never logged; phone numbers keep only their ends. */
 export function loggerParams(level: string): Params {
   return {
+    // Every route, written the way path-to-regexp 8 reads it (nestjs-pino's default '*' draws a warning at start-up).
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
       redact: {
