@@ -8,6 +8,16 @@ import { HeldMessages } from './held-messages.service';
 
 export type ClaimResult = 'claimed' | 'held' | 'lost';
 
+/** A condition the claim's UPDATE adds to its WHERE (named parameters, query-builder style). */
+export interface ClaimCondition {
+  where: string;
+  params: Record<string, string>;
+}
+
+// An older text of the account (of another send) that waits for credits.
+const OLDER_HELD = `SELECT 1 FROM sms_messages older WHERE older.account_id = :heldAccountId AND older.status = 'held_no_credit'
+  AND older.send_id <> :heldSendId AND older.created_at < (SELECT mine.created_at FROM sms_messages mine WHERE mine.id = :heldMessageId)`;
+
 /** Rows of a send not yet handed to the provider (the row itself and the parts after it). */
 export const UNSENT_STATUSES = ['pending', 'scheduled', 'held_no_credit'] as const;
 
@@ -28,14 +38,13 @@ export class CreditGate {
   ) {}
 
   /**
-   * Runs `claim` (the pipeline's conditional pending → submitting update, given the transaction) and debits what the
-   * row and the unsent parts after it still owe. Not enough credits, or older texts already waiting for credits:
+   * Runs `claim` (the pipeline's conditional pending → submitting update, given the transaction and, when the gate
+   * needs one, a condition to add to its WHERE) and debits what the row and the unsent parts after it still owe. Not enough credits, or older texts already waiting for credits:
    * the row becomes `held_no_credit` instead and is released, in order, when credits arrive.
    */
-  async claim(row: SmsMessage, claim: (tx: EntityManager) => Promise<boolean>): Promise<ClaimResult> {
+  async claim(row: SmsMessage, claim: (tx: EntityManager, onlyIf?: ClaimCondition) => Promise<boolean>): Promise<ClaimResult> {
     // `provider` is the one the pipeline is about to hand the row to.
     if (!isMetered(row.provider)) return (await claim(this.dataSource.manager)) ? 'claimed' : 'lost';
-    const account = await this.ledger.account(row.accountId);
     return this.dataSource.transaction(async (tx) => {
       const charges = await this.unpaid(tx, row);
       const total = charges.reduce((sum, c) => sum + c.amount, 0);
@@ -43,24 +52,25 @@ export class CreditGate {
       if (total === 0) return (await claim(tx)) ? 'claimed' : 'lost';
 
       const now = this.clock.now();
-      const balance = await this.ledger.lock(tx, account, now);
+      const balance = await this.ledger.lock(tx, row.accountId, now);
       const available = balance.monthlyRemaining + balance.addonRemaining;
-      const queued = available >= total && (await this.olderHeld(tx, row));
-      if (available < total || queued) {
-        const reason = queued
-          ? 'Waiting for SMS credits behind older texts that wait for credits'
-          : `Waiting for SMS credits: needs ${total}, ${available} left`;
-        const held = await tx
-          .createQueryBuilder()
-          .update(SmsMessage)
-          .set({ status: 'held_no_credit', errorMessage: reason })
-          .where('id = :id AND status = :status', { id: row.id, status: row.status })
-          .execute();
-        return held.affected === 1 ? 'held' : 'lost';
+      // Enough credits: the claim's own UPDATE checks that no older text waits for credits (one statement, not two). It
+      // runs after the balance lock is taken, as the separate check did, so it sees every text a claim before it held.
+      if (available >= total && (await claim(tx, this.notBehindHeld(row)))) {
+        await this.ledger.debit(tx, balance, charges, now);
+        return 'claimed';
       }
-      if (!(await claim(tx))) return 'lost';
-      await this.ledger.debit(tx, balance, charges, now);
-      return 'claimed';
+      // Not claimed with enough credits: older texts wait for credits (held here too), or another worker has the row.
+      const queued = available >= total && (await this.olderHeld(tx, row));
+      if (available >= total && !queued) return 'lost';
+      const reason = queued ? 'Waiting for SMS credits behind older texts that wait for credits' : `Waiting for SMS credits: needs ${total}, ${available} left`;
+      const held = await tx
+        .createQueryBuilder()
+        .update(SmsMessage)
+        .set({ status: 'held_no_credit', errorMessage: reason })
+        .where('id = :id AND status = :status', { id: row.id, status: row.status })
+        .execute();
+      return held.affected === 1 ? 'held' : 'lost';
     });
   }
 
@@ -101,11 +111,13 @@ export class CreditGate {
 
   /** Texts written earlier that wait for credits go first: a new text queues behind them. */
   private async olderHeld(tx: EntityManager, row: SmsMessage): Promise<boolean> {
-    const found = (await tx.query(
-      `SELECT 1 FROM sms_messages WHERE account_id = $1 AND status = 'held_no_credit' AND send_id <> $3
-         AND created_at < (SELECT created_at FROM sms_messages WHERE id = $2) LIMIT 1`,
-      [row.accountId, row.id, row.sendId],
-    )) as unknown[];
-    return found.length > 0;
+    const [sql, params] = tx.connection.driver.escapeQueryWithParameters(`SELECT EXISTS (${OLDER_HELD}) AS queued`, this.notBehindHeld(row).params, {});
+    const [found] = (await tx.query(sql, params)) as { queued: boolean }[];
+    return found.queued;
+  }
+
+  /** The claim's condition that no older text of the account waits for credits (`olderHeld`, inside the claim's UPDATE). */
+  private notBehindHeld(row: SmsMessage): ClaimCondition {
+    return { where: `NOT EXISTS (${OLDER_HELD})`, params: { heldAccountId: row.accountId, heldSendId: row.sendId, heldMessageId: row.id } };
   }
 }

@@ -30,6 +30,9 @@ export interface CreditAccount {
   subscribedAt: Date;
 }
 
+/** The zone furthest ahead of UTC (Kiribati's Line Islands): its calendar month is never behind any account's. */
+const LATEST_ZONE = 'UTC+14';
+
 interface BalanceRow {
   monthly_allowance: number;
   monthly_period: string | null;
@@ -65,39 +68,42 @@ export class CreditLedger {
   /**
    * Locks the account's balance row until `tx` ends (claims, releases and purchases of one account take turns here)
    * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this month's.
+   * Given only the account's id, the account (its zone) is read only when the month may have changed.
    */
-  async lock(tx: EntityManager, account: CreditAccount, now: Date): Promise<LockedBalance> {
+  async lock(tx: EntityManager, account: CreditAccount | string, now: Date): Promise<LockedBalance> {
+    const accountId = typeof account === 'string' ? account : account.id;
     const select = `SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE`;
-    let [row] = (await tx.query(select, [account.id])) as BalanceRow[];
+    let [row] = (await tx.query(select, [accountId])) as BalanceRow[];
     if (!row) {
       // First use: create the row (another transaction may be doing the same), then lock it.
-      await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [account.id]);
-      [row] = (await tx.query(select, [account.id])) as BalanceRow[];
+      await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [accountId]);
+      [row] = (await tx.query(select, [accountId])) as BalanceRow[];
     }
-    const period = creditPeriod(now, account.timezone);
     const balance: LockedBalance = {
-      accountId: account.id,
-      period,
+      accountId,
+      period: row.monthly_period ?? '',
       monthlyAllowance: row.monthly_allowance,
       monthlyRemaining: row.monthly_remaining,
       addonRemaining: row.addon_remaining,
     };
     // Periods only move forward ('YYYY-MM' sorts by time): a clock read behind the last grant never re-grants.
-    if (row.monthly_period !== null && row.monthly_period >= period) {
-      balance.period = row.monthly_period;
-      return balance;
-    }
+    // No zone is ahead of UTC+14: a period at or past the one there is at or past the account's, whatever its zone.
+    if (row.monthly_period !== null && row.monthly_period >= creditPeriod(now, LATEST_ZONE)) return balance;
+    const { timezone } = typeof account === 'string' ? await this.account(account, tx) : account;
+    const period = creditPeriod(now, timezone);
+    if (row.monthly_period !== null && row.monthly_period >= period) return balance;
+    balance.period = period;
     const entries: Partial<CreditEntry>[] = [];
     if (row.monthly_period !== null && row.monthly_remaining > 0) {
       // Monthly credits do not roll over; the expiry keeps the ledger summing to the balance.
-      entries.push(this.entry(account.id, 'monthly_expiry', 'monthly', -row.monthly_remaining, row.monthly_period, `expiry:${account.id}:${row.monthly_period}`, now));
+      entries.push(this.entry(accountId, 'monthly_expiry', 'monthly', -row.monthly_remaining, row.monthly_period, `expiry:${accountId}:${row.monthly_period}`, now));
     }
     if (row.monthly_allowance > 0) {
-      entries.push(this.entry(account.id, 'monthly_grant', 'monthly', row.monthly_allowance, period, `grant:${account.id}:${period}`, now));
+      entries.push(this.entry(accountId, 'monthly_grant', 'monthly', row.monthly_allowance, period, `grant:${accountId}:${period}`, now));
     }
     if (entries.length > 0) await tx.getRepository(CreditEntry).insert(entries);
     await tx.query(`UPDATE sms_credit_balances SET monthly_period = $2, monthly_remaining = $3, updated_at = now() WHERE account_id = $1`, [
-      account.id,
+      accountId,
       period,
       row.monthly_allowance,
     ]);
@@ -115,26 +121,39 @@ export class CreditLedger {
       if (charge.amount <= 0) continue;
       const split = splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
       if (!split) throw new Error(`Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`);
-      const result = (await tx.query(
-        `UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
-         WHERE account_id = $1 AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining`,
-        [balance.accountId, split.monthly, split.addon],
-      )) as [BalanceRow[], number];
-      if (result[1] !== 1) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
-      balance.monthlyRemaining = result[0][0].monthly_remaining;
-      balance.addonRemaining = result[0][0].addon_remaining;
-      const entries: Partial<CreditEntry>[] = [];
-      for (const bucket of ['monthly', 'addon'] as const) {
-        if (split[bucket] > 0) {
-          entries.push({
-            ...this.entry(balance.accountId, 'debit', bucket, -split[bucket], balance.period, `debit:${charge.messageId}:${bucket}`, now),
-            messageId: charge.messageId,
-            userId: charge.userId,
-          });
-        }
-      }
-      await tx.getRepository(CreditEntry).insert(entries);
-      await tx.getRepository(SmsMessage).update({ id: charge.messageId }, { credits: () => `credits + ${charge.amount}` });
+      const buckets = (['monthly', 'addon'] as const).filter((bucket) => split[bucket] > 0);
+      // One statement instead of three (the balance, its ledger entries, what the message cost): the entries and the
+      // message change only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK
+      // still fails the whole statement, as it failed the separate ones.
+      const [result] = (await tx.query(
+        `WITH balance AS (
+           UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
+           WHERE account_id = $1::uuid AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
+         ), entries AS (
+           INSERT INTO sms_credit_entries (account_id, kind, bucket, amount, period, message_id, user_id, idempotency_key, created_at)
+           SELECT $1::uuid, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::uuid, e.key, $7::timestamptz
+           FROM balance, unnest($8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS e(bucket, amount, key, n) ORDER BY e.n
+         ), message AS (
+           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::uuid AND EXISTS (SELECT 1 FROM balance)
+         )
+         SELECT monthly_remaining, addon_remaining FROM balance`,
+        [
+          balance.accountId,
+          split.monthly,
+          split.addon,
+          balance.period,
+          charge.messageId,
+          charge.userId,
+          now,
+          buckets,
+          buckets.map((bucket) => split[bucket]),
+          buckets.map((bucket) => `debit:${charge.messageId}:${bucket}`),
+          charge.amount,
+        ],
+      )) as BalanceRow[];
+      if (!result) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
+      balance.monthlyRemaining = result.monthly_remaining;
+      balance.addonRemaining = result.addon_remaining;
     }
   }
 

@@ -25,14 +25,16 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
 
   async process(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
     if (job.name !== SmsJob.SendMessage) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Outbound}`);
+    // The row, with what the gates need, in one statement; both the business-hours gate and the pipeline use it.
+    const loaded = await this.pipeline.load(job.data.messageId);
     // Business-hours gate: a scheduled text still outside hours goes back to the delayed set (no attempt is used).
-    const waitMs = await this.schedule.holdFor(job.data.messageId);
+    const waitMs = loaded ? await this.schedule.holdFor(loaded.row, loaded.settings) : null;
     if (waitMs !== null) {
       await job.moveToDelayed(Date.now() + waitMs, token);
       throw new DelayedError();
     }
     try {
-      return await this.pipeline.send(job.data.messageId);
+      return await this.pipeline.send(job.data.messageId, loaded);
     } catch (e) {
       // The provider account's rate limit: the job waits for its reserved slot, again without using an attempt.
       if (!(e instanceof SendThrottledError)) throw e;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { FlowrouteSettings } from './flowroute-settings.service';
 import { SMS_PROVIDER, SmsProvider } from './sms-provider';
@@ -15,8 +16,9 @@ export class ProviderResolver {
     private readonly flowroute: FlowrouteSettings,
   ) {}
 
-  async forAccount(accountId: string): Promise<SmsProvider> {
-    const settings = await this.settings.get(accountId);
+  /** `settings`: the account's settings when the caller has just read them (the send job reads them with the message). */
+  async forAccount(accountId: string, settings?: SmsSettings): Promise<SmsProvider> {
+    settings ??= await this.settings.get(accountId);
     return settings.provider === 'flowroute' ? this.flowroute.provider(settings) : this.platform;
   }
 

@@ -8,6 +8,7 @@ import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { SendMessageJob, SmsQueue } from '../queues/queues';
+import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { nextOpening } from './business-hours';
@@ -49,8 +50,8 @@ export class SendSchedule {
   ) {}
 
   /** When a text of this account may go, seen from `now`: `now` itself when it may go at once. */
-  async dueAt(accountId: string, now: Date, tx?: EntityManager): Promise<Date> {
-    const settings = await this.settings.get(accountId, tx);
+  async dueAt(accountId: string, now: Date, tx?: EntityManager, given?: SmsSettings): Promise<Date> {
+    const settings = given ?? (await this.settings.get(accountId, tx));
     if (!settings.businessHoursOnly) return now;
     const hours = await this.businessHours.hoursOf(accountId, settings, tx);
     return nextOpening(hours, now) ?? new Date(now.getTime() + RECHECK_NEVER_OPEN_MS);
@@ -73,16 +74,18 @@ export class SendSchedule {
   }
 
   /**
-   * The gate, run by the send job before anything else: null when the row may go now (a `scheduled` row is
-   * released to `pending`), or how many ms its job must wait still (the row's sendAt is updated to match).
+   * The gate, run by the send job on the row it has just read (with the account's settings, in the same statement):
+   * null when the row may go now (a `scheduled` row is released to `pending`, in `row` too), or how many ms its job
+   * must wait still (the row's sendAt is updated to match).
    */
-  async holdFor(messageId: string): Promise<number | null> {
-    const row = await this.messages.findOne({ select: { id: true, accountId: true, sendAt: true }, where: { id: messageId, status: 'scheduled' } });
-    if (!row) return null;
+  async holdFor(row: Pick<SmsMessage, 'id' | 'accountId' | 'status' | 'sendAt'>, settings?: SmsSettings): Promise<number | null> {
+    if (row.status !== 'scheduled') return null;
     const now = this.clock.now();
-    const due = await this.dueAt(row.accountId, now);
+    const due = await this.dueAt(row.accountId, now, undefined, settings);
     if (due.getTime() <= now.getTime()) {
-      await this.messages.update({ id: row.id, status: 'scheduled' }, { status: 'pending' });
+      const released = await this.messages.update({ id: row.id, status: 'scheduled' }, { status: 'pending' });
+      // Not released: the row changed meanwhile; it stays `scheduled` here and the pipeline reads it again.
+      if (released.affected === 1) row.status = 'pending';
       return null;
     }
     if (row.sendAt?.getTime() !== due.getTime()) await this.messages.update({ id: row.id, status: 'scheduled' }, { sendAt: due });

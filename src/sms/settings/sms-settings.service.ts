@@ -29,8 +29,13 @@ export class SmsSettingsService {
     return settings;
   }
 
+  /** The settings row read as part of another statement (a join), or the defaults when the account never saved any. */
+  orDefaults(accountId: string, row: SmsSettings | null | undefined): SmsSettings {
+    return row ?? this.settings.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
+  }
+
   private async read(accountId: string, repo: Repository<SmsSettings>): Promise<SmsSettings> {
-    return (await repo.findOne({ where: { accountId } })) ?? repo.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
+    return this.orDefaults(accountId, await repo.findOne({ where: { accountId } }));
   }
 
   async update(accountId: string, changes: SmsSettingsChanges & Pick<ProviderChange, 'flowroute'>): Promise<SmsSettings> {
