@@ -52,10 +52,14 @@ export class TicketsService {
     const { comment, dispatch } = await retryingConflicts('ticket update', () => this.dataSource.transaction(async (tx) => {
       // In the order a customer's reply takes them: their texts, then the ticket.
       await this.sms.lockCustomerTexts(tx, accountId, ticketId);
-      const ticket = await tx.getRepository(Ticket).findOne({ where: { accountId, id: ticketId }, lock: { mode: 'pessimistic_write' } });
-      if (!ticket) throw new NotFoundException('No such ticket in this account');
-      if (input.status && input.status !== ticket.status) await tx.getRepository(Ticket).update({ id: ticket.id }, { status: input.status });
-      else await tx.getRepository(Ticket).update({ id: ticket.id }, { updatedAt: () => 'now()' });
+      // The UPDATE takes the ticket's row lock itself: one statement where a locking read and an UPDATE were two.
+      const touched = await tx
+        .createQueryBuilder()
+        .update(Ticket)
+        .set({ ...(input.status ? { status: input.status } : {}), updatedAt: () => 'now()' })
+        .where('account_id = :accountId AND id = :ticketId', { accountId, ticketId })
+        .execute();
+      if (touched.affected !== 1) throw new NotFoundException('No such ticket in this account');
       const comment = await tx.getRepository(Comment).save(
         tx.getRepository(Comment).create({
           accountId,

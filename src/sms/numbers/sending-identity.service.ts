@@ -1,6 +1,7 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager, IsNull, Not } from 'typeorm';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';
 
@@ -32,14 +33,15 @@ export class SendingIdentity {
   /** The automatic choice for a text to `to`. */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
     const repo = tx.getRepository(SmsNumber);
-    const [thread] = (await tx.query(
-      `SELECT n.id FROM sms_conversations c
-         JOIN sms_numbers n ON n.account_id = c.account_id AND n.number = c.business_number AND n.verified_at IS NOT NULL
-        WHERE c.account_id = $1 AND c.contact_phone = $2
-        ORDER BY c.last_activity_at DESC NULLS LAST LIMIT 1`,
-      [accountId, to],
-    )) as { id: string }[];
-    if (thread) return { number: await repo.findOneByOrFail({ id: thread.id }), rule: 'conversation' };
+    // The number itself in the same statement as the thread that picks it.
+    const thread = await repo
+      .createQueryBuilder('n')
+      .innerJoin(SmsConversation, 'c', 'c.accountId = n.accountId AND c.businessNumber = n.number')
+      .where('n.accountId = :accountId AND n.verifiedAt IS NOT NULL AND c.contactPhone = :to', { accountId, to })
+      .orderBy('c.lastActivityAt', 'DESC', 'NULLS LAST')
+      .limit(1)
+      .getOne();
+    if (thread) return { number: thread, rule: 'conversation' };
     if (userId) {
       const direct = await repo.findOne({ where: { accountId, kind: 'direct', userId, verifiedAt: Not(IsNull()) }, order: { createdAt: 'ASC' } });
       if (direct) return { number: direct, rule: 'direct' };
