@@ -12,3 +12,15 @@ export function hydrate<T extends ObjectLiteral>(tx: EntityManager, target: Enti
   }
   return entity;
 }
+
+/**
+ * The entity's columns as a SELECT or RETURNING list. Prepared statements name their columns rather than use `*`:
+ * a column added by a migration while a process runs would otherwise change the result of a statement that
+ * connection has already prepared, which PostgreSQL refuses.
+ */
+export function columnList(manager: EntityManager, target: EntityTarget<ObjectLiteral>, alias?: string): string {
+  return manager.connection
+    .getMetadata(target)
+    .columns.map((c) => (alias ? `${alias}."${c.databaseName}"` : `"${c.databaseName}"`))
+    .join(', ');
+}

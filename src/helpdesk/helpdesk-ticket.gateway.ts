@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { DataSource, EntityManager, Not } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { APP_CONFIG, Environment } from '../config/app-config';
 import type { AccountInfo, CustomerComment, CustomerSummary, TicketGateway, TicketSmsContext, TicketSummary } from '../sms';
 import type { TeamSummary, UserSummary } from '../sms';
@@ -51,7 +52,9 @@ const TICKET_CONTEXT = `
 
 // A customer's public comment, and the ticket marked `Customer Reply` ($5) or only touched. The ticket is updated
 // first (it must be in the account, or nothing is inserted), then its comment.
-const ADD_CUSTOMER_COMMENT = `
+const ADD_CUSTOMER_COMMENT: PreparedStatement = {
+  name: 'helpdesk-add-customer-comment',
+  text: `
   WITH ticket AS (
     UPDATE tickets SET status = CASE WHEN $5::boolean THEN 'Customer Reply' ELSE status END, updated_at = now()
     WHERE account_id = $1 AND id = $2
@@ -59,7 +62,31 @@ const ADD_CUSTOMER_COMMENT = `
   )
   INSERT INTO comments (account_id, ticket_id, author_type, author_customer_id, body, public)
   SELECT $1, ticket.id, 'customer', $3, $4, true FROM ticket
-  RETURNING id`;
+  RETURNING id`,
+};
+
+// What the SMS module asks of tickets and customers for every inbound text: prepared, the columns a summary needs.
+const TICKET_COLUMNS = 'id, number, customer_id, subject, status, updated_at';
+interface TicketRow {
+  id: string;
+  number: number;
+  customer_id: string;
+  subject: string;
+  status: Ticket['status'];
+  updated_at: Date;
+}
+const TICKET_BY_ID: PreparedStatement = { name: 'helpdesk-ticket-by-id', text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND id = $2` };
+const TICKET_BY_NUMBER: PreparedStatement = { name: 'helpdesk-ticket-by-number', text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND number = $2` };
+const OPEN_TICKETS: PreparedStatement = {
+  name: 'helpdesk-open-tickets',
+  text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND customer_id = $2 AND status <> 'Resolved' ORDER BY updated_at DESC`,
+};
+const CUSTOMERS_BY_PHONE: PreparedStatement = {
+  name: 'helpdesk-customers-by-phone',
+  text: `SELECT c.id, c.name FROM customers c
+         WHERE c.account_id = $1 AND EXISTS (SELECT 1 FROM customer_phones p WHERE p.account_id = $1 AND p.number = $2 AND p.customer_id = c.id)
+         ORDER BY c.created_at ASC`,
+};
 
 /** The reference helpdesk's side of the SMS module's port. */
 @Injectable()
@@ -133,15 +160,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
   // ─── inbound SMS ───
 
   async findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]> {
-    const rows = await (tx ?? this.dataSource.manager)
-      .getRepository(Customer)
-      .createQueryBuilder('c')
-      .select(['c.id', 'c.name'])
-      .where('c.accountId = :accountId', { accountId })
-      .andWhere('EXISTS (SELECT 1 FROM customer_phones p WHERE p.account_id = :accountId AND p.number = :phone AND p.customer_id = c.id)', { phone })
-      .orderBy('c.createdAt', 'ASC')
-      .getMany();
-    return rows.map((c) => ({ id: c.id, name: c.name }));
+    return runPrepared<CustomerSummary>(tx ?? this.dataSource.manager, CUSTOMERS_BY_PHONE, [accountId, phone]);
   }
 
   async createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary> {
@@ -156,16 +175,14 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]> {
-    const tickets = await (tx ?? this.dataSource.manager)
-      .getRepository(Ticket)
-      .find({ where: { accountId, customerId, status: Not('Resolved') }, order: { updatedAt: 'DESC' } });
-    return tickets.map(ticketSummary);
+    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, OPEN_TICKETS, [accountId, customerId]);
+    return rows.map(ticketSummaryOf);
   }
 
   async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
-    const where = 'id' in ref ? { accountId, id: ref.id } : { accountId, number: ref.number };
-    const ticket = await (tx ?? this.dataSource.manager).getRepository(Ticket).findOne({ where });
-    return ticket ? ticketSummary(ticket) : null;
+    const db = tx ?? this.dataSource.manager;
+    const [row] = 'id' in ref ? await runPrepared<TicketRow>(db, TICKET_BY_ID, [accountId, ref.id]) : await runPrepared<TicketRow>(db, TICKET_BY_NUMBER, [accountId, ref.number]);
+    return row ? ticketSummaryOf(row) : null;
   }
 
   async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {
@@ -190,9 +207,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
     const db = tx ?? this.dataSource.manager;
     // The comment and the ticket's new status (or, for the text that opened the ticket, its new updated_at) in one
     // statement: this runs for every customer's text.
-    const [row] = (await db.query(ADD_CUSTOMER_COMMENT, [accountId, input.ticketId, input.customerId, input.body, input.markCustomerReply !== false])) as {
-      id: string;
-    }[];
+    const [row] = await runPrepared<{ id: string }>(db, ADD_CUSTOMER_COMMENT, [accountId, input.ticketId, input.customerId, input.body, input.markCustomerReply !== false]);
     if (!row) throw new Error(`Ticket ${input.ticketId} is not in account ${accountId}`);
     if (input.attachments.length > 0) {
       await db.getRepository(Attachment).insert(input.attachments.map((a) => ({ ...a, accountId, ticketId: input.ticketId, commentId: row.id, public: true })));
@@ -212,6 +227,10 @@ export class HelpdeskTicketGateway implements TicketGateway {
     await db.getRepository(Attachment).update({ accountId, commentId }, { ticketId: toTicketId });
     await db.getRepository(Ticket).update({ accountId, id: toTicketId }, { status: 'Customer Reply' });
   }
+}
+
+function ticketSummaryOf(t: TicketRow): TicketSummary {
+  return { id: t.id, number: t.number, customerId: t.customer_id, subject: t.subject, status: t.status, open: t.status !== 'Resolved', updatedAt: t.updated_at };
 }
 
 function ticketSummary(t: Ticket): TicketSummary {

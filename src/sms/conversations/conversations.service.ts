@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { hydrate } from '../../common/hydrate';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
@@ -12,8 +13,10 @@ import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
 // One statement for every inbound text: the conversation upserted (race-free on account, business number and contact
-// phone) and returned whole; when the text waits for an answer ($5 is set), waiting_since and one open wait.
-const TOUCH_INBOUND = `
+// phone) and returned with every column; when the text waits for an answer ($5 is set), waiting_since and one open wait.
+const touchInbound = (columns: string): PreparedStatement => ({
+  name: 'sms-conversation-touch-inbound',
+  text: `
   WITH conversation AS (
     INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
     VALUES ($1, $2, $3, $4, $4, $5)
@@ -22,13 +25,14 @@ const TOUCH_INBOUND = `
                   last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at),
                   waiting_since = COALESCE(sms_conversations.waiting_since, EXCLUDED.waiting_since),
                   updated_at = now()
-    RETURNING *
+    RETURNING ${columns}
   ), wait AS (
     INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at)
     SELECT $1, conversation.id, $6, $5 FROM conversation WHERE $5::timestamptz IS NOT NULL
     ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING
   )
-  SELECT * FROM conversation`;
+  SELECT * FROM conversation`,
+});
 
 /**
  * The conversation side of every text: created race-free with INSERT … ON CONFLICT on (account, business number,
@@ -43,7 +47,16 @@ export class ConversationsService {
     private readonly availability: AvailabilityService,
     private readonly events: SmsEvents,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.touchInboundStatement = touchInbound(columnList(conversations.manager, SmsConversation));
+    this.numberByE164 = {
+      name: 'sms-number-by-e164',
+      text: `SELECT ${columnList(conversations.manager, SmsNumber)} FROM sms_numbers WHERE account_id = $1 AND number = $2`,
+    };
+  }
+
+  private readonly touchInboundStatement: PreparedStatement;
+  private readonly numberByE164: PreparedStatement;
 
   /**
    * The conversation an inbound text arrived in, created if new; remembers when the contact last wrote and, unless
@@ -54,16 +67,17 @@ export class ConversationsService {
     input: { accountId: string; businessNumber: string; contactPhone: string; at: Date; message: { id: string; body: string } },
   ): Promise<SmsConversation> {
     const now = this.clock.now();
-    const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId: input.accountId, number: input.businessNumber } });
+    const [numberRow] = await runPrepared(tx, this.numberByE164, [input.accountId, input.businessNumber]);
+    const number = numberRow ? hydrate(tx, SmsNumber, numberRow) : null;
     const waiting = smsKeyword(input.message.body)?.kind !== 'opt_out';
-    const [row] = (await tx.query(TOUCH_INBOUND, [
+    const [row] = await runPrepared(tx, this.touchInboundStatement, [
       input.accountId,
       input.businessNumber,
       input.contactPhone,
       input.at,
       waiting ? now : null,
       number?.kind === 'direct' ? number.userId : null,
-    ])) as Record<string, unknown>[];
+    ]);
     let conversation = hydrate(tx, SmsConversation, row);
 
     if (number?.kind === 'direct' && number.userId) {

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AfterHoursService } from '../after-hours/after-hours.service';
@@ -32,6 +34,14 @@ interface Landing {
   kind: InboundKind;
 }
 
+// The two statements on the message row itself are prepared: they run for every inbound text.
+const MARK_PROCESSED: PreparedStatement = {
+  name: 'sms-inbound-processed',
+  text: `UPDATE sms_messages SET status = 'processed', kind = $2, conversation_id = $3, customer_id = $4, ticket_id = $5, comment_id = $6,
+           match_rule = $7, match_guess = $8, updated_at = now()
+         WHERE id = $1`,
+};
+
 /**
  * Lands one inbound text, exactly once: the message row is locked and must still be `received`, and the
  * comment, the ticket's status and the row's new state commit together. Texts from one phone to one account
@@ -48,13 +58,21 @@ export class InboundProcessing {
     private readonly media: InboundMediaService,
     private readonly clock: Clock,
     private readonly afterHours: AfterHoursService,
-  ) {}
+  ) {
+    this.lockInbound = {
+      name: 'sms-inbound-lock',
+      text: `SELECT ${columnList(messages.manager, SmsMessage)} FROM sms_messages WHERE id = $1 AND direction = 'inbound' FOR UPDATE`,
+    };
+  }
+
+  private readonly lockInbound: PreparedStatement;
 
   async process(messageId: string): Promise<InboundOutcome> {
     const now = this.clock.now();
     // Everything is read under the row lock: a second run of the same job waits here, then finds it processed.
     const done = await this.messages.manager.transaction(async (tx) => {
-      const message = await tx.getRepository(SmsMessage).findOne({ where: { id: messageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
+      const [row] = await runPrepared(tx, this.lockInbound, [messageId]);
+      const message = row ? hydrate(tx, SmsMessage, row) : null;
       if (!message || message.status !== 'received') return null;
       await lockContact(tx, message.accountId, String(message.fromNumber));
       const settings = await this.settings.get(message.accountId, tx);
@@ -77,19 +95,16 @@ export class InboundProcessing {
         keyword && (keyword.kind === 'opt_out' || (keyword.kind === 'opt_in' && (await this.optOuts.isOptedOut(message.accountId, message.fromNumber!, tx))))
           ? await this.applyKeyword(tx, message, keyword, conversation, customers, settings, now)
           : await this.landReply(tx, message, keyword?.kind === 'help' ? 'help' : 'reply', conversation, customers, settings, now, media);
-      await tx.getRepository(SmsMessage).update(
-        { id: message.id },
-        {
-          status: 'processed',
-          kind: landed.kind,
-          conversationId: conversation.id,
-          customerId: landed.customerId,
-          ticketId: landed.ticketId,
-          commentId: landed.commentId,
-          matchRule: landed.rule,
-          matchGuess: landed.guess,
-        },
-      );
+      await runPrepared(tx, MARK_PROCESSED, [
+        message.id,
+        landed.kind,
+        conversation.id,
+        landed.customerId,
+        landed.ticketId,
+        landed.commentId,
+        landed.rule,
+        landed.guess,
+      ]);
       return { landing: landed, message, settings, hasMedia: media.length > 0 };
     });
     if (!done) return { outcome: 'already-done' };

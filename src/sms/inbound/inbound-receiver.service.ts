@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import type { InboundText } from './inbound.dto';
 import { InboundQueue } from './inbound-queue.service';
@@ -15,7 +16,9 @@ export type ReceiveOutcome =
 
 // One statement, one round trip: route by the To number, store the row keyed by provider + message id
 // (a repeat is a no-op), or keep the text aside when no account owns the number.
-const RECEIVE = `
+const RECEIVE: PreparedStatement = {
+  name: 'sms-inbound-receive',
+  text: `
   WITH number AS (
     SELECT account_id FROM sms_numbers WHERE number = $3
   ), message AS (
@@ -29,7 +32,8 @@ const RECEIVE = `
     ON CONFLICT DO NOTHING
     RETURNING id
   )
-  SELECT (SELECT id FROM message) AS message_id, (SELECT account_id FROM message) AS account_id, EXISTS (SELECT 1 FROM number) AS routable`;
+  SELECT (SELECT id FROM message) AS message_id, (SELECT account_id FROM message) AS account_id, EXISTS (SELECT 1 FROM number) AS routable`,
+};
 
 // PostgreSQL text and jsonb cannot hold U+0000; a phone never sends it, but a webhook body may carry one.
 const clean = (value: string) => value.replaceAll('\u0000', '\uFFFD');
@@ -58,7 +62,7 @@ export class InboundReceiver {
     const text = withoutNul(received);
     const id = text.messageId ?? randomUUID();
     const media = text.media.length > 0 ? JSON.stringify(text.media) : null;
-    const [row] = (await this.messages.query(RECEIVE, [
+    const [row] = await runPrepared<{ message_id: string | null; account_id: string | null; routable: boolean }>(this.messages.manager, RECEIVE, [
       id,
       text.providerMessageId,
       text.to,
@@ -68,7 +72,7 @@ export class InboundReceiver {
       text.provider,
       media,
       text.media.length,
-    ])) as { message_id: string | null; account_id: string | null; routable: boolean }[];
+    ]);
     if (row.message_id && row.account_id) {
       await this.queue.enqueue({ id: row.message_id, body: text.body, inboundMedia: text.media.length > 0 ? text.media : null });
       return { outcome: 'stored', messageId: row.message_id, accountId: row.account_id };
