@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { Clock } from '../clock/clock';
 import { maskPhone } from '../logging/mask';
 import { MessageQueue } from '../messages/message-queue.service';
@@ -60,6 +61,9 @@ interface Level {
  * last five minutes. The reply is an ordinary outbound row (kind `after_hours`) sent and metered by the
  * send pipeline like any other.
  */
+// Asked for every inbound text, so prepared: does this account have any after-hours reply switched on?
+const ANY_REPLY_ON: PreparedStatement = { name: 'sms-after-hours-any-on', text: 'SELECT 1 FROM sms_after_hours_replies WHERE account_id = $1 AND enabled LIMIT 1' };
+
 @Injectable()
 export class AfterHoursService {
   private readonly logger = new Logger(AfterHoursService.name);
@@ -88,7 +92,7 @@ export class AfterHoursService {
     const skip = (reason: AfterHoursSkip): AfterHoursOutcome => ({ replied: false, reason });
     if (!E164.test(text.contactPhone)) return skip('not_a_phone');
     // Most accounts never turn a reply on: one indexed look settles every inbound text of theirs.
-    if (!(await this.replies.exists({ where: { accountId: text.accountId, enabled: true } }))) return skip('disabled');
+    if ((await runPrepared(this.replies.manager, ANY_REPLY_ON, [text.accountId])).length === 0) return skip('disabled');
     const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
     if (!number) return skip('unknown_number');
     const settings = await this.settings.get(text.accountId);
