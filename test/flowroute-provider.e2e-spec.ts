@@ -89,6 +89,19 @@ describe('FlowrouteProvider', () => {
     expect(lookup.query.start_date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
   });
 
+  it('skips a record another row already owns: the same text to the same number twice is sent twice', async () => {
+    const since = new Date();
+    const first = await sut.send(message());
+    fake.failNext(1, { status: 500, createdAnyway: true });
+    await rejection(sut.send(message({ messageId: '5d1f2a0e-8b7c-4e55-9f0a-1c2b3d4e5f60' })));
+    const second = fake.sentMessages().find((m) => m.id !== first.providerMessageId)!;
+    const taken = new Set([first.providerMessageId]);
+    const found = await sut.findSent(message({ messageId: '5d1f2a0e-8b7c-4e55-9f0a-1c2b3d4e5f60' }), since, async (id) => taken.has(id));
+    expect(found).toEqual({ providerMessageId: second.id, status: 'accepted', segments: null });
+    taken.add(second.id);
+    expect(await sut.findSent(message(), since, async (id) => taken.has(id))).toBeNull();
+  });
+
   it('tests a connection: accepted credentials, refused ones, an unreachable API', async () => {
     expect(await sut.testConnection()).toEqual({ ok: true, message: 'Flowroute accepted the access key and secret key' });
     const wrong = new FlowrouteProvider({ accessKey: fake.accessKey, secretKey: 'nope-nope' }, { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR });

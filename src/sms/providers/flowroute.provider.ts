@@ -93,7 +93,7 @@ export class FlowrouteProvider implements SmsProvider {
     throw this.httpError(response.status, body);
   }
 
-  async findSent(message: OutboundSms, since: Date): Promise<SendAccepted | null> {
+  async findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null> {
     const to = toFlowrouteNumber(message.to);
     const from = toFlowrouteNumber(message.from);
     if (!to || !from) return null;
@@ -108,10 +108,17 @@ export class FlowrouteProvider implements SmsProvider {
       const body = await readJson(response);
       if (response.status !== 200) throw new SendAmbiguousError(`Flowroute message lookup answered HTTP ${response.status}`, String(response.status));
       const records = isRecord(body) && Array.isArray(body.data) ? (body.data as FlowrouteRecord[]) : [];
-      const found = records.find(
-        (r) => r.attributes?.direction !== 'inbound' && r.attributes?.to === to && r.attributes?.from === from && r.attributes?.body === message.body,
-      );
-      if (found && typeof found.id === 'string') {
+      // The same text can go to the same number twice (two updates saying "on my way"): a record another row
+      // already owns is not this one.
+      let found: (FlowrouteRecord & { id: string }) | null = null;
+      for (const r of records) {
+        const same = r.attributes?.direction !== 'inbound' && r.attributes?.to === to && r.attributes?.from === from && r.attributes?.body === message.body;
+        if (same && typeof r.id === 'string' && !(await isTaken?.(r.id))) {
+          found = { ...r, id: r.id };
+          break;
+        }
+      }
+      if (found) {
         this.logger.log({ messageId: message.messageId, recordId: found.id }, 'found an earlier send at Flowroute; not sending again');
         return { providerMessageId: found.id, status: 'accepted', segments: null };
       }
