@@ -1,41 +1,65 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { retryingConflicts } from '../../common/transaction-retry';
 import { OutboundService } from '../../sms';
-import { Account } from '../accounts/account.entity';
-import { Customer } from '../customers/customer.entity';
 import { Attachment } from './attachment.entity';
 import { Comment } from './comment.entity';
 import { Ticket } from './ticket.entity';
 import { CreateTicketDto, TicketUpdateDto } from './tickets.dto';
+
+const CUSTOMER_OF_ACCOUNT: PreparedStatement = { name: 'helpdesk-ticket-create-customer', text: 'SELECT id FROM customers WHERE account_id = $1 AND id = $2' };
+const NEXT_TICKET_NUMBER: PreparedStatement = {
+  name: 'helpdesk-next-ticket-number',
+  text: 'UPDATE accounts SET next_ticket_number = next_ticket_number + 1 WHERE id = $1 RETURNING next_ticket_number - 1 AS number',
+};
+// The UPDATE takes the ticket's row lock itself; a status of null leaves the status as it is.
+const TOUCH_TICKET: PreparedStatement = {
+  name: 'helpdesk-ticket-update-touch',
+  text: 'UPDATE tickets SET status = COALESCE($3, status), updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING id',
+};
 
 @Injectable()
 export class TicketsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly sms: OutboundService,
-  ) {}
+  ) {
+    this.insertTicket = {
+      name: 'helpdesk-ticket-create',
+      text: `INSERT INTO tickets (account_id, number, customer_id, subject, problem, status, portal_token, created_by_user_id)
+             VALUES ($1, $2, $3, $4, $5, 'New', $6, $7) RETURNING ${columnList(dataSource.manager, Ticket)}`,
+    };
+    this.insertComment = {
+      name: 'helpdesk-ticket-update-comment',
+      text: `INSERT INTO comments (account_id, ticket_id, author_type, author_user_id, body, sms_body, public) VALUES ($1, $2, 'user', $3, $4, $5, $6)
+             RETURNING ${columnList(dataSource.manager, Comment)}`,
+    };
+  }
+
+  /** Prepared, with the constants above: every new ticket and every technician's update runs them. */
+  private readonly insertTicket: PreparedStatement;
+  private readonly insertComment: PreparedStatement;
 
   /** Creates the ticket and, in the same transaction, its initial-problem SMS; the send is enqueued after commit. */
   async create(accountId: string, userId: string, input: CreateTicketDto): Promise<Ticket> {
     // A customer's reply processed at the same moment can deadlock with this; the losing transaction runs again.
     const { ticket, dispatch } = await retryingConflicts('ticket creation', () => this.dataSource.transaction(async (tx) => {
-      const customer = await tx.getRepository(Customer).findOne({ where: { accountId, id: input.customerId } });
+      const [customer] = await runPrepared<{ id: string }>(tx, CUSTOMER_OF_ACCOUNT, [accountId, input.customerId]);
       if (!customer) throw new NotFoundException('No such customer in this account');
       const number = await nextTicketNumber(tx, accountId);
-      const ticket = await tx.getRepository(Ticket).save(
-        tx.getRepository(Ticket).create({
-          accountId,
-          number,
-          customerId: customer.id,
-          subject: input.subject,
-          problem: input.problem,
-          status: 'New',
-          portalToken: randomBytes(24).toString('base64url'),
-          createdByUserId: userId,
-        }),
-      );
+      const [row] = await runPrepared(tx, this.insertTicket, [
+        accountId,
+        number,
+        customer.id,
+        input.subject,
+        input.problem,
+        randomBytes(24).toString('base64url'),
+        userId,
+      ]);
+      const ticket = hydrate(tx, Ticket, row);
       const dispatch = await this.sms.ticketCreated(tx, { accountId, ticketId: ticket.id, userId });
       return { ticket, dispatch };
     }));
@@ -53,25 +77,18 @@ export class TicketsService {
       // In the order a customer's reply takes them: their texts, then the ticket.
       await this.sms.lockCustomerTexts(tx, accountId, ticketId);
       // The UPDATE takes the ticket's row lock itself: one statement where a locking read and an UPDATE were two.
-      const touched = await tx
-        .createQueryBuilder()
-        .update(Ticket)
-        .set({ ...(input.status ? { status: input.status } : {}), updatedAt: () => 'now()' })
-        .where('account_id = :accountId AND id = :ticketId', { accountId, ticketId })
-        .execute();
-      if (touched.affected !== 1) throw new NotFoundException('No such ticket in this account');
-      const comment = await tx.getRepository(Comment).save(
-        tx.getRepository(Comment).create({
-          accountId,
-          ticketId,
-          authorType: 'user',
-          authorUserId: userId,
-          body: emailBody || smsBody || `Status changed to ${input.status}`,
-          smsBody: smsBody || null,
-          // Text sent to the customer is public by nature.
-          public: smsBody ? true : (input.public ?? true),
-        }),
-      );
+      const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
+      if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
+      const [row] = await runPrepared(tx, this.insertComment, [
+        accountId,
+        ticketId,
+        userId,
+        emailBody || smsBody || `Status changed to ${input.status}`,
+        smsBody || null,
+        // Text sent to the customer is public by nature.
+        smsBody ? true : (input.public ?? true),
+      ]);
+      const comment = hydrate(tx, Comment, row);
       const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow, fromNumberId: input.fromNumberId });
       return { comment, dispatch };
     }));
@@ -91,14 +108,7 @@ export class TicketsService {
 
 /** The account's next ticket number, taken with UPDATE … RETURNING so numbers never repeat (also used for tickets opened by SMS). */
 export async function nextTicketNumber(tx: EntityManager, accountId: string): Promise<number> {
-  const result = await tx
-    .createQueryBuilder()
-    .update(Account)
-    .set({ nextTicketNumber: () => 'next_ticket_number + 1' })
-    .where('id = :accountId', { accountId })
-    .returning('next_ticket_number - 1 AS number')
-    .execute();
-  const rows = result.raw as { number: number }[];
+  const rows = await runPrepared<{ number: number }>(tx, NEXT_TICKET_NUMBER, [accountId]);
   if (rows.length === 0) throw new NotFoundException('No such account');
   return rows[0].number;
 }

@@ -104,15 +104,7 @@ export class ConversationsService {
    * reply window. A late acceptance of an older message never overwrites a newer one.
    */
   async recordOutbound(input: { accountId: string; businessNumber: string; contactPhone: string; ticketId: string; at: Date }): Promise<void> {
-    await this.conversations.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
-       VALUES ($1, $2, $3, $4, $5, $5)
-       ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
-                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
-       WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
-      [input.accountId, input.businessNumber, input.contactPhone, input.ticketId, input.at],
-    );
+    await runPrepared(this.conversations.manager, RECORD_OUTBOUND, [input.accountId, input.businessNumber, input.contactPhone, input.ticketId, input.at]);
   }
 
   /**
@@ -125,34 +117,21 @@ export class ConversationsService {
     input: { accountId: string; businessNumber: string; contactPhone: string; answeredBy: string | null; at: Date },
   ): Promise<string> {
     if (input.answeredBy) return this.recordAgentMessage(tx, { ...input, userId: input.answeredBy });
-    const [row] = (await tx.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-       RETURNING id`,
-      [input.accountId, input.businessNumber, input.contactPhone, input.at],
-    )) as { id: string }[];
+    const [row] = await runPrepared<{ id: string }>(tx, RECORD_WRITTEN, [input.accountId, input.businessNumber, input.contactPhone, input.at]);
     return row.id;
   }
 
   /** A person wrote to the contact: their wait is answered, and a claim the writer holds counts as replied in. */
   async recordAgentMessage(tx: EntityManager, input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date }): Promise<string> {
-    const [row] = (await tx.query(
-      `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
-       VALUES ($1, $2, $3, $4, $5, $4)
-       ON CONFLICT (account_id, business_number, contact_phone)
-       DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
-                     last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-       RETURNING id, claim_id`,
-      [input.accountId, input.businessNumber, input.contactPhone, input.at, input.userId],
-    )) as { id: string; claim_id: string | null }[];
-    await tx.query(
-      `UPDATE sms_conversation_waits SET answered_at = $2, answered_by_user_id = $3 WHERE conversation_id = $1 AND answered_at IS NULL`,
-      [row.id, input.at, input.userId],
-    );
-    if (row.claim_id) {
-      await tx.query(`UPDATE sms_conversation_claims SET replied_at = COALESCE(replied_at, $2) WHERE id = $1 AND user_id = $3`, [row.claim_id, input.at, input.userId]);
-    }
+    const [row] = await runPrepared<{ id: string; claim_id: string | null }>(tx, RECORD_REPLY, [
+      input.accountId,
+      input.businessNumber,
+      input.contactPhone,
+      input.at,
+      input.userId,
+    ]);
+    await runPrepared(tx, ANSWER_WAIT, [row.id, input.at, input.userId]);
+    if (row.claim_id) await runPrepared(tx, CLAIM_REPLIED, [row.claim_id, input.at, input.userId]);
     return row.id;
   }
 
@@ -167,3 +146,38 @@ export class ConversationsService {
     return true;
   }
 }
+
+// The statements every outbound text runs on its conversation, prepared.
+const RECORD_OUTBOUND: PreparedStatement = {
+  name: 'sms-conversation-record-outbound',
+  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
+         VALUES ($1, $2, $3, $4, $5, $5)
+         ON CONFLICT (account_id, business_number, contact_phone)
+         DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
+                       last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
+         WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
+};
+const RECORD_WRITTEN: PreparedStatement = {
+  name: 'sms-conversation-record-written',
+  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (account_id, business_number, contact_phone)
+         DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+         RETURNING id`,
+};
+const RECORD_REPLY: PreparedStatement = {
+  name: 'sms-conversation-record-reply',
+  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
+         VALUES ($1, $2, $3, $4, $5, $4)
+         ON CONFLICT (account_id, business_number, contact_phone)
+         DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
+                       last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+         RETURNING id, claim_id`,
+};
+const ANSWER_WAIT: PreparedStatement = {
+  name: 'sms-conversation-answer-wait',
+  text: 'UPDATE sms_conversation_waits SET answered_at = $2, answered_by_user_id = $3 WHERE conversation_id = $1 AND answered_at IS NULL',
+};
+const CLAIM_REPLIED: PreparedStatement = {
+  name: 'sms-conversation-claim-replied',
+  text: 'UPDATE sms_conversation_claims SET replied_at = COALESCE(replied_at, $2) WHERE id = $1 AND user_id = $3',
+};

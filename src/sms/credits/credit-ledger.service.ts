@@ -1,5 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
@@ -40,6 +41,33 @@ interface BalanceRow {
   addon_remaining: number;
 }
 
+// Prepared: every metered text locks the balance and is debited.
+const LOCK_BALANCE: PreparedStatement = {
+  name: 'sms-credit-balance-lock',
+  text: 'SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE',
+};
+const CREATE_BALANCE: PreparedStatement = {
+  name: 'sms-credit-balance-create',
+  text: 'INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
+};
+// One statement instead of three (the balance, its ledger entries, what the message cost): the entries and the
+// message change only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK
+// still fails the whole statement, as it failed the separate ones.
+const DEBIT: PreparedStatement = {
+  name: 'sms-credit-debit',
+  text: `WITH balance AS (
+           UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
+           WHERE account_id = $1::uuid AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
+         ), entries AS (
+           INSERT INTO sms_credit_entries (account_id, kind, bucket, amount, period, message_id, user_id, idempotency_key, created_at)
+           SELECT $1::uuid, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::uuid, e.key, $7::timestamptz
+           FROM balance, unnest($8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS e(bucket, amount, key, n) ORDER BY e.n
+         ), message AS (
+           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::uuid AND EXISTS (SELECT 1 FROM balance)
+         )
+         SELECT monthly_remaining, addon_remaining FROM balance`,
+};
+
 /**
  * The credit ledger: every movement is an append-only entry with a unique idempotency key, and the balance row
  * beside it changes in the same transaction. Callers lock the balance first (`lock`), which also applies a new
@@ -72,12 +100,11 @@ export class CreditLedger {
    */
   async lock(tx: EntityManager, account: CreditAccount | string, now: Date): Promise<LockedBalance> {
     const accountId = typeof account === 'string' ? account : account.id;
-    const select = `SELECT monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances WHERE account_id = $1 FOR UPDATE`;
-    let [row] = (await tx.query(select, [accountId])) as BalanceRow[];
+    let [row] = await runPrepared<BalanceRow>(tx, LOCK_BALANCE, [accountId]);
     if (!row) {
       // First use: create the row (another transaction may be doing the same), then lock it.
-      await tx.query(`INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING`, [accountId]);
-      [row] = (await tx.query(select, [accountId])) as BalanceRow[];
+      await runPrepared(tx, CREATE_BALANCE, [accountId]);
+      [row] = await runPrepared<BalanceRow>(tx, LOCK_BALANCE, [accountId]);
     }
     const balance: LockedBalance = {
       accountId,
@@ -122,21 +149,9 @@ export class CreditLedger {
       const split = splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
       if (!split) throw new Error(`Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`);
       const buckets = (['monthly', 'addon'] as const).filter((bucket) => split[bucket] > 0);
-      // One statement instead of three (the balance, its ledger entries, what the message cost): the entries and the
-      // message change only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK
-      // still fails the whole statement, as it failed the separate ones.
-      const [result] = (await tx.query(
-        `WITH balance AS (
-           UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
-           WHERE account_id = $1::uuid AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
-         ), entries AS (
-           INSERT INTO sms_credit_entries (account_id, kind, bucket, amount, period, message_id, user_id, idempotency_key, created_at)
-           SELECT $1::uuid, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::uuid, e.key, $7::timestamptz
-           FROM balance, unnest($8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS e(bucket, amount, key, n) ORDER BY e.n
-         ), message AS (
-           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::uuid AND EXISTS (SELECT 1 FROM balance)
-         )
-         SELECT monthly_remaining, addon_remaining FROM balance`,
+      const [result] = await runPrepared<BalanceRow>(
+        tx,
+        DEBIT,
         [
           balance.accountId,
           split.monthly,
@@ -150,7 +165,7 @@ export class CreditLedger {
           buckets.map((bucket) => `debit:${charge.messageId}:${bucket}`),
           charge.amount,
         ],
-      )) as BalanceRow[];
+      );
       if (!result) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
       balance.monthlyRemaining = result.monthly_remaining;
       balance.addonRemaining = result.addon_remaining;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { SendingIdentity } from '../numbers/sending-identity.service';
@@ -13,6 +14,25 @@ import { SmsTemplatesService, templateVariables } from '../templates/sms-templat
 import type { TemplateKey } from '../templates/template-renderer';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
+
+// Prepared, as every text runs them. The rows of one text (all its parts, or the one `skipped` row) in one statement,
+// one array element per part; ids are made here, so they come back in part order without RETURNING.
+const INSERT_TEXT: PreparedStatement = {
+  name: 'sms-outbound-insert',
+  text: `INSERT INTO sms_messages (id, account_id, direction, kind, ticket_id, comment_id, send_id, created_by_user_id, status, send_at, error_message,
+           to_number, from_number, provider, part_count, body, encoding, segments, part_index)
+         SELECT p.id, $1::uuid, 'outbound', $2::text, $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::text, $8::timestamptz, $9::text,
+                $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index
+         FROM unnest($14::uuid[], $15::text[], $16::text[], $17::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
+};
+const LOCK_CONTACT: PreparedStatement = { name: 'sms-contact-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))' };
+
+/** One row of a text as `insertText` writes it. */
+interface TextPart {
+  text: string;
+  encoding: string | null;
+  segments: number;
+}
 
 /** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
 export interface SmsDispatch {
@@ -95,7 +115,9 @@ export class OutboundService {
       createdByUserId: event.userId,
     };
     const skip = async (reason: string, to: string | null = null, body = '') => {
-      await tx.getRepository(SmsMessage).insert({ ...base, direction: 'outbound', status: 'skipped', errorMessage: reason, toNumber: to, body });
+      await insertText(tx, base, { status: 'skipped', sendAt: null, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
+        { text: body, encoding: null, segments: 0 },
+      ]);
       return { messageIds: [] };
     };
 
@@ -122,22 +144,12 @@ export class OutboundService {
     const plan = await this.schedule.plan(tx, event.accountId, event.sendNow === true);
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
     const parts = splitSms(text, { smartEncoding, mode: splitMode });
-    const inserted = await tx.getRepository(SmsMessage).insert(
-      parts.map((part, i) => ({
-        ...base,
-        direction: 'outbound' as const,
-        ...plan,
-        toNumber: to,
-        fromNumber: sender.number,
-        body: part.text,
-        encoding: part.encoding,
-        segments: part.segments,
-        partIndex: i + 1,
-        partCount: parts.length,
-        provider: this.options.provider,
-      })),
+    const messageIds = await insertText(
+      tx,
+      base,
+      { ...plan, errorMessage: null, toNumber: to, fromNumber: sender.number, provider: this.options.provider },
+      parts,
     );
-    const messageIds = inserted.identifiers.map((i) => i.id as string);
     // The customer's thread is now on this number; a technician's update also answers them if they were waiting.
     await this.conversations.recordWritten(tx, {
       accountId: event.accountId,
@@ -159,5 +171,35 @@ export class OutboundService {
 
 /** Serializes, until the transaction ends, everything written about one contact's texts in an account. */
 export async function lockContact(tx: EntityManager, accountId: string, phone: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`sms-contact:${accountId}:${phone}`]);
+  await runPrepared(tx, LOCK_CONTACT, [`sms-contact:${accountId}:${phone}`]);
+}
+
+/** Writes the rows of one outbound text, one per part (part_index from 1, in order); returns their ids in part order. */
+async function insertText(
+  tx: EntityManager,
+  base: Pick<SmsMessage, 'accountId' | 'kind' | 'ticketId' | 'commentId' | 'sendId' | 'createdByUserId'>,
+  row: Pick<SmsMessage, 'status' | 'sendAt' | 'errorMessage' | 'toNumber' | 'fromNumber' | 'provider'>,
+  parts: TextPart[],
+): Promise<string[]> {
+  const ids = parts.map(() => randomUUID());
+  await runPrepared(tx, INSERT_TEXT, [
+    base.accountId,
+    base.kind,
+    base.ticketId,
+    base.commentId,
+    base.sendId,
+    base.createdByUserId,
+    row.status,
+    row.sendAt,
+    row.errorMessage,
+    row.toNumber,
+    row.fromNumber,
+    row.provider,
+    parts.length,
+    ids,
+    parts.map((p) => p.text),
+    parts.map((p) => p.encoding),
+    parts.map((p) => p.segments),
+  ]);
+  return ids;
 }

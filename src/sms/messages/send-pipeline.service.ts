@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
-import { In, MoreThan, Not, Repository } from 'typeorm';
+import { EntityManager, EntityTarget, In, MoreThan, Not, ObjectLiteral, Repository } from 'typeorm';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
-import { CreditGate } from '../credits/credit-gate.service';
+import { CreditGate, olderHeld } from '../credits/credit-gate.service';
 import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
@@ -25,6 +27,35 @@ export interface LoadedMessage {
   /** The account's number the row goes from; null when it is not (or no longer) one of the account's numbers. */
   sender: SmsNumber | null;
   settings: SmsSettings;
+}
+
+// The claim: pending → submitting, at most once. With the credit gate's condition (`olderHeld`) when it asks.
+const claimText = (notBehindHeld: boolean) =>
+  `UPDATE sms_messages SET status = 'submitting', submitted_at = $2, attempts = attempts + 1, provider = $3, updated_at = now()
+   WHERE id = $1 AND status = 'pending'${notBehindHeld ? ` AND NOT EXISTS (${olderHeld('$1', '$4', '$5')})` : ''} RETURNING id`;
+const CLAIM: PreparedStatement = { name: 'sms-send-claim', text: claimText(false) };
+const CLAIM_NOT_BEHIND_HELD: PreparedStatement = { name: 'sms-send-claim-not-behind-held', text: claimText(true) };
+// The provider took the text. A status callback may already have moved the row further; never move it back ($5: the
+// statuses below the accepted one, $6).
+const ACCEPTED: PreparedStatement = {
+  name: 'sms-send-accepted',
+  text: `UPDATE sms_messages SET provider_message_id = $2, provider = $3, segments = $4, error_code = NULL, error_message = NULL,
+           status = CASE WHEN status = ANY($5::text[]) THEN $6::text ELSE status END, updated_at = now()
+         WHERE id = $1`,
+};
+
+/** `alias."column" AS "alias.column"` for each of the entity's columns: several entities in one prepared statement's row. */
+function aliasedColumns(manager: EntityManager, target: EntityTarget<ObjectLiteral>, alias: string): string {
+  return manager.connection
+    .getMetadata(target)
+    .columns.map((c) => `${alias}."${c.databaseName}" AS "${alias}.${c.databaseName}"`)
+    .join(', ');
+}
+
+/** The columns of `alias` in a row selected with `aliasedColumns`, under their own names. */
+function columnsOf(row: Record<string, unknown>, alias: string): Record<string, unknown> {
+  const prefix = `${alias}.`;
+  return Object.fromEntries(Object.entries(row).flatMap(([key, value]) => (key.startsWith(prefix) ? [[key.slice(prefix.length), value]] : [])));
 }
 
 /** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
@@ -49,28 +80,44 @@ export class SendPipeline {
     private readonly queue: MessageQueue,
     private readonly settings: SmsSettingsService,
     private readonly conversations: ConversationsService,
-  ) {}
+  ) {
+    const manager = messages.manager;
+    // Prepared, as the statements below: every send job runs it.
+    this.loadStatement = {
+      name: 'sms-send-load',
+      text: `SELECT ${aliasedColumns(manager, SmsMessage, 'm')}, ${aliasedColumns(manager, SmsNumber, 'n')}, ${aliasedColumns(manager, SmsSettings, 's')},
+               EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out
+             FROM sms_messages m
+             LEFT JOIN sms_numbers n ON n.account_id = m.account_id AND n.number = m.from_number
+             LEFT JOIN sms_settings s ON s.account_id = m.account_id
+             WHERE m.id = $1`,
+    };
+    this.partStatement = {
+      name: 'sms-send-part',
+      text: `SELECT ${columnList(manager, SmsMessage)} FROM sms_messages WHERE account_id = $1 AND send_id = $2 AND part_index = $3`,
+    };
+  }
+
+  private readonly loadStatement: PreparedStatement;
+  /** One part of a split text, by its index. */
+  private readonly partStatement: PreparedStatement;
 
   /**
    * The message row with what the send job's gates ask about it, in one statement instead of four: whether its `to`
    * opted out, its sender number (scoped to the row's account) and the account's SMS settings. null: no such row.
    */
   async load(messageId: string): Promise<LoadedMessage | null> {
-    const { entities, raw } = await this.messages
-      .createQueryBuilder('m')
-      .leftJoinAndMapOne('m.loadedSender', SmsNumber, 'n', 'n.accountId = m.accountId AND n.number = m.fromNumber')
-      .leftJoinAndMapOne('m.loadedSettings', SmsSettings, 's', 's.accountId = m.accountId')
-      .addSelect('EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number)', 'opted_out')
-      .where('m.id = :messageId', { messageId })
-      .getRawAndEntities();
-    const found = entities[0] as (SmsMessage & { loadedSender?: SmsNumber | null; loadedSettings?: SmsSettings | null }) | undefined;
+    const db = this.messages.manager;
+    const [found] = await runPrepared(db, this.loadStatement, [messageId]);
     if (!found) return null;
-    const { loadedSender, loadedSettings, ...row } = found;
+    const row = hydrate(db, SmsMessage, columnsOf(found, 'm'));
+    const sender = columnsOf(found, 'n');
+    const settings = columnsOf(found, 's');
     return {
-      row: Object.assign(this.messages.create(), row),
-      optedOut: (raw[0] as { opted_out: boolean }).opted_out,
-      sender: loadedSender ?? null,
-      settings: this.settings.orDefaults(row.accountId, loadedSettings),
+      row,
+      optedOut: found.opted_out as boolean,
+      sender: sender.id === null ? null : hydrate(db, SmsNumber, sender),
+      settings: this.settings.orDefaults(row.accountId, settings.account_id === null ? null : hydrate(db, SmsSettings, settings)),
     };
   }
 
@@ -95,15 +142,12 @@ export class SendPipeline {
     // Whether credits are spent follows the provider the text is handed to (an account's own provider is not metered).
     row.provider = provider.name;
     // The credit gate commits the debit in the claim's transaction, or holds the row when credits are short.
-    const claim = await this.credits.claim(row, async (tx, onlyIf) => {
-      const update = tx
-        .createQueryBuilder()
-        .update(SmsMessage)
-        .set({ status: 'submitting', submittedAt: this.clock.now(), attempts: () => 'attempts + 1', provider: provider.name })
-        .where('id = :id AND status = :status', { id: row.id, status: 'pending' });
-      if (onlyIf) update.andWhere(onlyIf.where, onlyIf.params);
-      const claimed = await update.execute();
-      return claimed.affected === 1;
+    const claim = await this.credits.claim(row, async (tx, notBehindHeld) => {
+      const base = [row.id, this.clock.now(), provider.name];
+      const claimed = await (notBehindHeld
+        ? runPrepared(tx, CLAIM_NOT_BEHIND_HELD, [...base, row.accountId, row.sendId])
+        : runPrepared(tx, CLAIM, base));
+      return claimed.length === 1;
     });
     if (claim === 'held') return 'held';
     if (claim !== 'claimed') return 'already-done';
@@ -166,22 +210,14 @@ export class SendPipeline {
   }
 
   private async accepted(row: SmsMessage, accepted: SendAccepted, provider: SmsProvider): Promise<void> {
-    const below = statusesBelow(accepted.status);
-    await this.messages
-      .createQueryBuilder()
-      .update(SmsMessage)
-      .set({
-        providerMessageId: accepted.providerMessageId,
-        provider: provider.name,
-        segments: accepted.segments ?? row.segments,
-        errorCode: null,
-        errorMessage: null,
-        // A status callback may already have moved the row further; never move it back. One statement, not two.
-        ...(below.length > 0 ? { status: () => 'CASE WHEN status IN (:...below) THEN :accepted ELSE status END' } : {}),
-      })
-      .setParameters({ below, accepted: accepted.status })
-      .where('id = :id', { id: row.id })
-      .execute();
+    await runPrepared(this.messages.manager, ACCEPTED, [
+      row.id,
+      accepted.providerMessageId,
+      provider.name,
+      accepted.segments ?? row.segments,
+      statusesBelow(accepted.status),
+      accepted.status,
+    ]);
     await this.rememberInConversation(row);
     if (row.partIndex < row.partCount) await this.enqueueNextPart(row);
   }
@@ -189,7 +225,7 @@ export class SendPipeline {
   /** A later part of a split text goes only once the provider accepted the part before it (which then enqueues it). */
   private async partTurn(row: SmsMessage): Promise<'go' | 'waiting' | 'already-done'> {
     if (row.partIndex <= 1) return 'go';
-    const previous = await this.messages.findOne({ where: { accountId: row.accountId, sendId: row.sendId, partIndex: row.partIndex - 1 } });
+    const previous = await this.part(row, row.partIndex - 1);
     if (!previous || previous.providerMessageId) return 'go';
     if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status as OutboundStatus)) return 'waiting';
     // The part before ended unsent (a crash came between its refusal and ending the parts after it).
@@ -198,8 +234,15 @@ export class SendPipeline {
   }
 
   private async enqueueNextPart(row: SmsMessage): Promise<void> {
-    const next = await this.messages.findOne({ select: { id: true }, where: { accountId: row.accountId, sendId: row.sendId, partIndex: row.partIndex + 1 } });
+    const next = await this.part(row, row.partIndex + 1);
     if (next) await this.queue.requeue([next.id]);
+  }
+
+  /** The part `partIndex` of the split text `row` belongs to, in the row's account. */
+  private async part(row: SmsMessage, partIndex: number): Promise<SmsMessage | null> {
+    const db = this.messages.manager;
+    const [found] = await runPrepared(db, this.partStatement, [row.accountId, row.sendId, partIndex]);
+    return found ? hydrate(db, SmsMessage, found) : null;
   }
 
   /**

@@ -1,7 +1,9 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { EntityManager, IsNull, Not } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
-import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';
 
@@ -15,11 +17,42 @@ export type SenderChoice = { number: SmsNumber; rule: 'chosen' | 'conversation' 
  */
 @Injectable()
 export class SendingIdentity {
-  constructor(@Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway) {}
+  constructor(
+    @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    @InjectRepository(SmsNumber) numbers: Repository<SmsNumber>,
+  ) {
+    // Prepared: every ticket text chooses its number. Each is scoped to the account.
+    const columns = columnList(numbers.manager, SmsNumber, 'n');
+    this.byId = { name: 'sms-sender-by-id', text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2` };
+    // The number itself in the same statement as the thread that picks it.
+    this.byThread = {
+      name: 'sms-sender-by-thread',
+      text: `SELECT ${columns} FROM sms_numbers n
+             JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
+             WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND c.contact_phone = $2
+             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT 1`,
+    };
+    this.direct = {
+      name: 'sms-sender-direct',
+      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'direct' AND n.user_id = $2 AND n.verified_at IS NOT NULL
+             ORDER BY n.created_at LIMIT 1`,
+    };
+    this.fallback = { name: 'sms-sender-default', text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.is_default LIMIT 1` };
+  }
+
+  private readonly byId: PreparedStatement;
+  private readonly byThread: PreparedStatement;
+  private readonly direct: PreparedStatement;
+  private readonly fallback: PreparedStatement;
+
+  private async one(tx: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<SmsNumber | null> {
+    const [row] = await runPrepared(tx, statement, values);
+    return row ? hydrate(tx, SmsNumber, row) : null;
+  }
 
   /** A technician's explicit choice: 404 for a number of another account, 422 unverified, 403 not theirs to use. */
   async chosen(tx: EntityManager, accountId: string, userId: string | null, fromNumberId: string): Promise<SenderChoice> {
-    const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId, id: fromNumberId } });
+    const number = await this.one(tx, this.byId, [accountId, fromNumberId]);
     if (!number) throw new NotFoundException('fromNumberId: no such SMS number in this account');
     if (!number.verifiedAt) throw new UnprocessableEntityException(`fromNumberId: ${notVerified(number)}`);
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
@@ -32,24 +65,16 @@ export class SendingIdentity {
 
   /** The automatic choice for a text to `to`. */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
-    const repo = tx.getRepository(SmsNumber);
-    // The number itself in the same statement as the thread that picks it.
-    const thread = await repo
-      .createQueryBuilder('n')
-      .innerJoin(SmsConversation, 'c', 'c.accountId = n.accountId AND c.businessNumber = n.number')
-      .where('n.accountId = :accountId AND n.verifiedAt IS NOT NULL AND c.contactPhone = :to', { accountId, to })
-      .orderBy('c.lastActivityAt', 'DESC', 'NULLS LAST')
-      .limit(1)
-      .getOne();
+    const thread = await this.one(tx, this.byThread, [accountId, to]);
     if (thread) return { number: thread, rule: 'conversation' };
     if (userId) {
-      const direct = await repo.findOne({ where: { accountId, kind: 'direct', userId, verifiedAt: Not(IsNull()) }, order: { createdAt: 'ASC' } });
+      const direct = await this.one(tx, this.direct, [accountId, userId]);
       if (direct) return { number: direct, rule: 'direct' };
     }
-    const fallback = await repo.findOne({ where: { accountId, isDefault: true } });
+    const fallback = await this.one(tx, this.fallback, [accountId]);
     if (fallback?.verifiedAt) return { number: fallback, rule: 'default' };
     if (fallback) return { skip: `The account's default number ${notVerified(fallback)}` };
-    if (await repo.exists({ where: { accountId } })) {
+    if (await tx.getRepository(SmsNumber).exists({ where: { accountId } })) {
       return { skip: "None of the account's SMS numbers is verified, so none may send; verify one (POST /api/sms/numbers/:id/verify)" };
     }
     return { skip: 'The account has no SMS number to send from' };

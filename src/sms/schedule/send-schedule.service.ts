@@ -3,6 +3,7 @@ import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { EntityManager, LessThan, Repository } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
@@ -13,6 +14,16 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { nextOpening } from './business-hours';
 import { BusinessHoursService } from './business-hours.service';
+
+// Prepared: the gate runs one of them for every text that waited for business hours.
+const RELEASE: PreparedStatement = {
+  name: 'sms-schedule-release',
+  text: `UPDATE sms_messages SET status = 'pending', updated_at = now() WHERE id = $1 AND status = 'scheduled' RETURNING id`,
+};
+const POSTPONE: PreparedStatement = {
+  name: 'sms-schedule-postpone',
+  text: `UPDATE sms_messages SET send_at = $2, updated_at = now() WHERE id = $1 AND status = 'scheduled'`,
+};
 
 /** How a new outbound row starts: now, or held until the account opens. */
 export interface SendPlan {
@@ -83,12 +94,12 @@ export class SendSchedule {
     const now = this.clock.now();
     const due = await this.dueAt(row.accountId, now, undefined, settings);
     if (due.getTime() <= now.getTime()) {
-      const released = await this.messages.update({ id: row.id, status: 'scheduled' }, { status: 'pending' });
+      const released = await runPrepared(this.messages.manager, RELEASE, [row.id]);
       // Not released: the row changed meanwhile; it stays `scheduled` here and the pipeline reads it again.
-      if (released.affected === 1) row.status = 'pending';
+      if (released.length === 1) row.status = 'pending';
       return null;
     }
-    if (row.sendAt?.getTime() !== due.getTime()) await this.messages.update({ id: row.id, status: 'scheduled' }, { sendAt: due });
+    if (row.sendAt?.getTime() !== due.getTime()) await runPrepared(this.messages.manager, POSTPONE, [row.id, due]);
     return due.getTime() - now.getTime();
   }
 

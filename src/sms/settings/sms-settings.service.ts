@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { columnList, hydrate } from '../../common/hydrate';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { FlowrouteSettings, ProviderChange } from '../providers/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
 
@@ -14,18 +16,23 @@ export class SmsSettingsService {
   constructor(
     @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
     private readonly flowroute: FlowrouteSettings,
-  ) {}
+  ) {
+    this.byAccount = { name: 'sms-settings-get', text: `SELECT ${columnList(settings.manager, SmsSettings)} FROM sms_settings WHERE account_id = $1` };
+  }
+
+  /** Prepared: every text, inbound and outbound, reads the settings. */
+  private readonly byAccount: PreparedStatement;
 
   /**
    * The account's settings, defaults filled in for an account that never saved any. Within a transaction they are
    * read once: a ticket update asks for them three times on its way to writing a text. Treat the result as read-only.
    */
   get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
-    if (!tx) return this.read(accountId, this.settings);
+    if (!tx) return this.read(accountId, this.settings.manager);
     let perAccount = this.inTransaction.get(tx);
     if (!perAccount) this.inTransaction.set(tx, (perAccount = new Map()));
     let settings = perAccount.get(accountId);
-    if (!settings) perAccount.set(accountId, (settings = this.read(accountId, tx.getRepository(SmsSettings))));
+    if (!settings) perAccount.set(accountId, (settings = this.read(accountId, tx)));
     return settings;
   }
 
@@ -34,8 +41,10 @@ export class SmsSettingsService {
     return row ?? this.settings.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
   }
 
-  private async read(accountId: string, repo: Repository<SmsSettings>): Promise<SmsSettings> {
-    return this.orDefaults(accountId, await repo.findOne({ where: { accountId } }));
+  /** `db`: the transaction's manager (its connection), or the pool's. */
+  private async read(accountId: string, db: EntityManager): Promise<SmsSettings> {
+    const [row] = await runPrepared(db, this.byAccount, [accountId]);
+    return this.orDefaults(accountId, row ? hydrate(db, SmsSettings, row) : null);
   }
 
   async update(accountId: string, changes: SmsSettingsChanges & Pick<ProviderChange, 'flowroute'>): Promise<SmsSettings> {

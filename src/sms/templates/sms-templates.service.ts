@@ -1,12 +1,16 @@
 import { BadRequestException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
 import { defaultTemplate, TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+
+// Prepared: every ticket text reads its template.
+const TEMPLATE_BODY: PreparedStatement = { name: 'sms-template-body', text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2' };
 
 export function isTemplateKey(key: string): key is TemplateKey {
   return (TEMPLATE_KEYS as readonly string[]).includes(key);
@@ -60,8 +64,7 @@ export class SmsTemplatesService {
   }
 
   async source(accountId: string, key: TemplateKey, tx?: EntityManager): Promise<string> {
-    const repo = tx ? tx.getRepository(SmsTemplate) : this.templates;
-    const override = await repo.findOne({ where: { accountId, key } });
+    const [override] = await runPrepared<{ body: string }>(tx ?? this.templates.manager, TEMPLATE_BODY, [accountId, key]);
     return override?.body ?? defaultTemplate(key);
   }
 
