@@ -37,7 +37,9 @@ interface TicketContextRow {
 }
 
 // The ticket with its account, customer (and phones) and the acting technician, all scoped to the account.
-const TICKET_CONTEXT = `
+const TICKET_CONTEXT: PreparedStatement = {
+  name: 'helpdesk-ticket-context',
+  text: `
   SELECT t.id, t.number, t.subject, t.problem, t.status, t.portal_token,
          a.id AS account_id, a.name AS account_name, a.default_country, a.timezone,
          c.id AS customer_id, c.name AS customer_name, c.sms_enabled,
@@ -48,7 +50,8 @@ const TICKET_CONTEXT = `
   JOIN accounts a ON a.id = t.account_id
   JOIN customers c ON c.account_id = t.account_id AND c.id = t.customer_id
   LEFT JOIN users u ON u.account_id = t.account_id AND u.id = $3
-  WHERE t.account_id = $1 AND t.id = $2`;
+  WHERE t.account_id = $1 AND t.id = $2`,
+};
 
 // A customer's public comment, and the ticket marked `Customer Reply` ($5) or only touched. The ticket is updated
 // first (it must be in the account, or nothing is inserted), then its comment.
@@ -139,8 +142,8 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
-    // One statement instead of five: every ticket text and after-hours reply reads this on its way out.
-    const [row] = (await (tx ?? this.dataSource.manager).query(TICKET_CONTEXT, [accountId, ticketId, technicianId])) as TicketContextRow[];
+    // One prepared statement instead of five: every ticket text and after-hours reply reads this on its way out.
+    const [row] = await runPrepared<TicketContextRow>(tx ?? this.dataSource.manager, TICKET_CONTEXT, [accountId, ticketId, technicianId]);
     if (!row) return null;
     return {
       account: { id: row.account_id, name: row.account_name, defaultCountry: row.default_country, timezone: row.timezone },
