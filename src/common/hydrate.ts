@@ -24,3 +24,21 @@ export function columnList(manager: EntityManager, target: EntityTarget<ObjectLi
     .columns.map((c) => (alias ? `${alias}."${c.databaseName}"` : `"${c.databaseName}"`))
     .join(', ');
 }
+
+/** The entity's columns read from `alias`, each renamed `<prefix><column>`: another table's row beside the main one. */
+export function prefixedColumnList(manager: EntityManager, target: EntityTarget<ObjectLiteral>, alias: string, prefix: string): string {
+  return manager.connection
+    .getMetadata(target)
+    .columns.map((c) => `${alias}."${c.databaseName}" AS "${prefix}${c.databaseName}"`)
+    .join(', ');
+}
+
+/** The entity whose columns `prefixedColumnList` put in `row`, or null when its key column is null (no row joined). */
+export function hydratePrefixed<T extends ObjectLiteral>(tx: EntityManager, target: EntityTarget<T>, row: Record<string, unknown>, prefix: string): T | null {
+  const metadata = tx.connection.getMetadata(target);
+  const key = metadata.primaryColumns[0];
+  if (!key || row[`${prefix}${key.databaseName}`] === null || row[`${prefix}${key.databaseName}`] === undefined) return null;
+  const own: Record<string, unknown> = {};
+  for (const column of metadata.columns) own[column.databaseName] = row[`${prefix}${column.databaseName}`];
+  return hydrate(tx, target, own);
+}

@@ -31,6 +31,8 @@ export interface AfterHoursInbound {
   /** The ticket the text was matched to, if any: the reply can name it. */
   ticketId?: string | null;
   receivedAt: Date;
+  /** Whether the account had any after-hours reply switched on, when the caller read it already; asked otherwise. */
+  anyReplyOn?: boolean;
 }
 
 export type AfterHoursSkip =
@@ -92,7 +94,8 @@ export class AfterHoursService {
     const skip = (reason: AfterHoursSkip): AfterHoursOutcome => ({ replied: false, reason });
     if (!E164.test(text.contactPhone)) return skip('not_a_phone');
     // Most accounts never turn a reply on: one indexed look settles every inbound text of theirs.
-    if ((await runPrepared(this.replies.manager, ANY_REPLY_ON, [text.accountId])).length === 0) return skip('disabled');
+    const anyReplyOn = text.anyReplyOn ?? (await runPrepared(this.replies.manager, ANY_REPLY_ON, [text.accountId])).length > 0;
+    if (!anyReplyOn) return skip('disabled');
     const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
     if (!number) return skip('unknown_number');
     const settings = await this.settings.get(text.accountId);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate } from '../../common/hydrate';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
 import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
@@ -12,12 +12,15 @@ import { audienceOf } from './conversation-access';
 import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
-// One statement for every inbound text: the conversation upserted (race-free on account, business number and contact
-// phone) and returned with every column; when the text waits for an answer ($5 is set), waiting_since and one open wait.
-const touchInbound = (columns: string): PreparedStatement => ({
+// One statement for every inbound text: the business number the contact texted; the conversation upserted (race-free
+// on account, business number and contact phone) and returned with every column; when the text waits for an answer
+// ($5 is set), waiting_since and one open wait (on a direct number, for its technician).
+const touchInbound = (conversationColumns: string, numberColumns: string, numberAsPrefixed: string): PreparedStatement => ({
   name: 'sms-conversation-touch-inbound',
   text: `
-  WITH conversation AS (
+  WITH number AS (
+    SELECT ${numberColumns} FROM sms_numbers WHERE account_id = $1 AND number = $2
+  ), conversation AS (
     INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
     VALUES ($1, $2, $3, $4, $4, $5)
     ON CONFLICT (account_id, business_number, contact_phone)
@@ -25,14 +28,15 @@ const touchInbound = (columns: string): PreparedStatement => ({
                   last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at),
                   waiting_since = COALESCE(sms_conversations.waiting_since, EXCLUDED.waiting_since),
                   updated_at = now()
-    RETURNING ${columns}
+    RETURNING ${conversationColumns}
   ), wait AS (
     INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at)
-    SELECT $1, conversation.id, $6, $5 FROM conversation WHERE $5::timestamptz IS NOT NULL
+    SELECT $1, conversation.id, (SELECT user_id FROM number WHERE kind = 'direct'), $5 FROM conversation WHERE $5::timestamptz IS NOT NULL
     ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING
   )
-  SELECT * FROM conversation`,
+  SELECT conversation.*, ${numberAsPrefixed} FROM conversation LEFT JOIN number n ON true`,
 });
+const NUMBER_PREFIX = 'number__';
 
 /**
  * The conversation side of every text: created race-free with INSERT … ON CONFLICT on (account, business number,
@@ -48,15 +52,14 @@ export class ConversationsService {
     private readonly events: SmsEvents,
     private readonly clock: Clock,
   ) {
-    this.touchInboundStatement = touchInbound(columnList(conversations.manager, SmsConversation));
-    this.numberByE164 = {
-      name: 'sms-number-by-e164',
-      text: `SELECT ${columnList(conversations.manager, SmsNumber)} FROM sms_numbers WHERE account_id = $1 AND number = $2`,
-    };
+    this.touchInboundStatement = touchInbound(
+      columnList(conversations.manager, SmsConversation),
+      columnList(conversations.manager, SmsNumber),
+      prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX),
+    );
   }
 
   private readonly touchInboundStatement: PreparedStatement;
-  private readonly numberByE164: PreparedStatement;
 
   /**
    * The conversation an inbound text arrived in, created if new; remembers when the contact last wrote and, unless
@@ -67,8 +70,6 @@ export class ConversationsService {
     input: { accountId: string; businessNumber: string; contactPhone: string; at: Date; message: { id: string; body: string } },
   ): Promise<SmsConversation> {
     const now = this.clock.now();
-    const [numberRow] = await runPrepared(tx, this.numberByE164, [input.accountId, input.businessNumber]);
-    const number = numberRow ? hydrate(tx, SmsNumber, numberRow) : null;
     const waiting = smsKeyword(input.message.body)?.kind !== 'opt_out';
     const [row] = await runPrepared(tx, this.touchInboundStatement, [
       input.accountId,
@@ -76,9 +77,9 @@ export class ConversationsService {
       input.contactPhone,
       input.at,
       waiting ? now : null,
-      number?.kind === 'direct' ? number.userId : null,
     ]);
     let conversation = hydrate(tx, SmsConversation, row);
+    const number = hydratePrefixed(tx, SmsNumber, row, NUMBER_PREFIX);
 
     if (number?.kind === 'direct' && number.userId) {
       const agent = await this.availability.statusOf(input.accountId, number.userId, tx);

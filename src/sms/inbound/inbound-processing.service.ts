@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { columnList, hydrate } from '../../common/hydrate';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
 import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -9,7 +9,7 @@ import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { SmsMedia } from '../media/sms-media.entity';
-import { lockContact } from '../messages/outbound.service';
+import { contactLockKeySql } from '../messages/contact-lock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
@@ -35,6 +35,7 @@ interface Landing {
 }
 
 // The two statements on the message row itself are prepared: they run for every inbound text.
+const SETTINGS_PREFIX = 'settings__';
 const MARK_PROCESSED: PreparedStatement = {
   name: 'sms-inbound-processed',
   text: `UPDATE sms_messages SET status = 'processed', kind = $2, conversation_id = $3, customer_id = $4, ticket_id = $5, comment_id = $6,
@@ -59,9 +60,19 @@ export class InboundProcessing {
     private readonly clock: Clock,
     private readonly afterHours: AfterHoursService,
   ) {
+    // One round trip opens the landing: the row locked (a second run of the job waits here), then the lock on the
+    // contact's texts (in that order: the CTE with FOR UPDATE runs first), the account's settings, and whether any
+    // after-hours reply is on.
     this.lockInbound = {
       name: 'sms-inbound-lock',
-      text: `SELECT ${columnList(messages.manager, SmsMessage)} FROM sms_messages WHERE id = $1 AND direction = 'inbound' FOR UPDATE`,
+      text: `
+        WITH m AS (
+          SELECT ${columnList(messages.manager, SmsMessage)} FROM sms_messages WHERE id = $1 AND direction = 'inbound' FOR UPDATE
+        )
+        SELECT m.*, ${prefixedColumnList(messages.manager, SmsSettings, 's', SETTINGS_PREFIX)},
+               EXISTS (SELECT 1 FROM sms_after_hours_replies r WHERE r.account_id = m.account_id AND r.enabled) AS after_hours_on,
+               pg_advisory_xact_lock(hashtextextended(${contactLockKeySql('m.account_id', 'm.from_number')}, 0)) AS contact_lock
+        FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id`,
     };
   }
 
@@ -74,8 +85,8 @@ export class InboundProcessing {
       const [row] = await runPrepared(tx, this.lockInbound, [messageId]);
       const message = row ? hydrate(tx, SmsMessage, row) : null;
       if (!message || message.status !== 'received') return null;
-      await lockContact(tx, message.accountId, String(message.fromNumber));
-      const settings = await this.settings.get(message.accountId, tx);
+      const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
+      const anyAfterHoursReplyOn = row.after_hours_on === true;
       const keyword = smsKeyword(message.body);
       let media: SmsMedia[] = [];
       if ((message.inboundMedia?.length ?? 0) > 0 && keyword?.kind !== 'opt_out') {
@@ -105,7 +116,7 @@ export class InboundProcessing {
         landed.rule,
         landed.guess,
       ]);
-      return { landing: landed, message, settings, hasMedia: media.length > 0 };
+      return { landing: landed, message, settings, hasMedia: media.length > 0, anyAfterHoursReplyOn };
     });
     if (!done) return { outcome: 'already-done' };
     const { landing, message, settings } = done;
@@ -117,6 +128,7 @@ export class InboundProcessing {
         contactPhone: message.fromNumber!,
         ticketId: landing.ticketId,
         receivedAt: message.createdAt,
+        anyReplyOn: done.anyAfterHoursReplyOn,
       });
     }
 

@@ -36,6 +36,18 @@ export class SmsSettingsService {
     return settings;
   }
 
+  /**
+   * Settings read in a transaction as part of another statement (a join): later `get()` calls in the same
+   * transaction use them instead of reading again. Returns them, defaults filled in.
+   */
+  remember(tx: EntityManager, accountId: string, row: SmsSettings | null): SmsSettings {
+    const settings = this.orDefaults(accountId, row);
+    let perAccount = this.inTransaction.get(tx);
+    if (!perAccount) this.inTransaction.set(tx, (perAccount = new Map()));
+    perAccount.set(accountId, Promise.resolve(settings));
+    return settings;
+  }
+
   /** The settings row read as part of another statement (a join), or the defaults when the account never saved any. */
   orDefaults(accountId: string, row: SmsSettings | null | undefined): SmsSettings {
     return row ?? this.settings.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
