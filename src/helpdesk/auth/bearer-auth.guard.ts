@@ -3,9 +3,13 @@ import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { Repository } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { PUBLIC_ROUTE, SmsCaller } from '../../sms';
 import { User } from '../users/user.entity';
 import { hashToken } from './tokens';
+
+// Prepared: every API request runs it.
+const USER_BY_TOKEN: PreparedStatement = { name: 'helpdesk-user-by-token', text: 'SELECT id, account_id, role FROM users WHERE token_hash = $1' };
 
 /** Every route needs a user's bearer token unless it is marked public (webhooks, health, platform, portal). */
 @Injectable()
@@ -22,9 +26,9 @@ export class BearerAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & { user?: SmsCaller }>();
     const match = /^Bearer\s+(\S+)$/i.exec(request.header('authorization') ?? '');
     if (!match) throw new UnauthorizedException('Send Authorization: Bearer <token>');
-    const user = await this.users.findOne({ where: { tokenHash: hashToken(match[1]) }, select: { id: true, accountId: true, role: true } });
+    const [user] = await runPrepared<{ id: string; account_id: string; role: User['role'] }>(this.users.manager, USER_BY_TOKEN, [hashToken(match[1])]);
     if (!user) throw new UnauthorizedException('Unknown or revoked token');
-    request.user = { accountId: user.accountId, userId: user.id, role: user.role };
+    request.user = { accountId: user.account_id, userId: user.id, role: user.role };
     return true;
   }
 }
