@@ -234,6 +234,28 @@ describe('conversations on team, shared and direct numbers', () => {
     }
   });
 
+  it('live events cross api processes: a member connected to another process hears of texts and claims', async () => {
+    const apiTwo = await t.sibling('api');
+    const annOnTwo = await SseClient.connect(apiTwo, ann.token);
+    const benOnOne = await SseClient.connect(t, ben.token);
+    try {
+      const contact = newContact();
+      // Landed by the first process's workers; Ann listens on the second process.
+      await textIn(t, contact, SUPPORT_LINE, 'Anyone there?');
+      const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
+      const about = (type: string) => (e: { type: string; data: { conversationId?: string } }) => e.type === type && e.data.conversationId === id;
+      expect((await annOnTwo.next(about('message.received'))).data).toMatchObject({ contactPhone: contact, businessNumber: SUPPORT_LINE });
+
+      // Ann claims through the second process; Ben, on the first, is told.
+      await apiTwo.http().post(`/api/sms/conversations/${id}/claim`).set('Authorization', `Bearer ${ann.token}`).send({}).expect(200);
+      expect((await benOnOne.next(about('conversation.claimed'))).data).toMatchObject({ userId: ann.id });
+    } finally {
+      annOnTwo.close();
+      benOnOne.close();
+      await apiTwo.close();
+    }
+  });
+
   it("`handler` visibility hides other members' past threads but shows threads waiting for an answer", async () => {
     const handled = newContact();
     await textIn(t, handled, HANDLER_LINE, 'Laptop stolen');

@@ -35,6 +35,9 @@ export class TestApp {
     readonly env: Environment,
     readonly twilio: FakeTwilio,
     readonly db: DataSource,
+    private readonly options: TestAppOptions,
+    /** A sibling shares its first process's database, Redis keys and fake Twilio, which only the first removes. */
+    private readonly sibling_: boolean = false,
   ) {}
 
   static async start(options: TestAppOptions): Promise<TestApp> {
@@ -57,13 +60,25 @@ export class TestApp {
       ...options.env,
     });
     await migrateDatabase(env.DATABASE_URL);
+    const app = await TestApp.createApp(env, options);
+    return new TestApp(app, env, twilio, app.get(DataSource), options);
+  }
+
+  /** Another process of the same service (same database, Redis and queue prefix), e.g. a second `api` process. */
+  async sibling(role: Environment['ROLE']): Promise<TestApp> {
+    const env = Object.assign(new Environment(), this.env, { ROLE: role });
+    const app = await TestApp.createApp(env, this.options);
+    return new TestApp(app, env, this.twilio, app.get(DataSource), this.options, true);
+  }
+
+  private static async createApp(env: Environment, options: TestAppOptions): Promise<INestApplication> {
     let builder = Test.createTestingModule({ imports: [AppModule.register(env)] });
     if (options.customize) builder = options.customize(builder);
     const moduleRef = await builder.compile();
     const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
     configureApp(app, env);
     await app.init();
-    return new TestApp(app, env, twilio, app.get(DataSource));
+    return app;
   }
 
   http() {
@@ -72,6 +87,7 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
+    if (this.sibling_) return;
     await this.twilio.close();
     await dropDatabase(this.env.DATABASE_URL);
     await deleteKeys(this.env.REDIS_URL, `${this.env.QUEUE_PREFIX}:*`);
