@@ -35,9 +35,16 @@ describe('business hours and scheduled sends', () => {
   afterAll(() => t?.close());
 
   let phoneSeq = 100;
-  /** An account with a number, these settings, and a one-segment initial-problem text unless told otherwise. */
-  async function setUp(name: string, settings: object, initialProblem = 'Got your request #{{ticket.number}}.') {
-    const account = await t.account(name);
+  /**
+   * An account with a number, these settings, and a one-segment initial-problem text unless told otherwise. `allowance`:
+   * its monthly credits, as a smaller plan would set them, and old enough to buy credit packs.
+   */
+  async function setUp(name: string, settings: object, initialProblem = 'Got your request #{{ticket.number}}.', allowance?: number) {
+    const subscribedAt = allowance === undefined ? undefined : new Date(clock.now().getTime() - 60 * 86_400_000).toISOString();
+    const account = await t.account(name, subscribedAt ? { subscribedAt } : {});
+    if (allowance !== undefined) {
+      await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [account.id, allowance]);
+    }
     await account.addNumber(`+1202555${String(phoneSeq++).padStart(4, '0')}`, 'Front desk');
     await account.put('/api/sms/settings', settings).expect(200);
     await account.put('/api/sms/templates/initial_problem', { body: initialProblem }).expect(200);
@@ -243,5 +250,82 @@ describe('business hours and scheduled sends', () => {
     expect(status(byTech.body.smsMessageIds[0])).toBe('queued');
     expect(rows.find((r) => r.kind === 'initial_problem')?.status).toBe('scheduled');
     expect(sentTo(mobile).map((m) => m.body.includes('Admin here') || m.body.includes('Tech here'))).toEqual([true, true]);
+  });
+
+  describe('texts that waited for credits', () => {
+    /**
+     * During Monday's hours: the ticket's first text takes the account's only credit, so the update written next waits
+     * for credits. Returns the update's row.
+     */
+    async function heldUpdate(name: string, body: object) {
+      clock.standAt('2027-02-01T12:00:00-05:00'); // Monday noon in New York
+      const { account, mobile, customerId } = await setUp(name, { businessHours: NEW_YORK(), businessHoursOnly: true }, undefined, 1);
+      const ticket = await account.ticket(customerId);
+      await eventually(async () => sentTo(mobile), (m) => m.length === 1);
+      const [id] = (await account.post(`/api/tickets/${ticket.id}/updates`, body).expect(201)).body.smsMessageIds as string[];
+      const rowOf = async () => (await account.sms(ticket.id)).find((r) => r.id === id) as SmsRow & { sendAt: string | null };
+      const held = await eventually(rowOf, (r) => r.status === 'held_no_credit');
+      return { account, mobile, held, rowOf, sentUpdate: () => sentTo(mobile).filter((m) => m.body === held.body) };
+    }
+
+    it('holds one released while closed for the next opening, as a delayed job, and sends it then, once', async () => {
+      const { account, held, rowOf, sentUpdate } = await heldUpdate('Night Buyers', { smsBody: 'Your laptop is ready for pickup.' });
+
+      clock.standAt('2027-02-02T08:59:56-05:00'); // Tuesday, before opening
+      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      expect(await rowOf()).toMatchObject({ status: 'scheduled', sendAt: '2027-02-02T14:00:00.000Z', reason: null });
+      await eventually(() => queue.getJobState(held.id), (state) => state === 'delayed');
+      await sleep(500);
+      expect(sentUpdate()).toHaveLength(0);
+
+      const sent = await eventually(async () => sentUpdate(), (m) => m.length > 0, 10_000);
+      expect(sent[0].request.time).toBeGreaterThanOrEqual(clock.realTimeOf('2027-02-02T14:00:00Z'));
+      await eventually(rowOf, (r) => r.status === 'queued');
+      await sleep(300);
+      expect(sentUpdate()).toHaveLength(1);
+    });
+
+    it('sends one written with sendNow at once when it is released while closed', async () => {
+      const { account, rowOf, sentUpdate } = await heldUpdate('Night Senders', { smsBody: 'The outage is over.', sendNow: true });
+
+      clock.standAt('2027-02-01T23:30:00-05:00'); // Monday night
+      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      const sent = await eventually(async () => sentUpdate(), (m) => m.length > 0);
+      expect(sent[0].request.time).toBeLessThan(clock.realTimeOf('2027-02-02T14:00:00Z'));
+      expect(await eventually(rowOf, (r) => r.status === 'queued')).toMatchObject({ sendAt: null });
+      await sleep(300);
+      expect(sentUpdate()).toHaveLength(1);
+    });
+
+    it('sends one released during hours at once', async () => {
+      const { account, rowOf, sentUpdate } = await heldUpdate('Day Buyers', { smsBody: 'Your new monitor arrived.' });
+
+      clock.standAt('2027-02-01T15:00:00-05:00'); // the same Monday afternoon
+      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      await eventually(async () => sentUpdate(), (m) => m.length > 0);
+      expect(await eventually(rowOf, (r) => r.status === 'queued')).toMatchObject({ sendAt: null });
+      await sleep(300);
+      expect(sentUpdate()).toHaveLength(1);
+    });
+
+    it('holds one released by the new month at midnight for the opening; the sweep runs it once that has passed', async () => {
+      const { held, rowOf, sentUpdate } = await heldUpdate('Month Enders', { smsBody: 'We replaced the toner.' });
+
+      // Nobody buys: the sweep grants March's credits at midnight on the 1st (a Monday) and releases the text.
+      clock.standAt('2027-03-01T00:00:05-05:00');
+      const released = await eventually(rowOf, (r) => r.status !== 'held_no_credit', 10_000);
+      expect(released).toMatchObject({ status: 'scheduled', sendAt: '2027-03-01T14:00:00.000Z' });
+      expect(await queue.getJobState(held.id)).toBe('delayed');
+      await sleep(500);
+      expect(sentUpdate()).toHaveLength(0);
+
+      // Past the opening, its job still delayed for hours of real time: the sweep runs it and the gate lets it go.
+      clock.standAt('2027-03-01T09:00:12-05:00');
+      const sent = await eventually(async () => sentUpdate(), (m) => m.length > 0, 10_000);
+      expect(sent[0].request.time).toBeGreaterThanOrEqual(clock.realTimeOf('2027-03-01T14:00:00Z'));
+      await eventually(rowOf, (r) => r.status === 'queued');
+      await sleep(300);
+      expect(sentUpdate()).toHaveLength(1);
+    });
   });
 });

@@ -41,8 +41,9 @@ export class MessageQueue {
   /**
    * Enqueues rows whose earlier job may have finished (texts released after waiting for credits, the next part of a
    * split text): a finished job keeps its id for an hour and would turn the add into a no-op, so it is removed first.
+   * `delayMs`: the jobs wait that long (a released text that waits for the account's opening).
    */
-  async requeue(messageIds: string[]): Promise<void> {
+  async requeue(messageIds: string[], delayMs = 0): Promise<void> {
     try {
       for (let i = 0; i < messageIds.length; i += 50) {
         await Promise.all(
@@ -56,7 +57,7 @@ export class MessageQueue {
       this.logger.warn({ err: e, count: messageIds.length }, 'could not clear finished SMS jobs; the outbox sweep will retry');
       return;
     }
-    await this.enqueue(messageIds);
+    await this.enqueue(messageIds, delayMs);
   }
 
   /** The queue's view of one job: absent, or its state. */

@@ -20,9 +20,9 @@ import { SmsMessage } from './sms-message.entity';
 const INSERT_TEXT: PreparedStatement = {
   name: 'sms-outbound-insert',
   text: `INSERT INTO sms_messages (id, account_id, direction, kind, ticket_id, comment_id, send_id, created_by_user_id, status, send_at, error_message,
-           to_number, from_number, provider, part_count, body, encoding, segments, part_index)
+           to_number, from_number, provider, part_count, body, encoding, segments, part_index, send_now)
          SELECT p.id, $1::uuid, 'outbound', $2::text, $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::text, $8::timestamptz, $9::text,
-                $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index
+                $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index, $18::boolean
          FROM unnest($14::uuid[], $15::text[], $16::text[], $17::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
 };
 const LOCK_CONTACT: PreparedStatement = { name: 'sms-contact-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))' };
@@ -115,7 +115,7 @@ export class OutboundService {
       createdByUserId: event.userId,
     };
     const skip = async (reason: string, to: string | null = null, body = '') => {
-      await insertText(tx, base, { status: 'skipped', sendAt: null, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
+      await insertText(tx, base, { status: 'skipped', sendAt: null, sendNow: false, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
         { text: body, encoding: null, segments: 0 },
       ]);
       return { messageIds: [] };
@@ -140,7 +140,7 @@ export class OutboundService {
     }
     if (!analysis.text.trim()) return skip('The template rendered an empty text', to);
 
-    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow).
+    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow, which the row keeps).
     const plan = await this.schedule.plan(tx, event.accountId, event.sendNow === true);
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
     const parts = splitSms(text, { smartEncoding, mode: splitMode });
@@ -178,7 +178,7 @@ export async function lockContact(tx: EntityManager, accountId: string, phone: s
 async function insertText(
   tx: EntityManager,
   base: Pick<SmsMessage, 'accountId' | 'kind' | 'ticketId' | 'commentId' | 'sendId' | 'createdByUserId'>,
-  row: Pick<SmsMessage, 'status' | 'sendAt' | 'errorMessage' | 'toNumber' | 'fromNumber' | 'provider'>,
+  row: Pick<SmsMessage, 'status' | 'sendAt' | 'sendNow' | 'errorMessage' | 'toNumber' | 'fromNumber' | 'provider'>,
   parts: TextPart[],
 ): Promise<string[]> {
   const ids = parts.map(() => randomUUID());
@@ -200,6 +200,7 @@ async function insertText(
     parts.map((p) => p.text),
     parts.map((p) => p.encoding),
     parts.map((p) => p.segments),
+    row.sendNow,
   ]);
   return ids;
 }

@@ -96,6 +96,10 @@ export class SmsMessage {
   @Column('timestamptz', { nullable: true })
   sendAt!: Date | null;
 
+  /** Outbound: written with `sendNow`, so business hours never hold it (also when it is released after waiting for credits). */
+  @Column('boolean', { default: false })
+  sendNow!: boolean;
+
   @Column('timestamptz', { nullable: true })
   submittedAt!: Date | null;
 

@@ -25,11 +25,19 @@ const POSTPONE: PreparedStatement = {
   text: `UPDATE sms_messages SET send_at = $2, updated_at = now() WHERE id = $1 AND status = 'scheduled'`,
 };
 
-/** How a new outbound row starts: now, or held until the account opens. */
+/** How a new outbound row starts: now, or held until the account opens; `sendNow` is kept on the row. */
 export interface SendPlan {
   status: 'pending' | 'scheduled';
   sendAt: Date | null;
+  /** Written with `sendNow`: hours never hold it, also when it is released after waiting for credits. */
+  sendNow: boolean;
 }
+
+/**
+ * SQL condition on an `sms_messages` row: business hours apply to it. Not to a text written with `sendNow`, nor to an
+ * after-hours reply (kind `after_hours`), which answers a text that came in while closed and is written without a plan.
+ */
+export const SUBJECT_TO_HOURS = `(NOT send_now AND kind <> 'after_hours')`;
 
 // Hours that never open (every date a holiday for a year) are looked at again daily rather than never.
 const RECHECK_NEVER_OPEN_MS = 24 * 3600 * 1000;
@@ -70,10 +78,10 @@ export class SendSchedule {
 
   /** Status and sendAt of a row about to be written; `sendNow` (already authorised) skips the hours. */
   async plan(tx: EntityManager, accountId: string, sendNow: boolean): Promise<SendPlan> {
-    if (sendNow) return { status: 'pending', sendAt: null };
+    if (sendNow) return { status: 'pending', sendAt: null, sendNow: true };
     const now = this.clock.now();
     const due = await this.dueAt(accountId, now, tx);
-    return due.getTime() > now.getTime() ? { status: 'scheduled', sendAt: due } : { status: 'pending', sendAt: null };
+    return due.getTime() > now.getTime() ? { status: 'scheduled', sendAt: due, sendNow: false } : { status: 'pending', sendAt: null, sendNow: false };
   }
 
   /** `sendNow` is an admin's to use, or a technician's when an admin allows it; 403 with the reason otherwise. */
