@@ -343,6 +343,35 @@ describe('an account on its own Flowroute account', () => {
       );
     });
 
+    it('a text that waited for credits waits for the opening when the switch happens while the account is closed', async () => {
+      await acme.put('/api/sms/settings', { provider: 'platform' }).expect(200);
+      const phone = newPhone();
+      const { ticket } = await ticketFor(phone);
+      await settled(ticket.id);
+      // Open one hour a week, on a weekday that is neither today nor tomorrow: closed now, whenever this runs.
+      const today = new Date().getUTCDay() || 7;
+      const day = [1, 2, 3, 4, 5].find((d) => d !== today && d !== (today % 7) + 1)!;
+      await acme.put('/api/sms/settings', { businessHours: { timezone: 'UTC', weekly: [{ day, start: '09:00', end: '10:00' }], holidays: [] }, businessHoursOnly: true }).expect(200);
+      const [{ id: heldId }] = await t.db.query(
+        `INSERT INTO sms_messages (account_id, direction, kind, ticket_id, send_id, to_number, from_number, body, status, provider, segments, error_message)
+         VALUES ($1, 'outbound', 'ticket_update', $2, gen_random_uuid(), $3, $4, 'Waited for credits, then for the opening', 'held_no_credit', 'twilio', 1, 'Waiting for SMS credits') RETURNING id`,
+        [acme.id, ticket.id, phone, ACME_NUMBER],
+      );
+      try {
+        await acme.put('/api/sms/settings', { provider: 'flowroute' }).expect(200);
+        const waiting = await eventually(
+          () => acme.get(`/api/sms/messages/${heldId}`).expect(200).then((r) => r.body as { status: string; sendAt: string | null }),
+          (m) => m.status === 'scheduled' && m.sendAt !== null && new Date(m.sendAt).getTime() > Date.now(),
+        );
+        expect(new Date(waiting.sendAt!).getUTCDay() || 7).toBe(day);
+        await sleep(500);
+        expect(flowroute.sentMessages().map((m) => m.body)).not.toContain('Waited for credits, then for the opening');
+      } finally {
+        await t.db.query(`UPDATE sms_messages SET status = 'failed', error_message = 'test over' WHERE id = $1`, [heldId]);
+        await acme.put('/api/sms/settings', { businessHoursOnly: false, provider: 'platform' }).expect(200);
+      }
+    });
+
     it('gives a new webhook URL on request; the old one answers 404 at once', async () => {
       const before = (await settings()).flowroute.inboundUrl!;
       const rotated = await acme.post('/api/sms/settings/flowroute/webhook-token', {}).expect(200);

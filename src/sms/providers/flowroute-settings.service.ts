@@ -9,6 +9,7 @@ import { AccountProvider, SmsSettings } from '../settings/sms-settings.entity';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { ConnectionTest, FlowrouteCredentials, FlowrouteProvider } from './flowroute.provider';
 import { FLOWROUTE_DEFAULTS } from './flowroute-wire';
+import { SUBJECT_TO_HOURS } from '../schedule/hours-exemption';
 
 /** What an admin sees of the account's Flowroute set-up: masked keys and the URL to paste into Flowroute. */
 export interface FlowrouteSettingsView {
@@ -102,16 +103,22 @@ export class FlowrouteSettings {
     return new FlowrouteProvider(credentials, { ...this.connection(), dlrCallbackUrl: '' }).testConnection();
   }
 
-  /** Texts that waited for credits need none once the account pays Flowroute itself: they go out now. */
+  /**
+   * Texts that waited for credits need none once the account pays Flowroute itself: they go back to the send job,
+   * through its business-hours gate when they were written subject to hours (`scheduled`, due now: the gate sends
+   * them, or holds them for the next opening while the account is closed), straight to sending otherwise.
+   */
   async releaseHeld(accountId: string): Promise<number> {
-    const released = await this.messages
-      .createQueryBuilder()
-      .update(SmsMessage)
-      .set({ status: 'pending', errorMessage: null })
-      .where('account_id = :accountId AND direction = :direction AND status = :status', { accountId, direction: 'outbound', status: 'held_no_credit' })
-      .returning('id')
-      .execute();
-    const ids = (released.raw as { id: string }[]).map((r) => r.id);
+    const released = (await this.messages.query(
+      `UPDATE sms_messages
+          SET status = CASE WHEN ${SUBJECT_TO_HOURS} THEN 'scheduled' ELSE 'pending' END,
+              send_at = CASE WHEN ${SUBJECT_TO_HOURS} THEN now() ELSE send_at END,
+              error_message = NULL, updated_at = now()
+        WHERE account_id = $1 AND direction = 'outbound' AND status = 'held_no_credit'
+        RETURNING id`,
+      [accountId],
+    )) as [{ id: string }[], number];
+    const ids = released[0].map((r) => r.id);
     await this.queue.requeue(ids);
     return ids.length;
   }

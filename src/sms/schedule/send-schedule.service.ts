@@ -33,11 +33,7 @@ export interface SendPlan {
   sendNow: boolean;
 }
 
-/**
- * SQL condition on an `sms_messages` row: business hours apply to it. Not to a text written with `sendNow`, nor to an
- * after-hours reply (kind `after_hours`), which answers a text that came in while closed and is written without a plan.
- */
-export const SUBJECT_TO_HOURS = `(NOT send_now AND kind <> 'after_hours')`;
+export { SUBJECT_TO_HOURS } from './hours-exemption';
 
 // Hours that never open (every date a holiday for a year) are looked at again daily rather than never.
 const RECHECK_NEVER_OPEN_MS = 24 * 3600 * 1000;
