@@ -5,7 +5,8 @@
  *     `--role=api`, as it would in front of separate workers, so this measures the acknowledgement path alone.
  *  2. Fixed offered load (issue 3): 200 webhooks/s for 10 s, open loop: p50/p99 acknowledgement latency, against
  *     one `all` process that also lands every text meanwhile, and against an `api` process with a `worker` process
- *     beside it (the texts are landed in the other process, on the same 2 cores).
+ *     beside it (the texts are landed in the other process, on the same 2 cores), the worker at normal priority and
+ *     at nice 10.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -57,6 +58,8 @@ export interface IngestFigures {
   fixedLoad: FixedLoadRun;
   /** 200/s offered to an `api` process, with a `worker` process landing the texts. */
   fixedLoadSplit: FixedLoadRun;
+  /** The same with the worker at nice 10. */
+  fixedLoadNiced: FixedLoadRun;
 }
 
 async function startBareApp(): Promise<{ port: number; child: ChildProcess }> {
@@ -119,11 +122,16 @@ async function fixedLoad(svc: ServiceProcess, tag: string): Promise<FixedLoadRun
   return { offered: RATE, landed, requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-/** The issue 3 case, repeated: 200 webhooks/s for 10 s against one `all` process, or an `api` plus a `worker` process. */
-async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, shape: 'all' | 'api+worker'): Promise<FixedLoadRun> {
+type Shape = 'all' | 'api+worker' | 'api+worker at nice 10';
+
+/**
+ * The issue 3 case, repeated: 200 webhooks/s for 10 s against one `all` process, or an `api` plus a `worker` process,
+ * the worker at normal priority or at nice 10 (where both share the cores, the acknowledgements go first).
+ */
+async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, shape: Shape): Promise<FixedLoadRun> {
   const svc = await startService(`ingest-${shape === 'all' ? 'all' : 'api'}`, twilioEnv, shape === 'all' ? 'all' : 'api');
   // The worker shares the api's database and queue prefix; it serves no HTTP, so it is simply given time to start.
-  const worker = shape === 'all' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker');
+  const worker = shape === 'all' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
   try {
     if (worker) await new Promise((r) => setTimeout(r, 5000));
     const { token } = await createAccount(svc.port);
@@ -186,6 +194,7 @@ export async function benchIngest(): Promise<IngestFigures> {
 
     const fixedAll = await fixedLoadOn(fake, twilioEnv, 'all');
     const fixedSplit = await fixedLoadOn(fake, twilioEnv, 'api+worker');
+    const fixedNiced = await fixedLoadOn(fake, twilioEnv, 'api+worker at nice 10');
     const figures: IngestFigures = {
       service,
       bare: bareRun,
@@ -193,13 +202,14 @@ export async function benchIngest(): Promise<IngestFigures> {
       cpuRatio: bareRun.cpu!.serviceMs / service.cpu!.serviceMs,
       fixedLoad: fixedAll,
       fixedLoadSplit: fixedSplit,
+      fixedLoadNiced: fixedNiced,
     };
     console.log(
       `ingest (median of ${REPEATS}): ${fmt(service.requestsPerSecond, 0)} webhooks/s at concurrency ${CONCURRENCY}, p50 ${fmt(service.p50Ms)} ms, p99 ${fmt(service.p99Ms)} ms, ` +
         `${describeCpu(service.cpu!, 1, 'webhook')}; baseline bare NestJS route ${fmt(bareRun.requestsPerSecond, 0)} req/s, p50 ${fmt(bareRun.p50Ms)} ms, ` +
         `p99 ${fmt(bareRun.p99Ms)} ms, node ${fmt(bareRun.cpu!.serviceMs, 2)} ms per request (ratio ${fmt(figures.ratio, 2)}). ` +
         `At ${RATE}/s offered, acknowledgement p50/p99: one all process (landing the texts too) ${fmt(fixedAll.p50Ms)}/${fmt(fixedAll.p99Ms)} ms; ` +
-        `api and worker processes ${fmt(fixedSplit.p50Ms)}/${fmt(fixedSplit.p99Ms)} ms.`,
+        `api and worker processes ${fmt(fixedSplit.p50Ms)}/${fmt(fixedSplit.p99Ms)} ms; the worker at nice 10 ${fmt(fixedNiced.p50Ms)}/${fmt(fixedNiced.p99Ms)} ms.`,
     );
     return figures;
   } finally {

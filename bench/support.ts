@@ -198,12 +198,15 @@ export async function startService(name: string, extraEnv: Record<string, string
 }
 
 /** Starts main.js with `env`; stdout (the start-up banner) is dropped, stderr shows. */
-export function spawnService(name: string, env: Record<string, string>, role = 'all'): ChildProcess {
+export function spawnService(name: string, env: Record<string, string>, role = 'all', nice = 0): ChildProcess {
   const flags = profilerFlags();
   const withName: Record<string, string> = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : { ...env };
   // BENCH_NODE_OPTIONS: node flags for the service processes only (e.g. --max-semi-space-size=4), for experiments.
   if (process.env.BENCH_NODE_OPTIONS) withName.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
-  return spawn(process.execPath, [...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`], { env: withName, stdio: ['ignore', 'ignore', 'inherit'] });
+  const command = [process.execPath, ...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`];
+  // `nice` execs node in its own process, so the pid is still the service's.
+  if (nice > 0) command.unshift('nice', '-n', String(nice));
+  return spawn(command[0], command.slice(1), { env: withName, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 export async function createAccount(port: number, name = 'Bench IT'): Promise<{ id: string; token: string }> {
