@@ -44,7 +44,12 @@ export function http(port: number, method: string, path: string, body?: string, 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
     });
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed just as it was reused (its keep-alive timeout): Node's documented
+      // remedy is to send again on a new one. What the bench sends is idempotent (a webhook repeats its MessageSid).
+      if (req.reusedSocket && e.code === 'ECONNRESET') http(port, method, path, body, headers).then(resolve, reject);
+      else reject(e);
+    });
     req.end(body);
   });
 }
