@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
-import { EntityManager, EntityTarget, In, MoreThan, Not, ObjectLiteral, Repository } from 'typeorm';
-import { columnList, hydrate } from '../../common/hydrate';
+import { In, MoreThan, Not, Repository } from 'typeorm';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
 import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
@@ -44,20 +44,6 @@ const ACCEPTED: PreparedStatement = {
          WHERE id = $1`,
 };
 
-/** `alias."column" AS "alias.column"` for each of the entity's columns: several entities in one prepared statement's row. */
-function aliasedColumns(manager: EntityManager, target: EntityTarget<ObjectLiteral>, alias: string): string {
-  return manager.connection
-    .getMetadata(target)
-    .columns.map((c) => `${alias}."${c.databaseName}" AS "${alias}.${c.databaseName}"`)
-    .join(', ');
-}
-
-/** The columns of `alias` in a row selected with `aliasedColumns`, under their own names. */
-function columnsOf(row: Record<string, unknown>, alias: string): Record<string, unknown> {
-  const prefix = `${alias}.`;
-  return Object.fromEntries(Object.entries(row).flatMap(([key, value]) => (key.startsWith(prefix) ? [[key.slice(prefix.length), value]] : [])));
-}
-
 /** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
 export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | 'held' | 'waiting';
 
@@ -85,7 +71,8 @@ export class SendPipeline {
     // Prepared, as the statements below: every send job runs it.
     this.loadStatement = {
       name: 'sms-send-load',
-      text: `SELECT ${aliasedColumns(manager, SmsMessage, 'm')}, ${aliasedColumns(manager, SmsNumber, 'n')}, ${aliasedColumns(manager, SmsSettings, 's')},
+      text: `SELECT ${prefixedColumnList(manager, SmsMessage, 'm', 'm.')}, ${prefixedColumnList(manager, SmsNumber, 'n', 'n.')},
+               ${prefixedColumnList(manager, SmsSettings, 's', 's.')},
                EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out
              FROM sms_messages m
              LEFT JOIN sms_numbers n ON n.account_id = m.account_id AND n.number = m.from_number
@@ -110,14 +97,12 @@ export class SendPipeline {
     const db = this.messages.manager;
     const [found] = await runPrepared(db, this.loadStatement, [messageId]);
     if (!found) return null;
-    const row = hydrate(db, SmsMessage, columnsOf(found, 'm'));
-    const sender = columnsOf(found, 'n');
-    const settings = columnsOf(found, 's');
+    const row = hydratePrefixed(db, SmsMessage, found, 'm.')!;
     return {
       row,
       optedOut: found.opted_out as boolean,
-      sender: sender.id === null ? null : hydrate(db, SmsNumber, sender),
-      settings: this.settings.orDefaults(row.accountId, settings.account_id === null ? null : hydrate(db, SmsSettings, settings)),
+      sender: hydratePrefixed(db, SmsNumber, found, 'n.'),
+      settings: this.settings.orDefaults(row.accountId, hydratePrefixed(db, SmsSettings, found, 's.')),
     };
   }
 
