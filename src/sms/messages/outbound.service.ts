@@ -12,6 +12,7 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
 import type { TemplateKey } from '../templates/template-renderer';
+import { lockContact } from './contact-lock';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
 
@@ -25,7 +26,6 @@ const INSERT_TEXT: PreparedStatement = {
                 $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index, $18::boolean
          FROM unnest($14::uuid[], $15::text[], $16::text[], $17::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
 };
-const LOCK_CONTACT: PreparedStatement = { name: 'sms-contact-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))' };
 
 /** One row of a text as `insertText` writes it. */
 interface TextPart {
@@ -169,10 +169,6 @@ export class OutboundService {
   }
 }
 
-/** Serializes, until the transaction ends, everything written about one contact's texts in an account. */
-export async function lockContact(tx: EntityManager, accountId: string, phone: string): Promise<void> {
-  await runPrepared(tx, LOCK_CONTACT, [`sms-contact:${accountId}:${phone}`]);
-}
 
 /** Writes the rows of one outbound text, one per part (part_index from 1, in order); returns their ids in part order. */
 async function insertText(
