@@ -29,8 +29,7 @@ export class SmsSettingsService {
    */
   get(accountId: string, tx?: EntityManager): Promise<SmsSettings> {
     if (!tx) return this.read(accountId, this.settings.manager);
-    let perAccount = this.inTransaction.get(tx);
-    if (!perAccount) this.inTransaction.set(tx, (perAccount = new Map()));
+    const perAccount = this.readIn(tx);
     let settings = perAccount.get(accountId);
     if (!settings) perAccount.set(accountId, (settings = this.read(accountId, tx)));
     return settings;
@@ -42,10 +41,15 @@ export class SmsSettingsService {
    */
   remember(tx: EntityManager, accountId: string, row: SmsSettings | null): SmsSettings {
     const settings = this.orDefaults(accountId, row);
+    this.readIn(tx).set(accountId, Promise.resolve(settings));
+    return settings;
+  }
+
+  /** The settings already read in `tx`, per account. */
+  private readIn(tx: EntityManager): Map<string, Promise<SmsSettings>> {
     let perAccount = this.inTransaction.get(tx);
     if (!perAccount) this.inTransaction.set(tx, (perAccount = new Map()));
-    perAccount.set(accountId, Promise.resolve(settings));
-    return settings;
+    return perAccount;
   }
 
   /** The settings row read as part of another statement (a join), or the defaults when the account never saved any. */
