@@ -567,6 +567,89 @@ describe('inbound SMS and MMS from Twilio', () => {
     });
   });
 
+  describe('texts landing together', () => {
+    /** Posts every text at once (each a signed webhook) and waits until all have been landed. */
+    async function burst(texts: { from: string; body: string }[]): Promise<InboundRow[]> {
+      const params = texts.map(({ from, body }) => twilioParams(from, body));
+      await Promise.all(params.map((p) => post(p).expect(200)));
+      return Promise.all(params.map((p) => processed(p.MessageSid)));
+    }
+
+    it('lands a burst of replies, keywords, a new number and one customer texting four times, each exactly once and in order', async () => {
+      const customers = await Promise.all(Array.from({ length: 8 }, () => customerWithTicket()));
+      const [chatty, stopper, referrer] = customers;
+      const stranger = newPhone();
+      const texts = [
+        ...customers.slice(3).map((c, i) => ({ from: c.phone, body: `Reply ${i} from an ordinary customer` })),
+        ...[1, 2, 3, 4].map((n) => ({ from: chatty.phone, body: `Chatty part ${n}` })),
+        { from: stopper.phone, body: 'STOP' },
+        { from: referrer.phone, body: `About ticket #${referrer.ticket.number}: still broken` },
+        { from: stranger, body: 'Hello, my laptop will not boot' },
+        { from: stranger, body: 'It beeps three times' },
+      ];
+      const rows = await burst(texts);
+
+      expect(rows.map((r) => r.status)).toEqual(texts.map(() => 'processed'));
+      expect(new Set(rows.map((r) => r.comment_id)).size).toBe(rows.length);
+      for (const [i, c] of customers.slice(3).entries()) {
+        expect(rows[i]).toMatchObject({ ticket_id: c.ticket.id, match_rule: 'last_outbound' });
+        expect((await comments(c.ticket.id)).map((x) => x.body)).toEqual([`Reply ${i} from an ordinary customer`]);
+      }
+      // One phone's texts land one at a time, in the order they came.
+      const [{ order }] = await t.db.query(
+        `SELECT array_agg(c.body ORDER BY c.created_at, m.created_at) AS order FROM sms_messages m JOIN comments c ON c.id = m.comment_id
+         WHERE m.account_id = $1 AND m.from_number = $2 AND m.direction = 'inbound'`,
+        [acme.id, chatty.phone],
+      );
+      const [{ arrival }] = await t.db.query(
+        `SELECT array_agg(body ORDER BY created_at, id) AS arrival FROM sms_messages WHERE account_id = $1 AND from_number = $2 AND direction = 'inbound'`,
+        [acme.id, chatty.phone],
+      );
+      expect(order).toEqual(arrival);
+      expect([...order].sort()).toEqual(['Chatty part 1', 'Chatty part 2', 'Chatty part 3', 'Chatty part 4']);
+
+      const stop = rows[texts.findIndex((x) => x.body === 'STOP')];
+      expect(stop).toMatchObject({ kind: 'opt_out', ticket_id: stopper.ticket.id });
+      expect((await comments(stopper.ticket.id)).map((c) => c.public)).toEqual([false]);
+      const reference = rows[texts.findIndex((x) => x.from === referrer.phone)];
+      expect(reference).toMatchObject({ ticket_id: referrer.ticket.id, match_rule: 'ticket_reference' });
+
+      const fromStranger = rows.slice(-2);
+      expect(fromStranger[0].customer_id).toBe(fromStranger[1].customer_id);
+      expect(fromStranger[0].ticket_id).toBe(fromStranger[1].ticket_id);
+      expect(fromStranger.map((r) => r.match_rule).sort()).toEqual(['new_ticket', 'only_open_ticket']);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`, [acme.id, stranger]);
+      expect(n).toBe(1);
+      expect((await comments(fromStranger[0].ticket_id!)).map((c) => c.body).sort()).toEqual(['Hello, my laptop will not boot', 'It beeps three times']);
+    });
+
+    it('fails only the text that cannot land: the rest of its batch lands, and it lands on a later attempt', async () => {
+      const customers = await Promise.all(Array.from({ length: 5 }, () => customerWithTicket()));
+      // The helpdesk refuses one comment (as a broken host would): the batch it is in fails whole.
+      await t.db.query(`
+        CREATE FUNCTION refuse_poisoned_comment() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.body LIKE '%poisoned%' THEN RAISE EXCEPTION 'comment refused'; END IF; RETURN NEW; END $$`);
+      await t.db.query(`CREATE TRIGGER refuse_poisoned_comment BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_comment()`);
+      try {
+        const params = customers.map((c, i) => twilioParams(c.phone, i === 2 ? 'A poisoned text' : `Healthy text ${i}`));
+        await Promise.all(params.map((p) => post(p).expect(200)));
+        const healthy = params.filter((_, i) => i !== 2);
+        for (const [i, row] of (await Promise.all(healthy.map((p) => processed(p.MessageSid)))).entries()) {
+          expect(row).toMatchObject({ status: 'processed', ticket_id: customers[i < 2 ? i : i + 1].ticket.id });
+        }
+        const [poisoned] = await inboundRows(params[2].MessageSid);
+        expect(poisoned).toMatchObject({ status: 'received', comment_id: null });
+      } finally {
+        await t.db.query(`DROP TRIGGER refuse_poisoned_comment ON comments`);
+        await t.db.query(`DROP FUNCTION refuse_poisoned_comment()`);
+      }
+      // Its job tries again (with backoff) and now lands it, once.
+      const poisonedSid = (await t.db.query(`SELECT provider_message_id FROM sms_messages WHERE body = 'A poisoned text'`))[0].provider_message_id as string;
+      expect(await processed(poisonedSid)).toMatchObject({ status: 'processed', ticket_id: customers[2].ticket.id });
+      expect((await comments(customers[2].ticket.id)).map((c) => c.body)).toEqual(['A poisoned text']);
+    });
+  });
+
   describe('reliability', () => {
     it('processes an inbound row left `received` without a job (a flushed Redis) through the outbox sweep', async () => {
       const { phone, ticket: created } = await customerWithTicket();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -53,24 +53,30 @@ const TICKET_CONTEXT: PreparedStatement = {
   WHERE t.account_id = $1 AND t.id = $2`,
 };
 
-// A customer's public comment, and the ticket marked `Customer Reply` ($5) or only touched. The ticket is updated
-// first (it must be in the account, or nothing is inserted), then its comment.
-const ADD_CUSTOMER_COMMENT: PreparedStatement = {
-  name: 'helpdesk-add-customer-comment',
+// Customers' public comments, and their tickets marked `Customer Reply` (or, for the text that opened a ticket, only
+// touched). A ticket outside the comment's account is not updated, so its comment is not inserted. The comment ids
+// come from the caller: the answer is in the input's order whatever order the rows are written in.
+const ADD_CUSTOMER_COMMENTS: PreparedStatement = {
+  name: 'helpdesk-add-customer-comments',
   text: `
-  WITH ticket AS (
-    UPDATE tickets SET status = CASE WHEN $5::boolean THEN 'Customer Reply' ELSE status END, updated_at = now()
-    WHERE account_id = $1 AND id = $2
-    RETURNING id
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::boolean[]) AS i(id, account_id, ticket_id, customer_id, body, mark)
+  ), ticket AS (
+    UPDATE tickets t SET status = CASE WHEN x.mark THEN 'Customer Reply' ELSE t.status END, updated_at = now()
+    FROM (SELECT account_id, ticket_id, bool_or(mark) AS mark FROM input GROUP BY account_id, ticket_id) x
+    WHERE t.account_id = x.account_id AND t.id = x.ticket_id
+    RETURNING t.id, t.account_id
   )
-  INSERT INTO comments (account_id, ticket_id, author_type, author_customer_id, body, public)
-  SELECT $1, ticket.id, 'customer', $3, $4, true FROM ticket
+  INSERT INTO comments (id, account_id, ticket_id, author_type, author_customer_id, body, public)
+  SELECT i.id, i.account_id, i.ticket_id, 'customer', i.customer_id, i.body, true FROM input i JOIN ticket ON ticket.id = i.ticket_id AND ticket.account_id = i.account_id
   RETURNING id`,
 };
 
-// What the SMS module asks of tickets and customers for every inbound text: prepared, the columns a summary needs.
+// What the SMS module asks of tickets and customers for inbound texts, a batch of lookups at a time (one per text of
+// the batch, each scoped to its own account); every row carries the ordinal of the lookup it answers.
 const TICKET_COLUMNS = 'id, number, customer_id, subject, status, updated_at';
 interface TicketRow {
+  ord: string;
   id: string;
   number: number;
   customer_id: string;
@@ -78,18 +84,45 @@ interface TicketRow {
   status: Ticket['status'];
   updated_at: Date;
 }
-const TICKET_BY_ID: PreparedStatement = { name: 'helpdesk-ticket-by-id', text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND id = $2` };
-const TICKET_BY_NUMBER: PreparedStatement = { name: 'helpdesk-ticket-by-number', text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND number = $2` };
+const TICKETS_BY_REF: PreparedStatement = {
+  name: 'helpdesk-tickets-by-ref',
+  text: `
+  WITH l AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::integer[]) WITH ORDINALITY AS l(account_id, id, number, ord))
+  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.id = l.id
+  UNION ALL
+  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.number = l.number`,
+};
 const OPEN_TICKETS: PreparedStatement = {
   name: 'helpdesk-open-tickets',
-  text: `SELECT ${TICKET_COLUMNS} FROM tickets WHERE account_id = $1 AND customer_id = $2 AND status <> 'Resolved' ORDER BY updated_at DESC`,
+  text: `
+  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)}
+  FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS l(account_id, customer_id, ord)
+  JOIN tickets t ON t.account_id = l.account_id AND t.customer_id = l.customer_id AND t.status <> 'Resolved'
+  ORDER BY l.ord, t.updated_at DESC`,
 };
 const CUSTOMERS_BY_PHONE: PreparedStatement = {
   name: 'helpdesk-customers-by-phone',
-  text: `SELECT c.id, c.name FROM customers c
-         WHERE c.account_id = $1 AND EXISTS (SELECT 1 FROM customer_phones p WHERE p.account_id = $1 AND p.number = $2 AND p.customer_id = c.id)
-         ORDER BY c.created_at ASC`,
+  text: `
+  SELECT l.ord, c.id, c.name
+  FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS l(account_id, phone, ord)
+  JOIN customers c ON c.account_id = l.account_id
+   AND c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.account_id = l.account_id AND p.number = l.phone)
+  ORDER BY l.ord, c.created_at ASC`,
 };
+
+function prefixed(alias: string, columns: string): string {
+  return columns
+    .split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+}
+
+/** Rows carrying the ordinal (1-based, as WITH ORDINALITY counts) of their lookup, grouped back into one list per lookup. */
+function byLookup<R extends { ord: string }, T>(count: number, rows: R[], map: (row: R) => T): T[][] {
+  const lists = Array.from({ length: count }, () => [] as T[]);
+  for (const row of rows) lists[Number(row.ord) - 1].push(map(row));
+  return lists;
+}
 
 /** The reference helpdesk's side of the SMS module's port. */
 @Injectable()
@@ -163,7 +196,16 @@ export class HelpdeskTicketGateway implements TicketGateway {
   // ─── inbound SMS ───
 
   async findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]> {
-    return runPrepared<CustomerSummary>(tx ?? this.dataSource.manager, CUSTOMERS_BY_PHONE, [accountId, phone]);
+    return (await this.findCustomersByPhones([{ accountId, phone }], tx))[0];
+  }
+
+  async findCustomersByPhones(lookups: { accountId: string; phone: string }[], tx?: EntityManager): Promise<CustomerSummary[][]> {
+    if (lookups.length === 0) return [];
+    const rows = await runPrepared<{ ord: string; id: string; name: string }>(tx ?? this.dataSource.manager, CUSTOMERS_BY_PHONE, [
+      lookups.map((l) => l.accountId),
+      lookups.map((l) => l.phone),
+    ]);
+    return byLookup(lookups.length, rows, (r) => ({ id: r.id, name: r.name }));
   }
 
   async createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary> {
@@ -178,14 +220,28 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]> {
-    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, OPEN_TICKETS, [accountId, customerId]);
-    return rows.map(ticketSummaryOf);
+    return (await this.listOpenTicketsOfCustomers([{ accountId, customerId }], tx))[0];
+  }
+
+  async listOpenTicketsOfCustomers(lookups: { accountId: string; customerId: string }[], tx?: EntityManager): Promise<TicketSummary[][]> {
+    if (lookups.length === 0) return [];
+    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, OPEN_TICKETS, [lookups.map((l) => l.accountId), lookups.map((l) => l.customerId)]);
+    return byLookup(lookups.length, rows, ticketSummaryOf);
   }
 
   async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
-    const db = tx ?? this.dataSource.manager;
-    const [row] = 'id' in ref ? await runPrepared<TicketRow>(db, TICKET_BY_ID, [accountId, ref.id]) : await runPrepared<TicketRow>(db, TICKET_BY_NUMBER, [accountId, ref.number]);
-    return row ? ticketSummaryOf(row) : null;
+    return (await this.findTickets([{ accountId, ref }], tx))[0];
+  }
+
+  async findTickets(lookups: { accountId: string; ref: { id: string } | { number: number } }[], tx?: EntityManager): Promise<(TicketSummary | null)[]> {
+    if (lookups.length === 0) return [];
+    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, TICKETS_BY_REF, [
+      lookups.map((l) => l.accountId),
+      lookups.map((l) => ('id' in l.ref ? l.ref.id : null)),
+      // A number past PostgreSQL's integer cannot be a ticket's: it finds nothing rather than failing the lookup.
+      lookups.map((l) => ('number' in l.ref && l.ref.number <= MAX_TICKET_NUMBER ? l.ref.number : null)),
+    ]);
+    return byLookup(lookups.length, rows, ticketSummaryOf).map((found) => found[0] ?? null);
   }
 
   async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {
@@ -207,15 +263,33 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async addCustomerComment(accountId: string, input: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }> {
+    return (await this.addCustomerComments([{ accountId, comment: input }], tx))[0];
+  }
+
+  async addCustomerComments(comments: { accountId: string; comment: CustomerComment }[], tx?: EntityManager): Promise<{ commentId: string }[]> {
+    if (comments.length === 0) return [];
     const db = tx ?? this.dataSource.manager;
-    // The comment and the ticket's new status (or, for the text that opened the ticket, its new updated_at) in one
+    const ids = comments.map(() => randomUUID());
+    // The comments and their tickets' new status (or, for the text that opened the ticket, its new updated_at) in one
     // statement: this runs for every customer's text.
-    const [row] = await runPrepared<{ id: string }>(db, ADD_CUSTOMER_COMMENT, [accountId, input.ticketId, input.customerId, input.body, input.markCustomerReply !== false]);
-    if (!row) throw new Error(`Ticket ${input.ticketId} is not in account ${accountId}`);
-    if (input.attachments.length > 0) {
-      await db.getRepository(Attachment).insert(input.attachments.map((a) => ({ ...a, accountId, ticketId: input.ticketId, commentId: row.id, public: true })));
+    const rows = await runPrepared<{ id: string }>(db, ADD_CUSTOMER_COMMENTS, [
+      ids,
+      comments.map((c) => c.accountId),
+      comments.map((c) => c.comment.ticketId),
+      comments.map((c) => c.comment.customerId),
+      comments.map((c) => c.comment.body),
+      comments.map((c) => c.comment.markCustomerReply !== false),
+    ]);
+    if (rows.length !== comments.length) {
+      const written = new Set(rows.map((r) => r.id));
+      const missing = comments.find((_, i) => !written.has(ids[i]))!;
+      throw new Error(`Ticket ${missing.comment.ticketId} is not in account ${missing.accountId}`);
     }
-    return { commentId: row.id };
+    const attachments = comments.flatMap(({ accountId, comment }, i) =>
+      comment.attachments.map((a) => ({ ...a, accountId, ticketId: comment.ticketId, commentId: ids[i], public: true })),
+    );
+    if (attachments.length > 0) await db.getRepository(Attachment).insert(attachments);
+    return ids.map((commentId) => ({ commentId }));
   }
 
   async addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }> {
@@ -232,7 +306,10 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 }
 
-function ticketSummaryOf(t: TicketRow): TicketSummary {
+/** PostgreSQL's integer, the type of a ticket's number. */
+const MAX_TICKET_NUMBER = 2 ** 31 - 1;
+
+function ticketSummaryOf(t: Omit<TicketRow, 'ord'>): TicketSummary {
   return { id: t.id, number: t.number, customerId: t.customer_id, subject: t.subject, status: t.status, open: t.status !== 'Resolved', updatedAt: t.updated_at };
 }
 

@@ -12,17 +12,18 @@ import { audienceOf } from './conversation-access';
 import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
-// One statement for every inbound text: the business number the contact texted; the conversation upserted (race-free
-// on account, business number and contact phone) and returned with every column; when the text waits for an answer
-// ($5 is set), waiting_since and one open wait (on a direct number, for its technician).
-const touchInbound = (conversationColumns: string, numberColumns: string, numberAsPrefixed: string): PreparedStatement => ({
+// One statement for a batch of inbound texts (one per conversation): the conversations upserted (race-free on account,
+// business number and contact phone) and returned with every column, each with the business number the contact
+// texted; for each text that waits for an answer (waiting_since is set), waiting_since and one open wait (on a direct
+// number, for its technician).
+const touchInbound = (conversationColumns: string, numberAsPrefixed: string): PreparedStatement => ({
   name: 'sms-conversation-touch-inbound',
   text: `
-  WITH number AS (
-    SELECT ${numberColumns} FROM sms_numbers WHERE account_id = $1 AND number = $2
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS i(account_id, business_number, contact_phone, at, waiting_since)
   ), conversation AS (
     INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
-    VALUES ($1, $2, $3, $4, $4, $5)
+    SELECT account_id, business_number, contact_phone, at, at, waiting_since FROM input
     ON CONFLICT (account_id, business_number, contact_phone)
     DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at),
                   last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at),
@@ -31,12 +32,26 @@ const touchInbound = (conversationColumns: string, numberColumns: string, number
     RETURNING ${conversationColumns}
   ), wait AS (
     INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at)
-    SELECT $1, conversation.id, (SELECT user_id FROM number WHERE kind = 'direct'), $5 FROM conversation WHERE $5::timestamptz IS NOT NULL
+    SELECT c.account_id, c.id,
+           (SELECT n.user_id FROM sms_numbers n WHERE n.account_id = c.account_id AND n.number = c.business_number AND n.kind = 'direct'), i.waiting_since
+    FROM conversation c
+    JOIN input i ON i.account_id = c.account_id AND i.business_number = c.business_number AND i.contact_phone = c.contact_phone
+    WHERE i.waiting_since IS NOT NULL
     ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING
   )
-  SELECT conversation.*, ${numberAsPrefixed} FROM conversation LEFT JOIN number n ON true`,
+  SELECT conversation.*, ${numberAsPrefixed}
+  FROM conversation LEFT JOIN sms_numbers n ON n.account_id = conversation.account_id AND n.number = conversation.business_number`,
 });
 const NUMBER_PREFIX = 'number__';
+
+/** An inbound text, as the conversation it arrived in needs to know it. */
+export interface InboundTouch {
+  accountId: string;
+  businessNumber: string;
+  contactPhone: string;
+  at: Date;
+  message: { id: string; body: string };
+}
 
 /**
  * The conversation side of every text: created race-free with INSERT … ON CONFLICT on (account, business number,
@@ -52,11 +67,7 @@ export class ConversationsService {
     private readonly events: SmsEvents,
     private readonly clock: Clock,
   ) {
-    this.touchInboundStatement = touchInbound(
-      columnList(conversations.manager, SmsConversation),
-      columnList(conversations.manager, SmsNumber),
-      prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX),
-    );
+    this.touchInboundStatement = touchInbound(columnList(conversations.manager, SmsConversation), prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX));
   }
 
   private readonly touchInboundStatement: PreparedStatement;
@@ -65,22 +76,43 @@ export class ConversationsService {
    * The conversation an inbound text arrived in, created if new; remembers when the contact last wrote and, unless
    * the text is an opt-out (a STOP is not someone waiting for an answer), opens the contact's wait.
    */
-  async touchInbound(
-    tx: EntityManager,
-    input: { accountId: string; businessNumber: string; contactPhone: string; at: Date; message: { id: string; body: string } },
-  ): Promise<SmsConversation> {
-    const now = this.clock.now();
-    const waiting = smsKeyword(input.message.body)?.kind !== 'opt_out';
-    const [row] = await runPrepared(tx, this.touchInboundStatement, [
-      input.accountId,
-      input.businessNumber,
-      input.contactPhone,
-      input.at,
-      waiting ? now : null,
-    ]);
-    let conversation = hydrate(tx, SmsConversation, row);
-    const number = hydratePrefixed(tx, SmsNumber, row, NUMBER_PREFIX);
+  async touchInbound(tx: EntityManager, input: InboundTouch): Promise<SmsConversation> {
+    return (await this.touchInboundMany(tx, [input]))[0];
+  }
 
+  /** touchInbound for texts of different conversations, one statement for all of them; answers in the input's order. */
+  async touchInboundMany(tx: EntityManager, inputs: InboundTouch[]): Promise<SmsConversation[]> {
+    if (inputs.length === 0) return [];
+    const key = (accountId: string, businessNumber: string, contactPhone: string) => `${accountId} ${businessNumber} ${contactPhone}`;
+    const keys = inputs.map((i) => key(i.accountId, i.businessNumber, i.contactPhone));
+    // One statement cannot upsert one row twice: a conversation's texts land one transaction at a time.
+    if (new Set(keys).size !== keys.length) throw new Error('touchInboundMany: two texts of one conversation in one batch');
+    const now = this.clock.now();
+    const rows = await runPrepared(tx, this.touchInboundStatement, [
+      inputs.map((i) => i.accountId),
+      inputs.map((i) => i.businessNumber),
+      inputs.map((i) => i.contactPhone),
+      inputs.map((i) => i.at),
+      // A STOP is not someone waiting for an answer.
+      inputs.map((i) => (smsKeyword(i.message.body)?.kind !== 'opt_out' ? now : null)),
+    ]);
+    const touched = new Map(
+      rows.map((row) => {
+        const conversation = hydrate(tx, SmsConversation, row);
+        return [key(conversation.accountId, conversation.businessNumber, conversation.contactPhone), { conversation, number: hydratePrefixed(tx, SmsNumber, row, NUMBER_PREFIX) }];
+      }),
+    );
+    const conversations: SmsConversation[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const { conversation, number } = touched.get(keys[i])!;
+      conversations.push(await this.afterInboundTouch(tx, input, conversation, number, now));
+    }
+    return conversations;
+  }
+
+  /** A direct number's agent who is not available has the text reach their teams; the number's members hear of it. */
+  private async afterInboundTouch(tx: EntityManager, input: InboundTouch, touched: SmsConversation, number: SmsNumber | null, now: Date): Promise<SmsConversation> {
+    let conversation = touched;
     if (number?.kind === 'direct' && number.userId) {
       const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
       if (agent.status !== 'available' && (await this.routeToTeams(tx, input.accountId, conversation.id, number.userId))) {

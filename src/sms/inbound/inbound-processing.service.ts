@@ -9,14 +9,14 @@ import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { SmsMedia } from '../media/sms-media.entity';
-import { contactLockKeySql } from '../messages/contact-lock';
+import { contactLockKey, contactLockKeySql } from '../messages/contact-lock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
-import { CustomerSummary, TICKET_GATEWAY, TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
+import { CustomerComment, CustomerSummary, TICKET_GATEWAY, TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { MatchDecision, matchReply, MatchRule, ticketReferences, ticketSubjectFromSms } from './reply-matching';
+import { MatchDecision, MatchInput, matchReply, MatchRule, ticketReferences, ticketSubjectFromSms } from './reply-matching';
 import { replyAttachments, replyCommentBody } from './reply-comment';
 
 export type InboundKind = 'reply' | 'help' | 'opt_out' | 'opt_in';
@@ -26,6 +26,7 @@ export type InboundOutcome =
   | { outcome: 'processed'; kind: InboundKind; ticketId: string | null; rule: MatchRule | null; guess: boolean };
 
 interface Landing {
+  conversationId: string;
   customerId: string | null;
   ticketId: string | null;
   commentId: string | null;
@@ -34,19 +35,36 @@ interface Landing {
   kind: InboundKind;
 }
 
-// The two statements on the message row itself are prepared: they run for every inbound text.
+// What lands the batch's texts: each row's new state, one statement for the batch.
 const SETTINGS_PREFIX = 'settings__';
 const MARK_PROCESSED: PreparedStatement = {
   name: 'sms-inbound-processed',
-  text: `UPDATE sms_messages SET status = 'processed', kind = $2, conversation_id = $3, customer_id = $4, ticket_id = $5, comment_id = $6,
-           match_rule = $7, match_guess = $8, updated_at = now()
-         WHERE id = $1`,
+  text: `UPDATE sms_messages m SET status = 'processed', kind = u.kind, conversation_id = u.conversation_id, customer_id = u.customer_id, ticket_id = u.ticket_id,
+           comment_id = u.comment_id, match_rule = u.match_rule, match_guess = u.match_guess, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::boolean[])
+           AS u(id, kind, conversation_id, customer_id, ticket_id, comment_id, match_rule, match_guess)
+         WHERE m.id = u.id`,
 };
 
+/** A text of a batch that holds an earlier text from the same contact: it lands in a later batch, after that one. */
+export const LATER = 'later';
+export type BatchOutcome = InboundOutcome | typeof LATER;
+
+/** A text whose turn it is, as it goes through the batch. */
+interface Turn {
+  message: SmsMessage;
+  settings: SmsSettings;
+  anyAfterHoursReplyOn: boolean;
+  keyword: { kind: KeywordKind; keyword: string } | null;
+  media: SmsMedia[];
+}
+
 /**
- * Lands one inbound text, exactly once: the message row is locked and must still be `received`, and the
- * comment, the ticket's status and the row's new state commit together. Texts from one phone to one account
- * are processed one at a time, so a new number texting twice at once still becomes one customer.
+ * Lands inbound texts, each exactly once: the message rows are locked and must still be `received`, and the
+ * comments, the tickets' status and the rows' new state commit together. Texts from one phone to one account are
+ * processed one at a time (one per batch, under the contact's lock), so a new number texting twice at once still
+ * becomes one customer. A batch runs the same statements as a single text (one of each, for every text of it): the
+ * rarer paths (keywords, new customers and tickets, pictures) add their own statements for their texts only.
  */
 @Injectable()
 export class InboundProcessing {
@@ -60,18 +78,23 @@ export class InboundProcessing {
     private readonly clock: Clock,
     private readonly afterHours: AfterHoursService,
   ) {
-    // One round trip opens the landing: the row locked (a second run of the job waits here), then the lock on the
-    // contact's texts (in that order: the CTE with FOR UPDATE runs first), the account's settings, and whether any
-    // after-hours reply is on.
+    // One round trip opens the landing: the rows locked in id order (a second run of a job waits here), then the
+    // locks on their contacts in key order (both orders fixed, so two batches never deadlock on them; PostgreSQL
+    // evaluates a volatile output column after its ORDER BY), the accounts' settings, and whether any after-hours
+    // reply is on. The contact locks read the whole of m first, so every row lock is taken before them.
     this.lockInbound = {
       name: 'sms-inbound-lock',
       text: `
-        WITH m AS (
-          SELECT ${columnList(messages.manager, SmsMessage)} FROM sms_messages WHERE id = $1 AND direction = 'inbound' FOR UPDATE
+        WITH m AS MATERIALIZED (
+          SELECT ${columnList(messages.manager, SmsMessage)} FROM sms_messages WHERE id = ANY($1::uuid[]) AND direction = 'inbound' ORDER BY id FOR UPDATE
+        ), contact_locks AS (
+          SELECT k, pg_advisory_xact_lock(k)
+          FROM (SELECT DISTINCT hashtextextended(${contactLockKeySql('m.account_id', 'm.from_number')}, 0) AS k FROM m WHERE m.status = 'received') keys
+          ORDER BY k
         )
         SELECT m.*, ${prefixedColumnList(messages.manager, SmsSettings, 's', SETTINGS_PREFIX)},
                EXISTS (SELECT 1 FROM sms_after_hours_replies r WHERE r.account_id = m.account_id AND r.enabled) AS after_hours_on,
-               pg_advisory_xact_lock(hashtextextended(${contactLockKeySql('m.account_id', 'm.from_number')}, 0)) AS contact_lock
+               (SELECT count(*) FROM contact_locks) AS contact_locks
         FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id`,
     };
   }
@@ -79,62 +102,160 @@ export class InboundProcessing {
   private readonly lockInbound: PreparedStatement;
 
   async process(messageId: string): Promise<InboundOutcome> {
+    const [outcome] = await this.processMany([messageId]);
+    // A lone text always has its turn.
+    if (outcome === LATER) throw new Error(`Inbound text ${messageId} was not given its turn`);
+    return outcome;
+  }
+
+  /**
+   * Lands the texts in one transaction, answering for each in the order given: `LATER` for a text whose contact has
+   * an earlier text in the batch (it must be processed again, in a later batch).
+   */
+  async processMany(messageIds: string[]): Promise<BatchOutcome[]> {
     const now = this.clock.now();
-    // Everything is read under the row lock: a second run of the same job waits here, then finds it processed.
+    // Everything is read under the row locks: a second run of the same job waits here, then finds its text processed.
     const done = await this.messages.manager.transaction(async (tx) => {
-      const [row] = await runPrepared(tx, this.lockInbound, [messageId]);
-      const message = row ? hydrate(tx, SmsMessage, row) : null;
-      if (!message || message.status !== 'received') return null;
-      const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
-      const anyAfterHoursReplyOn = row.after_hours_on === true;
-      const keyword = smsKeyword(message.body);
-      let media: SmsMedia[] = [];
+      const rows = await runPrepared(tx, this.lockInbound, [messageIds]);
+      const turns = new Map<string, Turn>();
+      const waiting: SmsMessage[] = [];
+      for (const row of rows) {
+        const message = hydrate(tx, SmsMessage, row);
+        if (message.status !== 'received') continue;
+        const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
+        const turn: Turn = { message, settings, anyAfterHoursReplyOn: row.after_hours_on === true, keyword: smsKeyword(message.body), media: [] };
+        const contact = contactLockKey(message.accountId, message.fromNumber!);
+        const other = turns.get(contact);
+        if (other && earlier(other.message, message)) {
+          waiting.push(message);
+        } else {
+          if (other) waiting.push(other.message);
+          turns.set(contact, turn);
+        }
+      }
+      // The contact's texts in the order they came: a new customer's first text opens their ticket.
+      const batch = [...turns.values()].sort((a, b) => (earlier(a.message, b.message) ? -1 : 1));
+      const landings = await this.land(tx, batch, now);
+      const ids = batch.map((t) => t.message.id);
+      await runPrepared(tx, MARK_PROCESSED, [
+        ids,
+        landings.map((l) => l.kind),
+        landings.map((l) => l.conversationId),
+        landings.map((l) => l.customerId),
+        landings.map((l) => l.ticketId),
+        landings.map((l) => l.commentId),
+        landings.map((l) => l.rule),
+        landings.map((l) => l.guess),
+      ]);
+      return { batch, landings, later: new Set(waiting.map((m) => m.id)) };
+    });
+
+    const outcomes = new Map<string, InboundOutcome>();
+    for (const [i, { message, settings, media, anyAfterHoursReplyOn }] of done.batch.entries()) {
+      const landing = done.landings[i];
+      // While closed, a customer's text gets the after-hours reply of the level that applies (at most once per window).
+      if (landing.kind === 'reply') {
+        await this.afterHours.onInbound({
+          accountId: message.accountId,
+          businessNumber: message.toNumber!,
+          contactPhone: message.fromNumber!,
+          ticketId: landing.ticketId,
+          receivedAt: message.createdAt,
+          anyReplyOn: anyAfterHoursReplyOn,
+        });
+      }
+      // Talking to the outside world waits for the commit: the comment already references our copies.
+      if (settings.deleteProviderMedia && media.length > 0) await this.media.deleteAtProvider(message);
+      outcomes.set(message.id, { outcome: 'processed', kind: landing.kind, ticketId: landing.ticketId, rule: landing.rule, guess: landing.guess });
+    }
+    return messageIds.map((id) => outcomes.get(id) ?? (done.later.has(id) ? LATER : { outcome: 'already-done' }));
+  }
+
+  /** Where each text of the batch goes, with what it writes: one statement of each kind for the whole batch. */
+  private async land(tx: EntityManager, batch: Turn[], now: Date): Promise<Landing[]> {
+    for (const turn of batch) {
+      const { message, keyword } = turn;
       if ((message.inboundMedia?.length ?? 0) > 0 && keyword?.kind !== 'opt_out') {
         // Every media child has finished by now; an item without a result is one whose job gave up.
         await this.media.rejectUnfinished(message, 'it could not be downloaded from our SMS provider', tx);
-        media = await this.media.forMessage(messageId, tx);
+        turn.media = await this.media.forMessage(message.id, tx);
       }
-      const conversation = await this.conversations.touchInbound(tx, {
+    }
+    const conversations = await this.conversations.touchInboundMany(
+      tx,
+      batch.map(({ message }) => ({
         accountId: message.accountId,
         businessNumber: message.toNumber!,
         contactPhone: message.fromNumber!,
         at: message.createdAt,
         message: { id: message.id, body: message.body },
-      });
-      const customers = await this.gateway.findCustomersByPhone(message.accountId, message.fromNumber!, tx);
-      const landed =
-        keyword && (keyword.kind === 'opt_out' || (keyword.kind === 'opt_in' && (await this.optOuts.isOptedOut(message.accountId, message.fromNumber!, tx))))
-          ? await this.applyKeyword(tx, message, keyword, conversation, customers, settings, now)
-          : await this.landReply(tx, message, keyword?.kind === 'help' ? 'help' : 'reply', conversation, customers, settings, now, media);
-      await runPrepared(tx, MARK_PROCESSED, [
-        message.id,
-        landed.kind,
-        conversation.id,
-        landed.customerId,
-        landed.ticketId,
-        landed.commentId,
-        landed.rule,
-        landed.guess,
-      ]);
-      return { landing: landed, message, settings, hasMedia: media.length > 0, anyAfterHoursReplyOn };
-    });
-    if (!done) return { outcome: 'already-done' };
-    const { landing, message, settings } = done;
-    // While closed, a customer's text gets the after-hours reply of the level that applies (at most once per window).
-    if (landing.kind === 'reply') {
-      await this.afterHours.onInbound({
-        accountId: message.accountId,
-        businessNumber: message.toNumber!,
-        contactPhone: message.fromNumber!,
-        ticketId: landing.ticketId,
-        receivedAt: message.createdAt,
-        anyReplyOn: done.anyAfterHoursReplyOn,
-      });
+      })),
+    );
+    const customers = await this.gateway.findCustomersByPhones(
+      batch.map(({ message }) => ({ accountId: message.accountId, phone: message.fromNumber! })),
+      tx,
+    );
+    const keywordLanding: boolean[] = [];
+    for (const { message, keyword } of batch) {
+      keywordLanding.push(
+        keyword !== null &&
+          (keyword.kind === 'opt_out' || (keyword.kind === 'opt_in' && (await this.optOuts.isOptedOut(message.accountId, message.fromNumber!, tx)))),
+      );
     }
+    // A keyword's note goes where a reply would, but never onto a new ticket.
+    const decisions = await this.decide(
+      tx,
+      batch.map((turn, i) => ({
+        message: turn.message,
+        conversation: conversations[i],
+        customers: customers[i],
+        settings: keywordLanding[i] ? { ...turn.settings, unmatchedReplies: 'triage' as const } : turn.settings,
+      })),
+      now,
+    );
 
-    // Talking to the outside world waits for the commit: the comment already references our copies.
-    if (settings.deleteProviderMedia && done.hasMedia) await this.media.deleteAtProvider(message);
-    return { outcome: 'processed', kind: landing.kind, ticketId: landing.ticketId, rule: landing.rule, guess: landing.guess };
+    const landings: Landing[] = [];
+    const comments: { index: number; accountId: string; comment: CustomerComment }[] = [];
+    for (const [i, turn] of batch.entries()) {
+      const found = customers[i];
+      const base = { conversationId: conversations[i].id, commentId: null };
+      if (keywordLanding[i]) {
+        landings.push({ ...base, ...(await this.applyKeyword(tx, turn.message, turn.keyword!, found, decisions[i], now)) });
+        continue;
+      }
+      const kind = turn.keyword?.kind === 'help' ? 'help' : 'reply';
+      let decision = decisions[i];
+      let customerId = decision?.ticket?.customerId ?? found[0]?.id;
+      let ticket: TicketSummary | null = decision?.ticket ?? null;
+      if (!decision || decision.rule === 'new_ticket') {
+        // An unknown sender becomes a customer; either way the text opens a ticket.
+        const customer = found[0] ?? (await this.gateway.createCustomerFromPhone(turn.message.accountId, turn.message.fromNumber!, tx));
+        customerId = customer.id;
+        ticket = await this.openTicket(tx, turn.message, customer, turn.media);
+        decision = { rule: 'new_ticket', ticket: null, guess: false };
+      }
+      landings.push({ ...base, customerId, ticketId: ticket?.id ?? null, rule: decision.rule, guess: decision.guess, kind });
+      if (ticket) {
+        comments.push({
+          index: i,
+          accountId: turn.message.accountId,
+          comment: {
+            ticketId: ticket.id,
+            customerId,
+            body: replyCommentBody(turn.message.body, turn.media),
+            attachments: replyAttachments(turn.media),
+            // The text that opened this very ticket is its start, not a reply to it.
+            markCustomerReply: decision.rule !== 'new_ticket',
+          },
+        });
+      }
+    }
+    const written = await this.gateway.addCustomerComments(
+      comments.map(({ accountId, comment }) => ({ accountId, comment })),
+      tx,
+    );
+    comments.forEach(({ index }, j) => (landings[index].commentId = written[j].commentId));
+    return landings;
   }
 
   /** After the last retry: the text stays visible (triage lists failed texts) with the reason. */
@@ -142,59 +263,15 @@ export class InboundProcessing {
     await this.messages.update({ id: messageId, direction: 'inbound', status: 'received' }, { status: 'failed', errorMessage: reason });
   }
 
-  /** A reply becomes a public comment on the ticket the rules choose; an unknown sender becomes a customer with a ticket. */
-  private async landReply(
-    tx: EntityManager,
-    message: SmsMessage,
-    kind: 'reply' | 'help',
-    conversation: SmsConversation,
-    customers: CustomerSummary[],
-    settings: SmsSettings,
-    now: Date,
-    media: SmsMedia[],
-  ): Promise<Landing> {
-    const { accountId } = message;
-    let decision: MatchDecision;
-    let customerId: string;
-    let ticket: TicketSummary | null;
-    if (customers.length === 0) {
-      const customer = await this.gateway.createCustomerFromPhone(accountId, message.fromNumber!, tx);
-      customerId = customer.id;
-      ticket = await this.openTicket(tx, message, customer, media);
-      decision = { rule: 'new_ticket', ticket: null, guess: false };
-    } else {
-      decision = await this.decide(tx, message, conversation, customers, settings, now);
-      ticket = decision.ticket;
-      customerId = ticket?.customerId ?? customers[0].id;
-      if (decision.rule === 'new_ticket') ticket = await this.openTicket(tx, message, customers[0], media);
-    }
-    if (!ticket) return { customerId, ticketId: null, commentId: null, rule: decision.rule, guess: false, kind };
-
-    const { commentId } = await this.gateway.addCustomerComment(
-      accountId,
-      {
-        ticketId: ticket.id,
-        customerId,
-        body: replyCommentBody(message.body, media),
-        attachments: replyAttachments(media),
-        // The text that opened this very ticket is its start, not a reply to it.
-        markCustomerReply: decision.rule !== 'new_ticket',
-      },
-      tx,
-    );
-    return { customerId, ticketId: ticket.id, commentId, rule: decision.rule, guess: decision.guess, kind };
-  }
-
   /** STOP records the opt-out, START (when opted out) removes it; either leaves a private note, never a public comment. */
   private async applyKeyword(
     tx: EntityManager,
     message: SmsMessage,
     keyword: { kind: KeywordKind; keyword: string },
-    conversation: SmsConversation,
     customers: CustomerSummary[],
-    settings: SmsSettings,
+    decision: MatchDecision | null,
     now: Date,
-  ): Promise<Landing> {
+  ): Promise<Omit<Landing, 'conversationId'>> {
     const { accountId } = message;
     const phone = message.fromNumber!;
     let note: string;
@@ -209,44 +286,60 @@ export class InboundProcessing {
     }
     const kind = keyword.kind === 'opt_out' ? 'opt_out' : 'opt_in';
     if (customers.length === 0) return { customerId: null, ticketId: null, commentId: null, rule: null, guess: false, kind };
-    // The note goes where a reply would, but never onto a new ticket.
-    const decision = await this.decide(tx, message, conversation, customers, { ...settings, unmatchedReplies: 'triage' }, now);
-    if (!decision.ticket) return { customerId: customers[0].id, ticketId: null, commentId: null, rule: null, guess: false, kind };
+    if (!decision?.ticket) return { customerId: customers[0].id, ticketId: null, commentId: null, rule: null, guess: false, kind };
     const { commentId } = await this.gateway.addPrivateNote(accountId, decision.ticket.id, note, tx);
     return { customerId: decision.ticket.customerId, ticketId: decision.ticket.id, commentId, rule: decision.rule, guess: false, kind };
   }
 
+  /**
+   * The matching rules for each text from a known customer (null for an unknown sender), with one lookup of the
+   * tickets the texts name or last heard about, and one of open tickets for the texts those do not settle.
+   */
   private async decide(
     tx: EntityManager,
-    message: SmsMessage,
-    conversation: SmsConversation,
-    customers: CustomerSummary[],
-    settings: Pick<SmsSettings, 'replyWindowDays' | 'unmatchedReplies'>,
+    texts: {
+      message: SmsMessage;
+      conversation: SmsConversation;
+      customers: CustomerSummary[];
+      settings: Pick<SmsSettings, 'replyWindowDays' | 'unmatchedReplies'>;
+    }[],
     now: Date,
-  ): Promise<MatchDecision> {
-    const { accountId } = message;
-    const ours = (t: TicketSummary | null): t is TicketSummary => t !== null && customers.some((c) => c.id === t.customerId);
-    const referenced: TicketSummary[] = [];
-    for (const number of ticketReferences(message.body)) {
-      const ticket = await this.gateway.findTicket(accountId, { number }, tx);
+  ): Promise<(MatchDecision | null)[]> {
+    const lookups: { accountId: string; ref: { id: string } | { number: number } }[] = [];
+    const asked = texts.map(({ message, conversation, customers }) => {
+      if (customers.length === 0) return null;
+      const ask = (ref: { id: string } | { number: number }) => lookups.push({ accountId: message.accountId, ref }) - 1;
+      return {
+        referenced: ticketReferences(message.body).map((number) => ask({ number })),
+        last: conversation.lastOutboundTicketId ? ask({ id: conversation.lastOutboundTicketId }) : null,
+      };
+    });
+    const found = await this.gateway.findTickets(lookups, tx);
+
+    const inputs = texts.map(({ conversation, customers, settings }, i): MatchInput | null => {
+      const at = asked[i];
+      if (!at) return null;
       // Another customer's ticket number is ignored, not revealed.
-      if (ours(ticket)) referenced.push(ticket);
-    }
-    const lastTicket =
-      referenced.length === 0 && conversation.lastOutboundTicketId ? await this.gateway.findTicket(accountId, { id: conversation.lastOutboundTicketId }, tx) : null;
-    const input = {
-      referenced,
-      lastOutbound: { ticket: ours(lastTicket) ? lastTicket : null, at: conversation.lastOutboundAt },
-      openTickets: [] as TicketSummary[],
-      now,
-      replyWindowDays: settings.replyWindowDays,
-      unmatched: settings.unmatchedReplies,
-    };
-    // The first two rules need no list of open tickets (most replies answer the last text): read it only when they fail.
-    const early = matchReply(input);
-    if (early.rule === 'ticket_reference' || early.rule === 'last_outbound') return early;
-    for (const customer of customers) input.openTickets.push(...(await this.gateway.listOpenTickets(accountId, customer.id, tx)));
-    return matchReply(input);
+      const ours = (t: TicketSummary | null): t is TicketSummary => t !== null && customers.some((c) => c.id === t.customerId);
+      const referenced = at.referenced.map((j) => found[j]).filter(ours);
+      const lastTicket = at.last === null ? null : found[at.last];
+      return {
+        referenced,
+        lastOutbound: { ticket: ours(lastTicket) ? lastTicket : null, at: conversation.lastOutboundAt },
+        openTickets: [],
+        now,
+        replyWindowDays: settings.replyWindowDays,
+        unmatched: settings.unmatchedReplies,
+      };
+    });
+    // The first two rules need no list of open tickets (most replies answer the last text): read them only when they fail.
+    const decisions = inputs.map((input) => (input ? matchReply(input) : null));
+    const unsettled = decisions.flatMap((d, i) => (d && d.rule !== 'ticket_reference' && d.rule !== 'last_outbound' ? [i] : []));
+    const owners = unsettled.flatMap((i) => texts[i].customers.map((c) => ({ text: i, accountId: texts[i].message.accountId, customerId: c.id })));
+    const open = await this.gateway.listOpenTicketsOfCustomers(owners, tx);
+    owners.forEach(({ text }, j) => inputs[text]!.openTickets.push(...open[j]));
+    for (const i of unsettled) decisions[i] = matchReply(inputs[i]!);
+    return decisions;
   }
 
   private openTicket(tx: EntityManager, message: SmsMessage, customer: CustomerSummary, media: SmsMedia[]): Promise<TicketSummary> {
@@ -257,4 +350,10 @@ export class InboundProcessing {
       tx,
     );
   }
+}
+
+/** Which of two texts came first (by the time they were received, then by id, so the order is total). */
+function earlier(a: SmsMessage, b: SmsMessage): boolean {
+  const diff = a.createdAt.getTime() - b.createdAt.getTime();
+  return diff !== 0 ? diff < 0 : a.id < b.id;
 }

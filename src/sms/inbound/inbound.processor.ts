@@ -5,14 +5,26 @@ import { Job } from 'bullmq';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
-import { InboundOutcome, InboundProcessing } from './inbound-processing.service';
+import { Coalescer } from '../../common/coalescer';
+import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
 
 const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
+
+/** A batch that failed: each of its texts is processed again on its own, so only a text's own job sees its error. */
+const ALONE = 'alone';
+
+/**
+ * Texts landing at once share one transaction: a batch costs PostgreSQL and this process about what one text does,
+ * and the landing is the work every inbound text does. Two batches may run at once, so one is being written while
+ * the next is read.
+ */
+const BATCH = { maxBatch: 50, maxInFlight: 2 };
 
 /** Lands inbound texts; for an MMS this is the flow's parent and runs once every media child has finished. */
 @Processor(SmsQueue.Inbound)
 export class InboundProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(InboundProcessor.name);
+  private readonly landing = new Coalescer<string, BatchOutcome | typeof ALONE>((ids) => this.landBatch(ids), BATCH);
 
   constructor(
     private readonly processing: InboundProcessing,
@@ -22,7 +34,8 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.options.workerConcurrency ?? 20;
+    // A batch only holds texts whose jobs the worker has taken: enough of them to fill the batches in flight.
+    this.worker.concurrency = Math.max(this.options.workerConcurrency ?? 20, BATCH.maxBatch * BATCH.maxInFlight);
   }
 
   async process(job: Job<ProcessInboundJob>): Promise<InboundOutcome> {
@@ -34,7 +47,23 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
       const failures = Object.values(failed);
       if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
     }
-    return this.processing.process(job.data.messageId);
+    for (;;) {
+      const outcome = await this.landing.submit(job.data.messageId);
+      if (outcome === ALONE) return this.processing.process(job.data.messageId);
+      // An earlier text of the same contact landed in that batch: this one goes in the next.
+      if (outcome !== LATER) return outcome;
+    }
+  }
+
+  private async landBatch(messageIds: string[]): Promise<(BatchOutcome | typeof ALONE)[]> {
+    try {
+      return await this.processing.processMany(messageIds);
+    } catch (e) {
+      if (messageIds.length === 1) throw e;
+      // Nothing of the batch committed: a deadlock with another writer, or one text that cannot land.
+      this.logger.warn({ texts: messageIds.length, err: e }, 'a batch of inbound texts failed; each is processed on its own');
+      return messageIds.map(() => ALONE);
+    }
   }
 
   @OnWorkerEvent('failed')
