@@ -39,19 +39,37 @@ export class InboundQueue {
 
   /** After commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
   async enqueue(row: InboundRow): Promise<void> {
-    const media = row.inboundMedia ?? [];
+    await this.enqueueMany([row]);
+  }
+
+  /**
+   * After commit, for rows stored together: every plain text in one bulk add (one Redis round trip), each MMS as a
+   * flow of its own. Failures are logged, not thrown, as for `enqueue`.
+   */
+  async enqueueMany(rows: InboundRow[]): Promise<void> {
+    // An opt-out keeps nothing: its pictures are not downloaded at all.
+    const withMedia = (row: InboundRow) => (row.inboundMedia ?? []).length > 0 && smsKeyword(row.body)?.kind !== 'opt_out';
+    const plain = rows.filter((row) => !withMedia(row));
+    await Promise.all([this.addPlain(plain), ...rows.filter(withMedia).map((row) => this.addFlow(row))]);
+  }
+
+  private async addPlain(rows: InboundRow[]): Promise<void> {
+    if (rows.length === 0) return;
     try {
-      // An opt-out keeps nothing: its pictures are not downloaded at all.
-      if (media.length === 0 || smsKeyword(row.body)?.kind === 'opt_out') {
-        await this.queue.add(SmsJob.ProcessInbound, { messageId: row.id }, this.parentOptions(row.id));
-        return;
-      }
+      await this.queue.addBulk(rows.map((row) => ({ name: SmsJob.ProcessInbound, data: { messageId: row.id }, opts: this.parentOptions(row.id) })));
+    } catch (e) {
+      this.logger.warn({ err: e, messageIds: rows.map((row) => row.id) }, 'could not enqueue inbound texts; the outbox sweep will retry');
+    }
+  }
+
+  private async addFlow(row: InboundRow): Promise<void> {
+    try {
       await this.flows.add({
         name: SmsJob.ProcessInbound,
         queueName: SmsQueue.Inbound,
         data: { messageId: row.id, withMedia: true } satisfies ProcessInboundJob,
         opts: this.parentOptions(row.id),
-        children: media.map((_, position) => ({
+        children: (row.inboundMedia ?? []).map((_, position) => ({
           name: SmsJob.StoreInboundMedia,
           queueName: SmsQueue.InboundMedia,
           data: { messageId: row.id, position } satisfies StoreInboundMediaJob,

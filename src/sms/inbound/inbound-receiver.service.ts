@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { Coalescer } from '../../common/coalescer';
+import { isDatabaseUnavailable } from '../../common/database-unavailable.filter';
 import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import type { InboundText } from './inbound.dto';
-import { InboundQueue } from './inbound-queue.service';
+import { InboundQueue, InboundRow } from './inbound-queue.service';
 
 export type ReceiveOutcome =
   | { outcome: 'stored'; messageId: string; accountId: string }
@@ -35,6 +37,45 @@ const RECEIVE: PreparedStatement = {
   SELECT (SELECT id FROM message) AS message_id, (SELECT account_id FROM message) AS account_id, EXISTS (SELECT 1 FROM number) AS routable`,
 };
 
+// The same for every text of a batch, in one statement: the inputs are parallel arrays, one element per text, and
+// the answer is a row per input ordinal. Two texts of a batch with the same provider message id (a webhook delivered
+// twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the first and skips the second, and
+// only the kept one's generated id comes back. Rows go in in key order, so two batches that share keys take their
+// locks in the same order and cannot deadlock on each other.
+const RECEIVE_BATCH: PreparedStatement = {
+  name: 'sms-inbound-receive-batch',
+  text: `
+  WITH input AS (
+    SELECT i.ordinal, i.id, i.provider_message_id, i.to_number, i.from_number, i.body, i.segments, i.provider, i.inbound_media, i.num_media, number.account_id
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::jsonb[], $9::smallint[])
+      WITH ORDINALITY AS i (id, provider_message_id, to_number, from_number, body, segments, provider, inbound_media, num_media, ordinal)
+    LEFT JOIN sms_numbers number ON number.number = i.to_number
+  ), message AS (
+    INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media)
+    SELECT id, account_id, 'inbound', 'reply', id, to_number, from_number, body, segments, 'received', provider, provider_message_id, inbound_media
+    FROM input WHERE account_id IS NOT NULL
+    ORDER BY provider, provider_message_id, ordinal
+    ON CONFLICT DO NOTHING
+    RETURNING id, account_id
+  ), unroutable AS (
+    INSERT INTO sms_unroutable_messages (provider, provider_message_id, to_number, from_number, body, num_media)
+    SELECT provider, provider_message_id, to_number, from_number, body, num_media
+    FROM input WHERE account_id IS NULL
+    ORDER BY provider, provider_message_id, ordinal
+    ON CONFLICT DO NOTHING
+    RETURNING id
+  )
+  SELECT message.id AS message_id, message.account_id, input.account_id IS NOT NULL AS routable
+  FROM input LEFT JOIN message ON message.id = input.id
+  ORDER BY input.ordinal`,
+};
+
+interface ReceivedRow {
+  message_id: string | null;
+  account_id: string | null;
+  routable: boolean;
+}
+
 // PostgreSQL text and jsonb cannot hold U+0000; a phone never sends it, but a webhook body may carry one.
 const clean = (value: string) => value.replaceAll('\u0000', '\uFFFD');
 
@@ -50,9 +91,32 @@ function withoutNul(text: InboundText): InboundText {
   };
 }
 
-/** Where every provider's inbound webhook hands its text: store it, enqueue it, answer. Nothing slower happens here. */
+/** A cleaned text with the row id it is stored under. */
+interface Pending {
+  id: string;
+  text: InboundText;
+}
+
+/** Each text's own answer: a batch answers every call, and one bad text fails only its own. */
+type Settled = { ok: true; outcome: ReceiveOutcome } | { ok: false; error: unknown };
+
+// Up to this many concurrent webhooks share one statement and one enqueue; two batches may run at once, so a batch
+// fills while the previous one is in PostgreSQL or Redis.
+const MAX_BATCH = 64;
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * Where every provider's inbound webhook hands its text: store it, enqueue it, answer. Nothing slower happens here.
+ *
+ * Concurrent texts are stored together (group commit): each statement and each Redis call costs about as much CPU
+ * to send as to run, so under load the texts that arrive while a batch is under way go in the next one, as one
+ * INSERT and one bulk enqueue. A lone text goes at once, as before.
+ */
 @Injectable()
 export class InboundReceiver {
+  private readonly logger = new Logger(InboundReceiver.name);
+  private readonly batches = new Coalescer<Pending, Settled>((items) => this.receiveBatch(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
+
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly queue: InboundQueue,
@@ -60,23 +124,82 @@ export class InboundReceiver {
 
   async receive(received: InboundText): Promise<ReceiveOutcome> {
     const text = withoutNul(received);
-    const id = text.messageId ?? randomUUID();
-    const media = text.media.length > 0 ? JSON.stringify(text.media) : null;
-    const [row] = await runPrepared<{ message_id: string | null; account_id: string | null; routable: boolean }>(this.messages.manager, RECEIVE, [
-      id,
-      text.providerMessageId,
-      text.to,
-      text.from,
-      text.body,
-      text.segments ?? 1,
-      text.provider,
-      media,
-      text.media.length,
-    ]);
-    if (row.message_id && row.account_id) {
-      await this.queue.enqueue({ id: row.message_id, body: text.body, inboundMedia: text.media.length > 0 ? text.media : null });
-      return { outcome: 'stored', messageId: row.message_id, accountId: row.account_id };
-    }
-    return row.routable ? { outcome: 'duplicate' } : { outcome: 'unroutable' };
+    const settled = await this.batches.submit({ id: text.messageId ?? randomUUID(), text });
+    if (!settled.ok) throw settled.error;
+    return settled.outcome;
   }
+
+  /** Stores a batch in one statement, then enqueues what was stored in one call; answers in the order given. */
+  private async receiveBatch(items: Pending[]): Promise<Settled[]> {
+    const rows = await this.store(items);
+    const stored: InboundRow[] = [];
+    const settled = items.map((item, i): Settled => {
+      const result = rows[i];
+      if (result.status === 'rejected') return { ok: false, error: result.reason };
+      const row = result.value;
+      if (row.message_id && row.account_id) {
+        stored.push({ id: row.message_id, body: item.text.body, inboundMedia: item.text.media.length > 0 ? item.text.media : null });
+        return { ok: true, outcome: { outcome: 'stored', messageId: row.message_id, accountId: row.account_id } };
+      }
+      return { ok: true, outcome: row.routable ? { outcome: 'duplicate' } : { outcome: 'unroutable' } };
+    });
+    await this.queue.enqueueMany(stored);
+    return settled;
+  }
+
+  /** One statement for the whole batch; should PostgreSQL refuse it, each text on its own. */
+  private async store(items: Pending[]): Promise<PromiseSettledResult<ReceivedRow>[]> {
+    let rows: ReceivedRow[];
+    try {
+      rows = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues(items));
+    } catch (e) {
+      // PostgreSQL is away: trying each text again would only fail the same way, and later.
+      if (isDatabaseUnavailable(e)) return items.map(() => ({ status: 'rejected', reason: e }));
+      // The statement ran all or nothing, so nothing is stored: each text goes again on its own, and only a text the
+      // database refuses fails its webhook.
+      this.logger.warn({ err: e, count: items.length }, 'an inbound batch failed; storing its texts one by one');
+      return Promise.allSettled(
+        items.map(async (item) => {
+          const [row] = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE, batchValues([item]).map((column) => column[0]));
+          return row;
+        }),
+      );
+    }
+    return perText(items, rows).map((value) => ({ status: 'fulfilled', value }));
+  }
+}
+
+function mediaJson(text: InboundText): string | null {
+  return text.media.length > 0 ? JSON.stringify(text.media) : null;
+}
+
+/** RECEIVE_BATCH's parameters: one array per column, an element per text (RECEIVE's, for a text alone). */
+function batchValues(items: Pending[]): unknown[][] {
+  return [
+    items.map((p) => p.id),
+    items.map((p) => p.text.providerMessageId),
+    items.map((p) => p.text.to),
+    items.map((p) => p.text.from),
+    items.map((p) => p.text.body),
+    items.map((p) => p.text.segments ?? 1),
+    items.map((p) => p.text.provider),
+    items.map((p) => mediaJson(p.text)),
+    items.map((p) => p.text.media.length),
+  ];
+}
+
+/**
+ * RECEIVE_BATCH answers a row per input ordinal, with the message id only where that text's own id was inserted.
+ * Should a caller's fixed id come twice in a batch, both rows name it: only the first is the stored one.
+ */
+function perText(items: Pending[], rows: ReceivedRow[]): ReceivedRow[] {
+  // Not expected: the statement's answer is `input` left-joined with what was inserted, in ordinal order.
+  if (rows.length !== items.length) throw new Error(`an inbound batch of ${items.length} answered ${rows.length} rows`);
+  const claimed = new Set<string>();
+  return rows.map((row) => {
+    if (row.message_id === null) return row;
+    if (claimed.has(row.message_id)) return { message_id: null, account_id: null, routable: row.routable };
+    claimed.add(row.message_id);
+    return row;
+  });
 }

@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InboundReceiver } from '../src/sms/inbound/inbound-receiver.service';
+import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
+import { plainPhoto } from './fixtures/images';
+import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
+
+/**
+ * Webhooks that arrive together are stored together: one INSERT and one bulk enqueue for a batch. What each webhook
+ * answers, and what ends up stored and landed, must be what it would be one at a time.
+ */
+
+const BUSINESS = '+12025550100';
+const NOBODYS = '+12025550999';
+const WEBHOOK = '/webhooks/twilio/inbound';
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+jest.setTimeout(90_000);
+
+const sid = (prefix: 'SM' | 'MM') => `${prefix}${randomBytes(16).toString('hex')}`;
+
+interface StoredRow {
+  provider_message_id: string;
+  status: string;
+  comment_id: string | null;
+  body: string;
+  /** When the inserting transaction began (`now()`): texts stored by one statement share it. */
+  stored_at: string;
+}
+
+describe('inbound ingest: concurrent webhooks stored together', () => {
+  let t: TestApp;
+  let acme: TestAccount;
+  let storageDir: string;
+  let phoneSeq = 0;
+
+  beforeAll(async () => {
+    storageDir = await mkdtemp(join(tmpdir(), 'ticket-sms-ingest-'));
+    t = await TestApp.start({ suite: 'inbound_ingest', env: { STORAGE_DIR: storageDir } });
+    acme = await t.account('Acme IT');
+    await acme.addNumber(BUSINESS, 'Front desk');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    if (storageDir) await rm(storageDir, { recursive: true, force: true });
+  });
+
+  const newPhone = () => `+1201556${String(1000 + ++phoneSeq).padStart(4, '0')}`;
+
+  /** The fields the service reads from Twilio's inbound form (the signature covers whatever is sent). */
+  function twilioParams(from: string, body: string, options: { to?: string; media?: { url: string; contentType: string }[] } = {}): Record<string, string> {
+    const media = options.media ?? [];
+    const params: Record<string, string> = {
+      MessageSid: sid(media.length > 0 ? 'MM' : 'SM'),
+      AccountSid: t.twilio.accountSid,
+      From: from,
+      To: options.to ?? BUSINESS,
+      Body: body,
+      NumMedia: String(media.length),
+    };
+    media.forEach((m, i) => Object.assign(params, { [`MediaUrl${i}`]: m.url, [`MediaContentType${i}`]: m.contentType }));
+    return params;
+  }
+
+  function post(params: Record<string, string>) {
+    return t
+      .http()
+      .post(WEBHOOK)
+      .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
+      .type('form')
+      .send(twilioForm(params));
+  }
+
+  async function storedRows(sids: string[]): Promise<StoredRow[]> {
+    return t.db.query(
+      `SELECT provider_message_id, status, comment_id, body, created_at::text AS stored_at FROM sms_messages
+       WHERE provider = 'twilio' AND provider_message_id = ANY($1) ORDER BY provider_message_id`,
+      [sids],
+    );
+  }
+
+  /** Waits until every row has been landed by its job, then returns the rows. */
+  async function landed(sids: string[], expected: number): Promise<StoredRow[]> {
+    return eventually(
+      () => storedRows(sids),
+      (rows) => rows.length === expected && rows.every((r) => r.status !== 'received'),
+      45_000,
+    );
+  }
+
+  async function commentsFor(rows: StoredRow[]): Promise<{ id: string; body: string }[]> {
+    return t.db.query(`SELECT id, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body`, [rows.map((r) => r.comment_id)]);
+  }
+
+  it('answers a burst of texts, repeats and a stray at once, storing and landing each distinct text exactly once', async () => {
+    const distinct = Array.from({ length: 40 }, (_, i) => twilioParams(newPhone(), `Burst text ${i}`));
+    const repeated = twilioParams(newPhone(), 'Delivered five times at once');
+    const stray = twilioParams(newPhone(), 'Wrong number', { to: NOBODYS });
+    const photoUrl = t.twilio.addMedia(sid('MM'), { contentType: 'image/jpeg', body: await plainPhoto() });
+    const mms = twilioParams(newPhone(), 'A photo, twice at once', { media: [{ url: photoUrl, contentType: 'image/jpeg' }] });
+    // The repeats and the stray are spread through the burst, so they share batches with the plain texts.
+    const burst = [...distinct];
+    for (let i = 0; i < 5; i++) burst.splice(i * 8 + 3, 0, repeated);
+    burst.splice(20, 0, stray, mms);
+    burst.splice(30, 0, stray, mms);
+
+    const answers = await Promise.all(burst.map((params) => post(params)));
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(EMPTY_TWIML);
+    }
+
+    const texts = [...distinct, repeated, mms];
+    const rows = await landed(
+      texts.map((p) => p.MessageSid),
+      texts.length,
+    );
+    expect(rows.map((r) => r.provider_message_id).sort()).toEqual(texts.map((p) => p.MessageSid).sort());
+    expect(rows.every((r) => r.status === 'processed' && r.comment_id !== null)).toBe(true);
+    // Webhooks that arrived together went in together: fewer inserting statements than rows.
+    expect(new Set(rows.map((r) => r.stored_at)).size).toBeLessThan(rows.length);
+
+    expect(await storedRows([stray.MessageSid])).toEqual([]);
+    const kept = await t.db.query(`SELECT to_number, body FROM sms_unroutable_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [stray.MessageSid]);
+    expect(kept).toEqual([{ to_number: NOBODYS, body: 'Wrong number' }]);
+
+    // One comment per text: a job ran for each stored row, and none for the repeats.
+    const comments = await commentsFor(rows);
+    expect(comments.map((c) => c.body).sort()).toEqual(texts.map((p) => p.Body).sort());
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM comments WHERE account_id = $1 AND body = ANY($2)`, [acme.id, texts.map((p) => p.Body)]);
+    expect(n).toBe(texts.length);
+    const [{ attachments }] = await t.db.query(`SELECT count(*)::int AS attachments FROM attachments WHERE comment_id = $1`, [
+      rows.find((r) => r.provider_message_id === mms.MessageSid)!.comment_id,
+    ]);
+    expect(attachments).toBe(1);
+  });
+
+  /** A text as the Twilio webhook hands it to the receiver. */
+  const text = (body: string, segments = 1) => ({
+    provider: 'twilio',
+    providerMessageId: sid('SM'),
+    from: newPhone(),
+    to: BUSINESS,
+    body,
+    segments,
+    media: [],
+  });
+
+  it('answers stored for only one of the same message delivered several times in one batch', async () => {
+    const receiver = t.app.get(InboundReceiver);
+    const twice = text('Sent once, delivered three times');
+    const batch = [text('Before'), twice, text('Between'), { ...twice }, { ...twice }, text('After')];
+
+    // Submitted in one turn of the event loop, so they are one batch.
+    const results = await Promise.all(batch.map((item) => receiver.receive(item)));
+    expect(results.map((r) => r.outcome)).toEqual(['stored', 'stored', 'stored', 'duplicate', 'duplicate', 'stored']);
+    const rows: { id: string; body: string }[] = await t.db.query(
+      `SELECT id, body FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1) ORDER BY body`,
+      [batch.map((b) => b.providerMessageId)],
+    );
+    expect(rows.map((r) => r.body)).toEqual(['After', 'Before', 'Between', 'Sent once, delivered three times']);
+    // Each stored answer names its own row.
+    expect(results.map((r) => (r.outcome === 'stored' ? r.messageId : null)).filter((id) => id !== null).sort()).toEqual(rows.map((r) => r.id).sort());
+    await landed(
+      batch.map((b) => b.providerMessageId),
+      rows.length,
+    );
+  });
+
+  it('stores the rest of a batch when PostgreSQL refuses one of its texts, failing only that one', async () => {
+    const receiver = t.app.get(InboundReceiver);
+    const good = Array.from({ length: 8 }, (_, i) => text(`Batch neighbour ${i}`));
+    // More segments than the smallint column holds: the statement refuses the whole batch because of this text alone.
+    const refused = text('Counted wrong', 40_000);
+    const batch = [...good.slice(0, 4), refused, ...good.slice(4)];
+
+    // Submitted in one turn of the event loop, so they are one batch.
+    const results = await Promise.allSettled(batch.map((item) => receiver.receive(item)));
+    const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value.outcome : 'rejected'));
+    expect(outcomes).toEqual(batch.map((item) => (item === refused ? 'rejected' : 'stored')));
+    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringMatching(/smallint/) });
+
+    const rows = await landed(
+      good.map((g) => g.providerMessageId),
+      good.length,
+    );
+    expect(rows.every((r) => r.status === 'processed' && r.comment_id !== null)).toBe(true);
+    expect((await commentsFor(rows)).map((c) => c.body).sort()).toEqual(good.map((g) => g.body).sort());
+    expect(await storedRows([refused.providerMessageId])).toEqual([]);
+  });
+});
