@@ -232,6 +232,19 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(kept).toEqual([{ to_number: '+12025550999', body: 'wrong number' }]);
     });
 
+    it('stores a text whose media type is cut to its 200-character limit in the middle of an emoji', async () => {
+      const { phone, ticket: created } = await customerWithTicket();
+      const photo = addPhoto(await plainPhoto());
+      const contentType = `image/jpeg; name=${'x'.repeat(182)}\u{1F600}`;
+      expect(contentType.slice(0, 200)).toMatch(/\uD83D$/);
+      const params = twilioParams(phone, 'Photo of the error', [{ url: photo.url, contentType }]);
+      await post(params).expect(200);
+      expect(await processed(params.MessageSid)).toMatchObject({ status: 'processed', ticket_id: created.id });
+      const [comment] = await comments(created.id);
+      expect(comment.body).toBe('Photo of the error');
+      expect(comment.attachments).toHaveLength(1);
+    });
+
     it('gives one comment for the same webhook delivered three times in a row and three times at once', async () => {
       const { phone, ticket: created } = await customerWithTicket();
       const first = twilioParams(phone, 'Delivered three times');

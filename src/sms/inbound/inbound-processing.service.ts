@@ -9,7 +9,7 @@ import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { ConversationsService } from '../conversations/conversations.service';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { SmsMedia } from '../media/sms-media.entity';
-import { contactLockKey, contactLockKeySql } from '../messages/contact-lock';
+import { contactLockKeySql } from '../messages/contact-lock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
@@ -94,8 +94,10 @@ export class InboundProcessing {
         )
         SELECT m.*, ${prefixedColumnList(messages.manager, SmsSettings, 's', SETTINGS_PREFIX)},
                EXISTS (SELECT 1 FROM sms_after_hours_replies r WHERE r.account_id = m.account_id AND r.enabled) AS after_hours_on,
-               (SELECT count(*) FROM contact_locks) AS contact_locks
-        FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id`,
+               (SELECT count(*) FROM contact_locks) AS contact_locks,
+               row_number() OVER (PARTITION BY m.account_id, m.from_number, m.status ORDER BY m.created_at, m.id) AS contact_turn
+        FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id
+        ORDER BY m.created_at, m.id`,
     };
   }
 
@@ -117,24 +119,20 @@ export class InboundProcessing {
     // Everything is read under the row locks: a second run of the same job waits here, then finds its text processed.
     const done = await this.messages.manager.transaction(async (tx) => {
       const rows = await runPrepared(tx, this.lockInbound, [messageIds]);
-      const turns = new Map<string, Turn>();
-      const waiting: SmsMessage[] = [];
+      // In the order the texts came (PostgreSQL's timestamps, to the microsecond; texts stored at the same instant by id):
+      // a contact's earliest text has its turn, and a new customer's first text opens their ticket.
+      const batch: Turn[] = [];
+      const later = new Set<string>();
       for (const row of rows) {
         const message = hydrate(tx, SmsMessage, row);
         if (message.status !== 'received') continue;
-        const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
-        const turn: Turn = { message, settings, anyAfterHoursReplyOn: row.after_hours_on === true, keyword: smsKeyword(message.body), media: [] };
-        const contact = contactLockKey(message.accountId, message.fromNumber!);
-        const other = turns.get(contact);
-        if (other && earlier(other.message, message)) {
-          waiting.push(message);
-        } else {
-          if (other) waiting.push(other.message);
-          turns.set(contact, turn);
+        if (Number(row.contact_turn) > 1) {
+          later.add(message.id);
+          continue;
         }
+        const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
+        batch.push({ message, settings, anyAfterHoursReplyOn: row.after_hours_on === true, keyword: smsKeyword(message.body), media: [] });
       }
-      // The contact's texts in the order they came: a new customer's first text opens their ticket.
-      const batch = [...turns.values()].sort((a, b) => (earlier(a.message, b.message) ? -1 : 1));
       const landings = await this.land(tx, batch, now);
       const ids = batch.map((t) => t.message.id);
       await runPrepared(tx, MARK_PROCESSED, [
@@ -147,7 +145,7 @@ export class InboundProcessing {
         landings.map((l) => l.rule),
         landings.map((l) => l.guess),
       ]);
-      return { batch, landings, later: new Set(waiting.map((m) => m.id)) };
+      return { batch, landings, later };
     });
 
     const outcomes = new Map<string, InboundOutcome>();
@@ -352,8 +350,3 @@ export class InboundProcessing {
   }
 }
 
-/** Which of two texts came first (by the time they were received, then by id, so the order is total). */
-function earlier(a: SmsMessage, b: SmsMessage): boolean {
-  const diff = a.createdAt.getTime() - b.createdAt.getTime();
-  return diff !== 0 ? diff < 0 : a.id < b.id;
-}

@@ -76,11 +76,14 @@ interface ReceivedRow {
   routable: boolean;
 }
 
-// PostgreSQL text and jsonb cannot hold U+0000; a phone never sends it, but a webhook body may carry one.
-const clean = (value: string) => value.replaceAll('\u0000', '\uFFFD');
+// PostgreSQL text and jsonb cannot hold U+0000, nor half of a surrogate pair (jsonb refuses one as invalid Unicode).
+// A phone sends neither, but a webhook body may carry a NUL, a JSON webhook a lone \uD83D, and a field cut to its
+// length limit half an emoji.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const clean = (value: string) => value.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 
-/** The text with every NUL replaced by U+FFFD, so a stray one cannot turn a customer's text into a 500. */
-function withoutNul(text: InboundText): InboundText {
+/** The text with every NUL and lone surrogate replaced by U+FFFD, so a stray one cannot turn a customer's text into a 500. */
+function storable(text: InboundText): InboundText {
   return {
     ...text,
     providerMessageId: clean(text.providerMessageId),
@@ -123,7 +126,7 @@ export class InboundReceiver {
   ) {}
 
   async receive(received: InboundText): Promise<ReceiveOutcome> {
-    const text = withoutNul(received);
+    const text = storable(received);
     const settled = await this.batches.submit({ id: text.messageId ?? randomUUID(), text });
     if (!settled.ok) throw settled.error;
     return settled.outcome;
