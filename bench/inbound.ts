@@ -1,31 +1,42 @@
 /**
  * Inbound end to end: a signed Twilio webhook → the text committed as a public comment on the customer's open
  * ticket (matching, conversation, comment, ticket status, in one transaction, by the BullMQ worker), in one `all`
- * process. Customers each have one open ticket that was texted first, as when a customer answers a ticket SMS.
+ * process, and in an `api` process with a `worker` process beside it (the two layouts alternate, run by run, on the
+ * same 2 cores). Customers each have one open ticket that was texted first, as when a customer answers a ticket SMS.
  *  - throughput: BENCH_INBOUND_COUNT webhooks posted at concurrency 64, SMS/s from the first post to the last commit;
- *  - latency at a fixed offered load below capacity (50/s for 10 s), p50/p95 from the post to the commit, since at
- *    saturation latency only measures the backlog. Commits are seen by polling every 25 ms (resolution ±25 ms) for a
- *    sample of one message in four; throughput counts every message.
+ *  - the target load, 800 webhooks/s offered for 10 s (an open loop: each post goes when due, whatever the ones
+ *    before it are doing): the rate at which they landed, from the first post to the last commit, how long the last
+ *    ones took to land after the last post, acknowledgement p50/p99, and p50/p95 from the post to the commit;
+ *  - latency at a fixed offered load well below capacity (50/s for 10 s), p50/p95 from the post to the commit.
+ * Commits are seen by polling every 25 ms (resolution ±25 ms) for a sample of one message in four; rates count every
+ * message.
  */
 import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, repeat, ServiceProcess, sql, startService } from './support';
+import { ChildProcess } from 'node:child_process';
+import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INBOUND_COUNT ?? 2000);
 const CUSTOMERS = 100;
 const CONCURRENCY = 64;
 const LATENCY_RATE = Number(process.env.BENCH_INBOUND_RATE ?? 50);
-const LATENCY_SECONDS = 10;
+const TARGET_RATE = Number(process.env.BENCH_INBOUND_TARGET_RATE ?? 800);
+const PACED_SECONDS = 10;
 const POLL_MS = 25;
 const SAMPLE_EVERY = 4;
 
+export type InboundLayout = 'all' | 'api+worker';
+
 export interface InboundFigures {
+  layout: InboundLayout;
   smsPerSecond: number;
   /** At the fixed offered load. */
   p50Ms: number;
   p95Ms: number;
   offeredPerSecond: number;
+  /** At the target load. */
+  atTarget: PacedFigures;
   /** Landed as exactly one comment each (checked after every run). */
   commentsPerText: number;
   /** Per text, webhook and job together. */
@@ -85,13 +96,13 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-async function throughputRun(svc: ServiceProcess, tag: string): Promise<{ smsPerSecond: number; cpu: CpuUsed }> {
+async function throughputRun(svc: ServiceProcess, worker: ChildProcess | null, tag: string): Promise<{ smsPerSecond: number; cpu: CpuUsed }> {
   const hooks = batch(COUNT, tag);
   let processed = 0;
   const tracker = await track(svc, tag, (n) => (processed = n));
   const started = performance.now();
   const { cpu } = await measureCpu(
-    [svc.child.pid!],
+    worker ? [svc.child.pid!, worker.pid!] : [svc.child.pid!],
     svc.env.DATABASE_URL,
     async () => {
       await pool(hooks.length, CONCURRENCY, async (i) => {
@@ -107,73 +118,156 @@ async function throughputRun(svc: ServiceProcess, tag: string): Promise<{ smsPer
   return { smsPerSecond: COUNT / ((finished - started) / 1000), cpu };
 }
 
-async function latencyRun(svc: ServiceProcess, tag: string): Promise<{ p50Ms: number; p95Ms: number }> {
-  const hooks = batch(LATENCY_RATE * LATENCY_SECONDS, tag);
-  let processed = 0;
-  const tracker = await track(svc, tag, (n) => (processed = n));
-  await paced(LATENCY_RATE, LATENCY_SECONDS, async (i) => {
-    if (i % SAMPLE_EVERY === 0) tracker.postedAt.set(hooks[i].messageSid, performance.now());
-    const res = await postWebhook(svc.port, hooks[i]);
-    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
-  });
-  await waitFor(() => processed >= hooks.length && tracker.committedAt.size >= tracker.postedAt.size, 300_000, 'the paced texts to land');
-  await tracker.stop();
-  const latencies = [...tracker.postedAt].map(([sid, t]) => tracker.committedAt.get(sid)! - t);
-  return { p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) };
+export interface PacedFigures {
+  offeredPerSecond: number;
+  /** Every text of the run, from the first post to the last commit. */
+  landedPerSecond: number;
+  /** From the last post to the last commit. */
+  drainMs: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  /** Post → committed comment, for the sampled texts. */
+  p50Ms: number;
+  p95Ms: number;
 }
 
-export async function benchInbound(): Promise<InboundFigures> {
-  const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('inbound', {
-    SMS_PROVIDER: 'twilio',
-    TWILIO_ACCOUNT_SID: fake.accountSid,
-    TWILIO_AUTH_TOKEN: fake.authToken,
-    TWILIO_API_URL: fake.url,
+async function pacedRun(svc: ServiceProcess, tag: string, rate: number): Promise<PacedFigures> {
+  const hooks = batch(rate * PACED_SECONDS, tag);
+  let processed = 0;
+  const tracker = await track(svc, tag, (n) => (processed = n));
+  const acks: number[] = [];
+  const started = performance.now();
+  await paced(rate, PACED_SECONDS, async (i) => {
+    const posted = performance.now();
+    if (i % SAMPLE_EVERY === 0) tracker.postedAt.set(hooks[i].messageSid, posted);
+    const res = await postWebhook(svc.port, hooks[i]);
+    acks.push(performance.now() - posted);
+    if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
   });
+  const lastPost = started + ((hooks.length - 1) * 1000) / rate;
+  await waitFor(() => processed >= hooks.length && tracker.committedAt.size >= tracker.postedAt.size, 300_000, 'the paced texts to land');
+  const landed = performance.now();
+  await tracker.stop();
+  const latencies = [...tracker.postedAt].map(([sid, t]) => tracker.committedAt.get(sid)! - t);
+  return {
+    offeredPerSecond: rate,
+    landedPerSecond: hooks.length / ((landed - started) / 1000),
+    drainMs: landed - lastPost,
+    ackP50Ms: percentile(acks, 50),
+    ackP99Ms: percentile(acks, 99),
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+  };
+}
+
+export function describeTarget(f: PacedFigures): string {
+  return (
+    `at ${f.offeredPerSecond}/s offered for ${PACED_SECONDS} s: ${fmt(f.landedPerSecond)} SMS/s landed, the last ${fmt(f.drainMs, 0)} ms after the last post, ` +
+    `ack p50 ${fmt(f.ackP50Ms)} ms, p99 ${fmt(f.ackP99Ms)} ms, webhook → comment p50 ${fmt(f.p50Ms)} ms, p95 ${fmt(f.p95Ms)} ms`
+  );
+}
+
+/** A service in one layout, with an account, its number, credits and CUSTOMERS customers whose ticket's first SMS went out. */
+async function startLayout(fake: FakeTwilio, layout: InboundLayout): Promise<{ svc: ServiceProcess; worker: ChildProcess | null }> {
+  const twilioEnv = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url };
+  const svc = await startService(layout === 'all' ? 'inbound' : 'inbound-api', twilioEnv, layout === 'all' ? 'all' : 'api');
+  // The worker shares the api's database and queue prefix; it serves no HTTP.
+  const worker = layout === 'all' ? null : spawnService('inbound-worker', { ...svc.env, PORT: '0' }, 'worker');
   try {
     const { token } = await createAccount(svc.port);
     await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
     await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: 1 });
+    const sentBefore = fake.sentMessages().length;
     for (let i = 0; i < CUSTOMERS; i++) {
       const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };
       const res = await json(svc.port, 'POST', '/api/tickets', token, { customerId: customer.id, subject: `Printer ${i}`, problem: 'Offline' });
       if (res.status !== 201) throw new Error(`ticket: ${res.status} ${res.body}`);
     }
     // Every ticket's first SMS has gone out: replies match it by the conversation (rule last_outbound).
-    await waitFor(() => fake.sentMessages().length >= CUSTOMERS, 60_000, 'the initial SMS');
-    await throughputRun(svc, 'warm');
+    await waitFor(() => fake.sentMessages().length >= sentBefore + CUSTOMERS, 60_000, 'the initial SMS');
+    await throughputRun(svc, worker, `warm-${layout}`);
+    return { svc, worker };
+  } catch (e) {
+    if (worker) await stopProcess(worker);
+    await svc.stop();
+    throw e;
+  }
+}
 
-    const runs = await repeat(REPEATS, async (r) => {
-      const { smsPerSecond, cpu } = await throughputRun(svc, `burst-${r}`);
-      const latency = await latencyRun(svc, `paced-${r}`);
+/** Exactly one comment per text, and the rules that matched. */
+async function checkLanded(svc: ServiceProcess): Promise<{ texts: number; comments: number; rules: string }> {
+  const [check] = await sql<{ texts: string; comments: string; rules: string }>(
+    svc.env.DATABASE_URL,
+    `SELECT count(*) AS texts, count(DISTINCT comment_id) AS comments, string_agg(DISTINCT match_rule, ',') AS rules FROM sms_messages WHERE direction = 'inbound'`,
+  );
+  const [orphans] = await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`);
+  if (check.texts !== check.comments || orphans.n !== '0') throw new Error(`inbound: ${check.texts} texts but ${check.comments} comments (${orphans.n} without a text)`);
+  return { texts: Number(check.texts), comments: Number(check.comments), rules: check.rules };
+}
+
+interface RunFigures {
+  smsPerSecond: number;
+  cpu: CpuUsed;
+  p50Ms: number;
+  p95Ms: number;
+  atTarget: PacedFigures;
+}
+
+export async function benchInbound(): Promise<InboundFigures[]> {
+  const fake = await FakeTwilio.start({ recordRequests: false });
+  const layouts: InboundLayout[] = ['all', 'api+worker'];
+  const started: { svc: ServiceProcess; worker: ChildProcess | null }[] = [];
+  try {
+    for (const layout of layouts) started.push(await startLayout(fake, layout));
+    const runs = new Map<InboundLayout, RunFigures[]>(layouts.map((l) => [l, []]));
+    // The layouts alternate, run by run, so a change in the machine's speed reaches both.
+    for (let r = 0; r < REPEATS; r++) {
+      for (const [i, layout] of layouts.entries()) {
+        const { svc, worker } = started[i];
+        const { smsPerSecond, cpu } = await throughputRun(svc, worker, `burst-${r}`);
+        const atTarget = await pacedRun(svc, `target-${r}`, TARGET_RATE);
+        const latency = await pacedRun(svc, `paced-${r}`, LATENCY_RATE);
+        console.log(
+          `  inbound, ${layout}, run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}), ${describeCpu(cpu, COUNT, 'text')}; ` +
+            `${describeTarget(atTarget)}; at ${LATENCY_RATE}/s offered p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
+        );
+        runs.get(layout)!.push({ smsPerSecond, cpu: { serviceMs: cpu.serviceMs / COUNT, postgresMs: cpu.postgresMs / COUNT }, p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, atTarget });
+      }
+    }
+    const figures: InboundFigures[] = [];
+    for (const [i, layout] of layouts.entries()) {
+      const check = await checkLanded(started[i].svc);
+      const r = runs.get(layout)!;
+      const f: InboundFigures = {
+        layout,
+        smsPerSecond: medianOf(r, (x) => x.smsPerSecond),
+        p50Ms: medianOf(r, (x) => x.p50Ms),
+        p95Ms: medianOf(r, (x) => x.p95Ms),
+        offeredPerSecond: LATENCY_RATE,
+        atTarget: {
+          offeredPerSecond: TARGET_RATE,
+          landedPerSecond: medianOf(r, (x) => x.atTarget.landedPerSecond),
+          drainMs: medianOf(r, (x) => x.atTarget.drainMs),
+          ackP50Ms: medianOf(r, (x) => x.atTarget.ackP50Ms),
+          ackP99Ms: medianOf(r, (x) => x.atTarget.ackP99Ms),
+          p50Ms: medianOf(r, (x) => x.atTarget.p50Ms),
+          p95Ms: medianOf(r, (x) => x.atTarget.p95Ms),
+        },
+        commentsPerText: check.comments / check.texts,
+        cpu: { serviceMs: medianOf(r, (x) => x.cpu.serviceMs), postgresMs: medianOf(r, (x) => x.cpu.postgresMs) },
+      };
       console.log(
-        `  inbound run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}), ${describeCpu(cpu, COUNT, 'text')}; ` +
-          `at ${LATENCY_RATE}/s offered p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
+        `inbound end to end, ${layout} (median of ${REPEATS}): ${fmt(f.smsPerSecond)} SMS/s webhook → committed comment (runs ${r.map((x) => fmt(x.smsPerSecond, 0)).join(', ')}), ` +
+          `${describeCpu(f.cpu, 1, 'text')}; ${describeTarget(f.atTarget)} (runs ${r.map((x) => fmt(x.atTarget.landedPerSecond, 0)).join(', ')}); at ${LATENCY_RATE}/s offered p50 ${fmt(f.p50Ms)} ms, p95 ${fmt(f.p95Ms)} ms. ${check.texts} texts, ${check.comments} comments (rules: ${check.rules}).`,
       );
-      return { smsPerSecond, cpu: { serviceMs: cpu.serviceMs / COUNT, postgresMs: cpu.postgresMs / COUNT }, ...latency };
-    });
-    // Exactly one comment per text, and the rule that matched.
-    const [check] = await sql<{ texts: string; comments: string; rules: string }>(
-      svc.env.DATABASE_URL,
-      `SELECT count(*) AS texts, count(DISTINCT comment_id) AS comments, string_agg(DISTINCT match_rule, ',') AS rules FROM sms_messages WHERE direction = 'inbound'`,
-    );
-    const [orphans] = await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`);
-    if (check.texts !== check.comments || orphans.n !== '0') throw new Error(`inbound: ${check.texts} texts but ${check.comments} comments (${orphans.n} without a text)`);
-    const figures: InboundFigures = {
-      smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
-      p50Ms: medianOf(runs, (x) => x.p50Ms),
-      p95Ms: medianOf(runs, (x) => x.p95Ms),
-      offeredPerSecond: LATENCY_RATE,
-      commentsPerText: Number(check.comments) / Number(check.texts),
-      cpu: { serviceMs: medianOf(runs, (x) => x.cpu.serviceMs), postgresMs: medianOf(runs, (x) => x.cpu.postgresMs) },
-    };
-    console.log(
-      `inbound end to end (median of ${REPEATS}): ${fmt(figures.smsPerSecond)} SMS/s webhook → committed comment, ${describeCpu(figures.cpu, 1, 'text')}; at ${LATENCY_RATE}/s offered ` +
-        `p50 ${fmt(figures.p50Ms)} ms, p95 ${fmt(figures.p95Ms)} ms. ${check.texts} texts, ${check.comments} comments (rules: ${check.rules}).`,
-    );
+      figures.push(f);
+    }
     return figures;
   } finally {
-    await svc.stop();
+    for (const { svc, worker } of started) {
+      if (worker) await stopProcess(worker);
+      await svc.stop();
+    }
     await fake.close();
   }
 }

@@ -63,14 +63,27 @@ async function main(): Promise<void> {
     );
   }
   if (wanted('inbound')) {
-    const f = await benchInbound();
-    rows.push({
-      figure: 'inbound end to end (webhook → comment)',
-      measured: `${fmt(f.smsPerSecond)} SMS/s; at ${f.offeredPerSecond}/s p50 ${fmt(f.p50Ms, 0)} ms, p95 ${fmt(f.p95Ms, 0)} ms; ${cpu(f.cpu)}`,
-      baseline: '',
-      target: '≥ 800 SMS/s',
-      met: f.smsPerSecond >= 800,
-    });
+    for (const f of await benchInbound()) {
+      const layout = f.layout === 'all' ? 'one all process' : 'api + worker processes';
+      const t = f.atTarget;
+      rows.push(
+        {
+          figure: `inbound end to end (webhook → comment) at ${t.offeredPerSecond}/s offered, ${layout}`,
+          measured: `${fmt(t.landedPerSecond)} SMS/s landed, the last ${fmt(t.drainMs, 0)} ms after the last post; ack p99 ${fmt(t.ackP99Ms)} ms; webhook → comment p50 ${fmt(t.p50Ms, 0)} ms, p95 ${fmt(t.p95Ms, 0)} ms`,
+          baseline: '',
+          target: '≥ 800 SMS/s',
+          // Landed as fast as offered: the run's rate, less the polling resolution and the last text's own latency.
+          met: t.landedPerSecond >= 0.97 * t.offeredPerSecond && t.offeredPerSecond >= 800,
+        },
+        {
+          figure: `inbound capacity (64 webhooks in flight, webhook → comment), ${layout}`,
+          measured: `${fmt(f.smsPerSecond)} SMS/s; at ${f.offeredPerSecond}/s p50 ${fmt(f.p50Ms, 0)} ms, p95 ${fmt(f.p95Ms, 0)} ms; ${cpu(f.cpu)}`,
+          baseline: '',
+          target: '',
+          met: null,
+        },
+      );
+    }
   }
   if (wanted('outbound')) {
     const f = await benchOutbound();
