@@ -175,7 +175,8 @@ export async function startService(name: string, extraEnv: Record<string, string
     PORT: String(chosenPort),
     PUBLIC_URL,
     PLATFORM_TOKEN,
-    LOG_LEVEL: 'warn',
+    // The service's default level, at which every request is logged; BENCH_LOG_LEVEL=warn measures without those lines.
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     STORAGE_DIR: join('/tmp', `ticket-sms-bench-${id}`),
     ...extraEnv,
   };

@@ -1,3 +1,5 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { loggerParams } from './logging';
 
 describe('request log lines', () => {
@@ -13,5 +15,28 @@ describe('request log lines', () => {
 
   it('never carry the token of a console invite link', () => {
     expect(serialize('/console/invite/aW-jcwtHzR54XE-BkRKNyeWinXVjb0GUd9Pkj9CKpwM')).toBe('/console/invite/…');
+  });
+});
+
+describe('log line fields', () => {
+  const format = (fields: Record<string, unknown>) => {
+    const params = loggerParams('info') as unknown as { pinoHttp: { formatters: { log: (o: Record<string, unknown>) => Record<string, unknown> } } };
+    return params.pinoHttp.formatters.log(fields);
+  };
+
+  it('keep only the ends of phone numbers, however deep in the fields', () => {
+    const line = format({ contact: '+12015550123', batch: [{ from: 'text from +12015550199' }], count: 3 });
+    expect(JSON.stringify(line)).not.toMatch(/5550123|5550199/);
+    expect(line.count).toBe(3);
+  });
+
+  it('leave the request and response to their serializers, untouched', () => {
+    const req = new IncomingMessage(new Socket());
+    req.url = '/webhooks/twilio/inbound?From=%2B12015550123';
+    const res = new ServerResponse(req);
+    const line = format({ req, res, responseTime: 4 });
+    expect(line.req).toBe(req);
+    expect(line.res).toBe(res);
+    expect(req.url).toBe('/webhooks/twilio/inbound?From=%2B12015550123');
   });
 });

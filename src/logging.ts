@@ -1,3 +1,4 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import { maskPhone } from './sms';
@@ -25,9 +26,15 @@ export function loggerParams(level: string): Params {
   };
 }
 
-function maskPhonesIn(value: unknown, depth = 0): unknown {
+/**
+ * Every string of a log line's fields with its phone numbers masked. The request and response of a request's line are
+ * left whole: their serializers pick what is logged of them (the URL masked), and walking the objects themselves cost
+ * more than the rest of handling the request.
+ */
+export function maskPhonesIn(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhone(value);
   if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (value instanceof IncomingMessage || value instanceof ServerResponse) return value;
   if (Array.isArray(value)) return value.map((v) => maskPhonesIn(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPhonesIn(v, depth + 1)]));
 }
