@@ -256,6 +256,30 @@ describe('conversations on team, shared and direct numbers', () => {
     }
   });
 
+  it('texts landing together are each told as their own event, across api processes too', async () => {
+    const apiTwo = await t.sibling('api');
+    const annOnTwo = await SseClient.connect(apiTwo, ann.token);
+    const adminOnOne = await SseClient.connect(t, acme.adminToken);
+    try {
+      const contacts = Array.from({ length: 6 }, () => newContact());
+      const messageIds = await Promise.all(contacts.map((contact, i) => textIn(t, contact, SUPPORT_LINE, `Burst text ${i}`)));
+      const receivedBy = (client: SseClient) =>
+        eventually(
+          async () => client.matching((e) => e.type === 'message.received' && contacts.includes(e.data.contactPhone as string)),
+          (events) => events.length >= contacts.length,
+        );
+      for (const client of [annOnTwo, adminOnOne]) {
+        const events = await receivedBy(client);
+        expect(events.map((e) => e.data.messageId).sort()).toEqual([...messageIds].sort());
+        expect(events.map((e) => e.data.contactPhone).sort()).toEqual([...contacts].sort());
+      }
+    } finally {
+      annOnTwo.close();
+      adminOnOne.close();
+      await apiTwo.close();
+    }
+  });
+
   it("`handler` visibility hides other members' past threads but shows threads waiting for an answer", async () => {
     const handled = newContact();
     await textIn(t, handled, HANDLER_LINE, 'Laptop stolen');

@@ -80,11 +80,13 @@ export class SmsEvents implements OnModuleDestroy {
     (data[PENDING] ??= []).push(event);
   }
 
-  async publish(event: SmsEvent): Promise<void> {
+  /** Several events (a transaction's) go as one message: a JSON array, where one event alone is the object itself. */
+  async publish(...events: SmsEvent[]): Promise<void> {
+    if (events.length === 0) return;
     try {
-      await (await this.client()).publish(this.channel, JSON.stringify(event));
+      await (await this.client()).publish(this.channel, JSON.stringify(events.length === 1 ? events[0] : events));
     } catch (e) {
-      this.logger.warn({ type: event.type, error: (e as Error).message }, 'could not publish a live event');
+      this.logger.warn({ types: [...new Set(events.map((event) => event.type))], count: events.length, error: (e as Error).message }, 'could not publish live events');
     }
   }
 
@@ -106,7 +108,8 @@ export class SmsEvents implements OnModuleDestroy {
     const subscriber = (await this.client()).duplicate();
     subscriber.on('message', (_channel: string, message: string) => {
       try {
-        this.events.next(JSON.parse(message) as SmsEvent);
+        const parsed = JSON.parse(message) as SmsEvent | SmsEvent[];
+        for (const event of Array.isArray(parsed) ? parsed : [parsed]) this.events.next(event);
       } catch {
         this.logger.warn('ignored a live event that is not JSON');
       }
@@ -125,7 +128,7 @@ export class SmsEvents implements OnModuleDestroy {
     const pending = data[PENDING] as SmsEvent[] | undefined;
     if (!pending) return;
     delete data[PENDING];
-    if (commit) for (const event of pending) void this.publish(event);
+    if (commit) void this.publish(...pending);
   }
 }
 
