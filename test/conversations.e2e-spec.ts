@@ -379,6 +379,24 @@ describe('conversations on team, shared and direct numbers', () => {
     await reply(ids[0], dave).expect(201);
   });
 
+  it("a reply shows on the ticket it is about as the member's public comment, tied to the texts sent; a refused one leaves none", async () => {
+    const contact = newContact();
+    const inboundId = await textIn(t, contact, SUPPORT_LINE, 'VPN will not connect');
+    const [{ ticket_id: ticketId }] = (await t.db.query(`SELECT ticket_id FROM sms_messages WHERE id = $1`, [inboundId])) as { ticket_id: string }[];
+    const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
+
+    const sent = await reply(id, ann, '  Resetting your VPN profile now  ').expect(201);
+    await reply(id, ben, 'Me as well').expect(409);
+    const comments = (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body.comments as { id: string; author: { type: string; userId?: string | null }; body: string; public: boolean }[];
+    const fromAnn = comments.filter((c) => c.author.type === 'user');
+    expect(fromAnn).toHaveLength(1);
+    expect(fromAnn[0]).toMatchObject({ body: 'Resetting your VPN profile now', public: true });
+    const [row] = (await t.db.query(`SELECT comment_id, author_user_id, sms_body FROM sms_messages m JOIN comments c ON c.id = m.comment_id WHERE m.id = $1`, [
+      sent.body.messages[0].id,
+    ])) as { comment_id: string; author_user_id: string; sms_body: string }[];
+    expect(row).toEqual({ comment_id: fromAnn[0].id, author_user_id: ann.id, sms_body: 'Resetting your VPN profile now' });
+  });
+
   it('refuses bad replies with the reason and writes nothing', async () => {
     const contact = newContact();
     await textIn(t, contact, MAIN_LINE, 'Question');

@@ -292,6 +292,15 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return ids.map((commentId) => ({ commentId }));
   }
 
+  async addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }> {
+    const repo = (tx ?? this.dataSource.manager).getRepository(Comment);
+    // As a ticket update with an SMS text writes it; the ticket itself is not touched, so no lock is taken on it here.
+    const comment = await repo.save(
+      repo.create({ accountId, ticketId: input.ticketId, authorType: 'user', authorUserId: input.userId, authorCustomerId: null, body: input.text, smsBody: input.text, public: true }),
+    );
+    return { commentId: comment.id };
+  }
+
   async addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }> {
     const repo = (tx ?? this.dataSource.manager).getRepository(Comment);
     const comment = await repo.save(repo.create({ accountId, ticketId, authorType: 'system', authorUserId: null, authorCustomerId: null, body, smsBody: null, public: false }));

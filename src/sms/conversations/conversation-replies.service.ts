@@ -70,12 +70,15 @@ export class ConversationReplies {
       const plan = await this.schedule.plan(tx, viewer.accountId, input.sendNow === true);
       const parts = splitSms(input.body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode });
       const sendId = randomUUID();
+      // The ticket's history shows the reply like a technician's update with an SMS text.
+      const commentId = ticketId ? (await this.gateway.addTechnicianText(viewer.accountId, { ticketId, userId: viewer.userId, text: input.body.trim() }, tx)).commentId : null;
       const inserted = await tx.getRepository(SmsMessage).insert(
         parts.map((part, i) => ({
           accountId: viewer.accountId,
           direction: 'outbound' as const,
           kind: CONVERSATION_REPLY_KIND,
           ticketId,
+          commentId,
           conversationId: conversation.id,
           sendId,
           ...plan,

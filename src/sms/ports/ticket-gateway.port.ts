@@ -64,6 +64,11 @@ export interface TicketGateway {
   addCustomerComment(accountId: string, comment: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }>;
   /** addCustomerComment for each item, all or none: a ticket outside its item's account fails the whole call. */
   addCustomerComments(comments: { accountId: string; comment: CustomerComment }[], tx?: EntityManager): Promise<{ commentId: string }[]>;
+  /**
+   * A technician's text to the customer, written in a conversation rather than as a ticket update: a public comment
+   * from that technician on the ticket it is about, holding the text (as sent by SMS). The ticket's status is kept.
+   */
+  addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }>;
   /** A private note from the system (opt-out changes); customers never see it. */
   addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }>;
   /** Moves a comment and its attachments to another ticket (of the same customer, checked by the caller), which becomes Customer Reply. */
