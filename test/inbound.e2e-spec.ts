@@ -582,13 +582,13 @@ describe('inbound SMS and MMS from Twilio', () => {
 
   describe('texts landing together', () => {
     /** Posts every text at once (each a signed webhook) and waits until all have been landed. */
-    async function burst(texts: { from: string; body: string }[]): Promise<InboundRow[]> {
-      const params = texts.map(({ from, body }) => twilioParams(from, body));
+    async function burst(texts: { from: string; body: string; to?: string }[]): Promise<InboundRow[]> {
+      const params = texts.map(({ from, body, to }) => twilioParams(from, body, [], to));
       await Promise.all(params.map((p) => post(p).expect(200)));
       return Promise.all(params.map((p) => processed(p.MessageSid)));
     }
 
-    it('lands a burst of replies, keywords, a new number and one customer texting four times, each exactly once and in order', async () => {
+    it('lands a burst of replies, keywords, a new number, one customer texting four times and texts to another account, each exactly once, in order and in its own account', async () => {
       const customers = await Promise.all(Array.from({ length: 8 }, () => customerWithTicket()));
       const [chatty, stopper, referrer] = customers;
       const stranger = newPhone();
@@ -599,6 +599,9 @@ describe('inbound SMS and MMS from Twilio', () => {
         { from: referrer.phone, body: `About ticket #${referrer.ticket.number}: still broken` },
         { from: stranger, body: 'Hello, my laptop will not boot' },
         { from: stranger, body: 'It beeps three times' },
+        // The same phones texting another account's number in the same burst: that account's customers, not Acme's.
+        { from: chatty.phone, body: 'Wrong company, sorry', to: '+12025550200' },
+        { from: stranger, body: 'Also wrong', to: '+12025550200' },
       ];
       const rows = await burst(texts);
 
@@ -627,7 +630,14 @@ describe('inbound SMS and MMS from Twilio', () => {
       const reference = rows[texts.findIndex((x) => x.from === referrer.phone)];
       expect(reference).toMatchObject({ ticket_id: referrer.ticket.id, match_rule: 'ticket_reference' });
 
-      const fromStranger = rows.slice(-2);
+      const elsewhere = rows.slice(-2);
+      const [{ account }] = await t.db.query(`SELECT array_agg(DISTINCT account_id) AS account FROM customers WHERE id = ANY($1)`, [elsewhere.map((r) => r.customer_id)]);
+      expect(account).toEqual([other.id]);
+      expect(elsewhere.map((r) => r.match_rule)).toEqual(['new_ticket', 'new_ticket']);
+      for (const r of elsewhere) expect((await comments(r.ticket_id!, other)).map((c) => c.body)).toHaveLength(1);
+      expect(await comments(chatty.ticket.id)).toHaveLength(4);
+
+      const fromStranger = rows.slice(-4, -2);
       expect(fromStranger[0].customer_id).toBe(fromStranger[1].customer_id);
       expect(fromStranger[0].ticket_id).toBe(fromStranger[1].ticket_id);
       expect(fromStranger.map((r) => r.match_rule).sort()).toEqual(['new_ticket', 'only_open_ticket']);
