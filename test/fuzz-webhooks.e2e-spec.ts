@@ -201,11 +201,12 @@ describe('fuzzing the Twilio inbound webhook', () => {
     );
     const answers = [...seen.status].sort(([a], [b]) => a - b).map(([status, n]) => `${n}× ${status}`).join(', ');
     process.stdout.write(`webhook fuzz: ${RUNS} cases; answers ${answers}; ${seen.stored} texts stored\n`);
-    // The fuzzer must reach every outcome, or it proves little.
-    expect(seen.status.get(200)).toBeGreaterThan(10);
+    // The fuzzer must reach every outcome, or it proves little. About 5 % of cases are well-formed signed texts (15 in
+    // 300 on average): at least 3 fails by chance less than once in 10,000 runs, where more than 10 failed one in ten.
+    expect(seen.status.get(200)).toBeGreaterThanOrEqual(3);
     expect(seen.status.get(400)).toBeGreaterThan(10);
     expect(seen.status.get(403)).toBeGreaterThan(10);
-    expect(seen.stored).toBeGreaterThan(10);
+    expect(seen.stored).toBeGreaterThanOrEqual(3);
 
     // Whatever got in is landed by the worker (or kept aside as unroutable), not left failing or stuck.
     const states = await eventually(
