@@ -16,29 +16,9 @@ export type ReceiveOutcome =
   /** No account owns the `to` number: kept in sms_unroutable_messages, nothing else happens. */
   | { outcome: 'unroutable' };
 
-// One statement, one round trip: route by the To number, store the row keyed by provider + message id
-// (a repeat is a no-op), or keep the text aside when no account owns the number.
-const RECEIVE: PreparedStatement = {
-  name: 'sms-inbound-receive',
-  text: `
-  WITH number AS (
-    SELECT account_id FROM sms_numbers WHERE number = $3
-  ), message AS (
-    INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media)
-    SELECT $1, number.account_id, 'inbound', 'reply', $1, $3, $4, $5, $6, 'received', $7, $2, $8::jsonb FROM number
-    ON CONFLICT DO NOTHING
-    RETURNING id, account_id
-  ), unroutable AS (
-    INSERT INTO sms_unroutable_messages (provider, provider_message_id, to_number, from_number, body, num_media)
-    SELECT $7, $2, $3, $4, $5, $9 WHERE NOT EXISTS (SELECT 1 FROM number)
-    ON CONFLICT DO NOTHING
-    RETURNING id
-  )
-  SELECT (SELECT id FROM message) AS message_id, (SELECT account_id FROM message) AS account_id, EXISTS (SELECT 1 FROM number) AS routable`,
-};
-
-// The same for every text of a batch, in one statement: the inputs are parallel arrays, one element per text, and
-// the answer is a row per input ordinal. Two texts of a batch with the same provider message id (a webhook delivered
+// One statement, one round trip for a batch of texts: route each by its To number, store its row keyed by provider +
+// message id (a repeat is a no-op), or keep it aside when no account owns the number. The inputs are parallel arrays,
+// one element per text, and the answer is a row per input ordinal. Two texts of a batch with the same provider message id (a webhook delivered
 // twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the first and skips the second, and
 // only the kept one's generated id comes back. Rows go in in key order, so two batches that share keys take their
 // locks in the same order and cannot deadlock on each other.
@@ -163,7 +143,7 @@ export class InboundReceiver {
       this.logger.warn({ err: e, count: items.length }, 'an inbound batch failed; storing its texts one by one');
       return Promise.allSettled(
         items.map(async (item) => {
-          const [row] = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE, batchValues([item]).map((column) => column[0]));
+          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues([item])));
           return row;
         }),
       );
@@ -176,7 +156,7 @@ function mediaJson(text: InboundText): string | null {
   return text.media.length > 0 ? JSON.stringify(text.media) : null;
 }
 
-/** RECEIVE_BATCH's parameters: one array per column, an element per text (RECEIVE's, for a text alone). */
+/** RECEIVE_BATCH's parameters: one array per column, an element per text. */
 function batchValues(items: Pending[]): unknown[][] {
   return [
     items.map((p) => p.id),
