@@ -74,7 +74,7 @@ const ADD_CUSTOMER_COMMENTS: PreparedStatement = {
 
 // What the SMS module asks of tickets and customers for inbound texts, a batch of lookups at a time (one per text of
 // the batch, each scoped to its own account); every row carries the ordinal of the lookup it answers.
-const TICKET_COLUMNS = 'id, number, customer_id, subject, status, updated_at';
+const TICKET_COLUMNS = 't.id, t.number, t.customer_id, t.subject, t.status, t.updated_at';
 interface TicketRow {
   ord: string;
   id: string;
@@ -88,14 +88,14 @@ const TICKETS_BY_REF: PreparedStatement = {
   name: 'helpdesk-tickets-by-ref',
   text: `
   WITH l AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::integer[]) WITH ORDINALITY AS l(account_id, id, number, ord))
-  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.id = l.id
+  SELECT l.ord, ${TICKET_COLUMNS} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.id = l.id
   UNION ALL
-  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.number = l.number`,
+  SELECT l.ord, ${TICKET_COLUMNS} FROM l JOIN tickets t ON t.account_id = l.account_id AND t.number = l.number`,
 };
 const OPEN_TICKETS: PreparedStatement = {
   name: 'helpdesk-open-tickets',
   text: `
-  SELECT l.ord, ${prefixed('t', TICKET_COLUMNS)}
+  SELECT l.ord, ${TICKET_COLUMNS}
   FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS l(account_id, customer_id, ord)
   JOIN tickets t ON t.account_id = l.account_id AND t.customer_id = l.customer_id AND t.status <> 'Resolved'
   ORDER BY l.ord, t.updated_at DESC`,
@@ -109,13 +109,6 @@ const CUSTOMERS_BY_PHONE: PreparedStatement = {
    AND c.id IN (SELECT p.customer_id FROM customer_phones p WHERE p.account_id = l.account_id AND p.number = l.phone)
   ORDER BY l.ord, c.created_at ASC`,
 };
-
-function prefixed(alias: string, columns: string): string {
-  return columns
-    .split(', ')
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
-}
 
 /** Rows carrying the ordinal (1-based, as WITH ORDINALITY counts) of their lookup, grouped back into one list per lookup. */
 function byLookup<R extends { ord: string }, T>(count: number, rows: R[], map: (row: R) => T): T[][] {
