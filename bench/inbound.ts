@@ -11,9 +11,9 @@
  * Commits are seen by polling every 25 ms (resolution ±25 ms) for a sample of one message in four; rates count every
  * message.
  */
+import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { ChildProcess } from 'node:child_process';
 import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
@@ -160,7 +160,7 @@ async function pacedRun(svc: ServiceProcess, tag: string, rate: number): Promise
   };
 }
 
-export function describeTarget(f: PacedFigures): string {
+function describeTarget(f: PacedFigures): string {
   return (
     `at ${f.offeredPerSecond}/s offered for ${PACED_SECONDS} s: ${fmt(f.landedPerSecond)} SMS/s landed, the last ${fmt(f.drainMs, 0)} ms after the last post, ` +
     `ack p50 ${fmt(f.ackP50Ms)} ms, p99 ${fmt(f.ackP99Ms)} ms, webhook → comment p50 ${fmt(f.p50Ms)} ms, p95 ${fmt(f.p95Ms)} ms`

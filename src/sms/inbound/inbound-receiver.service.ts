@@ -18,10 +18,10 @@ export type ReceiveOutcome =
 
 // One statement, one round trip for a batch of texts: route each by its To number, store its row keyed by provider +
 // message id (a repeat is a no-op), or keep it aside when no account owns the number. The inputs are parallel arrays,
-// one element per text, and the answer is a row per input ordinal. Two texts of a batch with the same provider message id (a webhook delivered
-// twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the first and skips the second, and
-// only the kept one's generated id comes back. Rows go in in key order, so two batches that share keys take their
-// locks in the same order and cannot deadlock on each other.
+// one element per text, and the answer is a row per input ordinal. Two texts of a batch with the same provider
+// message id (a webhook delivered twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the
+// first and skips the second, and only the kept one's generated id comes back. Rows go in in key order, so two
+// batches that share keys take their locks in the same order and cannot deadlock on each other.
 const RECEIVE_BATCH: PreparedStatement = {
   name: 'sms-inbound-receive-batch',
   text: `
