@@ -2,20 +2,32 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ConsoleAuthService } from './console/auth/console-auth.service';
 import { AccountsService } from './helpdesk/accounts/accounts.service';
 import { Account } from './helpdesk/accounts/account.entity';
 import { SmsNumbersService } from './sms/numbers/sms-numbers.service';
 
+/** Where the demo account's secrets went: files, never the logs. */
+export interface DemoAccountFiles {
+  /** The admin's API bearer token. */
+  adminToken: string;
+  /** A one-time link (7 days) with which the admin chooses a web console password. */
+  consoleInvite: string;
+}
+
 /**
  * With the sandbox provider and an empty database, creates a demo account with an SMS number so a
- * newcomer can try the API at once. The admin token goes to a file (mode 600), never to the logs.
+ * newcomer can try the API and the web console at once. The admin token and a console invite link go
+ * to files (mode 600) beside `STORAGE_DIR`, never to the logs.
  */
-export async function seedDemoAccount(app: INestApplication, storageDir: string): Promise<string | null> {
+export async function seedDemoAccount(app: INestApplication, storageDir: string, publicUrl: string): Promise<DemoAccountFiles | null> {
   if ((await app.get(DataSource).getRepository(Account).count()) > 0) return null;
   const created = await app.get(AccountsService).create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
   await app.get(SmsNumbersService).add(created.id, { number: '+12025550100', label: 'Demo number' });
-  const file = join(dirname(storageDir), 'demo-admin-token');
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${created.adminToken}\n`, { mode: 0o600 });
-  return file;
+  const invite = await app.get(ConsoleAuthService).createInvite(created.id, created.adminUserId, created.adminUserId);
+  const files: DemoAccountFiles = { adminToken: join(dirname(storageDir), 'demo-admin-token'), consoleInvite: join(dirname(storageDir), 'demo-console-invite') };
+  await mkdir(dirname(files.adminToken), { recursive: true });
+  await writeFile(files.adminToken, `${created.adminToken}\n`, { mode: 0o600 });
+  await writeFile(files.consoleInvite, `${publicUrl}/console/invite/${invite.token}\n`, { mode: 0o600 });
+  return files;
 }
