@@ -14,7 +14,7 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
+import { addNumber, createAccount, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, medianCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INBOUND_COUNT ?? 2000);
@@ -231,7 +231,7 @@ export async function benchInbound(): Promise<InboundFigures[]> {
           `  inbound, ${layout}, run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}), ${describeCpu(cpu, COUNT, 'text')}; ` +
             `${describeTarget(atTarget)}; at ${LATENCY_RATE}/s offered p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
         );
-        runs.get(layout)!.push({ smsPerSecond, cpu: { serviceMs: cpu.serviceMs / COUNT, postgresMs: cpu.postgresMs / COUNT }, p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, atTarget });
+        runs.get(layout)!.push({ smsPerSecond, cpu: cpuPer(cpu, COUNT), p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, atTarget });
       }
     }
     const figures: InboundFigures[] = [];
@@ -254,7 +254,7 @@ export async function benchInbound(): Promise<InboundFigures[]> {
           p95Ms: medianOf(r, (x) => x.atTarget.p95Ms),
         },
         commentsPerText: check.comments / check.texts,
-        cpu: { serviceMs: medianOf(r, (x) => x.cpu.serviceMs), postgresMs: medianOf(r, (x) => x.cpu.postgresMs) },
+        cpu: medianCpu(r, (x) => x.cpu),
       };
       console.log(
         `inbound end to end, ${layout} (median of ${REPEATS}): ${fmt(f.smsPerSecond)} SMS/s webhook → committed comment (runs ${r.map((x) => fmt(x.smsPerSecond, 0)).join(', ')}), ` +

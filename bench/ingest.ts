@@ -15,11 +15,13 @@ import {
   addNumber,
   createAccount,
   CpuUsed,
+  cpuPer,
   describeCpu,
   fmt,
   http,
   machineLoad,
   measureCpu,
+  medianCpu,
   medianOf,
   paced,
   percentile,
@@ -95,7 +97,7 @@ async function closedLoop(target: { port: number; pid: number; databaseUrl: stri
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu: { serviceMs: cpu.serviceMs / batch.length, postgresMs: cpu.postgresMs / batch.length } };
+  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu: cpuPer(cpu, batch.length) };
 }
 
 type FixedLoadRun = IngestRun & { offered: number; landed: number };
@@ -184,7 +186,7 @@ export async function benchIngest(): Promise<IngestFigures> {
       requestsPerSecond: medianOf(runs, (x) => pick(x).requestsPerSecond),
       p50Ms: medianOf(runs, (x) => pick(x).p50Ms),
       p99Ms: medianOf(runs, (x) => pick(x).p99Ms),
-      cpu: { serviceMs: medianOf(runs, (x) => pick(x).cpu!.serviceMs), postgresMs: medianOf(runs, (x) => pick(x).cpu!.postgresMs) },
+      cpu: medianCpu(runs, (x) => pick(x).cpu!),
     });
     const service = summary((x) => x.s);
     const bareRun = summary((x) => x.b);

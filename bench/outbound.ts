@@ -7,7 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, CpuUsed, describeCpu, fmt, json, machineLoad, measureCpu, median, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import { addNumber, createAccount, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, median, medianCpu, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
@@ -111,7 +111,7 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
     p95Ms: percentile(latencies, 95),
     apiUpdatesPerSecond: UPDATES / ((apiDone - wallStart) / 1000),
     duplicates: received.length - new Set(received.map((m) => m.body)).size,
-    cpu: { serviceMs: cpu.serviceMs / UPDATES, postgresMs: cpu.postgresMs / UPDATES },
+    cpu: cpuPer(cpu, UPDATES),
   };
 }
 
@@ -121,7 +121,7 @@ const summary = (runs: OutboundRun[]): OutboundRun => ({
   p95Ms: medianOf(runs, (x) => x.p95Ms),
   apiUpdatesPerSecond: medianOf(runs, (x) => x.apiUpdatesPerSecond),
   duplicates: Math.max(...runs.map((x) => x.duplicates)),
-  cpu: { serviceMs: medianOf(runs, (x) => x.cpu.serviceMs), postgresMs: medianOf(runs, (x) => x.cpu.postgresMs) },
+  cpu: medianCpu(runs, (x) => x.cpu),
 });
 
 const describe = (r: OutboundRun) =>

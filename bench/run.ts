@@ -19,7 +19,8 @@ interface Row {
 }
 
 /** CPU per message and the rate 2 idle cores could sustain at that cost. */
-const cpu = (c: CpuUsed) => `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs), 0)}/s on 2 idle cores)`;
+const cpu = (c: CpuUsed) =>
+  `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} + Redis ${fmt(c.redisMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs + c.redisMs), 0)}/s on 2 idle cores)`;
 
 type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'startup';
 
