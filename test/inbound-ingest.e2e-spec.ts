@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
 import { InboundReceiver } from '../src/sms/inbound/inbound-receiver.service';
+import { InboundProcessor } from '../src/sms/inbound/inbound.processor';
+import { MaintenanceProcessor } from '../src/sms/messages/outbox-sweeper';
 import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
 import { plainPhoto } from './fixtures/images';
 import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
@@ -91,6 +96,10 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     );
   }
 
+  async function inboundJobsOf(sids: string[]): Promise<{ id: string; provider_message_id: string; inbound_job_id: string | null }[]> {
+    return t.db.query(`SELECT id, provider_message_id, inbound_job_id FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1)`, [sids]);
+  }
+
   async function commentsFor(rows: StoredRow[]): Promise<{ id: string; body: string }[]> {
     return t.db.query(`SELECT id, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body`, [rows.map((r) => r.comment_id)]);
   }
@@ -122,6 +131,22 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     expect(rows.every((r) => r.status === 'processed' && r.comment_id !== null)).toBe(true);
     // Webhooks that arrived together went in together: fewer inserting statements than rows.
     expect(new Set(rows.map((r) => r.stored_at)).size).toBeLessThan(rows.length);
+    // And were landed by fewer jobs than texts: each plain text names its batch's job, which held it; the MMS is a flow
+    // of its own, whose job id is its row id.
+    const jobs = await inboundJobsOf(texts.map((p) => p.MessageSid));
+    const mmsRow = jobs.find((j) => j.provider_message_id === mms.MessageSid)!;
+    expect(mmsRow.inbound_job_id).toBeNull();
+    const plain = jobs.filter((j) => j !== mmsRow);
+    const batchJobs = new Set(plain.map((j) => j.inbound_job_id));
+    expect(batchJobs.size).toBeLessThan(plain.length);
+    const queue = t.app.get<Queue>(getQueueToken('sms-inbound'));
+    for (const jobId of batchJobs) {
+      const job = await queue.getJob(jobId!);
+      expect(job?.name).toBe('ProcessInboundBatch');
+      expect([...(job!.data as { messageIds: string[] }).messageIds].sort()).toEqual(plain.filter((j) => j.inbound_job_id === jobId).map((j) => j.id).sort());
+      expect(await job!.getState()).toBe('completed');
+    }
+    expect(await queue.getJobState(mmsRow.id)).toBe('completed');
 
     expect(await storedRows([stray.MessageSid])).toEqual([]);
     const kept = await t.db.query(`SELECT to_number, body FROM sms_unroutable_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [stray.MessageSid]);
@@ -136,6 +161,41 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
       rows.find((r) => r.provider_message_id === mms.MessageSid)!.comment_id,
     ]);
     expect(attachments).toBe(1);
+  });
+
+  it('leaves texts waiting in their batch job alone, and gives each a job of its own once that job is lost', async () => {
+    // Nothing runs inbound jobs or the sweep meanwhile: the texts wait in their jobs, and only this test sweeps.
+    const workers = [t.app.get(InboundProcessor).worker, t.app.get(MaintenanceProcessor).worker];
+    await Promise.all(workers.map((w) => w.pause()));
+    const texts = Array.from({ length: 12 }, (_, i) => twilioParams(newPhone(), `Waiting text ${i}`));
+    try {
+      for (const res of await Promise.all(texts.map((params) => post(params)))) expect(res.status).toBe(200);
+      const rows = await inboundJobsOf(texts.map((p) => p.MessageSid));
+      expect(rows).toHaveLength(texts.length);
+      const queue = t.app.get<Queue>(getQueueToken('sms-inbound'));
+      const batchJobs = [...new Set(rows.map((r) => r.inbound_job_id!))];
+      for (const jobId of batchJobs) expect(await queue.getJobState(jobId)).toBe('waiting');
+
+      // Older than the sweep's grace, as after a long outage: still waiting in their batch's job, so nothing is added.
+      const sweep = t.app.get(InboundQueue);
+      const afterGrace = new Date(Date.now() + 60_000);
+      expect(await sweep.requeueStuck(afterGrace, 500)).toBe(0);
+      for (const row of rows) expect(await queue.getJobState(row.id)).toBe('unknown');
+
+      // The batch jobs are lost (as in a flushed Redis): each text gets a job of its own, once.
+      for (const jobId of batchJobs) await queue.remove(jobId);
+      expect(await sweep.requeueStuck(afterGrace, 500)).toBe(texts.length);
+      for (const row of rows) expect(await queue.getJobState(row.id)).toBe('waiting');
+      expect(await sweep.requeueStuck(afterGrace, 500)).toBe(0);
+    } finally {
+      workers.forEach((w) => w.resume());
+    }
+    // Each lands once, by its own job.
+    const rows = await landed(
+      texts.map((p) => p.MessageSid),
+      texts.length,
+    );
+    expect((await commentsFor(rows)).map((c) => c.body).sort()).toEqual(texts.map((p) => p.Body).sort());
   });
 
   /** A text as the Twilio webhook hands it to the receiver. */

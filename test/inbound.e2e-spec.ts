@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Response } from 'supertest';
 import { Clock } from '../src/sms/clock/clock';
+import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
 import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
 import { colourAt, decompressionBomb, hasGps, incompressiblePng, PDF, plainPhoto, sidewaysPhotoWithGps } from './fixtures/images';
 import { eventually, PUBLIC_URL, sleep, TestAccount, TestApp } from './support/test-app';
@@ -644,6 +645,37 @@ describe('inbound SMS and MMS from Twilio', () => {
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`, [acme.id, stranger]);
       expect(n).toBe(1);
       expect((await comments(fromStranger[0].ticket_id!)).map((c) => c.body).sort()).toEqual(['Hello, my laptop will not boot', 'It beeps three times']);
+    });
+
+    it("lands a contact's text after their earlier text that is still to land elsewhere, and not after one stuck for minutes", async () => {
+      const { phone, ticket: created } = await customerWithTicket();
+      /** A text stored as a webhook would store it, whose job has not run: the sweep is kept off it (updated_at ahead). */
+      const waitingText = async (body: string, receivedAgo: string): Promise<string> => {
+        const [{ id }] = await t.db.query(
+          `INSERT INTO sms_messages (account_id, direction, kind, send_id, to_number, from_number, body, status, provider, provider_message_id, created_at, updated_at)
+           VALUES ($1, 'inbound', 'reply', gen_random_uuid(), $2, $3, $4, 'received', 'twilio', $5, now() - $6::interval, now() + interval '1 hour') RETURNING id`,
+          [acme.id, BUSINESS, phone, body, sid('SM'), receivedAgo],
+        );
+        return id as string;
+      };
+
+      // The first text is still to land (in another worker's batch, say) when the second comes: the second waits.
+      const first = await waitingText('First, sent a moment ago', '1 second');
+      const second = twilioParams(phone, 'Second, right after');
+      await post(second).expect(200);
+      await sleep(1500);
+      expect((await inboundRows(second.MessageSid))[0].status).toBe('received');
+      await t.app.get(InboundQueue).enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null });
+      await processed(second.MessageSid);
+      expect((await comments(created.id)).map((c) => c.body)).toEqual(['First, sent a moment ago', 'Second, right after']);
+
+      // A text stuck for longer than a contact's texts wait (its job keeps failing, or was lost) holds up nothing.
+      const stuck = await waitingText('Stuck for three minutes', '3 minutes');
+      const third = twilioParams(phone, 'Third, not held up');
+      await post(third).expect(200);
+      expect(await processed(third.MessageSid)).toMatchObject({ status: 'processed', ticket_id: created.id });
+      expect((await t.db.query(`SELECT status FROM sms_messages WHERE id = $1`, [stuck]))[0].status).toBe('received');
+      await t.db.query(`DELETE FROM sms_messages WHERE id = $1`, [stuck]);
     });
 
     it('fails only the text that cannot land: the rest of its batch lands, and it lands on a later attempt', async () => {

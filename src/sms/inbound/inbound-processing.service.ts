@@ -46,8 +46,18 @@ const MARK_PROCESSED: PreparedStatement = {
          WHERE m.id = u.id`,
 };
 
-/** A text of a batch that holds an earlier text from the same contact: it lands in a later batch, after that one. */
+/**
+ * A text whose contact has an earlier text still to land, in the same batch or elsewhere (another batch, a job not yet
+ * run, another worker): it lands in a later batch, after that one.
+ */
 export const LATER = 'later';
+
+/**
+ * How long a contact's later texts wait for an earlier plain text still `received`. Such a text lands within
+ * milliseconds unless it keeps failing or lost its job: after this, its contact's later texts go on without it. An
+ * MMS waiting for its pictures is never waited for (its downloads may take minutes).
+ */
+const WAIT_FOR_EARLIER = '2 minutes';
 export type BatchOutcome = InboundOutcome | typeof LATER;
 
 /** A text whose turn it is, as it goes through the batch. */
@@ -80,8 +90,11 @@ export class InboundProcessing {
   ) {
     // One round trip opens the landing: the rows locked in id order (a second run of a job waits here), then the
     // locks on their contacts in key order (both orders fixed, so two batches never deadlock on them; PostgreSQL
-    // evaluates a volatile output column after its ORDER BY), the accounts' settings, and whether any after-hours
-    // reply is on. The contact locks read the whole of m first, so every row lock is taken before them.
+    // evaluates a volatile output column after its ORDER BY), the accounts' settings, whether any after-hours reply
+    // is on, and each text's turn: whether its contact has an earlier text in the batch, or an earlier plain text to
+    // the same number still to land outside it (found through the conversation index, among the last minutes' texts). The contact locks read the whole of m first, so every row lock is taken before them.
+    // The statement's snapshot predates the contact locks it waits for, so a text that another batch has just landed
+    // may still look unlanded: the later text then waits one more turn, never the other way round.
     this.lockInbound = {
       name: 'sms-inbound-lock',
       text: `
@@ -95,7 +108,14 @@ export class InboundProcessing {
         SELECT m.*, ${prefixedColumnList(messages.manager, SmsSettings, 's', SETTINGS_PREFIX)},
                EXISTS (SELECT 1 FROM sms_after_hours_replies r WHERE r.account_id = m.account_id AND r.enabled) AS after_hours_on,
                (SELECT count(*) FROM contact_locks) AS contact_locks,
-               row_number() OVER (PARTITION BY m.account_id, m.from_number, m.status ORDER BY m.created_at, m.id) AS contact_turn
+               row_number() OVER (PARTITION BY m.account_id, m.from_number, m.status ORDER BY m.created_at, m.id) AS contact_turn,
+               m.status = 'received' AND EXISTS (
+                 SELECT 1 FROM sms_messages e
+                 WHERE e.account_id = m.account_id AND e.from_number = m.from_number AND e.to_number = m.to_number
+                   AND e.direction = 'inbound' AND e.status = 'received'
+                   AND e.inbound_media IS NULL AND (e.created_at, e.id) < (m.created_at, m.id) AND e.id <> ALL($1::uuid[])
+                   AND e.created_at > now() - interval '${WAIT_FOR_EARLIER}'
+               ) AS earlier_elsewhere
         FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id
         ORDER BY m.created_at, m.id`,
     };
@@ -103,16 +123,9 @@ export class InboundProcessing {
 
   private readonly lockInbound: PreparedStatement;
 
-  async process(messageId: string): Promise<InboundOutcome> {
-    const [outcome] = await this.processMany([messageId]);
-    // A lone text always has its turn.
-    if (outcome === LATER) throw new Error(`Inbound text ${messageId} was not given its turn`);
-    return outcome;
-  }
-
   /**
    * Lands the texts in one transaction, answering for each in the order given: `LATER` for a text whose contact has
-   * an earlier text in the batch (it must be processed again, in a later batch).
+   * an earlier text to land first (it must be processed again, in a later batch). A single text is a batch of one.
    */
   async processMany(messageIds: string[]): Promise<BatchOutcome[]> {
     const now = this.clock.now();
@@ -126,7 +139,7 @@ export class InboundProcessing {
       for (const row of rows) {
         const message = hydrate(tx, SmsMessage, row);
         if (message.status !== 'received') continue;
-        if (Number(row.contact_turn) > 1) {
+        if (Number(row.contact_turn) > 1 || row.earlier_elsewhere === true) {
           later.add(message.id);
           continue;
         }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -6,10 +7,14 @@ import { LessThan, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
-import { INBOUND_FLOW, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import { INBOUND_FLOW, ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 
 const KEEP_COMPLETED = { age: 3600, count: 10000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
+/** Job states in which a job will not run (again): its texts need another. */
+const ENDED = new Set(['unknown', 'completed', 'failed']);
+
+const withMedia = (row: InboundRow) => landsWithMedia(row.body, (row.inboundMedia ?? []).length);
 
 /** What enqueueing needs to know about an inbound row. */
 export interface InboundRow {
@@ -23,42 +28,71 @@ export function mediaJobId(messageId: string, position: number): string {
   return `${messageId}-media-${position}`;
 }
 
+/** Whether a text lands as an MMS flow (its pictures kept): it has media and is not an opt-out, which keeps nothing. */
+export function landsWithMedia(body: string, mediaCount: number): boolean {
+  return mediaCount > 0 && smsKeyword(body)?.kind !== 'opt_out';
+}
+
+/** A new job id for the plain texts of one webhook batch (BullMQ refuses ':' in custom ids). */
+export function newBatchJobId(): string {
+  return `texts-${randomUUID()}`;
+}
+
 /**
- * Enqueues inbound processing. A plain text is one job; an MMS is a flow whose children store one item each
- * and whose parent (the same job id, the row id) writes the comment once every child has finished.
+ * Enqueues inbound processing. The plain texts a webhook batch stored are one job, whose id their rows carry
+ * (`inbound_job_id`): a job costs Redis three scripts whatever it holds. A text enqueued on its own (by the outbox
+ * sweep, or after its batch failed) is one job whose id is the row id. An MMS is a flow whose children store one item
+ * each and whose parent (job id = row id) writes the comment once every child has finished.
  */
 @Injectable()
 export class InboundQueue {
   private readonly logger = new Logger(InboundQueue.name);
 
   constructor(
-    @InjectQueue(SmsQueue.Inbound) private readonly queue: Queue<ProcessInboundJob>,
+    @InjectQueue(SmsQueue.Inbound) private readonly queue: Queue<ProcessInboundJob | ProcessInboundBatchJob>,
     @InjectFlowProducer(INBOUND_FLOW) private readonly flows: FlowProducer,
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
   ) {}
 
-  /** After commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
+  /** A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
   async enqueue(row: InboundRow): Promise<void> {
-    await this.enqueueMany([row]);
+    if (withMedia(row)) await this.addFlow(row);
+    else await this.addEach([row.id]);
   }
 
   /**
-   * After commit, for rows stored together: every plain text in one bulk add (one Redis round trip), each MMS as a
-   * flow of its own. Failures are logged, not thrown, as for `enqueue`.
+   * After commit, for rows stored together: the plain texts as one job with the id their rows were stored with, each
+   * MMS as a flow of its own. Failures are logged, not thrown, as for `enqueue`.
    */
-  async enqueueMany(rows: InboundRow[]): Promise<void> {
-    // An opt-out keeps nothing: its pictures are not downloaded at all.
-    const withMedia = (row: InboundRow) => (row.inboundMedia ?? []).length > 0 && smsKeyword(row.body)?.kind !== 'opt_out';
+  async enqueueStored(rows: InboundRow[], batchJobId: string): Promise<void> {
     const plain = rows.filter((row) => !withMedia(row));
-    await Promise.all([this.addPlain(plain), ...rows.filter(withMedia).map((row) => this.addFlow(row))]);
+    await Promise.all([this.addBatch(plain, batchJobId), ...rows.filter(withMedia).map((row) => this.addFlow(row))]);
   }
 
-  private async addPlain(rows: InboundRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Plain texts as a job each (job id = row id), in one Redis round trip: those of a batch that could not land
+   * together. Throws if Redis refuses, so the batch's job is retried and nothing is left without a job.
+   */
+  async enqueueEach(messageIds: string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.queue.addBulk(messageIds.map((messageId) => ({ name: SmsJob.ProcessInbound, data: { messageId }, opts: this.jobOptions(messageId) })));
+  }
+
+  private async addEach(messageIds: string[]): Promise<void> {
     try {
-      await this.queue.addBulk(rows.map((row) => ({ name: SmsJob.ProcessInbound, data: { messageId: row.id }, opts: this.parentOptions(row.id) })));
+      await this.enqueueEach(messageIds);
     } catch (e) {
-      this.logger.warn({ err: e, messageIds: rows.map((row) => row.id) }, 'could not enqueue inbound texts; the outbox sweep will retry');
+      this.logger.warn({ err: e, messageIds }, 'could not enqueue inbound texts; the outbox sweep will retry');
+    }
+  }
+
+  private async addBatch(rows: InboundRow[], batchJobId: string): Promise<void> {
+    if (rows.length === 0) return;
+    const messageIds = rows.map((row) => row.id);
+    try {
+      await this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(batchJobId));
+    } catch (e) {
+      this.logger.warn({ err: e, messageIds }, 'could not enqueue inbound texts; the outbox sweep will retry');
     }
   }
 
@@ -68,7 +102,7 @@ export class InboundQueue {
         name: SmsJob.ProcessInbound,
         queueName: SmsQueue.Inbound,
         data: { messageId: row.id, withMedia: true } satisfies ProcessInboundJob,
-        opts: this.parentOptions(row.id),
+        opts: this.jobOptions(row.id),
         children: (row.inboundMedia ?? []).map((_, position) => ({
           name: SmsJob.StoreInboundMedia,
           queueName: SmsQueue.InboundMedia,
@@ -89,18 +123,28 @@ export class InboundQueue {
     }
   }
 
-  /** Rows still `received` with no live job (a crash after commit, a flushed Redis) are enqueued again. */
+  /**
+   * Rows still `received` with no live job (a crash after commit, a flushed Redis) are enqueued again, each on its
+   * own. A text is waiting while its batch's job or a job of its own (its row id) is: both are asked, each job once.
+   */
   async requeueStuck(cutoff: Date, batch: number): Promise<number> {
     const rows = await this.messages.find({
-      select: { id: true, body: true, inboundMedia: true },
+      select: { id: true, body: true, inboundMedia: true, inboundJobId: true },
       where: { direction: 'inbound', status: 'received', updatedAt: LessThan(cutoff) },
       order: { createdAt: 'ASC' },
       take: batch,
     });
+    const states = new Map<string, Promise<string>>();
+    const stateOf = (jobId: string) => {
+      let state = states.get(jobId);
+      if (!state) states.set(jobId, (state = this.queue.getJobState(jobId)));
+      return state;
+    };
     let requeued = 0;
     for (const row of rows) {
-      const state = await this.queue.getJobState(row.id);
-      if (state === 'unknown' || state === 'completed' || state === 'failed') {
+      if (row.inboundJobId && !ENDED.has(await stateOf(row.inboundJobId))) continue;
+      const state = await stateOf(row.id);
+      if (ENDED.has(state)) {
         // Removing the parent removes its children too, so the flow is rebuilt whole.
         if (state !== 'unknown') await this.queue.remove(row.id);
         await this.enqueue(row);
@@ -111,9 +155,9 @@ export class InboundQueue {
     return requeued;
   }
 
-  private parentOptions(messageId: string): JobsOptions {
+  private jobOptions(jobId: string): JobsOptions {
     return {
-      jobId: messageId,
+      jobId,
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
       removeOnComplete: KEEP_COMPLETED,

@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../../common/database-unavailable.filter'
 import { PreparedStatement, runPrepared } from '../../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import type { InboundText } from './inbound.dto';
-import { InboundQueue, InboundRow } from './inbound-queue.service';
+import { InboundQueue, InboundRow, landsWithMedia, newBatchJobId } from './inbound-queue.service';
 
 export type ReceiveOutcome =
   | { outcome: 'stored'; messageId: string; accountId: string }
@@ -26,13 +26,16 @@ const RECEIVE_BATCH: PreparedStatement = {
   name: 'sms-inbound-receive-batch',
   text: `
   WITH input AS (
-    SELECT i.ordinal, i.id, i.provider_message_id, i.to_number, i.from_number, i.body, i.segments, i.provider, i.inbound_media, i.num_media, number.account_id
-    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::jsonb[], $9::smallint[])
-      WITH ORDINALITY AS i (id, provider_message_id, to_number, from_number, body, segments, provider, inbound_media, num_media, ordinal)
+    SELECT i.ordinal, i.id, i.provider_message_id, i.to_number, i.from_number, i.body, i.segments, i.provider, i.inbound_media, i.num_media, i.inbound_job_id,
+      number.account_id
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::jsonb[], $9::smallint[], $10::text[])
+      WITH ORDINALITY AS i (id, provider_message_id, to_number, from_number, body, segments, provider, inbound_media, num_media, inbound_job_id, ordinal)
     LEFT JOIN sms_numbers number ON number.number = i.to_number
   ), message AS (
-    INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media)
-    SELECT id, account_id, 'inbound', 'reply', id, to_number, from_number, body, segments, 'received', provider, provider_message_id, inbound_media
+    INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media,
+      inbound_job_id)
+    SELECT id, account_id, 'inbound', 'reply', id, to_number, from_number, body, segments, 'received', provider, provider_message_id, inbound_media,
+      inbound_job_id
     FROM input WHERE account_id IS NOT NULL
     ORDER BY provider, provider_message_id, ordinal
     ON CONFLICT DO NOTHING
@@ -80,6 +83,12 @@ interface Pending {
   text: InboundText;
 }
 
+/** A batch's texts, with the id of the job that lands its plain texts (an MMS is a flow of its own, with its row id). */
+interface Batch {
+  items: Pending[];
+  jobId: string;
+}
+
 /** Each text's own answer: a batch answers every call, and one bad text fails only its own. */
 type Settled = { ok: true; outcome: ReceiveOutcome } | { ok: false; error: unknown };
 
@@ -114,7 +123,8 @@ export class InboundReceiver {
 
   /** Stores a batch in one statement, then enqueues what was stored in one call; answers in the order given. */
   private async receiveBatch(items: Pending[]): Promise<Settled[]> {
-    const rows = await this.store(items);
+    const batch: Batch = { items, jobId: newBatchJobId() };
+    const rows = await this.store(batch);
     const stored: InboundRow[] = [];
     const settled = items.map((item, i): Settled => {
       const result = rows[i];
@@ -126,15 +136,16 @@ export class InboundReceiver {
       }
       return { ok: true, outcome: row.routable ? { outcome: 'duplicate' } : { outcome: 'unroutable' } };
     });
-    await this.queue.enqueueMany(stored);
+    await this.queue.enqueueStored(stored, batch.jobId);
     return settled;
   }
 
   /** One statement for the whole batch; should PostgreSQL refuse it, each text on its own. */
-  private async store(items: Pending[]): Promise<PromiseSettledResult<ReceivedRow>[]> {
+  private async store(batch: Batch): Promise<PromiseSettledResult<ReceivedRow>[]> {
+    const { items } = batch;
     let rows: ReceivedRow[];
     try {
-      rows = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues(items));
+      rows = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues(batch));
     } catch (e) {
       // PostgreSQL is away: trying each text again would only fail the same way, and later.
       if (isDatabaseUnavailable(e)) return items.map(() => ({ status: 'rejected', reason: e }));
@@ -143,7 +154,7 @@ export class InboundReceiver {
       this.logger.warn({ err: e, count: items.length }, 'an inbound batch failed; storing its texts one by one');
       return Promise.allSettled(
         items.map(async (item) => {
-          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues([item])));
+          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues({ items: [item], jobId: batch.jobId })));
           return row;
         }),
       );
@@ -157,7 +168,7 @@ function mediaJson(text: InboundText): string | null {
 }
 
 /** RECEIVE_BATCH's parameters: one array per column, an element per text. */
-function batchValues(items: Pending[]): unknown[][] {
+function batchValues({ items, jobId }: Batch): unknown[][] {
   return [
     items.map((p) => p.id),
     items.map((p) => p.text.providerMessageId),
@@ -168,6 +179,7 @@ function batchValues(items: Pending[]): unknown[][] {
     items.map((p) => p.text.provider),
     items.map((p) => mediaJson(p.text)),
     items.map((p) => p.text.media.length),
+    items.map((p) => (landsWithMedia(p.text.body, p.text.media.length) ? null : jobId)),
   ];
 }
 

@@ -3,10 +3,11 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { InboundMediaService } from '../media/inbound-media.service';
-import { ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { Coalescer } from '../../common/coalescer';
 import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
+import { InboundQueue } from './inbound-queue.service';
 
 const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 
@@ -14,11 +15,30 @@ const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 const ALONE = 'alone';
 
 /**
+ * Runs `land` until the text has had its turn. A text goes after its contact's earlier texts: one in the same batch
+ * has just landed, so it goes again at once; one elsewhere (another batch, another worker) is waited for, a little
+ * longer each time.
+ */
+async function inTurn<T>(land: () => Promise<T | typeof LATER>): Promise<T> {
+  for (let turn = 0; ; turn++) {
+    const outcome = await land();
+    if (outcome !== LATER) return outcome;
+    if (turn > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** turn, 500)));
+  }
+}
+
+/** What a webhook batch's job returns: how many texts it held, and how many it gave a job of their own. */
+interface BatchJobResult {
+  texts: number;
+  onTheirOwn: number;
+}
+
+/**
  * Texts landing at once share one transaction: a batch costs PostgreSQL and this process about what one text does,
  * and the landing is the work every inbound text does. Two batches may run at once, so one is being written while
- * the next is read.
+ * the next is read. A batch holds the texts of the jobs running, each a webhook batch's texts (up to 64) or one text.
  */
-const BATCH = { maxBatch: 50, maxInFlight: 2 };
+const BATCH = { maxBatch: 64, maxInFlight: 2 };
 
 /** Lands inbound texts; for an MMS this is the flow's parent and runs once every media child has finished. */
 @Processor(SmsQueue.Inbound)
@@ -28,6 +48,7 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
 
   constructor(
     private readonly processing: InboundProcessing,
+    private readonly queue: InboundQueue,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
   ) {
     super();
@@ -38,8 +59,25 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
     this.worker.concurrency = Math.max(this.options.workerConcurrency ?? 20, BATCH.maxBatch * BATCH.maxInFlight);
   }
 
-  async process(job: Job<ProcessInboundJob>): Promise<InboundOutcome> {
+  async process(job: Job<ProcessInboundJob | ProcessInboundBatchJob>): Promise<InboundOutcome | BatchJobResult> {
+    if (job.name === SmsJob.ProcessInboundBatch) return this.processBatch((job as Job<ProcessInboundBatchJob>).data.messageIds);
     if (job.name !== SmsJob.ProcessInbound) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Inbound}`);
+    return this.processText(job as Job<ProcessInboundJob>);
+  }
+
+  /**
+   * A webhook batch's texts. Each goes into a landing batch; a text that could not land with others is given a job of
+   * its own, whose retries and final failure are that text's alone. Texts already landed (a second run) are skipped.
+   */
+  private async processBatch(messageIds: string[]): Promise<BatchJobResult> {
+    const outcomes = await Promise.all(messageIds.map((id) => this.landInTurn(id).catch(() => ALONE)));
+    const alone = messageIds.filter((_, i) => outcomes[i] === ALONE);
+    // Redis refusing this throws: the job is retried and the texts that landed are skipped then.
+    await this.queue.enqueueEach(alone);
+    return { texts: messageIds.length, onTheirOwn: alone.length };
+  }
+
+  private async processText(job: Job<ProcessInboundJob>): Promise<InboundOutcome> {
     if (job.data.withMedia) {
       // What the media children returned, and the reasons of those that gave up (ignoreDependencyOnFailure);
       // the media rows stay the truth, these only tell the log.
@@ -47,12 +85,14 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
       const failures = Object.values(failed);
       if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
     }
-    for (;;) {
-      const outcome = await this.landing.submit(job.data.messageId);
-      if (outcome === ALONE) return this.processing.process(job.data.messageId);
-      // An earlier text of the same contact landed in that batch: this one goes in the next.
-      if (outcome !== LATER) return outcome;
-    }
+    const outcome = await this.landInTurn(job.data.messageId);
+    if (outcome !== ALONE) return outcome;
+    // Its batch failed: this text on its own, so an error here is its own.
+    return inTurn(async () => (await this.processing.processMany([job.data.messageId]))[0]);
+  }
+
+  private landInTurn(messageId: string): Promise<InboundOutcome | typeof ALONE> {
+    return inTurn(() => this.landing.submit(messageId));
   }
 
   private async landBatch(messageIds: string[]): Promise<(BatchOutcome | typeof ALONE)[]> {
@@ -68,7 +108,8 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
 
   @OnWorkerEvent('failed')
   async onFailed(job: Job<ProcessInboundJob> | undefined, error: Error): Promise<void> {
-    if (!job) return;
+    // A batch's job that gives up leaves its texts `received`: the outbox sweep enqueues each on its own.
+    if (!job || job.name !== SmsJob.ProcessInbound) return;
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsMade >= attempts) {
       this.logger.error({ messageId: job.data.messageId, err: error }, 'inbound text not processed after the last retry');

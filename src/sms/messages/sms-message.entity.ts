@@ -129,6 +129,13 @@ export class SmsMessage {
   @Column('jsonb', { nullable: true })
   inboundMedia!: InboundMediaItem[] | null;
 
+  /**
+   * Inbound: the BullMQ job that lands this text together with the others stored in the same batch (null for an MMS,
+   * whose flow's job id is the row id). The outbox sweep asks that job, not the row's id, whether the text is waiting.
+   */
+  @Column('text', { nullable: true })
+  inboundJobId!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

@@ -2,7 +2,10 @@
 export enum SmsQueue {
   Outbound = 'sms-outbound',
   Maintenance = 'sms-maintenance',
-  /** One job per inbound text (job id = message row id); with MMS, the parent of a flow. */
+  /**
+   * Inbound landing: one job for the plain texts a webhook batch stored (job id on their rows), one job per text
+   * re-enqueued on its own (job id = message row id), and with MMS the parent of a flow (job id = message row id).
+   */
   Inbound = 'sms-inbound',
   /** One child job per MMS item: download, clean, thumbnail, store. */
   InboundMedia = 'sms-inbound-media',
@@ -15,6 +18,7 @@ export enum SmsJob {
   SendMessage = 'SendMessage',
   SweepOutbox = 'SweepOutbox',
   ProcessInbound = 'ProcessInbound',
+  ProcessInboundBatch = 'ProcessInboundBatch',
   StoreInboundMedia = 'StoreInboundMedia',
 }
 
@@ -27,6 +31,11 @@ export interface ProcessInboundJob {
   messageId: string;
   /** Set on an MMS flow's parent: it has media children whose results it reads. */
   withMedia?: boolean;
+}
+
+/** Plain texts stored by one webhook batch, landed by one job. */
+export interface ProcessInboundBatchJob {
+  messageIds: string[];
 }
 
 export interface StoreInboundMediaJob {
