@@ -58,6 +58,23 @@ export const LATER = 'later';
  * MMS waiting for its pictures is never waited for (its downloads may take minutes).
  */
 const WAIT_FOR_EARLIER = '2 minutes';
+
+// Which of the texts whose turn it is in the batch have an earlier plain text to the same number still to land outside
+// it (in another batch, a job not yet run, another worker). A statement of its own, run once the contact locks are
+// held: its snapshot then shows what the batches that held them committed. Through the partial index of texts still
+// `received`, a handful of rows.
+const EARLIER_ELSEWHERE: PreparedStatement = {
+  name: 'sms-inbound-earlier-elsewhere',
+  text: `
+    SELECT m.id FROM sms_messages m
+    WHERE m.id = ANY($1::uuid[]) AND EXISTS (
+      SELECT 1 FROM sms_messages e
+      WHERE e.account_id = m.account_id AND e.from_number = m.from_number AND e.to_number = m.to_number
+        AND e.direction = 'inbound' AND e.status = 'received' AND e.inbound_media IS NULL
+        AND (e.created_at, e.id) < (m.created_at, m.id) AND e.id <> ALL($2::uuid[])
+        AND e.created_at > now() - interval '${WAIT_FOR_EARLIER}'
+    )`,
+};
 export type BatchOutcome = InboundOutcome | typeof LATER;
 
 /** A text whose turn it is, as it goes through the batch. */
@@ -91,10 +108,8 @@ export class InboundProcessing {
     // One round trip opens the landing: the rows locked in id order (a second run of a job waits here), then the
     // locks on their contacts in key order (both orders fixed, so two batches never deadlock on them; PostgreSQL
     // evaluates a volatile output column after its ORDER BY), the accounts' settings, whether any after-hours reply
-    // is on, and each text's turn: whether its contact has an earlier text in the batch, or an earlier plain text to
-    // the same number still to land outside it (found through the conversation index, among the last minutes' texts). The contact locks read the whole of m first, so every row lock is taken before them.
-    // The statement's snapshot predates the contact locks it waits for, so a text that another batch has just landed
-    // may still look unlanded: the later text then waits one more turn, never the other way round.
+    // is on, and each text's turn within the batch. The contact locks read the whole of m first, so every row lock is
+    // taken before them.
     this.lockInbound = {
       name: 'sms-inbound-lock',
       text: `
@@ -108,14 +123,7 @@ export class InboundProcessing {
         SELECT m.*, ${prefixedColumnList(messages.manager, SmsSettings, 's', SETTINGS_PREFIX)},
                EXISTS (SELECT 1 FROM sms_after_hours_replies r WHERE r.account_id = m.account_id AND r.enabled) AS after_hours_on,
                (SELECT count(*) FROM contact_locks) AS contact_locks,
-               row_number() OVER (PARTITION BY m.account_id, m.from_number, m.status ORDER BY m.created_at, m.id) AS contact_turn,
-               m.status = 'received' AND EXISTS (
-                 SELECT 1 FROM sms_messages e
-                 WHERE e.account_id = m.account_id AND e.from_number = m.from_number AND e.to_number = m.to_number
-                   AND e.direction = 'inbound' AND e.status = 'received'
-                   AND e.inbound_media IS NULL AND (e.created_at, e.id) < (m.created_at, m.id) AND e.id <> ALL($1::uuid[])
-                   AND e.created_at > now() - interval '${WAIT_FOR_EARLIER}'
-               ) AS earlier_elsewhere
+               row_number() OVER (PARTITION BY m.account_id, m.from_number, m.status ORDER BY m.created_at, m.id) AS contact_turn
         FROM m LEFT JOIN sms_settings s ON s.account_id = m.account_id
         ORDER BY m.created_at, m.id`,
     };
@@ -134,15 +142,16 @@ export class InboundProcessing {
       const rows = await runPrepared(tx, this.lockInbound, [messageIds]);
       // In the order the texts came (PostgreSQL's timestamps, to the microsecond; texts stored at the same instant by id):
       // a contact's earliest text has its turn, and a new customer's first text opens their ticket.
+      const received = rows.filter((row) => row.status === 'received');
+      const turns = received.filter((row) => Number(row.contact_turn) === 1);
+      const later = new Set(received.filter((row) => Number(row.contact_turn) > 1).map((row) => row.id as string));
+      if (turns.length > 0) {
+        for (const { id } of await runPrepared<{ id: string }>(tx, EARLIER_ELSEWHERE, [turns.map((row) => row.id), messageIds])) later.add(id);
+      }
       const batch: Turn[] = [];
-      const later = new Set<string>();
-      for (const row of rows) {
+      for (const row of turns) {
+        if (later.has(row.id as string)) continue;
         const message = hydrate(tx, SmsMessage, row);
-        if (message.status !== 'received') continue;
-        if (Number(row.contact_turn) > 1 || row.earlier_elsewhere === true) {
-          later.add(message.id);
-          continue;
-        }
         const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
         batch.push({ message, settings, anyAfterHoursReplyOn: row.after_hours_on === true, keyword: smsKeyword(message.body), media: [] });
       }

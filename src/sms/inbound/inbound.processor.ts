@@ -14,16 +14,20 @@ const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 /** A batch that failed: each of its texts is processed again on its own, so only a text's own job sees its error. */
 const ALONE = 'alone';
 
+/** Times a text goes again at once after an earlier text of its sender, before it waits between tries. */
+const TRIES_AT_ONCE = 4;
+
 /**
- * Runs `land` until the text has had its turn. A text goes after its contact's earlier texts: one in the same batch
- * has just landed, so it goes again at once; one elsewhere (another batch, another worker) is waited for, a little
- * longer each time.
+ * Runs `land` until the text has had its turn. A text goes after its sender's earlier texts, which are most often in
+ * the same batch (just landed) or the one in flight beside it: going again at once puts it in the next batch, which
+ * starts when one of those ends. An earlier text elsewhere (another worker, a job not yet run) is waited for, a
+ * little longer each time.
  */
 async function inTurn<T>(land: () => Promise<T | typeof LATER>): Promise<T> {
-  for (let turn = 0; ; turn++) {
+  for (let turn = 1; ; turn++) {
     const outcome = await land();
     if (outcome !== LATER) return outcome;
-    if (turn > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** turn, 500)));
+    if (turn >= TRIES_AT_ONCE) await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** (turn - TRIES_AT_ONCE), 500)));
   }
 }
 
