@@ -665,7 +665,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       await post(second).expect(200);
       await sleep(1500);
       expect((await inboundRows(second.MessageSid))[0].status).toBe('received');
-      await t.app.get(InboundQueue).enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null });
+      await t.app.get(InboundQueue).enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null, inboundJobId: null });
       await processed(second.MessageSid);
       expect((await comments(created.id)).map((c) => c.body)).toEqual(['First, sent a moment ago', 'Second, right after']);
 

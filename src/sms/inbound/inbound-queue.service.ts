@@ -21,6 +21,8 @@ export interface InboundRow {
   id: string;
   body: string;
   inboundMedia: InboundMediaItem[] | null;
+  /** The job of the webhook batch that stored it, for a plain text; null for an MMS. */
+  inboundJobId: string | null;
 }
 
 /** Media child job id: BullMQ refuses ':' in custom ids, and it must be stable so a second add is a no-op. */
@@ -61,12 +63,16 @@ export class InboundQueue {
   }
 
   /**
-   * After commit, for rows stored together: the plain texts as one job with the id their rows were stored with, each
-   * MMS as a flow of its own. Failures are logged, not thrown, as for `enqueue`.
+   * After commit, for rows stored together: the plain texts as the job their rows were stored with, each MMS (no job
+   * id stored) as a flow of its own. Failures are logged, not thrown, as for `enqueue`.
    */
-  async enqueueStored(rows: InboundRow[], batchJobId: string): Promise<void> {
-    const plain = rows.filter((row) => !withMedia(row));
-    await Promise.all([this.addBatch(plain, batchJobId), ...rows.filter(withMedia).map((row) => this.addFlow(row))]);
+  async enqueueStored(rows: InboundRow[]): Promise<void> {
+    const batches = new Map<string, string[]>();
+    for (const row of rows) if (row.inboundJobId) batches.set(row.inboundJobId, [...(batches.get(row.inboundJobId) ?? []), row.id]);
+    await Promise.all([
+      ...[...batches].map(([jobId, messageIds]) => this.addBatch(jobId, messageIds)),
+      ...rows.filter((row) => !row.inboundJobId).map((row) => this.addFlow(row)),
+    ]);
   }
 
   /**
@@ -86,11 +92,9 @@ export class InboundQueue {
     }
   }
 
-  private async addBatch(rows: InboundRow[], batchJobId: string): Promise<void> {
-    if (rows.length === 0) return;
-    const messageIds = rows.map((row) => row.id);
+  private async addBatch(jobId: string, messageIds: string[]): Promise<void> {
     try {
-      await this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(batchJobId));
+      await this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId));
     } catch (e) {
       this.logger.warn({ err: e, messageIds }, 'could not enqueue inbound texts; the outbox sweep will retry');
     }

@@ -83,10 +83,9 @@ interface Pending {
   text: InboundText;
 }
 
-/** A batch's texts, with the id of the job that lands its plain texts (an MMS is a flow of its own, with its row id). */
-interface Batch {
-  items: Pending[];
-  jobId: string;
+/** A text of a batch, with the job that lands it: its batch's for a plain text, none for an MMS (a flow of its own). */
+interface Assigned extends Pending {
+  jobId: string | null;
 }
 
 /** Each text's own answer: a batch answers every call, and one bad text fails only its own. */
@@ -122,30 +121,30 @@ export class InboundReceiver {
   }
 
   /** Stores a batch in one statement, then enqueues what was stored in one call; answers in the order given. */
-  private async receiveBatch(items: Pending[]): Promise<Settled[]> {
-    const batch: Batch = { items, jobId: newBatchJobId() };
-    const rows = await this.store(batch);
+  private async receiveBatch(pending: Pending[]): Promise<Settled[]> {
+    const jobId = newBatchJobId();
+    const items = pending.map((item): Assigned => ({ ...item, jobId: landsWithMedia(item.text.body, item.text.media.length) ? null : jobId }));
+    const rows = await this.store(items);
     const stored: InboundRow[] = [];
     const settled = items.map((item, i): Settled => {
       const result = rows[i];
       if (result.status === 'rejected') return { ok: false, error: result.reason };
       const row = result.value;
       if (row.message_id && row.account_id) {
-        stored.push({ id: row.message_id, body: item.text.body, inboundMedia: item.text.media.length > 0 ? item.text.media : null });
+        stored.push({ id: row.message_id, body: item.text.body, inboundMedia: item.text.media.length > 0 ? item.text.media : null, inboundJobId: item.jobId });
         return { ok: true, outcome: { outcome: 'stored', messageId: row.message_id, accountId: row.account_id } };
       }
       return { ok: true, outcome: row.routable ? { outcome: 'duplicate' } : { outcome: 'unroutable' } };
     });
-    await this.queue.enqueueStored(stored, batch.jobId);
+    await this.queue.enqueueStored(stored);
     return settled;
   }
 
   /** One statement for the whole batch; should PostgreSQL refuse it, each text on its own. */
-  private async store(batch: Batch): Promise<PromiseSettledResult<ReceivedRow>[]> {
-    const { items } = batch;
+  private async store(items: Assigned[]): Promise<PromiseSettledResult<ReceivedRow>[]> {
     let rows: ReceivedRow[];
     try {
-      rows = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues(batch));
+      rows = await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues(items));
     } catch (e) {
       // PostgreSQL is away: trying each text again would only fail the same way, and later.
       if (isDatabaseUnavailable(e)) return items.map(() => ({ status: 'rejected', reason: e }));
@@ -154,7 +153,7 @@ export class InboundReceiver {
       this.logger.warn({ err: e, count: items.length }, 'an inbound batch failed; storing its texts one by one');
       return Promise.allSettled(
         items.map(async (item) => {
-          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues({ items: [item], jobId: batch.jobId })));
+          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues([item])));
           return row;
         }),
       );
@@ -168,7 +167,7 @@ function mediaJson(text: InboundText): string | null {
 }
 
 /** RECEIVE_BATCH's parameters: one array per column, an element per text. */
-function batchValues({ items, jobId }: Batch): unknown[][] {
+function batchValues(items: Assigned[]): unknown[][] {
   return [
     items.map((p) => p.id),
     items.map((p) => p.text.providerMessageId),
@@ -179,7 +178,7 @@ function batchValues({ items, jobId }: Batch): unknown[][] {
     items.map((p) => p.text.provider),
     items.map((p) => mediaJson(p.text)),
     items.map((p) => p.text.media.length),
-    items.map((p) => (landsWithMedia(p.text.body, p.text.media.length) ? null : jobId)),
+    items.map((p) => p.jobId),
   ];
 }
 
