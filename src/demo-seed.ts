@@ -25,8 +25,9 @@ export async function seedDemoAccount(app: INestApplication, storageDir: string,
   const created = await app.get(AccountsService).create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
   await app.get(SmsNumbersService).add(created.id, { number: '+12025550100', label: 'Demo number' });
   const invite = await app.get(ConsoleAuthService).createInvite(created.id, created.adminUserId, created.adminUserId);
-  const files: DemoAccountFiles = { adminToken: join(dirname(storageDir), 'demo-admin-token'), consoleInvite: join(dirname(storageDir), 'demo-console-invite') };
-  await mkdir(dirname(files.adminToken), { recursive: true });
+  const dir = dirname(storageDir);
+  const files: DemoAccountFiles = { adminToken: join(dir, 'demo-admin-token'), consoleInvite: join(dir, 'demo-console-invite') };
+  await mkdir(dir, { recursive: true });
   await writeFile(files.adminToken, `${created.adminToken}\n`, { mode: 0o600 });
   await writeFile(files.consoleInvite, `${publicUrl}/console/invite/${invite.token}\n`, { mode: 0o600 });
   return files;
