@@ -2,6 +2,7 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.spec.json' }],
 };
+const setupFiles = ['<rootDir>/test/support/fast-check.setup.ts'];
 
 module.exports = {
   projects: [
@@ -10,6 +11,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      setupFiles,
       transform,
     },
     {
@@ -17,6 +19,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFiles,
       transform,
     },
   ],

@@ -187,6 +187,24 @@ describe('splitSms', () => {
     expect(parts.every((part) => part.segments === 1)).toBe(true);
   });
 
+  it('keeps room for a two-digit counter when one-digit room would take ten parts, and sends fewer', () => {
+    // Each 63-character word fits a part beside ` (9/9)` (69 of 70) but not beside ` (10/10)` (71).
+    const group = `${'中'.repeat(29)} ${'中'.repeat(63)}`;
+    const text = Array(5).fill(group).join(' ');
+
+    const parts = split(text);
+
+    // Uncut, the five groups would take ten parts, and ten parts leave no room for a whole 63-character word.
+    // So each long word is cut to fill the part before it, and the text goes in nine parts, not ten.
+    expect(parts).toHaveLength(9);
+    expect(parts.every((part) => part.segments === 1)).toBe(true);
+    expect(parts.map((part) => part.text.length)).toEqual([68, 67, 68, 68, 39, 68, 67, 68, 7]);
+    expect(parts[0].text).toBe(`${'中'.repeat(29)} ${'中'.repeat(32)} (1/9)`);
+    expect(parts.map((part) => part.text.replace(/ \(\d\/9\)$/, '')).join('').replace(/ /g, '')).toBe(
+      text.replace(/ /g, ''),
+    );
+  });
+
   it('decides the encoding of each part on its own', () => {
     const parts = split(`${'word '.repeat(40)}🙂`);
 
@@ -375,9 +393,11 @@ describe('properties', () => {
           offset = breakStart + gaps[i + 1].length;
           expect(boundaries.has(breakStart) && boundaries.has(offset)).toBe(true);
           if (gaps[i + 1] === '') {
+            // The room kept is the widest counter's, or two digits' when one-digit room took ten parts or more.
             const word = wordAround(sent, breakStart);
-            const widestCounter = ` (${parts.length}/${parts.length})`;
-            expect(new SegmentedMessage(word + widestCounter).segmentsCount).toBeGreaterThan(1);
+            const digits = Math.max(String(parts.length).length, 2);
+            const counterRoom = ` (${'9'.repeat(digits)}/${'9'.repeat(digits)})`;
+            expect(new SegmentedMessage(word + counterRoom).segmentsCount).toBeGreaterThan(1);
           }
         });
       }),

@@ -52,7 +52,9 @@ export function analyzeSms(text: string, options: { smartEncoding: boolean }): S
  *
  * Split rules: the whole whitespace run at a break is dropped (so leading/trailing whitespace of a multi-part text
  * goes too); whitespace inside a part is kept verbatim; a word longer than a part starts in the current part and is
- * cut at grapheme boundaries; the counter is ` (i/n)` unpadded, with room reserved for the widest one.
+ * cut at grapheme boundaries; the counter is ` (i/n)` unpadded, with room reserved for the widest one. When room for
+ * a one-digit counter takes ten parts or more, room for two digits is kept even if the parts then number nine or
+ * fewer (cutting the words that no longer fit can save a part): redoing it with less room would take ten again.
  */
 export function splitSms(text: string, options: { smartEncoding: boolean; mode: SplitMode }): SmsAnalysis[] {
   const whole = analyzeSms(text, { smartEncoding: options.smartEncoding });
