@@ -10,6 +10,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
 import {
   addNumber,
@@ -62,6 +63,8 @@ export interface IngestFigures {
   fixedLoadSplit: FixedLoadRun;
   /** The same with the worker at nice 10. */
   fixedLoadNiced: FixedLoadRun;
+  /** 200/s offered to an `api` process alone, the texts left queued: the baseline for the three above. */
+  fixedLoadApiAlone: FixedLoadRun;
 }
 
 async function startBareApp(): Promise<{ port: number; child: ChildProcess }> {
@@ -100,11 +103,22 @@ async function closedLoop(target: { port: number; pid: number; databaseUrl: stri
   return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu: cpuPer(cpu, batch.length) };
 }
 
-type FixedLoadRun = IngestRun & { offered: number; landed: number };
+type FixedLoadRun = IngestRun & {
+  offered: number;
+  landed: number;
+  /** The service's own time to answer (its request log), p99; null when the log level drops request lines. */
+  serviceP99Ms: number | null;
+  /** How late the load generator's own event loop ran, p99: time it adds to what it measures. */
+  generatorDelayP99Ms: number;
+};
 
-async function fixedLoad(svc: ServiceProcess, tag: string): Promise<FixedLoadRun> {
+/** `landing`: a process lands the texts, and the run ends once it has; otherwise they are left queued. */
+async function fixedLoad(svc: ServiceProcess, tag: string, landing: boolean): Promise<FixedLoadRun> {
   const batch = webhooks(RATE * SECONDS, tag);
   const latencies: number[] = [];
+  const generatorDelay = monitorEventLoopDelay({ resolution: 1 });
+  svc.webhookLog.start();
+  generatorDelay.enable();
   const started = performance.now();
   await paced(RATE, SECONDS, async (i) => {
     const t0 = performance.now();
@@ -113,35 +127,53 @@ async function fixedLoad(svc: ServiceProcess, tag: string): Promise<FixedLoadRun
     if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
   });
   const seconds = (performance.now() - started) / 1000;
-  // The same process lands the texts meanwhile; wait until it has, so the next run starts from quiet.
-  const deadline = Date.now() + 120_000;
+  generatorDelay.disable();
+  // The last answers' log lines may still be on their way through the pipe.
+  await new Promise((r) => setTimeout(r, 200));
+  const serviceTimes = svc.webhookLog.stop();
+  // The texts are landed meanwhile; wait until they are, so the next run starts from quiet.
+  const deadline = landing ? Date.now() + 120_000 : 0;
   let landed = 0;
   while (Date.now() < deadline) {
     landed = Number((await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]))[0].n);
     if (landed >= batch.length) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { offered: RATE, landed, requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    offered: RATE,
+    landed,
+    requestsPerSecond: batch.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    serviceP99Ms: serviceTimes.length ? percentile(serviceTimes, 99) : null,
+    // The histogram counts how late each 1 ms timer tick ran, in nanoseconds.
+    generatorDelayP99Ms: generatorDelay.percentile(99) / 1e6,
+  };
 }
 
-type Shape = 'all' | 'api+worker' | 'api+worker at nice 10';
+type Shape = 'all' | 'api+worker' | 'api+worker at nice 10' | 'api alone';
 
 /**
  * The issue 3 case, repeated: 200 webhooks/s for 10 s against one `all` process, or an `api` plus a `worker` process,
- * the worker at normal priority or at nice 10 (where both share the cores, the acknowledgements go first).
+ * the worker at normal priority or at nice 10 (where both share the cores, the acknowledgements go first). The
+ * baseline is an `api` process alone, its texts left queued: what acknowledging costs with nothing else running.
  */
 async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, shape: Shape): Promise<FixedLoadRun> {
-  const svc = await startService(`ingest-${shape === 'all' ? 'all' : 'api'}`, twilioEnv, shape === 'all' ? 'all' : 'api');
+  const svc = await startService(`ingest-${shape === 'all' ? 'all' : 'api'}`, twilioEnv, shape === 'all' ? 'all' : 'api', 0, true);
   // The worker shares the api's database and queue prefix; it serves no HTTP, so it is simply given time to start.
-  const worker = shape === 'all' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
+  const worker = shape === 'all' || shape === 'api alone' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
   try {
     if (worker) await new Promise((r) => setTimeout(r, 5000));
     const { token } = await createAccount(svc.port);
     await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
-    await fixedLoad(svc, 'warm');
+    await fixedLoad(svc, 'warm', shape !== 'api alone');
     const runs = await repeat(REPEATS, async (r) => {
-      const run = await fixedLoad(svc, `fixed-${r}`);
-      console.log(`  fixed load (${shape}) run ${r + 1}: ${RATE}/s offered for ${SECONDS} s: p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms, ${run.landed} landed; ${machineLoad()}`);
+      const run = await fixedLoad(svc, `fixed-${r}`, shape !== 'api alone');
+      console.log(
+        `  fixed load (${shape}) run ${r + 1}: ${RATE}/s offered for ${SECONDS} s: p50 ${fmt(run.p50Ms)} ms, p99 ${fmt(run.p99Ms)} ms ` +
+          `(the service's own p99 ${run.serviceP99Ms === null ? 'not logged' : `${fmt(run.serviceP99Ms)} ms`}, the load generator's event-loop delay p99 ${fmt(run.generatorDelayP99Ms)} ms), ` +
+          `${run.landed} landed; ${machineLoad()}`,
+      );
       return run;
     });
     return {
@@ -150,6 +182,8 @@ async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, 
       requestsPerSecond: medianOf(runs, (x) => x.requestsPerSecond),
       p50Ms: medianOf(runs, (x) => x.p50Ms),
       p99Ms: medianOf(runs, (x) => x.p99Ms),
+      serviceP99Ms: runs.every((x) => x.serviceP99Ms !== null) ? medianOf(runs, (x) => x.serviceP99Ms!) : null,
+      generatorDelayP99Ms: medianOf(runs, (x) => x.generatorDelayP99Ms),
     };
   } finally {
     if (worker) await stopProcess(worker);
@@ -197,6 +231,7 @@ export async function benchIngest(): Promise<IngestFigures> {
     const fixedAll = await fixedLoadOn(fake, twilioEnv, 'all');
     const fixedSplit = await fixedLoadOn(fake, twilioEnv, 'api+worker');
     const fixedNiced = await fixedLoadOn(fake, twilioEnv, 'api+worker at nice 10');
+    const fixedApiAlone = await fixedLoadOn(fake, twilioEnv, 'api alone');
     const figures: IngestFigures = {
       service,
       bare: bareRun,
@@ -205,13 +240,15 @@ export async function benchIngest(): Promise<IngestFigures> {
       fixedLoad: fixedAll,
       fixedLoadSplit: fixedSplit,
       fixedLoadNiced: fixedNiced,
+      fixedLoadApiAlone: fixedApiAlone,
     };
     console.log(
       `ingest (median of ${REPEATS}): ${fmt(service.requestsPerSecond, 0)} webhooks/s at concurrency ${CONCURRENCY}, p50 ${fmt(service.p50Ms)} ms, p99 ${fmt(service.p99Ms)} ms, ` +
         `${describeCpu(service.cpu!, 1, 'webhook')}; baseline bare NestJS route ${fmt(bareRun.requestsPerSecond, 0)} req/s, p50 ${fmt(bareRun.p50Ms)} ms, ` +
         `p99 ${fmt(bareRun.p99Ms)} ms, node ${fmt(bareRun.cpu!.serviceMs, 2)} ms per request (ratio ${fmt(figures.ratio, 2)}). ` +
         `At ${RATE}/s offered, acknowledgement p50/p99: one all process (landing the texts too) ${fmt(fixedAll.p50Ms)}/${fmt(fixedAll.p99Ms)} ms; ` +
-        `api and worker processes ${fmt(fixedSplit.p50Ms)}/${fmt(fixedSplit.p99Ms)} ms; the worker at nice 10 ${fmt(fixedNiced.p50Ms)}/${fmt(fixedNiced.p99Ms)} ms.`,
+        `api and worker processes ${fmt(fixedSplit.p50Ms)}/${fmt(fixedSplit.p99Ms)} ms; the worker at nice 10 ${fmt(fixedNiced.p50Ms)}/${fmt(fixedNiced.p99Ms)} ms; ` +
+        `an api process alone, its texts left queued, ${fmt(fixedApiAlone.p50Ms)}/${fmt(fixedApiAlone.p99Ms)} ms.`,
     );
     return figures;
   } finally {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 
@@ -115,7 +116,37 @@ export interface ServiceProcess {
   port: number;
   env: Record<string, string>;
   child: ChildProcess;
+  /** The service's own timing of the webhooks it answers, from its request log. */
+  webhookLog: WebhookLog;
   stop(): Promise<void>;
+}
+
+/**
+ * The `responseTime` the service's request log gives each webhook it answers: from the request reaching the
+ * service's HTTP handler to the answer's last byte handed to the kernel. Set against the latency the bench sees, it
+ * tells the service's own time from what the connection and a load generator sharing the cores add. Empty when the
+ * log level drops request lines (BENCH_LOG_LEVEL=warn).
+ */
+export class WebhookLog {
+  private recording: number[] | null = null;
+
+  /** Keeps the times of the webhooks answered from now on, until `stop`. */
+  start(): void {
+    this.recording = [];
+  }
+
+  stop(): number[] {
+    const times = this.recording ?? [];
+    this.recording = null;
+    return times;
+  }
+
+  /** One stdout line of the service (pino's JSON); cheap to skip when not recording. */
+  line(text: string): void {
+    if (!this.recording || !text.includes('"responseTime"') || !text.includes('/webhooks/')) return;
+    const entry = JSON.parse(text) as { responseTime?: number; req?: { url?: string } };
+    if (typeof entry.responseTime === 'number' && entry.req?.url?.startsWith('/webhooks/')) this.recording.push(entry.responseTime);
+  }
 }
 
 /**
@@ -164,7 +195,8 @@ export async function waitHealthy(name: string, port: number, child: ChildProces
 }
 
 /** One ticket-sms process from the compiled code, on its own database and queue prefix. */
-export async function startService(name: string, extraEnv: Record<string, string>, role = 'all', port = 0): Promise<ServiceProcess> {
+/** `logWebhooks`: read the service's log to time its webhooks (`webhookLog`); otherwise the log is dropped unread. */
+export async function startService(name: string, extraEnv: Record<string, string>, role = 'all', port = 0, logWebhooks = false): Promise<ServiceProcess> {
   const id = `${name}_${randomBytes(3).toString('hex')}`;
   const chosenPort = port || 40000 + Math.floor(Math.random() * 20000);
   const env: Record<string, string> = {
@@ -180,7 +212,13 @@ export async function startService(name: string, extraEnv: Record<string, string
     STORAGE_DIR: join('/tmp', `ticket-sms-bench-${id}`),
     ...extraEnv,
   };
-  let child = spawnService(name, env, role);
+  const webhookLog = new WebhookLog();
+  const spawnLogged = (): ChildProcess => {
+    const started = spawnService(name, env, role, 0, logWebhooks ? 'pipe' : 'ignore');
+    if (started.stdout) createInterface({ input: started.stdout }).on('line', (line) => webhookLog.line(line));
+    return started;
+  };
+  let child = spawnLogged();
   try {
     await waitHealthy(name, chosenPort, child);
   } catch (e) {
@@ -188,13 +226,14 @@ export async function startService(name: string, extraEnv: Record<string, string
     if (port || child.exitCode === null) throw e;
     console.error(`${name}: ${(e as Error).message}; starting it again on another port`);
     env.PORT = String(40000 + Math.floor(Math.random() * 20000));
-    child = spawnService(name, env, role);
+    child = spawnLogged();
     await waitHealthy(name, Number(env.PORT), child);
   }
   return {
     port: Number(env.PORT),
     env,
     child,
+    webhookLog,
     stop: async () => {
       await stopProcess(child);
       await dropDatabase(env.DATABASE_URL);
@@ -203,8 +242,8 @@ export async function startService(name: string, extraEnv: Record<string, string
   };
 }
 
-/** Starts main.js with `env`; stdout (the start-up banner) is dropped, stderr shows. */
-export function spawnService(name: string, env: Record<string, string>, role = 'all', nice = 0): ChildProcess {
+/** Starts main.js with `env`; stdout (the log) is dropped unless piped to the caller, stderr shows. */
+export function spawnService(name: string, env: Record<string, string>, role = 'all', nice = 0, stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
   const flags = profilerFlags();
   const withName: Record<string, string> = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : { ...env };
   // BENCH_NODE_OPTIONS: node flags for the service processes only (e.g. --max-semi-space-size=4), for experiments.
@@ -212,7 +251,7 @@ export function spawnService(name: string, env: Record<string, string>, role = '
   const command = [process.execPath, ...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`];
   // `nice` execs node in its own process, so the pid is still the service's.
   if (nice > 0) command.unshift('nice', '-n', String(nice));
-  return spawn(command[0], command.slice(1), { env: withName, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(command[0], command.slice(1), { env: withName, stdio: ['ignore', stdout, 'inherit'] });
 }
 
 export async function createAccount(port: number, name = 'Bench IT'): Promise<{ id: string; token: string }> {
