@@ -39,6 +39,7 @@ export class AppModule {
                 ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, apiUrl: env.TWILIO_API_URL, timeoutMs: env.TWILIO_TIMEOUT_MS }
                 : undefined,
             secretsKey: env.SECRETS_KEY,
+            previousSecretsKeys: env.SECRETS_KEY_PREVIOUS?.split(',').map((key) => key.trim()),
             flowroute: {
               apiUrl: env.FLOWROUTE_API_URL,
               timeoutMs: env.FLOWROUTE_TIMEOUT_MS,

@@ -45,6 +45,19 @@ describe('loadEnvironment', () => {
     expect(() => loadEnvironment({ SECRETS_KEY: 'too-short-a-key' })).toThrow(/SECRETS_KEY=\(hidden\): must be 32 bytes/);
   });
 
+  it('takes SECRETS_KEY_PREVIOUS as keys separated by commas, only with SECRETS_KEY, without printing them', () => {
+    const current = 'ab'.repeat(32);
+    const previous = `${Buffer.alloc(32, 1).toString('base64')}, ${'cd'.repeat(32)}`;
+    expect(loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: previous }).SECRETS_KEY_PREVIOUS).toBe(previous);
+    expect(() => loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: `${'cd'.repeat(32)},oops` })).toThrow(/SECRETS_KEY_PREVIOUS=\(hidden\): must be one or more keys/);
+    expect(() => loadEnvironment({ SECRETS_KEY_PREVIOUS: 'cd'.repeat(32) })).toThrow(/SECRETS_KEY_PREVIOUS needs SECRETS_KEY/);
+    try {
+      loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: `${'cd'.repeat(32)},oops` });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('cd'.repeat(32));
+    }
+  });
+
   it('defaults the Flowroute API to the public v2.1 base and its media to Flowroute’s bucket host', () => {
     const sut = loadEnvironment({});
     expect(sut.FLOWROUTE_API_URL).toBe('https://api.flowroute.com/v2.1');

@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms/secrets/secret-box';
+import { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms/secrets/secret-box';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -57,6 +57,11 @@ export class Environment {
   @IsOptional()
   @Matches(SECRETS_KEY_PATTERN, { message: SECRETS_KEY_HINT })
   SECRETS_KEY?: string;
+
+  /** Keys retired by a rotation (comma-separated): what they sealed still opens and is sealed again with SECRETS_KEY. */
+  @IsOptional()
+  @Matches(PREVIOUS_SECRETS_KEYS_PATTERN, { message: PREVIOUS_SECRETS_KEYS_HINT })
+  SECRETS_KEY_PREVIOUS?: string;
 
   @IsUrl(URL_OPTIONS, { message: 'must be an absolute http(s) URL' })
   FLOWROUTE_API_URL = 'https://api.flowroute.com/v2.1';
@@ -121,6 +126,9 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, overrides:
   }
   if (instance.SMS_PROVIDER === 'twilio' && (!instance.TWILIO_ACCOUNT_SID || !instance.TWILIO_AUTH_TOKEN)) {
     throw new ConfigError('Invalid configuration:\n  SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+  }
+  if (instance.SECRETS_KEY_PREVIOUS && !instance.SECRETS_KEY) {
+    throw new ConfigError('Invalid configuration:\n  SECRETS_KEY_PREVIOUS needs SECRETS_KEY, the key that seals from now on');
   }
   instance.PUBLIC_URL = instance.PUBLIC_URL.replace(/\/+$/, '');
   instance.TWILIO_API_URL = instance.TWILIO_API_URL.replace(/\/+$/, '');

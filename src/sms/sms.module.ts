@@ -82,6 +82,7 @@ import { SmsTemplate } from './templates/sms-template.entity';
 import { SmsTemplatesController } from './templates/sms-templates.controller';
 import { SmsTemplatesService } from './templates/sms-templates.service';
 import { SecretBox } from './secrets/secret-box';
+import { SecretsRotation } from './secrets/secrets-rotation.service';
 import { FlowrouteCallbacks } from './webhooks/flowroute-callbacks.service';
 import { FlowrouteTokenGuard } from './webhooks/flowroute-token.guard';
 import { FlowrouteWebhooksController } from './webhooks/flowroute-webhooks.controller';
@@ -160,6 +161,7 @@ const providerFactory: Provider = {
     MessageQueue,
     OutboundService,
     OutboxSweep,
+    SecretsRotation,
     SendPipeline,
     SendSchedule,
     SmsMessagesService,
@@ -168,7 +170,7 @@ const providerFactory: Provider = {
     SmsTemplatesService,
     StatusCallbacks,
     TwilioSignatureGuard,
-    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => SecretBox.fromConfig(options.secretsKey) },
+    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => SecretBox.fromConfig(options.secretsKey, options.previousSecretsKeys) },
     FlowrouteSettings,
     FlowrouteCallbacks,
     FlowrouteTokenGuard,

@@ -27,6 +27,8 @@ export interface SmsModuleOptions {
   twilio?: TwilioCredentials;
   /** Encrypts accounts' own provider credentials at rest (32 bytes, base64 or hex); without it they cannot be stored. */
   secretsKey?: string;
+  /** Keys retired by a rotation: what they sealed still opens, and the maintenance sweep seals it again with `secretsKey`. */
+  previousSecretsKeys?: string[];
   /** Accounts that send through their own Flowroute account; defaults to the public API. */
   flowroute?: FlowrouteOptions;
   /** How often the outbox sweep looks for rows without a live job. */

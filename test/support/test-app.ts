@@ -64,9 +64,12 @@ export class TestApp {
     return new TestApp(app, env, twilio, app.get(DataSource), options);
   }
 
-  /** Another process of the same service (same database, Redis and queue prefix), e.g. a second `api` process. */
-  async sibling(role: Environment['ROLE']): Promise<TestApp> {
-    const env = Object.assign(new Environment(), this.env, { ROLE: role });
+  /**
+   * Another process of the same service (same database, Redis and queue prefix), e.g. a second `api` process;
+   * `env` changes its configuration (e.g. a rotated SECRETS_KEY).
+   */
+  async sibling(role: Environment['ROLE'], changes: Partial<Environment> = {}): Promise<TestApp> {
+    const env = Object.assign(new Environment(), this.env, { ROLE: role }, changes);
     const app = await TestApp.createApp(env, this.options);
     return new TestApp(app, env, this.twilio, app.get(DataSource), this.options, true);
   }

@@ -8,6 +8,7 @@ import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
 import { SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
+import { SecretsRotation } from '../secrets/secrets-rotation.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
@@ -70,6 +71,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   constructor(
     private readonly sweep: OutboxSweep,
+    private readonly rotation: SecretsRotation,
     @InjectQueue(SmsQueue.Maintenance) private readonly maintenance: Queue,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
   ) {
@@ -104,6 +106,9 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   async process(job: Job): Promise<number> {
     if (job.name !== SmsJob.SweepOutbox) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Maintenance}`);
-    return this.sweep.run();
+    const requeued = await this.sweep.run();
+    // After a SECRETS_KEY rotation: secrets sealed with a retired key are sealed again, a batch per sweep.
+    await this.rotation.run().catch((e: unknown) => this.logger.warn({ err: e }, 'could not seal stored secrets again; trying on the next sweep'));
+    return requeued;
   }
 }

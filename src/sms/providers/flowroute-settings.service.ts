@@ -181,10 +181,11 @@ export class FlowrouteSettings {
   }
 }
 
-function credentialsContext(accountId: string): string {
+/** The associated data each sealed column is bound to: a value copied to another account or column does not open. */
+export function credentialsContext(accountId: string): string {
   return `sms_settings:${accountId}:flowroute_credentials`;
 }
 
-function tokenContext(accountId: string): string {
+export function tokenContext(accountId: string): string {
   return `sms_settings:${accountId}:flowroute_webhook_token`;
 }

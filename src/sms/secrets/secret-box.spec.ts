@@ -35,6 +35,27 @@ describe('SecretBox', () => {
     expect(() => keyless.seal('secret', context)).toThrow(/SECRETS_KEY is not set/);
   });
 
+  it('after a rotation, opens what a previous key sealed, seals only with the new key, and reseals', () => {
+    const rotated = SecretBox.fromConfig(randomBytes(32).toString('hex'), [randomBytes(32).toString('base64'), key.toString('base64')]);
+    const old = sut.seal('secret', context);
+
+    expect(rotated.open(old, context)).toBe('secret');
+    expect(rotated.previousKeyIds).toContain(old.split('.')[1]);
+    expect(rotated.previousKeyIds).not.toContain(rotated.currentKeyId);
+    const fresh = rotated.reseal(old, context);
+    expect(fresh.split('.')[1]).toBe(rotated.currentKeyId);
+    expect(rotated.seal('secret', context).split('.')[1]).toBe(rotated.currentKeyId);
+    expect(rotated.open(fresh, context)).toBe('secret');
+    // The old key alone cannot read the new seal; a previous key is no way round the context either.
+    expect(() => sut.open(fresh, context)).toThrow(/another SECRETS_KEY/);
+    expect(() => rotated.reseal(old, context.replace('7d1c', '0000'))).toThrow(SecretUnreadableError);
+  });
+
+  it('refuses previous keys without a current one', () => {
+    expect(() => SecretBox.fromConfig(undefined, [key.toString('hex')])).toThrow(/SECRETS_KEY_PREVIOUS is set without SECRETS_KEY/);
+    expect(() => SecretBox.fromConfig(key.toString('hex'), ['short'])).toThrow(/SECRETS_KEY_PREVIOUS must be 32 bytes/);
+  });
+
   it('reads the key as hex, base64 or base64url, and refuses anything but 32 bytes', () => {
     expect(parseSecretsKey(key.toString('hex'))).toEqual(key);
     expect(parseSecretsKey(key.toString('base64'))).toEqual(key);
