@@ -7,12 +7,10 @@ import { LessThan, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
-import { INBOUND_FLOW, ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import { INBOUND_FLOW, jobEnded, ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 
 const KEEP_COMPLETED = { age: 3600, count: 10000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
-/** Job states in which a job will not run (again): its texts need another. */
-const ENDED = new Set(['unknown', 'completed', 'failed']);
 
 const withMedia = (row: InboundRow) => landsWithMedia(row.body, (row.inboundMedia ?? []).length);
 
@@ -146,9 +144,9 @@ export class InboundQueue {
     };
     let requeued = 0;
     for (const row of rows) {
-      if (row.inboundJobId && !ENDED.has(await stateOf(row.inboundJobId))) continue;
+      if (row.inboundJobId && !jobEnded(await stateOf(row.inboundJobId))) continue;
       const state = await stateOf(row.id);
-      if (ENDED.has(state)) {
+      if (jobEnded(state)) {
         // Removing the parent removes its children too, so the flow is rebuilt whole.
         if (state !== 'unknown') await this.queue.remove(row.id);
         await this.enqueue(row);

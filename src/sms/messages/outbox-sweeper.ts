@@ -6,7 +6,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
-import { SmsJob, SmsQueue } from '../queues/queues';
+import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SecretsRotation } from '../secrets/secrets-rotation.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
@@ -48,7 +48,7 @@ export class OutboxSweep {
     let requeued = 0;
     for (const row of rows) {
       const state = await this.queue.jobState(row.id);
-      if (state === 'unknown' || state === 'completed' || state === 'failed') {
+      if (jobEnded(state)) {
         if (state !== 'unknown') await this.queue.removeJob(row.id);
         await this.queue.enqueue([row.id]);
         requeued++;

@@ -11,6 +11,14 @@ export enum SmsQueue {
   InboundMedia = 'sms-inbound-media',
 }
 
+/**
+ * Whether a job in this state (BullMQ's `getJobState`) will not run again: gone (`unknown`), done or failed for good.
+ * A row whose job has ended and that still waits for it needs a new job.
+ */
+export function jobEnded(state: string): boolean {
+  return state === 'unknown' || state === 'completed' || state === 'failed';
+}
+
 /** The flow producer that adds an MMS's media children and its comment-writing parent in one step. */
 export const INBOUND_FLOW = 'sms-inbound-flow';
 

@@ -8,7 +8,7 @@ import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
-import { SendMessageJob, SmsQueue } from '../queues/queues';
+import { jobEnded, SendMessageJob, SmsQueue } from '../queues/queues';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
@@ -146,7 +146,7 @@ export class SendSchedule {
       if (state === 'delayed' && delayMs < -OVERDUE_MS) {
         await this.moveJob(row.id, 0);
         restored++;
-      } else if (state === 'unknown' || state === 'completed' || state === 'failed') {
+      } else if (jobEnded(state)) {
         await this.moveJob(row.id, delayMs);
         restored++;
       }
@@ -165,7 +165,7 @@ export class SendSchedule {
         return;
       }
       if (job && (state === 'completed' || state === 'failed')) await job.remove();
-      if (!job || state === 'completed' || state === 'failed' || state === 'unknown') await this.messageQueue.enqueue([messageId], delayMs);
+      if (jobEnded(state)) await this.messageQueue.enqueue([messageId], delayMs);
     } catch (e) {
       // The job left the delayed set meanwhile (a worker took it); the gate re-reads the hours when it runs.
       this.logger.debug({ messageId, err: e }, 'scheduled SMS job moved on before it could be re-planned');
