@@ -57,7 +57,7 @@ export class InboundQueue {
   /** A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
   async enqueue(row: InboundRow): Promise<void> {
     if (withMedia(row)) await this.addFlow(row);
-    else await this.addEach([row.id]);
+    else await this.logFailure([row.id], () => this.enqueueEach([row.id]));
   }
 
   /**
@@ -66,9 +66,16 @@ export class InboundQueue {
    */
   async enqueueStored(rows: InboundRow[]): Promise<void> {
     const batches = new Map<string, string[]>();
-    for (const row of rows) if (row.inboundJobId) batches.set(row.inboundJobId, [...(batches.get(row.inboundJobId) ?? []), row.id]);
+    for (const row of rows) {
+      if (!row.inboundJobId) continue;
+      const messageIds = batches.get(row.inboundJobId) ?? [];
+      messageIds.push(row.id);
+      batches.set(row.inboundJobId, messageIds);
+    }
     await Promise.all([
-      ...[...batches].map(([jobId, messageIds]) => this.addBatch(jobId, messageIds)),
+      ...[...batches].map(([jobId, messageIds]) =>
+        this.logFailure(messageIds, () => this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId))),
+      ),
       ...rows.filter((row) => !row.inboundJobId).map((row) => this.addFlow(row)),
     ]);
   }
@@ -82,25 +89,18 @@ export class InboundQueue {
     await this.queue.addBulk(messageIds.map((messageId) => ({ name: SmsJob.ProcessInbound, data: { messageId }, opts: this.jobOptions(messageId) })));
   }
 
-  private async addEach(messageIds: string[]): Promise<void> {
+  /** Runs an enqueue after commit; a failure is logged, not thrown: the rows are safe and the outbox sweep retries. */
+  private async logFailure(messageIds: string[], add: () => Promise<unknown>): Promise<void> {
     try {
-      await this.enqueueEach(messageIds);
-    } catch (e) {
-      this.logger.warn({ err: e, messageIds }, 'could not enqueue inbound texts; the outbox sweep will retry');
-    }
-  }
-
-  private async addBatch(jobId: string, messageIds: string[]): Promise<void> {
-    try {
-      await this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId));
+      await add();
     } catch (e) {
       this.logger.warn({ err: e, messageIds }, 'could not enqueue inbound texts; the outbox sweep will retry');
     }
   }
 
   private async addFlow(row: InboundRow): Promise<void> {
-    try {
-      await this.flows.add({
+    await this.logFailure([row.id], () =>
+      this.flows.add({
         name: SmsJob.ProcessInbound,
         queueName: SmsQueue.Inbound,
         data: { messageId: row.id, withMedia: true } satisfies ProcessInboundJob,
@@ -119,10 +119,8 @@ export class InboundQueue {
             removeOnFail: KEEP_FAILED,
           },
         })),
-      });
-    } catch (e) {
-      this.logger.warn({ err: e, messageId: row.id }, 'could not enqueue an inbound text; the outbox sweep will retry');
-    }
+      }),
+    );
   }
 
   /**
