@@ -41,10 +41,12 @@ describe('SecretBox', () => {
 
     expect(rotated.open(old, context)).toBe('secret');
     expect(rotated.previousKeyIds).toContain(old.split('.')[1]);
+    expect(rotated.sealedWithPreviousKey(old)).toBe(true);
     expect(rotated.previousKeyIds).not.toContain(rotated.currentKeyId);
     const fresh = rotated.reseal(old, context);
     expect(fresh.split('.')[1]).toBe(rotated.currentKeyId);
     expect(rotated.seal('secret', context).split('.')[1]).toBe(rotated.currentKeyId);
+    expect(rotated.sealedWithPreviousKey(fresh)).toBe(false);
     expect(rotated.open(fresh, context)).toBe('secret');
     // The old key alone cannot read the new seal; a previous key is no way round the context either.
     expect(() => sut.open(fresh, context)).toThrow(/another SECRETS_KEY/);

@@ -49,6 +49,8 @@ export class SecretBox {
   private readonly key: Buffer | null;
   private readonly keyId: string | null;
   private readonly openers = new Map<string, Buffer>();
+  /** The ids of the retired keys this box still opens (SECRETS_KEY_PREVIOUS). */
+  readonly previousKeyIds: string[];
 
   constructor(key: Buffer | null, previous: Buffer[] = []) {
     for (const k of [key, ...previous]) if (k && k.length !== KEY_BYTES) throw new Error(`SecretBox needs ${KEY_BYTES}-byte keys`);
@@ -57,6 +59,7 @@ export class SecretBox {
     this.keyId = key ? keyIdOf(key) : null;
     for (const k of previous) this.openers.set(keyIdOf(k), k);
     if (key) this.openers.set(this.keyId!, key);
+    this.previousKeyIds = [...this.openers.keys()].filter((id) => id !== this.keyId);
   }
 
   static fromConfig(value: string | undefined, previous: string[] = []): SecretBox {
@@ -73,9 +76,9 @@ export class SecretBox {
     return this.keyId;
   }
 
-  /** The ids of the retired keys this box still opens (SECRETS_KEY_PREVIOUS). */
-  get previousKeyIds(): string[] {
-    return [...this.openers.keys()].filter((id) => id !== this.keyId);
+  /** Whether a sealed value was sealed with one of the retired keys, so `reseal` should move it to the current one. */
+  sealedWithPreviousKey(sealed: string): boolean {
+    return this.previousKeyIds.includes(sealed.split('.')[1]);
   }
 
   /** The same secret sealed with the current key; throws SecretUnreadableError when no key of this box opens it. */

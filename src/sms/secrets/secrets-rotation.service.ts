@@ -50,7 +50,7 @@ export class SecretsRotation {
   }
 
   private async reseal(accountId: string, column: 'flowroute_credentials' | 'flowroute_webhook_token', sealed: string | null, context: string): Promise<number> {
-    if (!sealed || !this.secrets.previousKeyIds.includes(sealed.split('.')[1])) return 0;
+    if (!sealed || !this.secrets.sealedWithPreviousKey(sealed)) return 0;
     let fresh: string;
     try {
       fresh = this.secrets.reseal(sealed, context);
