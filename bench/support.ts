@@ -194,8 +194,10 @@ export async function waitHealthy(name: string, port: number, child: ChildProces
   }
 }
 
-/** One ticket-sms process from the compiled code, on its own database and queue prefix. */
-/** `logWebhooks`: read the service's log to time its webhooks (`webhookLog`); otherwise the log is dropped unread. */
+/**
+ * One ticket-sms process from the compiled code, on its own database and queue prefix. `logWebhooks`: read the
+ * service's log to time its webhooks (`webhookLog`); otherwise the log is dropped unread.
+ */
 export async function startService(name: string, extraEnv: Record<string, string>, role = 'all', port = 0, logWebhooks = false): Promise<ServiceProcess> {
   const id = `${name}_${randomBytes(3).toString('hex')}`;
   const chosenPort = port || 40000 + Math.floor(Math.random() * 20000);
