@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
-import type { SmsModuleOptions } from '../src/sms/sms.options';
+import type { ResolvedSmsOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
 import { addNumber, createAccount, fmt, machineLoad, median, medianOf, peakRssMb, REPEATS, repeat, rssMb, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
@@ -84,7 +84,7 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
   const dir = mkdtempSync(join(tmpdir(), 'ticket-sms-bench-media-'));
   try {
     const pipeline = new ImagePipeline();
-    const storage = new MediaStorage({ storageDir: dir } as SmsModuleOptions);
+    const storage = new MediaStorage({ storageDir: dir } as ResolvedSmsOptions);
     const product = async (i: number) => {
       const result = await pipeline.process(photo);
       if (!result.ok) throw new Error(`pipeline rejected the photo: ${result.rejection.detail}`);

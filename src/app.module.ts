@@ -30,6 +30,7 @@ export class AppModule {
           imports: [HelpdeskDataModule],
           inject: [HelpdeskTicketGateway],
           workers: env.ROLE !== 'api',
+          routes: { sandbox: env.SMS_PROVIDER === 'sandbox' },
           useFactory: (gateway: HelpdeskTicketGateway) => ({
             ticketGateway: gateway,
             publicUrl: env.PUBLIC_URL,

@@ -4,23 +4,20 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
+import { configureSmsHttp, DatabaseUnavailableFilter, SMS_WEBHOOK_ROUTES } from './sms';
 import { Environment } from './config/app-config';
 
 /** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
 export function configureApp(app: INestApplication, env: Environment): void {
   const express = app as NestExpressApplication;
   express.useLogger(app.get(Logger));
-  // Flat form fields (extended: false): Twilio signs each field by its exact name.
-  express.useBodyParser('urlencoded', { extended: false, limit: '256kb' });
-  // Flowroute's callbacks are JSON:API, which may come as application/vnd.api+json.
-  express.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
+  configureSmsHttp(app);
   express.disable('x-powered-by');
   express.set('trust proxy', true);
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
-      { path: 'webhooks/{*path}', method: RequestMethod.ALL },
+      ...SMS_WEBHOOK_ROUTES,
       { path: 'portal/{*path}', method: RequestMethod.ALL },
       { path: 'console', method: RequestMethod.ALL },
       { path: 'console/{*path}', method: RequestMethod.ALL },

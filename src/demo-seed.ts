@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ConsoleAuthService } from './console/auth/console-auth.service';
 import { AccountsService } from './helpdesk/accounts/accounts.service';
 import { Account } from './helpdesk/accounts/account.entity';
-import { SmsNumbersService } from './sms/numbers/sms-numbers.service';
+import { SmsNumbersService } from './sms';
 
 /** Where the demo account's secrets went: files, never the logs. */
 export interface DemoAccountFiles {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, NotFoundException } from '@nestjs/common';
 import type { Response } from 'express';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from '../common/database-unavailable.filter';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from '../sms';
 import type { ConsoleRequest } from './auth/console-request';
 import { ConsoleExceptionFilter } from './console-exception.filter';
 import type { ConsoleViews } from './console-views';

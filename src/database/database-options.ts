@@ -1,19 +1,27 @@
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { SMS_MIGRATIONS } from '../../migrations';
+import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-ConsoleSchema';
+import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
+import { SMS_ENTITIES } from '../sms';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
-/** Entities and migrations are found by path so the same options serve the app, the CLI and tests. */
+/**
+ * The reference helpdesk's connection: the SMS module's entities and migrations beside its own, one migrations
+ * table for both (a host may as well run the module's apart: see `runSmsMigrations`). The same options serve the
+ * app, the TypeORM CLI and the tests.
+ */
 export function databaseOptions(url: string): DataSourceOptions {
-  const root = join(__dirname, '..', '..');
+  const src = join(__dirname, '..');
   const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
   return {
     type: 'postgres',
     url,
-    entities: [join(root, 'src', '**', `*.entity.${ext}`)],
-    migrations: [join(root, 'migrations', `*.${ext}`)],
+    entities: [...SMS_ENTITIES, join(src, 'helpdesk', '**', `*.entity.${ext}`), join(src, 'console', '**', `*.entity.${ext}`)],
+    migrations: [...SMS_MIGRATIONS, HelpdeskSchema1796000000100, ConsoleSchema1796000000200],
     migrationsTableName: 'migrations',
+    // The helpdesk's own columns are named by convention; the module's name themselves.
     namingStrategy: new SnakeNamingStrategy(),
-    uuidExtension: 'pgcrypto',
     synchronize: false,
     migrationsRun: false,
     extra: { max: 20 },

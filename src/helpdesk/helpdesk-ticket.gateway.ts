@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DataSource, EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../sms';
 import { APP_CONFIG, Environment } from '../config/app-config';
 import type { AccountInfo, CustomerComment, CustomerSummary, TicketGateway, TicketSmsContext, TicketSummary } from '../sms';
 import type { TeamSummary, UserSummary } from '../sms';
@@ -128,6 +128,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
   ) {}
 
   async getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null> {
+    if (!isUuid(accountId)) return null;
     const account = await (tx ?? this.dataSource.manager).getRepository(Account).findOne({ where: { id: accountId } });
     return account
       ? { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone, subscribedAt: account.subscribedAt }
@@ -135,6 +136,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async getUser(accountId: string, userId: string, tx?: EntityManager): Promise<UserSummary | null> {
+    if (!isUuid(userId)) return null;
     const db = tx ?? this.dataSource.manager;
     const user = await db.getRepository(User).findOne({ where: { accountId, id: userId } });
     if (!user) return null;
@@ -149,6 +151,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async getTeam(accountId: string, teamId: string, tx?: EntityManager): Promise<TeamSummary | null> {
+    if (!isUuid(teamId)) return null;
     const team = await (tx ?? this.dataSource.manager).getRepository(Team).findOne({ where: { accountId, id: teamId } });
     return team ? { id: team.id, name: team.name } : null;
   }
@@ -170,7 +173,8 @@ export class HelpdeskTicketGateway implements TicketGateway {
   }
 
   async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
-    // One prepared statement instead of five: every ticket text and after-hours reply reads this on its way out.
+    if (!isUuid(ticketId)) return null;
+    // Prepared: every ticket text and after-hours reply reads this on its way out.
     const [row] = await runPrepared<TicketContextRow>(tx ?? this.dataSource.manager, TICKET_CONTEXT, [accountId, ticketId, technicianId]);
     if (!row) return null;
     return {
@@ -232,7 +236,8 @@ export class HelpdeskTicketGateway implements TicketGateway {
     if (lookups.length === 0) return [];
     const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, TICKETS_BY_REF, [
       lookups.map((l) => l.accountId),
-      lookups.map((l) => ('id' in l.ref ? l.ref.id : null)),
+      // The module's ids are opaque strings; one that is not a UUID cannot be a ticket of this helpdesk.
+      lookups.map((l) => ('id' in l.ref && isUuid(l.ref.id) ? l.ref.id : null)),
       // A number past PostgreSQL's integer cannot be a ticket's: it finds nothing rather than failing the lookup.
       lookups.map((l) => ('number' in l.ref && l.ref.number <= MAX_TICKET_NUMBER ? l.ref.number : null)),
     ]);
@@ -309,6 +314,10 @@ export class HelpdeskTicketGateway implements TicketGateway {
     await db.getRepository(Ticket).update({ accountId, id: toTicketId }, { status: 'Customer Reply' });
   }
 }
+
+/** This helpdesk's ids are UUIDs; the module's host ids are any string, and a lookup of another shape finds nothing. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (id: string) => UUID.test(id);
 
 /** PostgreSQL's integer, the type of a ticket's number. */
 const MAX_TICKET_NUMBER = 2 ** 31 - 1;

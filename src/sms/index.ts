@@ -1,21 +1,57 @@
-/** The public surface of the SMS module: what a host imports. */
-export { SmsModule, SMS_ENTITIES } from './sms.module';
-export type { FlowrouteOptions, SmsModuleOptions, TwilioCredentials } from './sms.options';
-export type { AccountInfo, TicketGateway, TicketSmsContext, PhoneType } from './ports/ticket-gateway.port';
+/**
+ * ticket-sms: SMS and MMS for helpdesk tickets, as a NestJS module. This is the whole public surface a host imports;
+ * anything not exported here is the module's own and may change. Test helpers are at `ticket-sms/testing`, the
+ * migrations at `ticket-sms/migrations`.
+ */
+
+// ─── Registering the module ───
+export { SmsModule } from './sms.module';
+export { SMS_ENTITIES } from './entities';
+export { resolveSmsOptions, userOnRequest } from './sms.options';
+export type { CallerResolver, FlowrouteOptions, ResolvedSmsOptions, SmsModuleExtras, SmsModuleOptions, SmsRouteOptions, TwilioCredentials } from './sms.options';
+export { configureSmsHttp, SMS_FORM_BODY_LIMIT, SMS_JSON_BODY_LIMIT, SMS_WEBHOOK_ROUTES } from './http/configure-sms-http';
+
+// ─── The port a host implements ───
 export { TICKET_GATEWAY } from './ports/ticket-gateway.port';
-export type { TeamSummary, UserSummary } from './ports/ticket-gateway.port';
+export type {
+  AccountInfo,
+  CustomerComment,
+  CustomerSummary,
+  PhoneType,
+  StoredAttachment,
+  TeamSummary,
+  TicketGateway,
+  TicketSmsContext,
+  TicketSummary,
+  UserSummary,
+} from './ports/ticket-gateway.port';
+export { TicketGatewayBase } from './ports/ticket-gateway.base';
+
+// ─── Who is calling ───
+export { AdminOnlyGuard, CurrentCaller, PUBLIC_ROUTE, PublicRoute, SmsCallerGuard } from './auth/caller';
+export type { SmsCaller } from './auth/caller';
+export { HostIdPipe, isHostId, HOST_ID_MAX_LENGTH } from './common/host-id';
+
+// ─── Ticket writes that text the customer ───
+export { TicketTexts } from './messages/ticket-texts.service';
+export type { TicketActor, TicketCreatedWrite, TicketUpdatedWrite, TicketUpdateOptions, WithTexts } from './messages/ticket-texts.service';
 export { OutboundService } from './messages/outbound.service';
 export type { SmsDispatch, TicketEvent } from './messages/outbound.service';
-export { AdminOnlyGuard, PUBLIC_ROUTE, PublicRoute, CurrentCaller } from './auth/caller';
-export type { SmsCaller } from './auth/caller';
+
+// ─── Database helpers the module's own SQL uses, for a host's gateway and writes as well ───
+export { runPrepared } from './common/prepared';
+export type { PreparedStatement } from './common/prepared';
+export { columnList, hydrate } from './common/hydrate';
+export { isTransactionConflict, retryingConflicts } from './common/transaction-retry';
+export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableFilter, isDatabaseUnavailable } from './common/database-unavailable.filter';
+
+// ─── For a host's own UI (the reference console): the services and pure helpers behind the REST API ───
 export { Clock } from './clock/clock';
 export { maskPhone } from './logging/mask';
 export { SmsQueue } from './queues/queues';
+export { MediaStorage } from './media/media-storage';
 export { AfterHoursService } from './after-hours/after-hours.service';
 export type { AfterHoursInbound, AfterHoursOutcome } from './after-hours/after-hours.service';
-export type { CustomerComment, CustomerSummary, StoredAttachment, TicketSummary } from './ports/ticket-gateway.port';
-export { MediaStorage } from './media/media-storage';
-// For a host's own UI (the reference console): the services and pure helpers behind the REST API.
 export { SmsTemplatesService, templateVariables } from './templates/sms-templates.service';
 export { TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES } from './templates/template-renderer';
 export type { TemplateKey } from './templates/template-renderer';
@@ -42,3 +78,4 @@ export { NumberImports } from './numbers/number-imports.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';
+export { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from './secrets/secret-box';

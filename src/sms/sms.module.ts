@@ -1,23 +1,20 @@
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AfterHoursContact } from './after-hours/after-hours-contact.entity';
-import { AfterHoursEditor } from './after-hours/after-hours-editor.entity';
-import { AfterHoursReply } from './after-hours/after-hours-reply.entity';
+import { SMS_ENTITIES } from './entities';
+import { SandboxMessage } from './sandbox/sandbox-message.entity';
 import { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
 import { AfterHoursController } from './after-hours/after-hours.controller';
 import { AfterHoursService } from './after-hours/after-hours.service';
 import { Clock } from './clock/clock';
-import { CreditBalance } from './credits/credit-balance.entity';
-import { CreditEntry } from './credits/credit-entry.entity';
 import { CreditGate } from './credits/credit-gate.service';
 import { CreditLedger } from './credits/credit-ledger.service';
-import { CreditsController } from './credits/credits.controller';
+import { CreditPurchasesController, CreditsController } from './credits/credits.controller';
 import { CreditsService } from './credits/credits.service';
 import { HeldMessages } from './credits/held-messages.service';
 import { ConversationsService } from './conversations/conversations.service';
-import { SmsConversation } from './conversations/sms-conversation.entity';
 import { InboundMessagesController } from './inbound/inbound-messages.controller';
 import { InboundProcessing } from './inbound/inbound-processing.service';
 import { InboundQueue } from './inbound/inbound-queue.service';
@@ -27,34 +24,25 @@ import { InboundMediaProcessor, InboundProcessor } from './inbound/inbound.proce
 import { SandboxInboundController } from './inbound/sandbox-inbound.controller';
 import { SandboxInbound } from './inbound/sandbox-inbound.service';
 import { TwilioInboundController } from './inbound/twilio-inbound.controller';
-import { UnroutableMessage } from './inbound/unroutable-message.entity';
 import { InboundMediaService } from './media/inbound-media.service';
 import { MediaStorage } from './media/media-storage';
-import { SmsMedia } from './media/sms-media.entity';
 import { OptOutsService } from './opt-outs/opt-outs.service';
-import { SmsOptOut } from './opt-outs/sms-opt-out.entity';
 import { MessageQueue } from './messages/message-queue.service';
 import { OutboundService } from './messages/outbound.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
 import { SendMessageProcessor } from './messages/send-message.processor';
 import { SendPipeline } from './messages/send-pipeline.service';
-import { SmsMessage } from './messages/sms-message.entity';
 import { SmsMessagesController } from './messages/sms-messages.controller';
 import { SmsMessagesService } from './messages/sms-messages.service';
-import { SmsNumber } from './numbers/sms-number.entity';
-import { NumberImport } from './numbers/number-import.entity';
 import { NumberImports } from './numbers/number-imports.service';
 import { NumberVerification } from './numbers/number-verification.service';
 import { SendingIdentity } from './numbers/sending-identity.service';
-import { ConversationClaim } from './conversations/conversation-claim.entity';
 import { ConversationClaims } from './conversations/conversation-claims.service';
 import { ConversationQueries } from './conversations/conversation-queries.service';
 import { ConversationReplies } from './conversations/conversation-replies.service';
-import { ConversationWait } from './conversations/conversation-wait.entity';
 import { ConversationsController } from './conversations/conversations.controller';
 import { SmsEventsController } from './conversations/sms-events.controller';
 import { SmsEvents } from './conversations/sms-events.service';
-import { AgentAvailability } from './availability/agent-availability.entity';
 import { AvailabilityController } from './availability/availability.controller';
 import { AvailabilityService } from './availability/availability.service';
 import { ReportsController } from './reports/reports.controller';
@@ -70,15 +58,24 @@ import { ProviderResolver } from './providers/provider-resolver';
 import { SMS_PROVIDER } from './providers/sms-provider';
 import { TwilioProvider } from './providers/twilio.provider';
 import { INBOUND_FLOW, SmsQueue } from './queues/queues';
-import { SandboxMessage } from './sandbox/sandbox-message.entity';
 import { SandboxController } from './sandbox/sandbox.controller';
 import { BusinessHoursService } from './schedule/business-hours.service';
 import { SendSchedule } from './schedule/send-schedule.service';
-import { SmsSettings } from './settings/sms-settings.entity';
 import { SmsSettingsController } from './settings/sms-settings.controller';
 import { SmsSettingsService } from './settings/sms-settings.service';
-import { ConfigurableModuleClass, SMS_MODULE_OPTIONS, SmsModuleOptions } from './sms.options';
-import { SmsTemplate } from './templates/sms-template.entity';
+import {
+  ConfigurableModuleClass,
+  resolveSmsOptions,
+  ResolvedSmsOptions,
+  SMS_ASYNC_OPTIONS_TYPE,
+  SMS_HOST_OPTIONS,
+  SMS_MODULE_OPTIONS,
+  SMS_OPTIONS_TYPE,
+  SMS_ROUTE_OPTIONS,
+  SmsModuleExtras,
+  SmsModuleOptions,
+  SmsRouteOptions,
+} from './sms.options';
 import { SmsTemplatesController } from './templates/sms-templates.controller';
 import { SmsTemplatesService } from './templates/sms-templates.service';
 import { SecretBox } from './secrets/secret-box';
@@ -89,29 +86,47 @@ import { FlowrouteWebhooksController } from './webhooks/flowroute-webhooks.contr
 import { StatusCallbacks } from './webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
+import { AdminOnlyGuard, SmsCallerGuard } from './auth/caller';
+import { TicketTexts } from './messages/ticket-texts.service';
 
-export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry,
-  ConversationClaim, ConversationWait, AgentAvailability, NumberImport];
-
-const providerFactory: Provider = {
+const platformProvider: Provider = {
   provide: SMS_PROVIDER,
   inject: [SMS_MODULE_OPTIONS, getRepositoryToken(SandboxMessage)],
-  useFactory: (options: SmsModuleOptions, sandboxMessages: Repository<SandboxMessage>) => {
-    switch (options.provider) {
-      case 'sandbox':
-        return new SandboxProvider(sandboxMessages);
-      case 'twilio':
-        if (!options.twilio) throw new Error('The twilio provider needs Twilio credentials');
-        return new TwilioProvider(options.twilio);
-      default:
-        throw new Error(`SMS provider ${options.provider} is not available as the platform provider`);
-    }
-  },
+  useFactory: (options: ResolvedSmsOptions, sandboxMessages: Repository<SandboxMessage>) =>
+    // resolveSmsOptions has checked that twilio comes with its credentials.
+    options.provider === 'twilio' ? new TwilioProvider(options.twilio!) : new SandboxProvider(sandboxMessages),
 };
 
+const WORKERS = [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor];
+
+/** The routes a host gets, by group (SmsRouteOptions); webhooks are always there, as providers need them. */
+function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): Type[] {
+  const on = (group: boolean | undefined) => group ?? true;
+  return [
+    TwilioWebhooksController,
+    TwilioInboundController,
+    FlowrouteWebhooksController,
+    FlowrouteSettingsController,
+    SmsMessagesController,
+    SmsNumbersController,
+    SmsSettingsController,
+    SmsTemplatesController,
+    AfterHoursController,
+    InboundMessagesController,
+    ConversationsController,
+    SmsEventsController,
+    AvailabilityController,
+    ...(metered === false ? [] : [CreditsController]),
+    ...(metered !== false && on(routes.creditPurchases) ? [CreditPurchasesController] : []),
+    ...(on(routes.reports) ? [ReportsController] : []),
+    ...(routes.sandbox ? [SandboxController, SandboxInboundController] : []),
+  ];
+}
+
 /**
- * SMS and MMS for helpdesk tickets. Import with `SmsModule.forRootAsync({ useFactory, inject, workers })`;
- * `workers: false` serves HTTP and enqueues only (the `api` role).
+ * SMS and MMS for helpdesk tickets. Register it once, with `SmsModule.forRoot(options)` or
+ * `SmsModule.forRootAsync({ imports, inject, useFactory })`; both take `workers` (default true: this process runs the
+ * jobs; false serves HTTP and enqueues only, the `api` role) and `routes` (a prefix and the groups to leave out).
  */
 @Module({
   imports: [
@@ -119,28 +134,13 @@ const providerFactory: Provider = {
     BullModule.registerQueue({ name: SmsQueue.Outbound }, { name: SmsQueue.Maintenance }, { name: SmsQueue.Inbound }, { name: SmsQueue.InboundMedia }),
     BullModule.registerFlowProducer({ name: INBOUND_FLOW }),
   ],
-  controllers: [
-    AfterHoursController,
-    CreditsController,
-    SmsMessagesController,
-    SmsNumbersController,
-    SmsSettingsController,
-    SmsTemplatesController,
-    SandboxController,
-    TwilioWebhooksController,
-    TwilioInboundController,
-    FlowrouteWebhooksController,
-    FlowrouteSettingsController,
-    InboundMessagesController,
-    SandboxInboundController,
-    ConversationsController,
-    SmsEventsController,
-    AvailabilityController,
-    ReportsController,
-  ],
   providers: [
-    { provide: TICKET_GATEWAY, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => options.ticketGateway },
-    providerFactory,
+    { provide: SMS_MODULE_OPTIONS, inject: [SMS_HOST_OPTIONS, SMS_ROUTE_OPTIONS], useFactory: resolveSmsOptions },
+    { provide: TICKET_GATEWAY, inject: [SMS_MODULE_OPTIONS], useFactory: (options: ResolvedSmsOptions) => options.ticketGateway },
+    platformProvider,
+    SmsCallerGuard,
+    AdminOnlyGuard,
+    TicketTexts,
     AfterHoursService,
     AfterHoursSettingsService,
     BusinessHoursService,
@@ -170,7 +170,7 @@ const providerFactory: Provider = {
     SmsTemplatesService,
     StatusCallbacks,
     TwilioSignatureGuard,
-    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: SmsModuleOptions) => SecretBox.fromConfig(options.secretsKey, options.previousSecretsKeys) },
+    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: ResolvedSmsOptions) => SecretBox.fromConfig(options.secretsKey, options.previousSecretsKeys) },
     FlowrouteSettings,
     FlowrouteCallbacks,
     FlowrouteTokenGuard,
@@ -186,15 +186,29 @@ const providerFactory: Provider = {
     AvailabilityService,
     SessionReports,
   ],
-  exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
+  exports: [SMS_MODULE_OPTIONS, SmsCallerGuard, AdminOnlyGuard, TicketTexts, OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
     ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
 })
 export class SmsModule extends ConfigurableModuleClass {
-  static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {
-    const base = super.forRootAsync(options);
-    const workers = options.workers ?? true;
-    return { ...base, providers: [...(base.providers ?? []), ...(workers ? [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor] : [])] };
+  static override forRoot(options: typeof SMS_OPTIONS_TYPE): DynamicModule {
+    return SmsModule.withRuntime(super.forRoot(options), options, options.provider);
+  }
+
+  static override forRootAsync(options: typeof SMS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return SmsModule.withRuntime(super.forRootAsync(options), options);
+  }
+
+  /** What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false. */
+  private static withRuntime(base: DynamicModule, extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>, provider?: string): DynamicModule {
+    const routes: SmsRouteOptions = { ...extras.routes, sandbox: extras.routes?.sandbox ?? (provider === undefined ? undefined : provider === 'sandbox') };
+    const prefix = routes.prefix?.replace(/^\/+|\/+$/g, '');
+    return {
+      ...base,
+      imports: [...(base.imports ?? []), ...(prefix ? [RouterModule.register([{ path: prefix, module: SmsModule }])] : [])],
+      controllers: [...(base.controllers ?? []), ...controllersFor(routes, extras.creditMetering)],
+      providers: [...(base.providers ?? []), { provide: SMS_ROUTE_OPTIONS, useValue: routes }, ...(extras.workers === false ? [] : WORKERS)],
+    };
   }
 }

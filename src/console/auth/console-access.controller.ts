@@ -2,7 +2,8 @@ import { Body, Controller, HttpCode, Inject, Param, Post, UseGuards } from '@nes
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { APP_CONFIG, Environment } from '../../config/app-config';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../../sms';
+import { AdminOnlyGuard, SmsCaller } from '../../sms';
+import { CurrentUser } from '../../helpdesk/auth/current-user';
 import { ConsoleAuthService } from './console-auth.service';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password';
 
@@ -28,13 +29,13 @@ export class ConsoleAccessController {
   /** Sets a user's console password (`me` for oneself); their open console sessions end. */
   @Post(':id/console-password')
   @HttpCode(204)
-  async setPassword(@CurrentCaller() caller: SmsCaller, @Param('id') id: string, @Body() body: SetConsolePasswordDto) {
+  async setPassword(@CurrentUser() caller: SmsCaller, @Param('id') id: string, @Body() body: SetConsolePasswordDto) {
     await this.auth.setPassword(caller.accountId, id === 'me' ? caller.userId : id, body.password);
   }
 
   /** A one-time link (7 days) with which the user chooses their console password. */
   @Post(':id/console-invites')
-  async invite(@CurrentCaller() caller: SmsCaller, @Param('id') id: string) {
+  async invite(@CurrentUser() caller: SmsCaller, @Param('id') id: string) {
     const { token, expiresAt } = await this.auth.createInvite(caller.accountId, id === 'me' ? caller.userId : id, caller.userId);
     return { url: `${this.env.PUBLIC_URL}/console/invite/${token}`, expiresAt };
   }

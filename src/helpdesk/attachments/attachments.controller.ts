@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { Repository } from 'typeorm';
-import { CurrentCaller, SmsCaller } from '../../sms';
+import { SmsCaller } from '../../sms';
+import { CurrentUser } from '../auth/current-user';
 import { Attachment } from '../tickets/attachment.entity';
 import { AttachmentFiles, AttachmentVariant } from './attachment-files';
 
@@ -19,13 +20,13 @@ export class AttachmentsController {
 
   @Get(':id')
   @ApiProduces('image/*', 'application/octet-stream')
-  original(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  original(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     return this.send(caller, id, 'original', res);
   }
 
   @Get(':id/thumbnail')
   @ApiProduces('image/jpeg', 'image/png')
-  thumbnail(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  thumbnail(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
     return this.send(caller, id, 'thumbnail', res);
   }
 

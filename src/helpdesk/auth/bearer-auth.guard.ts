@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../../sms';
 import { PUBLIC_ROUTE, SmsCaller } from '../../sms';
 import { User } from '../users/user.entity';
 import { hashToken } from './tokens';

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../../sms';
+import { SmsCaller } from '../../sms';
+import { CurrentUser } from '../auth/current-user';
 import { CreateCustomerDto, toCustomerResponse } from './customers.dto';
 import { CustomersService } from './customers.service';
 
@@ -11,12 +12,12 @@ export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post()
-  async create(@CurrentCaller() caller: SmsCaller, @Body() body: CreateCustomerDto) {
+  async create(@CurrentUser() caller: SmsCaller, @Body() body: CreateCustomerDto) {
     return toCustomerResponse(await this.customers.create(caller.accountId, body));
   }
 
   @Get(':id')
-  async get(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+  async get(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
     return toCustomerResponse(await this.customers.get(caller.accountId, id));
   }
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../../sms';
+import { AdminOnlyGuard, SmsCaller } from '../../sms';
+import { CurrentUser } from '../auth/current-user';
 import { AddTeamMemberDto, CreateTeamDto } from './teams.dto';
 import { TeamsService } from './teams.service';
 
@@ -12,19 +13,19 @@ export class TeamsController {
 
   @Post()
   @UseGuards(AdminOnlyGuard)
-  async create(@CurrentCaller() caller: SmsCaller, @Body() body: CreateTeamDto) {
+  async create(@CurrentUser() caller: SmsCaller, @Body() body: CreateTeamDto) {
     const team = await this.teams.create(caller.accountId, body.name);
     return { id: team.id, name: team.name };
   }
 
   @Get()
-  list(@CurrentCaller() caller: SmsCaller) {
+  list(@CurrentUser() caller: SmsCaller) {
     return this.teams.list(caller.accountId);
   }
 
   @Post(':id/members')
   @UseGuards(AdminOnlyGuard)
-  async addMember(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: AddTeamMemberDto) {
+  async addMember(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: AddTeamMemberDto) {
     await this.teams.addMember(caller.accountId, id, body.userId);
     return this.teams.list(caller.accountId).then((teams) => teams.find((t) => t.id === id));
   }

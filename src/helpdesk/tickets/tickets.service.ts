@@ -1,10 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { columnList, hydrate } from '../../common/hydrate';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
-import { retryingConflicts } from '../../common/transaction-retry';
-import { OutboundService } from '../../sms';
+import { columnList, hydrate, PreparedStatement, runPrepared, TicketTexts } from '../../sms';
 import { Attachment } from './attachment.entity';
 import { Comment } from './comment.entity';
 import { Ticket } from './ticket.entity';
@@ -25,7 +22,7 @@ const TOUCH_TICKET: PreparedStatement = {
 export class TicketsService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly sms: OutboundService,
+    private readonly texts: TicketTexts,
   ) {
     this.insertTicket = {
       name: 'helpdesk-ticket-create',
@@ -45,8 +42,7 @@ export class TicketsService {
 
   /** Creates the ticket and, in the same transaction, its initial-problem SMS; the send is enqueued after commit. */
   async create(accountId: string, userId: string, input: CreateTicketDto): Promise<Ticket> {
-    // A customer's reply processed at the same moment can deadlock with this; the losing transaction runs again.
-    const { ticket, dispatch } = await retryingConflicts('ticket creation', () => this.dataSource.transaction(async (tx) => {
+    const { result } = await this.texts.created({ accountId, userId }, async (tx) => {
       const [customer] = await runPrepared<{ id: string }>(tx, CUSTOMER_OF_ACCOUNT, [accountId, input.customerId]);
       if (!customer) throw new NotFoundException('No such customer in this account');
       const number = await nextTicketNumber(tx, accountId);
@@ -60,11 +56,9 @@ export class TicketsService {
         userId,
       ]);
       const ticket = hydrate(tx, Ticket, row);
-      const dispatch = await this.sms.ticketCreated(tx, { accountId, ticketId: ticket.id, userId });
-      return { ticket, dispatch };
-    }));
-    await this.sms.dispatch(dispatch);
-    return ticket;
+      return { result: ticket, ticketId: ticket.id };
+    });
+    return result;
   }
 
   /** A technician's update: a comment, maybe a status change, and the SMS text when there is one. */
@@ -72,28 +66,26 @@ export class TicketsService {
     const emailBody = input.emailBody?.trim() ?? '';
     const smsBody = input.smsBody?.trim() ?? '';
     if (!emailBody && !smsBody && !input.status) throw new BadRequestException('An update needs emailBody, smsBody or status');
-    // Deadlocks are avoided by lock order; should one still happen (PostgreSQL aborts one side), the update runs again.
-    const { comment, dispatch } = await retryingConflicts('ticket update', () => this.dataSource.transaction(async (tx) => {
-      // In the order a customer's reply takes them: their texts, then the ticket.
-      await this.sms.lockCustomerTexts(tx, accountId, ticketId);
-      // The UPDATE takes the ticket's row lock itself: one statement where a locking read and an UPDATE were two.
-      const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
-      if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
-      const [row] = await runPrepared(tx, this.insertComment, [
-        accountId,
-        ticketId,
-        userId,
-        emailBody || smsBody || `Status changed to ${input.status}`,
-        smsBody || null,
-        // Text sent to the customer is public by nature.
-        smsBody ? true : (input.public ?? true),
-      ]);
-      const comment = hydrate(tx, Comment, row);
-      const dispatch = await this.sms.ticketUpdated(tx, { accountId, ticketId, userId, commentId: comment.id, smsBody, sendNow: input.sendNow, fromNumberId: input.fromNumberId });
-      return { comment, dispatch };
-    }));
-    await this.sms.dispatch(dispatch);
-    return { comment, messageIds: dispatch.messageIds };
+    // The module takes the customer's texts lock before this touches the ticket, and runs the whole write again on a conflict.
+    const { result: comment, messageIds } = await this.texts.updated(
+      { accountId, userId, ticketId, sendNow: input.sendNow, fromNumberId: input.fromNumberId },
+      async (tx) => {
+        const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
+        if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
+        const [row] = await runPrepared(tx, this.insertComment, [
+          accountId,
+          ticketId,
+          userId,
+          emailBody || smsBody || `Status changed to ${input.status}`,
+          smsBody || null,
+          // Text sent to the customer is public by nature.
+          smsBody ? true : (input.public ?? true),
+        ]);
+        const comment = hydrate(tx, Comment, row);
+        return { result: comment, commentId: comment.id, smsBody };
+      },
+    );
+    return { comment, messageIds };
   }
 
   async get(accountId: string, ticketId: string) {

@@ -1,6 +1,7 @@
 import { Body, Controller, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../../sms';
+import { AdminOnlyGuard, SmsCaller } from '../../sms';
+import { CurrentUser } from '../auth/current-user';
 import { CreateUserDto } from './users.dto';
 import { UsersService } from './users.service';
 
@@ -13,7 +14,7 @@ export class UsersController {
 
   /** The new user's token is in the answer, once. */
   @Post()
-  create(@CurrentCaller() caller: SmsCaller, @Body() body: CreateUserDto) {
+  create(@CurrentUser() caller: SmsCaller, @Body() body: CreateUserDto) {
     return this.users.create(caller.accountId, body);
   }
 }

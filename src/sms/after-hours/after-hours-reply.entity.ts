@@ -12,38 +12,38 @@ export type AfterHoursLevel = (typeof AFTER_HOURS_LEVELS)[number];
 @Check('CHK_sms_after_hours_replies_level', "level IN ('account', 'team', 'user')")
 @Index('UQ_sms_after_hours_replies_owner', ['accountId', 'level', 'ownerId'], { unique: true })
 export class AfterHoursReply {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'level' })
   level!: AfterHoursLevel;
 
   /** The account's, team's or user's id. */
-  @Column('uuid')
+  @Column('text', { name: 'owner_id' })
   ownerId!: string;
 
   /** An override that is off silences the levels above it for this team or user. */
-  @Column('boolean')
+  @Column('boolean', { name: 'enabled' })
   enabled!: boolean;
 
   /** The hours this reply treats as open; null means the account's business hours. */
-  @Column('jsonb', { nullable: true })
+  @Column('jsonb', { name: 'hours', nullable: true })
   hours!: BusinessHours | null;
 
   /** Template text of a team or user override; null means the account's `after_hours` template. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'body', nullable: true })
   body!: string | null;
 
   /** Account level only: at most one reply per contact in this many hours; null means 12. */
-  @Column('int', { nullable: true })
+  @Column('int', { name: 'window_hours', nullable: true })
   windowHours!: number | null;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'updated_by_user_id', nullable: true })
   updatedByUserId!: string | null;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

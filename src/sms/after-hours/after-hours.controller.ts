@@ -1,11 +1,13 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put, UseGuards } from '@nestjs/common';
+import { HostIdPipe } from '../common/host-id';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { AfterHoursSettingsService } from './after-hours-settings.service';
 import { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto, SetAfterHoursEditorDto } from './after-hours.dto';
 
 @ApiTags('sms after-hours replies')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/after-hours')
 export class AfterHoursController {
   constructor(private readonly afterHours: AfterHoursSettingsService) {}
@@ -32,45 +34,45 @@ export class AfterHoursController {
 
   @Get('teams/:teamId')
   @UseGuards(AdminOnlyGuard)
-  team(@CurrentCaller() caller: SmsCaller, @Param('teamId', ParseUUIDPipe) teamId: string) {
+  team(@CurrentCaller() caller: SmsCaller, @Param('teamId', HostIdPipe) teamId: string) {
     return this.afterHours.team(caller.accountId, teamId);
   }
 
   @Put('teams/:teamId')
   @UseGuards(AdminOnlyGuard)
-  saveTeam(@CurrentCaller() caller: SmsCaller, @Param('teamId', ParseUUIDPipe) teamId: string, @Body() body: SaveAfterHoursOverrideDto) {
+  saveTeam(@CurrentCaller() caller: SmsCaller, @Param('teamId', HostIdPipe) teamId: string, @Body() body: SaveAfterHoursOverrideDto) {
     return this.afterHours.saveTeam(caller, teamId, body);
   }
 
   @Delete('teams/:teamId')
   @UseGuards(AdminOnlyGuard)
   @ApiOperation({ summary: 'Reset to account' })
-  resetTeam(@CurrentCaller() caller: SmsCaller, @Param('teamId', ParseUUIDPipe) teamId: string) {
+  resetTeam(@CurrentCaller() caller: SmsCaller, @Param('teamId', HostIdPipe) teamId: string) {
     return this.afterHours.resetTeam(caller.accountId, teamId);
   }
 
   @Get('users/:userId')
   @ApiOperation({ summary: "A user's override; technicians may read their own" })
-  user(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string) {
+  user(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string) {
     return this.afterHours.user(caller, userId);
   }
 
   @Put('users/:userId')
   @ApiOperation({ summary: 'Admins, or the user when an admin allowed self-edit' })
-  saveUser(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string, @Body() body: SaveAfterHoursOverrideDto) {
+  saveUser(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string, @Body() body: SaveAfterHoursOverrideDto) {
     return this.afterHours.saveUser(caller, userId, body);
   }
 
   @Delete('users/:userId')
   @ApiOperation({ summary: 'Reset to account (the user then answers with their team reply, or the account reply)' })
-  resetUser(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string) {
+  resetUser(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string) {
     return this.afterHours.resetUser(caller, userId);
   }
 
   @Put('users/:userId/self-edit')
   @UseGuards(AdminOnlyGuard)
   @ApiOperation({ summary: 'Allow (or stop) a user editing their own after-hours reply' })
-  setSelfEdit(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string, @Body() body: SetAfterHoursEditorDto) {
+  setSelfEdit(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string, @Body() body: SetAfterHoursEditorDto) {
     return this.afterHours.setSelfEdit(caller, userId, body.allowed);
   }
 }

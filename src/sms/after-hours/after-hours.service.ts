@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { Clock } from '../clock/clock';
 import { maskPhone } from '../logging/mask';
 import { MessageQueue } from '../messages/message-queue.service';
@@ -15,7 +15,7 @@ import { BusinessHoursService } from '../schedule/business-hours.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
 import type { TemplateVariables } from '../templates/template-renderer';
 import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
@@ -75,7 +75,7 @@ export class AfterHoursService {
     @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly businessHours: BusinessHoursService,
     private readonly templates: SmsTemplatesService,

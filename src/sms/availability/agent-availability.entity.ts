@@ -8,19 +8,19 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 @Entity('sms_agent_availability')
 @Check('CHK_sms_agent_availability_status', "status IN ('available', 'missed', 'unresponsive')")
 export class AgentAvailability {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('text', { name: 'account_id' })
   accountId!: string;
 
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('text', { name: 'user_id' })
   userId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'status' })
   status!: AgentStatus;
 
   /** Clock time of the change; the rules count what happened after the agent last became available. */
-  @Column('timestamptz')
+  @Column('timestamptz', { name: 'changed_at' })
   changedAt!: Date;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'reason', nullable: true })
   reason!: string | null;
 }

@@ -1,11 +1,13 @@
-import { Body, Controller, ForbiddenException, Get, Param, ParseUUIDPipe, Put } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, Param, Put, UseGuards } from '@nestjs/common';
+import { HostIdPipe } from '../common/host-id';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SetAvailabilityDto, toAvailabilityResponse } from './availability.dto';
 import { AvailabilityService } from './availability.service';
 
 @ApiTags('sms availability')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/availability')
 export class AvailabilityController {
   constructor(private readonly availability: AvailabilityService) {}
@@ -23,7 +25,7 @@ export class AvailabilityController {
 
   /** An agent's availability: admins see anyone's, technicians their own. */
   @Get('users/:userId')
-  async ofUser(@CurrentCaller() caller: SmsCaller, @Param('userId', ParseUUIDPipe) userId: string) {
+  async ofUser(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string) {
     if (caller.role !== 'admin' && caller.userId !== userId) throw new ForbiddenException("Only admins see other agents' availability");
     await this.availability.assertUser(caller.accountId, userId);
     return toAvailabilityResponse(await this.availability.statusOf(caller.accountId, userId));

@@ -116,7 +116,7 @@ export class AvailabilityService {
     const teamIds = (await this.gateway.getUser(accountId, userId, tx))?.teamIds ?? [];
     if (teamIds.length === 0) return;
     await db.query(
-      `UPDATE sms_conversations c SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(c.routed_team_ids || $3::uuid[]))
+      `UPDATE sms_conversations c SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(c.routed_team_ids || $3::text[]))
         WHERE c.account_id = $1 AND c.waiting_since IS NOT NULL
           AND EXISTS (SELECT 1 FROM sms_numbers n WHERE n.account_id = $1 AND n.number = c.business_number AND n.kind = 'direct' AND n.user_id = $2)`,
       [accountId, userId, teamIds],

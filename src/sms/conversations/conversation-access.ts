@@ -18,7 +18,7 @@ export function viewerParams(viewer: Viewer, now: Date) {
 // Members of the conversation's number: a direct number's agent, a group number's team, everyone for a shared number.
 const MEMBER_OF_NUMBER = `(n.kind = 'direct' AND n.user_id = :viewerId)
   OR n.kind = 'shared'
-  OR (n.kind = 'group' AND n.team_id = ANY(:viewerTeams::uuid[]))`;
+  OR (n.kind = 'group' AND n.team_id = ANY(:viewerTeams::text[]))`;
 
 // With `handler` visibility a member sees a team or shared thread they handled (held a claim, wrote in it), the one
 // they hold, and any thread waiting for an answer that nobody holds, so someone can pick it up.
@@ -30,7 +30,7 @@ const SEES_HISTORY = `n.kind = 'direct' OR n.history_visibility = 'members'
              AND m.to_number = c.contact_phone AND m.direction = 'outbound' AND m.created_by_user_id = :viewerId)`;
 
 // A direct number's texts reached its agent's teams while the agent was not available: those teams see the thread.
-const ROUTED = `c.routed_team_ids && :viewerTeams::uuid[]`;
+const ROUTED = `c.routed_team_ids && :viewerTeams::text[]`;
 
 /**
  * SQL over `c` (sms_conversations): may the viewer answer, claim or be handed this conversation? Admins: every one of

@@ -16,44 +16,44 @@ export type ClaimEnd = 'released' | 'transferred' | 'expired';
 @Index('IDX_sms_conversation_claims_conversation', ['conversationId', 'createdAt'])
 @Index('IDX_sms_conversation_claims_user', ['accountId', 'userId', 'claimedAt'])
 export class ConversationClaim {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('uuid')
+  @Column('uuid', { name: 'conversation_id' })
   conversationId!: string;
 
   /** The holder. */
-  @Column('uuid')
+  @Column('text', { name: 'user_id' })
   userId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'via' })
   via!: ClaimVia;
 
   /** A transfer: who handed it over. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'from_user_id', nullable: true })
   fromUserId!: string | null;
 
   /** Clock time (the module's injectable clock), like the expiry it is compared with. */
-  @Column('timestamptz')
+  @Column('timestamptz', { name: 'claimed_at' })
   claimedAt!: Date;
 
-  @Column('timestamptz')
+  @Column('timestamptz', { name: 'expires_at' })
   expiresAt!: Date;
 
   /** The holder's first reply while holding it; a claim that lapses without one counts towards `unresponsive`. */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'replied_at', nullable: true })
   repliedAt!: Date | null;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'ended_at', nullable: true })
   endedAt!: Date | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'end_reason', nullable: true })
   endReason!: ClaimEnd | null;
 
   /** Database time of the row, the clock the message rows use: the session report places claims in sessions by it. */
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

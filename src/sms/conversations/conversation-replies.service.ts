@@ -11,7 +11,7 @@ import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import type { Viewer } from './conversation-access';
 import { ConversationClaims, LockedConversation } from './conversation-claims.service';
 import { ConversationsService } from './conversations.service';
@@ -31,7 +31,7 @@ export class ConversationReplies {
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly claims: ConversationClaims,
     private readonly conversations: ConversationsService,
     private readonly settings: SmsSettingsService,

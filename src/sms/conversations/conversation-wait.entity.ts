@@ -8,25 +8,25 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Index('UQ_sms_conversation_waits_open', ['conversationId'], { unique: true, where: 'answered_at IS NULL' })
 @Index('IDX_sms_conversation_waits_direct', ['accountId', 'directUserId', 'startedAt'], { where: 'direct_user_id IS NOT NULL' })
 export class ConversationWait {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('uuid')
+  @Column('uuid', { name: 'conversation_id' })
   conversationId!: string;
 
   /** The agent of the direct number the contact texted; null on team and shared numbers. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'direct_user_id', nullable: true })
   directUserId!: string | null;
 
-  @Column('timestamptz')
+  @Column('timestamptz', { name: 'started_at' })
   startedAt!: Date;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'answered_at', nullable: true })
   answeredAt!: Date | null;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'answered_by_user_id', nullable: true })
   answeredByUserId!: string | null;
 }

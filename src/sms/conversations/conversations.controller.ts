@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { ConversationClaims } from './conversation-claims.service';
 import { ConversationQueries } from './conversation-queries.service';
@@ -9,6 +9,7 @@ import { ConversationListQueryDto, ConversationReplyDto, ConversationTransferDto
 
 @ApiTags('sms conversations')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/conversations')
 export class ConversationsController {
   constructor(

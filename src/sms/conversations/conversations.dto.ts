@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsHostId } from '../common/host-id';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import type { SmsMessage } from '../messages/sms-message.entity';
 import type { SmsNumber } from '../numbers/sms-number.entity';
@@ -57,7 +58,7 @@ export class ConversationReplyDto {
 
   @ApiPropertyOptional({ description: "Link the reply to this ticket of the contact's (default: the ticket the conversation is about)" })
   @IsOptional()
-  @IsUUID()
+  @IsHostId()
   ticketId?: string;
 
   @ApiPropertyOptional({ description: 'Send at once even outside business hours (admins; technicians when an admin allows it)' })
@@ -68,7 +69,7 @@ export class ConversationReplyDto {
 
 export class ConversationTransferDto {
   @ApiProperty({ description: "Another member of the conversation's number" })
-  @IsUUID()
+  @IsHostId()
   userId!: string;
 }
 

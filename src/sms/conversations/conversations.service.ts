@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../common/hydrate';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
@@ -20,7 +20,7 @@ const touchInbound = (conversationColumns: string, numberAsPrefixed: string): Pr
   name: 'sms-conversation-touch-inbound',
   text: `
   WITH input AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS i(account_id, business_number, contact_phone, at, waiting_since)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS i(account_id, business_number, contact_phone, at, waiting_since)
   ), conversation AS (
     INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
     SELECT account_id, business_number, contact_phone, at, at, waiting_since FROM input
@@ -172,7 +172,7 @@ export class ConversationsService {
   private async routeToTeams(tx: EntityManager, accountId: string, conversationId: string, agentId: string): Promise<boolean> {
     const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
     if (teamIds.length === 0) return false;
-    await tx.query(`UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::uuid[])) WHERE id = $1`, [
+    await tx.query(`UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[])) WHERE id = $1`, [
       conversationId,
       teamIds,
     ]);

@@ -9,62 +9,62 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn,
 @Index('IDX_sms_conversations_activity', ['accountId', 'lastActivityAt'])
 @Check('CHK_sms_conversations_claim', '(claimed_by_user_id IS NULL) = (claim_expires_at IS NULL) AND (claimed_by_user_id IS NULL) = (claim_id IS NULL)')
 export class SmsConversation {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
   /** E.164 number of the account the texts go through. */
-  @Column('text')
+  @Column('text', { name: 'business_number' })
   businessNumber!: string;
 
   /** The customer's phone as the provider reports it (E.164). */
-  @Column('text')
+  @Column('text', { name: 'contact_phone' })
   contactPhone!: string;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'last_outbound_ticket_id', nullable: true })
   lastOutboundTicketId!: string | null;
 
   /** When the provider accepted the last outbound SMS; the reply window counts from here. */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'last_outbound_at', nullable: true })
   lastOutboundAt!: Date | null;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'last_inbound_at', nullable: true })
   lastInboundAt!: Date | null;
 
   /** Latest text either way; lists are ordered by it. */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'last_activity_at', nullable: true })
   lastActivityAt!: Date | null;
 
   /** Since when the contact waits for a person's answer (null: answered). */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'waiting_since', nullable: true })
   waitingSince!: Date | null;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'last_reply_at', nullable: true })
   lastReplyAt!: Date | null;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'last_reply_by_user_id', nullable: true })
   lastReplyByUserId!: string | null;
 
   /** The live claim's row in sms_conversation_claims; the three claim columns are set and cleared together. */
-  @Column('uuid', { nullable: true })
+  @Column('uuid', { name: 'claim_id', nullable: true })
   claimId!: string | null;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'claimed_by_user_id', nullable: true })
   claimedByUserId!: string | null;
 
   /** The claim lapses at this instant unless the holder acts again; a lapsed claim is free for anyone. */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'claim_expires_at', nullable: true })
   claimExpiresAt!: Date | null;
 
   /** Teams a direct number's texts also reached while its agent was not available; they keep seeing the thread. */
-  @Column('uuid', { array: true, default: () => "'{}'" })
+  @Column('text', { name: 'routed_team_ids', array: true, default: () => "'{}'" })
   routedTeamIds!: string[];
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

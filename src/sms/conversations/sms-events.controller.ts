@@ -1,7 +1,7 @@
-import { Controller, Inject, MessageEvent, Sse } from '@nestjs/common';
+import { Controller, Inject, MessageEvent, Sse, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { concatMap, filter, from, interval, map, merge, Observable } from 'rxjs';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { hears, Viewer } from './conversation-access';
 import { SmsEvent, SmsEvents } from './sms-events.service';
@@ -13,6 +13,7 @@ const TEAMS_REFRESH_MS = 60_000;
 
 @ApiTags('sms conversations')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/events')
 export class SmsEventsController {
   constructor(

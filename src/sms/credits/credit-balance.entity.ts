@@ -10,24 +10,24 @@ import { DEFAULT_MONTHLY_ALLOWANCE } from './credit-rules';
 @Check('CHK_sms_credit_balances_addon', '"addon_remaining" >= 0')
 @Check('CHK_sms_credit_balances_allowance', '"monthly_allowance" >= 0')
 export class CreditBalance {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('text', { name: 'account_id' })
   accountId!: string;
 
   /** Credits granted at the start of each calendar month; they do not roll over. */
-  @Column('int', { default: DEFAULT_MONTHLY_ALLOWANCE })
+  @Column('int', { name: 'monthly_allowance', default: DEFAULT_MONTHLY_ALLOWANCE })
   monthlyAllowance!: number;
 
   /** 'YYYY-MM' the monthly credits belong to; null until the account first used credits. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'monthly_period', nullable: true })
   monthlyPeriod!: string | null;
 
-  @Column('int', { default: 0 })
+  @Column('int', { name: 'monthly_remaining', default: 0 })
   monthlyRemaining!: number;
 
   /** Bought in packs; they roll over. */
-  @Column('int', { default: 0 })
+  @Column('int', { name: 'addon_remaining', default: 0 })
   addonRemaining!: number;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -13,40 +13,40 @@ import type { CreditBucket, CreditEntryKind } from './credit-rules';
 @Index(['messageId'], { where: 'message_id IS NOT NULL' })
 @Check('CHK_sms_credit_entries_amount', '"amount" <> 0')
 export class CreditEntry {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
   /** Order of appending (entries of one transaction share `createdAt`); a bigint, so pg hands it over as a string. */
-  @Column('bigint')
+  @Column('bigint', { name: 'seq' })
   @Generated('increment')
   seq!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'kind' })
   kind!: CreditEntryKind;
 
-  @Column('text')
+  @Column('text', { name: 'bucket' })
   bucket!: CreditBucket;
 
-  @Column('int')
+  @Column('int', { name: 'amount' })
   amount!: number;
 
   /** The credit period ('YYYY-MM', account time zone) the movement belongs to. */
-  @Column('text')
+  @Column('text', { name: 'period' })
   period!: string;
 
-  @Column('uuid', { nullable: true })
+  @Column('uuid', { name: 'message_id', nullable: true })
   messageId!: string | null;
 
   /** Who caused it: the buyer of a pack, the technician whose SMS was debited. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'user_id', nullable: true })
   userId!: string | null;
 
-  @Column('text', { unique: true })
+  @Column('text', { name: 'idempotency_key', unique: true })
   idempotencyKey!: string;
 
-  @Column('timestamptz')
+  @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 }

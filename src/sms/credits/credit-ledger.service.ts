@@ -1,10 +1,10 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { CreditEntry } from './credit-entry.entity';
 import { CreditBucket, creditPeriod, isMetered, splitDebit } from './credit-rules';
 
@@ -57,13 +57,13 @@ const DEBIT: PreparedStatement = {
   name: 'sms-credit-debit',
   text: `WITH balance AS (
            UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
-           WHERE account_id = $1::uuid AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
+           WHERE account_id = $1::text AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
          ), entries AS (
            INSERT INTO sms_credit_entries (account_id, kind, bucket, amount, period, message_id, user_id, idempotency_key, created_at)
-           SELECT $1::uuid, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::uuid, e.key, $7::timestamptz
+           SELECT $1::text, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::text, e.key, $7::timestamptz
            FROM balance, unnest($8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS e(bucket, amount, key, n) ORDER BY e.n
          ), message AS (
-           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::uuid AND EXISTS (SELECT 1 FROM balance)
+           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::text AND EXISTS (SELECT 1 FROM balance)
          )
          SELECT monthly_remaining, addon_remaining FROM balance`,
 };
@@ -77,7 +77,7 @@ const DEBIT: PreparedStatement = {
 export class CreditLedger {
   constructor(
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
   ) {}
 

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import {
   CreditLedgerQueryDto,
   CreditUsageQueryDto,
@@ -16,7 +16,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 @ApiTags('sms credits')
 @ApiBearerAuth()
-@UseGuards(AdminOnlyGuard)
+@UseGuards(SmsCallerGuard, AdminOnlyGuard)
 @Controller('sms/credits')
 export class CreditsController {
   constructor(private readonly credits: CreditsService) {}
@@ -24,16 +24,6 @@ export class CreditsController {
   @Get()
   async summary(@CurrentCaller() caller: SmsCaller) {
     return toCreditsResponse(await this.credits.summary(caller.accountId));
-  }
-
-  @Post('purchases')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request with the same key to get the first purchase back, not a second one' })
-  async purchase(@CurrentCaller() caller: SmsCaller, @Body() body: PurchaseCreditsDto, @Headers('idempotency-key') idempotencyKey?: string) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 200 printable characters without spaces');
-    }
-    const purchase = await this.credits.purchase(caller.accountId, caller.userId, body.packs, idempotencyKey);
-    return toPurchaseResponse(purchase, await this.credits.summary(caller.accountId));
   }
 
   @Get('ledger')
@@ -57,5 +47,24 @@ export class CreditsController {
       to: query.to ? new Date(query.to) : undefined,
       groupBy: query.groupBy ?? 'day',
     });
+  }
+}
+
+/** Buying add-on packs: a route group of its own, so a host that bills otherwise can leave it out. */
+@ApiTags('sms credits')
+@ApiBearerAuth()
+@UseGuards(SmsCallerGuard, AdminOnlyGuard)
+@Controller('sms/credits')
+export class CreditPurchasesController {
+  constructor(private readonly credits: CreditsService) {}
+
+  @Post('purchases')
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request with the same key to get the first purchase back, not a second one' })
+  async purchase(@CurrentCaller() caller: SmsCaller, @Body() body: PurchaseCreditsDto, @Headers('idempotency-key') idempotencyKey?: string) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new BadRequestException('Idempotency-Key must be 1 to 200 printable characters without spaces');
+    }
+    const purchase = await this.credits.purchase(caller.accountId, caller.userId, body.packs, idempotencyKey);
+    return toPurchaseResponse(purchase, await this.credits.summary(caller.accountId));
   }
 }

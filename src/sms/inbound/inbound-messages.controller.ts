@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { MoveReplyDto } from './inbound.dto';
 import { InboundRepliesService } from './inbound-replies.service';
 
 @ApiTags('sms messages')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms')
 export class InboundMessagesController {
   constructor(private readonly replies: InboundRepliesService) {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../common/hydrate';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AfterHoursService } from '../after-hours/after-hours.service';
@@ -41,7 +41,7 @@ const MARK_PROCESSED: PreparedStatement = {
   name: 'sms-inbound-processed',
   text: `UPDATE sms_messages m SET status = 'processed', kind = u.kind, conversation_id = u.conversation_id, customer_id = u.customer_id, ticket_id = u.ticket_id,
            comment_id = u.comment_id, match_rule = u.match_rule, match_guess = u.match_guess, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::boolean[])
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
            AS u(id, kind, conversation_id, customer_id, ticket_id, comment_id, match_rule, match_guess)
          WHERE m.id = u.id`,
 };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBase64, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBase64, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsHostId } from '../common/host-id';
 import type { SmsMedia } from '../media/sms-media.entity';
 import type { InboundMediaItem, SmsMessage } from '../messages/sms-message.entity';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
@@ -77,7 +78,7 @@ export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText
 
 export class MoveReplyDto {
   @ApiProperty({ description: 'A ticket of the customer who sent the text' })
-  @IsUUID()
+  @IsHostId()
   ticketId!: string;
 }
 

@@ -4,8 +4,8 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
-import { Coalescer } from '../../common/coalescer';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { Coalescer } from '../common/coalescer';
 import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
 import { InboundQueue } from './inbound-queue.service';
 
@@ -53,7 +53,7 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   constructor(
     private readonly processing: InboundProcessing,
     private readonly queue: InboundQueue,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
     super();
   }

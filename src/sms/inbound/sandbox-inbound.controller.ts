@@ -1,17 +1,18 @@
-import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { SandboxInboundDto } from './inbound.dto';
 import { SandboxInbound } from './sandbox-inbound.service';
 
 @ApiTags('sms sandbox')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/sandbox')
 export class SandboxInboundController {
   constructor(
     private readonly sandbox: SandboxInbound,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   /** A customer's text (and pictures) to one of the account's numbers, processed like a real one; follow it at GET /api/sms/messages/:messageId. */

@@ -7,27 +7,27 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('sms_unroutable_messages')
 @Index(['provider', 'providerMessageId'], { unique: true })
 export class UnroutableMessage {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('text')
+  @Column('text', { name: 'provider' })
   provider!: string;
 
-  @Column('text')
+  @Column('text', { name: 'provider_message_id' })
   providerMessageId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'to_number' })
   toNumber!: string;
 
-  @Column('text')
+  @Column('text', { name: 'from_number' })
   fromNumber!: string;
 
-  @Column('text')
+  @Column('text', { name: 'body' })
   body!: string;
 
-  @Column('smallint', { default: 0 })
+  @Column('smallint', { name: 'num_media', default: 0 })
   numMedia!: number;
 
-  @Column('timestamptz', { default: () => 'now()' })
+  @Column('timestamptz', { name: 'received_at', default: () => 'now()' })
   receivedAt!: Date;
 }

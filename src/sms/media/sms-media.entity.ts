@@ -9,68 +9,68 @@ export type MediaStatus = 'pending' | 'stored' | 'rejected';
 @Entity('sms_media')
 @Index(['messageId', 'position'], { unique: true })
 export class SmsMedia {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('uuid')
+  @Column('uuid', { name: 'message_id' })
   messageId!: string;
 
   /** 0-based, as in MediaUrl0, MediaUrl1, … */
-  @Column('smallint')
+  @Column('smallint', { name: 'position' })
   position!: number;
 
   /** The provider's media URL; null for sandbox uploads. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'source_url', nullable: true })
   sourceUrl!: string | null;
 
   /** What the provider said the type was; never trusted, kept for the record. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'declared_content_type', nullable: true })
   declaredContentType!: string | null;
 
-  @Column('text', { default: 'pending' })
+  @Column('text', { name: 'status', default: 'pending' })
   status!: MediaStatus;
 
   /** Detected from the bytes. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'content_type', nullable: true })
   contentType!: string | null;
 
   /** Bytes of the stored copy. */
-  @Column('int', { nullable: true })
+  @Column('int', { name: 'size', nullable: true })
   size!: number | null;
 
-  @Column('int', { nullable: true })
+  @Column('int', { name: 'width', nullable: true })
   width!: number | null;
 
-  @Column('int', { nullable: true })
+  @Column('int', { name: 'height', nullable: true })
   height!: number | null;
 
   /** Below STORAGE_DIR: the auto-oriented copy without metadata. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'storage_key', nullable: true })
   storageKey!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'thumbnail_key', nullable: true })
   thumbnailKey!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'thumbnail_content_type', nullable: true })
   thumbnailContentType!: string | null;
 
   /** not_an_image, unsupported_type, too_many_pixels, corrupt, too_large, host_not_allowed, download_failed. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'rejection_reason', nullable: true })
   rejectionReason!: string | null;
 
   /** In plain words, for the comment: "the file is a PDF document, not a picture". */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'rejection_detail', nullable: true })
   rejectionDetail!: string | null;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'provider_deleted_at', nullable: true })
   providerDeletedAt!: Date | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

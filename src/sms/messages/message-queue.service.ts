@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { SmsJob, SmsQueue, SendMessageJob } from '../queues/queues';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 
 /** Puts send jobs on the outbound queue. The job id is the message row id, so a second enqueue is a no-op. */
 @Injectable()
@@ -11,7 +11,7 @@ export class MessageQueue {
 
   constructor(
     @InjectQueue(SmsQueue.Outbound) private readonly queue: Queue<SendMessageJob>,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   jobOptions(messageId: string, delayMs = 0): JobsOptions {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../common/prepared';
+import { isTransactionConflict } from '../common/transaction-retry';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { SendingIdentity } from '../numbers/sending-identity.service';
@@ -9,7 +10,7 @@ import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
 import type { TemplateKey } from '../templates/template-renderer';
 import { lockContact } from './contact-lock';
@@ -22,10 +23,13 @@ const INSERT_TEXT: PreparedStatement = {
   name: 'sms-outbound-insert',
   text: `INSERT INTO sms_messages (id, account_id, direction, kind, ticket_id, comment_id, send_id, created_by_user_id, status, send_at, error_message,
            to_number, from_number, provider, part_count, body, encoding, segments, part_index, send_now)
-         SELECT p.id, $1::uuid, 'outbound', $2::text, $3::uuid, $4::uuid, $5::uuid, $6::uuid, $7::text, $8::timestamptz, $9::text,
+         SELECT p.id, $1::text, 'outbound', $2::text, $3::text, $4::text, $5::uuid, $6::text, $7::text, $8::timestamptz, $9::text,
                 $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index, $18::boolean
          FROM unnest($14::uuid[], $15::text[], $16::text[], $17::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
 };
+
+/** What a text that does not go has in its row besides its status and reason. */
+const NOT_SENT = { sendAt: null, sendNow: false, toNumber: null, fromNumber: null, provider: null } as const;
 
 /** One row of a text as `insertText` writes it. */
 interface TextPart {
@@ -33,6 +37,8 @@ interface TextPart {
   encoding: string | null;
   segments: number;
 }
+
+const EMPTY_PART: TextPart = { text: '', encoding: null, segments: 0 };
 
 /** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
 export interface SmsDispatch {
@@ -56,9 +62,11 @@ export interface TicketEvent {
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
 @Injectable()
 export class OutboundService {
+  private readonly logger = new Logger(OutboundService.name);
+
   constructor(
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly senders: SendingIdentity,
     private readonly conversations: ConversationsService,
@@ -73,17 +81,26 @@ export class OutboundService {
     return this.write(tx, event, 'initial_problem', undefined, false);
   }
 
-  /** A technician's update with an SMS text. An empty text sends nothing; a text too long for SMS is refused (422). */
+  /**
+   * A technician's update with an SMS text. An empty text sends nothing; a text too long for SMS is refused (422).
+   * Takes the customer's texts lock first; call it before the transaction locks or updates the ticket's row (as
+   * `TicketTexts.updated` does), so a technician's update and the customer's reply on one ticket lock in one order.
+   */
   async ticketUpdated(tx: EntityManager, event: TicketEvent & { commentId: string; smsBody: string | null | undefined }): Promise<SmsDispatch> {
+    await this.lockCustomerTexts(tx, event.accountId, event.ticketId);
+    return this.ticketUpdatedLocked(tx, event);
+  }
+
+  /** ticketUpdated for a transaction that took lockCustomerTexts before it touched the ticket (TicketTexts does). */
+  ticketUpdatedLocked(tx: EntityManager, event: TicketEvent & { commentId: string; smsBody: string | null | undefined }): Promise<SmsDispatch> {
     const text = event.smsBody?.trim();
-    if (!text) return { messageIds: [] };
+    if (!text) return Promise.resolve({ messageIds: [] });
     return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId }, true);
   }
 
   /**
-   * Call first in a transaction that will lock a ticket and write SMS for it. Processing the customer's texts holds this
-   * lock while it updates their conversation and then the ticket; taking it before the ticket row keeps one lock order
-   * (otherwise a technician's update and a reply on the same ticket deadlock).
+   * Processing the customer's texts holds this lock while it updates their conversation and then the ticket; taking it
+   * before the ticket row keeps one lock order (otherwise a technician's update and a reply on one ticket deadlock).
    */
   async lockCustomerTexts(tx: EntityManager, accountId: string, ticketId: string): Promise<void> {
     const context = await this.gateway.getTicketContext(accountId, ticketId, null, tx);
@@ -96,6 +113,13 @@ export class OutboundService {
     return this.queue.enqueue(dispatch.startIds ?? dispatch.messageIds);
   }
 
+  /**
+   * Writes the text of a ticket event inside the host's transaction, behind a savepoint: a problem with the text (a
+   * template that fails to render, a gateway that cannot read the ticket, a failing statement) leaves the host's
+   * write whole and records the text as `failed` with the reason. What stays an error for the whole write: a refusal of
+   * what the caller asked for (a 4xx: sendNow not allowed, a number they may not use, a text too long) and a
+   * transaction conflict, which the host's retry runs again.
+   */
   private async write(
     tx: EntityManager,
     event: TicketEvent,
@@ -103,10 +127,24 @@ export class OutboundService {
     update: { message: string; commentId: string } | undefined,
     refuseTooLong: boolean,
   ): Promise<SmsDispatch> {
-    const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
-    if (!context) throw new NotFoundException('No such ticket in this account');
-    if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
-    const base = {
+    await tx.query('SAVEPOINT sms_text');
+    try {
+      const dispatch = await this.writeText(tx, event, key, update, refuseTooLong);
+      await tx.query('RELEASE SAVEPOINT sms_text');
+      return dispatch;
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT sms_text');
+      const refused = error instanceof HttpException && error.getStatus() < 500;
+      if (refused || isTransactionConflict(error)) throw error;
+      const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
+      this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
+      await insertText(tx, this.rowBase(event, key, update), { ...NOT_SENT, status: 'failed', errorMessage: reason.slice(0, 1000) }, [EMPTY_PART]);
+      return { messageIds: [] };
+    }
+  }
+
+  private rowBase(event: TicketEvent, key: TemplateKey, update: { commentId: string } | undefined) {
+    return {
       accountId: event.accountId,
       ticketId: event.ticketId,
       commentId: update?.commentId ?? null,
@@ -114,10 +152,21 @@ export class OutboundService {
       sendId: randomUUID(),
       createdByUserId: event.userId,
     };
+  }
+
+  private async writeText(
+    tx: EntityManager,
+    event: TicketEvent,
+    key: TemplateKey,
+    update: { message: string; commentId: string } | undefined,
+    refuseTooLong: boolean,
+  ): Promise<SmsDispatch> {
+    const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
+    if (!context) throw new Error(`the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`);
+    if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
+    const base = this.rowBase(event, key, update);
     const skip = async (reason: string, to: string | null = null, body = '') => {
-      await insertText(tx, base, { status: 'skipped', sendAt: null, sendNow: false, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
-        { text: body, encoding: null, segments: 0 },
-      ]);
+      await insertText(tx, base, { ...NOT_SENT, status: 'skipped', errorMessage: reason, toNumber: to }, [{ text: body, encoding: null, segments: 0 }]);
       return { messageIds: [] };
     };
 

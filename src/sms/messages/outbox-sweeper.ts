@@ -9,7 +9,7 @@ import { InboundQueue } from '../inbound/inbound-queue.service';
 import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SecretsRotation } from '../secrets/secrets-rotation.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
 
@@ -73,7 +73,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     private readonly sweep: OutboxSweep,
     private readonly rotation: SecretsRotation,
     @InjectQueue(SmsQueue.Maintenance) private readonly maintenance: Queue,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
     super();
   }

@@ -4,7 +4,7 @@ import { DelayedError, Job } from 'bullmq';
 import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { SendOutcome, SendPipeline } from './send-pipeline.service';
 
 @Processor(SmsQueue.Outbound)
@@ -14,7 +14,7 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
   constructor(
     private readonly pipeline: SendPipeline,
     private readonly schedule: SendSchedule,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
     super();
   }

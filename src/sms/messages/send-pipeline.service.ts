@@ -2,15 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { In, MoreThan, Not, Repository } from 'typeorm';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../../common/hydrate';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../common/hydrate';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { CreditGate, olderHeld } from '../credits/credit-gate.service';
 import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
@@ -60,7 +60,7 @@ export class SendPipeline {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly providers: ProviderResolver,
     private readonly rateLimiter: ProviderRateLimiter,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly clock: Clock,
     private readonly credits: CreditGate,
     private readonly queue: MessageQueue,

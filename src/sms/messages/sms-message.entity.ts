@@ -32,115 +32,115 @@ export interface InboundMediaItem {
 // Inbound texts a person should look at: guessed tickets, triage, failed processing.
 @Index(['accountId', 'createdAt'], { where: "direction = 'inbound' AND (match_guess OR match_rule = 'triage' OR status = 'failed')" })
 export class SmsMessage {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'direction' })
   direction!: MessageDirection;
 
   /** Why it was written: initial_problem, ticket_update, … (outbound) or reply (inbound). */
-  @Column('text')
+  @Column('text', { name: 'kind' })
   kind!: string;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'ticket_id', nullable: true })
   ticketId!: string | null;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'comment_id', nullable: true })
   commentId!: string | null;
 
-  @Column('uuid')
+  @Column('uuid', { name: 'send_id' })
   sendId!: string;
 
-  @Column('smallint', { default: 1 })
+  @Column('smallint', { name: 'part_index', default: 1 })
   partIndex!: number;
 
-  @Column('smallint', { default: 1 })
+  @Column('smallint', { name: 'part_count', default: 1 })
   partCount!: number;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'to_number', nullable: true })
   toNumber!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'from_number', nullable: true })
   fromNumber!: string | null;
 
-  @Column('text')
+  @Column('text', { name: 'body' })
   body!: string;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'encoding', nullable: true })
   encoding!: string | null;
 
-  @Column('smallint', { default: 0 })
+  @Column('smallint', { name: 'segments', default: 0 })
   segments!: number;
 
-  @Column('text')
+  @Column('text', { name: 'status' })
   status!: MessageStatus;
 
   /** Provider the row was handed to (or received from). */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'provider', nullable: true })
   provider!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'provider_message_id', nullable: true })
   providerMessageId!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'error_code', nullable: true })
   errorCode!: string | null;
 
   /** Provider error text, or why no SMS was sent (e.g. the customer has no mobile phone). */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'error_message', nullable: true })
   errorMessage!: string | null;
 
-  @Column('int', { default: 0 })
+  @Column('int', { name: 'credits', default: 0 })
   credits!: number;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'send_at', nullable: true })
   sendAt!: Date | null;
 
   /** Outbound: written with `sendNow`, so business hours never hold it (also when it is released after waiting for credits). */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'send_now', default: false })
   sendNow!: boolean;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'submitted_at', nullable: true })
   submittedAt!: Date | null;
 
-  @Column('int', { default: 0 })
+  @Column('int', { name: 'attempts', default: 0 })
   attempts!: number;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'created_by_user_id', nullable: true })
   createdByUserId!: string | null;
 
   /** Inbound: the conversation (business number + contact phone) the text arrived in. */
-  @Column('uuid', { nullable: true })
+  @Column('uuid', { name: 'conversation_id', nullable: true })
   conversationId!: string | null;
 
   /** Inbound: the customer who sent it, once known. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'customer_id', nullable: true })
   customerId!: string | null;
 
   /** Inbound: the reply-matching rule that chose the ticket (see src/sms/inbound/reply-matching.ts). */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'match_rule', nullable: true })
   matchRule!: string | null;
 
   /** Inbound: the ticket was a guess among several open ones; shown in the triage list. */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'match_guess', default: false })
   matchGuess!: boolean;
 
   /** Inbound: the MMS items as the provider announced them, in order; the media jobs read them from here. */
-  @Column('jsonb', { nullable: true })
+  @Column('jsonb', { name: 'inbound_media', nullable: true })
   inboundMedia!: InboundMediaItem[] | null;
 
   /**
    * Inbound: the BullMQ job that lands this text together with the others stored in the same batch (null for an MMS,
    * whose flow's job id is the row id). The outbox sweep asks that job, not the row's id, whether the text is waiting.
    */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'inbound_job_id', nullable: true })
   inboundJobId!: string | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -1,11 +1,13 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import { HostIdPipe } from '../common/host-id';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from './sms-message.dto';
 import { SmsMessagesService } from './sms-messages.service';
 
 @ApiTags('sms messages')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller()
 export class SmsMessagesController {
   constructor(private readonly messages: SmsMessagesService) {}
@@ -17,7 +19,7 @@ export class SmsMessagesController {
 
   /** Both directions, with status, segments, credits, and the reason when a text was not sent. */
   @Get('tickets/:id/sms')
-  async forTicket(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
+  async forTicket(@CurrentCaller() caller: SmsCaller, @Param('id', HostIdPipe) id: string) {
     return { messages: (await this.messages.forTicket(caller.accountId, id)).map(toSmsMessageResponse) };
   }
 }

@@ -13,28 +13,28 @@ export interface NumberImportError {
 @Entity('sms_number_imports')
 @Index('IDX_sms_number_imports_account', ['accountId', 'createdAt'])
 export class NumberImport {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'created_by_user_id', nullable: true })
   createdByUserId!: string | null;
 
   /** Data lines in the file (the header not counted). */
-  @Column('int')
+  @Column('int', { name: 'rows' })
   rows!: number;
 
-  @Column('int')
+  @Column('int', { name: 'applied' })
   applied!: number;
 
-  @Column('int')
+  @Column('int', { name: 'failed' })
   failed!: number;
 
-  @Column('jsonb')
+  @Column('jsonb', { name: 'errors' })
   errors!: NumberImportError[];
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

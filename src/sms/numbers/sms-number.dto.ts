@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsHostId } from '../common/host-id';
 import { HISTORY_VISIBILITIES, HistoryVisibility, SMS_NUMBER_KINDS, SmsNumberKind } from './sms-number.entity';
 import type { NumberImport } from './number-import.entity';
 import type { AppliedLine } from './number-imports.service';
@@ -27,12 +28,12 @@ export class UpdateSmsNumberDto {
 
   @ApiPropertyOptional({ nullable: true, description: 'The user of a direct number' })
   @IsOptional()
-  @IsUUID()
+  @IsHostId()
   userId?: string | null;
 
   @ApiPropertyOptional({ nullable: true, description: 'The team of a group number' })
   @IsOptional()
-  @IsUUID()
+  @IsHostId()
   teamId?: string | null;
 
   @ApiPropertyOptional({ example: 'Front desk' })

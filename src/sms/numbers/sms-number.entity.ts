@@ -19,53 +19,53 @@ export type HistoryVisibility = (typeof HISTORY_VISIBILITIES)[number];
 @Index('IDX_sms_numbers_user', ['accountId', 'userId'], { where: 'user_id IS NOT NULL' })
 @Index('IDX_sms_numbers_team', ['accountId', 'teamId'], { where: 'team_id IS NOT NULL' })
 export class SmsNumber {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
   /** E.164; a number belongs to one account only. */
   @Index({ unique: true })
-  @Column('text')
+  @Column('text', { name: 'number' })
   number!: string;
 
-  @Column('text')
+  @Column('text', { name: 'label' })
   label!: string;
 
   /** The account's default sender; at most one per account. */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'is_default', default: false })
   isDefault!: boolean;
 
-  @Column('text', { default: 'shared' })
+  @Column('text', { name: 'kind', default: 'shared' })
   kind!: SmsNumberKind;
 
   /** The user a `direct` number belongs to. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'user_id', nullable: true })
   userId!: string | null;
 
   /** The team a `group` number belongs to. */
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'team_id', nullable: true })
   teamId!: string | null;
 
   /** When the provider last confirmed the number is ours (Twilio's IncomingPhoneNumbers); null: not verified, it does not send. */
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'verified_at', nullable: true })
   verifiedAt!: Date | null;
 
-  @Column('timestamptz', { nullable: true })
+  @Column('timestamptz', { name: 'verification_checked_at', nullable: true })
   verificationCheckedAt!: Date | null;
 
   /** Why the last check did not verify it. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'verification_error', nullable: true })
   verificationError!: string | null;
 
-  @Column('text', { default: 'members' })
+  @Column('text', { name: 'history_visibility', default: 'members' })
   historyVisibility!: HistoryVisibility;
 
   /** Claim timeout of this number's conversations; null: the account's (claimTimeoutMinutes). */
-  @Column('int', { nullable: true })
+  @Column('int', { name: 'claim_timeout_minutes', nullable: true })
   claimTimeoutMinutes!: number | null;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -19,7 +19,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { NumberImports } from './number-imports.service';
 import { CreateSmsNumberDto, toNumberImportResponse, toSmsNumberResponse, UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumbersService } from './sms-numbers.service';
@@ -29,6 +29,7 @@ const MAX_CSV_BYTES = 1024 * 1024;
 
 @ApiTags('sms numbers')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/numbers')
 export class SmsNumbersController {
   constructor(

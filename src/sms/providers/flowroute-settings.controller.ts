@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { TestFlowrouteConnectionDto, toConnectionTestResponse, toFlowrouteSettingsResponse } from './flowroute-settings.dto';
 import { FlowrouteSettings } from './flowroute-settings.service';
@@ -8,6 +8,7 @@ import { FlowrouteSettings } from './flowroute-settings.service';
 @ApiTags('sms settings')
 @ApiBearerAuth()
 @UseGuards(AdminOnlyGuard)
+@UseGuards(SmsCallerGuard)
 @Controller('sms/settings/flowroute')
 export class FlowrouteSettingsController {
   constructor(

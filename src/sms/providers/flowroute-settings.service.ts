@@ -6,7 +6,7 @@ import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { maskSecret, SecretBox, SecretsUnavailableError, SecretUnreadableError, tokenDigest } from '../secrets/secret-box';
 import { AccountProvider, SmsSettings } from '../settings/sms-settings.entity';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { ConnectionTest, FlowrouteCredentials, FlowrouteProvider } from './flowroute.provider';
 import { FLOWROUTE_DEFAULTS } from './flowroute-wire';
 import { SUBJECT_TO_HOURS } from '../schedule/hours-exemption';
@@ -41,7 +41,7 @@ export class FlowrouteSettings {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly secrets: SecretBox,
     private readonly queue: MessageQueue,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   /**

@@ -7,7 +7,7 @@ import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRe
 import { loadTwilio } from './twilio-sdk';
 
 /** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
-async function createClient(credentials: TwilioCredentials): Promise<Twilio> {
+async function createClient(credentials: Required<TwilioCredentials>): Promise<Twilio> {
   const twilio = await loadTwilio();
   type RequestOptions = Parameters<InstanceType<typeof twilio.RequestClient>['request']>[0];
   type Response = Awaited<ReturnType<InstanceType<typeof twilio.RequestClient>['request']>>;
@@ -55,7 +55,7 @@ export class TwilioProvider implements SmsProvider {
   private readonly logger = new Logger(TwilioProvider.name);
   private clientPromise: Promise<Twilio> | null = null;
 
-  constructor(private readonly credentials: TwilioCredentials) {}
+  constructor(private readonly credentials: Required<TwilioCredentials>) {}
 
   /** Created on the first call, so a process that never sends does not load the SDK. */
   private client(): Promise<Twilio> {

@@ -1,13 +1,14 @@
 import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SessionReportQueryDto, toSessionReportResponse } from './reports.dto';
 import { SessionReports } from './session-report.service';
 
 @ApiTags('sms reports')
 @ApiBearerAuth()
 @UseGuards(AdminOnlyGuard)
+@UseGuards(SmsCallerGuard)
 @Controller('sms/reports')
 export class ReportsController {
   constructor(private readonly reports: SessionReports) {}

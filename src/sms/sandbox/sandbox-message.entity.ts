@@ -5,24 +5,24 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 @Index(['accountId', 'createdAt'])
 export class SandboxMessage {
   /** The provider id the sandbox hands back, like Twilio's SM… sid. */
-  @PrimaryColumn('text')
+  @PrimaryColumn('text', { name: 'sid' })
   sid!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('uuid')
+  @Column('uuid', { name: 'message_id' })
   messageId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'to_number' })
   toNumber!: string;
 
-  @Column('text')
+  @Column('text', { name: 'from_number' })
   fromNumber!: string;
 
-  @Column('text')
+  @Column('text', { name: 'body' })
   body!: string;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,18 +1,19 @@
-import { Controller, Get, NotFoundException, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { CurrentCaller, SmsCaller } from '../auth/caller';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { SandboxMessage } from './sandbox-message.entity';
 
 @ApiTags('sms sandbox')
 @ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
 @Controller('sms/sandbox')
 export class SandboxController {
   constructor(
     @InjectRepository(SandboxMessage) private readonly sandboxMessages: Repository<SandboxMessage>,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   /** What the sandbox provider "sent", newest first. */

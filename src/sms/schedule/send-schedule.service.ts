@@ -3,7 +3,7 @@ import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { EntityManager, LessThan, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
@@ -11,7 +11,7 @@ import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { jobEnded, SendMessageJob, SmsQueue } from '../queues/queues';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
 import { nextOpening } from './business-hours';
 import { BusinessHoursService } from './business-hours.service';
 
@@ -57,7 +57,7 @@ export class SendSchedule {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @InjectQueue(SmsQueue.Outbound) private readonly queue: Queue<SendMessageJob>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: SmsModuleOptions,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly businessHours: BusinessHoursService,
     private readonly messageQueue: MessageQueue,

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { FlowrouteSettings } from '../providers/flowroute-settings.service';
 import { BusinessHoursService } from '../schedule/business-hours.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -11,6 +11,7 @@ import { SmsSettingsService } from './sms-settings.service';
 @ApiTags('sms settings')
 @ApiBearerAuth()
 @UseGuards(AdminOnlyGuard)
+@UseGuards(SmsCallerGuard)
 @Controller('sms/settings')
 export class SmsSettingsController {
   constructor(

@@ -12,80 +12,80 @@ export type AccountProvider = 'platform' | 'flowroute';
 @Check('CHK_sms_settings_flowroute_credentials', `"provider" = 'platform' OR "flowroute_credentials" IS NOT NULL`)
 @Index('UQ_sms_settings_flowroute_webhook_token_hash', ['flowrouteWebhookTokenHash'], { unique: true, where: 'flowroute_webhook_token_hash IS NOT NULL' })
 export class SmsSettings {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('boolean', { default: true })
+  @Column('boolean', { name: 'enabled', default: true })
   enabled!: boolean;
 
   /** Typographic quotes, dashes, ellipses… become their GSM-7 equivalents, so a pasted sentence does not cost double. */
-  @Column('boolean', { default: true })
+  @Column('boolean', { name: 'smart_encoding', default: true })
   smartEncoding!: boolean;
 
   /** A long text goes as several one-segment SMS with a ` (1/3)` counter (`split`), or as one carrier-joined SMS (`concatenate`). */
-  @Column('text', { default: 'split' })
+  @Column('text', { name: 'split_mode', default: 'split' })
   splitMode!: SplitMode;
 
   /** Weekly hours, holidays and time zone; null means Monday–Friday 09:00–17:00 in the account's time zone. */
-  @Column('jsonb', { nullable: true })
+  @Column('jsonb', { name: 'business_hours', nullable: true })
   businessHours!: BusinessHours | null;
 
   /** Texts written while closed wait (`scheduled`) until the next opening. */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'business_hours_only', default: false })
   businessHoursOnly!: boolean;
 
   /** Technicians may pass `sendNow` to send while closed (admins always may). */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'allow_send_now', default: false })
   allowSendNow!: boolean;
 
   /** Inbound: a reply goes to the ticket of the last SMS sent in its conversation within this many days. */
-  @Column('int', { default: 7 })
+  @Column('int', { name: 'reply_window_days', default: 7 })
   replyWindowDays!: number;
 
   /** Inbound: a known customer's reply that matches no open ticket opens a new ticket, or waits in the triage list. */
-  @Column('text', { default: 'new_ticket' })
+  @Column('text', { name: 'unmatched_replies', default: 'new_ticket' })
   unmatchedReplies!: 'new_ticket' | 'triage';
 
   /** Inbound: delete MMS media at the provider once our copy is stored. */
-  @Column('boolean', { default: false })
+  @Column('boolean', { name: 'delete_provider_media', default: false })
   deleteProviderMedia!: boolean;
 
   /** Who sends this account's texts: the platform's provider (metered by credits) or the account's own Flowroute. */
-  @Column('text', { default: 'platform' })
+  @Column('text', { name: 'provider', default: 'platform' })
   provider!: AccountProvider;
 
   /** The account's Flowroute access key and secret key, AES-256-GCM sealed (never stored or returned in the clear). */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'flowroute_credentials', nullable: true })
   flowrouteCredentials!: string | null;
 
   /** Sealed path token of the account's Flowroute webhooks; `flowrouteWebhookTokenHash` (SHA-256) finds the account. */
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'flowroute_webhook_token', nullable: true })
   flowrouteWebhookToken!: string | null;
 
-  @Column('text', { nullable: true })
+  @Column('text', { name: 'flowroute_webhook_token_hash', nullable: true })
   flowrouteWebhookTokenHash!: string | null;
 
   /** Shared and team numbers: a reply claims the conversation for this long after the holder's last activity. */
-  @Column('int', { default: 5 })
+  @Column('int', { name: 'claim_timeout_minutes', default: 5 })
   claimTimeoutMinutes!: number;
 
   /** Direct numbers: a text left unanswered this long counts as missed for the number's agent. */
-  @Column('int', { default: 10 })
+  @Column('int', { name: 'response_time_minutes', default: 10 })
   responseTimeMinutes!: number;
 
   /** Consecutive missed direct conversations that make an agent `missed` (their texts also reach their team). */
-  @Column('int', { default: 2 })
+  @Column('int', { name: 'missed_threshold', default: 2 })
   missedThreshold!: number;
 
   /** Consecutive claims left to lapse without a reply that make an agent `unresponsive`. */
-  @Column('int', { default: 2 })
+  @Column('int', { name: 'unresponsive_threshold', default: 2 })
   unresponsiveThreshold!: number;
 
   /** Session report: a conversation idle this long starts a new session. */
-  @Column('int', { default: 24 })
+  @Column('int', { name: 'session_gap_hours', default: 24 })
   sessionGapHours!: number;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }
 

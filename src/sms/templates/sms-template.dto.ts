@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsHostId } from '../common/host-id';
 
 export class SaveSmsTemplateDto {
   @ApiProperty({ example: 'Hi {{customer.firstName}}, ticket #{{ticket.number}}: {{message}}' })
@@ -17,6 +18,6 @@ export class PreviewSmsTemplateDto {
 
   @ApiPropertyOptional({ description: 'Render against this ticket; example values when absent' })
   @IsOptional()
-  @IsUUID()
+  @IsHostId()
   ticketId?: string;
 }

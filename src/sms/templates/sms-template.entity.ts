@@ -4,21 +4,21 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 
 @Entity('sms_templates')
 @Index(['accountId', 'key'], { unique: true })
 export class SmsTemplate {
-  @PrimaryGeneratedColumn('uuid')
+  @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;
 
-  @Column('uuid')
+  @Column('text', { name: 'account_id' })
   accountId!: string;
 
-  @Column('text')
+  @Column('text', { name: 'key' })
   key!: string;
 
-  @Column('text')
+  @Column('text', { name: 'body' })
   body!: string;
 
-  @Column('uuid', { nullable: true })
+  @Column('text', { name: 'updated_by_user_id', nullable: true })
   updatedByUserId!: string | null;
 
-  @UpdateDateColumn({ type: 'timestamptz' })
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
 }

@@ -1,13 +1,15 @@
 import { BadRequestException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../../common/prepared';
+import { PreparedStatement, runPrepared } from '../common/prepared';
 import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
-import { defaultTemplate, TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+import { TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+import { defaultTemplate } from './default-templates';
+import { ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 // Prepared: every ticket text reads its template.
 const TEMPLATE_BODY: PreparedStatement = { name: 'sms-template-body', text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2' };
@@ -46,6 +48,7 @@ export class SmsTemplatesService {
     @InjectRepository(SmsTemplate) private readonly templates: Repository<SmsTemplate>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     private readonly settings: SmsSettingsService,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   /** Every key with the text in force and whether it is the shipped default. */
@@ -55,9 +58,9 @@ export class SmsTemplatesService {
       const override = overrides.find((t) => t.key === key);
       return {
         key,
-        body: override?.body ?? defaultTemplate(key),
+        body: override?.body ?? defaultTemplate(key, this.options.templatesDir),
         isDefault: !override,
-        defaultBody: defaultTemplate(key),
+        defaultBody: defaultTemplate(key, this.options.templatesDir),
         updatedAt: override?.updatedAt ?? null,
       };
     });
@@ -65,7 +68,7 @@ export class SmsTemplatesService {
 
   async source(accountId: string, key: TemplateKey, tx?: EntityManager): Promise<string> {
     const [override] = await runPrepared<{ body: string }>(tx ?? this.templates.manager, TEMPLATE_BODY, [accountId, key]);
-    return override?.body ?? defaultTemplate(key);
+    return override?.body ?? defaultTemplate(key, this.options.templatesDir);
   }
 
   async render(accountId: string, key: TemplateKey, variables: TemplateVariables, tx?: EntityManager): Promise<string> {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import {
-  defaultTemplate,
   MAX_TEMPLATE_LENGTH,
   TEMPLATE_HELPERS,
   TEMPLATE_KEYS,
@@ -12,6 +11,7 @@ import {
   TemplateSyntaxError,
   TemplateVariables,
 } from './template-renderer';
+import { defaultTemplate } from './default-templates';
 
 const TEMPLATES_DIR = join(__dirname, '..', '..', '..', 'templates', 'sms');
 

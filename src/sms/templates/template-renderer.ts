@@ -2,8 +2,6 @@
  * SMS template engine: Handlebars with our own helpers, a fixed variable table, validation with
  * line/column for the template editor, and the shipped default templates. Pure: no Nest, no DB.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { DateTime, IANAZone } from 'luxon';
 
@@ -784,32 +782,4 @@ export class TemplateRenderer {
       this.cache.delete(oldest.value);
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Default templates
-
-const defaultTemplates = new Map<TemplateKey, string>();
-let templatesFolder: string | undefined;
-
-/** Walks up to the package root (the folder with package.json and templates/sms): same answer from src/ and dist/src/. */
-function findTemplatesFolder(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'templates', 'sms');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`No templates/sms folder found above ${__dirname}`);
-  }
-}
-
-/** Reads templates/sms/<key>.hbs once and caches it. */
-export function defaultTemplate(key: TemplateKey): string {
-  // Keys can come from URLs via untyped callers; never let one name another file.
-  if (!(TEMPLATE_KEYS as readonly string[]).includes(key)) throw new Error(`No default SMS template "${String(key)}"`);
-  let text = defaultTemplates.get(key);
-  if (text === undefined) {
-    templatesFolder ??= findTemplatesFolder();
-    text = readFileSync(join(templatesFolder, `${key}.hbs`), 'utf8');
-    defaultTemplates.set(key, text);
-  }
-  return text;
 }

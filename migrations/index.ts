@@ -1,0 +1,44 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { SmsSchema1796000000000 } from './1796000000000-SmsSchema';
+
+/** The module's migrations, oldest first: add them to the host's own list, or run them apart with `runSmsMigrations`. */
+export const SMS_MIGRATIONS = [SmsSchema1796000000000];
+
+/** Where `runSmsMigrations` records what it ran, apart from the host's own migrations table. */
+export const SMS_MIGRATIONS_TABLE = 'sms_migrations';
+
+// Any constant works; it only has to be the same in every process that migrates one database.
+const SMS_MIGRATION_LOCK = 7_236_002;
+
+/**
+ * Runs the module's pending migrations on the host's PostgreSQL database under a migrations table of their own
+ * (`sms_migrations` unless `tableName` says otherwise), holding an advisory lock so that processes starting together
+ * migrate once. `connection` is the host's connection options; its entities and migrations are not used.
+ * Returns the names of the migrations that ran.
+ */
+export async function runSmsMigrations(connection: DataSourceOptions, options: { tableName?: string } = {}): Promise<string[]> {
+  if (connection.type !== 'postgres') throw new Error(`ticket-sms needs PostgreSQL; the connection given is ${connection.type}`);
+  const dataSource = new DataSource({
+    ...connection,
+    entities: [],
+    subscribers: [],
+    migrations: SMS_MIGRATIONS,
+    migrationsTableName: options.tableName ?? SMS_MIGRATIONS_TABLE,
+    migrationsRun: false,
+    synchronize: false,
+  });
+  await dataSource.initialize();
+  try {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [SMS_MIGRATION_LOCK]);
+      return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]);
+      await runner.release();
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+}
