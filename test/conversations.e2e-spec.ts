@@ -140,7 +140,7 @@ describe('conversations on team, shared and direct numbers', () => {
     await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ann.id }, ann.token).expect(422);
     const outsider = await other.technician('Out Sider');
     await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: outsider.id }, ann.token).expect(404);
-    await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: 'not-a-uuid' }, ann.token).expect(400);
+    await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: 'not a user id' }, ann.token).expect(400);
 
     const moved = await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ben.id }, ann.token).expect(200);
     expect(moved.body.claim).toMatchObject({ userId: ben.id, name: 'Ben Baker' });
@@ -391,7 +391,7 @@ describe('conversations on team, shared and direct numbers', () => {
     const fromAnn = comments.filter((c) => c.author.type === 'user');
     expect(fromAnn).toHaveLength(1);
     expect(fromAnn[0]).toMatchObject({ body: 'Resetting your VPN profile now', public: true });
-    const [row] = (await t.db.query(`SELECT comment_id, author_user_id, sms_body FROM sms_messages m JOIN comments c ON c.id = m.comment_id WHERE m.id = $1`, [
+    const [row] = (await t.db.query(`SELECT comment_id, author_user_id, sms_body FROM sms_messages m JOIN comments c ON c.id::text = m.comment_id WHERE m.id = $1`, [
       sent.body.messages[0].id,
     ])) as { comment_id: string; author_user_id: string; sms_body: string }[];
     expect(row).toEqual({ comment_id: fromAnn[0].id, author_user_id: ann.id, sms_body: 'Resetting your VPN profile now' });

@@ -430,7 +430,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       const refused = await acme.post(`/api/sms/messages/${row.id}/move`, { ticketId: stranger.ticket.id }).expect(422);
       expect(refused.body.message).toMatch(/belongs to another customer/);
       await other.post(`/api/sms/messages/${row.id}/move`, { ticketId: t3.id }).expect(404);
-      await acme.post(`/api/sms/messages/${row.id}/move`, { ticketId: 'not-a-uuid' }).expect(400);
+      await acme.post(`/api/sms/messages/${row.id}/move`, { ticketId: 'not a ticket id' }).expect(400);
 
       const moved = await acme.post(`/api/sms/messages/${row.id}/move`, { ticketId: t3.id }).expect(200);
       expect(moved.body).toMatchObject({ ticketId: t3.id, matchRule: 'manual', matchGuess: false });
@@ -614,7 +614,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       }
       // One phone's texts land one at a time, in the order they came.
       const [{ order }] = await t.db.query(
-        `SELECT array_agg(c.body ORDER BY c.created_at, m.created_at) AS order FROM sms_messages m JOIN comments c ON c.id = m.comment_id
+        `SELECT array_agg(c.body ORDER BY c.created_at, m.created_at) AS order FROM sms_messages m JOIN comments c ON c.id::text = m.comment_id
          WHERE m.account_id = $1 AND m.from_number = $2 AND m.direction = 'inbound'`,
         [acme.id, chatty.phone],
       );

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { SmsCaller } from '../auth/caller';
 import { Clock } from '../clock/clock';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { isOpen } from '../schedule/business-hours';
 import { BusinessHoursService, checkBusinessHours } from '../schedule/business-hours.service';
 import { SmsTemplatesService } from '../templates/sms-templates.service';

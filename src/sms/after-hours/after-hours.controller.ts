@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Put, UseGuards } from '@nestjs/common';
 import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '../common/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { AfterHoursSettingsService } from './after-hours-settings.service';
 import { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto, SetAfterHoursEditorDto } from './after-hours.dto';
 

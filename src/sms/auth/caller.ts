@@ -10,7 +10,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { isHostId } from '../common/host-id';
-import { ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
+import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 /**
  * Who is calling: a user of one account and their role there. The host authenticates every request its own way;

@@ -1,7 +1,7 @@
 import { Body, Controller, ForbiddenException, Get, Param, Put, UseGuards } from '@nestjs/common';
 import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SetAvailabilityDto, toAvailabilityResponse } from './availability.dto';
 import { AvailabilityService } from './availability.service';
 

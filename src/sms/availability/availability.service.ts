@@ -4,7 +4,7 @@ import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { ConversationClaim } from '../conversations/conversation-claim.entity';
 import { ConversationWait } from '../conversations/conversation-wait.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { AgentAvailability, AgentStatus } from './agent-availability.entity';
 import { missedStreak, Streak, unresponsiveStreak } from './availability-rules';

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf, liveHolder, memberSql, Viewer, viewerParams } from './conversation-access';
 import { ClaimVia, ConversationClaim } from './conversation-claim.entity';

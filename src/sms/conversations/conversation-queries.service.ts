@@ -4,7 +4,7 @@ import { In, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
-import { TICKET_GATEWAY, TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
 import { liveHolder, Viewer, viewerParams, visibleSql } from './conversation-access';
 import { ConversationListQueryDto, ConversationView } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';

@@ -7,7 +7,7 @@ import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { audienceOf } from './conversation-access';
 import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';

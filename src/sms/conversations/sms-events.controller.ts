@@ -1,8 +1,8 @@
 import { Controller, Inject, MessageEvent, Sse, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '../common/api-docs';
 import { concatMap, filter, from, interval, map, merge, Observable } from 'rxjs';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { hears, Viewer } from './conversation-access';
 import { SmsEvent, SmsEvents } from './sms-events.service';
 

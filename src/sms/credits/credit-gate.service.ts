@@ -4,7 +4,7 @@ import { PreparedStatement, runPrepared } from '../common/prepared';
 import { Clock } from '../clock/clock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { CreditCharge, CreditLedger } from './credit-ledger.service';
-import { creditsFor, isMetered } from './credit-rules';
+import { creditsFor } from './credit-rules';
 import { HeldMessages } from './held-messages.service';
 
 export type ClaimResult = 'claimed' | 'held' | 'lost';
@@ -55,7 +55,7 @@ export class CreditGate {
    */
   async claim(row: SmsMessage, claim: (tx: EntityManager, notBehindHeld: boolean) => Promise<boolean>): Promise<ClaimResult> {
     // `provider` is the one the pipeline is about to hand the row to.
-    if (!isMetered(row.provider)) return (await claim(this.dataSource.manager, false)) ? 'claimed' : 'lost';
+    if (!this.ledger.meters(row.provider)) return (await claim(this.dataSource.manager, false)) ? 'claimed' : 'lost';
     return this.dataSource.transaction(async (tx) => {
       const charges = await this.unpaid(tx, row);
       const total = charges.reduce((sum, c) => sum + c.amount, 0);

@@ -2,9 +2,9 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { CreditEntry } from './credit-entry.entity';
 import { CreditBucket, creditPeriod, isMetered, splitDebit } from './credit-rules';
 
@@ -83,8 +83,14 @@ export class CreditLedger {
 
   /** Whether the account's texts spend credits now: not while it sends through its own provider account. */
   async metered(accountId: string): Promise<boolean> {
+    if (!this.options.creditMetering) return false;
     const { provider } = await this.settings.get(accountId);
-    return isMetered(provider === 'platform' ? this.options.provider : provider);
+    return this.meters(provider === 'platform' ? this.options.provider : provider);
+  }
+
+  /** Whether a text handed to `provider` spends credits: never with metering off, nor through an account's own provider. */
+  meters(provider: string | null): boolean {
+    return this.options.creditMetering && isMetered(provider);
   }
 
   async account(accountId: string, tx?: EntityManager): Promise<CreditAccount> {

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '../common/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import {
   CreditLedgerQueryDto,
   CreditUsageQueryDto,

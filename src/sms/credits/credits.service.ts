@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { CreditEntry } from './credit-entry.entity';
+import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 import { CreditLedger, LockedBalance } from './credit-ledger.service';
 import {
   CreditAlert,
@@ -62,6 +63,7 @@ export class CreditsService {
     private readonly ledger: CreditLedger,
     private readonly held: HeldMessages,
     private readonly clock: Clock,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   async summary(accountId: string): Promise<CreditSummary> {
@@ -88,6 +90,7 @@ export class CreditsService {
    * is younger than 30 days. The same Idempotency-Key returns the first purchase instead of buying again.
    */
   async purchase(accountId: string, userId: string, packs: number, idempotencyKey: string | undefined): Promise<CreditPurchase> {
+    if (!this.options.creditMetering) throw new ForbiddenException('Texts are not metered by credits here; there is nothing to buy');
     const account = await this.ledger.account(accountId);
     const now = this.clock.now();
     const eligibility = purchaseEligibility(account.subscribedAt, now, account.timezone);

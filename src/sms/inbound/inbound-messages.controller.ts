@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { MoveReplyDto } from './inbound.dto';
 import { InboundRepliesService } from './inbound-replies.service';

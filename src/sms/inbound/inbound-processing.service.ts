@@ -13,7 +13,7 @@ import { contactLockKeySql } from '../messages/contact-lock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
-import { CustomerComment, CustomerSummary, TICKET_GATEWAY, TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
+import { CustomerComment, CustomerSummary, TICKET_GATEWAY, type TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { MatchDecision, MatchInput, matchReply, MatchRule, ticketReferences, ticketSubjectFromSms } from './reply-matching';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { SmsMedia } from '../media/sms-media.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { toTriageItemResponse } from './inbound.dto';
 import { replyAttachments, replyCommentBody } from './reply-comment';
 
@@ -65,7 +65,7 @@ export class InboundRepliesService {
       .take(TRIAGE_LIMIT)
       .getMany();
     const media = rows.length > 0 ? await this.media.find({ where: { messageId: In(rows.map((r) => r.id)) }, order: { position: 'ASC' } }) : [];
-    const items = [];
+    const items: ReturnType<typeof toTriageItemResponse>[] = [];
     for (const row of rows) {
       const candidates = row.customerId ? await this.gateway.listOpenTickets(accountId, row.customerId) : [];
       items.push(toTriageItemResponse(row, media.filter((m) => m.messageId === row.id), candidates));

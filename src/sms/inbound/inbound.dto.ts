@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBase64, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { IsHostId } from '../common/host-id';

@@ -4,7 +4,7 @@ import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { Coalescer } from '../common/coalescer';
 import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
 import { InboundQueue } from './inbound-queue.service';

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SandboxInboundDto } from './inbound.dto';
 import { SandboxInbound } from './sandbox-inbound.service';
 

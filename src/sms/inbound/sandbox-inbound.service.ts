@@ -4,7 +4,7 @@ import { CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { MediaStorage } from '../media/media-storage';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsNumbersService } from '../numbers/sms-numbers.service';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import type { SandboxInboundDto } from './inbound.dto';
 import { InboundReceiver } from './inbound-receiver.service';
 

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';
 import { EMPTY_TWIML } from '../webhooks/twilio-webhooks.controller';

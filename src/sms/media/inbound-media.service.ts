@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { AcceptedImageType, ImagePipeline } from './image-pipeline';
 import { MEDIA_FETCH_DEFAULTS, MediaFetcher, MediaFetchFailureReason, megabytes } from './media-fetcher';
 import { FLOWROUTE_DEFAULTS } from '../providers/flowroute-wire';

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import { SmsJob, SmsQueue, SendMessageJob } from '../queues/queues';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 
 /** Puts send jobs on the outbound queue. The job id is the message row id, so a second enqueue is a no-op. */
 @Injectable()

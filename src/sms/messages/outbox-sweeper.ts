@@ -9,7 +9,7 @@ import { InboundQueue } from '../inbound/inbound-queue.service';
 import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SecretsRotation } from '../secrets/secrets-rotation.service';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
 

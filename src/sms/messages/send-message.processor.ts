@@ -4,7 +4,7 @@ import { DelayedError, Job } from 'bullmq';
 import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendOutcome, SendPipeline } from './send-pipeline.service';
 
 @Processor(SmsQueue.Outbound)

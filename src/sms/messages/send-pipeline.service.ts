@@ -10,7 +10,7 @@ import { CreditGate, olderHeld } from '../credits/credit-gate.service';
 import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
@@ -296,7 +296,7 @@ export class SendPipeline {
       to: row.toNumber!,
       from: row.fromNumber!,
       body: row.body,
-      statusCallbackUrl: `${this.options.publicUrl}/webhooks/twilio/status?m=${row.id}`,
+      statusCallbackUrl: `${this.options.webhookBaseUrl}/webhooks/twilio/status?m=${row.id}`,
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
 import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from './sms-message.dto';
 import { SmsMessagesService } from './sms-messages.service';
 

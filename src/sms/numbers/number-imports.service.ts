@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { CsvRecord, CsvSyntaxError, parseCsv, toCsv } from '../csv/csv';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { assignmentConflict, NumberHolder, sameHolder } from './number-assignment';
 import { NumberImport, NumberImportError } from './number-import.entity';
 import { NumberCheck, NumberVerification } from './number-verification.service';

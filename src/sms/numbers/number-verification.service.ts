@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Twilio } from 'twilio';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { loadTwilio } from '../providers/twilio-sdk';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 
 /** What the provider said about a number: ours (it may send), or not, with the reason an admin can act on. */
 export type NumberCheck = { verified: true; method: 'sandbox' | 'twilio' | 'flowroute' } | { verified: false; reason: string };

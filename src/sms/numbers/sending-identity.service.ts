@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../common/hydrate';
 import { PreparedStatement, runPrepared } from '../common/prepared';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';
 

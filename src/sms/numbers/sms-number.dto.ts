@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsHostId } from '../common/host-id';
-import { HISTORY_VISIBILITIES, HistoryVisibility, SMS_NUMBER_KINDS, SmsNumberKind } from './sms-number.entity';
+import { HISTORY_VISIBILITIES, type HistoryVisibility, SMS_NUMBER_KINDS, type SmsNumberKind } from './sms-number.entity';
 import type { NumberImport } from './number-import.entity';
 import type { AppliedLine } from './number-imports.service';
 import type { SmsNumber } from './sms-number.entity';

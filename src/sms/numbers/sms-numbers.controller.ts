@@ -17,9 +17,9 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '../common/api-docs';
 import type { Request } from 'express';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { NumberImports } from './number-imports.service';
 import { CreateSmsNumberDto, toNumberImportResponse, toSmsNumberResponse, UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumbersService } from './sms-numbers.service';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
 import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { AssignmentConflict, assignmentConflict, sameHolder } from './number-assignment';
 import { NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '../common/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { TestFlowrouteConnectionDto, toConnectionTestResponse, toFlowrouteSettingsResponse } from './flowroute-settings.dto';
 import { FlowrouteSettings } from './flowroute-settings.service';

@@ -6,7 +6,7 @@ import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { maskSecret, SecretBox, SecretsUnavailableError, SecretUnreadableError, tokenDigest } from '../secrets/secret-box';
 import { AccountProvider, SmsSettings } from '../settings/sms-settings.entity';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { ConnectionTest, FlowrouteCredentials, FlowrouteProvider } from './flowroute.provider';
 import { FLOWROUTE_DEFAULTS } from './flowroute-wire';
 import { SUBJECT_TO_HOURS } from '../schedule/hours-exemption';
@@ -173,7 +173,7 @@ export class FlowrouteSettings {
   }
 
   private webhookBase(token: string): string {
-    return `${this.options.publicUrl}/webhooks/flowroute/${token}`;
+    return `${this.options.webhookBaseUrl}/webhooks/flowroute/${token}`;
   }
 
   private requireSecrets(): void {

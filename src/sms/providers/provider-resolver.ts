@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { FlowrouteSettings } from './flowroute-settings.service';
-import { SMS_PROVIDER, SmsProvider } from './sms-provider';
+import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 
 /**
  * Which provider carries an account's texts. Asked when a message is handed over, not when it is written, so a

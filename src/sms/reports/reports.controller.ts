@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '../common/api-docs';
 import type { Response } from 'express';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SessionReportQueryDto, toSessionReportResponse } from './reports.dto';
 import { SessionReports } from './session-report.service';
 

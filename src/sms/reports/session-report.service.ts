@@ -5,7 +5,7 @@ import { Clock } from '../clock/clock';
 import { toCsv } from '../csv/csv';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SESSION_TYPES, SessionRow, SessionTotals, sessionType, totals } from './sessions';
 

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, NotFoundException, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SandboxMessage } from './sandbox-message.entity';
 
 @ApiTags('sms sandbox')

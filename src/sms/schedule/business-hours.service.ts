@@ -1,7 +1,7 @@
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsChanges, SmsSettingsService } from '../settings/sms-settings.service';
 import { BusinessHours, BusinessHoursProblem, nextChange, nextOpening, validateBusinessHours, WeeklyInterval } from './business-hours';

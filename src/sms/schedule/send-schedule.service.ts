@@ -7,11 +7,11 @@ import { PreparedStatement, runPrepared } from '../common/prepared';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { jobEnded, SendMessageJob, SmsQueue } from '../queues/queues';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { nextOpening } from './business-hours';
 import { BusinessHoursService } from './business-hours.service';
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { FlowrouteSettings } from '../providers/flowroute-settings.service';
 import { BusinessHoursService } from '../schedule/business-hours.service';
 import { SendSchedule } from '../schedule/send-schedule.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminOnlyGuard, CurrentCaller, SmsCaller, SmsCallerGuard } from '../auth/caller';
+import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { PreviewSmsTemplateDto, SaveSmsTemplateDto } from './sms-template.dto';
 import { SmsTemplatesService } from './sms-templates.service';
 import { TEMPLATE_HELPERS, TEMPLATE_VARIABLES } from './template-renderer';

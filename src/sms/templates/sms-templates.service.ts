@@ -2,14 +2,14 @@ import { BadRequestException, Inject, Injectable, NotFoundException, Unprocessab
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../common/prepared';
-import { TICKET_GATEWAY, TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
 import { TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
 import { defaultTemplate } from './default-templates';
-import { ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
+import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 // Prepared: every ticket text reads its template.
 const TEMPLATE_BODY: PreparedStatement = { name: 'sms-template-body', text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2' };

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { FlowrouteCallbacks } from './flowroute-callbacks.service';
 import { FlowrouteAccount, FlowrouteTokenGuard } from './flowroute-token.guard';

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { StatusCallbacks } from './status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
