@@ -8,10 +8,10 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/bootstrap';
 import { Environment, loadEnvironment } from '../../src/config/app-config';
-import { migrateDatabase } from '../../src/database/ensure-database';
+import { ensureDatabase, migrateDatabase } from '../../src/database/ensure-database';
 import { FakeTwilio } from '../fakes/fake-twilio';
 
-const PG_URL = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
+export const PG_URL = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PLATFORM_TOKEN = 'platform-token-for-tests-0123456789';
 export const PUBLIC_URL = 'https://helpdesk.test';
@@ -23,6 +23,8 @@ export interface TestAppOptions {
   env?: Partial<Record<keyof Environment, string>>;
   /** Override providers (e.g. the Clock) before the app starts. */
   customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** Runs on the suite's new, empty database before it is migrated (e.g. to load an older schema with data). */
+  beforeMigrate?: (databaseUrl: string) => Promise<void>;
 }
 
 /**
@@ -59,6 +61,10 @@ export class TestApp {
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       ...options.env,
     });
+    if (options.beforeMigrate) {
+      await ensureDatabase(env.DATABASE_URL);
+      await options.beforeMigrate(env.DATABASE_URL);
+    }
     await migrateDatabase(env.DATABASE_URL);
     const app = await TestApp.createApp(env, options);
     return new TestApp(app, env, twilio, app.get(DataSource), options);
@@ -186,7 +192,7 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function dropDatabase(url: string): Promise<void> {
+export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new Client({ connectionString: `${PG_URL}/postgres` });
   await admin.connect();

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { runSmsMigrations, SMS_MIGRATIONS_TABLE } from '../migrations';
+import { ensureDatabase } from '../src/database/ensure-database';
+import { hashToken } from '../src/helpdesk/auth/tokens';
+import { dropDatabase, eventually, PG_URL, TestAccount, TestApp } from './support/test-app';
+
+jest.setTimeout(60_000);
+
+const FIXTURE = join(__dirname, 'fixtures', 'database-before-module-schema.sql');
+
+async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const tablesOf = (client: Client) =>
+  client
+    .query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)
+    .then((r) => r.rows.map((row) => row.table_name));
+
+describe("the module's own schema", () => {
+  it('an empty database migrated with the module alone holds only its tables, under its own migrations table', async () => {
+    const url = `${PG_URL}/ticket_sms_test_module_only_${randomBytes(4).toString('hex')}`;
+    await ensureDatabase(url);
+    try {
+      const ran = await runSmsMigrations({ type: 'postgres', url });
+      expect(ran).toEqual(['SmsSchema1796000000000']);
+      expect(await runSmsMigrations({ type: 'postgres', url })).toEqual([]);
+      const tables = await withClient(url, tablesOf);
+      expect(tables).toContain('sms_messages');
+      expect(tables).toContain(SMS_MIGRATIONS_TABLE);
+      expect(tables.filter((name) => !name.startsWith('sms_'))).toEqual([]);
+      // Host ids are text: an integer host's ids fit.
+      const types = await withClient(url, (c) =>
+        c.query<{ column_name: string; data_type: string }>(
+          `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name IN ('account_id', 'ticket_id', 'id')`,
+        ),
+      );
+      expect(Object.fromEntries(types.rows.map((r) => [r.column_name, r.data_type]))).toEqual({ account_id: 'text', ticket_id: 'text', id: 'uuid' });
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
+  describe('a database from before the module had its own schema', () => {
+    let t: TestApp;
+    let before: Record<string, number>;
+    const counts = (client: Client) =>
+      tablesOf(client).then(async (tables) => {
+        const result: Record<string, number> = {};
+        for (const table of tables.filter((name) => name !== 'migrations')) {
+          result[table] = Number((await client.query(`SELECT count(*) AS n FROM "${table}"`)).rows[0].n);
+        }
+        return result;
+      });
+
+    beforeAll(async () => {
+      t = await TestApp.start({
+        suite: 'module_schema_carry_over',
+        provider: 'sandbox',
+        beforeMigrate: (url) =>
+          withClient(url, async (client) => {
+            await client.query(await readFile(FIXTURE, 'utf8'));
+            // pg_dump's script empties the session's search_path.
+            await client.query('RESET search_path');
+            before = await counts(client);
+          }),
+      });
+    });
+
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it('is carried over with every row kept and host ids as text', async () => {
+      const after = await withClient(t.env.DATABASE_URL, counts);
+      expect(after).toEqual(before);
+      expect(before.sms_messages).toBeGreaterThan(0);
+      expect(before.tickets).toBeGreaterThan(0);
+      const [column] = await t.db.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name = 'ticket_id'`);
+      expect(column.data_type).toBe('text');
+    });
+
+    it('serves what was there, and texts again', async () => {
+      // The fixture's account, as a signed-in admin would use it: its ticket, its texts, its template override.
+      const [admin] = await t.db.query(`SELECT u.id, u.account_id FROM users u JOIN tickets t ON t.account_id = u.account_id WHERE u.role = 'admin' LIMIT 1`);
+      const token = `tsk_${randomBytes(24).toString('base64url')}`;
+      await t.db.query(`UPDATE users SET token_hash = $1 WHERE id = $2`, [hashToken(token), admin.id]);
+      const account = new TestAccount(t, admin.account_id, token);
+      const [ticket] = await t.db.query(`SELECT id, number FROM tickets WHERE account_id = $1`, [admin.account_id]);
+
+      const old = await account.sms(ticket.id);
+      expect(old.map((m) => m.direction)).toEqual(expect.arrayContaining(['outbound', 'inbound']));
+      await account.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Back online after the upgrade', sendNow: true }).expect(201);
+      const texts = await eventually(
+        () => account.sms(ticket.id),
+        (rows) => rows.some((m) => m.body.includes('Back online after the upgrade') && m.status === 'delivered'),
+      );
+      // The account's own ticket_update template ("#{{ticket.number}}: {{message}}") survived the upgrade.
+      expect(texts.map((m) => m.body)).toContain(`#${ticket.number}: Back online after the upgrade`);
+    });
+  });
+});
