@@ -12,6 +12,7 @@ import { Clock } from './clock/clock';
 import { CreditBalance } from './credits/credit-balance.entity';
 import { CreditEntry } from './credits/credit-entry.entity';
 import { CreditGate } from './credits/credit-gate.service';
+import { CreditGrants } from './credits/credit-grants.service';
 import { CreditLedger } from './credits/credit-ledger.service';
 import { CreditsController } from './credits/credits.controller';
 import { CreditsService } from './credits/credits.service';
@@ -45,6 +46,8 @@ import { SmsNumber } from './numbers/sms-number.entity';
 import { NumberImport } from './numbers/number-import.entity';
 import { NumberImports } from './numbers/number-imports.service';
 import { NumberVerification } from './numbers/number-verification.service';
+import { PlatformNumber } from './numbers/platform-number.entity';
+import { PlatformNumbers } from './numbers/platform-numbers.service';
 import { SendingIdentity } from './numbers/sending-identity.service';
 import { ConversationClaim } from './conversations/conversation-claim.entity';
 import { ConversationClaims } from './conversations/conversation-claims.service';
@@ -91,7 +94,7 @@ import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
 
 export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry,
-  ConversationClaim, ConversationWait, AgentAvailability, NumberImport];
+  ConversationClaim, ConversationWait, AgentAvailability, NumberImport, PlatformNumber];
 
 const providerFactory: Provider = {
   provide: SMS_PROVIDER,
@@ -146,6 +149,7 @@ const providerFactory: Provider = {
     BusinessHoursService,
     Clock,
     CreditGate,
+    CreditGrants,
     CreditLedger,
     CreditsService,
     HeldMessages,
@@ -177,6 +181,7 @@ const providerFactory: Provider = {
     ProviderResolver,
     ProviderRateLimiter,
     NumberVerification,
+    PlatformNumbers,
     NumberImports,
     SendingIdentity,
     SmsEvents,
@@ -189,7 +194,9 @@ const providerFactory: Provider = {
   exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
-    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
+    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
+    // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
+    PlatformNumbers, CreditGrants],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {

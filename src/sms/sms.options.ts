@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { CreditPurchases } from './ports/credit-purchases.port';
 import type { TicketGateway } from './ports/ticket-gateway.port';
 
 export interface TwilioCredentials {
@@ -40,6 +41,11 @@ export interface SmsModuleOptions {
   storageDir: string;
   /** Largest MMS item downloaded; default 5 MB. */
   mediaMaxBytes?: number;
+  /**
+   * The host's billing: accounts buy credit packs through it (charged first, credited once paid). Without it, admins'
+   * purchases are refused (403) and credits come only from the host's grants (`CreditGrants.grant`).
+   */
+  creditPurchases?: CreditPurchases;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SMS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<SmsModuleOptions>()

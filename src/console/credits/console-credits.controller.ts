@@ -39,7 +39,10 @@ export class ConsoleCreditsController {
     // The key was rendered into the form, so a double click or a resubmitted form buys once.
     const key = field(form, 'purchaseKey');
     try {
-      await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+      const purchase = await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+      if (purchase.status === 'pending') {
+        return this.render(console, res, { notice: `Invoice ${purchase.reference ?? ''} issued: the credits are added once it is paid.` }, 202);
+      }
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       const body = error.getResponse() as { eligibleFrom?: string };
