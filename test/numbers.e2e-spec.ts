@@ -259,6 +259,42 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
     });
   });
 
+  describe('platform assignment', () => {
+    it("assigns the platform's Twilio numbers to accounts, lists them and takes them back", async () => {
+      const account = await t.account('Assigned IT');
+      const [line, unlisted] = [fresh(), fresh()];
+      t.twilio.ownNumber(line);
+      const assign = (to: TestAccount, number: string) => t.platform().post(`/api/platform/accounts/${to.id}/numbers`).send({ number });
+
+      expect((await assign(account, line).expect(201)).body).toMatchObject({ number: line, accountId: account.id, smsNumberId: null });
+      // The same assignment again changes nothing; another account cannot have it.
+      await assign(account, line).expect(201);
+      expect((await assign(other, line).expect(409)).body.message).toBe(`${line} is assigned to another account; unassign it there first`);
+      // Only numbers of the platform's Twilio account, written with their country code, to accounts that exist.
+      expect((await assign(account, unlisted).expect(422)).body.message).toMatch(new RegExp(`Twilio does not list \\${unlisted}`));
+      expect((await assign(account, '555-0100').expect(422)).body.message).toMatch(/country code/);
+      await assign(account, '').expect(400);
+      await t.platform().post('/api/platform/accounts/00000000-0000-4000-8000-000000000000/numbers').send({ number: line }).expect(404);
+      await t.platform().post('/api/platform/accounts/not-an-id/numbers').send({ number: line }).expect(400);
+      await t.http().post(`/api/platform/accounts/${account.id}/numbers`).set('Authorization', `Bearer ${account.adminToken}`).send({ number: line }).expect(403);
+
+      const id = (await account.post('/api/sms/numbers', { number: line, label: 'Front desk' }).expect(201)).body.id;
+      expect((await t.platform().get(`/api/platform/accounts/${account.id}/numbers`).expect(200)).body).toEqual([
+        { number: line, accountId: account.id, assignedAt: expect.any(String), smsNumberId: id },
+      ]);
+      await textIn(t, '+12015550444', line, 'Hello from a customer');
+
+      // Taken back: the account's number goes, its conversation stays; then another account may have it.
+      await t.platform().delete(`/api/platform/accounts/${account.id}/numbers/${encodeURIComponent(line)}`).expect(204);
+      await account.get(`/api/sms/numbers/${id}`).expect(404);
+      expect((await t.platform().get(`/api/platform/accounts/${account.id}/numbers`).expect(200)).body).toEqual([]);
+      expect((await account.get('/api/sms/conversations').expect(200)).body.conversations).toHaveLength(1);
+      expect((await account.post('/api/sms/numbers', { number: line, label: 'Again' }).expect(403)).body.message).toMatch(/is not assigned to this account/);
+      await t.platform().delete(`/api/platform/accounts/${account.id}/numbers/${encodeURIComponent(line)}`).expect(404);
+      await assign(other, line).expect(201);
+    });
+  });
+
   describe('sending identity', () => {
     let account: TestAccount;
     let defaultNumber: string;
