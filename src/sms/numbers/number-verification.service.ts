@@ -20,6 +20,9 @@ export type NumberCheck =
   | { verified: true; method: 'sandbox' | 'twilio' | 'flowroute' }
   | { verified: false; reason: string; refusal?: 'not_assigned' | 'not_owned' };
 
+/** Provider lookups in flight at once when an account's numbers are checked again. */
+const RECHECK_CONCURRENCY = 4;
+
 /** A number that sends through the platform must be assigned to the account by the platform; its reason otherwise. */
 export function notAssigned(number: string): string {
   return `${number} is not assigned to this account: the platform's numbers are assigned by the platform (ask your provider to assign it), or add a number of your own Flowroute account`;
@@ -59,20 +62,25 @@ export class NumberVerification {
   async recheckAll(accountId: string): Promise<number> {
     const all = await this.numbers.find({ where: { accountId }, order: { createdAt: 'ASC' } });
     let verified = 0;
-    // One lookup at a time: an account's numbers are few, and the provider's rate limit is shared.
-    for (const number of all) {
-      const check = await this.check(accountId, number.number);
-      const now = this.clock.now();
-      await this.numbers.update(
-        { accountId, id: number.id },
-        check.verified
-          ? { verifiedAt: number.verifiedAt ?? now, verificationCheckedAt: now, verificationError: null }
-          : { verifiedAt: null, verificationCheckedAt: now, verificationError: check.reason, isDefault: false },
-      );
-      if (check.verified) verified++;
+    // A few lookups at a time: fast for an account's usual handful of numbers, gentle on the provider's rate limit.
+    for (let i = 0; i < all.length; i += RECHECK_CONCURRENCY) {
+      const results = await Promise.all(all.slice(i, i + RECHECK_CONCURRENCY).map((number) => this.recheck(accountId, number)));
+      verified += results.filter(Boolean).length;
     }
     await this.numbers.manager.transaction((tx) => ensureDefaultNumber(tx, accountId));
     return verified;
+  }
+
+  private async recheck(accountId: string, number: SmsNumber): Promise<boolean> {
+    const check = await this.check(accountId, number.number);
+    const now = this.clock.now();
+    await this.numbers.update(
+      { accountId, id: number.id },
+      check.verified
+        ? { verifiedAt: number.verifiedAt ?? now, verificationCheckedAt: now, verificationError: null }
+        : { verifiedAt: null, verificationCheckedAt: now, verificationError: check.reason, isDefault: false },
+    );
+    return check.verified;
   }
 
   /** Whether the platform's own provider account has the number (the sandbox has every number). */
