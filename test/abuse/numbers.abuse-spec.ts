@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
+import { postTwilioText } from '../conversations.support';
 import { FakeFlowroute } from '../fakes/fake-flowroute';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from '../support/test-app';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 import { underAttack } from './support/attack';
 
 const SECRETS_KEY = randomBytes(32).toString('base64');
-const WEBHOOK = '/webhooks/twilio/inbound';
 /** Numbers of the platform's Twilio account, and one of the attacker's own Flowroute account. */
 const VICTIM_LINE = '+12025550191';
 const SPARE_PLATFORM_LINE = '+12025550192';
@@ -52,15 +51,7 @@ describe('abuse: numbers belong to accounts by proof', () => {
 
   /** A customer texts `to` through Twilio's signed webhook; resolves with where the text went. */
   async function textTo(to: string, body: string): Promise<{ landedIn: string | null; keptAside: boolean }> {
-    const sid = `SM${randomBytes(16).toString('hex')}`;
-    const params = { MessageSid: sid, SmsSid: sid, AccountSid: t.twilio.accountSid, From: '+12015550999', To: to, Body: body, NumMedia: '0', NumSegments: '1' };
-    await t
-      .http()
-      .post(WEBHOOK)
-      .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
-      .type('form')
-      .send(twilioForm(params))
-      .expect(200);
+    const sid = await postTwilioText(t, '+12015550999', to, body);
     // The webhook stores the text (as a message of an account, or kept aside) before it answers.
     const [landed] = (await t.db.query(`SELECT account_id FROM sms_messages WHERE provider_message_id = $1`, [sid])) as { account_id: string }[];
     const [aside] = (await t.db.query(`SELECT id FROM sms_unroutable_messages WHERE provider_message_id = $1`, [sid])) as { id: string }[];

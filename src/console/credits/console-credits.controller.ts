@@ -41,7 +41,8 @@ export class ConsoleCreditsController {
     try {
       const purchase = await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
       if (purchase.status === 'pending') {
-        return this.render(console, res, { notice: `Invoice ${purchase.reference ?? ''} issued: the credits are added once it is paid.` }, 202);
+        const credits = (packs * CREDITS_PER_PACK).toLocaleString('en-US');
+        return this.render(console, res, { notice: `Invoiced ${credits} credits: they are added once the invoice is paid.`, invoice: purchase.reference }, 202);
       }
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;

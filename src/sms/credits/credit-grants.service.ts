@@ -14,6 +14,10 @@ export interface CreditGrant {
 
 export type SettledPurchase = CreditGrant;
 
+function purchaseConflict(earlierCredits: number): string {
+  return `This Idempotency-Key was used for a purchase of ${earlierCredits / CREDITS_PER_PACK} packs; use a new key for a different purchase`;
+}
+
 /**
  * The only ways add-on credits come into an account: a grant by the platform, or a purchase the host's billing says
  * was paid. Each is idempotent by its key, appended to the ledger under the balance lock, and releases held texts.
@@ -43,14 +47,14 @@ export class CreditGrants {
    * later for one it answered `pending` (an invoice paid afterwards). `idempotencyKey` is the one `charge` was given.
    */
   settlePurchase(accountId: string, purchase: { idempotencyKey: string; credits: number; userId: string | null }): Promise<SettledPurchase> {
-    return this.add(accountId, 'purchase', purchase.idempotencyKey, purchase.credits, purchase.userId, (earlier) =>
-      `This Idempotency-Key was used for a purchase of ${earlier / CREDITS_PER_PACK} packs; use a new key for a different purchase`,
-    );
+    return this.add(accountId, 'purchase', purchase.idempotencyKey, purchase.credits, purchase.userId, purchaseConflict);
   }
 
-  /** The ledger entry a key already made, if any. */
-  earlier(accountId: string, idempotencyKey: string): Promise<CreditEntry | null> {
-    return this.dataSource.getRepository(CreditEntry).findOne({ where: { idempotencyKey, accountId } });
+  /** The purchase a key already credited, if any; 409 when that purchase was for another amount. */
+  async creditedPurchase(accountId: string, idempotencyKey: string, credits: number): Promise<CreditEntry | null> {
+    const earlier = await this.dataSource.getRepository(CreditEntry).findOne({ where: { idempotencyKey, accountId } });
+    if (earlier && earlier.amount !== credits) throw new ConflictException(purchaseConflict(earlier.amount));
+    return earlier;
   }
 
   private async add(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BadGatewayException, BadRequestException, ConflictException, ForbiddenException, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, ForbiddenException, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
 import type { ChargeOutcome } from '../ports/credit-purchases.port';
@@ -108,13 +108,8 @@ export class CreditsService {
     }
     const key = `purchase:${accountId}:${idempotencyKey ?? randomUUID()}`;
     const credits = packs * CREDITS_PER_PACK;
-    const earlier = await this.grants.earlier(accountId, key);
-    if (earlier) {
-      if (earlier.amount !== credits) {
-        throw new ConflictException(`This Idempotency-Key was used for a purchase of ${earlier.amount / CREDITS_PER_PACK} packs; use a new key for a different purchase`);
-      }
-      return { status: 'paid', reference: null, entry: earlier, packs, credits, replayed: true };
-    }
+    const earlier = await this.grants.creditedPurchase(accountId, key, credits);
+    if (earlier) return { status: 'paid', reference: null, entry: earlier, packs, credits, replayed: true };
     let outcome: ChargeOutcome;
     try {
       outcome = await billing.charge(accountId, { packs, credits, userId, idempotencyKey: key });

@@ -38,7 +38,8 @@ export class PlatformNumbers {
     await this.requireAccount(accountId);
     const number = parseBusinessNumber(input);
     const current = await this.assignments.findOne({ where: { number } });
-    if (current && current.accountId !== accountId) throw new ConflictException(`${number} is assigned to another account; unassign it there first`);
+    const elsewhere = new ConflictException(`${number} is assigned to another account; unassign it there first`);
+    if (current && current.accountId !== accountId) throw elsewhere;
     const holder = await this.numbers.findOne({ where: { number } });
     if (holder && holder.accountId !== accountId) throw new ConflictException(`${number} is in use by another account; unassign it there first`);
     if (!current) {
@@ -47,9 +48,9 @@ export class PlatformNumbers {
       // A concurrent assignment of the same number loses on the primary key.
       await this.assignments.createQueryBuilder().insert().values({ number, accountId }).orIgnore().execute();
       const saved = await this.assignments.findOneOrFail({ where: { number } });
-      if (saved.accountId !== accountId) throw new ConflictException(`${number} is assigned to another account; unassign it there first`);
+      if (saved.accountId !== accountId) throw elsewhere;
     }
-    return this.describe(accountId, (await this.assignments.findOneOrFail({ where: { number } })));
+    return this.describe(accountId, await this.assignments.findOneOrFail({ where: { number } }));
   }
 
   async list(accountId: string): Promise<NumberAssignment[]> {
