@@ -10,6 +10,7 @@ const VICTIM_LINE = '+12025550191';
 const SPARE_PLATFORM_LINE = '+12025550192';
 const LONDON = '+442079460000';
 const ATTACKER_FLOWROUTE_LINE = '+12025550177';
+const SQUATTED_LINE = '+12025550178';
 
 interface NumberBody {
   id: string;
@@ -150,5 +151,24 @@ describe('abuse: numbers belong to accounts by proof', () => {
     // Back on her Flowroute account, Flowroute confirms it again.
     await mallory.put('/api/sms/settings', { provider: 'flowroute' }).expect(200);
     expect((await numbersOf(mallory))[0]).toMatchObject({ verified: true, verificationError: null });
+  });
+
+  it("keeps a number the provider could not check unverified, and lets the account it is proved for take it over", async () => {
+    const squatter = await t.account('Squatter IT');
+    flowroute.addAccount('squat-key-01', 'squat-secret-0123');
+    await squatter.put('/api/sms/settings', { provider: 'flowroute', flowroute: { accessKey: 'squat-key-01', secretKey: 'squat-secret-0123' } }).expect(200);
+    // Flowroute is down: the number is kept, unverified, and may be verified later.
+    flowroute.failLookupsNext(1, 503);
+    const claim = await squatter.post('/api/sms/numbers', { number: SQUATTED_LINE, label: 'Maybe mine' }).expect(201);
+    expect(claim.body).toMatchObject({ verified: false, verificationError: expect.stringMatching(/Flowroute answered HTTP 503.* to the lookup of \+12025550178; verify it again later/) });
+    // An unverified number lands nothing and sends nothing.
+    t.twilio.ownNumber(SQUATTED_LINE);
+    expect(await textTo(SQUATTED_LINE, 'Meant for the victim')).toEqual({ landedIn: null, keptAside: true });
+
+    // The platform assigns the number to the victim, who proves it and takes it over; the unverified claim goes.
+    await t.platform().post(`/api/platform/accounts/${victim.id}/numbers`).send({ number: SQUATTED_LINE }).expect(201);
+    expect((await victim.post('/api/sms/numbers', { number: SQUATTED_LINE, label: 'Second line' }).expect(201)).body).toMatchObject({ verified: true });
+    expect(await numbersOf(squatter)).toEqual([]);
+    expect(await textTo(SQUATTED_LINE, 'Now for the victim')).toEqual({ landedIn: victim.id, keptAside: false });
   });
 });

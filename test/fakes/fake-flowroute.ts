@@ -23,6 +23,7 @@
  *    the message first, like a server that sent it and then failed to answer. hangNext() never answers.
  *  - Body texts above 1,600 characters, numbers that are not 11 digits starting with 1, a missing body
  *    without media, and (when ownNumber() was used for the account) a `from` it does not own are refused.
+ *  - failLookupsNext(n, status) answers the next n Numbers API requests with that error.
  *  - Until ownNumber() is used for an account, its numbers API lists every NANP number asked for by id (and sends
  *    from any); once it is used, only the numbers registered.
  *  - reset() clears cues, latency, requests, messages, media, rejections and owned numbers (accounts stay).
@@ -239,6 +240,7 @@ export class FakeFlowroute {
   private readonly media = new Map<string, MediaRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private cues: Cue[] = [];
+  private lookupCues: (500 | 503)[] = [];
   private latencyMs = 0;
   private seq = 0;
   private closed = false;
@@ -308,6 +310,12 @@ export class FakeFlowroute {
     return this;
   }
 
+  /** The next n Numbers API requests (lookups of the account's numbers) fail with this status. */
+  failLookupsNext(n: number, status: 500 | 503 = 503): this {
+    for (let i = 0; i < n; i++) this.lookupCues.push(status);
+    return this;
+  }
+
   hangNext(n: number, opts: { createdAnyway?: boolean } = {}): this {
     for (let i = 0; i < n; i++) this.cues.push({ kind: 'hang', ...opts });
     return this;
@@ -344,6 +352,7 @@ export class FakeFlowroute {
 
   reset(): void {
     this.cues = [];
+    this.lookupCues = [];
     this.latencyMs = 0;
     this.requests.length = 0;
     this.mediaRequests.length = 0;
@@ -451,6 +460,8 @@ export class FakeFlowroute {
     if (!one && rec.path !== NUMBERS_PREFIX) return this.sendError(rec, res, 404, `No resource at ${rec.path}`);
     if (!rec.accessKey) return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
     if (rec.method !== 'GET') return this.sendError(rec, res, 405, `${rec.method} is not allowed here`);
+    const cue = this.lookupCues.shift();
+    if (cue) return this.sendError(rec, res, cue, DEFAULT_DETAILS[cue]);
     const owned = this.owned.get(rec.accessKey);
     if (one) {
       const id = decodeURIComponent(one[1]);

@@ -40,8 +40,9 @@ export class PlatformNumbers {
     const current = await this.assignments.findOne({ where: { number } });
     const elsewhere = new ConflictException(`${number} is assigned to another account; unassign it there first`);
     if (current && current.accountId !== accountId) throw elsewhere;
+    // Another account's unverified claim does not block it: the account it is assigned to replaces that claim.
     const holder = await this.numbers.findOne({ where: { number } });
-    if (holder && holder.accountId !== accountId) throw new ConflictException(`${number} is in use by another account; unassign it there first`);
+    if (holder && holder.accountId !== accountId && holder.verifiedAt) throw new ConflictException(`${number} is in use by another account; unassign it there first`);
     if (!current) {
       const listed = await this.verification.listedByPlatform(accountId, number);
       if (!listed.verified) throw new UnprocessableEntityException(listed.reason);

@@ -6,7 +6,7 @@ import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, TicketGateway } from '../ports/ticket-gateway.port';
 import { ensureDefaultNumber } from './default-number';
 import { AssignmentConflict, assignmentConflict, sameHolder } from './number-assignment';
-import { NumberVerification } from './number-verification.service';
+import { NumberCheck, NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumber } from './sms-number.entity';
 
@@ -73,6 +73,16 @@ export class SmsNumbersService {
     if (!check.verified && check.refusal === 'not_assigned') throw new ForbiddenException(check.reason);
     if (!check.verified && check.refusal === 'not_owned') throw new UnprocessableEntityException(check.reason);
     const now = this.clock.now();
+    try {
+      return await this.insert(accountId, number, input.label, check, now);
+    } catch (e) {
+      // Another request added the same number a moment ago.
+      if ((e as { code?: string }).code === '23505') throw new ConflictException(`${number} is already in use`);
+      throw e;
+    }
+  }
+
+  private insert(accountId: string, number: string, label: string, check: NumberCheck, now: Date): Promise<SmsNumber> {
     return this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
       const taken = await repo.findOne({ where: { number }, lock: { mode: 'pessimistic_write' } });
@@ -87,7 +97,7 @@ export class SmsNumbersService {
         repo.create({
           accountId,
           number,
-          label: input.label,
+          label,
           isDefault: !hasDefault && check.verified,
           verifiedAt: check.verified ? now : null,
           verificationCheckedAt: now,
