@@ -14,7 +14,7 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, medianCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
+import { addNumber, createAccount, grantCredits, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, medianCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INBOUND_COUNT ?? 2000);
@@ -177,9 +177,10 @@ async function startLayout(fake: FakeTwilio, layout: InboundLayout): Promise<{ s
   // The worker shares the api's database and queue prefix; it serves no HTTP.
   const worker = layout === 'all' ? null : spawnService('inbound-worker', { ...svc.env, PORT: '0' }, 'worker');
   try {
-    const { token } = await createAccount(svc.port);
-    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
-    await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: 1 });
+    const account = await createAccount(svc.port);
+    const { token } = account;
+    await addNumber(fake, svc.port, account, BUSINESS_NUMBER);
+    await grantCredits(svc.port, account.id, 2500);
     const sentBefore = fake.sentMessages().length;
     await pool(CUSTOMERS, 8, async (i) => {
       const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };

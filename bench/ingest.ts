@@ -164,8 +164,8 @@ async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, 
   const worker = shape === 'all' || shape === 'api alone' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
   try {
     if (worker) await new Promise((r) => setTimeout(r, 5000));
-    const { token } = await createAccount(svc.port);
-    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
+    const account = await createAccount(svc.port);
+    await addNumber(fake, svc.port, account, BUSINESS_NUMBER);
     await fixedLoad(svc, 'warm', shape !== 'api alone');
     const runs = await repeat(REPEATS, async (r) => {
       const run = await fixedLoad(svc, `fixed-${r}`, shape !== 'api alone');
@@ -201,8 +201,8 @@ export async function benchIngest(): Promise<IngestFigures> {
     const apiPort = api.port;
     const apiTarget = { port: apiPort, pid: api.child.pid!, databaseUrl: api.env.DATABASE_URL };
     const bareTarget = { port: bare.port, pid: bare.child.pid!, databaseUrl: null };
-    const { token } = await createAccount(apiPort);
-    await addNumber(fake, apiPort, token, BUSINESS_NUMBER);
+    const account = await createAccount(apiPort);
+    await addNumber(fake, apiPort, account, BUSINESS_NUMBER);
     // Warm both up (JIT, connection pools) before anything is timed.
     await closedLoop(bareTarget, webhooks(500, 'warm-bare'), CONCURRENCY);
     await closedLoop(apiTarget, webhooks(500, 'warm-api'), CONCURRENCY);

@@ -126,8 +126,8 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
   const fake = await FakeTwilio.start({ recordRequests: false });
   const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, ...extraEnv });
   try {
-    const { token } = await createAccount(svc.port);
-    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
+    const account = await createAccount(svc.port);
+    await addNumber(fake, svc.port, account, BUSINESS_NUMBER);
     const pid = svc.child.pid!;
     await new Promise((r) => setTimeout(r, 2000));
     const idle = rssMb(pid);

@@ -7,7 +7,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, median, medianCpu, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import { addNumber, createAccount, grantCredits, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, median, medianCpu, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
@@ -64,10 +64,11 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
   const before = fake.sentMessages().length;
   const out: Desk[] = [];
   for (let a = 0; a < accounts; a++) {
-    const { token } = await createAccount(svc.port, `Bench IT ${a}`);
-    await addNumber(fake, svc.port, token, `+12025550${firstNumber + a}`);
-    // Old enough to buy credits: enough for every run.
-    await json(svc.port, 'POST', '/api/sms/credits/purchases', token, { packs: Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1 });
+    const account = await createAccount(svc.port, `Bench IT ${a}`);
+    const { token } = account;
+    await addNumber(fake, svc.port, account, `+12025550${firstNumber + a}`);
+    // Enough credits for every run, from the platform.
+    await grantCredits(svc.port, account.id, (Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1) * 2500);
     const tickets: string[] = [];
     for (let i = a; i < TICKETS; i += accounts) {
       const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };

@@ -266,11 +266,23 @@ export async function createAccount(port: number, name = 'Bench IT'): Promise<{ 
   return { id: body.id, token: body.adminToken };
 }
 
-/** Adds a number the (fake) Twilio account owns, so it is verified and may send. */
-export async function addNumber(twilio: { ownNumber(e164: string): string }, port: number, token: string, number: string): Promise<void> {
+/** Adds a number the (fake) Twilio account owns: the platform assigns it to the account, which adds it; it is verified and may send. */
+export async function addNumber(twilio: { ownNumber(e164: string): string }, port: number, account: { id: string; token: string }, number: string): Promise<void> {
   twilio.ownNumber(number);
-  const res = await json(port, 'POST', '/api/sms/numbers', token, { number, label: 'Bench' });
+  await platform(port, `/api/platform/accounts/${account.id}/numbers`, { number });
+  const res = await json(port, 'POST', '/api/sms/numbers', account.token, { number, label: 'Bench' });
   if (res.status !== 201 || !(JSON.parse(res.body) as { verified?: boolean; verifiedAt?: string | null }).verifiedAt) throw new Error(`number ${number}: ${res.status} ${res.body}`);
+}
+
+/** The platform gives the account add-on credits. */
+export async function grantCredits(port: number, accountId: string, credits: number): Promise<void> {
+  await platform(port, `/api/platform/accounts/${accountId}/credits`, { credits, reason: 'Bench' });
+}
+
+/** A POST to the platform API that must succeed. */
+async function platform(port: number, path: string, body: object): Promise<void> {
+  const res = await http(port, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_TOKEN}` });
+  if (res.status !== 201) throw new Error(`${path}: ${res.status} ${res.body}`);
 }
 
 export async function sql<T>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {

@@ -8,6 +8,7 @@ import { ConsoleModule } from './console/console.module';
 import { databaseOptions } from './database/database-options';
 import { HealthModule } from './health/health.module';
 import { HelpdeskDataModule } from './helpdesk/helpdesk-data.module';
+import { InvoiceBilling } from './helpdesk/billing/invoice-billing';
 import { HelpdeskTicketGateway } from './helpdesk/helpdesk-ticket.gateway';
 import { HelpdeskModule } from './helpdesk/helpdesk.module';
 import { loggerParams } from './logging';
@@ -28,11 +29,13 @@ export class AppModule {
         HelpdeskDataModule,
         SmsModule.forRootAsync({
           imports: [HelpdeskDataModule],
-          inject: [HelpdeskTicketGateway],
+          inject: [HelpdeskTicketGateway, InvoiceBilling],
           workers: env.ROLE !== 'api',
           routes: { sandbox: env.SMS_PROVIDER === 'sandbox' },
-          useFactory: (gateway: HelpdeskTicketGateway) => ({
+          useFactory: (gateway: HelpdeskTicketGateway, billing: InvoiceBilling) => ({
             ticketGateway: gateway,
+            // Credit purchases are invoiced, and only the platform can mark an invoice paid: none without its token.
+            creditPurchases: billing.available ? billing : undefined,
             publicUrl: env.PUBLIC_URL,
             provider: env.SMS_PROVIDER,
             twilio:

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { ConsoleAuthService } from './console/auth/console-auth.service';
 import { AccountsService } from './helpdesk/accounts/accounts.service';
 import { Account } from './helpdesk/accounts/account.entity';
-import { SmsNumbersService } from './sms';
+import { PlatformNumbers, SmsNumbersService } from './sms';
 
 /** Where the demo account's secrets went: files, never the logs. */
 export interface DemoAccountFiles {
@@ -23,6 +23,8 @@ export interface DemoAccountFiles {
 export async function seedDemoAccount(app: INestApplication, storageDir: string, publicUrl: string): Promise<DemoAccountFiles | null> {
   if ((await app.get(DataSource).getRepository(Account).count()) > 0) return null;
   const created = await app.get(AccountsService).create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
+  // The platform assigns the demo number (the sandbox has every number), then the account adds it.
+  await app.get(PlatformNumbers).assign(created.id, '+12025550100');
   await app.get(SmsNumbersService).add(created.id, { number: '+12025550100', label: 'Demo number' });
   const invite = await app.get(ConsoleAuthService).createInvite(created.id, created.adminUserId, created.adminUserId);
   const dir = dirname(storageDir);

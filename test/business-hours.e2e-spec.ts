@@ -272,7 +272,7 @@ describe('business hours and scheduled sends', () => {
       const { account, held, rowOf, sentUpdate } = await heldUpdate('Night Buyers', { smsBody: 'Your laptop is ready for pickup.' });
 
       clock.standAt('2027-02-02T08:59:56-05:00'); // Tuesday, before opening
-      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      await account.buyCredits(1);
       expect(await rowOf()).toMatchObject({ status: 'scheduled', sendAt: '2027-02-02T14:00:00.000Z', reason: null });
       await eventually(() => queue.getJobState(held.id), (state) => state === 'delayed');
       await sleep(500);
@@ -289,7 +289,7 @@ describe('business hours and scheduled sends', () => {
       const { account, rowOf, sentUpdate } = await heldUpdate('Night Senders', { smsBody: 'The outage is over.', sendNow: true });
 
       clock.standAt('2027-02-01T23:30:00-05:00'); // Monday night
-      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      await account.buyCredits(1);
       const sent = await eventually(async () => sentUpdate(), (m) => m.length > 0);
       expect(sent[0].request.time).toBeLessThan(clock.realTimeOf('2027-02-02T14:00:00Z'));
       expect(await eventually(rowOf, (r) => r.status === 'queued')).toMatchObject({ sendAt: null });
@@ -301,7 +301,7 @@ describe('business hours and scheduled sends', () => {
       const { account, rowOf, sentUpdate } = await heldUpdate('Day Buyers', { smsBody: 'Your new monitor arrived.' });
 
       clock.standAt('2027-02-01T15:00:00-05:00'); // the same Monday afternoon
-      await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+      await account.buyCredits(1);
       await eventually(async () => sentUpdate(), (m) => m.length > 0);
       expect(await eventually(rowOf, (r) => r.status === 'queued')).toMatchObject({ sendAt: null });
       await sleep(300);

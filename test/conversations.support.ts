@@ -19,8 +19,8 @@ export class MovableClock extends Clock {
 export const MINUTE = 60_000;
 const WEBHOOK = '/webhooks/twilio/inbound';
 
-/** A contact texting one of the account's numbers through Twilio's signed webhook; resolves once the text has landed. */
-export async function textIn(t: TestApp, from: string, to: string, body: string, segments = 1): Promise<string> {
+/** A contact texting `to` through Twilio's signed webhook; resolves with the message sid once the webhook answered. */
+export async function postTwilioText(t: TestApp, from: string, to: string, body: string, segments = 1): Promise<string> {
   const messageSid = `SM${randomBytes(16).toString('hex')}`;
   const params: Record<string, string> = {
     MessageSid: messageSid,
@@ -41,6 +41,12 @@ export async function textIn(t: TestApp, from: string, to: string, body: string,
     .type('form')
     .send(twilioForm(params))
     .expect(200);
+  return messageSid;
+}
+
+/** A contact texting one of the account's numbers through Twilio's signed webhook; resolves once the text has landed. */
+export async function textIn(t: TestApp, from: string, to: string, body: string, segments = 1): Promise<string> {
+  const messageSid = await postTwilioText(t, from, to, body, segments);
   const [row] = await eventually(
     () => t.db.query(`SELECT id, status FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [messageSid]) as Promise<{ id: string; status: string }[]>,
     (rows) => rows.length === 1 && rows[0].status !== 'received',

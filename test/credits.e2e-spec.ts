@@ -147,7 +147,7 @@ describe('SMS credits', () => {
     const ticket = await account.ticket(customerId);
     const [initial] = await settled(account, ticket.id, 1);
     expect(initial).toMatchObject({ status: 'queued', segments: 1, credits: 1 });
-    await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+    await account.buyCredits(1);
 
     const [id] = await update(account, ticket.id, LONG_UPDATE);
     const long = (await settled(account, ticket.id, 2)).find((r) => r.id === id)!;
@@ -234,8 +234,13 @@ describe('SMS credits', () => {
 
     const buy = () =>
       t.http().post('/api/sms/credits/purchases').set('Authorization', `Bearer ${account.adminToken}`).set('Idempotency-Key', 'order-4711');
-    const bought = await buy().send({ packs: 1 }).expect(201);
-    expect(bought.body).toMatchObject({ purchase: { packs: 1, credits: 2500 }, replayed: false });
+    const invoiced = await buy().send({ packs: 1 }).expect(202);
+    expect(invoiced.body).toMatchObject({ status: 'pending', purchase: { packs: 1, credits: 2500 }, replayed: false });
+    // Nothing is credited until the platform has the payment.
+    expect(await credits(account)).toMatchObject({ addonRemaining: 0 });
+    const markPaid = () => t.platform().post(`/api/platform/invoices/${invoiced.body.reference}/paid`).expect(200);
+    const paid = await markPaid();
+    expect(paid.body).toMatchObject({ accountId: account.id, packs: 1, credits: 2500, credited: true });
 
     const after = await settled(account, ticket.id, 4);
     expect(after.map((r) => [r.status, r.credits])).toEqual([
@@ -251,7 +256,8 @@ describe('SMS credits', () => {
     expect(after.find((r) => r.id === third)!.status).toBe('queued');
 
     const again = await buy().send({ packs: 1 }).expect(201);
-    expect(again.body).toMatchObject({ purchase: { id: bought.body.purchase.id }, replayed: true });
+    expect(again.body).toMatchObject({ status: 'paid', purchase: { id: paid.body.entryId }, replayed: true });
+    expect((await markPaid()).body).toMatchObject({ credited: false, entryId: paid.body.entryId });
     const conflict = await buy().send({ packs: 2 }).expect(409);
     expect(conflict.body.message).toMatch(/Idempotency-Key was used for a purchase of 1 packs/);
     expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 2498, heldMessages: 0, alerts: [] });
@@ -278,7 +284,7 @@ describe('SMS credits', () => {
     expect(t.twilio.sendAttempts()).toHaveLength(0);
     expect((await rows(account, ticket.id)).slice(1).map((r) => r.status)).toEqual(['held_no_credit', 'pending', 'pending', 'held_no_credit']);
 
-    await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+    await account.buyCredits(1);
     const after = (await settled(account, ticket.id, 5)).slice(1);
     expect(after.map((r) => [r.part.index, r.status, r.credits])).toEqual([
       [1, 'queued', 1],
@@ -365,7 +371,7 @@ describe('SMS credits', () => {
     ]);
     expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 0, heldMessages: 1, period: { key: second } });
 
-    await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(201);
+    await account.buyCredits(1);
     await eventually(() => rows(account, ticket.id), (r) => r[4].status === 'queued');
 
     // A month later: a fresh allowance, the add-on credits still there.

@@ -55,6 +55,9 @@ describe('an account on its own Flowroute account', () => {
 
   beforeEach(() => {
     t.twilio.reset();
+    // The platform's numbers stay in its Twilio account: switching back to the platform checks them there again.
+    t.twilio.ownNumber(ACME_NUMBER);
+    t.twilio.ownNumber('+12025550200');
     flowroute.reset();
   });
 

@@ -45,7 +45,11 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
 
   describe('verification', () => {
     it('stores the number in E.164 and asks Twilio whether it is ours; an unlisted number is kept but not verified', async () => {
-      t.twilio.ownNumber('+12025550010');
+      await acme.assignNumber('+12025550010');
+      // Assigned while Twilio listed it, then released there: the account may add it, but it does not send.
+      await acme.assignNumber('+12025550011');
+      t.twilio.releaseNumber('+12025550011');
+      t.twilio.requests.length = 0;
       const owned = await acme.post('/api/sms/numbers', { number: '+1 (202) 555-0010', label: 'Front desk' }).expect(201);
       expect(owned.body).toMatchObject({ number: '+12025550010', verified: true, verificationError: null, isDefault: true, kind: 'shared' });
 
@@ -57,6 +61,9 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
 
       expect((await acme.post('/api/sms/numbers', { number: '555-0100', label: 'x' }).expect(422)).body.message).toMatch(/country code/);
       expect((await other.post('/api/sms/numbers', { number: '+12025550010', label: 'Mine' }).expect(409)).body.message).toMatch(/already in use/);
+      // A number the platform did not assign to the account is refused, even one Twilio lists.
+      t.twilio.ownNumber('+12025550012');
+      expect((await other.post('/api/sms/numbers', { number: '+12025550012', label: 'Mine' }).expect(403)).body.message).toMatch(/\+12025550012 is not assigned to this account/);
 
       // Once the number is in the Twilio account, verifying again makes it usable.
       t.twilio.ownNumber('+12025550011');
@@ -96,8 +103,10 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
 
   describe('assignment rules', () => {
     it('refuses each rule with a reason an admin can act on', async () => {
-      t.twilio.ownNumber('+12025550030');
-      t.twilio.ownNumber('+12025550031');
+      await acme.assignNumber('+12025550030');
+      await acme.assignNumber('+12025550031');
+      await acme.assignNumber('+12025550032');
+      t.twilio.releaseNumber('+12025550032');
       const direct = (await acme.post('/api/sms/numbers', { number: '+12025550030', label: 'Dana' }).expect(201)).body.id;
       const team = (await acme.post('/api/sms/numbers', { number: '+12025550031', label: 'Support line' }).expect(201)).body.id;
       const unverified = (await acme.post('/api/sms/numbers', { number: '+12025550032', label: 'Not ours' }).expect(201)).body.id;
@@ -134,7 +143,7 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
     });
 
     it('unassigning or deleting a number keeps its conversations and texts', async () => {
-      t.twilio.ownNumber('+12025550040');
+      await acme.assignNumber('+12025550040');
       const id = (await acme.post('/api/sms/numbers', { number: '+12025550040', label: 'Dispatch line' }).expect(201)).body.id;
       await acme.patch(`/api/sms/numbers/${id}`, { kind: 'group', teamId: dispatch }).expect(200);
       await textIn(t, '+12015550040', '+12025550040', 'Truck 4 broke down');
@@ -160,11 +169,11 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
   describe('bulk assignment', () => {
     it('applies the good lines and reports each bad one with its line and reason, also as a downloadable error log', async () => {
       const danaDirect = fresh();
-      t.twilio.ownNumber(danaDirect);
+      await acme.assignNumber(danaDirect);
       const danaId = (await acme.post('/api/sms/numbers', { number: danaDirect, label: 'Dana' }).expect(201)).body.id;
       await acme.patch(`/api/sms/numbers/${danaId}`, { kind: 'direct', userId: dana.id }).expect(200);
       const [good1, good2, good3, notOurs, duplicate] = [fresh(), fresh(), fresh(), fresh(), fresh()];
-      for (const n of [good1, good2, good3, duplicate]) t.twilio.ownNumber(n);
+      for (const n of [good1, good2, good3, duplicate]) await acme.assignNumber(n);
       const theirs = fresh();
       await other.addNumber(theirs, 'Theirs');
 
@@ -188,7 +197,7 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       expect(answer.body).toMatchObject({ rows: 12, applied: 3, failed: 9 });
       expect(answer.body.errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
         [4, expect.stringMatching(/^bad format: 555-0122 is not a phone number: enter it with its country code/)],
-        [5, expect.stringMatching(new RegExp(`^not verified: Twilio does not list \\${notOurs}`))],
+        [5, expect.stringMatching(new RegExp(`^not verified: \\${notOurs} is not assigned to this account`))],
         [6, `duplicate within the file: ${good1} is already on line 2`],
         [7, 'unknown user: no user with email ghost@acme.test in this account'],
         [8, `duplicate within the file: ${duplicate} is already on line 7`],
@@ -230,7 +239,7 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
 
     it('takes the file as a multipart upload too, and refuses files it cannot read', async () => {
       const n = fresh();
-      t.twilio.ownNumber(n);
+      await acme.assignNumber(n);
       const upload = await t
         .http()
         .post('/api/sms/numbers/bulk')
@@ -247,6 +256,42 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       expect((await send('number,team\n').expect(422)).body.message).toMatch(/no lines to apply/);
       await send('number,team\n+12025550199,Support\n', dana.token).expect(403);
       await t.http().post('/api/sms/numbers/bulk').set('Authorization', `Bearer ${acme.adminToken}`).send({ csv: 'number,team' }).expect(415);
+    });
+  });
+
+  describe('platform assignment', () => {
+    it("assigns the platform's Twilio numbers to accounts, lists them and takes them back", async () => {
+      const account = await t.account('Assigned IT');
+      const [line, unlisted] = [fresh(), fresh()];
+      t.twilio.ownNumber(line);
+      const assign = (to: TestAccount, number: string) => t.platform().post(`/api/platform/accounts/${to.id}/numbers`).send({ number });
+
+      expect((await assign(account, line).expect(201)).body).toMatchObject({ number: line, accountId: account.id, smsNumberId: null });
+      // The same assignment again changes nothing; another account cannot have it.
+      await assign(account, line).expect(201);
+      expect((await assign(other, line).expect(409)).body.message).toBe(`${line} is assigned to another account; unassign it there first`);
+      // Only numbers of the platform's Twilio account, written with their country code, to accounts that exist.
+      expect((await assign(account, unlisted).expect(422)).body.message).toMatch(new RegExp(`Twilio does not list \\${unlisted}`));
+      expect((await assign(account, '555-0100').expect(422)).body.message).toMatch(/country code/);
+      await assign(account, '').expect(400);
+      await t.platform().post('/api/platform/accounts/00000000-0000-4000-8000-000000000000/numbers').send({ number: line }).expect(404);
+      await t.platform().post('/api/platform/accounts/not-an-id/numbers').send({ number: line }).expect(400);
+      await t.http().post(`/api/platform/accounts/${account.id}/numbers`).set('Authorization', `Bearer ${account.adminToken}`).send({ number: line }).expect(403);
+
+      const id = (await account.post('/api/sms/numbers', { number: line, label: 'Front desk' }).expect(201)).body.id;
+      expect((await t.platform().get(`/api/platform/accounts/${account.id}/numbers`).expect(200)).body).toEqual([
+        { number: line, accountId: account.id, assignedAt: expect.any(String), smsNumberId: id },
+      ]);
+      await textIn(t, '+12015550444', line, 'Hello from a customer');
+
+      // Taken back: the account's number goes, its conversation stays; then another account may have it.
+      await t.platform().delete(`/api/platform/accounts/${account.id}/numbers/${encodeURIComponent(line)}`).expect(204);
+      await account.get(`/api/sms/numbers/${id}`).expect(404);
+      expect((await t.platform().get(`/api/platform/accounts/${account.id}/numbers`).expect(200)).body).toEqual([]);
+      expect((await account.get('/api/sms/conversations').expect(200)).body.conversations).toHaveLength(1);
+      expect((await account.post('/api/sms/numbers', { number: line, label: 'Again' }).expect(403)).body.message).toMatch(/is not assigned to this account/);
+      await t.platform().delete(`/api/platform/accounts/${account.id}/numbers/${encodeURIComponent(line)}`).expect(404);
+      await assign(other, line).expect(201);
     });
   });
 
@@ -312,6 +357,8 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       expect(refused.body.message).toMatch(/you may not send from \+12025550304 \(the number of a team you are not in\)/);
       const theirs = (await other.get('/api/sms/numbers').expect(200)).body[0].id;
       await account.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'x', fromNumberId: theirs }, ann.token).expect(404);
+      await account.assignNumber('+12025550309');
+      t.twilio.releaseNumber('+12025550309');
       const unverified = (await account.post('/api/sms/numbers', { number: '+12025550309', label: 'Pending port' }).expect(201)).body.id;
       expect((await account.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'x', fromNumberId: unverified }).expect(422)).body.message).toMatch(/is not verified/);
       // Refused updates wrote nothing, comment included.

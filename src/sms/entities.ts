@@ -11,6 +11,7 @@ import { UnroutableMessage } from './inbound/unroutable-message.entity';
 import { SmsMedia } from './media/sms-media.entity';
 import { SmsMessage } from './messages/sms-message.entity';
 import { NumberImport } from './numbers/number-import.entity';
+import { PlatformNumber } from './numbers/platform-number.entity';
 import { SmsNumber } from './numbers/sms-number.entity';
 import { SmsOptOut } from './opt-outs/sms-opt-out.entity';
 import { SandboxMessage } from './sandbox/sandbox-message.entity';
@@ -37,4 +38,5 @@ export const SMS_ENTITIES = [
   ConversationWait,
   AgentAvailability,
   NumberImport,
+  PlatformNumber,
 ];

@@ -26,6 +26,7 @@ export type {
   UserSummary,
 } from './ports/ticket-gateway.port';
 export { TicketGatewayBase } from './ports/ticket-gateway.base';
+export type { ChargeOutcome, CreditCharge, CreditPurchases } from './ports/credit-purchases.port';
 
 // ─── Who is calling ───
 export { AdminOnlyGuard, CurrentCaller, PUBLIC_ROUTE, PublicRoute, SmsCallerGuard } from './auth/caller';
@@ -59,6 +60,8 @@ export { SmsSettingsService } from './settings/sms-settings.service';
 export { SmsNumbersService } from './numbers/sms-numbers.service';
 export { toSmsNumberResponse } from './numbers/sms-number.dto';
 export { CreditsService } from './credits/credits.service';
+export { CreditGrants } from './credits/credit-grants.service';
+export type { CreditGrant, SettledPurchase } from './credits/credit-grants.service';
 export { creditsFor, CREDITS_PER_PACK } from './credits/credit-rules';
 export { SmsMessagesService } from './messages/sms-messages.service';
 export { toSmsMessageResponse } from './messages/sms-message.dto';
@@ -75,6 +78,8 @@ export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';
 export { ConversationReplyDto, toConversationDetailResponse, toConversationResponse } from './conversations/conversations.dto';
 export { NumberImports } from './numbers/number-imports.service';
+export { PlatformNumbers } from './numbers/platform-numbers.service';
+export type { NumberAssignment } from './numbers/platform-numbers.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';

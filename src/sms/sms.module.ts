@@ -10,6 +10,7 @@ import { AfterHoursController } from './after-hours/after-hours.controller';
 import { AfterHoursService } from './after-hours/after-hours.service';
 import { Clock } from './clock/clock';
 import { CreditGate } from './credits/credit-gate.service';
+import { CreditGrants } from './credits/credit-grants.service';
 import { CreditLedger } from './credits/credit-ledger.service';
 import { CreditPurchasesController, CreditsController } from './credits/credits.controller';
 import { CreditsService } from './credits/credits.service';
@@ -36,6 +37,7 @@ import { SmsMessagesController } from './messages/sms-messages.controller';
 import { SmsMessagesService } from './messages/sms-messages.service';
 import { NumberImports } from './numbers/number-imports.service';
 import { NumberVerification } from './numbers/number-verification.service';
+import { PlatformNumbers } from './numbers/platform-numbers.service';
 import { SendingIdentity } from './numbers/sending-identity.service';
 import { ConversationClaims } from './conversations/conversation-claims.service';
 import { ConversationQueries } from './conversations/conversation-queries.service';
@@ -146,6 +148,7 @@ function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): 
     BusinessHoursService,
     Clock,
     CreditGate,
+    CreditGrants,
     CreditLedger,
     CreditsService,
     HeldMessages,
@@ -177,6 +180,7 @@ function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): 
     ProviderResolver,
     ProviderRateLimiter,
     NumberVerification,
+    PlatformNumbers,
     NumberImports,
     SendingIdentity,
     SmsEvents,
@@ -189,7 +193,9 @@ function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): 
   exports: [SMS_MODULE_OPTIONS, SmsCallerGuard, AdminOnlyGuard, TicketTexts, OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
-    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
+    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
+    // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
+    PlatformNumbers, CreditGrants],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof SMS_OPTIONS_TYPE): DynamicModule {

@@ -4,6 +4,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { SmsCaller } from './auth/caller';
 import { packageTemplatesFolder } from './templates/default-templates';
 import { TEMPLATE_KEYS } from './templates/template-renderer';
+import type { CreditPurchases } from './ports/credit-purchases.port';
 import type { TicketGateway } from './ports/ticket-gateway.port';
 import { FLOWROUTE_DEFAULTS } from './providers/flowroute-wire';
 
@@ -65,6 +66,11 @@ export interface SmsModuleOptions {
   workerConcurrency?: number;
   /** Largest MMS item downloaded. Default 5 MB. */
   mediaMaxBytes?: number;
+  /**
+   * The host's billing: accounts buy credit packs through it (charged first, credited once paid). Without it, admins'
+   * purchases are refused (403) and credits come only from the host's grants (`CreditGrants.grant`).
+   */
+  creditPurchases?: CreditPurchases;
 }
 
 /** Groups of routes a host may leave out; each defaults to on, but `sandbox`, which follows `provider`. */
@@ -98,6 +104,7 @@ export interface ResolvedSmsOptions {
   twilio?: Required<TwilioCredentials>;
   resolveCaller: CallerResolver;
   creditMetering: boolean;
+  creditPurchases?: CreditPurchases;
   templatesDir: string;
   storageDir: string;
   secretsKey?: string;
@@ -187,6 +194,7 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     twilio,
     resolveCaller: options?.resolveCaller ?? userOnRequest,
     creditMetering: options?.creditMetering ?? true,
+    creditPurchases: options?.creditPurchases,
     templatesDir,
     storageDir: resolve(options?.storageDir ?? join('var', 'storage')),
     secretsKey: options?.secretsKey,

@@ -146,7 +146,12 @@ describe('web console in Chromium', () => {
       const before = Number((await page.getByTestId('addon-remaining').textContent())!.replace(/,/g, ''));
       await page.getByLabel('Packs of 2,500 credits').selectOption('1');
       await page.getByRole('button', { name: 'Buy' }).click();
-      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Added 2,500 credits');
+      // The reference helpdesk invoices the pack: nothing is added until the platform marks the invoice paid.
+      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Invoiced 2,500 credits: they are added once the invoice is paid.');
+      expect(Number((await page.getByTestId('addon-remaining').textContent())!.replace(/,/g, ''))).toBe(before);
+      const invoice = (await page.getByTestId('invoice').textContent())!;
+      await t.platform().post(`/api/platform/invoices/${invoice}/paid`).expect(200);
+      await page.goto('/console/credits');
       const after = Number((await page.getByTestId('addon-remaining').textContent())!.replace(/,/g, ''));
       expect(after - before).toBe(2500);
       expect(await page.getByTestId('ledger').textContent()).toContain('2,500');
@@ -317,7 +322,7 @@ describe('web console in Chromium', () => {
 
     it('assigns numbers in bulk from CSV and lists the refused lines with their reasons', async () => {
       await acme.post('/api/teams', { name: 'Support' }).expect(201);
-      t.twilio.ownNumber('+12025550111');
+      await acme.assignNumber('+12025550111');
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
       await page.goto('/console/numbers');

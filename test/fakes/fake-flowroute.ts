@@ -7,6 +7,9 @@
  *                             → 202 {data: {id: 'mdr2-…', type: 'message', links: {self}}}
  *  GET  /v2.1/messages/{id}   → 200 {data: MDR} (only the account's own records), 404 otherwise
  *  GET  /v2.1/messages?start_date=&end_date=&limit=&offset=   → 200 {data: [MDR…], links: {next}}, newest first
+ *  GET  /v2/numbers?starts_with=&ends_with=&contains=&limit=&offset=   Numbers API (v2): the account's numbers
+ *                             → 200 {data: [{id: '12065551234', type: 'number', attributes: {value, …}}], links: {next}}
+ *  GET  /v2/numbers/{id}      → 200 {data: number} for a number on the account, 404 otherwise
  * Every API request needs HTTP basic auth, access key : secret key, of an account added with addAccount();
  * else 401. Errors are JSON:API error arrays: {errors: [{id, status, title, detail}]}.
  * Bodies are read as JSON whether they come as application/json or application/vnd.api+json.
@@ -20,6 +23,9 @@
  *    the message first, like a server that sent it and then failed to answer. hangNext() never answers.
  *  - Body texts above 1,600 characters, numbers that are not 11 digits starting with 1, a missing body
  *    without media, and (when ownNumber() was used for the account) a `from` it does not own are refused.
+ *  - failLookupsNext(n, status) answers the next n Numbers API requests with that error.
+ *  - Until ownNumber() is used for an account, its numbers API lists every NANP number asked for by id (and sends
+ *    from any); once it is used, only the numbers registered.
  *  - reset() clears cues, latency, requests, messages, media, rejections and owned numbers (accounts stay).
  */
 import { randomBytes } from 'node:crypto';
@@ -29,6 +35,7 @@ import type { AddressInfo } from 'node:net';
 export const DEFAULT_ACCESS_KEY = '38881230';
 export const DEFAULT_SECRET_KEY = 'f1c4d9e2b7a8403c9d5e6f7a8b9c0d1e';
 const API_PREFIX = '/v2.1';
+const NUMBERS_PREFIX = '/v2/numbers';
 
 export interface FakeFlowrouteOptions {
   /** Credentials of the first account; more can be added with addAccount(). */
@@ -233,6 +240,7 @@ export class FakeFlowroute {
   private readonly media = new Map<string, MediaRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private cues: Cue[] = [];
+  private lookupCues: (500 | 503)[] = [];
   private latencyMs = 0;
   private seq = 0;
   private closed = false;
@@ -302,6 +310,12 @@ export class FakeFlowroute {
     return this;
   }
 
+  /** The next n Numbers API requests (lookups of the account's numbers) fail with this status. */
+  failLookupsNext(n: number, status: 500 | 503 = 503): this {
+    for (let i = 0; i < n; i++) this.lookupCues.push(status);
+    return this;
+  }
+
   hangNext(n: number, opts: { createdAnyway?: boolean } = {}): this {
     for (let i = 0; i < n; i++) this.cues.push({ kind: 'hang', ...opts });
     return this;
@@ -338,6 +352,7 @@ export class FakeFlowroute {
 
   reset(): void {
     this.cues = [];
+    this.lookupCues = [];
     this.latencyMs = 0;
     this.requests.length = 0;
     this.mediaRequests.length = 0;
@@ -424,6 +439,7 @@ export class FakeFlowroute {
   }
 
   private route(rec: FlowrouteRequest, res: ServerResponse): void {
+    if (rec.path === NUMBERS_PREFIX || rec.path.startsWith(`${NUMBERS_PREFIX}/`)) return this.routeNumbers(rec, res);
     const isList = rec.path === `${API_PREFIX}/messages`;
     const one = new RegExp(`^${API_PREFIX}/messages/([^/]+)$`).exec(rec.path);
     if (!isList && !one) return this.sendError(rec, res, 404, `No resource at ${rec.path}`);
@@ -436,6 +452,28 @@ export class FakeFlowroute {
       return this.send(rec, res, 200, { data: this.mdr(m) });
     }
     this.sendError(rec, res, 405, `${rec.method} is not allowed here`);
+  }
+
+  /** Numbers API v2: the account's numbers, and one of them by id (its 11 digits). */
+  private routeNumbers(rec: FlowrouteRequest, res: ServerResponse): void {
+    const one = new RegExp(`^${NUMBERS_PREFIX}/([^/]+)$`).exec(rec.path);
+    if (!one && rec.path !== NUMBERS_PREFIX) return this.sendError(rec, res, 404, `No resource at ${rec.path}`);
+    if (!rec.accessKey) return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
+    if (rec.method !== 'GET') return this.sendError(rec, res, 405, `${rec.method} is not allowed here`);
+    const cue = this.lookupCues.shift();
+    if (cue) return this.sendError(rec, res, cue, DEFAULT_DETAILS[cue]);
+    const owned = this.owned.get(rec.accessKey);
+    if (one) {
+      const id = decodeURIComponent(one[1]);
+      if (!NANP.test(id) || (owned && !owned.has(id))) return this.sendError(rec, res, 404, `The number ${id} is not on your account`);
+      return this.send(rec, res, 200, { data: numberRecord(id) });
+    }
+    const { starts_with: startsWith, ends_with: endsWith, contains } = rec.query;
+    const all = [...(owned ?? [])].sort().filter((n) => (!startsWith || n.startsWith(startsWith)) && (!endsWith || n.endsWith(endsWith)) && (!contains || n.includes(contains)));
+    const limit = Math.min(200, Math.max(1, Number(rec.query.limit ?? 10) || 10));
+    const offset = Math.max(0, Number(rec.query.offset ?? 0) || 0);
+    const next = offset + limit < all.length ? `${NUMBERS_PREFIX}?${new URLSearchParams({ ...rec.query, offset: String(offset + limit), limit: String(limit) })}` : null;
+    this.send(rec, res, 200, { data: all.slice(offset, offset + limit).map(numberRecord), links: { self: rec.url, next } });
   }
 
   private createMessage(rec: FlowrouteRequest, res: ServerResponse, accessKey: string): void {
@@ -545,6 +583,16 @@ export class FakeFlowroute {
       res.end(req.method === 'HEAD' ? undefined : m.body);
     });
   }
+}
+
+/** A number as Flowroute's Numbers API describes it (the fields a lookup reads, and a few it shows). */
+function numberRecord(id: string) {
+  return {
+    id,
+    type: 'number',
+    attributes: { value: id, alias: null, billing_method: 'METERED', cnam_lookups_enabled: false, number_type: 'standard', rate_center: 'seattle', state: 'wa' },
+    links: { self: `https://api.flowroute.com/v2/numbers/${id}` },
+  };
 }
 
 /** Flowroute reads dates and date-times without a zone as UTC (JavaScript would read the latter as local time). */

@@ -483,6 +483,12 @@ export class FakeTwilio {
     return rec.sid;
   }
 
+  /** The number leaves the account (released or ported away): IncomingPhoneNumbers no longer lists it. */
+  releaseNumber(e164: string): this {
+    this.numbers.delete(e164);
+    return this;
+  }
+
   /**
    * Attach media to a (usually inbound, MM…) message. Returns the Twilio-style media URL
    * http://127.0.0.1:{port}/2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}.

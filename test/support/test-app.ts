@@ -94,6 +94,13 @@ export class TestApp {
     return request(this.app.getHttpServer());
   }
 
+  /** Requests with the platform token, for /api/platform. */
+  platform() {
+    const agent = request.agent(this.app.getHttpServer());
+    agent.set('Authorization', `Bearer ${PLATFORM_TOKEN}`);
+    return agent;
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     if (this.sibling_) return;
@@ -141,10 +148,30 @@ export class TestAccount {
     return this.t.http().delete(path).set('Authorization', `Bearer ${token}`);
   }
 
-  /** Adds a number the fake Twilio lists as ours (IncomingPhoneNumbers), so it is verified and sends. */
+  /**
+   * Adds a number the way an account gets one of the platform's: the fake Twilio lists it (IncomingPhoneNumbers), the
+   * platform assigns it to this account, and the admin adds it; it is verified and sends.
+   */
   async addNumber(number = '+12025550100', label = 'Main'): Promise<string> {
-    this.t.twilio.ownNumber(number);
+    await this.assignNumber(number);
     return (await this.post('/api/sms/numbers', { number, label }).expect(201)).body.id;
+  }
+
+  /** The platform assigns one of its Twilio numbers (listed by the fake Twilio from now on) to this account. */
+  async assignNumber(number: string): Promise<void> {
+    this.t.twilio.ownNumber(number);
+    await this.t.platform().post(`/api/platform/accounts/${this.id}/numbers`).send({ number }).expect(201);
+  }
+
+  /** The platform gives this account add-on credits (the way credits come in when nothing is bought). */
+  async grantCredits(credits: number, reason = 'Credits for the test'): Promise<void> {
+    await this.t.platform().post(`/api/platform/accounts/${this.id}/credits`).send({ credits, reason }).expect(201);
+  }
+
+  /** Buys packs the reference helpdesk's way: the purchase is invoiced, then the platform marks the invoice paid. */
+  async buyCredits(packs: number): Promise<void> {
+    const invoiced = await this.post('/api/sms/credits/purchases', { packs }).expect(202);
+    await this.t.platform().post(`/api/platform/invoices/${invoiced.body.reference}/paid`).expect(200);
   }
 
   async technician(name = 'Tess Tech', email = `tess.${randomBytes(3).toString('hex')}@acme.test`): Promise<{ id: string; token: string }> {

@@ -39,7 +39,11 @@ export class ConsoleCreditsController {
     // The key was rendered into the form, so a double click or a resubmitted form buys once.
     const key = field(form, 'purchaseKey');
     try {
-      await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+      const purchase = await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+      if (purchase.status === 'pending') {
+        const credits = (packs * CREDITS_PER_PACK).toLocaleString('en-US');
+        return this.render(console, res, { notice: `Invoiced ${credits} credits: they are added once the invoice is paid.`, invoice: purchase.reference }, 202);
+      }
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       const body = error.getResponse() as { eligibleFrom?: string };

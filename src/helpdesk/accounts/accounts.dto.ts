@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsNotEmpty, IsOptional, IsString, IsTimeZone, Length, MaxLength } from 'class-validator';
+import { IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsTimeZone, Length, Max, MaxLength, Min } from 'class-validator';
 import { getCountries } from 'libphonenumber-js';
+import type { NumberAssignment } from '../../sms';
 
 export class CreateAccountDto {
   @ApiProperty({ example: 'Acme IT' })
@@ -36,4 +37,30 @@ export class CreateAccountDto {
   @IsString()
   @MaxLength(200)
   adminEmail?: string;
+}
+
+export class AssignNumberDto {
+  @ApiProperty({ example: '+12025550100', description: "One of the platform's Twilio numbers, with its country code" })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  number!: string;
+}
+
+export class GrantCreditsDto {
+  @ApiProperty({ minimum: 1, maximum: 1_000_000, description: 'Add-on credits to give; they roll over' })
+  @IsInt({ message: 'credits must be a whole number' })
+  @Min(1)
+  @Max(1_000_000)
+  credits!: number;
+
+  @ApiProperty({ example: 'Goodwill after the outage of 3 May' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  reason!: string;
+}
+
+export function toAssignmentResponse(assignment: NumberAssignment) {
+  return { number: assignment.number, accountId: assignment.accountId, assignedAt: assignment.assignedAt, smsNumberId: assignment.smsNumberId };
 }

@@ -4,7 +4,7 @@ import type { CreditBucket, CreditEntryKind } from './credit-rules';
 /**
  * The credit ledger: append-only (a trigger refuses UPDATE and DELETE), one row per movement of one bucket.
  * Amounts are signed; for an account they sum to its balance. The idempotency key makes each movement happen once:
- * `grant:<account>:<period>`, `expiry:<account>:<period>`, `purchase:<account>:<key>`, `debit:<message>:<bucket>`,
+ * `grant:<account>:<period>`, `expiry:<account>:<period>`, `purchase:<account>:<key>`, `grant-by-platform:<account>:<key>`, `debit:<message>:<bucket>`,
  * `refund:<message>:<bucket>`.
  */
 @Entity('sms_credit_entries')

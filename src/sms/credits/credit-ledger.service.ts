@@ -209,18 +209,23 @@ export class CreditLedger {
     return refunded;
   }
 
-  /** Adds bought credits to the add-on bucket (they roll over). The key makes a retried purchase a no-op. */
-  async addPurchase(tx: EntityManager, balance: LockedBalance, purchase: { key: string; credits: number; userId: string }, now: Date): Promise<CreditEntry> {
+  /** Adds bought or granted credits to the add-on bucket (they roll over). The key makes a retry a no-op. */
+  async addAddon(
+    tx: EntityManager,
+    balance: LockedBalance,
+    addition: { kind: 'purchase' | 'grant'; key: string; credits: number; userId: string | null },
+    now: Date,
+  ): Promise<CreditEntry> {
     const entry = tx.getRepository(CreditEntry).create({
-      ...this.entry(balance.accountId, 'purchase', 'addon', purchase.credits, balance.period, purchase.key, now),
-      userId: purchase.userId,
+      ...this.entry(balance.accountId, addition.kind, 'addon', addition.credits, balance.period, addition.key, now),
+      userId: addition.userId,
     });
     await tx.getRepository(CreditEntry).insert(entry);
     await tx.query(`UPDATE sms_credit_balances SET addon_remaining = addon_remaining + $2, updated_at = now() WHERE account_id = $1`, [
       balance.accountId,
-      purchase.credits,
+      addition.credits,
     ]);
-    balance.addonRemaining += purchase.credits;
+    balance.addonRemaining += addition.credits;
     return entry;
   }
 

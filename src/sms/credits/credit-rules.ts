@@ -17,7 +17,8 @@ export const PURCHASE_WAIT_DAYS = 30;
 export const LOW_CREDIT_THRESHOLD = 15;
 
 export type CreditBucket = 'monthly' | 'addon';
-export const CREDIT_ENTRY_KINDS = ['monthly_grant', 'monthly_expiry', 'purchase', 'debit', 'refund'] as const;
+/** `grant`: add-on credits the platform gave (not bought). */
+export const CREDIT_ENTRY_KINDS = ['monthly_grant', 'monthly_expiry', 'purchase', 'grant', 'debit', 'refund'] as const;
 export type CreditEntryKind = (typeof CREDIT_ENTRY_KINDS)[number];
 
 export function creditsFor(direction: 'outbound' | 'inbound', segments: number): number {

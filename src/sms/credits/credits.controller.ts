@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, Get, Headers, Post, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '../common/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import {
@@ -58,13 +59,24 @@ export class CreditsController {
 export class CreditPurchasesController {
   constructor(private readonly credits: CreditsService) {}
 
+  /** 201 when paid and credited, 202 when the payment is pending (credited once the platform has it). */
   @Post('purchases')
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request with the same key to get the first purchase back, not a second one' })
-  async purchase(@CurrentCaller() caller: SmsCaller, @Body() body: PurchaseCreditsDto, @Headers('idempotency-key') idempotencyKey?: string) {
+  async purchase(
+    @CurrentCaller() caller: SmsCaller,
+    @Body() body: PurchaseCreditsDto,
+    @Res({ passthrough: true }) response: Response,
+    @Headers('idempotency-key') header?: string,
+  ) {
+    if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
+      throw new BadRequestException('The Idempotency-Key header and idempotencyKey in the body differ; send one of them');
+    }
+    const idempotencyKey = header ?? body.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new BadRequestException('Idempotency-Key must be 1 to 200 printable characters without spaces');
     }
     const purchase = await this.credits.purchase(caller.accountId, caller.userId, body.packs, idempotencyKey);
+    if (purchase.status === 'pending') response.status(202);
     return toPurchaseResponse(purchase, await this.credits.summary(caller.accountId));
   }
 }

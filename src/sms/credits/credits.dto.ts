@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { CreditEntry } from './credit-entry.entity';
 import { CREDIT_PERIOD_PATTERN, CREDITS_PER_PACK, MAX_PACKS_PER_PURCHASE } from './credit-rules';
 import type { CreditPurchase, CreditSummary } from './credits.service';
@@ -11,6 +11,11 @@ export class PurchaseCreditsDto {
   @Min(1)
   @Max(MAX_PACKS_PER_PURCHASE)
   packs!: number;
+
+  @ApiPropertyOptional({ description: 'As the Idempotency-Key header: a retried request with the same key buys once' })
+  @IsOptional()
+  @IsString()
+  idempotencyKey?: string;
 }
 
 export class CreditLedgerQueryDto {
@@ -92,7 +97,16 @@ export function toCreditEntryResponse(entry: CreditEntry) {
 
 export function toPurchaseResponse(purchase: CreditPurchase, summary: CreditSummary) {
   return {
-    purchase: { id: purchase.entry.id, packs: purchase.packs, credits: purchase.entry.amount, userId: purchase.entry.userId, createdAt: purchase.entry.createdAt },
+    /** `paid`: the credits are in; `pending`: they come once the platform has the payment (`reference`, e.g. the invoice). */
+    status: purchase.status,
+    reference: purchase.reference,
+    purchase: {
+      id: purchase.entry?.id ?? null,
+      packs: purchase.packs,
+      credits: purchase.credits,
+      userId: purchase.entry?.userId ?? null,
+      createdAt: purchase.entry?.createdAt ?? null,
+    },
     replayed: purchase.replayed,
     credits: toCreditsResponse(summary),
   };

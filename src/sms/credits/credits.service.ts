@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, ForbiddenException, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { CreditEntry } from './credit-entry.entity';
+import type { ChargeOutcome } from '../ports/credit-purchases.port';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
+import { CreditEntry } from './credit-entry.entity';
+import { CreditGrants } from './credit-grants.service';
 import { CreditLedger, LockedBalance } from './credit-ledger.service';
 import {
   CreditAlert,
@@ -14,7 +16,6 @@ import {
   PurchaseEligibility,
   purchaseEligibility,
 } from './credit-rules';
-import { HeldMessages } from './held-messages.service';
 
 export interface CreditSummary {
   metered: boolean;
@@ -27,8 +28,13 @@ export interface CreditSummary {
 }
 
 export interface CreditPurchase {
-  entry: CreditEntry;
+  /** `paid`: credited (`entry`); `pending`: the host takes payment later (e.g. an invoice), nothing credited yet. */
+  status: 'paid' | 'pending';
+  /** The host's reference for the charge (payment or invoice id); null for a replay. */
+  reference: string | null;
+  entry: CreditEntry | null;
   packs: number;
+  credits: number;
   /** The same Idempotency-Key was seen before: this is that purchase, nothing was added. */
   replayed: boolean;
 }
@@ -61,10 +67,12 @@ export class CreditsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: CreditLedger,
-    private readonly held: HeldMessages,
+    private readonly grants: CreditGrants,
     private readonly clock: Clock,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
+
+  private readonly logger = new Logger(CreditsService.name);
 
   async summary(accountId: string): Promise<CreditSummary> {
     const account = await this.ledger.account(accountId);
@@ -86,33 +94,34 @@ export class CreditsService {
   }
 
   /**
-   * Adds `packs` × 2,500 add-on credits and releases held texts. Refused (403, with the date) while the subscription
-   * is younger than 30 days. The same Idempotency-Key returns the first purchase instead of buying again.
+   * Buys `packs` × 2,500 add-on credits through the host's billing: charged first, credited once paid. Refused (403,
+   * with the reason) when the host sells no credits, or while the subscription is younger than 30 days; 402 when the
+   * charge is declined. The same Idempotency-Key returns the first purchase instead of buying again.
    */
   async purchase(accountId: string, userId: string, packs: number, idempotencyKey: string | undefined): Promise<CreditPurchase> {
     if (!this.options.creditMetering) throw new ForbiddenException('Texts are not metered by credits here; there is nothing to buy');
+    const billing = this.options.creditPurchases;
+    if (!billing) throw new ForbiddenException('Credits cannot be bought here: the platform grants them. Ask the platform for more credits.');
     const account = await this.ledger.account(accountId);
-    const now = this.clock.now();
-    const eligibility = purchaseEligibility(account.subscribedAt, now, account.timezone);
+    const eligibility = purchaseEligibility(account.subscribedAt, this.clock.now(), account.timezone);
     if (!eligibility.eligible) {
       throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: eligibility.reason, eligibleFrom: eligibility.eligibleFrom.toISOString() });
     }
     const key = `purchase:${accountId}:${idempotencyKey ?? randomUUID()}`;
     const credits = packs * CREDITS_PER_PACK;
-    const result = await this.dataSource.transaction(async (tx) => {
-      // Under the balance lock, a second request with the same key waits for the first and then finds its entry.
-      const balance = await this.ledger.lock(tx, account, now);
-      const earlier = await tx.getRepository(CreditEntry).findOne({ where: { idempotencyKey: key, accountId } });
-      if (earlier) {
-        if (earlier.amount !== credits) {
-          throw new ConflictException(`This Idempotency-Key was used for a purchase of ${earlier.amount / CREDITS_PER_PACK} packs; use a new key for a different purchase`);
-        }
-        return { entry: earlier, packs, replayed: true };
-      }
-      return { entry: await this.ledger.addPurchase(tx, balance, { key, credits, userId }, now), packs, replayed: false };
-    });
-    if (!result.replayed) await this.held.release(accountId);
-    return result;
+    const earlier = await this.grants.creditedPurchase(accountId, key, credits);
+    if (earlier) return { status: 'paid', reference: null, entry: earlier, packs, credits, replayed: true };
+    let outcome: ChargeOutcome;
+    try {
+      outcome = await billing.charge(accountId, { packs, credits, userId, idempotencyKey: key });
+    } catch (e) {
+      this.logger.warn({ accountId, error: (e as Error).message }, 'the credit purchase could not be charged');
+      throw new BadGatewayException('The payment could not be completed; nothing was credited. Try again with the same Idempotency-Key.');
+    }
+    if (outcome.status === 'declined') throw new HttpException({ statusCode: 402, error: 'Payment Required', message: `The payment was declined: ${outcome.reason}` }, 402);
+    if (outcome.status === 'pending') return { status: 'pending', reference: outcome.reference, entry: null, packs, credits, replayed: false };
+    const settled = await this.grants.settlePurchase(accountId, { idempotencyKey: key, credits, userId });
+    return { status: 'paid', reference: outcome.reference, entry: settled.entry, packs, credits, replayed: settled.replayed };
   }
 
   async entries(accountId: string, filter: LedgerFilter): Promise<{ entries: CreditEntry[]; total: number; sum: number }> {

@@ -13,11 +13,12 @@ export type ReceiveOutcome =
   | { outcome: 'stored'; messageId: string; accountId: string }
   /** The provider delivered the same message again: nothing changes. */
   | { outcome: 'duplicate' }
-  /** No account owns the `to` number: kept in sms_unroutable_messages, nothing else happens. */
+  /** No account has proved the `to` number: kept in sms_unroutable_messages, nothing else happens. */
   | { outcome: 'unroutable' };
 
 // One statement, one round trip for a batch of texts: route each by its To number, store its row keyed by provider +
-// message id (a repeat is a no-op), or keep it aside when no account owns the number. The inputs are parallel arrays,
+// message id (a repeat is a no-op), or keep it aside when no account has proved the number: a number that is not
+// verified, or a platform (Twilio) number the platform has not assigned to the account that holds it, lands nothing. The inputs are parallel arrays,
 // one element per text, and the answer is a row per input ordinal. Two texts of a batch with the same provider
 // message id (a webhook delivered twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the
 // first and skips the second, and only the kept one's generated id comes back. Rows go in in key order, so two
@@ -30,7 +31,8 @@ const RECEIVE_BATCH: PreparedStatement = {
       number.account_id
     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::jsonb[], $9::smallint[], $10::text[])
       WITH ORDINALITY AS i (id, provider_message_id, to_number, from_number, body, segments, provider, inbound_media, num_media, inbound_job_id, ordinal)
-    LEFT JOIN sms_numbers number ON number.number = i.to_number
+    LEFT JOIN sms_numbers number ON number.number = i.to_number AND number.verified_at IS NOT NULL
+      AND (i.provider <> 'twilio' OR EXISTS (SELECT 1 FROM sms_platform_numbers p WHERE p.number = i.to_number AND p.account_id = number.account_id::text))
   ), message AS (
     INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media,
       inbound_job_id)

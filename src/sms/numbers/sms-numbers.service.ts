@@ -1,11 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
-import { EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { ensureDefaultNumber } from './default-number';
 import { AssignmentConflict, assignmentConflict, sameHolder } from './number-assignment';
-import { NumberVerification } from './number-verification.service';
+import { NumberCheck, NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumber } from './sms-number.entity';
 
@@ -45,6 +46,8 @@ export interface NumberUser {
 
 @Injectable()
 export class SmsNumbersService {
+  private readonly logger = new Logger(SmsNumbersService.name);
+
   constructor(
     @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
@@ -56,23 +59,45 @@ export class SmsNumbersService {
     return this.numbers.find({ where: { accountId }, order: { createdAt: 'ASC' } });
   }
 
-  /** Adds a number after asking the provider whether it is ours; an unverified number is kept but does not send. */
+  /**
+   * Adds a number once it is proved the account's: a platform number must be assigned to the account by the
+   * platform (403 otherwise), a number of the account's own Flowroute account must be on it (422 otherwise). When the
+   * provider could not be asked, the number is kept unverified (it does not send) until it is verified again.
+   * Another account's unverified claim never blocks a number proved this account's.
+   */
   async add(accountId: string, input: { number: string; label: string }): Promise<SmsNumber> {
     const number = parseBusinessNumber(input.number);
-    if (await this.numbers.exists({ where: { number } })) throw new ConflictException(`${number} is already in use`);
+    const holder = await this.numbers.findOne({ where: { number } });
+    if (holder && (holder.accountId === accountId || holder.verifiedAt)) throw new ConflictException(`${number} is already in use`);
     const check = await this.verification.check(accountId, number);
+    if (!check.verified && check.refusal === 'not_assigned') throw new ForbiddenException(check.reason);
+    if (!check.verified && check.refusal === 'not_owned') throw new UnprocessableEntityException(check.reason);
     const now = this.clock.now();
+    try {
+      return await this.insert(accountId, number, input.label, check, now);
+    } catch (e) {
+      // Another request added the same number a moment ago.
+      if ((e as { code?: string }).code === '23505') throw new ConflictException(`${number} is already in use`);
+      throw e;
+    }
+  }
+
+  private insert(accountId: string, number: string, label: string, check: NumberCheck, now: Date): Promise<SmsNumber> {
     return this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
-      const taken = await repo.findOne({ where: { number } });
-      if (taken) throw new ConflictException(`${number} is already in use`);
+      const taken = await repo.findOne({ where: { number }, lock: { mode: 'pessimistic_write' } });
+      if (taken && (taken.accountId === accountId || taken.verifiedAt || !check.verified)) throw new ConflictException(`${number} is already in use`);
+      if (taken) {
+        await repo.delete({ id: taken.id });
+        this.logger.log({ accountId, previousAccountId: taken.accountId }, 'a proved number replaced another account\'s unverified claim');
+      }
       // The first verified number an account adds becomes its default sender.
       const hasDefault = await repo.exists({ where: { accountId, isDefault: true } });
       return repo.save(
         repo.create({
           accountId,
           number,
-          label: input.label,
+          label,
           isDefault: !hasDefault && check.verified,
           verifiedAt: check.verified ? now : null,
           verificationCheckedAt: now,
@@ -101,7 +126,7 @@ export class SmsNumbersService {
           ? { verifiedAt: now, verificationCheckedAt: now, verificationError: null }
           : { verifiedAt: null, verificationCheckedAt: now, verificationError: check.reason, isDefault: false },
       );
-      await this.ensureDefault(tx, accountId);
+      await ensureDefaultNumber(tx, accountId);
     });
     return this.get(accountId, id);
   }
@@ -156,7 +181,7 @@ export class SmsNumbersService {
       const current = await repo.findOne({ where: { accountId, id }, lock: { mode: 'pessimistic_write' } });
       if (!current) throw new NotFoundException('No such SMS number in this account');
       await repo.delete({ accountId, id });
-      if (current.isDefault) await this.ensureDefault(tx, accountId);
+      if (current.isDefault) await ensureDefaultNumber(tx, accountId);
     });
   }
 
@@ -184,14 +209,6 @@ export class SmsNumbersService {
       case 'assigned_elsewhere':
         return `${current.number} is already assigned elsewhere (${holder}); unassign it first`;
     }
-  }
-
-  /** After the default went away: the oldest verified number becomes the default, if there is one. */
-  private async ensureDefault(tx: EntityManager, accountId: string): Promise<void> {
-    const repo = tx.getRepository(SmsNumber);
-    if (await repo.exists({ where: { accountId, isDefault: true } })) return;
-    const next = await repo.findOne({ where: { accountId, verifiedAt: Not(IsNull()) }, order: { createdAt: 'ASC' } });
-    if (next) await repo.update({ id: next.id }, { isDefault: true });
   }
 
   /** Which account a business number belongs to (inbound routing). */

@@ -26,6 +26,9 @@ export interface FlowrouteConnection {
 
 export type ConnectionTest = { ok: true; message: string } | { ok: false; message: string };
 
+/** Whether a number is on this Flowroute account; `final: false` when Flowroute could not be asked (try again later). */
+export type NumberOwnership = { owned: true } | { owned: false; final: boolean; reason: string };
+
 // Flowroute's published limits, per Flowroute account.
 const SMS_PER_SECOND = 5;
 const MMS_PER_SECOND = 1;
@@ -144,8 +147,36 @@ export class FlowrouteProvider implements SmsProvider {
     return { ok: false, message: `Flowroute answered HTTP ${response.status}${detail ? `: ${detail}` : ''}` };
   }
 
-  private request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
-    return fetch(`${this.connection.apiUrl}${path}`, {
+  /**
+   * Asks Flowroute's Numbers API (v2, `GET /v2/numbers/{number}`: only numbers on the account answer 200) whether
+   * `e164` is this account's. Flowroute numbers are North American, so anything else is not.
+   */
+  async ownsNumber(e164: string): Promise<NumberOwnership> {
+    const digits = toFlowrouteNumber(e164);
+    if (!digits) return { owned: false, final: true, reason: `Flowroute numbers are North American (+1); ${e164} cannot be on the account's Flowroute account` };
+    let response: Response;
+    try {
+      response = await this.request('GET', `/numbers/${digits}`, undefined, numbersApiUrl(this.connection.apiUrl));
+    } catch (e) {
+      return { owned: false, final: false, reason: `Could not reach Flowroute to check ${e164} (${this.networkError(e).message}); verify it again later` };
+    }
+    const body = await readJson(response);
+    if (response.status === 200) {
+      const data = isRecord(body) && isRecord(body.data) ? body.data : null;
+      const value = data && isRecord(data.attributes) ? data.attributes.value : undefined;
+      if (data?.id === digits || value === digits) return { owned: true };
+      return { owned: false, final: false, reason: `Flowroute answered the lookup of ${e164} with another number; verify it again later` };
+    }
+    if (response.status === 404) return { owned: false, final: true, reason: `${e164} is not on the account's Flowroute account (Flowroute's numbers list does not have it)` };
+    if (response.status === 401 || response.status === 403) {
+      return { owned: false, final: true, reason: `Flowroute refused the account's access key and secret key (HTTP ${response.status}), so ${e164} cannot be confirmed` };
+    }
+    const detail = flowrouteErrorDetail(body);
+    return { owned: false, final: false, reason: `Flowroute answered HTTP ${response.status}${detail ? `: ${detail}` : ''} to the lookup of ${e164}; verify it again later` };
+  }
+
+  private request(method: 'GET' | 'POST', path: string, body?: unknown, base = this.connection.apiUrl): Promise<Response> {
+    return fetch(`${base}${path}`, {
       method,
       headers: {
         authorization: this.authorization,
@@ -203,6 +234,11 @@ async function readJson(response: Response): Promise<unknown> {
 
 function recordId(body: unknown): string | null {
   return isRecord(body) && isRecord(body.data) && typeof body.data.id === 'string' && body.data.id ? body.data.id : null;
+}
+
+/** The Numbers API lives beside the Messages API under v2: https://api.flowroute.com/v2.1 → https://api.flowroute.com/v2. */
+export function numbersApiUrl(messagesApiUrl: string): string {
+  return messagesApiUrl.replace(/\/v2(\.\d+)?\/?$/, '/v2');
 }
 
 /** Flowroute reads dates in UTC, to the second: 'YYYY-MM-DDTHH:MM:SS'. */

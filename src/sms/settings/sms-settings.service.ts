@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../common/hydrate';
 import { PreparedStatement, runPrepared } from '../common/prepared';
+import { NumberVerification } from '../numbers/number-verification.service';
 import { FlowrouteSettings, ProviderChange } from '../providers/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
 
@@ -16,6 +17,7 @@ export class SmsSettingsService {
   constructor(
     @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
     private readonly flowroute: FlowrouteSettings,
+    private readonly verification: NumberVerification,
   ) {
     this.byAccount = { name: 'sms-settings-get', text: `SELECT ${columnList(settings.manager, SmsSettings)} FROM sms_settings WHERE account_id = $1` };
   }
@@ -70,6 +72,9 @@ export class SmsSettingsService {
     const provider = this.flowroute.changes(current, { provider: columns.provider, flowroute });
     const { updatedAt: _updatedAt, ...values } = { ...current, ...columns, ...provider };
     await this.settings.upsert(values, ['accountId']);
+    // Whoever carries the texts now must prove the numbers again: what it cannot prove stops sending.
+    const carrierChanged = (provider.provider !== undefined && provider.provider !== current.provider) || (provider.flowrouteCredentials !== undefined && (provider.provider ?? current.provider) === 'flowroute');
+    if (carrierChanged) await this.verification.recheckAll(accountId);
     if (provider.provider === 'flowroute' && current.provider !== 'flowroute') await this.flowroute.releaseHeld(accountId);
     return this.get(accountId);
   }

@@ -32,7 +32,7 @@ function expect2xx(what: string, answer: HttpAnswer): HttpAnswer {
 }
 
 /**
- * An account old enough to buy credits, with a verified SMS number, `packs` credit packs, and one ticket per customer (each
+ * An account with a verified SMS number (assigned by the platform), `packs` packs' worth of credits granted by the platform, and one ticket per customer (each
  * with a mobile phone; each ticket sends its initial-problem text). `phoneBlock` keeps accounts' phones apart.
  */
 export async function seedAccount(lab: FaultLab, port: number, name: string, opts: { tickets: number; packs: number; phoneBlock: number }): Promise<SeededAccount> {
@@ -46,9 +46,15 @@ export async function seedAccount(lab: FaultLab, port: number, name: string, opt
     }),
   );
   const { id, adminToken: token } = JSON.parse(created.body) as { id: string; adminToken: string };
+  const platform = { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_TOKEN}` };
+  // The platform assigns the number to the account; then the admin may add it.
+  expect2xx('assign SMS number', await call(port, 'POST', `/api/platform/accounts/${id}/numbers`, JSON.stringify({ number: BUSINESS_NUMBER }), platform));
   const number = expect2xx('add SMS number', await postJson(port, '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Front desk' }));
   if ((JSON.parse(number.body) as { verified?: boolean }).verified === false) throw new Error(`the SMS number was not verified: ${number.body}`);
-  if (opts.packs > 0) expect2xx('buy credits', await postJson(port, '/api/sms/credits/purchases', token, { packs: opts.packs }));
+  if (opts.packs > 0) {
+    const grant = JSON.stringify({ credits: opts.packs * 2500, reason: 'Credits for the fault scenario' });
+    expect2xx('grant credits', await call(port, 'POST', `/api/platform/accounts/${id}/credits`, grant, platform));
+  }
   const tickets: SeededTicket[] = new Array<SeededTicket>(opts.tickets);
   await pool(opts.tickets, 8, async (i) => {
     const phone = `+1201555${String(opts.phoneBlock * 1000 + i).padStart(4, '0')}`;
