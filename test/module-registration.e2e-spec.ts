@@ -14,6 +14,7 @@ import {
   AccountInfo,
   configureSmsHttp,
   CustomerSummary,
+  PlatformNumbers,
   resolveSmsOptions,
   SMS_ENTITIES,
   SmsModule,
@@ -139,6 +140,8 @@ describe('registering the module in another host', () => {
     await app.init();
     db = app.get(DataSource);
     await db.query('CREATE TABLE solo_tickets (id serial PRIMARY KEY, subject text NOT NULL)');
+    // The platform gives the account its number; the account's admin then adds it.
+    await app.get(PlatformNumbers).assign('1', '+12025550100');
     await asOwner(request(app.getHttpServer()).post(`/${prefix}/sms/numbers`)).send({ number: '+12025550100', label: 'Main' }).expect(201);
   });
 

@@ -32,7 +32,7 @@ describe("the module's own schema", () => {
     await ensureDatabase(url);
     try {
       const ran = await runSmsMigrations({ type: 'postgres', url });
-      expect(ran).toEqual(['SmsSchema1796000000000']);
+      expect(ran).toEqual(['SmsSchema1796000000000', 'PlatformNumbers1796100000100']);
       expect(await runSmsMigrations({ type: 'postgres', url })).toEqual([]);
       const tables = await withClient(url, tablesOf);
       expect(tables).toContain('sms_messages');
@@ -82,7 +82,8 @@ describe("the module's own schema", () => {
 
     it('is carried over with every row kept and host ids as text', async () => {
       const after = await withClient(t.env.DATABASE_URL, counts);
-      expect(after).toEqual(before);
+      // Every table there was keeps its rows (tables added since may have been filled from them).
+      expect(Object.fromEntries(Object.keys(before).map((table) => [table, after[table]]))).toEqual(before);
       expect(before.sms_messages).toBeGreaterThan(0);
       expect(before.tickets).toBeGreaterThan(0);
       const [column] = await t.db.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name = 'ticket_id'`);
