@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import sharp from 'sharp';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -15,16 +14,12 @@ import { AppModule } from '../src/app.module';
 import { hashApiKey } from '../src/auth/api-keys';
 import { hostConfig } from '../src/config';
 import { Customer } from '../src/customers/customer.entity';
-import { migrate } from '../src/database/migrate';
 import { configureApp } from '../src/setup';
+import { testDatabase } from './support/test-database';
 
 jest.setTimeout(60_000);
 
-// A database and a queue prefix of this run's own, removed at the end.
 const run = randomBytes(4).toString('hex');
-const server = process.env.DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
-process.env.DATABASE_URL = `${server}/minimal_host_e2e_${run}`;
-process.env.QUEUE_PREFIX = `minimal-host-e2e-${run}`;
 
 const DESK = '+12025550100';
 const CARLA = '+12015550123';
@@ -33,6 +28,7 @@ const KEYS = { owner: `owner-${run}`, agent: `agent-${run}`, stranger: `stranger
 describe('a helpdesk with integer ids texting its customers through ticket-sms', () => {
   let app: INestApplication;
   let storageDir: string;
+  let database: Awaited<ReturnType<typeof testDatabase>>;
   let carla: Customer;
 
   const http = (key?: keyof typeof KEYS) => {
@@ -45,9 +41,10 @@ describe('a helpdesk with integer ids texting its customers through ticket-sms',
     http('agent').post('/sms/sandbox/inbound').send({ from: CARLA, to: DESK, body, media }).expect(202);
 
   beforeAll(async () => {
+    // A database, a queue prefix and a storage folder of this run's own, removed at the end.
+    database = await testDatabase('e2e');
     storageDir = await mkdtemp(join(tmpdir(), 'minimal-host-'));
-    process.env.STORAGE_DIR = storageDir;
-    await migrate(hostConfig().databaseUrl);
+    Object.assign(process.env, { DATABASE_URL: database.url, QUEUE_PREFIX: `minimal-host-e2e-${run}`, STORAGE_DIR: storageDir });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ bodyParser: false });
     configureApp(app);
@@ -69,10 +66,7 @@ describe('a helpdesk with integer ids texting its customers through ticket-sms',
 
   afterAll(async () => {
     await app?.close();
-    const admin = new Client({ connectionString: `${server}/postgres` });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "minimal_host_e2e_${run}" WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
     const redis = new Redis(hostConfig().redisUrl);
     const keys = await redis.keys(`${hostConfig().queuePrefix}:*`);
     if (keys.length > 0) await redis.del(...keys);

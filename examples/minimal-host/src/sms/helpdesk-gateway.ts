@@ -75,10 +75,10 @@ export class HelpdeskGateway extends TicketGatewayBase {
   }
 
   async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
-    const id = ourId(accountId);
-    if (!id) return null;
-    const ticket = 'id' in ref ? await this.ticket(accountId, ref.id, tx) : await this.db(tx).findOneBy(Ticket, { accountId: id, number: ref.number });
-    return ticket && ticketSummary(ticket);
+    // A ticket number is as much one of our integers as an id is.
+    const [id, number] = [ourId(accountId), 'number' in ref ? ourId(String(ref.number)) : null];
+    const ticket = 'id' in ref ? await this.ticket(accountId, ref.id, tx) : id && number && (await this.db(tx).findOneBy(Ticket, { accountId: id, number }));
+    return ticket ? ticketSummary(ticket) : null;
   }
 
   async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {

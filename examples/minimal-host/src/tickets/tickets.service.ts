@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { TicketTexts } from 'ticket-sms';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { Agent } from '../accounts/agent.entity';
 import { ourId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
@@ -44,7 +44,7 @@ export class TicketsService {
   async get(agent: Agent, ticketId: string) {
     const ticket = await this.find(this.dataSource.manager, agent.accountId, ticketId);
     const comments = await this.dataSource.manager.find(Comment, { where: { ticketId: ticket.id }, order: { id: 'ASC' } });
-    const attachments = comments.length ? await this.dataSource.manager.createQueryBuilder(Attachment, 'a').where('a.commentId IN (:...ids)', { ids: comments.map((c) => c.id) }).getMany() : [];
+    const attachments = await this.dataSource.manager.findBy(Attachment, { commentId: In(comments.map((c) => c.id)) });
     return { ...ticket, comments: comments.map((c) => ({ ...c, attachments: attachments.filter((a) => a.commentId === c.id) })) };
   }
 
