@@ -35,7 +35,8 @@ export class TicketsService {
     const { result, messageIds } = await this.texts.updated(actor, async (tx) => {
       const ticket = await this.find(tx, agent.accountId, ticketId);
       const comment = await tx.save(Comment, { ticketId: ticket.id, accountId: agent.accountId, authorKind: 'agent', agentId: agent.id, body: input.body, isPublic: input.isPublic ?? true });
-      await tx.update(Ticket, ticket.id, { status: 'pending' });
+      // A public answer waits on the customer; a private note leaves the ticket as it was.
+      if (comment.isPublic) await tx.update(Ticket, ticket.id, { status: 'pending' });
       return { result: comment, commentId: String(comment.id), smsBody: input.smsText };
     });
     return { ...result, smsMessageIds: messageIds };
