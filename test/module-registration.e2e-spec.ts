@@ -55,13 +55,7 @@ class SoloGateway extends TicketGatewayBase {
   async getUser(accountId: string, userId: string): Promise<UserSummary | null> {
     return accountId === '1' && userId === '7' ? { id: '7', name: 'Owner', role: 'admin', teamIds: [] } : null;
   }
-  async getTeam() {
-    return null;
-  }
   async findUserByEmail() {
-    return null;
-  }
-  async findTeamByName() {
     return null;
   }
   async findCustomersByPhone(): Promise<CustomerSummary[]> {
@@ -128,7 +122,7 @@ describe('registering the module in another host', () => {
           outboxSweepMs: 500,
           resolveCaller: (req) =>
             (req as { headers: Record<string, string | undefined> }).headers['x-api-key'] === 'owner-key' ? { accountId: '1', userId: '7', role: 'admin' } : null,
-          routes: { prefix },
+          routes: { prefix, ticketTexts: false },
         }),
       ],
     })
@@ -163,11 +157,13 @@ describe('registering the module in another host', () => {
     expect(app.get<ResolvedSmsOptions>(SMS_MODULE_OPTIONS).webhookBaseUrl).toBe(`https://solo.test/${prefix}`);
   });
 
-  it('leaves the credit routes out when metering is off, and keeps the sandbox routes with the sandbox provider', async () => {
+  it('leaves out the credit routes when metering is off and the groups the host turned off, and keeps the sandbox routes', async () => {
     const http = request(app.getHttpServer());
     await asOwner(http.get(`/${prefix}/sms/credits`)).expect(404);
     await asOwner(http.post(`/${prefix}/sms/credits/purchases`)).send({ packs: 1 }).expect(404);
     await asOwner(http.get(`/${prefix}/sms/sandbox/messages`)).expect(200);
+    // This host shows a ticket's texts its own way.
+    await asOwner(http.get(`/${prefix}/tickets/1/sms`)).expect(404);
   });
 
   it("texts from the host's own templates, spending no credits", async () => {

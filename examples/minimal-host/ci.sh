@@ -31,7 +31,14 @@ step() {
 }
 
 tarball="$work/$(npm pack --silent --pack-destination "$work" | tail -1)"
-step "packed $(basename "$tarball")"
+# What an adopter downloads: the compiled module with its types, templates and migrations; nothing of ours besides.
+contents="$(tar tzf "$tarball")"
+for wanted in package/dist/src/sms/index.js package/dist/src/sms/index.d.ts package/dist/src/sms/testing/index.d.ts \
+  package/dist/migrations/index.d.ts package/templates/sms/initial_problem.hbs package/LICENSE; do
+  grep -qx "$wanted" <<<"$contents" || { echo "example host: the tarball lacks $wanted"; exit 1; }
+done
+if grep -E 'helpdesk|console|bench|/test/|\.spec\.|\.map$' <<<"$contents"; then echo "example host: the tarball holds files that are not the module's"; exit 1; fi
+step "packed $(basename "$tarball"): $(wc -l <<<"$contents") files, types, templates and migrations, nothing else"
 
 tar -C examples --exclude=node_modules --exclude=dist -cf - minimal-host | tar -C "$work" -xf -
 cd "$work/minimal-host"

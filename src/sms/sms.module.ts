@@ -33,7 +33,7 @@ import { OutboundService } from './messages/outbound.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
 import { SendMessageProcessor } from './messages/send-message.processor';
 import { SendPipeline } from './messages/send-pipeline.service';
-import { SmsMessagesController } from './messages/sms-messages.controller';
+import { SmsMessagesController, TicketTextsController } from './messages/sms-messages.controller';
 import { SmsMessagesService } from './messages/sms-messages.service';
 import { NumberImports } from './numbers/number-imports.service';
 import { NumberVerification } from './numbers/number-verification.service';
@@ -101,9 +101,14 @@ const platformProvider: Provider = {
 
 const WORKERS = [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor];
 
-/** The routes a host gets, by group (SmsRouteOptions); webhooks are always there, as providers need them. */
-function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): Type[] {
+/**
+ * The routes a host gets, by group (SmsRouteOptions); webhooks are always there, as providers need them. What only the
+ * resolved options can tell (forRootAsync) is decided per request: the credit routes answer 404 with metering off,
+ * the sandbox routes without the sandbox provider.
+ */
+function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; provider?: string }): Type[] {
   const on = (group: boolean | undefined) => group ?? true;
+  const sandbox = routes.sandbox ?? (known.provider === undefined || known.provider === 'sandbox');
   return [
     TwilioWebhooksController,
     TwilioInboundController,
@@ -118,10 +123,11 @@ function controllersFor(routes: SmsRouteOptions, metered: boolean | undefined): 
     ConversationsController,
     SmsEventsController,
     AvailabilityController,
-    ...(metered === false ? [] : [CreditsController]),
-    ...(metered !== false && on(routes.creditPurchases) ? [CreditPurchasesController] : []),
+    ...(known.metered === false ? [] : [CreditsController]),
+    ...(known.metered !== false && on(routes.creditPurchases) ? [CreditPurchasesController] : []),
     ...(on(routes.reports) ? [ReportsController] : []),
-    ...(routes.sandbox ? [SandboxController, SandboxInboundController] : []),
+    ...(on(routes.ticketTexts) ? [TicketTextsController] : []),
+    ...(sandbox ? [SandboxController, SandboxInboundController] : []),
   ];
 }
 
@@ -208,12 +214,12 @@ export class SmsModule extends ConfigurableModuleClass {
 
   /** What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false. */
   private static withRuntime(base: DynamicModule, extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>, provider?: string): DynamicModule {
-    const routes: SmsRouteOptions = { ...extras.routes, sandbox: extras.routes?.sandbox ?? (provider === undefined ? undefined : provider === 'sandbox') };
+    const routes: SmsRouteOptions = { ...extras.routes };
     const prefix = routes.prefix?.replace(/^\/+|\/+$/g, '');
     return {
       ...base,
       imports: [...(base.imports ?? []), ...(prefix ? [RouterModule.register([{ path: prefix, module: SmsModule }])] : [])],
-      controllers: [...(base.controllers ?? []), ...controllersFor(routes, extras.creditMetering)],
+      controllers: [...(base.controllers ?? []), ...controllersFor(routes, { metered: extras.creditMetering, provider })],
       providers: [...(base.providers ?? []), { provide: SMS_ROUTE_OPTIONS, useValue: routes }, ...(extras.workers === false ? [] : WORKERS)],
     };
   }

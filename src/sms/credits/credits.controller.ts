@@ -10,6 +10,7 @@ import {
   toCreditsResponse,
   toPurchaseResponse,
 } from './credits.dto';
+import { CreditsMeteredGuard } from './credits-metered.guard';
 import { CreditsService } from './credits.service';
 
 // Printable ASCII without spaces, as idempotency keys usually are (UUIDs, request ids).
@@ -17,7 +18,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 @ApiTags('sms credits')
 @ApiBearerAuth()
-@UseGuards(SmsCallerGuard, AdminOnlyGuard)
+@UseGuards(CreditsMeteredGuard, SmsCallerGuard, AdminOnlyGuard)
 @Controller('sms/credits')
 export class CreditsController {
   constructor(private readonly credits: CreditsService) {}
@@ -54,7 +55,7 @@ export class CreditsController {
 /** Buying add-on packs: a route group of its own, so a host that bills otherwise can leave it out. */
 @ApiTags('sms credits')
 @ApiBearerAuth()
-@UseGuards(SmsCallerGuard, AdminOnlyGuard)
+@UseGuards(CreditsMeteredGuard, SmsCallerGuard, AdminOnlyGuard)
 @Controller('sms/credits')
 export class CreditPurchasesController {
   constructor(private readonly credits: CreditsService) {}

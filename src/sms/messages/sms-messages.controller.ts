@@ -16,6 +16,15 @@ export class SmsMessagesController {
   async get(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
     return toSmsMessageResponse(await this.messages.get(caller.accountId, id));
   }
+}
+
+/** A ticket's texts: the one route in the host's own URL space, a group a host may leave out (routes.ticketTexts). */
+@ApiTags('sms messages')
+@ApiBearerAuth()
+@UseGuards(SmsCallerGuard)
+@Controller()
+export class TicketTextsController {
+  constructor(private readonly messages: SmsMessagesService) {}
 
   /** Both directions, with status, segments, credits, and the reason when a text was not sent. */
   @Get('tickets/:id/sms')

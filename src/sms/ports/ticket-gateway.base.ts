@@ -19,9 +19,7 @@ export abstract class TicketGatewayBase implements TicketGateway {
   abstract getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null>;
   abstract getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null>;
   abstract getUser(accountId: string, userId: string, tx?: EntityManager): Promise<UserSummary | null>;
-  abstract getTeam(accountId: string, teamId: string, tx?: EntityManager): Promise<TeamSummary | null>;
   abstract findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null>;
-  abstract findTeamByName(accountId: string, name: string, tx?: EntityManager): Promise<TeamSummary | null>;
   abstract findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]>;
   abstract createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary>;
   abstract listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]>;
@@ -31,6 +29,15 @@ export abstract class TicketGatewayBase implements TicketGateway {
   abstract addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }>;
   abstract addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }>;
   abstract moveComment(accountId: string, commentId: string, toTicketId: string, tx?: EntityManager): Promise<void>;
+
+  /** A helpdesk without teams finds none; override both team lookups if yours has them. */
+  getTeam(_accountId: string, _teamId: string, _tx?: EntityManager): Promise<TeamSummary | null> {
+    return Promise.resolve(null);
+  }
+
+  findTeamByName(_accountId: string, _name: string, _tx?: EntityManager): Promise<TeamSummary | null> {
+    return Promise.resolve(null);
+  }
 
   findCustomersByPhones(lookups: { accountId: string; phone: string }[], tx?: EntityManager): Promise<CustomerSummary[][]> {
     return inTurn(lookups, (lookup) => this.findCustomersByPhone(lookup.accountId, lookup.phone, tx));
