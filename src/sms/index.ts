@@ -42,3 +42,5 @@ export { NumberImports } from './numbers/number-imports.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';
+export { BusyException, RateLimits, TooManyRequestsException, retryAfterHeader, retryAfterSeconds } from './rate-limits/rate-limits';
+export type { WindowCount } from './rate-limits/rate-limits';

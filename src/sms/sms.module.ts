@@ -67,6 +67,7 @@ import { FlowrouteSettingsController } from './providers/flowroute-settings.cont
 import { FlowrouteSettings } from './providers/flowroute-settings.service';
 import { ProviderRateLimiter } from './providers/provider-rate-limiter';
 import { ProviderResolver } from './providers/provider-resolver';
+import { RateLimits } from './rate-limits/rate-limits';
 import { SMS_PROVIDER } from './providers/sms-provider';
 import { TwilioProvider } from './providers/twilio.provider';
 import { INBOUND_FLOW, SmsQueue } from './queues/queues';
@@ -176,6 +177,7 @@ const providerFactory: Provider = {
     FlowrouteTokenGuard,
     ProviderResolver,
     ProviderRateLimiter,
+    RateLimits,
     NumberVerification,
     NumberImports,
     SendingIdentity,
@@ -189,7 +191,9 @@ const providerFactory: Provider = {
   exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
-    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
+    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
+    // Shared counters in Redis: the host's sign-in and token checks use them too.
+    RateLimits],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {

@@ -40,6 +40,8 @@ export interface SmsModuleOptions {
   storageDir: string;
   /** Largest MMS item downloaded; default 5 MB. */
   mediaMaxBytes?: number;
+  /** Provider lookups (is this number ours?) a bulk number import may make per account and hour; default 200. */
+  providerLookupsPerHour?: number;
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SMS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<SmsModuleOptions>()

@@ -18,6 +18,7 @@ export class TeamsController {
   }
 
   @Get()
+  @UseGuards(AdminOnlyGuard)
   list(@CurrentCaller() caller: SmsCaller) {
     return this.teams.list(caller.accountId);
   }
