@@ -45,7 +45,7 @@ export class ConsoleAuthController {
   ) {}
 
   /** `Secure` when PUBLIC_URL is https, whatever the request itself (or a client's X-Forwarded-Proto) says. */
-  private cookieOptions(maxAge: number) {
+  private cookieOptions(maxAge: number | undefined) {
     return { httpOnly: true, sameSite: 'lax' as const, secure: servedOverHttps(this.env), path: '/console', maxAge };
   }
 
@@ -71,7 +71,7 @@ export class ConsoleAuthController {
     }
     try {
       const { token } = await this.auth.signIn(email, text(form, 'password'), req.ip ?? 'unknown', this.browser(req, res));
-      res.clearCookie(PRE_SESSION_COOKIE, { path: '/console' });
+      res.clearCookie(PRE_SESSION_COOKIE, this.cookieOptions(undefined));
       res.cookie(SESSION_COOKIE, token, this.cookieOptions(SESSION_IDLE_MS));
       res.redirect(303, next);
     } catch (error) {
@@ -85,7 +85,7 @@ export class ConsoleAuthController {
   @Post('sign-out')
   async signOut(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
     await this.auth.signOut(console.session.id);
-    res.clearCookie(SESSION_COOKIE, { path: '/console' });
+    res.clearCookie(SESSION_COOKIE, this.cookieOptions(undefined));
     res.redirect(303, '/console/sign-in');
   }
 
