@@ -17,9 +17,7 @@ describe('the HTTP surface under hostile requests', () => {
     await t.app.listen(0, '127.0.0.1');
     acme = await t.account('Acme IT', { adminEmail: 'ada@acme.test', adminName: 'Ada Admin' });
     await acme.post('/api/users/me/console-password', { password: 'ada password 1' }).expect(204);
-    const other = await t.account('Other Co');
-    await other.addNumber('+12025550177');
-    bystander = await photoBystander(t, other, '+12025550177', '+12015550142');
+    bystander = await photoBystander(t);
   });
 
   afterAll(async () => {

@@ -2,15 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { signTwilioRequest, twilioForm } from '../../fakes/fake-twilio';
 import { plainPhoto } from '../../fixtures/images';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from '../../support/test-app';
+import { eventually, PUBLIC_URL, TestApp } from '../../support/test-app';
 
 const WEBHOOK = '/webhooks/twilio/inbound';
 
 /**
  * Another account's ordinary work for `underAttack`: a customer's photo on one of its tickets, and a request that
- * downloads it (a file read on libuv's thread pool, which password hashing shares) and reads the ticket.
+ * downloads it (a file read on libuv's thread pool, which password hashing shares).
  */
-export async function photoBystander(t: TestApp, account: TestAccount, business: string, customerPhone: string): Promise<() => Promise<void>> {
+export async function photoBystander(t: TestApp, business = '+12025550177', customerPhone = '+12015550142'): Promise<() => Promise<void>> {
+  const account = await t.account('Other Co');
+  await account.addNumber(business);
   const customerId = await account.customer([{ number: customerPhone, type: 'mobile' }]);
   const ticket = await account.ticket(customerId);
   const messageSid = `MM${randomBytes(16).toString('hex')}`;
