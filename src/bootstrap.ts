@@ -23,6 +23,8 @@ export function configureApp(app: INestApplication, env: Environment): void {
   // Pages that need more (the console, the portal) set their own Content-Security-Policy on top of these.
   express.use(
     helmet({
+      // Over plain http (development) upgrading the docs' own scripts to https would break them.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: servedOverHttps(env) ? [] : null } },
       // From PUBLIC_URL, never from a client's X-Forwarded-Proto: HSTS only where browsers really come over https.
       strictTransportSecurity: servedOverHttps(env) ? { maxAge: 180 * 86_400, includeSubDomains: false } : false,
       crossOriginResourcePolicy: { policy: 'same-origin' },

@@ -64,6 +64,7 @@ describe('the HTTP surface under hostile requests', () => {
       );
       expect(report.result.status).toBe(200);
       expect(report.result.headers['strict-transport-security']).toBeUndefined();
+      expect((await dev.http().get('/api/docs-json')).headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
       for (const cookie of report.result.headers['set-cookie'] as unknown as string[]) expect(cookie).not.toMatch(/Secure/);
       // Development (an http PUBLIC_URL): the API docs are on.
       expect((await dev.http().get('/api/docs-json')).status).toBe(200);
