@@ -54,6 +54,7 @@ export class AppModule {
             workerConcurrency: env.WORKER_CONCURRENCY,
             storageDir: env.STORAGE_DIR,
             mediaMaxBytes: env.MEDIA_MAX_BYTES,
+            providerLookupsPerHour: env.PROVIDER_LOOKUPS_PER_HOUR,
           }),
         }),
         HelpdeskModule,

@@ -2,10 +2,11 @@ import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureSmsHttp, DatabaseUnavailableFilter, SMS_WEBHOOK_ROUTES } from './sms';
-import { Environment } from './config/app-config';
+import { apiDocsOn, Environment, servedOverHttps, trustProxySetting } from './config/app-config';
 
 /** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
 export function configureApp(app: INestApplication, env: Environment): void {
@@ -13,7 +14,18 @@ export function configureApp(app: INestApplication, env: Environment): void {
   express.useLogger(app.get(Logger));
   configureSmsHttp(app);
   express.disable('x-powered-by');
-  express.set('trust proxy', true);
+  // Only configured proxies may say who the client is: a forged X-Forwarded-For must not pick the address limits count.
+  express.set('trust proxy', trustProxySetting(env.TRUST_PROXY));
+  // Pages that need more (the console, the portal) set their own Content-Security-Policy on top of these.
+  express.use(
+    helmet({
+      // Over plain http (development) upgrading the docs' own scripts to https would break them.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: servedOverHttps(env) ? [] : null } },
+      // From PUBLIC_URL, never from a client's X-Forwarded-Proto: HSTS only where browsers really come over https.
+      strictTransportSecurity: servedOverHttps(env) ? { maxAge: 180 * 86_400, includeSubDomains: false } : false,
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
@@ -27,6 +39,7 @@ export function configureApp(app: INestApplication, env: Environment): void {
   app.useGlobalFilters(new DatabaseUnavailableFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
 
+  if (!apiDocsOn(env)) return;
   // Built on the first request for the docs, not at start-up: an idle process does not hold it.
   const document = () =>
     SwaggerModule.createDocument(

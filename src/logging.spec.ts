@@ -16,6 +16,10 @@ describe('request log lines', () => {
   it('never carry the token of a console invite link', () => {
     expect(serialize('/console/invite/aW-jcwtHzR54XE-BkRKNyeWinXVjb0GUd9Pkj9CKpwM')).toBe('/console/invite/…');
   });
+
+  it('never carry a CSRF token sent in the query string', () => {
+    expect(serialize('/console/sign-out?_csrf=aW-jcwtHzR54XE-BkRKNyeWinXVjb0GUd9Pkj9CKpwM&next=/console')).toBe('/console/sign-out?_csrf=…&next=/console');
+  });
 });
 
 describe('log line fields', () => {

@@ -15,7 +15,7 @@ export function loggerParams(level: string): Params {
         censor: '[redacted]',
       },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskPhone(req.url.replace(/([?&](token|m)=)[^&]+/g, '$1…').replace(/(\/portal\/tickets\/)[^/?]+/, '$1…').replace(/(\/webhooks\/flowroute\/)[^/?]+/, '$1…').replace(/(\/console\/invite\/)[^/?]+/, '$1…')) }),
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskPhone(req.url.replace(/([?&](token|m|_csrf)=)[^&]+/g, '$1…').replace(/(\/portal\/tickets\/)[^/?]+/, '$1…').replace(/(\/webhooks\/flowroute\/)[^/?]+/, '$1…').replace(/(\/console\/invite\/)[^/?]+/, '$1…')) }),
       },
       formatters: {
         log: (object: Record<string, unknown>) => maskPhonesIn(object) as Record<string, unknown>,

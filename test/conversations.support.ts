@@ -87,20 +87,26 @@ export interface ReceivedEvent {
 export class SseClient {
   readonly events: ReceivedEvent[] = [];
   private request: http.ClientRequest | null = null;
+  /** Resolves when the server ends the stream. */
+  ended!: Promise<void>;
 
   private constructor() {}
 
-  static async connect(t: TestApp, token: string): Promise<SseClient> {
+  /** The API's stream with a bearer token, or (`options`) another stream path with its own headers, e.g. the console's with a cookie. */
+  static async connect(t: TestApp, token: string, options: { path?: string; headers?: Record<string, string> } = {}): Promise<SseClient> {
     const server = t.app.getHttpServer() as http.Server;
     if (!server.listening) await t.app.listen(0, '127.0.0.1');
     const { port } = server.address() as AddressInfo;
     const client = new SseClient();
+    const headers = options.headers ?? { Authorization: `Bearer ${token}` };
     await new Promise<void>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/api/sms/events', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } }, (res) => {
+      const req = http.get({ host: '127.0.0.1', port, path: options.path ?? '/api/sms/events', headers: { ...headers, Accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) {
+          res.resume();
           reject(new Error(`SSE answered ${res.statusCode}`));
           return;
         }
+        client.ended = new Promise((ended) => res.on('end', ended).on('close', ended));
         let buffer = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {

@@ -6,7 +6,7 @@ describe('reference helpdesk, platform API and service surface', () => {
   let b: TestAccount;
 
   beforeAll(async () => {
-    t = await TestApp.start({ suite: 'helpdesk', provider: 'sandbox' });
+    t = await TestApp.start({ suite: 'helpdesk', provider: 'sandbox', env: { API_DOCS: 'on' } });
     a = await t.account('Account A', { defaultCountry: 'GB', timezone: 'Europe/London' });
     b = await t.account('Account B');
     await a.addNumber('+447400900100', 'London office');

@@ -1,4 +1,5 @@
 import { conversationWith, textIn } from './conversations.support';
+import { parseCsv } from '../src/sms/csv/csv';
 import { eventually, TestAccount, TestApp } from './support/test-app';
 
 jest.setTimeout(120_000);
@@ -224,7 +225,7 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       const log = await acme.get(answer.body.errorLog).expect(200);
       expect(log.headers['content-type']).toMatch(/^text\/csv/);
       expect(log.headers['content-disposition']).toMatch(/attachment/);
-      const lines = log.text.trim().split('\r\n');
+      const lines = parseCsv(log.text).map((r) => r.fields.map((f) => (f.includes(',') ? `"${f}"` : f)).join(','));
       expect(lines[0]).toBe('line,number,user_email,team,reason');
       expect(lines).toHaveLength(10);
       expect(lines[1]).toBe('4,555-0122,dana@acme.test,,"bad format: 555-0122 is not a phone number: enter it with its country code, e.g. +1 555 010 0199"');

@@ -1,4 +1,5 @@
 import { conversationWith, textIn } from './conversations.support';
+import { parseCsv } from '../src/sms/csv/csv';
 import { eventually, TestAccount, TestApp } from './support/test-app';
 
 jest.setTimeout(120_000);
@@ -181,7 +182,8 @@ describe('sessions report', () => {
   it('answers CSV to Accept: text/csv, one line per group and the total', async () => {
     const res = await report('groupBy=type', 'text/csv');
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
-    const lines = res.text.trim().split('\r\n');
+    // Cells are quoted on the wire; a spreadsheet (and parseCsv) reads them back as written.
+    const lines = parseCsv(res.text).map((r) => r.fields.join(','));
     expect(lines[0]).toBe(
       'type,type_key,sessions,Messaging Inbound (SMS Direct),Messaging Outbound (SMS Direct),Messaging Inbound (SMS Team),Messaging Outbound (SMS Team),' +
         'Messaging Inbound (SMS Shared),Messaging Outbound (SMS Shared),messages,inbound_messages,outbound_messages,segments,credits,median_first_response_seconds,claims,transfers',
@@ -191,7 +193,7 @@ describe('sessions report', () => {
     expect(lines[4]).toBe('Messaging Outbound (SMS Team),Messaging Outbound (SMS Team),0,0,0,0,0,0,0,0,0,0,0,0,,0,0');
     expect(lines[7]).toBe('Total,,4,1,1,1,0,1,0,11,6,5,12,5,1890,2,1');
     const byUser = await acme.get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z&groupBy=user&format=csv`).expect(200);
-    expect(byUser.text.split('\r\n')[1]).toBe(`Ann Archer,${ann.id},1,0,0,1,0,0,0,5,3,2,5,2,180,1,1`);
+    expect(parseCsv(byUser.text)[1].fields.join(',')).toBe(`Ann Archer,${ann.id},1,0,0,1,0,0,0,5,3,2,5,2,180,1,1`);
   });
 
   it('is for admins of the account, and refuses bad ranges with the reason', async () => {

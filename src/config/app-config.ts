@@ -10,6 +10,8 @@ export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 const URL_OPTIONS = { require_tld: false, require_protocol: true };
+const TRUST_PROXY_WORD = String.raw`(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\d{1,3})?)`;
+const TRUST_PROXY_PATTERN = new RegExp(String.raw`^(none|\d{1,2}|\s*${TRUST_PROXY_WORD}\s*(,\s*${TRUST_PROXY_WORD}\s*)*)$`);
 
 /** The environment, as the service reads it. Names match the variables one to one. */
 export class Environment {
@@ -109,6 +111,55 @@ export class Environment {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /**
+   * Proxies in front of the service whose X-Forwarded-For is believed: `none`, a hop count (`1`: one proxy), or
+   * addresses and subnets (`10.0.0.1, 10.1.0.0/16`, also `loopback`). The client address it gives is what sign-in
+   * and token limits count, so it must never trust what any client can send.
+   */
+  @Matches(TRUST_PROXY_PATTERN, { message: 'must be none, a number of hops, or comma-separated addresses / subnets (or loopback, linklocal, uniquelocal)' })
+  TRUST_PROXY = 'none';
+
+  /** OpenAPI at /api/docs and /api/docs-json: `on` or `off`; unset, on for an http PUBLIC_URL (development) and off for https. */
+  @IsOptional()
+  @IsIn(['on', 'off'], { message: 'must be on or off' })
+  API_DOCS?: 'on' | 'off';
+
+  /** Concurrent password hashes per process (scrypt runs on libuv's thread pool, which file reads share). */
+  @Transform(toInt)
+  @Min(1, { message: 'must be between 1 and 64' })
+  @Max(64, { message: 'must be between 1 and 64' })
+  @IsInt({ message: 'must be a whole number' })
+  PASSWORD_HASH_CONCURRENCY = 2;
+
+  /** How often a console live stream checks that its session still exists. */
+  @Transform(toInt)
+  @Min(100, { message: 'must be at least 100' })
+  @IsInt({ message: 'must be a whole number of milliseconds' })
+  STREAM_SESSION_CHECK_MS = 15000;
+
+  /** Provider lookups (is this number ours?) an account may cause per hour; bulk imports wait within it. */
+  @Transform(toInt)
+  @Min(1, { message: 'must be at least 1' })
+  @IsInt({ message: 'must be a whole number' })
+  PROVIDER_LOOKUPS_PER_HOUR = 200;
+}
+
+/** Express's `trust proxy` setting for TRUST_PROXY: false, a hop count, or the list of trusted addresses. */
+export function trustProxySetting(value: string): boolean | number | string[] {
+  if (value === 'none') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((part) => part.trim());
+}
+
+/** Whether /api/docs is served: API_DOCS, else on for a development (http) PUBLIC_URL only. */
+export function apiDocsOn(env: Pick<Environment, 'API_DOCS' | 'PUBLIC_URL'>): boolean {
+  return env.API_DOCS ? env.API_DOCS === 'on' : !env.PUBLIC_URL.startsWith('https:');
+}
+
+/** Whether browsers reach the service over https: then cookies are `Secure` and HSTS is sent. */
+export function servedOverHttps(env: Pick<Environment, 'PUBLIC_URL'>): boolean {
+  return env.PUBLIC_URL.startsWith('https:');
 }
 
 export class ConfigError extends Error {}

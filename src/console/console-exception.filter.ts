@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { Response } from 'express';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../sms';
+import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, retryAfterHeader } from '../sms';
 import { ConsoleRequest, wantsJson } from './auth/console-request';
 import { SignInRequiredException } from './auth/console-session.guard';
 import { ConsoleViews } from './console-views';
@@ -28,6 +28,8 @@ export class ConsoleExceptionFilter implements ExceptionFilter {
       this.logger.warn(`${request.method} ${request.originalUrl.split('?')[0]} answered 503: ${(thrown as Error).message}`);
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
     }
+    const retryAfter = retryAfterHeader(thrown);
+    if (retryAfter) res.setHeader('Retry-After', retryAfter);
     const exception = databaseDown ? new ServiceUnavailableException(DATABASE_UNAVAILABLE_MESSAGE) : thrown;
     const status = exception instanceof HttpException ? exception.getStatus() : 500;
     if (status >= 500 && status !== 503) this.logger.error(exception instanceof Error ? exception.stack : String(exception));

@@ -9,7 +9,8 @@ import { ConsoleInvite } from './auth/console-invite.entity';
 import { ConsolePassword } from './auth/console-password.entity';
 import { ConsoleSession } from './auth/console-session.entity';
 import { ConsoleSessionGuard } from './auth/console-session.guard';
-import { SignInFailure } from './auth/sign-in-failure.entity';
+import { PasswordHashing } from './auth/password-hashing';
+import { SignInLimits } from './auth/sign-in-limits';
 import { ConsoleAssetsController } from './console-assets.controller';
 import { ConsoleCreditsController } from './credits/console-credits.controller';
 import { ConsoleCreditsService } from './credits/console-credits.service';
@@ -30,9 +31,9 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
  * password. It calls the same services as the REST API; API bearer tokens are not accepted here, nor sessions there.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ConsoleSession, ConsolePassword, ConsoleInvite, SignInFailure]), HelpdeskDataModule, HelpdeskModule],
+  imports: [TypeOrmModule.forFeature([ConsoleSession, ConsolePassword, ConsoleInvite]), HelpdeskDataModule, HelpdeskModule],
   controllers: [ConsoleAccessController, ConsoleAssetsController, ConsoleAuthController, ConsoleTicketsController, ConsoleTemplatesController, ConsoleCreditsController, ConsoleInboxController, ConsoleSettingsController, ConsoleUsersController, ConsoleNumbersController],
-  providers: [ConsoleViews, ConsoleAuthService, ConsoleSessionGuard, ConsoleExceptionFilter, ConsoleTicketsService, ConsoleCreditsService, ConsoleInboxService, ConsoleUsersService],
+  providers: [ConsoleViews, ConsoleAuthService, PasswordHashing, SignInLimits, ConsoleSessionGuard, ConsoleExceptionFilter, ConsoleTicketsService, ConsoleCreditsService, ConsoleInboxService, ConsoleUsersService],
   exports: [ConsoleAuthService],
 })
 export class ConsoleModule {}

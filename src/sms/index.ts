@@ -84,3 +84,5 @@ export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';
 export { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from './secrets/secret-box';
+export { BusyException, RateLimits, TooManyRequestsException, retryAfterHeader, retryAfterSeconds } from './rate-limits/rate-limits';
+export type { WindowCount } from './rate-limits/rate-limits';

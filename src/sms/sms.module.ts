@@ -57,6 +57,7 @@ import { FlowrouteSettingsController } from './providers/flowroute-settings.cont
 import { FlowrouteSettings } from './providers/flowroute-settings.service';
 import { ProviderRateLimiter } from './providers/provider-rate-limiter';
 import { ProviderResolver } from './providers/provider-resolver';
+import { RateLimits } from './rate-limits/rate-limits';
 import { SMS_PROVIDER } from './providers/sms-provider';
 import { TwilioProvider } from './providers/twilio.provider';
 import { INBOUND_FLOW, SmsQueue } from './queues/queues';
@@ -185,6 +186,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     FlowrouteTokenGuard,
     ProviderResolver,
     ProviderRateLimiter,
+    RateLimits,
     NumberVerification,
     PlatformNumbers,
     NumberImports,
@@ -201,7 +203,9 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
     ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
-    PlatformNumbers, CreditGrants],
+    PlatformNumbers, CreditGrants,
+    // Shared counters in Redis: the host's sign-in and token checks use them too.
+    RateLimits],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof SMS_OPTIONS_TYPE): DynamicModule {

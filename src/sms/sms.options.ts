@@ -71,6 +71,8 @@ export interface SmsModuleOptions {
    * purchases are refused (403) and credits come only from the host's grants (`CreditGrants.grant`).
    */
   creditPurchases?: CreditPurchases;
+  /** Provider lookups (is this number ours?) a bulk number import may make per account and hour; default 200. */
+  providerLookupsPerHour?: number;
 }
 
 /** Groups of routes a host may leave out; each defaults to on, but `sandbox`, which follows `provider`. */
@@ -105,6 +107,7 @@ export interface ResolvedSmsOptions {
   resolveCaller: CallerResolver;
   creditMetering: boolean;
   creditPurchases?: CreditPurchases;
+  providerLookupsPerHour?: number;
   templatesDir: string;
   storageDir: string;
   secretsKey?: string;
@@ -195,6 +198,7 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     resolveCaller: options?.resolveCaller ?? userOnRequest,
     creditMetering: options?.creditMetering ?? true,
     creditPurchases: options?.creditPurchases,
+    providerLookupsPerHour: options?.providerLookupsPerHour,
     templatesDir,
     storageDir: resolve(options?.storageDir ?? join('var', 'storage')),
     secretsKey: options?.secretsKey,

@@ -1,22 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { HttpException, HttpStatus, Injectable, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable, NotFoundException, UnauthorizedException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
-import { DataSource, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
+import { Observable, Subject } from 'rxjs';
+import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
 import { User } from '../../helpdesk/users/user.entity';
 import { Clock } from '../../sms';
 import { ConsoleInvite } from './console-invite.entity';
 import { ConsolePassword } from './console-password.entity';
 import { ConsoleSession } from './console-session.entity';
-import { hashPassword, passwordProblem, verifyPassword } from './password';
-import { SignInFailure } from './sign-in-failure.entity';
+import { hashPassword, passwordProblem } from './password';
+import { PasswordHashing } from './password-hashing';
+import { SignInLimits } from './sign-in-limits';
 
 export const SESSION_IDLE_MS = 8 * 3600_000;
 export const INVITE_TTL_MS = 7 * 24 * 3600_000;
-/** At most this many wrong passwords per email and client address within the window. */
-export const MAX_FAILED_SIGN_INS = 5;
-export const FAILED_SIGN_IN_WINDOW_MS = 15 * 60_000;
-export const MAX_FAILED_SIGN_INS_PER_EMAIL = 50;
 // Touching last_seen_at on every request would write on every page view; once a minute is enough for idle expiry.
 const TOUCH_EVERY_MS = 60_000;
 
@@ -33,16 +31,6 @@ export interface SignedIn {
   user: ConsoleUser;
 }
 
-export class TooManySignInsException extends HttpException {
-  constructor(readonly retryAt: Date, now: Date) {
-    const minutes = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 60_000));
-    super(
-      { statusCode: 429, error: 'Too Many Requests', message: `Too many failed sign-ins; try again in ${minutes} minute${minutes === 1 ? '' : 's'}`, retryAt: retryAt.toISOString() },
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
-  }
-}
-
 function digest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
@@ -51,9 +39,14 @@ function toConsoleUser(user: User): ConsoleUser {
   return { id: user.id, accountId: user.accountId, name: user.name, email: user.email, role: user.role };
 }
 
+/** Sessions that just ended in this process: one by its id (sign-out), or all of a user's (a new password). */
+export type SessionsEnded = { sessionId: string } | { userId: string };
+
 /** Sign-in with email and password, browser sessions, first passwords and invite links. */
 @Injectable()
 export class ConsoleAuthService {
+  private readonly ended = new Subject<SessionsEnded>();
+
   // Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
   private readonly decoy = hashPassword(randomBytes(16).toString('hex'));
 
@@ -62,23 +55,20 @@ export class ConsoleAuthService {
     @InjectRepository(ConsoleSession) private readonly sessions: Repository<ConsoleSession>,
     @InjectRepository(ConsolePassword) private readonly passwords: Repository<ConsolePassword>,
     @InjectRepository(ConsoleInvite) private readonly invites: Repository<ConsoleInvite>,
-    @InjectRepository(SignInFailure) private readonly failures: Repository<SignInFailure>,
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly clock: Clock,
+    private readonly hashing: PasswordHashing,
+    private readonly signInLimits: SignInLimits,
   ) {}
 
-  /** A new session for the user whose email and password match; 401 otherwise, 429 after too many failures. */
-  async signIn(emailInput: string, password: string, ip: string): Promise<{ token: string; signedIn: SignedIn }> {
+  /**
+   * A new session for the user whose email and password match; 401 otherwise. Attempts are counted before any
+   * hashing (429 with the wait when over a limit); `browser` is the console's long-lived browser cookie.
+   */
+  async signIn(emailInput: string, password: string, address: string, browser: string): Promise<{ token: string; signedIn: SignedIn }> {
     const email = emailInput.trim().toLowerCase();
     const now = this.clock.now();
-    await this.failures.delete({ failedAt: LessThan(new Date(now.getTime() - FAILED_SIGN_IN_WINDOW_MS)) });
-    const recent = await this.failures.find({ where: { email }, order: { failedAt: 'ASC' } });
-    const fromHere = recent.filter((f) => f.ip === ip);
-    // Per address first; the per-email ceiling catches guessing spread over many (or forged X-Forwarded-For) addresses.
-    for (const [failures, limit] of [[fromHere, MAX_FAILED_SIGN_INS], [recent, MAX_FAILED_SIGN_INS_PER_EMAIL]] as const) {
-      // Sliding window: sign-ins open again once enough of the oldest failures have aged out.
-      if (failures.length >= limit) throw new TooManySignInsException(new Date(failures[failures.length - limit].failedAt.getTime() + FAILED_SIGN_IN_WINDOW_MS), now);
-    }
+    await this.signInLimits.admit(email, address, browser);
 
     // An email is unique within an account, not across them: the account whose password matches wins.
     const candidates = (await this.dataSource.query(
@@ -86,18 +76,15 @@ export class ConsoleAuthService {
       [email],
     )) as { id: string; password_hash: string }[];
     let userId: string | null = null;
-    if (candidates.length === 0) await verifyPassword(password, await this.decoy);
+    if (candidates.length === 0) await this.hashing.verify(password, await this.decoy);
     for (const candidate of candidates) {
-      if (await verifyPassword(password, candidate.password_hash)) {
+      if (await this.hashing.verify(password, candidate.password_hash)) {
         userId = candidate.id;
         break;
       }
     }
-    if (!userId) {
-      await this.failures.insert({ email, ip, failedAt: now });
-      throw new UnauthorizedException('Wrong email or password');
-    }
-    await this.failures.delete({ email, ip });
+    if (!userId) throw new UnauthorizedException('Wrong email or password');
+    await this.signInLimits.succeeded(email, address, browser);
     const user = await this.users.findOneByOrFail({ id: userId });
     const token = randomBytes(32).toString('base64url');
     const session = await this.sessions.save(
@@ -130,6 +117,17 @@ export class ConsoleAuthService {
 
   async signOut(sessionId: string): Promise<void> {
     await this.sessions.delete({ id: sessionId });
+    this.ended.next({ sessionId });
+  }
+
+  /** Sessions ended by this process, as they end; other processes' streams notice at their next session check. */
+  sessionsEnded(): Observable<SessionsEnded> {
+    return this.ended.asObservable();
+  }
+
+  /** Whether the session still exists and has not expired (a live stream asks now and then). */
+  async alive(sessionId: string): Promise<boolean> {
+    return this.sessions.exists({ where: { id: sessionId, expiresAt: MoreThan(this.clock.now()) } });
   }
 
   /** An admin sets a user's password (the first one, or a reset); the user's other sessions end. */
@@ -175,9 +173,12 @@ export class ConsoleAuthService {
   private async storePassword(accountId: string, userId: string, password: string): Promise<void> {
     const problem = passwordProblem(password);
     if (problem) throw new UnprocessableEntityException(problem);
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.hashing.hash(password);
     await this.passwords.upsert({ userId, accountId, passwordHash }, ['userId']);
+    // A new password ends every way in made with the old state: sessions, their live streams, and invite links not yet used.
     await this.sessions.delete({ userId });
+    await this.invites.update({ userId, usedAt: IsNull() }, { usedAt: this.clock.now() });
+    this.ended.next({ userId });
   }
 
   private async requireUser(accountId: string, userId: string): Promise<void> {

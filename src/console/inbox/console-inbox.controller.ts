@@ -1,8 +1,10 @@
-import { Body, Controller, Get, HttpCode, HttpException, MessageEvent, NotFoundException, Param, ParseUUIDPipe, Post, Res, Sse, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, Inject, MessageEvent, NotFoundException, Param, ParseUUIDPipe, Post, Res, Sse, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { filter, interval, map, merge, Observable } from 'rxjs';
-import { ConversationClaims, ConversationQueries, ConversationReplies, ConversationReplyDto, hears, PublicRoute, SmsEvents } from '../../sms';
+import { concatMap, filter, from, interval, map, merge, Observable, takeUntil } from 'rxjs';
+import { APP_CONFIG, Environment } from '../../config/app-config';
+import { ConversationClaims, ConversationQueries, ConversationReplies, ConversationReplyDto, hears, PublicRoute, RateLimits, SmsEvents } from '../../sms';
+import { ConsoleAuthService } from '../auth/console-auth.service';
 import { ConsoleContext, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
@@ -25,6 +27,9 @@ export class ConsoleInboxController {
     private readonly claims: ConversationClaims,
     private readonly events: SmsEvents,
     private readonly views: ConsoleViews,
+    private readonly auth: ConsoleAuthService,
+    private readonly limits: RateLimits,
+    @Inject(APP_CONFIG) private readonly env: Environment,
   ) {}
 
   @Get('inbox')
@@ -82,7 +87,15 @@ export class ConsoleInboxController {
       filter((e) => e.audience.accountId === viewer.accountId && hears(e.audience, viewer)),
       map((e): MessageEvent => ({ id: e.id, type: e.type, data: { type: e.type, at: e.at, ...e.data } })),
     );
-    return merge(live, interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))));
+    // The stream ends with its session: at once for a sign-out or new password in this process, else at the next check.
+    const { session, user } = console;
+    const endedHere = this.auth.sessionsEnded().pipe(filter((e) => ('sessionId' in e ? e.sessionId === session.id : e.userId === user.id)));
+    const endedAnywhere = interval(this.env.STREAM_SESSION_CHECK_MS).pipe(
+      concatMap(() => from(this.auth.alive(session.id).catch(() => true))),
+      filter((alive) => !alive),
+    );
+    const events = merge(live, interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))));
+    return this.limits.userStream(user.id, events.pipe(takeUntil(merge(endedHere, endedAnywhere))));
   }
 
   /** Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused. */

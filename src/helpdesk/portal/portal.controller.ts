@@ -1,6 +1,6 @@
-import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Res, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { PublicRoute } from '../../sms';
 import { AttachmentFiles } from '../attachments/attachment-files';
 import { renderPortalNotFound, renderPortalPage } from './portal-page';
@@ -23,9 +23,9 @@ export class PortalController {
   @Header('Referrer-Policy', 'no-referrer')
   @Header('X-Robots-Tag', 'noindex')
   @Header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-  async page(@Param('token') token: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async page(@Param('token') token: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
     try {
-      return renderPortalPage(await this.portal.view(token), token);
+      return renderPortalPage(await this.portal.view(token, clientAddress(req)), token);
     } catch (e) {
       if (!(e instanceof NotFoundException)) throw e;
       res.status(404);
@@ -34,14 +34,19 @@ export class PortalController {
   }
 
   @Get(':token/attachments/:id')
-  async original(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async original(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     res.setHeader('Referrer-Policy', 'no-referrer');
-    return this.files.stream(await this.portal.attachment(token, id), 'original', res);
+    return this.files.stream(await this.portal.attachment(token, id, clientAddress(req)), 'original', res);
   }
 
   @Get(':token/attachments/:id/thumbnail')
-  async thumbnail(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async thumbnail(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
     res.setHeader('Referrer-Policy', 'no-referrer');
-    return this.files.stream(await this.portal.attachment(token, id), 'thumbnail', res);
+    return this.files.stream(await this.portal.attachment(token, id, clientAddress(req)), 'thumbnail', res);
   }
+}
+
+/** The client's address as the configured proxies (TRUST_PROXY) report it. */
+function clientAddress(req: Request): string {
+  return req.ip ?? 'unknown';
 }

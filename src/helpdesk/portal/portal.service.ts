@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { RateLimits, TooManyRequestsException } from '../../sms';
 import { Account } from '../accounts/account.entity';
 import { Customer } from '../customers/customer.entity';
 import { Attachment } from '../tickets/attachment.entity';
@@ -10,14 +11,20 @@ import type { PortalView } from './portal-page';
 
 // Portal tokens are 32 base64url characters (24 random bytes); anything else is not looked up at all.
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+/** Unknown portal links one client address may try per window; then its lookups stop until the window ends. */
+export const PORTAL_FAILURES_PER_ADDRESS = 30;
+export const PORTAL_FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** What a customer holding a ticket's portal link may see: that ticket's public comments and public files. */
 @Injectable()
 export class PortalService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly limits: RateLimits,
+  ) {}
 
-  async view(token: string): Promise<PortalView> {
-    const ticket = await this.ticket(token);
+  async view(token: string, address: string): Promise<PortalView> {
+    const ticket = await this.ticket(token, address);
     const [account, customer, comments] = await Promise.all([
       this.dataSource.getRepository(Account).findOneByOrFail({ id: ticket.accountId }),
       this.dataSource.getRepository(Customer).findOneBy({ accountId: ticket.accountId, id: ticket.customerId }),
@@ -46,8 +53,8 @@ export class PortalService {
   }
 
   /** A public file on a public comment of this very ticket; anything else is 404, whatever it is. */
-  async attachment(token: string, id: string): Promise<Attachment> {
-    const ticket = await this.ticket(token);
+  async attachment(token: string, id: string, address: string): Promise<Attachment> {
+    const ticket = await this.ticket(token, address);
     const found = await this.dataSource
       .getRepository(Attachment)
       .createQueryBuilder('a')
@@ -58,9 +65,15 @@ export class PortalService {
     return found;
   }
 
-  private async ticket(token: string): Promise<Ticket> {
+  private async ticket(token: string, address: string): Promise<Ticket> {
+    const failuresKey = `portal-failures:${address}`;
+    const failures = await this.limits.peek(failuresKey);
+    if (failures.count >= PORTAL_FAILURES_PER_ADDRESS) throw new TooManyRequestsException('Too many unknown links from your network; try again later', failures.resetMs);
     const ticket = TOKEN.test(token) ? await this.dataSource.getRepository(Ticket).findOneBy({ portalToken: token }) : null;
-    if (!ticket) throw new NotFoundException('This link is not valid');
+    if (!ticket) {
+      await this.limits.hit(failuresKey, PORTAL_FAILURE_WINDOW_MS);
+      throw new NotFoundException('This link is not valid');
+    }
     return ticket;
   }
 }

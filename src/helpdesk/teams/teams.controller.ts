@@ -19,6 +19,7 @@ export class TeamsController {
   }
 
   @Get()
+  @UseGuards(AdminOnlyGuard)
   list(@CurrentUser() caller: SmsCaller) {
     return this.teams.list(caller.accountId);
   }

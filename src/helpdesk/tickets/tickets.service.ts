@@ -72,17 +72,17 @@ export class TicketsService {
       async (tx) => {
         const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
         if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
-        const [row] = await runPrepared(tx, this.insertComment, [
-          accountId,
-          ticketId,
-          userId,
-          emailBody || smsBody || `Status changed to ${input.status}`,
-          smsBody || null,
-          // Text sent to the customer is public by nature.
-          smsBody ? true : (input.public ?? true),
-        ]);
-        const comment = hydrate(tx, Comment, row);
-        return { result: comment, commentId: comment.id, smsBody };
+        const addComment = async (body: string, sms: string | null, isPublic: boolean) =>
+          hydrate(tx, Comment, (await runPrepared(tx, this.insertComment, [accountId, ticketId, userId, body, sms, isPublic]))[0]);
+        const isPublic = input.public ?? true;
+        const privateWithText = !isPublic && smsBody !== '';
+        // A private note stays private even when a text goes with it: what was texted (never the note) is its own public entry.
+        const note =
+          privateWithText && !emailBody
+            ? null
+            : await addComment(emailBody || smsBody || `Status changed to ${input.status}`, privateWithText ? null : smsBody || null, isPublic);
+        const texted = privateWithText ? await addComment(smsBody, smsBody, true) : note!;
+        return { result: note ?? texted, commentId: texted.id, smsBody };
       },
     );
     return { comment, messageIds };

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
+import { retryAfterHeader } from '../rate-limits/rate-limits';
 
 /** Seconds a client (or Twilio, retrying a webhook) should wait: about what a PostgreSQL restart or failover takes. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -48,6 +49,11 @@ export class DatabaseUnavailableFilter extends BaseExceptionFilter {
 
   override catch(exception: unknown, host: ArgumentsHost): void {
     const adapter = this.applicationRef ?? this.httpAdapterHost?.httpAdapter;
+    const retryAfter = retryAfterHeader(exception);
+    // A rate limit or a full bound says when to come back.
+    if (retryAfter && adapter && host.getType() === 'http' && !adapter.isHeadersSent(host.switchToHttp().getResponse())) {
+      adapter.setHeader(host.switchToHttp().getResponse(), 'Retry-After', retryAfter);
+    }
     if (host.getType() !== 'http' || !adapter || !isDatabaseUnavailable(exception)) return super.catch(exception, host);
     const response: unknown = host.switchToHttp().getResponse();
     const request = host.switchToHttp().getRequest<{ method?: string; url?: string }>();

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiProduces, ApiTags } from '../common/api-docs';
 import { concatMap, filter, from, interval, map, merge, Observable } from 'rxjs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { RateLimits } from '../rate-limits/rate-limits';
 import { hears, Viewer } from './conversation-access';
 import { SmsEvent, SmsEvents } from './sms-events.service';
 
@@ -19,12 +20,14 @@ export class SmsEventsController {
   constructor(
     private readonly events: SmsEvents,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly limits: RateLimits,
   ) {}
 
   /**
    * Server-sent events about conversations the caller can see: `message.received`, `conversation.replied`,
    * `conversation.claimed`, `conversation.released`, `conversation.transferred` (the SSE event name), with JSON data.
-   * A text that arrives while a conversation is claimed is told to its holder only.
+   * A text that arrives while a conversation is claimed is told to its holder only. A user holds at most a few
+   * streams at once (429 past that).
    */
   @Sse()
   @ApiProduces('text/event-stream')
@@ -43,6 +46,6 @@ export class SmsEventsController {
       map((e): MessageEvent => ({ id: e.id, type: e.type, data: { type: e.type, at: e.at, ...e.data } })),
     );
     const heartbeat = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
-    return merge(live, heartbeat);
+    return this.limits.userStream(caller.userId, merge(live, heartbeat));
   }
 }

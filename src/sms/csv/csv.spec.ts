@@ -27,14 +27,20 @@ describe('parseCsv', () => {
 });
 
 describe('csv output', () => {
-  it('quotes what needs it and defuses formulas, but leaves phone numbers alone', () => {
-    expect(csvCell('+1 (202) 555-0100')).toBe('+1 (202) 555-0100');
+  it('quotes every text cell and defuses formulas by the OWASP rule, leaving plain numbers alone', () => {
+    expect(csvCell('+12025550100')).toBe('"+12025550100"');
     expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvCell('+cmd')).toBe("'+cmd");
+    expect(csvCell('+cmd')).toBe(`"'+cmd"`);
+    expect(csvCell('-2-3')).toBe(`"'-2-3"`);
+    expect(csvCell('+1 (202) 555-0100')).toBe(`"'+1 (202) 555-0100"`);
+    expect(csvCell('@SUM(A1)')).toBe(`"'@SUM(A1)"`);
+    expect(csvCell('\t=1')).toBe(`"'\t=1"`);
+    // Where a spreadsheet splits on semicolons, the quotes keep `=1+2` inside this cell.
+    expect(csvCell('Bob;=1+2')).toBe('"Bob;=1+2"');
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell(null)).toBe('');
     expect(csvCell(-3)).toBe('-3');
-    expect(toCsv(['n', 'v'], [['x', 1]])).toBe('n,v\r\nx,1\r\n');
+    expect(toCsv(['n', 'v'], [['x', 1]])).toBe('"n","v"\r\n"x",1\r\n');
   });
 
   it('round-trips through the parser', () => {

@@ -71,15 +71,20 @@ export function parseCsv(text: string): CsvRecord[] {
   return records;
 }
 
-// A cell a spreadsheet would run as a formula; phone numbers (+1 555…) are left as they are.
-const FORMULA = /^[=@\t\r]|^[+-](?![\d\s().-]*$)/;
+// OWASP's CSV injection rule: a cell that starts with one of these is a formula to a spreadsheet, so it gets a
+// leading quote. A plain number (E.164 phone numbers included) is a value, not a formula, and is left as it is.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 
-/** One CSV cell: quoted when needed, and formula-looking text defused with a leading quote (CSV injection). */
+/**
+ * One CSV cell: always quoted (a `"` doubled inside), so a separator in the text (`,` or a `;` where spreadsheets
+ * split on it) cannot start a new cell; and a text a spreadsheet would run as a formula defused with a leading `'`.
+ */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && FORMULA.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'number') return String(value);
+  const text = FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 /** A CSV document (CRLF line ends, as RFC 4180 and spreadsheets expect). */

@@ -4,6 +4,8 @@ import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { CsvRecord, CsvSyntaxError, parseCsv, toCsv } from '../csv/csv';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { RateLimits } from '../rate-limits/rate-limits';
+import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 import { assignmentConflict, NumberHolder, sameHolder } from './number-assignment';
 import { NumberImport, NumberImportError } from './number-import.entity';
 import { NumberCheck, NumberVerification } from './number-verification.service';
@@ -13,6 +15,10 @@ import { notVerified, parseBusinessNumber, SmsNumbersService } from './sms-numbe
 /** Data lines one file may hold: each new number is one provider lookup. */
 export const MAX_IMPORT_ROWS = 2000;
 const COLUMNS = ['number', 'user_email', 'team', 'label'] as const;
+export const DEFAULT_PROVIDER_LOOKUPS_PER_HOUR = 200;
+const LOOKUP_WINDOW_MS = 3600_000;
+/** One account's lookups are spaced this far apart, so a long file queues instead of bursting at the provider. */
+const LOOKUP_SPACING_MS = 100;
 type Column = (typeof COLUMNS)[number];
 
 /** A line that was applied: the number and who it belongs to now. */
@@ -48,6 +54,8 @@ export class NumberImports {
     private readonly numbersService: SmsNumbersService,
     private readonly verification: NumberVerification,
     private readonly clock: Clock,
+    private readonly limits: RateLimits,
+    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   async apply(accountId: string, userId: string, text: string): Promise<ImportOutcome> {
@@ -147,13 +155,32 @@ export class NumberImports {
     }
   }
 
+  /**
+   * Each lookup spends the provider's quota, which every account shares: an account has a budget per hour (lines
+   * past it are refused with the time to import them again), and its lookups queue one after another.
+   */
+  private async spendLookup(accountId: string): Promise<void> {
+    const budget = this.options.providerLookupsPerHour ?? DEFAULT_PROVIDER_LOOKUPS_PER_HOUR;
+    const spent = await this.limits.hit(`provider-lookups:${accountId}`, LOOKUP_WINDOW_MS);
+    if (spent.count > budget) {
+      const again = new Date(this.clock.now().getTime() + spent.resetMs).toISOString().slice(11, 16);
+      throw new LineRefused(`not checked: this account's ${budget} number lookups for the hour are used up; import this line again after ${again} UTC`);
+    }
+    for (let wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS); wait > 0; wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS)) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
   /** Checks and applies one line in its own transaction; any refusal rolls the line back whole. */
   private async applyLine(accountId: string, number: string, target: NumberHolder, label: string): Promise<Omit<AppliedLine, 'line'>> {
     const existing = await this.numbers.findOne({ where: { number } });
     if (existing && existing.accountId !== accountId) throw new LineRefused(`already assigned elsewhere: ${number} is in use by another account`);
     let check: NumberCheck | null = null;
     // Provider lookups happen before the transaction: no row is locked while waiting on the network.
-    if (!existing?.verifiedAt) check = await this.verification.check(accountId, number);
+    if (!existing?.verifiedAt) {
+      await this.spendLookup(accountId);
+      check = await this.verification.check(accountId, number);
+    }
     if (check && !check.verified) throw new LineRefused(`not verified: ${check.reason}`);
     const now = this.clock.now();
 
