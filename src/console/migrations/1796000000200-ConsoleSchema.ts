@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The web console's own tables: passwords, sessions, invites and the sign-in failures it throttles by. */
+/** The web console's own tables: passwords, sessions and invites. */
 export class ConsoleSchema1796000000200 implements MigrationInterface {
   name = 'ConsoleSchema1796000000200';
 
@@ -11,7 +11,7 @@ export class ConsoleSchema1796000000200 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['console_sign_in_failures', 'console_invites', 'console_sessions', 'console_passwords']) {
+    for (const table of ['console_invites', 'console_sessions', 'console_passwords']) {
       await queryRunner.query(`DROP TABLE IF EXISTS "${table}" CASCADE`);
     }
   }
@@ -44,26 +44,10 @@ const CREATE_SCHEMA = [
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL
   )`,
-  `CREATE TABLE console_sign_in_failures (
-    id bigint NOT NULL,
-    email text NOT NULL,
-    ip text NOT NULL,
-    failed_at timestamp with time zone NOT NULL
-  )`,
-  `CREATE SEQUENCE console_sign_in_failures_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1`,
-  `ALTER SEQUENCE console_sign_in_failures_id_seq OWNED BY console_sign_in_failures.id`,
-  `ALTER TABLE console_sign_in_failures ALTER COLUMN id SET DEFAULT nextval('console_sign_in_failures_id_seq'::regclass)`,
   `ALTER TABLE console_invites ADD CONSTRAINT console_invites_pkey PRIMARY KEY (id)`,
   `ALTER TABLE console_passwords ADD CONSTRAINT console_passwords_pkey PRIMARY KEY (user_id)`,
   `ALTER TABLE console_sessions ADD CONSTRAINT console_sessions_pkey PRIMARY KEY (id)`,
-  `ALTER TABLE console_sign_in_failures ADD CONSTRAINT console_sign_in_failures_pkey PRIMARY KEY (id)`,
   `CREATE INDEX "IDX_console_sessions_user" ON console_sessions USING btree (user_id)`,
-  `CREATE INDEX "IDX_console_sign_in_failures_email_ip" ON console_sign_in_failures USING btree (email, ip, failed_at)`,
   `CREATE UNIQUE INDEX "UQ_console_invites_token_hash" ON console_invites USING btree (token_hash)`,
   `CREATE UNIQUE INDEX "UQ_console_sessions_token_hash" ON console_sessions USING btree (token_hash)`,
   `ALTER TABLE console_invites ADD CONSTRAINT console_invites_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`,
