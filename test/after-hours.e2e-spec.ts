@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AfterHoursOutcome, AfterHoursService, Clock } from '../src/sms';
 import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
-import { eventually, PUBLIC_URL, sleep, TestAccount, TestApp } from './support/test-app';
+import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
 
 /** The module's clock, moved forward by hand to cross the reply window and the agents' quiet time. */
 class MovableClock extends Clock {
@@ -172,10 +172,12 @@ describe('after-hours replies', () => {
 
       await text(contact, SHARED, 'Also the screen flickers');
       await eventually(
-        () => t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' AND from_number = $1 AND status = 'processed'`, [contact]),
+        () => t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' AND from_number = $1`, [contact]),
         (rows: { n: number }[]) => rows[0].n === 2,
       );
-      await sleep(500);
+      // The follow-up's job decides on a reply after its comment is written: once it has ended, no reply was written.
+      await t.inboundHandled(contact);
+      expect(await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact])).toHaveLength(1);
       expect(t.twilio.sentMessages().filter((m) => m.to === contact)).toHaveLength(1);
 
       const [reply] = await t.db.query(`SELECT ticket_id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact]);
