@@ -224,8 +224,6 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
   return last;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
   const admin = new Client({ connectionString: `${PG_URL}/postgres` });
