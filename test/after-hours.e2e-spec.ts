@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AfterHoursOutcome, AfterHoursService, Clock } from '../src/sms';
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
+import { eventually, TestAccount, TestApp } from './support/test-app';
 
 /** The module's clock, moved forward by hand to cross the reply window and the agents' quiet time. */
 class MovableClock extends Clock {
@@ -153,13 +152,7 @@ describe('after-hours replies', () => {
   describe('through the Twilio inbound webhook', () => {
     const text = (from: string, to: string, body: string, sid = `SM${randomBytes(16).toString('hex')}`) => {
       const params = { MessageSid: sid, AccountSid: t.twilio.accountSid, From: from, To: to, Body: body, NumMedia: '0' };
-      return t
-        .http()
-        .post('/webhooks/twilio/inbound')
-        .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/inbound`, params))
-        .type('form')
-        .send(twilioForm(params))
-        .expect(200);
+      return t.postTwilio('/webhooks/twilio/inbound', params).expect(200);
     };
 
     it('answers a text that arrives while closed once, from the number texted, on the ticket it landed on; retries and follow-ups get no second reply', async () => {

@@ -119,14 +119,7 @@ describe('inbound SMS and MMS from Twilio', () => {
     return params;
   }
 
-  function post(params: Record<string, string>, signature?: string) {
-    return t
-      .http()
-      .post(WEBHOOK)
-      .set('X-Twilio-Signature', signature ?? signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
-      .type('form')
-      .send(twilioForm(params));
-  }
+  const post = (params: Record<string, string>, signature?: string) => t.postTwilio(WEBHOOK, params, signature);
 
   async function inboundRows(messageSid: string): Promise<InboundRow[]> {
     return t.db.query(`SELECT * FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [messageSid]);

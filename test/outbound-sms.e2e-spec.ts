@@ -1,4 +1,4 @@
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
+import { signTwilioRequest } from './fakes/fake-twilio';
 import { SmsQueue } from '../src/sms/queues/queues';
 import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from './support/test-app';
 
@@ -137,12 +137,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const callback = (status: string, extra: Record<string, string> = {}, signature?: string) => {
       const params = { MessageSid: row.providerMessageId!, MessageStatus: status, AccountSid: t.twilio.accountSid, ...extra };
-      return t
-        .http()
-        .post(path)
-        .set('Content-Type', 'application/x-www-form-urlencoded')
-        .set('X-Twilio-Signature', signature ?? signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${path}`, params))
-        .send(twilioForm(params));
+      return t.postTwilio(path, params, signature);
     };
     const status = async () => (await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body.status;
 
@@ -165,13 +160,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const [row] = await settled(ticket.id);
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const params = { MessageSid: row.providerMessageId!, MessageStatus: 'undelivered', ErrorCode: '30003' };
-    await t
-      .http()
-      .post(path)
-      .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${path}`, params))
-      .type('form')
-      .send(twilioForm(params))
-      .expect(200);
+    await t.postTwilio(path, params).expect(200);
     expect((await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body).toMatchObject({ status: 'undelivered', errorCode: '30003' });
   });
 

@@ -12,7 +12,7 @@ import { configureApp } from '../../src/bootstrap';
 import { Environment, loadEnvironment } from '../../src/config/app-config';
 import { migrateDatabase } from '../../src/database/ensure-database';
 import { jobEnded, SmsQueue } from '../../src/sms/queues/queues';
-import { FakeTwilio } from '../fakes/fake-twilio';
+import { FakeTwilio, signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
 
 const PG_URL = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -89,6 +89,18 @@ export class TestApp {
 
   http() {
     return request(this.app.getHttpServer());
+  }
+
+  /**
+   * Posts form fields to one of the service's Twilio webhooks (`path` with any query string), signed as Twilio signs
+   * them: over PUBLIC_URL + path, with the fake Twilio's auth token. `signature` sends another one instead (a forgery).
+   */
+  postTwilio(path: string, params: Record<string, string>, signature?: string) {
+    return this.http()
+      .post(path)
+      .set('X-Twilio-Signature', signature ?? signTwilioRequest(this.twilio.authToken, `${PUBLIC_URL}${path}`, params))
+      .type('form')
+      .send(twilioForm(params));
   }
 
   /** One of the module's queues, under this suite's prefix. */
