@@ -11,6 +11,7 @@ import { HelpdeskDataModule } from './helpdesk/helpdesk-data.module';
 import { HelpdeskTicketGateway } from './helpdesk/helpdesk-ticket.gateway';
 import { HelpdeskModule } from './helpdesk/helpdesk.module';
 import { loggerParams } from './logging';
+import { OperationsModule } from './operations/operations.module';
 import { SmsModule } from './sms';
 
 /** The whole service for one process role: `api` serves HTTP and enqueues; `worker` runs jobs; `all` both. */
@@ -55,6 +56,7 @@ export class AppModule {
         HelpdeskModule,
         ConsoleModule,
         HealthModule,
+        OperationsModule,
       ],
     };
   }

@@ -6,6 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { DatabaseUnavailableFilter } from './common/database-unavailable.filter';
 import { Environment } from './config/app-config';
+import { requestIdInErrors } from './logging';
+import { mountQueueDashboard } from './operations/queue-dashboard';
 
 /** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
 export function configureApp(app: INestApplication, env: Environment): void {
@@ -17,9 +19,12 @@ export function configureApp(app: INestApplication, env: Environment): void {
   express.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
   express.disable('x-powered-by');
   express.set('trust proxy', true);
+  express.use(requestIdInErrors);
+  mountQueueDashboard(app, env);
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.ALL },
       { path: 'webhooks/{*path}', method: RequestMethod.ALL },
       { path: 'portal/{*path}', method: RequestMethod.ALL },
       { path: 'console', method: RequestMethod.ALL },

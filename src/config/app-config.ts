@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms/secrets/secret-box';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
@@ -8,6 +8,7 @@ export const SMS_PROVIDERS = ['sandbox', 'twilio', 'flowroute'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
 const URL_OPTIONS = { require_tld: false, require_protocol: true };
 
 /** The environment, as the service reads it. Names match the variables one to one. */
@@ -108,6 +109,19 @@ export class Environment {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  /** /metrics answers without the platform token: only where nothing but the scraper reaches the port. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC = false;
+
+  /** A worker serves its own /metrics on this port (it serves no other HTTP); unset, it serves none. */
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1, { message: 'must be between 1 and 65535' })
+  @Max(65535, { message: 'must be between 1 and 65535' })
+  @IsInt({ message: 'must be a whole number' })
+  METRICS_PORT?: number;
 }
 
 export class ConfigError extends Error {}

@@ -34,6 +34,7 @@ export { ConversationQueries } from './conversations/conversation-queries.servic
 export { ConversationReplies } from './conversations/conversation-replies.service';
 export { ConversationClaims } from './conversations/conversation-claims.service';
 export { SmsEvents } from './conversations/sms-events.service';
+export { SmsMetrics } from './metrics/sms-metrics.service';
 export type { SmsEvent } from './conversations/sms-events.service';
 export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';

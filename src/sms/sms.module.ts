@@ -89,6 +89,8 @@ import { FlowrouteWebhooksController } from './webhooks/flowroute-webhooks.contr
 import { StatusCallbacks } from './webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
+import { SmsMetrics } from './metrics/sms-metrics.service';
+import { WebhookTiming } from './metrics/webhook-timing';
 
 export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry,
   ConversationClaim, ConversationWait, AgentAvailability, NumberImport];
@@ -185,11 +187,15 @@ const providerFactory: Provider = {
     ConversationReplies,
     AvailabilityService,
     SessionReports,
+    SmsMetrics,
+    WebhookTiming,
   ],
   exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
     CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
-    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports],
+    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
+    // The host serves the module's metrics (or merges the registry into its own).
+    SmsMetrics],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRootAsync(options: Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]): DynamicModule {
