@@ -3,6 +3,9 @@
  * token, and each request's id answered back and carried by error answers. Real PostgreSQL, Redis and BullMQ.
  */
 import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { serveWorkerMetrics } from '../src/operations/worker-metrics';
 import { SmsQueue } from '../src/sms/queues/queues';
 import { eventually, PLATFORM_TOKEN, SmsRow, TestAccount, TestApp } from './support/test-app';
 
@@ -108,6 +111,22 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     expect(none.text).not.toContain('ticket_sms_');
     await t.http().get('/metrics').set('Authorization', 'Bearer not-the-platform-token-at-all').expect(401);
     await t.http().get('/metrics').set('Authorization', `Bearer ${acme.adminToken}`).expect(401);
+  });
+
+  it('lets a worker, which serves no HTTP, answer GET /metrics on METRICS_PORT, behind the same token', async () => {
+    const worker = await t.sibling('worker');
+    expect(await serveWorkerMetrics(worker.app, worker.env)).toBeNull(); // no METRICS_PORT: none
+    const served = (await serveWorkerMetrics(worker.app, worker.env, 0))!;
+    try {
+      const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
+      await request(base).get('/metrics').expect(401);
+      const text = (await request(base).get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200)).text;
+      expect(sample(text, 'ticket_sms_queue_jobs', { queue: 'sms-outbound', state: 'waiting' })).toBe(0);
+      await request(base).get('/api/sms/templates').expect(404);
+    } finally {
+      served.close();
+      await worker.close();
+    }
   });
 
   it('serves the queue dashboard to the platform token only, listing every queue', async () => {

@@ -8,10 +8,10 @@ import { operatorRefusal } from './operator-access';
 
 /**
  * A worker serves no HTTP, yet its sends, latencies and credits are counted in its own process: with METRICS_PORT it
- * answers GET /metrics there (and nothing else), behind the same access rule as the api's /metrics.
+ * answers GET /metrics there (and nothing else), behind the same access rule as the api's /metrics. `port` 0: any free one.
  */
-export async function serveWorkerMetrics(app: INestApplication, env: Environment): Promise<void> {
-  if (!env.METRICS_PORT) return;
+export async function serveWorkerMetrics(app: INestApplication, env: Environment, port = env.METRICS_PORT): Promise<http.Server | null> {
+  if (port === undefined) return null;
   const sms = app.get(SmsMetrics);
   const processMetrics = processRegistry();
   const server = http.createServer((req, res) => {
@@ -30,7 +30,8 @@ export async function serveWorkerMetrics(app: INestApplication, env: Environment
       (e: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`Metrics could not be read: ${(e as Error).message}\n`),
     );
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(env.METRICS_PORT, () => resolve()));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, () => resolve()));
   // The worker's shutdown (SIGTERM) ends the process; the metrics port must not hold it open.
   server.unref();
+  return server;
 }
