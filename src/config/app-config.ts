@@ -84,9 +84,12 @@ export class Environment {
   @IsInt({ message: 'must be a whole number of bytes' })
   MEDIA_MAX_BYTES = 5 * 1024 * 1024;
 
+  /** BullMQ key prefix. The hash tag (braces) keeps every key in one Redis Cluster slot; harmless on a single node. */
   @IsString()
-  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'may hold letters, digits, dot, dash and underscore only' })
-  QUEUE_PREFIX = 'ticket-sms';
+  @Matches(/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/, {
+    message: 'may hold letters, digits, dot, dash and underscore, with at most one {hash tag}',
+  })
+  QUEUE_PREFIX = '{ticket-sms}';
 
   @IsIn(PROCESS_ROLES, { message: `must be one of ${PROCESS_ROLES.join(', ')}` })
   ROLE: ProcessRole = 'all';

@@ -11,6 +11,7 @@ export type { SmsCaller } from './auth/caller';
 export { Clock } from './clock/clock';
 export { maskPhone } from './logging/mask';
 export { SmsQueue } from './queues/queues';
+export { clusterPrefixProblem } from './queues/queue-prefix';
 export { AfterHoursService } from './after-hours/after-hours.service';
 export type { AfterHoursInbound, AfterHoursOutcome } from './after-hours/after-hours.service';
 export type { CustomerComment, CustomerSummary, StoredAttachment, TicketSummary } from './ports/ticket-gateway.port';

@@ -90,6 +90,7 @@ import { StatusCallbacks } from './webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
 import { SmsMetrics } from './metrics/sms-metrics.service';
+import { QueuePrefixCheck } from './queues/queue-prefix';
 import { WebhookTiming } from './metrics/webhook-timing';
 
 export const SMS_ENTITIES = [SmsMessage, SmsNumber, SmsSettings, SmsTemplate, SandboxMessage, SmsConversation, SmsMedia, SmsOptOut, UnroutableMessage, AfterHoursReply, AfterHoursEditor, AfterHoursContact, CreditBalance, CreditEntry,
@@ -189,6 +190,7 @@ const providerFactory: Provider = {
     SessionReports,
     SmsMetrics,
     WebhookTiming,
+    QueuePrefixCheck,
   ],
   exports: [OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
