@@ -138,6 +138,12 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     // A browser sends the token as the basic-auth password it prompted for.
     const page = await t.http().get('/queues').auth('operator', PLATFORM_TOKEN).expect(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    // Its script comes from under the same path, which the browser asks for with the same credentials.
+    const src = /<script[^>]+src="([^"]+\.js)"/.exec(page.text)?.[1] ?? '';
+    const script = new URL(src, 'http://operator.test/queues/').pathname;
+    expect(script).toMatch(/^\/queues\/.+\.js$/);
+    await t.http().get(script).auth('operator', PLATFORM_TOKEN).expect(200);
+    await t.http().get(script).expect(401);
     const listed = await t.http().get('/queues/api/queues').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200);
     const names = (listed.body.queues as { name: string }[]).map((q) => q.name).sort();
     expect(names).toEqual(Object.values(SmsQueue).sort());
