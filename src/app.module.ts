@@ -12,6 +12,7 @@ import { InvoiceBilling } from './helpdesk/billing/invoice-billing';
 import { HelpdeskTicketGateway } from './helpdesk/helpdesk-ticket.gateway';
 import { HelpdeskModule } from './helpdesk/helpdesk.module';
 import { loggerParams } from './logging';
+import { OperationsModule } from './operations/operations.module';
 import { SmsModule } from './sms';
 
 /** The whole service for one process role: `api` serves HTTP and enqueues; `worker` runs jobs; `all` both. */
@@ -60,6 +61,7 @@ export class AppModule {
         HelpdeskModule,
         ConsoleModule,
         HealthModule,
+        OperationsModule,
       ],
     };
   }

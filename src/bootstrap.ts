@@ -7,6 +7,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureSmsHttp, DatabaseUnavailableFilter, SMS_WEBHOOK_ROUTES } from './sms';
 import { apiDocsOn, Environment, servedOverHttps, trustProxySetting } from './config/app-config';
+import { requestIdInErrors } from './logging';
+import { mountQueueDashboard } from './operations/queue-dashboard';
 
 /** HTTP set-up shared by the service and the e2e suites, so tests exercise what production runs. */
 export function configureApp(app: INestApplication, env: Environment): void {
@@ -26,9 +28,12 @@ export function configureApp(app: INestApplication, env: Environment): void {
       crossOriginResourcePolicy: { policy: 'same-origin' },
     }),
   );
+  express.use(requestIdInErrors);
+  mountQueueDashboard(app, env);
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
+      { path: 'metrics', method: RequestMethod.ALL },
       ...SMS_WEBHOOK_ROUTES,
       { path: 'portal/{*path}', method: RequestMethod.ALL },
       { path: 'console', method: RequestMethod.ALL },

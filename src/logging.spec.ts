@@ -1,5 +1,7 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
-import { Socket } from 'node:net';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { AddressInfo, Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { pinoHttp, type Options } from 'pino-http';
 import { loggerParams } from './logging';
 
 describe('request log lines', () => {
@@ -42,5 +44,43 @@ describe('log line fields', () => {
     expect(line.req).toBe(req);
     expect(line.res).toBe(res);
     expect(req.url).toBe('/webhooks/twilio/inbound?From=%2B12015550123');
+  });
+});
+
+describe("a request's id", () => {
+  /** Runs one request through the service's pino-http set-up; returns its log lines and the answer's X-Request-Id. */
+  async function logged(requestId?: string): Promise<{ lines: { req?: { id?: string }; msg: string }[]; answered: string }> {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
+    const { pinoHttp: options } = loggerParams('info') as unknown as { pinoHttp: Options };
+    const middleware = pinoHttp(options, sink);
+    const server = createServer((req, res) => {
+      middleware(req, res);
+      req.log.info('inside the request');
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/api/sms/templates`, { headers: requestId ? { 'X-Request-Id': requestId } : {} });
+      await answer.text();
+      await new Promise((resolve) => setImmediate(resolve));
+      return { lines: lines.map((l) => JSON.parse(l)), answered: answer.headers.get('x-request-id') ?? '' };
+    } finally {
+      server.close();
+    }
+  }
+
+  it("is on each of the request's log lines and answered back: the caller's own when plain, else a new one", async () => {
+    const own = await logged('lb-7f3a9c-0001');
+    expect(own.answered).toBe('lb-7f3a9c-0001');
+    expect(own.lines.map((l) => [l.msg, l.req?.id])).toEqual([
+      ['inside the request', 'lb-7f3a9c-0001'],
+      ['request completed', 'lb-7f3a9c-0001'],
+    ]);
+
+    const fresh = await logged('two words');
+    expect(fresh.answered).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fresh.lines.map((l) => l.req?.id)).toEqual([fresh.answered, fresh.answered]);
   });
 });

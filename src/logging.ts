@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import type { Params } from 'nestjs-pino';
 import { maskPhone } from './sms';
 
@@ -10,6 +12,7 @@ export function loggerParams(level: string): Params {
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: {
       level,
+      genReqId: requestId,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]', 'res.headers["set-cookie"]'],
         censor: '[redacted]',
@@ -24,6 +27,31 @@ export function loggerParams(level: string): Params {
       autoLogging: { ignore: (req) => req.url === '/health' },
     },
   };
+}
+
+// A caller's id is kept when it is a plain token of sane length (a proxy's or a client's); anything else gets a new one.
+const GIVEN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request's id, on its log lines (pino's `req.id`) and answered as X-Request-Id: the caller's own X-Request-Id
+ * when it is a plain token, so one id follows a request through a proxy, else a new one.
+ */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && GIVEN_REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** Error answers (JSON objects with a 4xx or 5xx status) carry the request's id, so a report can be found in the logs. */
+export function requestIdInErrors(req: Request, res: Response, next: NextFunction): void {
+  const json = res.json.bind(res);
+  res.json = (body?: unknown) => {
+    const id = (req as Request & { id?: unknown }).id;
+    const isError = res.statusCode >= 400 && body !== null && typeof body === 'object' && !Array.isArray(body);
+    return json(isError && typeof id === 'string' ? { ...(body as object), requestId: id } : body);
+  };
+  next();
 }
 
 /**

@@ -3,6 +3,7 @@ import { createApp } from './bootstrap';
 import { ConfigError, loadEnvironment, ProcessRole } from './config/app-config';
 import { migrateDatabase } from './database/ensure-database';
 import { seedDemoAccount } from './demo-seed';
+import { serveWorkerMetrics } from './operations/worker-metrics';
 
 function roleFromArgs(argv: string[]): ProcessRole | undefined {
   const flag = argv.find((a) => a.startsWith('--role='));
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     await app.init();
     // Start-up logs are buffered until listen(), which a worker never calls: without this it logs nothing, and buffers forever.
     app.flushLogs();
+    await serveWorkerMetrics(app, env);
   } else {
     await app.listen(env.PORT);
   }
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       `  Web console:   ${env.PUBLIC_URL}/console`,
       `  API docs:      ${env.PUBLIC_URL}/api/docs`,
       `  Health:        ${env.PUBLIC_URL}/health`,
+      `  Operators:     ${env.PUBLIC_URL}/metrics and ${env.PUBLIC_URL}/queues (the platform token)`,
       env.SMS_PROVIDER === 'sandbox' ? `  Sandbox texts: ${env.PUBLIC_URL}/api/sms/sandbox/messages` : '',
       env.PLATFORM_TOKEN ? '' : '  Set PLATFORM_TOKEN to create accounts through POST /api/platform/accounts',
     );

@@ -1,11 +1,16 @@
 import { Clock } from '../src/sms';
 import { conversationsOf, conversationWith, MINUTE, MovableClock, SseClient, textIn } from './conversations.support';
-import { eventually, sleep, TestAccount, TestApp } from './support/test-app';
+import { SmsQueue } from '../src/sms/queues/queues';
+import { eventually, TestAccount, TestApp } from './support/test-app';
 
 const SUPPORT_LINE = '+12025550140';
 const HANDLER_LINE = '+12025550141';
 const MAIN_LINE = '+12025550142';
 const DANA_DIRECT = '+12025550143';
+// Each only to hear a marker text on, proving that person's event stream has caught up.
+const CAT_DIRECT = '+12025550144';
+const DAVE_DIRECT = '+12025550145';
+const THEIR_DIRECT = '+12025550198';
 
 jest.setTimeout(120_000);
 
@@ -26,6 +31,7 @@ describe('conversations on team, shared and direct numbers', () => {
   let cat: Member;
   let dave: Member;
   let dana: Member;
+  let theirs: Member;
   const crowd: Member[] = [];
   let contactSeq = 1000;
   const newContact = () => `+1201555${contactSeq++}`;
@@ -49,6 +55,10 @@ describe('conversations on team, shared and direct numbers', () => {
     const handlerLine = await acme.addNumber(HANDLER_LINE, 'Escalations');
     await acme.addNumber(MAIN_LINE, 'Main line');
     const danaDirect = await acme.addNumber(DANA_DIRECT, 'Dana');
+    theirs = await other.technician('Their Tech');
+    for (const [account, number, user] of [[acme, CAT_DIRECT, cat], [acme, DAVE_DIRECT, dave], [other, THEIR_DIRECT, theirs]] as const) {
+      await account.patch(`/api/sms/numbers/${await account.addNumber(number, 'Direct')}`, { kind: 'direct', userId: user.id }).expect(200);
+    }
     await acme.patch(`/api/sms/numbers/${supportLine}`, { kind: 'group', teamId: support }).expect(200);
     await acme.patch(`/api/sms/numbers/${handlerLine}`, { kind: 'group', teamId: support, historyVisibility: 'handler' }).expect(200);
     await acme.patch(`/api/sms/numbers/${danaDirect}`, { kind: 'direct', userId: dana.id }).expect(200);
@@ -60,6 +70,16 @@ describe('conversations on team, shared and direct numbers', () => {
 
   const reply = (conversationId: string, member: Member, body = 'On it') => acme.post(`/api/sms/conversations/${conversationId}/messages`, { body }, member.token);
   const sentTo = (contact: string) => t.twilio.sentMessages().filter((m) => m.to === contact);
+
+  /**
+   * Texts a person's own direct number and waits for it on their stream. A stream delivers events in the order they
+   * were published, so once the marker is there, anything published before it that this person hears is there too.
+   */
+  async function caughtUp(events: SseClient, directNumber: string): Promise<void> {
+    const marker = newContact();
+    await textIn(t, marker, directNumber, 'Marker');
+    await events.next((e) => e.type === 'message.received' && e.data.contactPhone === marker);
+  }
 
   it("a team number's text is visible to every member and to admins, and not to others", async () => {
     const contact = newContact();
@@ -173,14 +193,11 @@ describe('conversations on team, shared and direct numbers', () => {
     const winner = answers.findIndex((a) => a.status === 201);
     for (const loser of answers.filter((a) => a.status === 409)) expect(loser.body.holder.id).toBe(members[winner].id);
 
-    await eventually(
-      async () => sentTo(contact),
-      (sent) => sent.length === 1,
-    );
-    await sleep(500);
+    const rows = (await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'conversation_reply' AND to_number = $1`, [contact])) as { id: string }[];
+    expect(rows).toHaveLength(1);
+    // The one reply's send has run for good: nothing else can reach the contact after it.
+    await t.jobEnds(SmsQueue.Outbound, rows[0].id);
     expect(sentTo(contact).map((m) => m.body)).toEqual([`Reply number ${winner}`]);
-    const rows = (await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE kind = 'conversation_reply' AND to_number = $1`, [contact])) as { n: number }[];
-    expect(rows[0].n).toBe(1);
   });
 
   it('live events reach the members who can see a conversation; a text during a claim goes to the holder only', async () => {
@@ -188,7 +205,7 @@ describe('conversations on team, shared and direct numbers', () => {
     const benEvents = await SseClient.connect(t, ben.token);
     const catEvents = await SseClient.connect(t, cat.token);
     const adminEvents = await SseClient.connect(t, acme.adminToken);
-    const theirEvents = await SseClient.connect(t, (await other.technician('Their Tech')).token);
+    const theirEvents = await SseClient.connect(t, theirs.token);
     try {
       const contact = newContact();
       await textIn(t, contact, SUPPORT_LINE, 'Hello?');
@@ -210,12 +227,11 @@ describe('conversations on team, shared and direct numbers', () => {
         async () => annEvents.matching(about('message.received')).length,
         (n) => n === 2,
       );
-      await sleep(300);
-      expect(benEvents.matching(about('message.received'))).toHaveLength(1);
 
-      const transferred = acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ben.id }, ann.token).expect(200);
-      await transferred;
+      await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ben.id }, ann.token).expect(200);
       expect((await benEvents.next(about('conversation.transferred'))).data).toMatchObject({ fromUserId: ann.id, toUserId: ben.id });
+      // The transfer was published after that text: Ben's stream, in order, has the text by now if he heard it.
+      expect(benEvents.matching(about('message.received'))).toHaveLength(1);
       await acme.post(`/api/sms/conversations/${id}/release`, {}, ben.token).expect(200);
       await annEvents.next(about('conversation.released'));
 
@@ -225,7 +241,8 @@ describe('conversations on team, shared and direct numbers', () => {
         async () => benEvents.matching(about('message.received')).length,
         (n) => n === 2,
       );
-      await sleep(300);
+      await caughtUp(catEvents, CAT_DIRECT);
+      await caughtUp(theirEvents, THEIR_DIRECT);
       expect(catEvents.matching((e) => e.data.conversationId === id)).toEqual([]);
       expect(theirEvents.matching((e) => e.data.conversationId === id)).toEqual([]);
       expect(adminEvents.matching(about('message.received'))).toHaveLength(3);
@@ -344,7 +361,7 @@ describe('conversations on team, shared and direct numbers', () => {
       // A team member answers it, claiming it so two of them do not both answer.
       await reply(routed.id, ann, 'Dana is out; Ann here').expect(201);
       await reply(routed.id, ben).expect(409);
-      await sleep(300);
+      await caughtUp(daveEvents, DAVE_DIRECT);
       expect(daveEvents.matching((e) => e.data.conversationId === routed.id)).toEqual([]);
     } finally {
       annEvents.close();

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Clock } from '../src/sms/clock/clock';
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
+import { eventually, TestAccount, TestApp } from './support/test-app';
 
 /** The module's clock, moved by hand across claim timeouts and response times. */
 export class MovableClock extends Clock {
@@ -34,13 +33,7 @@ export async function postTwilioText(t: TestApp, from: string, to: string, body:
     NumSegments: String(segments),
     ApiVersion: '2010-04-01',
   };
-  await t
-    .http()
-    .post(WEBHOOK)
-    .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
-    .type('form')
-    .send(twilioForm(params))
-    .expect(200);
+  await t.postTwilio(WEBHOOK, params).expect(200);
   return messageSid;
 }
 

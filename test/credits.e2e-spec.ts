@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { Clock } from '../src/sms';
-import { eventually, sleep, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { SmsQueue } from '../src/sms/queues/queues';
+import { eventually, SmsRow, TestAccount, TestApp } from './support/test-app';
 
 /** The module's clock, moved forward at will (a new month); it keeps running from there. */
 class MovableClock extends Clock {
@@ -228,7 +229,10 @@ describe('SMS credits', () => {
     const empty = await credits(account);
     expect(empty).toMatchObject({ remaining: 0, heldMessages: 2 });
     expect(empty.alerts).toEqual([{ code: 'none_left', message: expect.stringContaining('2 SMS wait for credits') }]);
-    await sleep(1200); // the job completed: no retries while nothing changes
+    // Their jobs completed, and a sweep since found nothing to release: no retries while nothing changes.
+    await t.jobEnds(SmsQueue.Outbound, second);
+    await t.jobEnds(SmsQueue.Outbound, third);
+    await t.sweeps(1);
     expect(t.twilio.sendAttempts()).toHaveLength(2);
     expect((await rows(account, ticket.id)).map((r) => r.status)).toEqual(['queued', 'queued', 'held_no_credit', 'held_no_credit']);
 
@@ -280,7 +284,10 @@ describe('SMS credits', () => {
     const [short] = await update(account, ticket.id, 'Short one.');
     await eventually(() => rows(account, ticket.id), (r) => r.find((m) => m.id === short)?.status === 'held_no_credit');
     expect((await rows(account, ticket.id)).find((m) => m.id === short)!.reason).toBe('Waiting for SMS credits behind older texts that wait for credits');
-    await sleep(600);
+    // The held texts' jobs have ended (the later parts have none yet), and a sweep since released nothing.
+    await t.jobEnds(SmsQueue.Outbound, ids[0]);
+    await t.jobEnds(SmsQueue.Outbound, short);
+    await t.sweeps(1);
     expect(t.twilio.sendAttempts()).toHaveLength(0);
     expect((await rows(account, ticket.id)).slice(1).map((r) => r.status)).toEqual(['held_no_credit', 'pending', 'pending', 'held_no_credit']);
 

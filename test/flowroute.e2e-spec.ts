@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeFlowroute, flowrouteDeliveryReceipt, flowrouteInboundBody } from './fakes/fake-flowroute';
 import { plainPhoto } from './fixtures/images';
-import { eventually, PUBLIC_URL, sleep, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { SmsQueue } from '../src/sms/queues/queues';
+import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from './support/test-app';
 
 jest.setTimeout(90_000);
 
@@ -152,7 +153,7 @@ describe('an account on its own Flowroute account', () => {
       const [row] = await settled(ticket.id);
       expect(row).toMatchObject({ kind: 'initial_problem', to: phone, from: ACME_NUMBER, status: 'accepted', providerMessageId: expect.stringMatching(/^mdr2-/) });
 
-      await sleep(300);
+      expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
       const sent = flowroute.sentMessages();
       expect(sent).toHaveLength(1);
       expect(sent[0]).toMatchObject({ id: row.providerMessageId, to: phone.slice(1), from: ACME_NUMBER.slice(1), body: row.body, accessKey: flowroute.accessKey });
@@ -173,7 +174,7 @@ describe('an account on its own Flowroute account', () => {
       const { ticket } = await ticketFor(phone);
       const [row] = await settled(ticket.id);
       expect(row.status).toBe('accepted');
-      await sleep(300);
+      expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
       const attempts = flowroute.sendAttempts().map((r) => r.time);
       expect(attempts).toHaveLength(3);
       expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(950);
@@ -186,7 +187,7 @@ describe('an account on its own Flowroute account', () => {
       const phone = newPhone();
       const { ticket } = await ticketFor(phone);
       const [row] = await settled(ticket.id);
-      await sleep(300);
+      expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
       expect(flowroute.sentMessages()).toHaveLength(1);
       expect(row.providerMessageId).toBe(flowroute.sentMessages()[0].id);
     });
@@ -298,7 +299,6 @@ describe('an account on its own Flowroute account', () => {
       // The real token with its last character changed (to one it is not already).
       const lastChanged = token.slice(0, -1) + (token.endsWith('x') ? 'y' : 'x');
       await inbound(`/webhooks/flowroute/${lastChanged}/inbound`, body).expect(404);
-      await sleep(200);
       expect(await rows(body.data.id)).toHaveLength(0);
       expect(await t.db.query(`SELECT 1 FROM sms_unroutable_messages WHERE provider_message_id = $1`, [body.data.id])).toHaveLength(0);
     });
@@ -369,7 +369,8 @@ describe('an account on its own Flowroute account', () => {
           (m) => m.status === 'scheduled' && m.sendAt !== null && new Date(m.sendAt).getTime() > Date.now(),
         );
         expect(new Date(waiting.sendAt!).getUTCDay() || 7).toBe(day);
-        await sleep(500);
+        // Its only job waits for that opening: it cannot have gone yet.
+        await eventually(() => t.queue(SmsQueue.Outbound).getJobState(heldId), (state) => state === 'delayed');
         expect(flowroute.sentMessages().map((m) => m.body)).not.toContain('Waited for credits, then for the opening');
       } finally {
         await t.db.query(`UPDATE sms_messages SET status = 'failed', error_message = 'test over' WHERE id = $1`, [heldId]);

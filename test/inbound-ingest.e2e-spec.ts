@@ -8,9 +8,8 @@ import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
 import { InboundReceiver } from '../src/sms/inbound/inbound-receiver.service';
 import { InboundProcessor } from '../src/sms/inbound/inbound.processor';
 import { MaintenanceProcessor } from '../src/sms/messages/outbox-sweeper';
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
 import { plainPhoto } from './fixtures/images';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
+import { eventually, TestAccount, TestApp } from './support/test-app';
 
 /**
  * Webhooks that arrive together are stored together: one INSERT and one bulk enqueue for a batch. What each webhook
@@ -70,14 +69,7 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     return params;
   }
 
-  function post(params: Record<string, string>) {
-    return t
-      .http()
-      .post(WEBHOOK)
-      .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
-      .type('form')
-      .send(twilioForm(params));
-  }
+  const post = (params: Record<string, string>) => t.postTwilio(WEBHOOK, params);
 
   async function storedRows(sids: string[]): Promise<StoredRow[]> {
     return t.db.query(

@@ -6,9 +6,10 @@ import sharp from 'sharp';
 import type { Response } from 'supertest';
 import { Clock } from '../src/sms/clock/clock';
 import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
+import { SmsQueue } from '../src/sms/queues/queues';
 import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
 import { colourAt, decompressionBomb, hasGps, incompressiblePng, PDF, plainPhoto, sidewaysPhotoWithGps } from './fixtures/images';
-import { eventually, PUBLIC_URL, sleep, TestAccount, TestApp } from './support/test-app';
+import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
 
 const BUSINESS = '+12025550100';
 const WEBHOOK = '/webhooks/twilio/inbound';
@@ -35,6 +36,7 @@ interface Comment {
 interface InboundRow {
   id: string;
   status: string;
+  inbound_job_id: string | null;
   kind: string;
   ticket_id: string | null;
   comment_id: string | null;
@@ -117,14 +119,7 @@ describe('inbound SMS and MMS from Twilio', () => {
     return params;
   }
 
-  function post(params: Record<string, string>, signature?: string) {
-    return t
-      .http()
-      .post(WEBHOOK)
-      .set('X-Twilio-Signature', signature ?? signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
-      .type('form')
-      .send(twilioForm(params));
-  }
+  const post = (params: Record<string, string>, signature?: string) => t.postTwilio(WEBHOOK, params, signature);
 
   async function inboundRows(messageSid: string): Promise<InboundRow[]> {
     return t.db.query(`SELECT * FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [messageSid]);
@@ -206,7 +201,6 @@ describe('inbound SMS and MMS from Twilio', () => {
       // A field added after signing.
       const signature = signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params);
       await post({ ...params, Body: 'changed in transit' }, signature).expect(403);
-      await sleep(200);
       expect(await inboundRows(params.MessageSid)).toHaveLength(0);
     });
 
@@ -256,7 +250,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       await Promise.all([post(second).expect(200), post(second).expect(200), post(second).expect(200)]);
       await processed(second.MessageSid);
       await post(second).expect(200);
-      await sleep(500);
+      await t.inboundHandled(phone);
 
       expect(await inboundRows(first.MessageSid)).toHaveLength(1);
       expect(await inboundRows(second.MessageSid)).toHaveLength(1);
@@ -515,7 +509,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       );
       expect(ended).toMatchObject({ status: 'opted_out', credits: 0 });
       expect(ended.reason).toMatch(/STOP/);
-      await sleep(300);
+      await t.jobEnds(SmsQueue.Outbound, messageId);
       expect(t.twilio.sendAttempts()).toHaveLength(0);
 
       const notes = (await comments(created.id)).filter((c) => !c.public);
@@ -663,7 +657,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       const first = await waitingText('First, sent a moment ago', '1 second');
       const second = twilioParams(phone, 'Second, right after');
       await post(second).expect(200);
-      await sleep(1500);
+      // Its job has been taken and is trying, a whole sweep has passed, and it still waits for the first.
+      const [stored] = await inboundRows(second.MessageSid);
+      await eventually(() => t.queue(SmsQueue.Inbound).getJobState(stored.inbound_job_id ?? stored.id), (state) => state === 'active');
+      await t.sweeps(1);
       expect((await inboundRows(second.MessageSid))[0].status).toBe('received');
       await t.app.get(InboundQueue).enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null, inboundJobId: null });
       await processed(second.MessageSid);

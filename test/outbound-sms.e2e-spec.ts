@@ -1,5 +1,6 @@
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
-import { eventually, PUBLIC_URL, sleep, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { signTwilioRequest } from './fakes/fake-twilio';
+import { SmsQueue } from '../src/sms/queues/queues';
+import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from './support/test-app';
 
 const MOBILE = '+12015550123';
 const LANDLINE = '+12015550188';
@@ -24,6 +25,17 @@ describe('outbound ticket SMS through Twilio', () => {
 
   const sentTo = (to: string) => t.twilio.sentMessages().filter((m) => m.to === to && m.responseStatus === 201);
 
+  /**
+   * A skipped row never gets a send job, and a sweep that runs after it (the only other way a row reaches the
+   * queue) leaves it alone: only then does "nothing sent" mean something.
+   */
+  async function neverSent(row: SmsRow): Promise<void> {
+    expect(await t.queue(SmsQueue.Outbound).getJobState(row.id)).toBe('unknown');
+    await t.sweeps(1);
+    expect(await t.queue(SmsQueue.Outbound).getJobState(row.id)).toBe('unknown');
+    expect(t.twilio.sentMessages()).toHaveLength(0);
+  }
+
   async function settled(ticketId: string, count = 1): Promise<SmsRow[]> {
     return eventually(
       () => acme.sms(ticketId),
@@ -41,7 +53,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const [row] = await settled(ticket.id);
     expect(row).toMatchObject({ kind: 'initial_problem', to: MOBILE, from: '+12025550100', status: 'queued' });
     expect(row.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
-    await sleep(300);
+    expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
     const sent = sentTo(MOBILE);
     expect(sent).toHaveLength(1);
     expect(sent[0].from).toBe('+12025550100');
@@ -59,8 +71,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const rows = await acme.sms(ticket.id);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'skipped', reason: 'The customer has no mobile phone' });
-    await sleep(300);
-    expect(t.twilio.sentMessages()).toHaveLength(0);
+    await neverSent(rows[0]);
   });
 
   it('sends nothing to a customer with SMS turned off and says why', async () => {
@@ -68,8 +79,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const ticket = await acme.ticket(customerId);
     const rows = await acme.sms(ticket.id);
     expect(rows).toEqual([expect.objectContaining({ status: 'skipped', reason: 'The customer has SMS turned off' })]);
-    await sleep(300);
-    expect(t.twilio.sentMessages()).toHaveLength(0);
+    await neverSent(rows[0]);
   });
 
   it('sends an update with an SMS text, and nothing for an email-only update', async () => {
@@ -127,12 +137,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const callback = (status: string, extra: Record<string, string> = {}, signature?: string) => {
       const params = { MessageSid: row.providerMessageId!, MessageStatus: status, AccountSid: t.twilio.accountSid, ...extra };
-      return t
-        .http()
-        .post(path)
-        .set('Content-Type', 'application/x-www-form-urlencoded')
-        .set('X-Twilio-Signature', signature ?? signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${path}`, params))
-        .send(twilioForm(params));
+      return t.postTwilio(path, params, signature);
     };
     const status = async () => (await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body.status;
 
@@ -155,13 +160,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const [row] = await settled(ticket.id);
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const params = { MessageSid: row.providerMessageId!, MessageStatus: 'undelivered', ErrorCode: '30003' };
-    await t
-      .http()
-      .post(path)
-      .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${path}`, params))
-      .type('form')
-      .send(twilioForm(params))
-      .expect(200);
+    await t.postTwilio(path, params).expect(200);
     expect((await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body).toMatchObject({ status: 'undelivered', errorCode: '30003' });
   });
 
@@ -171,7 +170,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const ticket = await acme.ticket(customerId);
     const [row] = await settled(ticket.id);
     expect(row.status).toBe('queued');
-    await sleep(300);
+    expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
     expect(t.twilio.sendAttempts().length).toBe(3);
     expect(sentTo('+12015550122')).toHaveLength(1);
   });
@@ -181,7 +180,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const customerId = await acme.customer([{ number: '+1 201 555 0121', type: 'mobile' }]);
     const ticket = await acme.ticket(customerId);
     const [row] = await settled(ticket.id);
-    await sleep(300);
+    expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
     const created = t.twilio.sentMessages().filter((m) => m.to === '+12015550121');
     expect(created).toHaveLength(1);
     expect(row.providerMessageId).toBe(created[0].sid);
@@ -192,7 +191,7 @@ describe('outbound ticket SMS through Twilio', () => {
     const customerId = await acme.customer([{ number: '+1 201 555 0120', type: 'mobile' }]);
     const ticket = await acme.ticket(customerId);
     const [row] = await settled(ticket.id);
-    await sleep(300);
+    expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
     const created = t.twilio.sentMessages().filter((m) => m.to === '+12015550120');
     expect(created).toHaveLength(1);
     expect(row.providerMessageId).toBe(created[0].sid);
@@ -216,7 +215,9 @@ describe('outbound ticket SMS through Twilio', () => {
     const [b] = await settled(optedOut.id);
     expect(a).toMatchObject({ status: 'failed', errorCode: '21211' });
     expect(b).toMatchObject({ status: 'opted_out', errorCode: '21610' });
-    await sleep(500);
+    // Ended for good, not waiting for a retry.
+    await t.jobEnds(SmsQueue.Outbound, a.id);
+    await t.jobEnds(SmsQueue.Outbound, b.id);
     expect(t.twilio.sendAttempts()).toHaveLength(2);
   });
 
@@ -237,7 +238,9 @@ describe('outbound ticket SMS through Twilio', () => {
     });
     const [row] = await settled(ticketId);
     expect(row.status).toBe('queued');
-    await sleep(1200);
+    expect(await t.jobEnds(SmsQueue.Outbound, row.id)).toBe('completed');
+    // Later sweeps see the row sent and leave it alone.
+    await t.sweeps(2);
     expect(sentTo('+12015550116').map((m) => m.body)).toEqual(['Sent by the sweep']);
   });
 

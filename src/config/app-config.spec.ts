@@ -1,3 +1,4 @@
+import { clusterPrefixProblem } from '../sms';
 import { ConfigError, loadEnvironment } from './app-config';
 
 describe('loadEnvironment', () => {
@@ -8,7 +9,7 @@ describe('loadEnvironment', () => {
     expect(sut.PORT).toBe(3000);
     expect(sut.PUBLIC_URL).toBe('http://localhost:3000');
     expect(sut.SMS_PROVIDER).toBe('sandbox');
-    expect(sut.QUEUE_PREFIX).toBe('ticket-sms');
+    expect(sut.QUEUE_PREFIX).toBe('{ticket-sms}');
     expect(sut.ROLE).toBe('all');
     expect(sut.PLATFORM_TOKEN).toBeUndefined();
   });
@@ -63,5 +64,18 @@ describe('loadEnvironment', () => {
     expect(sut.FLOWROUTE_API_URL).toBe('https://api.flowroute.com/v2.1');
     expect(sut.FLOWROUTE_MEDIA_HOSTS).toBe('s3.us-west-2.amazonaws.com');
     expect(() => loadEnvironment({ FLOWROUTE_MEDIA_HOSTS: 'https://evil.example/x' })).toThrow(/FLOWROUTE_MEDIA_HOSTS/);
+  });
+});
+
+describe('QUEUE_PREFIX', () => {
+  it('defaults to a hash-tagged prefix, which Redis Cluster needs', () => {
+    expect(clusterPrefixProblem(loadEnvironment({}).QUEUE_PREFIX)).toBeNull();
+  });
+
+  it('takes a plain prefix or one with a single hash tag, and refuses anything else with the reason', () => {
+    for (const prefix of ['ticket-sms', '{ticket-sms}', '{eu}.ticket-sms', 'staging-{ticket-sms}']) expect(loadEnvironment({ QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
+    for (const prefix of ['{a}{b}', 'ticket sms', '{}', 'a:b']) {
+      expect(() => loadEnvironment({ QUEUE_PREFIX: prefix })).toThrow(/QUEUE_PREFIX=.*at most one \{hash tag\}/);
+    }
   });
 });

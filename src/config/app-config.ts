@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
@@ -8,6 +8,7 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 export const SMS_PROVIDERS = ['sandbox', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
+const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
 const URL_OPTIONS = { require_tld: false, require_protocol: true };
 const TRUST_PROXY_WORD = String.raw`(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\d{1,3})?)`;
@@ -86,9 +87,12 @@ export class Environment {
   @IsInt({ message: 'must be a whole number of bytes' })
   MEDIA_MAX_BYTES = 5 * 1024 * 1024;
 
+  /** BullMQ key prefix. The hash tag (braces) keeps every key in one Redis Cluster slot; harmless on a single node. */
   @IsString()
-  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'may hold letters, digits, dot, dash and underscore only' })
-  QUEUE_PREFIX = 'ticket-sms';
+  @Matches(/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/, {
+    message: 'may hold letters, digits, dot, dash and underscore, with at most one {hash tag}',
+  })
+  QUEUE_PREFIX = '{ticket-sms}';
 
   @IsIn(PROCESS_ROLES, { message: `must be one of ${PROCESS_ROLES.join(', ')}` })
   ROLE: ProcessRole = 'all';
@@ -143,6 +147,19 @@ export class Environment {
   @Min(1, { message: 'must be at least 1' })
   @IsInt({ message: 'must be a whole number' })
   PROVIDER_LOOKUPS_PER_HOUR = 200;
+
+  /** /metrics answers without the platform token: only where nothing but the scraper reaches the port. */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC = false;
+
+  /** A worker serves its own /metrics on this port (it serves no other HTTP); unset, it serves none. */
+  @IsOptional()
+  @Transform(toInt)
+  @Min(1, { message: 'must be between 1 and 65535' })
+  @Max(65535, { message: 'must be between 1 and 65535' })
+  @IsInt({ message: 'must be a whole number' })
+  METRICS_PORT?: number;
 }
 
 /** Express's `trust proxy` setting for TRUST_PROXY: false, a hop count, or the list of trusted addresses. */

@@ -51,6 +51,7 @@ export { Clock } from './clock/clock';
 export { maskPhone } from './logging/mask';
 export { SmsQueue } from './queues/queues';
 export { MediaStorage } from './media/media-storage';
+export { clusterPrefixProblem } from './queues/queue-prefix';
 export { AfterHoursService } from './after-hours/after-hours.service';
 export type { AfterHoursInbound, AfterHoursOutcome } from './after-hours/after-hours.service';
 export { SmsTemplatesService, templateVariables } from './templates/sms-templates.service';
@@ -73,6 +74,7 @@ export { ConversationQueries } from './conversations/conversation-queries.servic
 export { ConversationReplies } from './conversations/conversation-replies.service';
 export { ConversationClaims } from './conversations/conversation-claims.service';
 export { SmsEvents } from './conversations/sms-events.service';
+export { SmsMetrics } from './metrics/sms-metrics.service';
 export type { SmsEvent } from './conversations/sms-events.service';
 export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';

@@ -91,6 +91,9 @@ import { TwilioSignatureGuard } from './webhooks/twilio-signature.guard';
 import { TwilioWebhooksController } from './webhooks/twilio-webhooks.controller';
 import { AdminOnlyGuard, SmsCallerGuard } from './auth/caller';
 import { TicketTexts } from './messages/ticket-texts.service';
+import { SmsMetrics } from './metrics/sms-metrics.service';
+import { QueuePrefixCheck } from './queues/queue-prefix';
+import { WebhookTiming } from './metrics/webhook-timing';
 
 const platformProvider: Provider = {
   provide: SMS_PROVIDER,
@@ -197,6 +200,9 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationReplies,
     AvailabilityService,
     SessionReports,
+    SmsMetrics,
+    WebhookTiming,
+    QueuePrefixCheck,
   ],
   exports: [SMS_MODULE_OPTIONS, SmsCallerGuard, AdminOnlyGuard, TicketTexts, OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
     // The host's web console calls the same services as the REST API.
@@ -205,7 +211,9 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
     PlatformNumbers, CreditGrants,
     // Shared counters in Redis: the host's sign-in and token checks use them too.
-    RateLimits],
+    RateLimits,
+    // The host serves the module's metrics (or merges the registry into its own).
+    SmsMetrics],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof SMS_OPTIONS_TYPE): DynamicModule {

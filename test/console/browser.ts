@@ -1,22 +1,61 @@
-import { mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createBrotliDecompress } from 'node:zlib';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { TestApp } from '../support/test-app';
 
 export const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
 /**
- * Debian's Chromium, headless, driven by playwright-core. `launch` gives the browser a fresh temporary
- * profile (its own --user-data-dir) that is deleted on close; each signed-in person gets a context of their own.
+ * Flags for a closed network: without the background-networking ones Chromium keeps dialling Google's hosts.
+ * playwright-core adds --headless and a fresh temporary --user-data-dir of its own, deleted on close.
+ */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Headless Chromium driven by playwright-core: CHROMIUM_PATH when set, else Debian's Chromium when installed,
+ * else the Chromium that the @sparticuz/chromium dev dependency ships, so a fresh `npm ci && npm test` needs no apt.
+ * Each signed-in person gets a browser context of their own.
  */
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  return chromium.launch({ executablePath: await chromiumExecutable(), headless: true, args: CHROMIUM_ARGS });
+}
+
+async function chromiumExecutable(): Promise<string> {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  return unpackShippedChromium();
+}
+
+/**
+ * The package ships the binary brotli-packed. It is unpacked once per version under node_modules/.cache (not the
+ * package's own shared /tmp/chromium, which it trusts when present even if half written), through a temporary name
+ * and a rename, so a run that is killed halfway or two runs at once never leave a truncated binary behind.
+ */
+async function unpackShippedChromium(): Promise<string> {
+  const packageRoot = join(dirname(require.resolve('@sparticuz/chromium')), '..', '..');
+  const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  const dir = join(packageRoot, '..', '..', '.cache', 'sparticuz-chromium', version);
+  const binary = join(dir, 'chromium');
+  if (existsSync(binary)) return binary;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${binary}.${process.pid}.partial`;
+  await pipeline(createReadStream(join(packageRoot, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 }));
+  renameSync(partial, binary);
+  return binary;
 }
 
 /** Serves the test app on a free local port and returns its base URL. */

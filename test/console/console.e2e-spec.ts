@@ -1,9 +1,8 @@
 import { Browser } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
 import { plainPhoto } from '../fixtures/images';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from '../support/test-app';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 import { counterItems, counterShows, launchChromium, listen, personIn, screenshot, signIn, until } from './browser';
 
 jest.setTimeout(120_000);
@@ -228,13 +227,7 @@ describe('web console in Chromium', () => {
         NumSegments: '1',
         ApiVersion: '2010-04-01',
       };
-      await t
-        .http()
-        .post('/webhooks/twilio/inbound')
-        .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}/webhooks/twilio/inbound`, params))
-        .type('form')
-        .send(twilioForm(params))
-        .expect(200);
+      await t.postTwilio('/webhooks/twilio/inbound', params).expect(200);
     }
 
     it("shows a customer's MMS in an open inbox without a reload, and a claimed thread as held to the other technician", async () => {

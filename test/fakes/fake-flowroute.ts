@@ -29,8 +29,9 @@
  *  - reset() clears cues, latency, requests, messages, media, rejections and owned numbers (accounts stay).
  */
 import { randomBytes } from 'node:crypto';
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { basicCredentials, FakeHttp } from './fake-http';
 
 export const DEFAULT_ACCESS_KEY = '38881230';
 export const DEFAULT_SECRET_KEY = 'f1c4d9e2b7a8403c9d5e6f7a8b9c0d1e';
@@ -228,8 +229,7 @@ export class FakeFlowroute {
   readonly accessKey: string;
   readonly secretKey: string;
 
-  private readonly server: http.Server;
-  private readonly mediaServers: http.Server[] = [];
+  private readonly http = new FakeHttp();
   private apiPort = 0;
   private mediaPortNumber = 0;
   private readonly recordRequests: boolean;
@@ -238,34 +238,21 @@ export class FakeFlowroute {
   private readonly rejected = new Map<string, { status: 400 | 403; detail: string }>();
   private readonly messages = new Map<string, FlowrouteSentMessage>();
   private readonly media = new Map<string, MediaRecord>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private cues: Cue[] = [];
   private lookupCues: (500 | 503)[] = [];
-  private latencyMs = 0;
   private seq = 0;
-  private closed = false;
 
   private constructor(opts: FakeFlowrouteOptions) {
     this.accessKey = opts.accessKey ?? DEFAULT_ACCESS_KEY;
     this.secretKey = opts.secretKey ?? DEFAULT_SECRET_KEY;
     this.accounts.set(this.accessKey, this.secretKey);
     this.recordRequests = opts.recordRequests ?? true;
-    this.server = http.createServer((req, res) => this.onApiRequest(req, res));
   }
 
   static async start(opts: FakeFlowrouteOptions = {}): Promise<FakeFlowroute> {
     const fake = new FakeFlowroute(opts);
-    fake.apiPort = await listen(fake.server, opts.port ?? 0, '127.0.0.1');
-    const media4 = http.createServer((req, res) => fake.onMediaRequest(req, res));
-    fake.mediaPortNumber = await listen(media4, 0, '127.0.0.1');
-    fake.mediaServers.push(media4);
-    const media6 = http.createServer((req, res) => fake.onMediaRequest(req, res));
-    try {
-      await listen(media6, fake.mediaPortNumber, '::1');
-      fake.mediaServers.push(media6);
-    } catch {
-      // No IPv6 loopback here: 'localhost' then resolves to 127.0.0.1 only.
-    }
+    fake.apiPort = await fake.http.serveApi((req, res, rawBody) => fake.onApiRequest(req, res, rawBody), opts.port ?? 0);
+    fake.mediaPortNumber = await fake.http.serveLocalhost((req, res) => fake.onMediaRequest(req, res));
     return fake;
   }
 
@@ -328,7 +315,7 @@ export class FakeFlowroute {
   }
 
   setLatency(ms: number): this {
-    this.latencyMs = Math.max(0, ms);
+    this.http.latencyMs = Math.max(0, ms);
     return this;
   }
 
@@ -353,7 +340,7 @@ export class FakeFlowroute {
   reset(): void {
     this.cues = [];
     this.lookupCues = [];
-    this.latencyMs = 0;
+    this.http.latencyMs = 0;
     this.requests.length = 0;
     this.mediaRequests.length = 0;
     this.messages.clear();
@@ -363,53 +350,40 @@ export class FakeFlowroute {
     this.seq = 0;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.all([this.server, ...this.mediaServers].map((s) => closeServer(s)));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   // ─── API server ───────────────────────────────────────────────────────────────────────────────────
 
-  private onApiRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const rawUrl = req.url ?? '/';
-      const parsed = new URL(rawUrl, 'http://fake');
-      let json: unknown;
-      try {
-        json = rawBody ? JSON.parse(rawBody) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const rec: FlowrouteRequest = {
-        seq: ++this.seq,
-        method: req.method ?? 'GET',
-        path: parsed.pathname,
-        url: rawUrl,
-        query: Object.fromEntries(parsed.searchParams),
-        headers: { ...req.headers },
-        rawBody,
-        json,
-        time: Date.now(),
-        accessKey: this.authorizedAccount(req.headers.authorization),
-      };
-      if (this.recordRequests) this.requests.push(rec);
-      this.route(rec, res);
-    });
+  private onApiRequest(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    const rawUrl = req.url ?? '/';
+    const parsed = new URL(rawUrl, 'http://fake');
+    let json: unknown;
+    try {
+      json = rawBody ? JSON.parse(rawBody) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const rec: FlowrouteRequest = {
+      seq: ++this.seq,
+      method: req.method ?? 'GET',
+      path: parsed.pathname,
+      url: rawUrl,
+      query: Object.fromEntries(parsed.searchParams),
+      headers: { ...req.headers },
+      rawBody,
+      json,
+      time: Date.now(),
+      accessKey: this.authorizedAccount(req.headers.authorization),
+    };
+    if (this.recordRequests) this.requests.push(rec);
+    this.route(rec, res);
   }
 
   private authorizedAccount(header: string | undefined): string | null {
-    if (!header?.startsWith('Basic ')) return null;
-    const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return null;
-    const [key, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
-    return this.accounts.get(key) === secret ? key : null;
+    const credentials = basicCredentials(header);
+    return credentials && this.accounts.get(credentials.user) === credentials.password ? credentials.user : null;
   }
 
   private send(rec: FlowrouteRequest, res: ServerResponse, status: number, body?: unknown, headers: http.OutgoingHttpHeaders = {}): void {
@@ -425,12 +399,7 @@ export class FakeFlowroute {
       res.writeHead(status, out);
       res.end(payload);
     };
-    if (this.latencyMs <= 0) return write();
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      write();
-    }, this.latencyMs);
-    this.timers.add(t);
+    this.http.later(write);
   }
 
   private sendError(rec: FlowrouteRequest, res: ServerResponse, status: number, detail: string): void {
@@ -603,24 +572,4 @@ function parseUtc(value: string): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    // Keep-alive sockets and hung requests would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }

@@ -167,10 +167,9 @@ describe('FakeTwilio against twilio-node', () => {
       fake.hangNext(1, { createdAnyway: true });
       const started = Date.now();
       const err = await rejectionOf(impatient.messages.create({ to: TO, from: FROM, body: 'did it go?' }));
-      const elapsed = Date.now() - started;
 
-      expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(3_000);
+      // The fake held the request until the client gave up (the error names that timeout), not answered early.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(err).not.toBeInstanceOf(twilio.RestException);
       expect(err).toMatchObject({ name: 'AxiosError', code: 'ECONNABORTED', message: 'timeout of 300ms exceeded', isAxiosError: true });
       expect(err.response).toBeUndefined();

@@ -80,10 +80,11 @@
  *    owned numbers are all cleared (credentials and ports stay).
  */
 import { randomBytes } from 'node:crypto';
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import twilio from 'twilio';
+import { basicCredentials, FakeHttp } from './fake-http';
 
 export const DEFAULT_ACCOUNT_SID = 'AC' + '0'.repeat(31) + '1';
 export const DEFAULT_AUTH_TOKEN = 'fa4e0000c0ffee0000dec0de0000beef';
@@ -337,52 +338,29 @@ export class FakeTwilio {
   /** Every request the CDN received. */
   readonly cdnRequests: CdnRequest[] = [];
 
-  private readonly server: http.Server;
-  private readonly cdnServers: http.Server[] = [];
+  private readonly http = new FakeHttp();
   private apiPort = 0;
   private cdnPortNumber = 0;
   private readonly recordRequests: boolean;
   private seq = 0;
   private cues: Cue[] = [];
-  private latencyMs = 0;
   private readonly rejected = new Map<string, 21211 | 21610>();
   private readonly messages = new Map<string, { json: TwilioMessageJson; sent: SentMessage }>();
   private readonly media = new Map<string, MediaRecord>();
   private readonly mediaByToken = new Map<string, MediaRecord>();
   private readonly numbers = new Map<string, NumberRecord>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private closed = false;
 
   private constructor(opts: FakeTwilioOptions) {
     this.accountSid = opts.accountSid ?? DEFAULT_ACCOUNT_SID;
     this.authToken = opts.authToken ?? DEFAULT_AUTH_TOKEN;
     this.recordRequests = opts.recordRequests ?? true;
-    this.server = FakeTwilio.tuned(http.createServer((req, res) => this.onApiRequest(req, res)));
   }
 
   static async start(opts: FakeTwilioOptions = {}): Promise<FakeTwilio> {
     const fake = new FakeTwilio(opts);
-    fake.apiPort = await listen(fake.server, opts.port ?? 0, '127.0.0.1');
-    // The CDN is reached as http://localhost:{port}. 'localhost' may resolve to ::1 or 127.0.0.1, so
-    // serve both loopbacks on the same port; ::1 is optional (IPv6 may be off in the container).
-    const cdn4 = FakeTwilio.tuned(http.createServer((req, res) => fake.onCdnRequest(req, res)));
-    fake.cdnPortNumber = await listen(cdn4, opts.cdnPort ?? 0, '127.0.0.1');
-    fake.cdnServers.push(cdn4);
-    const cdn6 = FakeTwilio.tuned(http.createServer((req, res) => fake.onCdnRequest(req, res)));
-    try {
-      await listen(cdn6, fake.cdnPortNumber, '::1');
-      fake.cdnServers.push(cdn6);
-    } catch {
-      // No IPv6 loopback here: 'localhost' then resolves to 127.0.0.1 only.
-    }
+    fake.apiPort = await fake.http.serveApi((req, res, rawBody) => fake.onApiRequest(req, res, rawBody), opts.port ?? 0);
+    fake.cdnPortNumber = await fake.http.serveLocalhost((req, res) => fake.onCdnRequest(req, res), opts.cdnPort ?? 0);
     return fake;
-  }
-
-  /** Long keep-alive so a pooled client socket is never closed under it mid-benchmark (ECONNRESET races). */
-  private static tuned(server: http.Server): http.Server {
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    return server;
   }
 
   /** http://127.0.0.1:{port} — use as `client.api.baseUrl` / TWILIO_API_URL. */
@@ -448,14 +426,14 @@ export class FakeTwilio {
 
   /** Delay every API answer by `ms` (0 = none). The CDN is not delayed. */
   setLatency(ms: number): this {
-    this.latencyMs = Math.max(0, ms);
+    this.http.latencyMs = Math.max(0, ms);
     return this;
   }
 
   /** Back to just-started: cues, latency, rejections, records, messages, media and owned numbers. */
   reset(): void {
     this.cues = [];
-    this.latencyMs = 0;
+    this.http.latencyMs = 0;
     this.rejected.clear();
     this.requests.length = 0;
     this.cdnRequests.length = 0;
@@ -537,45 +515,36 @@ export class FakeTwilio {
     Object.assign(m.json, patch, { date_updated: patch.date_updated ?? rfc2822(new Date()) });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.all([this.server, ...this.cdnServers].map((s) => closeServer(s)));
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   // ─── API server ─────────────────────────────────────────────────────────────────────────────────────
 
-  private onApiRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const rawUrl = req.url ?? '/';
-      const q = rawUrl.indexOf('?');
-      const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-      const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
-      const rec: RecordedRequest = {
-        seq: ++this.seq,
-        method: req.method ?? 'GET',
-        path,
-        url: rawUrl,
-        query: parseForm(q < 0 ? '' : rawUrl.slice(q + 1)),
-        headers: { ...req.headers },
-        form: isForm ? parseForm(rawBody) : {},
-        rawBody,
-        time: Date.now(),
-        authorized: this.isAuthorized(req.headers.authorization),
-      };
-      if (this.recordRequests) this.requests.push(rec);
-      this.route(rec, res);
-    });
+  private onApiRequest(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    const isForm = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+    const rec: RecordedRequest = {
+      seq: ++this.seq,
+      method: req.method ?? 'GET',
+      path,
+      url: rawUrl,
+      query: parseForm(q < 0 ? '' : rawUrl.slice(q + 1)),
+      headers: { ...req.headers },
+      form: isForm ? parseForm(rawBody) : {},
+      rawBody,
+      time: Date.now(),
+      authorized: this.isAuthorized(req.headers.authorization),
+    };
+    if (this.recordRequests) this.requests.push(rec);
+    this.route(rec, res);
   }
 
   private isAuthorized(header: string | undefined): boolean {
-    if (!header?.startsWith('Basic ')) return false;
-    return Buffer.from(header.slice(6), 'base64').toString('utf8') === `${this.accountSid}:${this.authToken}`;
+    const credentials = basicCredentials(header);
+    return credentials?.user === this.accountSid && credentials.password === this.authToken;
   }
 
   /** Answers after the configured latency. */
@@ -594,12 +563,7 @@ export class FakeTwilio {
       res.writeHead(status, out);
       res.end(rec.method === 'HEAD' ? undefined : payload);
     };
-    if (this.latencyMs <= 0) return write();
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      write();
-    }, this.latencyMs);
-    this.timers.add(t);
+    this.http.later(write);
   }
 
   private sendError(rec: RecordedRequest, res: ServerResponse, status: number, code: number, message: string): void {
@@ -901,24 +865,4 @@ export class FakeTwilio {
       res.end(req.method === 'HEAD' ? undefined : m.body);
     });
   }
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-    // Keep-alive sockets and hung requests would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }

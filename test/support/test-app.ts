@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { Client } from 'pg';
 import Redis from 'ioredis';
@@ -9,7 +11,8 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/bootstrap';
 import { Environment, loadEnvironment } from '../../src/config/app-config';
 import { ensureDatabase, migrateDatabase } from '../../src/database/ensure-database';
-import { FakeTwilio } from '../fakes/fake-twilio';
+import { jobEnded, SmsQueue } from '../../src/sms/queues/queues';
+import { FakeTwilio, signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
 
 export const PG_URL = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,7 +51,8 @@ export class TestApp {
     const env = loadEnvironment({
       DATABASE_URL: `${PG_URL}/ticket_sms_test_${id}`,
       REDIS_URL,
-      QUEUE_PREFIX: `test-${id}`,
+      // Hash-tagged, as the default is (Redis Cluster needs it): the suites run on the keys production uses.
+      QUEUE_PREFIX: `{test-${id}}`,
       PUBLIC_URL,
       PLATFORM_TOKEN,
       SMS_PROVIDER: options.provider ?? 'twilio',
@@ -99,6 +103,55 @@ export class TestApp {
     const agent = request.agent(this.app.getHttpServer());
     agent.set('Authorization', `Bearer ${PLATFORM_TOKEN}`);
     return agent;
+  }
+
+  /**
+   * Posts form fields to one of the service's Twilio webhooks (`path` with any query string), signed as Twilio signs
+   * them: over PUBLIC_URL + path, with the fake Twilio's auth token. `signature` sends another one instead (a forgery).
+   */
+  postTwilio(path: string, params: Record<string, string>, signature?: string) {
+    return this.http()
+      .post(path)
+      .set('X-Twilio-Signature', signature ?? signTwilioRequest(this.twilio.authToken, `${PUBLIC_URL}${path}`, params))
+      .type('form')
+      .send(twilioForm(params));
+  }
+
+  /** One of the module's queues, under this suite's prefix. */
+  queue(name: SmsQueue): Queue {
+    return this.app.get<Queue>(getQueueToken(name));
+  }
+
+  /**
+   * Waits until the job with this id has run for good (completed, or failed with no retry left) and returns its
+   * state: the positive sign that its work is over before a test checks that something did not happen.
+   */
+  async jobEnds(name: SmsQueue, jobId: string, timeoutMs = 15000): Promise<string> {
+    const queue = this.queue(name);
+    return eventually(() => queue.getJobState(jobId), (state) => state !== 'unknown' && jobEnded(state), timeoutMs);
+  }
+
+  /**
+   * Waits until every inbound text stored from this phone has been handled for good by its job (its webhook batch's
+   * job, or a job of its own): matching, comments and any after-hours reply are done by then.
+   */
+  async inboundHandled(fromNumber: string, timeoutMs = 15000): Promise<void> {
+    const rows: { id: string; inbound_job_id: string | null }[] = await this.db.query(
+      `SELECT id, inbound_job_id FROM sms_messages WHERE direction = 'inbound' AND from_number = $1`,
+      [fromNumber],
+    );
+    if (rows.length === 0) throw new Error(`no inbound text stored from ${fromNumber}`);
+    for (const row of rows) await this.jobEnds(SmsQueue.Inbound, row.inbound_job_id ?? row.id, timeoutMs);
+  }
+
+  /**
+   * Waits until `count` maintenance sweeps have started and finished after this call (outbox, held texts, scheduled
+   * rows, inbound stragglers, secrets): a sweep already running when it is called does not count.
+   */
+  async sweeps(count = 1, timeoutMs = 15000): Promise<void> {
+    const queue = this.queue(SmsQueue.Maintenance);
+    const before = await queue.getCompletedCount();
+    await eventually(() => queue.getCompletedCount(), (done) => done >= before + count + 1, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -217,7 +270,6 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
   return last;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);

@@ -2,6 +2,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
+import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
@@ -79,6 +80,7 @@ export class CreditLedger {
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
+    private readonly metrics: SmsMetrics,
   ) {}
 
   /** Whether the account's texts spend credits now: not while it sends through its own provider account. */
@@ -135,6 +137,7 @@ export class CreditLedger {
       entries.push(this.entry(accountId, 'monthly_grant', 'monthly', row.monthly_allowance, period, `grant:${accountId}:${period}`, now));
     }
     if (entries.length > 0) await tx.getRepository(CreditEntry).insert(entries);
+    if (row.monthly_allowance > 0) this.metrics.creditsAdded(tx, 'monthly_grant', row.monthly_allowance);
     await tx.query(`UPDATE sms_credit_balances SET monthly_period = $2, monthly_remaining = $3, updated_at = now() WHERE account_id = $1`, [
       accountId,
       period,
@@ -175,6 +178,7 @@ export class CreditLedger {
       if (!result) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
       balance.monthlyRemaining = result.monthly_remaining;
       balance.addonRemaining = result.addon_remaining;
+      this.metrics.creditsDebited(tx, charge.amount);
     }
   }
 
@@ -206,6 +210,7 @@ export class CreditLedger {
       else balance.addonRemaining += amount;
       refunded += amount;
     }
+    this.metrics.creditsAdded(tx, 'refund', refunded);
     return refunded;
   }
 
@@ -226,6 +231,7 @@ export class CreditLedger {
       addition.credits,
     ]);
     balance.addonRemaining += addition.credits;
+    this.metrics.creditsAdded(tx, addition.kind, addition.credits);
     return entry;
   }
 

@@ -6,6 +6,7 @@ import { Coalescer } from '../common/coalescer';
 import { isDatabaseUnavailable } from '../common/database-unavailable.filter';
 import { PreparedStatement, runPrepared } from '../common/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
+import { SmsMetrics } from '../metrics/sms-metrics.service';
 import type { InboundText } from './inbound.dto';
 import { InboundQueue, InboundRow, landsWithMedia, newBatchJobId } from './inbound-queue.service';
 
@@ -113,6 +114,7 @@ export class InboundReceiver {
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly queue: InboundQueue,
+    private readonly metrics: SmsMetrics,
   ) {}
 
   async receive(received: InboundText): Promise<ReceiveOutcome> {
@@ -134,6 +136,7 @@ export class InboundReceiver {
       const row = result.value;
       if (row.message_id && row.account_id) {
         stored.push({ id: row.message_id, body: item.text.body, inboundMedia: item.text.media.length > 0 ? item.text.media : null, inboundJobId: item.jobId });
+        this.metrics.text('inbound', 'received', item.text.provider);
         return { ok: true, outcome: { outcome: 'stored', messageId: row.message_id, accountId: row.account_id } };
       }
       return { ok: true, outcome: row.routable ? { outcome: 'duplicate' } : { outcome: 'unroutable' } };

@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
+import { TimedWebhook } from '../metrics/webhook-timing';
 import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';
 import { EMPTY_TWIML } from '../webhooks/twilio-webhooks.controller';
 import { parseTwilioInbound } from './inbound.dto';
@@ -20,6 +21,7 @@ export class TwilioInboundController {
   @Post('inbound')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
+  @TimedWebhook('twilio', 'inbound')
   async inbound(@Body() body: unknown): Promise<string> {
     const parsed = parseTwilioInbound(body);
     if (!parsed.ok) throw new BadRequestException(parsed.problems);

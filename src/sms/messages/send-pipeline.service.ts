@@ -10,6 +10,7 @@ import { CreditGate, olderHeld } from '../credits/credit-gate.service';
 import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
+import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
@@ -66,6 +67,7 @@ export class SendPipeline {
     private readonly queue: MessageQueue,
     private readonly settings: SmsSettingsService,
     private readonly conversations: ConversationsService,
+    private readonly metrics: SmsMetrics,
   ) {
     const manager = messages.manager;
     // Prepared, as the statements below: every send job runs it.
@@ -134,7 +136,10 @@ export class SendPipeline {
         : runPrepared(tx, CLAIM, base));
       return claimed.length === 1;
     });
-    if (claim === 'held') return 'held';
+    if (claim === 'held') {
+      this.metrics.text('outbound', 'held_no_credit', provider.name);
+      return 'held';
+    }
     if (claim !== 'claimed') return 'already-done';
     return this.handOver(row, provider);
   }
@@ -149,6 +154,7 @@ export class SendPipeline {
     const found = await provider.findSent(this.outbound(row), since, isTaken);
     if (found) {
       await this.accepted(row, found, provider);
+      this.metrics.text('outbound', 'sent', provider.name);
       return 'reconciled';
     }
     await this.throttle(provider, row);
@@ -168,13 +174,18 @@ export class SendPipeline {
   private async handOver(row: SmsMessage, provider: SmsProvider): Promise<SendOutcome> {
     const limit = provider.rateLimit?.(this.outbound(row));
     if (limit) await this.rateLimiter.admit(limit, row.id);
+    const called = this.metrics.sendStarted(provider.name);
     try {
       const accepted = await provider.send(this.outbound(row));
+      called('accepted');
       await this.accepted(row, accepted, provider);
+      this.metrics.text('outbound', 'sent', provider.name);
       return 'sent';
     } catch (e) {
+      called(e instanceof SendRefusedError ? 'refused' : e instanceof SendRetryableError ? 'retryable' : 'ambiguous');
       if (e instanceof SendRefusedError) {
         const status: OutboundStatus = e.optedOut ? 'opted_out' : 'failed';
+        this.metrics.text('outbound', status, provider.name);
         // The refusal proves nothing was sent: refunded, and the rest of a split text ends the same way.
         await this.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
         this.logger.warn({ messageId: row.id, code: e.code }, `provider refused the SMS: ${e.message}`);
@@ -257,6 +268,7 @@ export class SendPipeline {
     if (!row.toNumber || !optedOut) return false;
     const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
     await this.messages.update({ id: row.id, status: 'pending' }, { status: 'opted_out', errorMessage: reason });
+    this.metrics.text('outbound', 'opted_out', row.provider ?? 'unknown');
     return true;
   }
 
@@ -266,6 +278,7 @@ export class SendPipeline {
     const reason = number ? notVerified(number) : `${row.fromNumber ?? 'The sender'} is no longer one of the account's SMS numbers`;
     // It and the parts after it end unsent; whatever a split text already paid is refunded.
     await this.endRest(row, 'failed', reason, true, { errorMessage: reason });
+    this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
     return true;
   }
 
@@ -286,7 +299,10 @@ export class SendPipeline {
     const row = await this.messages.findOne({ where: { id: messageId } });
     const gaveUp = await this.messages.update({ id: messageId, status: In(['pending', 'submitting']) }, { status: 'failed', errorMessage: reason });
     // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
-    if (row && gaveUp.affected === 1) await this.endRest(row, 'failed', reason, row.status === 'pending');
+    if (row && gaveUp.affected === 1) {
+      await this.endRest(row, 'failed', reason, row.status === 'pending');
+      this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
+    }
   }
 
   private outbound(row: SmsMessage): OutboundSms {

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
+import { TimedWebhook } from '../metrics/webhook-timing';
 import { FlowrouteCallbacks } from './flowroute-callbacks.service';
 import { FlowrouteAccount, FlowrouteTokenGuard } from './flowroute-token.guard';
 
@@ -17,6 +18,7 @@ export class FlowrouteWebhooksController {
 
   @Post('dlr')
   @HttpCode(200)
+  @TimedWebhook('flowroute', 'status')
   async dlr(
     @FlowrouteAccount() accountId: string,
     @Body() body: unknown,
@@ -27,6 +29,7 @@ export class FlowrouteWebhooksController {
 
   @Post('inbound')
   @HttpCode(200)
+  @TimedWebhook('flowroute', 'inbound')
   async inbound(@FlowrouteAccount() accountId: string, @Body() body: unknown): Promise<{ result: string }> {
     // A repeat of the same record and a number no account has are answered 200 too: Flowroute has nothing to fix.
     return { result: (await this.callbacks.inbound(accountId, body)).outcome };

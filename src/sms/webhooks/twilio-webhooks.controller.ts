@@ -1,6 +1,7 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '../common/api-docs';
 import { PublicRoute } from '../auth/caller';
+import { TimedWebhook } from '../metrics/webhook-timing';
 import { StatusCallbacks } from './status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
 
@@ -17,6 +18,7 @@ export class TwilioWebhooksController {
   @Post('status')
   @HttpCode(200)
   @Header('Content-Type', 'text/xml')
+  @TimedWebhook('twilio', 'status')
   async status(
     @Body() body: Record<string, unknown>,
     @Query('m', new ParseUUIDPipe({ optional: true, errorHttpStatusCode: 400 })) messageId?: string,
