@@ -37,7 +37,7 @@ export class ConsoleCreditsService {
     const ledger = await this.credits.entries(accountId, { limit: 50, offset: 0 });
     const held = (await this.dataSource.query(
       `SELECT m.id, m.to_number, m.body, m.segments, m.created_at, t.id AS ticket_id, t.number AS ticket_number
-         FROM sms_messages m LEFT JOIN tickets t ON t.id = m.ticket_id AND t.account_id = m.account_id
+         FROM sms_messages m LEFT JOIN tickets t ON t.id::text = m.ticket_id AND t.account_id::text = m.account_id
         WHERE m.account_id = $1 AND m.status = 'held_no_credit' ORDER BY m.created_at LIMIT 50`,
       [accountId],
     )) as { id: string; to_number: string; body: string; segments: number; created_at: Date; ticket_id: string | null; ticket_number: number | null }[];
