@@ -11,7 +11,7 @@ import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, SmsModuleOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import type { TemplateKey } from '../templates/template-renderer';
+import { TemplateBudgetError, type TemplateKey } from '../templates/template-renderer';
 import { lockContact } from './contact-lock';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
@@ -114,8 +114,8 @@ export class OutboundService {
       sendId: randomUUID(),
       createdByUserId: event.userId,
     };
-    const skip = async (reason: string, to: string | null = null, body = '') => {
-      await insertText(tx, base, { status: 'skipped', sendAt: null, sendNow: false, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
+    const skip = async (reason: string, to: string | null = null, body = '', status: 'skipped' | 'failed' = 'skipped') => {
+      await insertText(tx, base, { status, sendAt: null, sendNow: false, errorMessage: reason, toNumber: to, fromNumber: null, provider: null }, [
         { text: body, encoding: null, segments: 0 },
       ]);
       return { messageIds: [] };
@@ -130,7 +130,14 @@ export class OutboundService {
     if ('skip' in choice) return skip(choice.skip, to);
     const sender = choice.number;
 
-    const text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+    let text: string;
+    try {
+      text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+    } catch (error) {
+      // A saved template that runs away with this ticket's values: the ticket still saves, the text says why.
+      if (!(error instanceof TemplateBudgetError)) throw error;
+      return skip(`The ${key} template stopped at line ${error.line}, column ${error.column}: ${error.message}`, to, '', 'failed');
+    }
     const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
     const analysis = analyzeSms(text, { smartEncoding });
     if (analysis.characters > MAX_SMS_CHARACTERS) {
