@@ -50,6 +50,7 @@ export class AppModule {
             workerConcurrency: env.WORKER_CONCURRENCY,
             storageDir: env.STORAGE_DIR,
             mediaMaxBytes: env.MEDIA_MAX_BYTES,
+            mediaPrivateAddressHosts: env.MEDIA_PRIVATE_ADDRESS_HOSTS?.split(',').map((h) => h.trim()),
           }),
         }),
         HelpdeskModule,

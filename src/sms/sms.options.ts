@@ -40,6 +40,11 @@ export interface SmsModuleOptions {
   storageDir: string;
   /** Largest MMS item downloaded; default 5 MB. */
   mediaMaxBytes?: number;
+  /**
+   * host[:port] whose media may be fetched although it resolves to a loopback, private or link-local address.
+   * For local fakes in tests only: by default every such hop (a link or a redirect) is refused.
+   */
+  mediaPrivateAddressHosts?: string[];
 }
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN: SMS_MODULE_OPTIONS } = new ConfigurableModuleBuilder<SmsModuleOptions>()

@@ -4,16 +4,52 @@ let loaded: Promise<typeof sharp> | null = null;
 
 /**
  * sharp and libvips, loaded with the first image: about 20 MB resident that an `api` process, or a worker that has
- * not seen an MMS yet, does not carry.
+ * not seen an MMS yet, does not carry. Its limits are set once, here.
  */
 function loadSharp(): Promise<typeof sharp> {
   loaded ??= import('sharp').then(({ default: sharp }) => {
     // Each image is seen once, so libvips' operation cache would only hold memory.
     sharp.cache(false);
-    // sharp.concurrency stays at sharp's default (1 thread on glibc Linux, against heap fragmentation); queue jobs give parallelism.
+    // One libvips thread per image: decoded pixels are what costs memory, and PixelBudget decides how many are in flight.
+    sharp.concurrency(1);
     return sharp;
   });
   return loaded;
+}
+
+/**
+ * Decoded pixels in flight in this process: an image waits here until its pixels fit, so hostile media queues
+ * instead of adding up in memory. An image larger than the whole budget waits until it is alone.
+ */
+export class PixelBudget {
+  private inFlight = 0;
+  private readonly waiting: Array<{ pixels: number; start: () => void }> = [];
+
+  constructor(readonly capacity: number) {}
+
+  async run<T>(pixels: number, work: () => Promise<T>): Promise<T> {
+    const wanted = Math.min(pixels, this.capacity);
+    if (this.waiting.length > 0 || this.inFlight + wanted > this.capacity) {
+      await new Promise<void>((start) => this.waiting.push({ pixels: wanted, start }));
+    } else {
+      this.inFlight += wanted;
+    }
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= wanted;
+      this.startWaiting();
+    }
+  }
+
+  /** First come, first served: a large image is not overtaken forever by small ones. */
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlight + this.waiting[0].pixels <= this.capacity) {
+      const next = this.waiting.shift()!;
+      this.inFlight += next.pixels;
+      next.start();
+    }
+  }
 }
 
 export const ACCEPTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
@@ -22,6 +58,8 @@ export type AcceptedImageType = (typeof ACCEPTED_IMAGE_TYPES)[number];
 export interface ImagePipelineOptions {
   /** Largest width × height (of one frame) we decode; default 40_000_000. */
   maxInputPixels: number;
+  /** Decoded pixels in flight across the process (every pipeline sharing the budget); default 48_000_000. */
+  processPixelBudget: PixelBudget;
   /** Long edge of the thumbnail in pixels; default 320. */
   thumbnailSize: number;
 }
@@ -38,11 +76,17 @@ export interface ProcessedImage {
   thumbnailContentType: 'image/jpeg' | 'image/png';
 }
 
+/** Decoded pixels all the pictures of one MMS may take: ten 12-megapixel phone photos. */
+export const MESSAGE_PIXEL_BUDGET = 120_000_000;
+
 export type ImageRejectionReason = 'not_an_image' | 'unsupported_type' | 'too_many_pixels' | 'corrupt';
 export type ImageRejection = { reason: ImageRejectionReason; detail: string };
 export type ImagePipelineResult = { ok: true; image: ProcessedImage } | { ok: false; rejection: ImageRejection };
 
-export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = { maxInputPixels: 40_000_000, thumbnailSize: 320 };
+/** One budget for the process: every pipeline created without its own shares it. Fits one largest image. */
+export const PROCESS_PIXEL_BUDGET = new PixelBudget(48_000_000);
+
+export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = { maxInputPixels: 40_000_000, thumbnailSize: 320, processPixelBudget: PROCESS_PIXEL_BUDGET };
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -172,10 +216,15 @@ export class ImagePipeline {
     this.options = {
       maxInputPixels: positiveInteger('maxInputPixels', merged.maxInputPixels),
       thumbnailSize: positiveInteger('thumbnailSize', merged.thumbnailSize),
+      processPixelBudget: merged.processPixelBudget,
     };
   }
 
-  async process(bytes: Buffer): Promise<ImagePipelineResult> {
+  /**
+   * `allowance`: pixels the rest of its message may still use (the per-message budget); an image over it is
+   * rejected without being decoded.
+   */
+  async process(bytes: Buffer, allowance = Number.POSITIVE_INFINITY): Promise<ImagePipelineResult> {
     const contentType = sniffContentType(bytes);
     if (!isAccepted(contentType)) return { ok: false, rejection: rejectType(contentType) };
     const { maxInputPixels, thumbnailSize } = this.options;
@@ -197,14 +246,26 @@ export class ImagePipeline {
     }
     // libvips counts an animation as one tall strip, so the whole strip must fit the same budget.
     const animated = frames > 1 && framePixels * frames <= maxInputPixels;
+    const decoded = animated ? framePixels * frames : framePixels;
+    if (decoded > allowance) {
+      return {
+        ok: false,
+        rejection: {
+          reason: 'too_many_pixels',
+          detail: `the pictures of this message together are more than the ${megapixels(MESSAGE_PIXEL_BUDGET)} megapixel limit; this one (${megapixels(decoded)} megapixels) was left out`,
+        },
+      };
+    }
     // limitInputPixels is the real bomb guard; failOn 'error' rejects truncation but not the warnings phone JPEGs raise.
     const input: sharp.SharpOptions = { limitInputPixels: maxInputPixels, failOn: 'error' };
 
     try {
-      const [original, thumbnail] = await Promise.all([
-        this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated),
-        this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize),
-      ]);
+      // One after the other, so one image holds one decoded copy at a time, and only once the process budget has room.
+      const { original, thumbnail } = await this.options.processPixelBudget.run(decoded, async () => {
+        const original = await this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated);
+        const thumbnail = await this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize);
+        return { original, thumbnail };
+      });
       return {
         ok: true,
         image: {

@@ -1,0 +1,93 @@
+/**
+ * Hostile MMS: one signed MMS with ten 6300 × 6300 single-colour GIFs (about 27 KB each, each just under the 40 MP
+ * limit), against a benign MMS of ten 2000 × 1500 phone-like JPEGs. Each in a fresh `all` process; peak RSS of the
+ * service (sampled every 10 ms, and the kernel's VmHWM) from the webhook until every item has a row, side by side.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { FakeTwilio } from '../test/fakes/fake-twilio';
+import { addNumber, createAccount, fmt, machineLoad, peakRssMb, rssMb, sql, startService } from './support';
+import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
+
+const ITEMS = 10;
+/** What the service may hold at most while hostile media is processed. */
+export const HOSTILE_MEDIA_RSS_TARGET_MB = 400;
+
+export interface HostileMediaFigures {
+  hostile: { peakMb: number; idleMb: number; seconds: number; stored: number; rejected: number };
+  benign: { peakMb: number; idleMb: number; seconds: number; stored: number; rejected: number };
+  gifBytes: number;
+}
+
+async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<string, string>) {
+  const fake = await FakeTwilio.start({ recordRequests: false });
+  const svc = await startService('hostile-media', {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: new URL(fake.url).host,
+    ...extraEnv,
+  });
+  try {
+    const { token } = await createAccount(svc.port);
+    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
+    const pid = svc.child.pid!;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = rssMb(pid);
+    const messageSid = `MM${randomBytes(16).toString('hex')}`;
+    const media = items.map((body) => ({ url: fake.addMedia(messageSid, { contentType, body }), contentType }));
+    const form = { ...inboundForm(customerPhone(0), 'Pictures of the broken printer', media), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
+    let peak = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, rssMb(pid));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const started = performance.now();
+    const answer = await postWebhook(svc.port, signed(form));
+    if (answer.status !== 200) throw new Error(`hostile media webhook: ${answer.status}`);
+    const deadline = Date.now() + 600_000;
+    let row: { stored: string; rejected: string };
+    for (;;) {
+      [row] = await sql<{ stored: string; rejected: string }>(
+        svc.env.DATABASE_URL,
+        `SELECT count(*) FILTER (WHERE status = 'stored') AS stored, count(*) FILTER (WHERE status <> 'stored') AS rejected FROM sms_media`,
+      );
+      if (Number(row.stored) + Number(row.rejected) >= ITEMS) break;
+      if (Date.now() > deadline) throw new Error(`hostile media: ${row.stored} stored, ${row.rejected} rejected of ${ITEMS} in time`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    sampling = false;
+    await sampler;
+    return { peakMb: Math.max(peak, peakRssMb(pid)), idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected) };
+  } finally {
+    await svc.stop();
+    await fake.close();
+  }
+}
+
+export async function benchHostileMedia(extraEnv: Record<string, string> = {}): Promise<HostileMediaFigures> {
+  const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } }).gif().toBuffer();
+  const photo = await sharp(randomBytes(2000 * 1500 * 3), { raw: { width: 2000, height: 1500, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
+  const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
+  const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
+  const line = (name: string, f: HostileMediaFigures['hostile']) =>
+    `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected, all rows in ${fmt(f.seconds)} s`;
+  console.log(`  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`);
+  console.log(`  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`);
+  return { hostile, benign, gifBytes: gif.length };
+}
+
+if (require.main === module) {
+  benchHostileMedia().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
