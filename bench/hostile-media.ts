@@ -26,7 +26,7 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
     SMS_PROVIDER: 'twilio',
     TWILIO_ACCOUNT_SID: fake.accountSid,
     TWILIO_AUTH_TOKEN: fake.authToken,
-    TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: new URL(fake.url).host,
+    TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`,
     ...extraEnv,
   });
   try {

@@ -124,7 +124,7 @@ function jemalloc(): string | null {
 /** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
 async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
   const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: new URL(fake.url).host, ...extraEnv });
+  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`, ...extraEnv });
   try {
     const { token } = await createAccount(svc.port);
     await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
