@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, peakRssMb, rssMb, sql, startService } from './support';
+import { addNumber, createAccount, fmt, machineLoad, rssMb, sampleRss, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const ITEMS = 10;
@@ -38,14 +38,7 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
     const messageSid = `MM${randomBytes(16).toString('hex')}`;
     const media = items.map((body) => ({ url: fake.addMedia(messageSid, { contentType, body }), contentType }));
     const form = { ...inboundForm(customerPhone(0), 'Pictures of the broken printer', media), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, rssMb(pid));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const rss = sampleRss(pid);
     const started = performance.now();
     const answer = await postWebhook(svc.port, signed(form));
     if (answer.status !== 200) throw new Error(`hostile media webhook: ${answer.status}`);
@@ -61,9 +54,8 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    sampling = false;
-    await sampler;
-    return { peakMb: Math.max(peak, peakRssMb(pid)), idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected) };
+    const peak = await rss.stop();
+    return { peakMb: peak, idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected) };
   } finally {
     await svc.stop();
     await fake.close();

@@ -23,7 +23,7 @@ import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
 import type { SmsModuleOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, median, medianOf, peakRssMb, REPEATS, repeat, rssMb, sql, startService } from './support';
+import { addNumber, createAccount, fmt, machineLoad, median, medianOf, REPEATS, repeat, rssMb, sampleRss, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 12);
@@ -137,14 +137,7 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
       const form = { ...inboundForm(customerPhone(i), `Photo ${i} of the broken printer`, [{ url, contentType: 'image/jpeg' }]), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
       return signed(form);
     });
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, rssMb(pid));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const rss = sampleRss(pid);
     const started = performance.now();
     const answers = await Promise.all(hooks.map((h) => postWebhook(svc.port, h)));
     if (answers.some((a) => a.status !== 200)) throw new Error(`media webhooks: ${answers.map((a) => a.status).join(',')}`);
@@ -163,9 +156,8 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    sampling = false;
-    await sampler;
-    return { peak: Math.max(peak, peakRssMb(pid)), idle, seconds };
+    const peak = await rss.stop();
+    return { peak, idle, seconds };
   } finally {
     await svc.stop();
     await fake.close();
