@@ -17,6 +17,7 @@ export type MediaRejectionReason =
   | 'corrupt'
   | 'too_large'
   | 'host_not_allowed'
+  | 'address_not_allowed'
   | 'download_failed';
 
 type Download = { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectionReason; detail: string; retryable: boolean };
@@ -24,7 +25,7 @@ type Download = { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectio
 const EXTENSION: Record<AcceptedImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
 
 function downloadReason(reason: MediaFetchFailureReason): MediaRejectionReason {
-  return reason === 'too_large' || reason === 'host_not_allowed' ? reason : 'download_failed';
+  return reason === 'too_large' || reason === 'host_not_allowed' || reason === 'address_not_allowed' ? reason : 'download_failed';
 }
 
 /** Credentials and host of one provider's media API. */
