@@ -17,7 +17,7 @@ export type { CustomerComment, CustomerSummary, StoredAttachment, TicketSummary 
 export { MediaStorage } from './media/media-storage';
 // For a host's own UI (the reference console): the services and pure helpers behind the REST API.
 export { SmsTemplatesService, templateVariables } from './templates/sms-templates.service';
-export { TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES } from './templates/template-renderer';
+export { MAX_RENDERED_CHARACTERS, TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES, TemplateBudgetError } from './templates/template-renderer';
 export type { TemplateKey } from './templates/template-renderer';
 export { SmsSettingsService } from './settings/sms-settings.service';
 export { SmsNumbersService } from './numbers/sms-numbers.service';
