@@ -29,7 +29,7 @@ describe('templates under attack', () => {
 
   it.each([
     ['text that multiplies', RUNAWAY, /The template writes more than 6400 characters/],
-    ['blocks that run and write nothing', SILENT_RUNAWAY, /The template repeats its blocks more than 1000 times/],
+    ['blocks that run and write nothing', SILENT_RUNAWAY, /The template repeats its blocks and helpers more than 1000 times/],
   ])('refuses saving nested {{#each @root}} (%s) with 422 and a reason, stores nothing', async (_name, body, reason) => {
     const report = await underAttack('template save, nested each @root', () => attacker.put('/api/sms/templates/initial_problem', { body }), otherAccountReads);
 
@@ -64,7 +64,7 @@ describe('templates under attack', () => {
       () => attacker.sms(report.result.body.id as string),
       (r) => r.length > 0,
     );
-    expect(rows).toEqual([expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/^The initial_problem template stopped at line 1, column \d+: The template (writes more than 6400 characters|repeats its blocks more than 1000 times)/) })]);
+    expect(rows).toEqual([expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/^The initial_problem template stopped at line 1, column \d+: The template (writes more than 6400 characters|repeats its blocks and helpers more than 1000 times)/) })]);
     expect(t.twilio.sentMessages()).toHaveLength(0);
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });

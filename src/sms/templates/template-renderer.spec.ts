@@ -340,7 +340,7 @@ describe('TemplateRenderer', () => {
       const runaway = nested(5, '{{@key}}');
 
       expect(sut.validate(runaway)).toEqual([
-        { message: `The template writes more than ${MAX_RENDERED_CHARACTERS} characters (an SMS takes at most 1600)`, line: 1, column: 31 },
+        { message: `The template writes more than ${MAX_RENDERED_CHARACTERS} characters (an SMS takes at most 1600)`, line: 1, column: 61 },
       ]);
       expect(() => sut.render(runaway, example)).toThrow(TemplateBudgetError);
     });
@@ -348,7 +348,7 @@ describe('TemplateRenderer', () => {
     it('refuses blocks repeated too often even when they write nothing', () => {
       const silent = nested(5, '');
 
-      expect(sut.validate(silent)).toEqual([{ message: `The template repeats its blocks more than ${MAX_BLOCK_RUNS} times`, line: 1, column: 61 }]);
+      expect(sut.validate(silent)).toEqual([{ message: `The template repeats its blocks and helpers more than ${MAX_BLOCK_RUNS} times`, line: 1, column: 61 }]);
     });
 
     it('stops a text longer than the budget at render, while validation leaves plain long text to the length check', () => {
@@ -357,6 +357,24 @@ describe('TemplateRenderer', () => {
       expect(sut.validate(long)).toEqual([]);
       expect(() => sut.render(long, example)).toThrow(`The template writes more than ${MAX_RENDERED_CHARACTERS} characters`);
       expect(sut.render('x'.repeat(MAX_RENDERED_CHARACTERS), example)).toHaveLength(MAX_RENDERED_CHARACTERS);
+    });
+
+    it('counts what helpers write too: a long problem repeated through truncate stops at the budget, not after it', () => {
+      const repeated = '{{truncate ticket.problem 20000}}'.repeat(300);
+      const longProblem = { ...example, ticket: { ...example.ticket!, problem: 'word '.repeat(2_000) } };
+
+      expect(sut.validate(repeated)).toEqual([]); // the examples are short
+      const stopped = (() => {
+        try {
+          sut.render(repeated, longProblem);
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+      expect(stopped).toBeInstanceOf(TemplateBudgetError);
+      // Stopped at the third call (3 × 9,999 characters is past 4 × 6,400), which starts at column 67.
+      expect(stopped).toMatchObject({ line: 1, column: 67 });
     });
 
     it('counts per render: the same template renders again after another one was stopped', () => {

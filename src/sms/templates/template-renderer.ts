@@ -160,7 +160,7 @@ export const MAX_TEMPLATE_LENGTH = 10_000;
  */
 export const MAX_RENDERED_CHARACTERS = 4 * MAX_SMS_CHARACTERS;
 
-/** Block bodies ({{#each}} items, {{#if}} branches...) one render may run; real templates run a handful. */
+/** Block bodies ({{#each}} items, {{#if}} branches...) and helper calls one render may run; real templates run a handful. */
 export const MAX_BLOCK_RUNS = 1_000;
 
 /** A template that would write or repeat more than its budget allows; the render stopped there. */
@@ -260,7 +260,7 @@ class RenderBudget {
   run(loc: hbs.AST.SourceLocation | undefined): void {
     if (++this.runs > MAX_BLOCK_RUNS) {
       const { line, column } = at(loc);
-      throw new TemplateBudgetError(`The template repeats its blocks more than ${MAX_BLOCK_RUNS} times`, line, column);
+      throw new TemplateBudgetError(`The template repeats its blocks and helpers more than ${MAX_BLOCK_RUNS} times`, line, column);
     }
   }
 
@@ -316,8 +316,11 @@ function createHandlebars(): typeof Handlebars {
   for (const [name, body] of Object.entries(HELPER_BODIES)) {
     hb.registerHelper(name, (...raw: unknown[]) => {
       // Handlebars always passes its options object last, after the template's arguments.
-      const options = raw.pop() as Handlebars.HelperOptions;
-      return body(raw, options);
+      const options = raw.pop() as Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation };
+      activeBudget?.run(options.loc);
+      const text = body(raw, options);
+      activeBudget?.wrote(text, options.loc);
+      return text;
     });
   }
   return hb;
