@@ -250,6 +250,17 @@ describe('MediaFetcher', () => {
       expect(lookups).toEqual(['api.twilio.com']);
     });
 
+    it('checks the address the connection uses too: a name that answered the check with a public address and connects to loopback is refused', async () => {
+      const api = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
+      // The check's resolver says public; the system resolver the connection uses says 127.0.0.1 (DNS rebinding).
+      const sut = new MediaFetcher({ allowedHosts: [`localhost:${api.port}`], resolve: async () => ['203.0.113.9'], notFoundRetries: 0 });
+
+      const result = failure(await sut.fetch(api.url('localhost', '/Media/ME1')));
+
+      expect(result).toMatchObject({ reason: 'address_not_allowed', retryable: false });
+      expect(api.requests).toHaveLength(0);
+    });
+
     it('follows no more than maxRedirects hops', async () => {
       const api = await startServer((req, res) => void res.writeHead(302, { location: `${req.url ?? '/'}x` }).end());
 

@@ -1,5 +1,7 @@
+import { lookup as lookupCallback, LookupAddress, LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { Agent, fetch, type Response } from 'undici';
 export interface MediaFetchOptions {
   /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.twilio.com'. */
   allowedHosts: string[];
@@ -102,6 +104,31 @@ async function discard(response: Response): Promise<void> {
 
 class Timeout extends Error {}
 
+/** Set on the connection error when the address a name resolved to at connect time is refused. */
+const ADDRESS_REFUSED = 'EADDRNOTALLOWED';
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The resolver the connection itself uses: the checked addresses are the ones connected to, so a name that answers
+ * a public address to the check and a private one to the connection (DNS rebinding) is refused too.
+ */
+function checkedLookup(allowPrivate: (hostname: string) => boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookupCallback(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refused = allowPrivate(hostname) ? undefined : addresses.find((a) => isPrivateAddress(a.address));
+      if (refused) {
+        const denied: NodeJS.ErrnoException = new Error(`${hostname} resolved to ${refused.address}, a private or local address`);
+        denied.code = ADDRESS_REFUSED;
+        return callback(denied, []);
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
@@ -111,6 +138,7 @@ export class MediaFetcher {
   private readonly options: Omit<MediaFetchOptions, 'allowedHosts' | 'privateAddressHosts'>;
   private readonly allowedHosts: ReadonlySet<string>;
   private readonly privateAddressHosts: ReadonlySet<string>;
+  private readonly dispatcher: Agent;
 
   constructor(options: Pick<MediaFetchOptions, 'allowedHosts'> & Partial<MediaFetchOptions>) {
     const merged = { ...MEDIA_FETCH_DEFAULTS, ...options };
@@ -126,6 +154,9 @@ export class MediaFetcher {
     // URL.host is lower-case, so the list is too; nothing else is normalised, to keep the comparison exact.
     this.allowedHosts = new Set(options.allowedHosts.map((host) => host.trim().toLowerCase()));
     this.privateAddressHosts = new Set(merged.privateAddressHosts.map((host) => host.trim().toLowerCase()));
+    // At connect time only the host name is known: a name allowed on any of its ports passes.
+    const privateNames = new Set([...this.privateAddressHosts].map((host) => host.replace(/:\d+$/, '')));
+    this.dispatcher = new Agent({ connect: { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) } });
   }
 
   async fetch(url: string): Promise<MediaFetchResult> {
@@ -185,7 +216,7 @@ export class MediaFetcher {
 
         const refused = await this.checkAddresses(current);
         if (refused) return refused;
-        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal });
+        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal, dispatcher: this.dispatcher });
 
         if (REDIRECT_STATUSES.has(response.status)) {
           await discard(response);
@@ -214,8 +245,7 @@ export class MediaFetcher {
 
   /**
    * Every hop, by every address its host resolves to: a link or a redirect to this machine, a private network or
-   * link-local (cloud metadata) is refused. (fetch resolves again when it connects; a name that changes its answer
-   * within that moment is not caught here.)
+   * link-local (cloud metadata) is refused before anything is sent. The connection checks again (checkedLookup).
    */
   private async checkAddresses(url: URL): Promise<MediaFetchFailure | null> {
     // 'host:port' allows that port only; a bare 'host' any port of it.
@@ -283,6 +313,7 @@ export class MediaFetcher {
     const cause = isRecord(error) && isRecord(error.cause) ? error.cause : error;
     const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
     const message = isRecord(cause) && typeof cause.message === 'string' ? cause.message : String(cause);
+    if (code === ADDRESS_REFUSED) return fail('address_not_allowed', `the media link leads to ${url.host}: ${message}`);
     return fail('network', `could not download from ${url.host} (${code ?? message})`, true);
   }
 }
