@@ -14,9 +14,18 @@ const ITEMS = 10;
 /** What the service may hold at most while hostile media is processed. */
 export const HOSTILE_MEDIA_RSS_TARGET_MB = 400;
 
+interface MmsFigures {
+  peakMb: number;
+  idleMb: number;
+  seconds: number;
+  stored: number;
+  rejected: number;
+  reasons: string[];
+}
+
 export interface HostileMediaFigures {
-  hostile: { peakMb: number; idleMb: number; seconds: number; stored: number; rejected: number };
-  benign: { peakMb: number; idleMb: number; seconds: number; stored: number; rejected: number };
+  hostile: MmsFigures;
+  benign: MmsFigures;
   gifBytes: number;
 }
 
@@ -54,8 +63,12 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
+    const reasons = await sql<{ reason: string; n: string }>(
+      svc.env.DATABASE_URL,
+      `SELECT rejection_reason || ': ' || rejection_detail AS reason, count(*) AS n FROM sms_media WHERE status <> 'stored' GROUP BY 1`,
+    );
     const peak = await rss.stop();
-    return { peakMb: peak, idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected) };
+    return { peakMb: peak, idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected), reasons: reasons.map((r) => `${r.n} × ${r.reason}`) };
   } finally {
     await svc.stop();
     await fake.close();
@@ -68,7 +81,9 @@ export async function benchHostileMedia(extraEnv: Record<string, string> = {}): 
   const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
   const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
   const line = (name: string, f: HostileMediaFigures['hostile']) =>
-    `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected, all rows in ${fmt(f.seconds)} s`;
+    `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected` +
+    (f.reasons.length ? ` (${f.reasons.join('; ')})` : '') +
+    `, all rows in ${fmt(f.seconds)} s`;
   console.log(`  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`);
   console.log(`  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`);
   return { hostile, benign, gifBytes: gif.length };
