@@ -826,7 +826,8 @@ export class TemplateRenderer {
       this.run(source, this.exampleVariables());
       return undefined;
     } catch (error) {
-      if (!(error instanceof TemplateBudgetError)) throw error;
+      // Other failures are render's to report, with the ticket's own values; validation never throws.
+      if (!(error instanceof TemplateBudgetError)) return undefined;
       return { message: error.message, line: error.line, column: error.column };
     }
   }
