@@ -10,7 +10,7 @@ function loadSharp(): Promise<typeof sharp> {
   loaded ??= import('sharp').then(({ default: sharp }) => {
     // Each image is seen once, so libvips' operation cache would only hold memory.
     sharp.cache(false);
-    // One libvips thread per image: decoded pixels are what costs memory, and PixelBudget decides how many are in flight.
+    // One libvips thread per image: decoded pixels are what costs memory, and DecodeBudget decides how many are in flight.
     sharp.concurrency(1);
     return sharp;
   });
@@ -270,7 +270,7 @@ export class ImagePipeline {
       };
     }
     // limitInputPixels is the real bomb guard; failOn 'error' rejects truncation but not the warnings phone JPEGs raise.
-    const input: sharp.SharpOptions = { limitInputPixels: maxInputPixels, failOn: 'error' };
+    const input: sharp.SharpOptions = { limitInputPixels: itemLimit, failOn: 'error' };
 
     try {
       // One after the other, so one image holds one decoded copy at a time, and only once the process budget has room.
