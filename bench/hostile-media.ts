@@ -56,7 +56,7 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
     for (;;) {
       [row] = await sql<{ stored: string; rejected: string }>(
         svc.env.DATABASE_URL,
-        `SELECT count(*) FILTER (WHERE status = 'stored') AS stored, count(*) FILTER (WHERE status <> 'stored') AS rejected FROM sms_media`,
+        `SELECT count(*) FILTER (WHERE status = 'stored') AS stored, count(*) FILTER (WHERE status = 'rejected') AS rejected FROM sms_media`,
       );
       if (Number(row.stored) + Number(row.rejected) >= ITEMS) break;
       if (Date.now() > deadline) throw new Error(`hostile media: ${row.stored} stored, ${row.rejected} rejected of ${ITEMS} in time`);
@@ -65,7 +65,7 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
     const seconds = (performance.now() - started) / 1000;
     const reasons = await sql<{ reason: string; n: string }>(
       svc.env.DATABASE_URL,
-      `SELECT rejection_reason || ': ' || rejection_detail AS reason, count(*) AS n FROM sms_media WHERE status <> 'stored' GROUP BY 1`,
+      `SELECT rejection_reason || ': ' || rejection_detail AS reason, count(*) AS n FROM sms_media WHERE status = 'rejected' GROUP BY 1`,
     );
     const peak = await rss.stop();
     return { peakMb: peak, idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected), reasons: reasons.map((r) => `${r.n} × ${r.reason}`) };
