@@ -1,7 +1,8 @@
 /**
  * Hostile MMS: one signed MMS with ten 6300 × 6300 single-colour GIFs (about 27 KB each, each just under the 40 MP
- * limit), against a benign MMS of ten 2000 × 1500 phone-like JPEGs. Each in a fresh `all` process; peak RSS of the
- * service (sampled every 10 ms, and the kernel's VmHWM) from the webhook until every item has a row, side by side.
+ * limit); one with ten 3100 × 3100 GIFs (just under the GIF limit, so all are decoded: the process budget queues
+ * them); against a benign MMS of ten 2000 × 1500 phone-like JPEGs. Each in a fresh `all` process; peak RSS of the
+ * service (sampled every 10 ms, and the kernel's VmHWM) from the webhook until every item is stored or refused.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +26,7 @@ interface MmsFigures {
 
 export interface HostileMediaFigures {
   hostile: MmsFigures;
+  queued: MmsFigures;
   benign: MmsFigures;
   gifBytes: number;
 }
@@ -78,15 +80,18 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
 export async function benchHostileMedia(extraEnv: Record<string, string> = {}): Promise<HostileMediaFigures> {
   const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } }).gif().toBuffer();
   const photo = await sharp(randomBytes(2000 * 1500 * 3), { raw: { width: 2000, height: 1500, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
+  const smallerGif = await sharp({ create: { width: 3100, height: 3100, channels: 3, background: '#cc6633' } }).gif().toBuffer();
   const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
+  const queued = await oneMms(Array.from({ length: ITEMS }, () => smallerGif), 'image/gif', extraEnv);
   const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
   const line = (name: string, f: HostileMediaFigures['hostile']) =>
     `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected` +
     (f.reasons.length ? ` (${f.reasons.join('; ')})` : '') +
     `, all rows in ${fmt(f.seconds)} s`;
   console.log(`  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`);
+  console.log(`  hostile media: ten ${fmt(smallerGif.length / 1000, 0)} KB 3100 × 3100 GIFs in one MMS; ${line('queued', queued)}`);
   console.log(`  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`);
-  return { hostile, benign, gifBytes: gif.length };
+  return { hostile, queued, benign, gifBytes: gif.length };
 }
 
 if (require.main === module) {
