@@ -8,8 +8,9 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, rssMb, sampleRss, sql, startService } from './support';
-import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
+import { startMediaService } from './media';
+import { fmt, machineLoad, sampleRss, sql } from './support';
+import { customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const ITEMS = 10;
 /** What the service may hold at most while hostile media is processed. */
@@ -33,19 +34,8 @@ export interface HostileMediaFigures {
 
 async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<string, string>) {
   const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('hostile-media', {
-    SMS_PROVIDER: 'twilio',
-    TWILIO_ACCOUNT_SID: fake.accountSid,
-    TWILIO_AUTH_TOKEN: fake.authToken,
-    TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`,
-    ...extraEnv,
-  });
+  const { svc, pid, idle } = await startMediaService('hostile-media', fake, extraEnv);
   try {
-    const { token } = await createAccount(svc.port);
-    await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
-    const pid = svc.child.pid!;
-    await new Promise((r) => setTimeout(r, 2000));
-    const idle = rssMb(pid);
     const messageSid = `MM${randomBytes(16).toString('hex')}`;
     const media = items.map((body) => ({ url: fake.addMedia(messageSid, { contentType, body }), contentType }));
     const form = { ...inboundForm(customerPhone(0), 'Pictures of the broken printer', media), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };

@@ -23,7 +23,7 @@ import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
 import type { SmsModuleOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, median, medianOf, REPEATS, repeat, rssMb, sampleRss, sql, startService } from './support';
+import { addNumber, createAccount, fmt, machineLoad, median, medianOf, REPEATS, repeat, rssMb, sampleRss, ServiceProcess, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 12);
@@ -121,16 +121,36 @@ function jemalloc(): string | null {
   }
 }
 
-/** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
-async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
-  const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`, ...extraEnv });
+/**
+ * A fresh `all` process in Twilio mode against `fake` (whose loopback media hosts it may fetch from), with an account
+ * owning BUSINESS_NUMBER, left 2 s to settle; `idle` is its RSS then.
+ */
+export async function startMediaService(name: string, fake: FakeTwilio, extraEnv: Record<string, string> = {}): Promise<{ svc: ServiceProcess; pid: number; idle: number }> {
+  const svc = await startService(name, {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url,
+    MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`,
+    ...extraEnv,
+  });
   try {
     const { token } = await createAccount(svc.port);
     await addNumber(fake, svc.port, token, BUSINESS_NUMBER);
     const pid = svc.child.pid!;
     await new Promise((r) => setTimeout(r, 2000));
-    const idle = rssMb(pid);
+    return { svc, pid, idle: rssMb(pid) };
+  } catch (error) {
+    await svc.stop();
+    throw error;
+  }
+}
+
+/** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
+async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
+  const fake = await FakeTwilio.start({ recordRequests: false });
+  const { svc, pid, idle } = await startMediaService('media', fake, extraEnv);
+  try {
     const hooks = Array.from({ length: MMS_AT_ONCE }, (_, i) => {
       const messageSid = `MM${randomBytes(16).toString('hex')}`;
       const url = fake.addMedia(messageSid, { contentType: 'image/jpeg', body: photo });
