@@ -1,18 +1,20 @@
 /**
  * Hostile MMS: one signed MMS with ten 6300 × 6300 single-colour GIFs (about 27 KB each, each just under the 40 MP
- * limit); one with ten 3100 × 3100 GIFs (just under the GIF limit, so all are decoded: the process budget queues
- * them); against a benign MMS of ten 2000 × 1500 phone-like JPEGs. Each in a fresh `all` process; peak RSS of the
+ * limit); one with ten 2500 × 2500 GIFs (under the GIF limit, so all are decoded: the process budget queues them),
+ * under glibc's malloc, with MALLOC_ARENA_MAX=2 and with jemalloc; against a benign MMS of ten 2000 × 1500 JPEGs. Each in a fresh `all` process; peak RSS of the
  * service (sampled every 10 ms, and the kernel's VmHWM) from the webhook until every item is stored or refused.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { startMediaService } from './media';
+import { jemalloc, startMediaService } from './media';
 import { fmt, machineLoad, sampleRss, sql } from './support';
 import { customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const ITEMS = 10;
+/** Decoded in full (6.25 MP, under the GIF limit), so the process budget has to queue them. */
+const QUEUED_SIDE = 2500;
 /** What the service may hold at most while hostile media is processed. */
 export const HOSTILE_MEDIA_RSS_TARGET_MB = 400;
 
@@ -27,7 +29,8 @@ interface MmsFigures {
 
 export interface HostileMediaFigures {
   hostile: MmsFigures;
-  queued: MmsFigures;
+  /** Per allocator: how much of the peak is the allocator keeping freed memory. */
+  queued: Array<MmsFigures & { allocator: string }>;
   benign: MmsFigures;
   gifBytes: number;
 }
@@ -67,19 +70,33 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
   }
 }
 
+/** The allocators the queued case runs under: glibc's default, glibc with two arenas, and jemalloc when present. */
+function allocators(): Array<{ name: string; env: Record<string, string> }> {
+  const preload = jemalloc();
+  return [
+    { name: 'glibc malloc', env: {} },
+    { name: 'glibc, MALLOC_ARENA_MAX=2', env: { MALLOC_ARENA_MAX: '2' } },
+    ...(preload ? [{ name: 'jemalloc', env: { LD_PRELOAD: preload } }] : []),
+  ];
+}
+
 export async function benchHostileMedia(extraEnv: Record<string, string> = {}): Promise<HostileMediaFigures> {
   const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } }).gif().toBuffer();
   const photo = await sharp(randomBytes(2000 * 1500 * 3), { raw: { width: 2000, height: 1500, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
-  const smallerGif = await sharp({ create: { width: 3100, height: 3100, channels: 3, background: '#cc6633' } }).gif().toBuffer();
-  const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
-  const queued = await oneMms(Array.from({ length: ITEMS }, () => smallerGif), 'image/gif', extraEnv);
-  const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
-  const line = (name: string, f: HostileMediaFigures['hostile']) =>
+  const smallerGif = await sharp({ create: { width: QUEUED_SIDE, height: QUEUED_SIDE, channels: 3, background: '#cc6633' } }).gif().toBuffer();
+  const line = (name: string, f: MmsFigures) =>
     `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected` +
     (f.reasons.length ? ` (${f.reasons.join('; ')})` : '') +
     `, all rows in ${fmt(f.seconds)} s`;
+  const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
   console.log(`  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`);
-  console.log(`  hostile media: ten ${fmt(smallerGif.length / 1000, 0)} KB 3100 × 3100 GIFs in one MMS; ${line('queued', queued)}`);
+  const queued: HostileMediaFigures['queued'] = [];
+  for (const allocator of allocators()) {
+    const run = await oneMms(Array.from({ length: ITEMS }, () => smallerGif), 'image/gif', { ...extraEnv, ...allocator.env });
+    console.log(`  hostile media: ten ${fmt(smallerGif.length / 1000, 0)} KB ${QUEUED_SIDE} × ${QUEUED_SIDE} GIFs in one MMS, ${allocator.name}; ${line('queued', run)}`);
+    queued.push({ allocator: allocator.name, ...run });
+  }
+  const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
   console.log(`  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`);
   return { hostile, queued, benign, gifBytes: gif.length };
 }

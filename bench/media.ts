@@ -113,7 +113,7 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
 }
 
 /** jemalloc, if the system has it: sharp recommends it over glibc's malloc for long-running processes on Linux. */
-function jemalloc(): string | null {
+export function jemalloc(): string | null {
   try {
     return /(\/\S*libjemalloc\.so\.2)\b/.exec(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }))?.[1] ?? null;
   } catch {

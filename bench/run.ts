@@ -145,13 +145,15 @@ async function main(): Promise<void> {
       target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
       met: f.hostile.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
     });
-    rows.push({
-      figure: 'one MMS of ten 3100 × 3100 single-colour GIFs (decoded, queued), peak RSS',
-      measured: `${fmt(f.queued.peakMb, 0)} MB (idle ${fmt(f.queued.idleMb, 0)} MB); ${f.queued.stored} stored in ${fmt(f.queued.seconds)} s`,
-      baseline: `benign MMS of ten 2000 × 1500 JPEGs: ${fmt(f.benign.peakMb, 0)} MB`,
-      target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
-      met: f.queued.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
-    });
+    for (const q of f.queued) {
+      rows.push({
+        figure: `one MMS of ten 2500 × 2500 single-colour GIFs (decoded, queued), ${q.allocator}, peak RSS`,
+        measured: `${fmt(q.peakMb, 0)} MB (idle ${fmt(q.idleMb, 0)} MB); ${q.stored} stored in ${fmt(q.seconds)} s`,
+        baseline: `benign MMS of ten 2000 × 1500 JPEGs: ${fmt(f.benign.peakMb, 0)} MB`,
+        target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
+        met: q.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
+      });
+    }
   }
   if (wanted('startup')) {
     const f = await benchStartup();

@@ -134,7 +134,7 @@ describe('MMS media under attack', () => {
     expect(report.result.status).toBe(200);
     const rows = report.result.rows;
     expect(rows.slice(0, 9).every((r) => r.status === 'rejected' && r.rejection_reason === 'too_many_pixels')).toBe(true);
-    expect(rows[0].rejection_detail).toBe('the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 10.1 megapixel limit for GIF pictures');
+    expect(rows[0].rejection_detail).toBe('the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures');
     expect(rows[9]).toMatchObject({ status: 'stored' });
     expect((await storedFiles()).filter((f) => f.endsWith('.gif'))).toEqual([]);
     expect(report.bystanderMaxMs).toBeLessThan(1000);

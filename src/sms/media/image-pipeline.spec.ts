@@ -304,7 +304,7 @@ describe('ImagePipeline', () => {
 
       expect(result).toEqual({
         ok: false,
-        rejection: { reason: 'too_many_pixels', detail: 'the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 10.1 megapixel limit for GIF pictures' },
+        rejection: { reason: 'too_many_pixels', detail: 'the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures' },
       });
     });
 

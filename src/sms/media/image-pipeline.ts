@@ -84,10 +84,11 @@ export type ImageRejection = { reason: ImageRejectionReason; detail: string };
 export type ImagePipelineResult = { ok: true; image: ProcessedImage } | { ok: false; rejection: ImageRejection };
 
 /**
- * One budget for the process: every pipeline created without its own shares it. With a worker idling at about
- * 150 MB it keeps the process near 350 MB whatever the media.
+ * One budget for the process: every pipeline created without its own shares it. A worker idles at about 150 MB;
+ * what the allocator keeps of freed decoder memory comes on top (see docs/budgets.md: run workers with jemalloc
+ * or MALLOC_ARENA_MAX=2).
  */
-export const PROCESS_DECODE_BUDGET = new DecodeBudget(192 * 1024 * 1024);
+export const PROCESS_DECODE_BUDGET = new DecodeBudget(128 * 1024 * 1024);
 
 /**
  * Peak memory per decoded pixel while an image's original is re-encoded and then its thumbnail made, as measured
