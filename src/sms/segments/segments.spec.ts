@@ -439,6 +439,14 @@ describe('bounds', () => {
     expect(parts.map((part) => part.text.replace(/ \(\d+\/\d+\)$/, '')).join(' ')).toBe(longest.trim());
   });
 
+  it.each([0, 1, 2, 3])('never splits a flag where a grapheme window ends inside it (%i letters before the flags)', (lead) => {
+    const text = `${'a'.repeat(lead)}${FLAG.repeat(150)}`;
+
+    const parts = splitSms(text, { smartEncoding: false, mode: 'split' });
+
+    expect(parts.flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')))).toEqual(graphemesOf(text));
+  });
+
   it('counts a long text across grapheme windows as the library does: flags, ZWJ sequences and CR LF at every offset', () => {
     const text = `${FLAG}${FAMILY}\r\ne\u0301 `.repeat(200);
 

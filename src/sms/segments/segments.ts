@@ -237,15 +237,18 @@ const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme
 
 /**
  * Intl.Segmenter's graphemes (it knows newer emoji sequences than the library's bundled grapheme-splitter 1.0.4),
- * a window at a time: V8 walks a long string's segments in quadratic time. Grapheme rules look back only within
- * a grapheme, so restarting at a boundary gives the boundaries a whole-text walk gives; the last grapheme of a
- * window may be cut short by it, so the next window starts there.
+ * a window at a time: V8 walks a long string's segments in quadratic time. A boundary depends on the code points
+ * before it within its grapheme and on the one after it, so restarting at a boundary gives the boundaries a
+ * whole-text walk gives; only the last grapheme of a window (whole code points) may be cut short, so the next
+ * window starts there.
  */
 function* graphemesOf(text: string): Generator<string> {
   let start = 0;
   let window = GRAPHEME_WINDOW;
   while (start < text.length) {
-    const end = Math.min(text.length, start + window);
+    let end = Math.min(text.length, start + window);
+    // Never between the halves of a surrogate pair: a half read alone would end the grapheme before it too early.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++;
     const found = Array.from(graphemeSegmenter.segment(text.slice(start, end)), (s) => s.segment);
     if (end === text.length) {
       yield* found;
@@ -260,6 +263,10 @@ function* graphemesOf(text: string): Generator<string> {
     start = end - last.length;
     window = GRAPHEME_WINDOW;
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Last resort for a grapheme too big for a part (e.g. dozens of stacked combining marks): keep surrogate pairs. */
