@@ -240,7 +240,7 @@ describe('ImagePipeline', () => {
         ok: false,
         rejection: {
           reason: 'too_many_pixels',
-          detail: 'the picture is 20000 × 20000 pixels (400 megapixels), more than the 40 megapixel limit',
+          detail: 'the picture is 20000 × 20000 pixels (400 megapixels), more than the 26.8 megapixel limit for PNG pictures',
         },
       });
     });
