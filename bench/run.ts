@@ -8,6 +8,7 @@ import { benchIngest } from './ingest';
 import { benchHostileMedia, HOSTILE_MEDIA_RSS_TARGET_MB } from './hostile-media';
 import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
+import { benchSegments } from './segments';
 import { benchStartup } from './startup';
 import { CpuUsed, fmt, machineLoad, PG_TRANSPORT, REPEATS } from './support';
 
@@ -23,7 +24,7 @@ interface Row {
 const cpu = (c: CpuUsed) =>
   `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} + Redis ${fmt(c.redisMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs + c.redisMs), 0)}/s on 2 idle cores)`;
 
-type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'startup';
+type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'segments' | 'startup';
 
 /** What the service itself took, and what the load generator on the same cores added, for an ack figure. */
 function inside(run: { serviceP99Ms: number | null; generatorDelayP99Ms: number }, baseline?: { p99Ms: number }): string {
@@ -152,6 +153,18 @@ async function main(): Promise<void> {
         baseline: `benign MMS of ten 2000 × 1500 JPEGs: ${fmt(f.benign.peakMb, 0)} MB`,
         target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
         met: q.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
+      });
+    }
+  }
+  if (wanted('segments')) {
+    const f = benchSegments();
+    for (const [kind, byLength] of Object.entries(f.splitMs)) {
+      rows.push({
+        figure: `split 32,000 characters of ${kind}`,
+        measured: `${fmt(byLength[32_000])} ms`,
+        baseline: `8,000 characters: ${fmt(byLength[8_000])} ms (linear: × 4)`,
+        target: '≤ 6 × the 8,000-character time (quadratic would be 16 ×)',
+        met: byLength[32_000] <= 6 * byLength[8_000],
       });
     }
   }
