@@ -23,7 +23,7 @@ import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
 import type { ResolvedSmsOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, median, medianOf, peakRssMb, REPEATS, repeat, rssMb, sql, startService } from './support';
+import { addNumber, createAccount, fmt, machineLoad, median, medianOf, REPEATS, repeat, rssMb, sampleRss, ServiceProcess, sql, startService } from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 12);
@@ -113,7 +113,7 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
 }
 
 /** jemalloc, if the system has it: sharp recommends it over glibc's malloc for long-running processes on Linux. */
-function jemalloc(): string | null {
+export function jemalloc(): string | null {
   try {
     return /(\/\S*libjemalloc\.so\.2)\b/.exec(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }))?.[1] ?? null;
   } catch {
@@ -121,30 +121,43 @@ function jemalloc(): string | null {
   }
 }
 
-/** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
-async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
-  const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('media', { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url, ...extraEnv });
+/**
+ * A fresh `all` process in Twilio mode against `fake` (whose loopback media hosts it may fetch from), with an account
+ * owning BUSINESS_NUMBER, left 2 s to settle; `idle` is its RSS then.
+ */
+export async function startMediaService(name: string, fake: FakeTwilio, extraEnv: Record<string, string> = {}): Promise<{ svc: ServiceProcess; pid: number; idle: number }> {
+  const svc = await startService(name, {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url,
+    MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(fake.url).host},${new URL(fake.cdnUrl).host}`,
+    ...extraEnv,
+  });
   try {
     const account = await createAccount(svc.port);
     await addNumber(fake, svc.port, account, BUSINESS_NUMBER);
     const pid = svc.child.pid!;
     await new Promise((r) => setTimeout(r, 2000));
-    const idle = rssMb(pid);
+    return { svc, pid, idle: rssMb(pid) };
+  } catch (error) {
+    await svc.stop();
+    throw error;
+  }
+}
+
+/** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
+async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
+  const fake = await FakeTwilio.start({ recordRequests: false });
+  const { svc, pid, idle } = await startMediaService('media', fake, extraEnv);
+  try {
     const hooks = Array.from({ length: MMS_AT_ONCE }, (_, i) => {
       const messageSid = `MM${randomBytes(16).toString('hex')}`;
       const url = fake.addMedia(messageSid, { contentType: 'image/jpeg', body: photo });
       const form = { ...inboundForm(customerPhone(i), `Photo ${i} of the broken printer`, [{ url, contentType: 'image/jpeg' }]), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
       return signed(form);
     });
-    let peak = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, rssMb(pid));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    const rss = sampleRss(pid);
     const started = performance.now();
     const answers = await Promise.all(hooks.map((h) => postWebhook(svc.port, h)));
     if (answers.some((a) => a.status !== 200)) throw new Error(`media webhooks: ${answers.map((a) => a.status).join(',')}`);
@@ -163,9 +176,8 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
-    sampling = false;
-    await sampler;
-    return { peak: Math.max(peak, peakRssMb(pid)), idle, seconds };
+    const peak = await rss.stop();
+    return { peak, idle, seconds };
   } finally {
     await svc.stop();
     await fake.close();

@@ -5,8 +5,10 @@
  */
 import { benchInbound } from './inbound';
 import { benchIngest } from './ingest';
+import { benchHostileMedia, HOSTILE_MEDIA_RSS_TARGET_MB } from './hostile-media';
 import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
+import { benchSegments } from './segments';
 import { benchStartup } from './startup';
 import { CpuUsed, fmt, machineLoad, PG_TRANSPORT, REPEATS } from './support';
 
@@ -22,7 +24,7 @@ interface Row {
 const cpu = (c: CpuUsed) =>
   `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} + Redis ${fmt(c.redisMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs + c.redisMs), 0)}/s on 2 idle cores)`;
 
-type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'startup';
+type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'segments' | 'startup';
 
 /** What the service itself took, and what the load generator on the same cores added, for an ack figure. */
 function inside(run: { serviceP99Ms: number | null; generatorDelayP99Ms: number }, baseline?: { p99Ms: number }): string {
@@ -134,6 +136,37 @@ async function main(): Promise<void> {
           ]
         : []),
     );
+  }
+  if (wanted('hostile-media')) {
+    const f = await benchHostileMedia();
+    rows.push({
+      figure: 'one MMS of ten 6300 × 6300 single-colour GIFs, peak RSS',
+      measured: `${fmt(f.hostile.peakMb, 0)} MB (idle ${fmt(f.hostile.idleMb, 0)} MB); ${f.hostile.stored} stored, ${f.hostile.rejected} rejected`,
+      baseline: `benign MMS of ten 2000 × 1500 JPEGs: ${fmt(f.benign.peakMb, 0)} MB`,
+      target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
+      met: f.hostile.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
+    });
+    for (const q of f.queued) {
+      rows.push({
+        figure: `one MMS of ten 2500 × 2500 single-colour GIFs (decoded, queued), ${q.allocator}, peak RSS`,
+        measured: `${fmt(q.peakMb, 0)} MB (idle ${fmt(q.idleMb, 0)} MB); ${q.stored} stored in ${fmt(q.seconds)} s`,
+        baseline: `benign MMS of ten 2000 × 1500 JPEGs: ${fmt(f.benign.peakMb, 0)} MB`,
+        target: `≤ ${HOSTILE_MEDIA_RSS_TARGET_MB} MB`,
+        met: q.peakMb <= HOSTILE_MEDIA_RSS_TARGET_MB,
+      });
+    }
+  }
+  if (wanted('segments')) {
+    const f = benchSegments();
+    for (const [kind, byLength] of Object.entries(f.splitMs)) {
+      rows.push({
+        figure: `split 32,000 characters of ${kind}`,
+        measured: `${fmt(byLength[32_000])} ms`,
+        baseline: `8,000 characters: ${fmt(byLength[8_000])} ms (linear: × 4)`,
+        target: '≤ 6 × the 8,000-character time (quadratic would be 16 ×)',
+        met: byLength[32_000] <= 6 * byLength[8_000],
+      });
+    }
   }
   if (wanted('startup')) {
     const f = await benchStartup();

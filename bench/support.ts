@@ -431,3 +431,22 @@ export function describeCpu(cpu: CpuUsed, count: number, unit: string): string {
     `at most ${fmt(2000 / (node + pg + redis), 0)}/s on 2 idle cores (${fmt(1000 / node, 0)}/s per node process)`
   );
 }
+
+/** Samples a process's RSS every 10 ms until stopped; stop() gives the peak, the kernel's VmHWM included. */
+export function sampleRss(pid: number): { stop(): Promise<number> } {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, rssMb(pid));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      return Math.max(peak, peakRssMb(pid));
+    },
+  };
+}

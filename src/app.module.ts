@@ -56,6 +56,7 @@ export class AppModule {
             storageDir: env.STORAGE_DIR,
             mediaMaxBytes: env.MEDIA_MAX_BYTES,
             providerLookupsPerHour: env.PROVIDER_LOOKUPS_PER_HOUR,
+            mediaPrivateAddressHosts: env.MEDIA_PRIVATE_ADDRESS_HOSTS?.split(',').map((h) => h.trim()),
           }),
         }),
         HelpdeskModule,

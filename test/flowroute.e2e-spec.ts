@@ -38,7 +38,7 @@ describe('an account on its own Flowroute account', () => {
     storageDir = await mkdtemp(join(tmpdir(), 'ticket-sms-flowroute-'));
     t = await TestApp.start({
       suite: 'flowroute',
-      env: { SECRETS_KEY, FLOWROUTE_API_URL: flowroute.url, FLOWROUTE_MEDIA_HOSTS: flowroute.mediaHost, FLOWROUTE_TIMEOUT_MS: '2000', STORAGE_DIR: storageDir },
+      env: { SECRETS_KEY, FLOWROUTE_API_URL: flowroute.url, FLOWROUTE_MEDIA_HOSTS: flowroute.mediaHost, MEDIA_PRIVATE_ADDRESS_HOSTS: flowroute.mediaHost, FLOWROUTE_TIMEOUT_MS: '2000', STORAGE_DIR: storageDir },
     });
     acme = await t.account('Acme IT');
     await acme.addNumber(ACME_NUMBER, 'Front desk');

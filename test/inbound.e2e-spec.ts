@@ -339,7 +339,7 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(comment.attachments).toHaveLength(0);
       expect(comment.body).toMatch(/^Two huge pictures\n\n/);
       expect(comment.body).toMatch(/Attachment 1 of 2 was left out: the file is 2\.9 MB, more than the 2 MB limit\./);
-      expect(comment.body).toMatch(/Attachment 2 of 2 was left out: the picture is 20000 × 20000 pixels \(400 megapixels\), more than the 40 megapixel limit\./);
+      expect(comment.body).toMatch(/Attachment 2 of 2 was left out: the picture is 20000 × 20000 pixels \(400 megapixels\), more than the 26.8 megapixel limit for PNG pictures\./);
       const reasons = await t.db.query(`SELECT rejection_reason FROM sms_media WHERE message_id = $1 ORDER BY position`, [row.id]);
       expect(reasons.map((r: { rejection_reason: string }) => r.rejection_reason)).toEqual(['too_large', 'too_many_pixels']);
     }, 60_000);

@@ -79,6 +79,14 @@ export class Environment {
   @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, { message: 'must be a comma-separated list of host or host:port' })
   FLOWROUTE_MEDIA_HOSTS = 's3.us-west-2.amazonaws.com';
 
+  /**
+   * Hosts (host[:port], comma-separated) whose media may be fetched although they resolve to loopback, private or
+   * link-local addresses: local fakes in tests and benchmarks only. Empty by default.
+   */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, { message: 'must be a comma-separated list of host or host:port' })
+  MEDIA_PRIVATE_ADDRESS_HOSTS?: string;
+
   @IsString()
   STORAGE_DIR = './var/storage';
 

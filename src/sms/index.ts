@@ -55,7 +55,7 @@ export { clusterPrefixProblem } from './queues/queue-prefix';
 export { AfterHoursService } from './after-hours/after-hours.service';
 export type { AfterHoursInbound, AfterHoursOutcome } from './after-hours/after-hours.service';
 export { SmsTemplatesService, templateVariables } from './templates/sms-templates.service';
-export { TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES } from './templates/template-renderer';
+export { MAX_RENDERED_CHARACTERS, TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES, TemplateBudgetError } from './templates/template-renderer';
 export type { TemplateKey } from './templates/template-renderer';
 export { SmsSettingsService } from './settings/sms-settings.service';
 export { SmsNumbersService } from './numbers/sms-numbers.service';

@@ -73,6 +73,11 @@ export interface SmsModuleOptions {
   creditPurchases?: CreditPurchases;
   /** Provider lookups (is this number ours?) a bulk number import may make per account and hour; default 200. */
   providerLookupsPerHour?: number;
+  /**
+   * host[:port] whose media may be fetched although it resolves to a loopback, private or link-local address.
+   * For local fakes in tests only: by default every such hop (a link or a redirect) is refused.
+   */
+  mediaPrivateAddressHosts?: string[];
 }
 
 /** Groups of routes a host may leave out; each defaults to on, but `sandbox`, which follows `provider`. */
@@ -108,6 +113,7 @@ export interface ResolvedSmsOptions {
   creditMetering: boolean;
   creditPurchases?: CreditPurchases;
   providerLookupsPerHour?: number;
+  mediaPrivateAddressHosts?: string[];
   templatesDir: string;
   storageDir: string;
   secretsKey?: string;
@@ -199,6 +205,7 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     creditMetering: options?.creditMetering ?? true,
     creditPurchases: options?.creditPurchases,
     providerLookupsPerHour: options?.providerLookupsPerHour,
+    mediaPrivateAddressHosts: options?.mediaPrivateAddressHosts,
     templatesDir,
     storageDir: resolve(options?.storageDir ?? join('var', 'storage')),
     secretsKey: options?.secretsKey,

@@ -200,6 +200,8 @@ export interface MediaOptions {
   notFoundTimes?: number;
   /** Serve the bytes from the media URL itself instead of redirecting to the CDN. */
   noRedirect?: boolean;
+  /** Redirect here instead of to the CDN, as a compromised or hostile media host would. */
+  redirectTo?: string;
 }
 
 export interface OwnNumberOptions {
@@ -223,6 +225,7 @@ interface MediaRecord {
   body: Buffer;
   notFoundRemaining: number;
   noRedirect: boolean;
+  redirectTo?: string;
   cdnToken: string;
   dateCreated: string;
 }
@@ -479,6 +482,7 @@ export class FakeTwilio {
       body: opts.body,
       notFoundRemaining: opts.notFoundTimes ?? 0,
       noRedirect: opts.noRedirect ?? false,
+      redirectTo: opts.redirectTo,
       cdnToken: randomBytes(16).toString('hex'),
       dateCreated: rfc2822(new Date()),
     };
@@ -832,7 +836,7 @@ export class FakeTwilio {
     if (m.noRedirect) {
       return this.send(rec, res, 200, m.body, { 'content-type': m.contentType });
     }
-    const location = `${this.cdnUrl}/media/${m.cdnToken}?Expires=${Math.floor(Date.now() / 1000) + 3600}`;
+    const location = m.redirectTo ?? `${this.cdnUrl}/media/${m.cdnToken}?Expires=${Math.floor(Date.now() / 1000) + 3600}`;
     this.send(rec, res, 302, undefined, { location, 'content-length': 0 });
   }
 

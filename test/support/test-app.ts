@@ -59,6 +59,8 @@ export class TestApp {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_API_URL: twilio.url,
+      // The fake serves media from loopback, which the fetcher refuses unless told.
+      MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(twilio.url).host},${new URL(twilio.cdnUrl).host}`,
       TWILIO_TIMEOUT_MS: '2000',
       SEND_RETRY_BASE_MS: '100',
       OUTBOX_SWEEP_MS: '500',

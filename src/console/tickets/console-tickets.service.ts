@@ -17,6 +17,7 @@ import {
   SmsSettingsService,
   SmsTemplatesService,
   splitSms,
+  TemplateBudgetError,
   templateVariables,
   toSmsMessageResponse,
 } from '../../sms';
@@ -87,7 +88,15 @@ export class ConsoleTicketsService {
     const context = await this.gateway.getTicketContext(caller.accountId, ticketId, caller.userId);
     if (!context) throw new NotFoundException('No such ticket in this account');
     const message = smsBody.trim();
-    const text = message ? await this.templates.render(caller.accountId, 'ticket_update', templateVariables(context, { message })) : '';
+    let text = '';
+    let stopped: string | null = null;
+    try {
+      text = message ? await this.templates.render(caller.accountId, 'ticket_update', templateVariables(context, { message })) : '';
+    } catch (error) {
+      // The account's template runs away with this text: say so, as a send would record it.
+      if (!(error instanceof TemplateBudgetError)) throw error;
+      stopped = `The ticket_update template stopped at line ${error.line}, column ${error.column}: ${error.message}`;
+    }
     const settings = await this.settings.get(caller.accountId);
     const analysis = analyzeSms(text, { smartEncoding: settings.smartEncoding });
     const parts = text ? splitSms(text, { smartEncoding: settings.smartEncoding, mode: settings.splitMode }) : [];
@@ -95,7 +104,8 @@ export class ConsoleTicketsService {
     const due = await this.schedule.dueAt(caller.accountId, now);
     const later = due.getTime() > now.getTime();
     let blocked: string | null = null;
-    if (!settings.enabled) blocked = 'SMS is turned off for this account';
+    if (stopped) blocked = stopped;
+    else if (!settings.enabled) blocked = 'SMS is turned off for this account';
     else if (!context.customer.smsEnabled) blocked = 'The customer has SMS turned off';
     else if (!context.customer.phones.some((p) => p.type === 'mobile')) blocked = 'The customer has no mobile phone';
     return {

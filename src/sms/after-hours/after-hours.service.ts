@@ -17,7 +17,7 @@ import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import type { TemplateVariables } from '../templates/template-renderer';
+import { TemplateBudgetError, type TemplateVariables } from '../templates/template-renderer';
 import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
 import { DEFAULT_WINDOW_HOURS } from './after-hours.dto';
 
@@ -112,8 +112,13 @@ export class AfterHoursService {
     const windowMs = (account?.windowHours ?? DEFAULT_WINDOW_HOURS) * 3600_000;
     const messageId = await this.messages.manager.transaction(async (tx) => {
       if (!(await this.claim(tx, text, windowMs))) return null;
-      const body = await this.render(text, reply, hours, technician, now, tx);
-      return this.write(tx, text, body, settings);
+      try {
+        return await this.write(tx, text, await this.render(text, reply, hours, technician, now, tx), settings);
+      } catch (error) {
+        // A saved reply that runs away with these values is recorded as failed, not retried.
+        if (!(error instanceof TemplateBudgetError)) throw error;
+        return this.write(tx, text, '', settings, `The after-hours reply stopped at line ${error.line}, column ${error.column}: ${error.message}`);
+      }
     });
     if (!messageId) return skip('already_replied');
     await this.queue.enqueue([messageId]);
@@ -199,15 +204,16 @@ export class AfterHoursService {
    * The reply as outbound rows from the number the contact texted, split like any other text; a reply that
    * cannot go is one `skipped` row that says why. Returns the first part: the send pipeline chains the rest.
    */
-  private async write(tx: EntityManager, text: AfterHoursInbound, rendered: string, settings: SmsSettings): Promise<string> {
+  private async write(tx: EntityManager, text: AfterHoursInbound, rendered: string, settings: SmsSettings, failure?: string): Promise<string> {
     const { smartEncoding, splitMode } = settings;
     const analysis = analyzeSms(rendered, { smartEncoding });
     const why =
-      analysis.characters > MAX_SMS_CHARACTERS
+      failure ??
+      (analysis.characters > MAX_SMS_CHARACTERS
         ? `The after-hours reply would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`
         : !analysis.text.trim()
           ? 'The after-hours reply rendered an empty text'
-          : null;
+          : null);
     const base = {
       accountId: text.accountId,
       direction: 'outbound' as const,
@@ -228,7 +234,7 @@ export class AfterHoursService {
         segments: part.segments,
         partIndex: i + 1,
         partCount: parts.length,
-        status: why ? ('skipped' as const) : ('pending' as const),
+        status: failure ? ('failed' as const) : why ? ('skipped' as const) : ('pending' as const),
         errorMessage: why,
       })),
     );

@@ -6,6 +6,7 @@ import type { SmsMedia } from '../media/sms-media.entity';
 import type { InboundMediaItem, SmsMessage } from '../messages/sms-message.entity';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import type { TicketSummary } from '../ports/ticket-gateway.port';
+import { WEBHOOK_LIMITS } from '../webhooks/webhook-limits';
 
 /** An inbound text as any provider delivers it; what the receiver stores and enqueues. */
 export interface InboundText {
@@ -24,7 +25,7 @@ export interface InboundText {
 
 // Twilio allows 10 media per message and 1,600 characters; a little slack on the text for providers that count differently.
 export const MAX_INBOUND_MEDIA = 10;
-const MAX_BODY = 5000;
+const MAX_BODY = WEBHOOK_LIMITS.textCharacters;
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
 // Short codes and alphanumeric senders are possible; anything longer or stranger is not a phone number.
 const SENDER = /^\+?[0-9A-Za-z]{2,20}$/;
@@ -65,7 +66,7 @@ export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText
     for (let i = 0; i < Number(numMedia); i++) {
       const url = single(body, `MediaUrl${i}`, problems);
       if (!url) problems.push(`MediaUrl${i} is missing although NumMedia is ${numMedia}`);
-      else if (url.length > 2048) problems.push(`MediaUrl${i} is too long`);
+      else if (url.length > WEBHOOK_LIMITS.urlCharacters) problems.push(`MediaUrl${i} is too long`);
       media.push({ url: url ?? null, contentType: single(body, `MediaContentType${i}`, problems)?.slice(0, 200) ?? null });
     }
   }

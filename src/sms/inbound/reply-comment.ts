@@ -8,6 +8,8 @@ function leftOutBecause(item: SmsMedia): string {
   switch (item.rejectionReason) {
     case 'host_not_allowed':
       return "it did not come from our SMS provider's media server, so it was not downloaded";
+    case 'address_not_allowed':
+      return "it led away from our SMS provider's media server to a private address, so it was not downloaded";
     case 'download_failed':
       return 'it could not be downloaded from our SMS provider';
     default:

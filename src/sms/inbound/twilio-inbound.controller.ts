@@ -6,6 +6,7 @@ import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';
 import { EMPTY_TWIML } from '../webhooks/twilio-webhooks.controller';
 import { parseTwilioInbound } from './inbound.dto';
 import { InboundReceiver } from './inbound-receiver.service';
+import { WebhookLimitsGuard } from '../webhooks/webhook-limits';
 
 /**
  * Twilio's "A message comes in" webhook. Kept lean on purpose: signature, one INSERT, one enqueue, answer.
@@ -13,7 +14,7 @@ import { InboundReceiver } from './inbound-receiver.service';
  */
 @ApiExcludeController()
 @PublicRoute()
-@UseGuards(TwilioSignatureGuard)
+@UseGuards(WebhookLimitsGuard, TwilioSignatureGuard)
 @Controller({ path: 'webhooks/twilio' })
 export class TwilioInboundController {
   constructor(private readonly receiver: InboundReceiver) {}

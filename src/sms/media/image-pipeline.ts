@@ -4,16 +4,52 @@ let loaded: Promise<typeof sharp> | null = null;
 
 /**
  * sharp and libvips, loaded with the first image: about 20 MB resident that an `api` process, or a worker that has
- * not seen an MMS yet, does not carry.
+ * not seen an MMS yet, does not carry. Its limits are set once, here.
  */
 function loadSharp(): Promise<typeof sharp> {
   loaded ??= import('sharp').then(({ default: sharp }) => {
     // Each image is seen once, so libvips' operation cache would only hold memory.
     sharp.cache(false);
-    // sharp.concurrency stays at sharp's default (1 thread on glibc Linux, against heap fragmentation); queue jobs give parallelism.
+    // One libvips thread per image: decoded pixels are what costs memory, and DecodeBudget decides how many are in flight.
+    sharp.concurrency(1);
     return sharp;
   });
   return loaded;
+}
+
+/**
+ * Memory decoders and encoders hold in this process: an image waits here until its share fits, so hostile media
+ * queues instead of adding up. Shares never exceed the capacity (the pipeline rejects larger images first).
+ */
+export class DecodeBudget {
+  private inFlight = 0;
+  private readonly waiting: Array<{ bytes: number; start: () => void }> = [];
+
+  constructor(readonly capacityBytes: number) {}
+
+  async run<T>(bytes: number, work: () => Promise<T>): Promise<T> {
+    const wanted = Math.min(bytes, this.capacityBytes);
+    if (this.waiting.length > 0 || this.inFlight + wanted > this.capacityBytes) {
+      await new Promise<void>((start) => this.waiting.push({ bytes: wanted, start }));
+    } else {
+      this.inFlight += wanted;
+    }
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= wanted;
+      this.startWaiting();
+    }
+  }
+
+  /** First come, first served: a large image is not overtaken forever by small ones. */
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.inFlight + this.waiting[0].bytes <= this.capacityBytes) {
+      const next = this.waiting.shift()!;
+      this.inFlight += next.bytes;
+      next.start();
+    }
+  }
 }
 
 export const ACCEPTED_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] as const;
@@ -22,6 +58,8 @@ export type AcceptedImageType = (typeof ACCEPTED_IMAGE_TYPES)[number];
 export interface ImagePipelineOptions {
   /** Largest width × height (of one frame) we decode; default 40_000_000. */
   maxInputPixels: number;
+  /** Decoder and encoder memory in flight across the process (every pipeline sharing it); default PROCESS_DECODE_BUDGET. */
+  decodeBudget: DecodeBudget;
   /** Long edge of the thumbnail in pixels; default 320. */
   thumbnailSize: number;
 }
@@ -38,11 +76,28 @@ export interface ProcessedImage {
   thumbnailContentType: 'image/jpeg' | 'image/png';
 }
 
+/** Decoded pixels all the pictures of one MMS may take: ten 12-megapixel phone photos. */
+export const MESSAGE_PIXEL_BUDGET = 120_000_000;
+
 export type ImageRejectionReason = 'not_an_image' | 'unsupported_type' | 'too_many_pixels' | 'corrupt';
 export type ImageRejection = { reason: ImageRejectionReason; detail: string };
 export type ImagePipelineResult = { ok: true; image: ProcessedImage } | { ok: false; rejection: ImageRejection };
 
-export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = { maxInputPixels: 40_000_000, thumbnailSize: 320 };
+/**
+ * One budget for the process: every pipeline created without its own shares it. A worker idles at about 150 MB;
+ * what the allocator keeps of freed decoder memory comes on top (see docs/budgets.md: run workers with jemalloc
+ * or MALLOC_ARENA_MAX=2).
+ */
+export const PROCESS_DECODE_BUDGET = new DecodeBudget(128 * 1024 * 1024);
+
+/**
+ * Peak memory per decoded pixel while an image's original is re-encoded and then its thumbnail made, as measured
+ * with sharp 0.34 / libvips 8.17 on 40-megapixel inputs: GIF and WebP encoders keep several full copies (palette
+ * search, frame buffers), JPEG streams. An image whose pixels × this exceed the whole budget is refused unread.
+ */
+export const DECODE_BYTES_PER_PIXEL: Readonly<Record<AcceptedImageType, number>> = { 'image/jpeg': 2, 'image/png': 5, 'image/webp': 14, 'image/gif': 20 };
+
+export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = { maxInputPixels: 40_000_000, thumbnailSize: 320, decodeBudget: PROCESS_DECODE_BUDGET };
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -133,12 +188,13 @@ function megapixels(pixels: number): string {
   return String(Math.round(pixels / 100_000) / 10);
 }
 
-function tooManyPixels(width: number, height: number, frames: number, limit: number): ImageRejection {
+function tooManyPixels(width: number, height: number, frames: number, limit: number, format: AcceptedImageType | null): ImageRejection {
   const size = `${width} × ${height} pixels`;
   const what = frames > 1 ? `each frame of the animation is ${size}` : `the picture is ${size}`;
+  const forFormat = format ? ` for ${SHARP_FORMAT[format].toUpperCase()} pictures` : '';
   return {
     reason: 'too_many_pixels',
-    detail: `${what} (${megapixels(width * height)} megapixels), more than the ${megapixels(limit)} megapixel limit`,
+    detail: `${what} (${megapixels(width * height)} megapixels), more than the ${megapixels(limit)} megapixel limit${forFormat}`,
   };
 }
 
@@ -172,10 +228,15 @@ export class ImagePipeline {
     this.options = {
       maxInputPixels: positiveInteger('maxInputPixels', merged.maxInputPixels),
       thumbnailSize: positiveInteger('thumbnailSize', merged.thumbnailSize),
+      decodeBudget: merged.decodeBudget,
     };
   }
 
-  async process(bytes: Buffer): Promise<ImagePipelineResult> {
+  /**
+   * `allowance`: pixels the rest of its message may still use (the per-message budget); an image over it is
+   * rejected without being decoded.
+   */
+  async process(bytes: Buffer, allowance = Number.POSITIVE_INFINITY): Promise<ImagePipelineResult> {
     const contentType = sniffContentType(bytes);
     if (!isAccepted(contentType)) return { ok: false, rejection: rejectType(contentType) };
     const { maxInputPixels, thumbnailSize } = this.options;
@@ -192,19 +253,33 @@ export class ImagePipeline {
 
     const frames = metadata.pages ?? 1;
     const framePixels = metadata.width * metadata.height;
-    if (framePixels > maxInputPixels) {
-      return { ok: false, rejection: tooManyPixels(metadata.width, metadata.height, frames, maxInputPixels) };
+    // Per item: the configured limit, or less for formats whose encoders need more memory than the budget holds.
+    const itemLimit = Math.min(maxInputPixels, Math.floor(this.options.decodeBudget.capacityBytes / DECODE_BYTES_PER_PIXEL[contentType]));
+    if (framePixels > itemLimit) {
+      return { ok: false, rejection: tooManyPixels(metadata.width, metadata.height, frames, itemLimit, itemLimit < maxInputPixels ? contentType : null) };
     }
     // libvips counts an animation as one tall strip, so the whole strip must fit the same budget.
-    const animated = frames > 1 && framePixels * frames <= maxInputPixels;
+    const animated = frames > 1 && framePixels * frames <= itemLimit;
+    const decoded = animated ? framePixels * frames : framePixels;
+    if (decoded > allowance) {
+      return {
+        ok: false,
+        rejection: {
+          reason: 'too_many_pixels',
+          detail: `the pictures of this message together are more than the ${megapixels(MESSAGE_PIXEL_BUDGET)} megapixel limit; this one (${megapixels(decoded)} megapixels) was left out`,
+        },
+      };
+    }
     // limitInputPixels is the real bomb guard; failOn 'error' rejects truncation but not the warnings phone JPEGs raise.
-    const input: sharp.SharpOptions = { limitInputPixels: maxInputPixels, failOn: 'error' };
+    const input: sharp.SharpOptions = { limitInputPixels: itemLimit, failOn: 'error' };
 
     try {
-      const [original, thumbnail] = await Promise.all([
-        this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated),
-        this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize),
-      ]);
+      // One after the other, so one image holds one decoded copy at a time, and only once the process budget has room.
+      const { original, thumbnail } = await this.options.decodeBudget.run(decoded * DECODE_BYTES_PER_PIXEL[contentType], async () => {
+        const original = await this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated);
+        const thumbnail = await this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize);
+        return { original, thumbnail };
+      });
       return {
         ok: true,
         image: {
@@ -218,7 +293,7 @@ export class ImagePipeline {
       };
     } catch (error) {
       if (error instanceof Error && /pixel limit/i.test(error.message)) {
-        return { ok: false, rejection: tooManyPixels(metadata.width, metadata.height, frames, maxInputPixels) };
+        return { ok: false, rejection: tooManyPixels(metadata.width, metadata.height, frames, itemLimit, null) };
       }
       return { ok: false, rejection: CORRUPT };
     }

@@ -4,7 +4,7 @@ import { EntityManager, In, IsNull, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { AcceptedImageType, ImagePipeline } from './image-pipeline';
+import { AcceptedImageType, ImagePipeline, MESSAGE_PIXEL_BUDGET } from './image-pipeline';
 import { MEDIA_FETCH_DEFAULTS, MediaFetcher, MediaFetchFailureReason, megabytes } from './media-fetcher';
 import { FLOWROUTE_DEFAULTS } from '../providers/flowroute-wire';
 import { MediaStorage } from './media-storage';
@@ -17,6 +17,7 @@ export type MediaRejectionReason =
   | 'corrupt'
   | 'too_large'
   | 'host_not_allowed'
+  | 'address_not_allowed'
   | 'download_failed';
 
 type Download = { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectionReason; detail: string; retryable: boolean };
@@ -24,7 +25,7 @@ type Download = { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectio
 const EXTENSION: Record<AcceptedImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
 
 function downloadReason(reason: MediaFetchFailureReason): MediaRejectionReason {
-  return reason === 'too_large' || reason === 'host_not_allowed' ? reason : 'download_failed';
+  return reason === 'too_large' || reason === 'host_not_allowed' || reason === 'address_not_allowed' ? reason : 'download_failed';
 }
 
 /** Credentials and host of one provider's media API. */
@@ -62,12 +63,17 @@ export class InboundMediaService {
             allowedHosts: [new URL(twilio.apiUrl).host],
             credentials: { username: twilio.accountSid, password: twilio.authToken },
             maxBytes: this.maxBytes,
+            privateAddressHosts: options.mediaPrivateAddressHosts ?? [],
           }),
           origin: new URL(twilio.apiUrl).origin,
           authorization: `Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`,
         }
       : null;
-    this.flowroute = new MediaFetcher({ allowedHosts: options.flowroute?.mediaHosts ?? FLOWROUTE_DEFAULTS.mediaHosts, maxBytes: this.maxBytes });
+    this.flowroute = new MediaFetcher({
+      allowedHosts: options.flowroute?.mediaHosts ?? FLOWROUTE_DEFAULTS.mediaHosts,
+      maxBytes: this.maxBytes,
+      privateAddressHosts: options.mediaPrivateAddressHosts ?? [],
+    });
   }
 
   /**
@@ -97,7 +103,7 @@ export class InboundMediaService {
       if (download.retryable && !lastAttempt) throw new Error(`MMS item ${position + 1} not downloaded yet: ${download.detail}`);
       return this.finish(row, { status: 'rejected', rejectionReason: download.reason, rejectionDetail: download.detail }, item);
     }
-    const processed = await this.pipeline.process(download.bytes);
+    const processed = await this.pipeline.process(download.bytes, await this.pixelAllowance(messageId, position));
     if (!processed.ok) {
       return this.finish(row, { status: 'rejected', rejectionReason: processed.rejection.reason, rejectionDetail: processed.rejection.detail }, item);
     }
@@ -122,6 +128,15 @@ export class InboundMediaService {
       },
       item,
     );
+  }
+
+  /** What the message's other stored pictures leave of MESSAGE_PIXEL_BUDGET. */
+  private async pixelAllowance(messageId: string, position: number): Promise<number> {
+    const [row] = await this.media.query<Array<{ used: string | null }>>(
+      `SELECT sum(width::bigint * height) AS used FROM sms_media WHERE message_id = $1 AND position <> $2 AND status = 'stored'`,
+      [messageId, position],
+    );
+    return MESSAGE_PIXEL_BUDGET - Number(row?.used ?? 0);
   }
 
   forMessage(messageId: string, tx?: EntityManager): Promise<SmsMedia[]> {

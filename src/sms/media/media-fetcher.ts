@@ -1,3 +1,7 @@
+import { lookup as lookupCallback, LookupAddress, LookupOptions } from 'node:dns';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { Agent, fetch, type Response } from 'undici';
 export interface MediaFetchOptions {
   /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.twilio.com'. */
   allowedHosts: string[];
@@ -13,9 +17,16 @@ export interface MediaFetchOptions {
   timeoutMs: number;
   /** Redirects followed per attempt; default 3. */
   maxRedirects: number;
+  /**
+   * host[:port] (a bare host: any port) that may resolve to loopback, private or link-local addresses: local fakes
+   * in tests only. Empty by default, so every hop to such an address is refused.
+   */
+  privateAddressHosts: string[];
+  /** Resolves a host name to every address it has; dns.lookup by default. */
+  resolve: (hostname: string) => Promise<string[]>;
 }
 
-export type MediaFetchFailureReason = 'host_not_allowed' | 'too_large' | 'not_found' | 'http_error' | 'network' | 'too_many_redirects';
+export type MediaFetchFailureReason = 'host_not_allowed' | 'address_not_allowed' | 'too_large' | 'not_found' | 'http_error' | 'network' | 'too_many_redirects';
 export type MediaFetchResult =
   | { ok: true; bytes: Buffer; declaredType: string | null; finalUrl: string }
   | { ok: false; reason: MediaFetchFailureReason; detail: string; retryable: boolean };
@@ -27,7 +38,43 @@ export const MEDIA_FETCH_DEFAULTS: Readonly<Omit<MediaFetchOptions, 'allowedHost
   retryBaseDelayMs: 500,
   timeoutMs: 15_000,
   maxRedirects: 3,
+  privateAddressHosts: [],
+  resolve: async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address),
 };
+
+/** Addresses no media link may reach: this machine, private networks, link-local (cloud metadata), unspecified, multicast. */
+const PRIVATE_ADDRESSES = (() => {
+  const list = new BlockList();
+  for (const [network, prefix] of [
+    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
+    ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+  ] as const) {
+    list.addSubnet(network, prefix, 'ipv4');
+  }
+  for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16]] as const) {
+    list.addSubnet(network, prefix, 'ipv6');
+  }
+  return list;
+})();
+
+/** True for an address media must not be fetched from; an IPv4-mapped IPv6 address is judged by its IPv4 address. */
+export function isPrivateAddress(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(?:0:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1] ?? ipv4FromMappedHex(bare);
+  if (mapped) return PRIVATE_ADDRESSES.check(mapped, 'ipv4');
+  const family = isIP(bare);
+  if (family === 4) return PRIVATE_ADDRESSES.check(bare, 'ipv4');
+  if (family === 6) return PRIVATE_ADDRESSES.check(bare, 'ipv6');
+  return true; // not an address at all: refuse rather than guess
+}
+
+/** '::ffff:7f00:1' (how URL writes a mapped address) → '127.0.0.1'. */
+function ipv4FromMappedHex(address: string): string | undefined {
+  const match = /^::ffff:(?:0:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!match) return undefined;
+  const [high, low] = [parseInt(match[1], 16), parseInt(match[2], 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // Rate limiting and request timeouts clear up by themselves, like 5xx.
@@ -57,14 +104,41 @@ async function discard(response: Response): Promise<void> {
 
 class Timeout extends Error {}
 
+/** Set on the connection error when the address a name resolved to at connect time is refused. */
+const ADDRESS_REFUSED = 'EADDRNOTALLOWED';
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * The resolver the connection itself uses: the checked addresses are the ones connected to, so a name that answers
+ * a public address to the check and a private one to the connection (DNS rebinding) is refused too.
+ */
+function checkedLookup(allowPrivate: (hostname: string) => boolean) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    lookupCallback(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refused = allowPrivate(hostname) ? undefined : addresses.find((a) => isPrivateAddress(a.address));
+      if (refused) {
+        const denied: NodeJS.ErrnoException = new Error(`${hostname} resolved to ${refused.address}, a private or local address`);
+        denied.code = ADDRESS_REFUSED;
+        return callback(denied, []);
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
 /** Downloads one provider media URL with an allow-listed host, a byte cap and 404 back-off. */
 export class MediaFetcher {
-  private readonly options: Omit<MediaFetchOptions, 'allowedHosts'>;
+  private readonly options: Omit<MediaFetchOptions, 'allowedHosts' | 'privateAddressHosts'>;
   private readonly allowedHosts: ReadonlySet<string>;
+  private readonly privateAddressHosts: ReadonlySet<string>;
+  private readonly dispatcher: Agent;
 
   constructor(options: Pick<MediaFetchOptions, 'allowedHosts'> & Partial<MediaFetchOptions>) {
     const merged = { ...MEDIA_FETCH_DEFAULTS, ...options };
@@ -75,9 +149,14 @@ export class MediaFetcher {
       retryBaseDelayMs: wholeNumber('retryBaseDelayMs', merged.retryBaseDelayMs, 0),
       timeoutMs: wholeNumber('timeoutMs', merged.timeoutMs, 1),
       maxRedirects: wholeNumber('maxRedirects', merged.maxRedirects, 0),
+      resolve: merged.resolve,
     };
     // URL.host is lower-case, so the list is too; nothing else is normalised, to keep the comparison exact.
     this.allowedHosts = new Set(options.allowedHosts.map((host) => host.trim().toLowerCase()));
+    this.privateAddressHosts = new Set(merged.privateAddressHosts.map((host) => host.trim().toLowerCase()));
+    // At connect time only the host name is known: a name allowed on any of its ports passes.
+    const privateNames = new Set([...this.privateAddressHosts].map((host) => host.replace(/:\d+$/, '')));
+    this.dispatcher = new Agent({ connect: { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) } });
   }
 
   async fetch(url: string): Promise<MediaFetchResult> {
@@ -135,7 +214,9 @@ export class MediaFetcher {
         const authorization = this.authorization(current, start);
         if (authorization) headers.authorization = authorization;
 
-        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal });
+        const refused = await this.checkAddresses(current);
+        if (refused) return refused;
+        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal, dispatcher: this.dispatcher });
 
         if (REDIRECT_STATUSES.has(response.status)) {
           await discard(response);
@@ -160,6 +241,24 @@ export class MediaFetcher {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Every hop, by every address its host resolves to: a link or a redirect to this machine, a private network or
+   * link-local (cloud metadata) is refused before anything is sent. The connection checks again (checkedLookup).
+   */
+  private async checkAddresses(url: URL): Promise<MediaFetchFailure | null> {
+    // 'host:port' allows that port only; a bare 'host' any port of it.
+    if (this.privateAddressHosts.has(url.host) || this.privateAddressHosts.has(url.hostname)) return null;
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    try {
+      addresses = isIP(hostname) ? [hostname] : await this.options.resolve(hostname);
+    } catch {
+      return fail('network', `could not find ${url.host}`, true);
+    }
+    const refused = addresses.length === 0 ? hostname : addresses.find(isPrivateAddress);
+    return refused === undefined ? null : fail('address_not_allowed', `the media link leads to ${url.host} (${refused}), a private or local address`);
   }
 
   private redirectTarget(response: Response, current: URL, redirects: number): URL | MediaFetchFailure {
@@ -214,6 +313,7 @@ export class MediaFetcher {
     const cause = isRecord(error) && isRecord(error.cause) ? error.cause : error;
     const code = isRecord(cause) && typeof cause.code === 'string' ? cause.code : undefined;
     const message = isRecord(cause) && typeof cause.message === 'string' ? cause.message : String(cause);
+    if (code === ADDRESS_REFUSED) return fail('address_not_allowed', `the media link leads to ${url.host}: ${message}`);
     return fail('network', `could not download from ${url.host} (${code ?? message})`, true);
   }
 }

@@ -57,7 +57,7 @@ export class SmsMedia {
   @Column('text', { name: 'thumbnail_content_type', nullable: true })
   thumbnailContentType!: string | null;
 
-  /** not_an_image, unsupported_type, too_many_pixels, corrupt, too_large, host_not_allowed, download_failed. */
+  /** not_an_image, unsupported_type, too_many_pixels, corrupt, too_large, host_not_allowed, address_not_allowed, download_failed. */
   @Column('text', { name: 'rejection_reason', nullable: true })
   rejectionReason!: string | null;
 

@@ -12,7 +12,7 @@ import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import type { TemplateKey } from '../templates/template-renderer';
+import { TemplateBudgetError, type TemplateKey } from '../templates/template-renderer';
 import { lockContact } from './contact-lock';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
@@ -165,8 +165,8 @@ export class OutboundService {
     if (!context) throw new Error(`the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`);
     if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
     const base = this.rowBase(event, key, update);
-    const skip = async (reason: string, to: string | null = null, body = '') => {
-      await insertText(tx, base, { ...NOT_SENT, status: 'skipped', errorMessage: reason, toNumber: to }, [{ text: body, encoding: null, segments: 0 }]);
+    const skip = async (reason: string, to: string | null = null, body = '', status: 'skipped' | 'failed' = 'skipped') => {
+      await insertText(tx, base, { ...NOT_SENT, status, errorMessage: reason, toNumber: to }, [{ text: body, encoding: null, segments: 0 }]);
       return { messageIds: [] };
     };
 
@@ -179,7 +179,14 @@ export class OutboundService {
     if ('skip' in choice) return skip(choice.skip, to);
     const sender = choice.number;
 
-    const text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+    let text: string;
+    try {
+      text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+    } catch (error) {
+      // A saved template that runs away with this ticket's values: the ticket still saves, the text says why.
+      if (!(error instanceof TemplateBudgetError)) throw error;
+      return skip(`The ${key} template stopped at line ${error.line}, column ${error.column}: ${error.message}`, to, '', 'failed');
+    }
     const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
     const analysis = analyzeSms(text, { smartEncoding });
     if (analysis.characters > MAX_SMS_CHARACTERS) {

@@ -1,4 +1,5 @@
 import type { OutboundStatus } from '../messages/message-status';
+import { WEBHOOK_LIMITS } from '../webhooks/webhook-limits';
 
 // Flowroute's Messages API v2.1 as it arrives on the wire (JSON:API bodies, 11-digit NANP numbers) and how it maps
 // onto ours. Pure functions: the provider, the webhooks and their specs share them.
@@ -48,14 +49,37 @@ function text(value: unknown): string | null {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 }
 
+/** A short field (an id, a number, a status): its text, or a reason when it is longer than any provider sends. */
+function short(value: unknown, name: string, max: number = WEBHOOK_LIMITS.idCharacters): { value: string | null } | { reason: string } {
+  const found = text(value);
+  return found !== null && found.length > max ? { reason: `${name} is longer than ${max} characters` } : { value: found };
+}
+
+/** The first reason among fields, so one 400 names what is too long. */
+function tooLong(...fields: Array<{ value: string | null } | { reason: string }>): string | null {
+  for (const field of fields) if ('reason' in field) return field.reason;
+  return null;
+}
+
+function listTooLong(value: unknown, name: string): string | null {
+  return Array.isArray(value) && value.length > WEBHOOK_LIMITS.listItems ? `${name} has more than ${WEBHOOK_LIMITS.listItems} entries` : null;
+}
+
 /** An inbound SMS or MMS callback: `data.attributes` {from, to, body, is_mms}; MMS media in `included[]`. */
 export function parseFlowrouteInbound(body: unknown): Parsed<FlowrouteInbound> {
   const data = isRecord(body) ? body.data : undefined;
   if (!isRecord(data) || !isRecord(data.attributes)) return { ok: false, reason: 'An inbound message needs a JSON:API body with data.attributes' };
+  const a = data.attributes;
+  const mediaLinks = isRecord(data.relationships) && isRecord(data.relationships.media) ? data.relationships.media.data : undefined;
+  const oversized =
+    tooLong(short(data.id, 'data.id'), short(data.type, 'data.type'), short(a.from, 'from'), short(a.to, 'to'), short(a.timestamp, 'timestamp')) ??
+    (typeof a.body === 'string' && a.body.length > WEBHOOK_LIMITS.textCharacters ? `body is longer than ${WEBHOOK_LIMITS.textCharacters} characters` : null) ??
+    listTooLong(isRecord(body) ? body.included : undefined, 'included') ??
+    listTooLong(mediaLinks, 'data.relationships.media.data');
+  if (oversized) return { ok: false, reason: oversized };
   const id = text(data.id);
   if (!id) return { ok: false, reason: 'An inbound message needs data.id (the message record id)' };
   if (data.type !== undefined && data.type !== 'message') return { ok: false, reason: `data.type is ${String(data.type)}, not message` };
-  const a = data.attributes;
   const from = text(a.from) ? fromFlowrouteNumber(text(a.from)!) : null;
   const to = text(a.to) ? fromFlowrouteNumber(text(a.to)!) : null;
   if (!from || !to) return { ok: false, reason: 'An inbound message needs from and to phone numbers' };
@@ -72,6 +96,13 @@ export function parseFlowrouteInbound(body: unknown): Parsed<FlowrouteInbound> {
     if (linked && !linked.has(text(item.id))) continue;
     const url = text(item.attributes.url);
     if (!url) return { ok: false, reason: 'Every included media item needs a url' };
+    const itemTooLong = tooLong(
+      short(url, 'A media url', WEBHOOK_LIMITS.urlCharacters),
+      short(item.attributes.mime_type, 'A media mime_type'),
+      short(item.attributes.file_name, 'A media file_name', 255),
+      short(item.attributes.file_size, 'A media file_size'),
+    );
+    if (itemTooLong) return { ok: false, reason: itemTooLong };
     const size = Number(item.attributes.file_size);
     media.push({
       url,
@@ -92,6 +123,14 @@ export function parseFlowrouteReceipt(body: unknown): Parsed<FlowrouteReceipt> {
   const data = isRecord(body) ? body.data : undefined;
   if (!isRecord(data) || !isRecord(data.attributes)) return { ok: false, reason: 'A delivery receipt needs a JSON:API body with data.attributes' };
   if (data.type !== 'delivery_receipt') return { ok: false, reason: 'data.type must be delivery_receipt' };
+  const oversized = tooLong(
+    short(data.id, 'data.id'),
+    short(data.attributes.status, 'attributes.status'),
+    short(data.attributes.status_code, 'attributes.status_code'),
+    short(data.attributes.level, 'attributes.level'),
+    short(data.attributes.status_code_description, 'attributes.status_code_description', 500),
+  );
+  if (oversized) return { ok: false, reason: oversized };
   const id = text(data.id);
   const status = text(data.attributes.status);
   const level = Number(data.attributes.level);

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
-import { analyzeSms, applySmartEncoding, MAX_SMS_CHARACTERS, SmsAnalysis, SmsEncoding, splitSms } from './segments';
+import {
+  analyzeSms,
+  applySmartEncoding,
+  MAX_SEGMENTABLE_CHARACTERS,
+  MAX_SMS_CHARACTERS,
+  SmsAnalysis,
+  SmsEncoding,
+  SmsTooLongToAnalyzeError,
+  splitSms,
+} from './segments';
 
 // Whitespace the splitter may break at (\s minus the no-break spaces), as a regex class.
 const SPACE = '[^\\S\\u00a0\\u2007\\u202f\\ufeff]';
@@ -415,6 +424,38 @@ describe('properties', () => {
         expect(parts[0].segments).toBe(new SegmentedMessage(text, 'auto', smartEncoding).segmentsCount);
       }),
       runs,
+    );
+  });
+});
+
+describe('bounds', () => {
+  it('refuses a text longer than MAX_SEGMENTABLE_CHARACTERS, and splits one of that length', () => {
+    const longest = 'word '.repeat(MAX_SEGMENTABLE_CHARACTERS / 5);
+
+    expect(() => analyzeSms(`${longest}x`, { smartEncoding: false })).toThrow(SmsTooLongToAnalyzeError);
+    expect(() => splitSms(`${longest}x`, { smartEncoding: false, mode: 'split' })).toThrow(SmsTooLongToAnalyzeError);
+    const parts = splitSms(longest, { smartEncoding: false, mode: 'split' });
+    expect(parts.every((part) => part.segments === 1)).toBe(true);
+    expect(parts.map((part) => part.text.replace(/ \(\d+\/\d+\)$/, '')).join(' ')).toBe(longest.trim());
+  });
+
+  it.each([0, 1, 2, 3])('never splits a flag where a grapheme window ends inside it (%i letters before the flags)', (lead) => {
+    const text = `${'a'.repeat(lead)}${FLAG.repeat(150)}`;
+
+    const parts = splitSms(text, { smartEncoding: false, mode: 'split' });
+
+    expect(parts.flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')))).toEqual(graphemesOf(text));
+  });
+
+  it('counts a long text across grapheme windows as the library does: flags, ZWJ sequences and CR LF at every offset', () => {
+    const text = `${FLAG}${FAMILY}\r\ne\u0301 `.repeat(200);
+
+    const analysis = analyzeSms(text, { smartEncoding: false });
+
+    const library = new SegmentedMessage(text, 'auto');
+    expect([analysis.segments, analysis.characters]).toEqual([library.segmentsCount, library.numberOfCharacters]);
+    expect(splitSms(text, { smartEncoding: false, mode: 'split' }).flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')).filter((g) => !isSpace(g)))).toEqual(
+      graphemesOf(text).filter((g) => !isSpace(g)),
     );
   });
 });

@@ -1,6 +1,8 @@
-import { SegmentedMessage } from 'sms-segments-calculator';
-// The package root does not re-export the map, so reach into dist to reuse Twilio's own table.
+import GraphemeSplitter from 'grapheme-splitter';
+// The package root re-exports none of these, so reach into dist to reuse Twilio's own character tables.
+import EncodedChar from 'sms-segments-calculator/dist/libs/EncodedChar';
 import SmartEncodingMap from 'sms-segments-calculator/dist/libs/SmartEncodingMap';
+import UnicodeToGSM from 'sms-segments-calculator/dist/libs/UnicodeToGSM';
 
 export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
@@ -32,16 +34,83 @@ export function applySmartEncoding(text: string): string {
   return Array.from(text, (char) => SmartEncodingMap[char] ?? char).join('');
 }
 
+/**
+ * Longest text analysed or split: a text this long is already 20 times what one SMS send may carry, so callers
+ * that accept more (an inbound body, a rendered template) refuse it before it gets here.
+ */
+export const MAX_SEGMENTABLE_CHARACTERS = 20 * MAX_SMS_CHARACTERS;
+
+export class SmsTooLongToAnalyzeError extends RangeError {
+  constructor(length: number) {
+    super(`A text of ${length} characters is longer than the ${MAX_SEGMENTABLE_CHARACTERS} that can be counted into SMS segments`);
+    this.name = 'SmsTooLongToAnalyzeError';
+  }
+}
+
 export function analyzeSms(text: string, options: { smartEncoding: boolean }): SmsAnalysis {
+  if (text.length > MAX_SEGMENTABLE_CHARACTERS) throw new SmsTooLongToAnalyzeError(text.length);
   const sent = options.smartEncoding ? applySmartEncoding(text) : text;
-  const message = new SegmentedMessage(sent, 'auto');
+  const message = segmentedMessage(sent);
   return {
     text: sent,
     encoding: message.encodingName,
-    segments: message.segmentsCount,
-    characters: message.numberOfCharacters,
-    nonGsmCharacters: message.getNonGsmCharacters(),
+    segments: message.segments,
+    characters: message.characters,
+    nonGsmCharacters: message.encodedChars.filter((char) => !char.isGSM7).map((char) => char.raw),
   };
+}
+
+const graphemeSplitter = new GraphemeSplitter();
+
+/**
+ * What sms-segments-calculator's SegmentedMessage computes, with its grapheme splitter, tables and segment class,
+ * in time linear in the text: its own constructor collects graphemes with Array.concat in a loop, which is quadratic
+ * (32,000 characters took seconds).
+ */
+function segmentedMessage(text: string): { encodingName: SmsEncoding; encodedChars: EncodedChar[]; characters: number; segments: number } {
+  // The library counts CR LF as two characters, as the network sends them.
+  const graphemes = graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
+  const encodingName: SmsEncoding = graphemes.some((g) => g.length >= 2 || (g.length === 1 && !UnicodeToGSM[g.charCodeAt(0)]))
+    ? 'UCS-2'
+    : 'GSM-7';
+  const encodedChars = graphemes.map((g) => new EncodedChar(g, encodingName));
+  const characters = encodingName === 'UCS-2' ? graphemes.length : encodedChars.reduce((sum, char) => sum + char.codeUnits.length, 0);
+  return { encodingName, encodedChars, characters, segments: countSegments(encodedChars) };
+}
+
+// One segment carries 140 octets; the concatenation header (Segment's six UserDataHeader octets) takes 6 of them.
+const SEGMENT_BITS = 1120;
+const HEADER_BITS = 48;
+
+/**
+ * SegmentedMessage._buildSegments by the bit: once a second segment is needed, the first gets its header and hands
+ * what no longer fits to the second. Sums are kept as it goes (the library's Segment re-adds a segment per character).
+ */
+function countSegments(encodedChars: readonly EncodedChar[]): number {
+  let segments = 1;
+  let used = 0;
+  // Sizes in the first segment, while it has no header and may still hand characters over.
+  let first: number[] | null = [];
+  for (const char of encodedChars) {
+    const size = char.sizeInBits();
+    if (SEGMENT_BITS - used < size) {
+      segments++;
+      let carried = 0;
+      if (first) {
+        let firstUsed = used + HEADER_BITS;
+        while (firstUsed > SEGMENT_BITS && first.length > 0) {
+          const moved = first.pop()!;
+          firstUsed -= moved;
+          carried += moved;
+        }
+        first = null;
+      }
+      used = HEADER_BITS + carried;
+    }
+    used += size;
+    first?.push(size);
+  }
+  return segments;
 }
 
 /**
@@ -145,8 +214,7 @@ function toWords(text: string): Word[] {
   let gap = EMPTY;
   let current: Word | undefined;
   const measured = new Map<string, Piece>(); // texts repeat the same few graphemes; the library is slowish
-  // Intl.Segmenter knows newer emoji sequences than the library's bundled grapheme-splitter 1.0.4.
-  for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) {
+  for (const segment of graphemesOf(text)) {
     const piece = measured.get(segment) ?? measure(segment);
     measured.set(segment, piece);
     if (BREAKABLE_SPACE.test(segment)) {
@@ -164,14 +232,51 @@ function toWords(text: string): Word[] {
   return words;
 }
 
+const GRAPHEME_WINDOW = 256;
+const graphemeSegmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Intl.Segmenter's graphemes (it knows newer emoji sequences than the library's bundled grapheme-splitter 1.0.4),
+ * a window at a time: V8 walks a long string's segments in quadratic time. A boundary depends on the code points
+ * before it within its grapheme and on the one after it, so restarting at a boundary gives the boundaries a
+ * whole-text walk gives; only the last grapheme of a window (whole code points) may be cut short, so the next
+ * window starts there.
+ */
+function* graphemesOf(text: string): Generator<string> {
+  let start = 0;
+  let window = GRAPHEME_WINDOW;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + window);
+    // Never between the halves of a surrogate pair: a half read alone would end the grapheme before it too early.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++;
+    const found = Array.from(graphemeSegmenter.segment(text.slice(start, end)), (s) => s.segment);
+    if (end === text.length) {
+      yield* found;
+      return;
+    }
+    if (found.length < 2) {
+      window *= 2; // one grapheme longer than the window: look further
+      continue;
+    }
+    const last = found.pop()!;
+    yield* found;
+    start = end - last.length;
+    window = GRAPHEME_WINDOW;
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
 /** Last resort for a grapheme too big for a part (e.g. dozens of stacked combining marks): keep surrogate pairs. */
 function codePoints(grapheme: Piece): Piece[] {
   return Array.from(grapheme.text, measure);
 }
 
 function measure(text: string): Piece {
-  const message = new SegmentedMessage(text, 'auto');
+  const message = segmentedMessage(text);
   // In UCS-2 every UTF-16 code unit costs 16 bits, GSM characters included.
-  const septets = message.encodingName === 'GSM-7' ? message.numberOfCharacters : null;
+  const septets = message.encodingName === 'GSM-7' ? message.characters : null;
   return { text, septets, units: text.length };
 }

@@ -7,7 +7,7 @@ import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
-import { TEMPLATE_KEYS, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+import { TEMPLATE_KEYS, TemplateBudgetError, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
 import { defaultTemplate } from './default-templates';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
@@ -99,7 +99,7 @@ export class SmsTemplatesService {
       if (!context) throw new NotFoundException('No such ticket in this account');
       variables = templateVariables(context, { message: variables.message, businessHours: variables.businessHours });
     }
-    const text = this.renderer.render(body, variables);
+    const text = this.renderPreview(body, variables);
     // As the account would send it: its smart encoding, and in split mode one SMS (and credit) per part.
     const { smartEncoding, splitMode } = await this.settings.get(accountId);
     const analysis = analyzeSms(text, { smartEncoding });
@@ -113,6 +113,22 @@ export class SmsTemplatesService {
       parts: parts.map((p) => ({ text: p.text, encoding: p.encoding, segments: p.segments })),
       credits: parts.reduce((sum, p) => sum + creditsFor('outbound', p.segments), 0),
     };
+  }
+
+  /** A real ticket's values can take a template past its budget where the examples did not. */
+  private renderPreview(body: string, variables: TemplateVariables): string {
+    try {
+      return this.renderer.render(body, variables);
+    } catch (error) {
+      if (!(error instanceof TemplateBudgetError)) throw error;
+      const { message, line, column } = error;
+      throw new UnprocessableEntityException({
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        message: `Line ${line}, column ${column}: ${message}`,
+        problems: [{ message, line, column }],
+      });
+    }
   }
 
   private requireKey(key: string): TemplateKey {

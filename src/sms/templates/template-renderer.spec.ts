@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import {
+  MAX_BLOCK_RUNS,
+  MAX_RENDERED_CHARACTERS,
   MAX_TEMPLATE_LENGTH,
   TEMPLATE_HELPERS,
   TEMPLATE_KEYS,
   TEMPLATE_VARIABLES,
+  TemplateBudgetError,
   TemplateRenderer,
   TemplateSyntaxError,
   TemplateVariables,
@@ -327,6 +330,59 @@ describe('TemplateRenderer', () => {
       for (const source of ['{{if ticket.number}}', '{{#each}}x{{/each}}', '{{#with}}{{/with}}', '{{#upper x}}{{/upper}}']) {
         expect(() => sut.render(source, example)).toThrow(TemplateSyntaxError);
       }
+    });
+  });
+
+  describe('budgets', () => {
+    const nested = (levels: number, body: string): string => '{{#each @root}}'.repeat(levels) + body + '{{/each}}'.repeat(levels);
+
+    it('refuses nested {{#each @root}} that multiplies the text, naming the block and the limit', () => {
+      const runaway = nested(5, '{{@key}}');
+
+      expect(sut.validate(runaway)).toEqual([
+        { message: `The template writes more than ${MAX_RENDERED_CHARACTERS} characters (an SMS takes at most 1600)`, line: 1, column: 61 },
+      ]);
+      expect(() => sut.render(runaway, example)).toThrow(TemplateBudgetError);
+    });
+
+    it('refuses blocks repeated too often even when they write nothing', () => {
+      const silent = nested(5, '');
+
+      expect(sut.validate(silent)).toEqual([{ message: `The template repeats its blocks and helpers more than ${MAX_BLOCK_RUNS} times`, line: 1, column: 61 }]);
+    });
+
+    it('stops a text longer than the budget at render, while validation leaves plain long text to the length check', () => {
+      const long = 'x'.repeat(MAX_RENDERED_CHARACTERS + 1);
+
+      expect(sut.validate(long)).toEqual([]);
+      expect(() => sut.render(long, example)).toThrow(`The template writes more than ${MAX_RENDERED_CHARACTERS} characters`);
+      expect(sut.render('x'.repeat(MAX_RENDERED_CHARACTERS), example)).toHaveLength(MAX_RENDERED_CHARACTERS);
+    });
+
+    it('counts what helpers write too: a long problem repeated through truncate stops at the budget, not after it', () => {
+      const repeated = '{{truncate ticket.problem 20000}}'.repeat(300);
+      const longProblem = { ...example, ticket: { ...example.ticket!, problem: 'word '.repeat(2_000) } };
+
+      expect(sut.validate(repeated)).toEqual([]); // the examples are short
+      const stopped = (() => {
+        try {
+          sut.render(repeated, longProblem);
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      })();
+      expect(stopped).toBeInstanceOf(TemplateBudgetError);
+      // Stopped at the third call (3 × 9,999 characters is past 4 × 6,400), which starts at column 67.
+      expect(stopped).toMatchObject({ line: 1, column: 67 });
+    });
+
+    it('counts per render: the same template renders again after another one was stopped', () => {
+      const fine = '{{#each ticket}}{{@key}} {{/each}}';
+      expect(() => sut.render(nested(5, ''), example)).toThrow(TemplateBudgetError);
+
+      expect(sut.render(fine, example)).toBe('number subject problem status');
+      expect(sut.validate(fine)).toEqual([]);
     });
   });
 

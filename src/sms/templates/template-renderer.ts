@@ -4,6 +4,7 @@
  */
 import Handlebars from 'handlebars';
 import { DateTime, IANAZone } from 'luxon';
+import { MAX_SMS_CHARACTERS } from '../segments/segments';
 
 export interface TemplateVariables {
   ticket?: { number: number; subject: string; problem: string; status: string };
@@ -150,6 +151,28 @@ export interface TemplateProblem {
 /** Longest template accepted: the API allows 5000 characters, this leaves room whatever counts them; parse time grows fast beyond. */
 export const MAX_TEMPLATE_LENGTH = 10_000;
 
+/**
+ * Longest text a render may write: the longest SMS with room for the longest ticket-update text (5,000) in its
+ * template, so those still get the "would be N characters" answer, while a template that multiplies its output
+ * stops here.
+ */
+export const MAX_RENDERED_CHARACTERS = 4 * MAX_SMS_CHARACTERS;
+
+/** Block bodies ({{#each}} items, {{#if}} branches...) and helper calls one render may run; real templates run a handful. */
+export const MAX_BLOCK_RUNS = 1_000;
+
+/** A template that would write or repeat more than its budget allows; the render stopped there. */
+export class TemplateBudgetError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message);
+    this.name = 'TemplateBudgetError';
+  }
+}
+
 export const TEMPLATE_KEYS = ['initial_problem', 'ticket_update', 'after_hours'] as const;
 export type TemplateKey = (typeof TEMPLATE_KEYS)[number];
 
@@ -224,16 +247,78 @@ const HELPER_BODIES: Record<string, HelperBody> = {
   firstName: ([name]) => firstWord(name),
 };
 
+/**
+ * What one render has spent. Nested blocks count their bodies' text again at every level, which is the
+ * work the string building really does, so the count bounds time as well as the text.
+ */
+class RenderBudget {
+  private runs = 0;
+  private written = 0;
+
+  run(loc: hbs.AST.SourceLocation | undefined): void {
+    if (++this.runs > MAX_BLOCK_RUNS) {
+      const { line, column } = at(loc);
+      throw new TemplateBudgetError(`The template repeats its blocks and helpers more than ${MAX_BLOCK_RUNS} times`, line, column);
+    }
+  }
+
+  wrote(text: string, loc: hbs.AST.SourceLocation | undefined): void {
+    this.written += text.length;
+    if (this.written > BLOCK_OUTPUT_BUDGET) throw tooMuchText(loc);
+  }
+}
+
+/** Cumulative over nesting levels (see RenderBudget); the finished text is held to MAX_RENDERED_CHARACTERS itself. */
+const BLOCK_OUTPUT_BUDGET = 4 * MAX_RENDERED_CHARACTERS;
+
+function tooMuchText(loc: hbs.AST.SourceLocation | undefined): TemplateBudgetError {
+  const { line, column } = at(loc);
+  return new TemplateBudgetError(
+    `The template writes more than ${MAX_RENDERED_CHARACTERS} characters (an SMS takes at most ${MAX_SMS_CHARACTERS})`,
+    line,
+    column,
+  );
+}
+
+/** Renders are synchronous, so the one in progress owns this slot until it returns or throws. */
+let activeBudget: RenderBudget | undefined;
+
+type BlockBody = Handlebars.TemplateDelegate;
+
+function metered(body: BlockBody | undefined, loc: hbs.AST.SourceLocation | undefined): BlockBody | undefined {
+  if (typeof body !== 'function') return body;
+  return function (this: unknown, context: unknown, options?: Handlebars.RuntimeOptions): string {
+    activeBudget?.run(loc);
+    const text = body.call(this, context, options);
+    activeBudget?.wrote(text, loc);
+    return text;
+  };
+}
+
+/** Every way a template repeats or nests text goes through these, so each body run is counted. */
+const METERED_BLOCK_HELPERS = ['each', 'if', 'unless', 'with', 'blockHelperMissing'] as const;
+
 function createHandlebars(): typeof Handlebars {
   const hb = Handlebars.create();
   // `log` writes to the server console and `lookup` reads properties by computed name, bypassing validation.
   hb.unregisterHelper('log');
   hb.unregisterHelper('lookup');
+  for (const name of METERED_BLOCK_HELPERS) {
+    const builtIn = hb.helpers[name] as Handlebars.HelperDelegate;
+    hb.registerHelper(name, function (this: unknown, ...raw: unknown[]) {
+      const options = raw[raw.length - 1] as Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation };
+      raw[raw.length - 1] = { ...options, fn: metered(options.fn, options.loc), inverse: metered(options.inverse, options.loc) };
+      return (builtIn as (...args: unknown[]) => unknown).apply(this, raw);
+    });
+  }
   for (const [name, body] of Object.entries(HELPER_BODIES)) {
     hb.registerHelper(name, (...raw: unknown[]) => {
       // Handlebars always passes its options object last, after the template's arguments.
-      const options = raw.pop() as Handlebars.HelperOptions;
-      return body(raw, options);
+      const options = raw.pop() as Handlebars.HelperOptions & { loc?: hbs.AST.SourceLocation };
+      activeBudget?.run(options.loc);
+      const text = body(raw, options);
+      activeBudget?.wrote(text, options.loc);
+      return text;
     });
   }
   return hb;
@@ -728,26 +813,33 @@ export class TemplateRenderer {
       return [{ message, line, column }];
     }
     const { structural, variables } = analyze(ast);
-    return [...structural, ...variables].sort(byPosition);
+    if (structural.length > 0) return [...structural, ...variables].sort(byPosition);
+    // A template that runs away does so whatever the ticket says: one run with the examples finds it.
+    const overBudget = this.budgetProblem(source);
+    return [...(overBudget ? [overBudget] : []), ...variables].sort(byPosition);
+  }
+
+  private budgetProblem(source: string): TemplateProblem | undefined {
+    try {
+      this.run(source, this.exampleVariables());
+      return undefined;
+    } catch (error) {
+      // Other failures are render's to report, with the ticket's own values; validation never throws.
+      if (!(error instanceof TemplateBudgetError)) return undefined;
+      return { message: error.message, line: error.line, column: error.column };
+    }
   }
 
   /**
    * Renders with example or real variables. Throws TemplateSyntaxError when the template cannot run
    * (syntax, unknown helper, misused helper, partials); unknown or missing variables print as nothing.
+   * Throws TemplateBudgetError, having stopped, when the template would write more than MAX_RENDERED_CHARACTERS
+   * or run more than MAX_BLOCK_RUNS block bodies.
    */
   render(source: string, variables: TemplateVariables): string {
-    const cached = this.cache.get(source);
-    const template = cached ?? this.compile(source);
-    let output: string;
-    try {
-      output = template(viewModel(variables), RUNTIME_OPTIONS);
-    } catch (error) {
-      // Handlebars compiles lazily on the first call, so its compile errors surface here.
-      if (error instanceof engine.Exception || error instanceof RangeError) throw toSyntaxError(error, source);
-      throw error;
-    }
-    this.remember(source, template);
-    return output.trimEnd();
+    const text = this.run(source, variables);
+    if (text.length > MAX_RENDERED_CHARACTERS) throw tooMuchText(undefined);
+    return text;
   }
 
   /** Example variables (from TEMPLATE_VARIABLES examples) for previews without a ticket. */
@@ -764,6 +856,26 @@ export class TemplateRenderer {
     }
     // The table is the single source of the examples; the spec checks it matches TemplateVariables.
     return example as TemplateVariables;
+  }
+
+  /** The text as written, held to the block budgets only: a long literal text is long, not runaway. */
+  private run(source: string, variables: TemplateVariables): string {
+    const cached = this.cache.get(source);
+    const template = cached ?? this.compile(source);
+    let output: string;
+    const outer = activeBudget;
+    activeBudget = new RenderBudget();
+    try {
+      output = template(viewModel(variables), RUNTIME_OPTIONS);
+    } catch (error) {
+      // Handlebars compiles lazily on the first call, so its compile errors surface here.
+      if (error instanceof engine.Exception || error instanceof RangeError) throw toSyntaxError(error, source);
+      throw error;
+    } finally {
+      activeBudget = outer;
+    }
+    this.remember(source, template);
+    return output.trimEnd();
   }
 
   private compile(source: string): Handlebars.TemplateDelegate {

@@ -4,6 +4,7 @@ import { PublicRoute } from '../auth/caller';
 import { TimedWebhook } from '../metrics/webhook-timing';
 import { FlowrouteCallbacks } from './flowroute-callbacks.service';
 import { FlowrouteAccount, FlowrouteTokenGuard } from './flowroute-token.guard';
+import { WebhookLimitsGuard } from './webhook-limits';
 
 /**
  * Flowroute's callbacks, one URL per account: `/webhooks/flowroute/<token>/inbound` is set as the SMS and MMS
@@ -11,7 +12,7 @@ import { FlowrouteAccount, FlowrouteTokenGuard } from './flowroute-token.guard';
  */
 @ApiExcludeController()
 @PublicRoute()
-@UseGuards(FlowrouteTokenGuard)
+@UseGuards(WebhookLimitsGuard, FlowrouteTokenGuard)
 @Controller({ path: 'webhooks/flowroute/:accountToken' })
 export class FlowrouteWebhooksController {
   constructor(private readonly callbacks: FlowrouteCallbacks) {}

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { fromTwilioStatus, OutboundStatus, statusesBelow } from '../messages/message-status';
 import { SmsMessage } from '../messages/sms-message.entity';
+import { WEBHOOK_LIMITS } from './webhook-limits';
 
 export interface StatusCallback {
   provider: string;
@@ -42,8 +43,8 @@ export class StatusCallbacks {
     const sid = typeof body.MessageSid === 'string' ? body.MessageSid : typeof body.SmsSid === 'string' ? body.SmsSid : null;
     const raw = typeof body.MessageStatus === 'string' ? body.MessageStatus : typeof body.SmsStatus === 'string' ? body.SmsStatus : null;
     const status = raw ? fromTwilioStatus(raw) : null;
-    if (!sid || !status) return null;
-    const errorCode = typeof body.ErrorCode === 'string' && body.ErrorCode !== '' ? body.ErrorCode : null;
+    if (!sid || !status || sid.length > WEBHOOK_LIMITS.idCharacters) return null;
+    const errorCode = typeof body.ErrorCode === 'string' && body.ErrorCode !== '' ? body.ErrorCode.slice(0, WEBHOOK_LIMITS.idCharacters) : null;
     return { provider: 'twilio', providerMessageId: sid, messageId, status, errorCode };
   }
 }

@@ -4,13 +4,14 @@ import { PublicRoute } from '../auth/caller';
 import { TimedWebhook } from '../metrics/webhook-timing';
 import { StatusCallbacks } from './status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
+import { WebhookLimitsGuard } from './webhook-limits';
 
 // Twilio wants TwiML back; an empty body shows up as error 11200 in the customer's Twilio console.
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 @ApiExcludeController()
 @PublicRoute()
-@UseGuards(TwilioSignatureGuard)
+@UseGuards(WebhookLimitsGuard, TwilioSignatureGuard)
 @Controller({ path: 'webhooks/twilio' })
 export class TwilioWebhooksController {
   constructor(private readonly statusCallbacks: StatusCallbacks) {}

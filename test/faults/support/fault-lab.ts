@@ -72,6 +72,7 @@ export class FaultLab {
       TWILIO_ACCOUNT_SID: twilio.accountSid,
       TWILIO_AUTH_TOKEN: twilio.authToken,
       TWILIO_API_URL: twilio.url,
+      MEDIA_PRIVATE_ADDRESS_HOSTS: `${new URL(twilio.url).host},${new URL(twilio.cdnUrl).host}`,
       TWILIO_TIMEOUT_MS: '1000',
       SEND_RETRY_BASE_MS: '100',
       OUTBOX_SWEEP_MS: '500',
