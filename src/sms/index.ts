@@ -31,7 +31,7 @@ export type { ChargeOutcome, CreditCharge, CreditPurchases } from './ports/credi
 // ─── Who is calling ───
 export { AdminOnlyGuard, CurrentCaller, PUBLIC_ROUTE, PublicRoute, SmsCallerGuard } from './auth/caller';
 export type { SmsCaller } from './auth/caller';
-export { HostIdPipe, isHostId, HOST_ID_MAX_LENGTH } from './common/host-id';
+export { HostIdPipe, isHostId, HOST_ID_MAX_LENGTH } from './core/host-id';
 
 // ─── Ticket writes that text the customer ───
 export { TicketTexts } from './messages/ticket-texts.service';
@@ -40,11 +40,11 @@ export { OutboundService } from './messages/outbound.service';
 export type { SmsDispatch, TicketEvent } from './messages/outbound.service';
 
 // ─── Database helpers the module's own SQL uses, for a host's gateway and writes as well ───
-export { runPrepared } from './common/prepared';
-export type { PreparedStatement } from './common/prepared';
-export { columnList, hydrate } from './common/hydrate';
-export { isTransactionConflict, retryingConflicts } from './common/transaction-retry';
-export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableFilter, isDatabaseUnavailable } from './common/database-unavailable.filter';
+export { runPrepared } from './core/prepared';
+export type { PreparedStatement } from './core/prepared';
+export { columnList, hydrate } from './core/hydrate';
+export { isTransactionConflict, retryingConflicts } from './core/transaction-retry';
+export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableFilter, isDatabaseUnavailable } from './core/database-unavailable.filter';
 
 // ─── For a host's own UI (the reference console): the services and pure helpers behind the REST API ───
 export { Clock } from './clock/clock';

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Put, UseGuards } from '@nestjs/common';
-import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '../common/api-docs';
+import { HostIdPipe } from '../core/host-id';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { AfterHoursSettingsService } from './after-hours-settings.service';
 import { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto, SetAfterHoursEditorDto } from './after-hours.dto';

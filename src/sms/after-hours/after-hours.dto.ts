@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { BusinessHours } from '../schedule/business-hours';
 import { BusinessHoursDto } from '../schedule/business-hours.dto';

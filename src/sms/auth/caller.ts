@@ -9,7 +9,7 @@ import {
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
-import { isHostId } from '../common/host-id';
+import { isHostId } from '../core/host-id';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 /**

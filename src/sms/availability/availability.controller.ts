@@ -1,6 +1,6 @@
 import { Body, Controller, ForbiddenException, Get, Param, Put, UseGuards } from '@nestjs/common';
-import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { HostIdPipe } from '../core/host-id';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SetAvailabilityDto, toAvailabilityResponse } from './availability.dto';
 import { AvailabilityService } from './availability.service';

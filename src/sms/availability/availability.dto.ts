@@ -1,4 +1,4 @@
-import { ApiProperty } from '../common/api-docs';
+import { ApiProperty } from '../core/api-docs';
 import { Equals } from 'class-validator';
 import type { AvailabilityView } from './availability.service';
 

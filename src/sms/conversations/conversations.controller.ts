@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { ConversationClaims } from './conversation-claims.service';

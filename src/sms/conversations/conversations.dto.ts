@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { IsHostId } from '../common/host-id';
+import { IsHostId } from '../core/host-id';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import type { SmsMessage } from '../messages/sms-message.entity';
 import type { SmsNumber } from '../numbers/sms-number.entity';

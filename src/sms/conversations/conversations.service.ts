@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../common/hydrate';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';

@@ -1,5 +1,5 @@
 import { Controller, Inject, MessageEvent, Sse, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '../core/api-docs';
 import { concatMap, filter, from, interval, map, merge, Observable } from 'rxjs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { CreditCharge, CreditLedger } from './credit-ledger.service';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';

@@ -1,6 +1,6 @@
 import { BadRequestException, Body, Controller, Get, Headers, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import {
   CreditLedgerQueryDto,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { CreditEntry } from './credit-entry.entity';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../common/hydrate';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { AfterHoursService } from '../after-hours/after-hours.service';

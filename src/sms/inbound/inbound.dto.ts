@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBase64, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { IsHostId } from '../common/host-id';
+import { IsHostId } from '../core/host-id';
 import type { SmsMedia } from '../media/sms-media.entity';
 import type { InboundMediaItem, SmsMessage } from '../messages/sms-message.entity';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';

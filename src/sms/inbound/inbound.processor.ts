@@ -5,7 +5,7 @@ import { Job } from 'bullmq';
 import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { Coalescer } from '../common/coalescer';
+import { Coalescer } from '../core/coalescer';
 import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
 import { InboundQueue } from './inbound-queue.service';
 

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SandboxInboundDto } from './inbound.dto';

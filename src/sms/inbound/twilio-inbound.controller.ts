@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '../common/api-docs';
+import { ApiExcludeController } from '../core/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { TimedWebhook } from '../metrics/webhook-timing';
 import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 
 const LOCK_CONTACT: PreparedStatement = { name: 'sms-contact-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))' };
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
-import { isTransactionConflict } from '../common/transaction-retry';
+import { PreparedStatement, runPrepared } from '../core/prepared';
+import { isTransactionConflict } from '../core/transaction-retry';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { SendingIdentity } from '../numbers/sending-identity.service';

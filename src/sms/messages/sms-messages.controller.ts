@@ -1,6 +1,6 @@
 import { Controller, Get, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
-import { HostIdPipe } from '../common/host-id';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { HostIdPipe } from '../core/host-id';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from './sms-message.dto';
 import { SmsMessagesService } from './sms-messages.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { retryingConflicts } from '../common/transaction-retry';
+import { retryingConflicts } from '../core/transaction-retry';
 import { OutboundService } from './outbound.service';
 
 /** Who acted on a ticket. */

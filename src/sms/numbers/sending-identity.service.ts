@@ -1,8 +1,8 @@
 import { ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate } from '../common/hydrate';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { columnList, hydrate } from '../core/hydrate';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';

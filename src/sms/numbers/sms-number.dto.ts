@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsHostId } from '../common/host-id';
+import { IsHostId } from '../core/host-id';
 import { HISTORY_VISIBILITIES, type HistoryVisibility, SMS_NUMBER_KINDS, type SmsNumberKind } from './sms-number.entity';
 import type { NumberImport } from './number-import.entity';
 import type { AppliedLine } from './number-imports.service';

@@ -17,7 +17,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiTags } from '../core/api-docs';
 import type { Request } from 'express';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { NumberImports } from './number-imports.service';

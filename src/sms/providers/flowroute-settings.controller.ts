@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { TestFlowrouteConnectionDto, toConnectionTestResponse, toFlowrouteSettingsResponse } from './flowroute-settings.dto';

@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '../core/api-docs';
 import type { Response } from 'express';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SessionReportQueryDto, toSessionReportResponse } from './reports.dto';

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '../common/api-docs';
+import { ApiPropertyOptional } from '../core/api-docs';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import type { SessionGrouping, SessionReport } from './session-report.service';

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';

@@ -1,4 +1,4 @@
-import { ApiProperty } from '../common/api-docs';
+import { ApiProperty } from '../core/api-docs';
 import { DateTime } from 'luxon';
 import type { BusinessHours, Weekday } from './business-hours';
 

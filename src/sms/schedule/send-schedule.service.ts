@@ -3,7 +3,7 @@ import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { EntityManager, LessThan, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { FlowrouteSettings } from '../providers/flowroute-settings.service';
 import { BusinessHoursService } from '../schedule/business-hours.service';

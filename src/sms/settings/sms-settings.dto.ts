@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '../common/api-docs';
+import { ApiPropertyOptional } from '../core/api-docs';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { BusinessHoursDto } from '../schedule/business-hours.dto';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate } from '../common/hydrate';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { columnList, hydrate } from '../core/hydrate';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { NumberVerification } from '../numbers/number-verification.service';
 import { FlowrouteSettings, ProviderChange } from '../providers/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '../common/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsHostId } from '../common/host-id';
+import { IsHostId } from '../core/host-id';
 
 export class SaveSmsTemplateDto {
   @ApiProperty({ example: 'Hi {{customer.firstName}}, ticket #{{ticket.number}}: {{message}}' })

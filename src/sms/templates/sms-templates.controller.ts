@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '../common/api-docs';
+import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { PreviewSmsTemplateDto, SaveSmsTemplateDto } from './sms-template.dto';
 import { SmsTemplatesService } from './sms-templates.service';

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../common/prepared';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '../common/api-docs';
+import { ApiExcludeController } from '../core/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { TimedWebhook } from '../metrics/webhook-timing';
 import { FlowrouteCallbacks } from './flowroute-callbacks.service';
