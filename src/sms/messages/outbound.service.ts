@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
+import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
@@ -133,9 +134,15 @@ export class OutboundService {
       await tx.query('RELEASE SAVEPOINT sms_text');
       return dispatch;
     } catch (error) {
-      await tx.query('ROLLBACK TO SAVEPOINT sms_text');
+      // Refused, a conflict, or the database gone: the host's write fails as a whole (and is retried or answered 503).
       const refused = error instanceof HttpException && error.getStatus() < 500;
-      if (refused || isTransactionConflict(error)) throw error;
+      if (refused || isTransactionConflict(error) || isDatabaseUnavailable(error)) throw error;
+      try {
+        await tx.query('ROLLBACK TO SAVEPOINT sms_text');
+      } catch {
+        // The transaction itself is lost: what went wrong first is what the host should see.
+        throw error;
+      }
       const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
       this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
       await insertText(tx, this.rowBase(event, key, update), { ...NOT_SENT, status: 'failed', errorMessage: reason.slice(0, 1000) }, [EMPTY_PART]);

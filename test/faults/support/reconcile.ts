@@ -164,7 +164,7 @@ async function checkHelpdesk(lab: FaultLab, rows: OutboundRow[], outcomes: Updat
   for (const r of rows) if (r.kind === 'ticket_update' && (!r.comment_id || !commentIds.has(r.comment_id))) problems.push(`SMS row ${r.id} belongs to no comment`);
   const [tickets] = await lab.sql<{ without: number }>(
     `SELECT count(*)::int AS without FROM tickets t
-     WHERE (SELECT count(DISTINCT m.send_id) FROM sms_messages m WHERE m.ticket_id = t.id AND m.kind = 'initial_problem') <> 1`,
+     WHERE (SELECT count(DISTINCT m.send_id) FROM sms_messages m WHERE m.ticket_id = t.id::text AND m.kind = 'initial_problem') <> 1`,
   );
   if (tickets.without > 0) problems.push(`${tickets.without} tickets without exactly one initial-problem text`);
 
