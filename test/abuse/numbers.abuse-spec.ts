@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { postTwilioText } from '../conversations.support';
+import { postTwilioText } from '../support/conversations';
 import { FakeFlowroute } from '../fakes/fake-flowroute';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
 import { underAttack } from './support/attack';

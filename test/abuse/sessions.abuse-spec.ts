@@ -1,5 +1,5 @@
 import { STREAMS_PER_USER } from '../../src/sms/rate-limits/rate-limits';
-import { ReceivedEvent, SseClient, textIn } from '../conversations.support';
+import { ReceivedEvent, SseClient, textIn } from '../support/conversations';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
 import { underAttack } from './support/attack';
 import { ConsoleBrowser, photoBystander, range } from './support/service';

@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeFlowroute, flowrouteDeliveryReceipt, flowrouteInboundBody } from './fakes/fake-flowroute';
-import { plainPhoto } from './fixtures/images';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { FakeFlowroute, flowrouteDeliveryReceipt, flowrouteInboundBody } from '../fakes/fake-flowroute';
+import { plainPhoto } from '../fixtures/images';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(90_000);
 

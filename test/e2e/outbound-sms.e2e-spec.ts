@@ -1,6 +1,6 @@
-import { signTwilioRequest } from './fakes/fake-twilio';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { signTwilioRequest } from '../fakes/fake-twilio';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 const MOBILE = '+12015550123';
 const LANDLINE = '+12015550188';

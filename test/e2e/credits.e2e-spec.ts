@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
-import { Clock } from '../src/sms';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { Clock } from '../../src/sms';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 /** The module's clock, moved forward at will (a new month); it keeps running from there. */
 class MovableClock extends Clock {

@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { TICKET_GATEWAY, TicketGateway } from '../src/sms';
-import { ConformanceComment, GatewayConformanceFixture, SandboxPhone, ticketGatewayConformance } from '../src/sms/testing';
-import { plainPhoto } from './fixtures/images';
-import { TestAccount, TestApp } from './support/test-app';
+import { TICKET_GATEWAY, TicketGateway } from '../../src/sms';
+import { ConformanceComment, GatewayConformanceFixture, SandboxPhone, ticketGatewayConformance } from '../../src/sms/testing';
+import { plainPhoto } from '../fixtures/images';
+import { TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,6 @@
-import { conversationWith, textIn } from './conversations.support';
-import { parseCsv } from '../src/sms/csv/csv';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { conversationWith, textIn } from '../support/conversations';
+import { parseCsv } from '../../src/sms/csv/csv';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(120_000);
 

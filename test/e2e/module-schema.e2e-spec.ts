@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { runSmsMigrations, SMS_MIGRATIONS_TABLE } from '../migrations';
-import { ensureDatabase } from '../src/database/ensure-database';
-import { hashToken } from '../src/helpdesk/auth/tokens';
-import { dropDatabase, eventually, PG_URL, TestAccount, TestApp } from './support/test-app';
+import { runSmsMigrations, SMS_MIGRATIONS_TABLE } from '../../migrations';
+import { ensureDatabase } from '../../src/database/ensure-database';
+import { hashToken } from '../../src/helpdesk/auth/tokens';
+import { dropDatabase, eventually, PG_URL, TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
 
-const FIXTURE = join(__dirname, 'fixtures', 'database-before-module-schema.sql');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'database-before-module-schema.sql');
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });

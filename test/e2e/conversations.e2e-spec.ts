@@ -1,7 +1,7 @@
-import { Clock } from '../src/sms';
-import { conversationsOf, conversationWith, MINUTE, MovableClock, SseClient, textIn } from './conversations.support';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { Clock } from '../../src/sms';
+import { conversationsOf, conversationWith, MINUTE, MovableClock, SseClient, textIn } from '../support/conversations';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 const SUPPORT_LINE = '+12025550140';
 const HANDLER_LINE = '+12025550141';

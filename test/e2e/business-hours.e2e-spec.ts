@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { Clock } from '../src/sms';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { Clock } from '../../src/sms';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 /** The module's clock standing at any instant we like; it keeps running from there, so BullMQ delays stay real. */
 class StandingClock extends Clock {

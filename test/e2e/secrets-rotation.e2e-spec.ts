@@ -4,8 +4,8 @@
  * Real PostgreSQL, Redis and BullMQ (the maintenance sweep does the sealing); a fake Flowroute server.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { FakeFlowroute } from './fakes/fake-flowroute';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { FakeFlowroute } from '../fakes/fake-flowroute';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(90_000);
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import qs from 'qs';
-import { signTwilioRequest } from './fakes/fake-twilio';
-import { eventually, PUBLIC_URL, TestApp } from './support/test-app';
+import { signTwilioRequest } from '../fakes/fake-twilio';
+import { eventually, PUBLIC_URL, TestApp } from '../support/test-app';
 
 /**
  * Fuzzes Twilio's inbound webhook through the real app (body parser, signature guard, parser, receiver, PostgreSQL,

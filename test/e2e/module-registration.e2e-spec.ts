@@ -8,8 +8,8 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { DataSource, EntityManager } from 'typeorm';
-import { runSmsMigrations } from '../migrations';
-import { ensureDatabase } from '../src/database/ensure-database';
+import { runSmsMigrations } from '../../migrations';
+import { ensureDatabase } from '../../src/database/ensure-database';
 import {
   AccountInfo,
   configureSmsHttp,
@@ -23,11 +23,11 @@ import {
   TicketSummary,
   TicketTexts,
   UserSummary,
-} from '../src/sms';
-import { ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../src/sms/sms.options';
-import { packageTemplatesFolder } from '../src/sms/templates/default-templates';
-import { SandboxPhone } from '../src/sms/testing';
-import { dropDatabase, eventually, PG_URL } from './support/test-app';
+} from '../../src/sms';
+import { ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../../src/sms/sms.options';
+import { packageTemplatesFolder } from '../../src/sms/templates/default-templates';
+import { SandboxPhone } from '../../src/sms/testing';
+import { dropDatabase, eventually, PG_URL } from '../support/test-app';
 
 jest.setTimeout(60_000);
 

@@ -1,4 +1,4 @@
-import { eventually, PLATFORM_TOKEN, TestAccount, TestApp } from './support/test-app';
+import { eventually, PLATFORM_TOKEN, TestAccount, TestApp } from '../support/test-app';
 
 describe('reference helpdesk, platform API and service surface', () => {
   let t: TestApp;

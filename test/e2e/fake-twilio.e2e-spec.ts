@@ -4,7 +4,7 @@
  */
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
-import { FakeTwilio, rfc2822, signTwilioRequest, twilioForm } from './fake-twilio';
+import { FakeTwilio, rfc2822, signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
 
 const FROM = '+15005550006';
 const TO = '+15551230001';

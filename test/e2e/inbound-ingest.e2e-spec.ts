@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
-import { InboundReceiver } from '../src/sms/inbound/inbound-receiver.service';
-import { InboundProcessor } from '../src/sms/inbound/inbound.processor';
-import { MaintenanceProcessor } from '../src/sms/messages/outbox-sweeper';
-import { plainPhoto } from './fixtures/images';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { InboundQueue } from '../../src/sms/inbound/inbound-queue.service';
+import { InboundReceiver } from '../../src/sms/inbound/inbound-receiver.service';
+import { InboundProcessor } from '../../src/sms/inbound/inbound.processor';
+import { MaintenanceProcessor } from '../../src/sms/messages/outbox-sweeper';
+import { plainPhoto } from '../fixtures/images';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 /**
  * Webhooks that arrive together are stored together: one INSERT and one bulk enqueue for a batch. What each webhook

@@ -1,5 +1,5 @@
 /** Proves the fake speaks the slice of Flowroute's Messages API v2.1 that the Flowroute provider relies on. */
-import { FakeFlowroute, flowrouteBasicAuth, flowrouteDeliveryReceipt, flowrouteInboundBody } from './fake-flowroute';
+import { FakeFlowroute, flowrouteBasicAuth, flowrouteDeliveryReceipt, flowrouteInboundBody } from '../fakes/fake-flowroute';
 
 const FROM = '12025550100';
 const TO = '12015550123';

@@ -1,8 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { OutboundService } from '../src/sms';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { OutboundService } from '../../src/sms';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 const SENDS = 1000;
 const BALANCE = 500;

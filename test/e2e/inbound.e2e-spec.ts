@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Response } from 'supertest';
-import { Clock } from '../src/sms/clock/clock';
-import { InboundQueue } from '../src/sms/inbound/inbound-queue.service';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { signTwilioRequest, twilioForm } from './fakes/fake-twilio';
-import { colourAt, decompressionBomb, hasGps, incompressiblePng, PDF, plainPhoto, sidewaysPhotoWithGps } from './fixtures/images';
-import { eventually, PUBLIC_URL, TestAccount, TestApp } from './support/test-app';
+import { Clock } from '../../src/sms/clock/clock';
+import { InboundQueue } from '../../src/sms/inbound/inbound-queue.service';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
+import { colourAt, decompressionBomb, hasGps, incompressiblePng, PDF, plainPhoto, sidewaysPhotoWithGps } from '../fixtures/images';
+import { eventually, PUBLIC_URL, TestAccount, TestApp } from '../support/test-app';
 
 const BUSINESS = '+12025550100';
 const WEBHOOK = '/webhooks/twilio/inbound';

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { hasGps, PDF, sidewaysPhotoWithGps } from './fixtures/images';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { hasGps, PDF, sidewaysPhotoWithGps } from '../fixtures/images';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(60_000);
 

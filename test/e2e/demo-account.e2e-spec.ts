@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedDemoAccount } from '../src/demo-seed';
-import { PUBLIC_URL, TestApp } from './support/test-app';
+import { seedDemoAccount } from '../../src/demo-seed';
+import { PUBLIC_URL, TestApp } from '../support/test-app';
 
 /** Cookies a response sets, as one Cookie header value. */
 function cookiesOf(res: { headers: Record<string, unknown> }): string {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { plainPhoto } from '../fixtures/images';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
-import { counterItems, counterShows, launchChromium, listen, personIn, screenshot, signIn, until } from './browser';
+import { counterItems, counterShows, launchChromium, listen, personIn, screenshot, signIn, until } from '../support/browser';
 
 jest.setTimeout(120_000);
 

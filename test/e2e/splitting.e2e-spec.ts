@@ -1,5 +1,5 @@
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 interface PartRow extends SmsRow {
   sendId: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AfterHoursOutcome, AfterHoursService, Clock } from '../src/sms';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { AfterHoursOutcome, AfterHoursService, Clock } from '../../src/sms';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 
 /** The module's clock, moved forward by hand to cross the reply window and the agents' quiet time. */
 class MovableClock extends Clock {

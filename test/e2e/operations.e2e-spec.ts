@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { serveWorkerMetrics } from '../src/operations/worker-metrics';
-import { SmsQueue } from '../src/sms/queues/queues';
-import { eventually, PLATFORM_TOKEN, SmsRow, TestAccount, TestApp } from './support/test-app';
+import { serveWorkerMetrics } from '../../src/operations/worker-metrics';
+import { SmsQueue } from '../../src/sms/queues/queues';
+import { eventually, PLATFORM_TOKEN, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 /** One sample of the exposition text: `name{labels} value`, labels in any order. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

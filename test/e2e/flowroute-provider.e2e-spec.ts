@@ -1,7 +1,7 @@
 /** The Flowroute provider against the fake Flowroute HTTP server: wire format, error mapping, reconciliation. */
-import { FlowrouteProvider } from '../src/sms/providers/flowroute.provider';
-import { OutboundSms, SendAmbiguousError, SendRefusedError, SendRetryableError } from '../src/sms/providers/sms-provider';
-import { FakeFlowroute } from './fakes/fake-flowroute';
+import { FlowrouteProvider } from '../../src/sms/providers/flowroute.provider';
+import { OutboundSms, SendAmbiguousError, SendRefusedError, SendRetryableError } from '../../src/sms/providers/sms-provider';
+import { FakeFlowroute } from '../fakes/fake-flowroute';
 
 const DLR = 'https://helpdesk.test/webhooks/flowroute/tok/dlr';
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { TestApp } from '../support/test-app';
+import { TestApp } from './test-app';
 
 export const SCREENSHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Clock } from '../src/sms/clock/clock';
-import { eventually, TestAccount, TestApp } from './support/test-app';
+import { Clock } from '../../src/sms/clock/clock';
+import { eventually, TestAccount, TestApp } from './test-app';
 
 /** The module's clock, moved by hand across claim timeouts and response times. */
 export class MovableClock extends Clock {
