@@ -204,7 +204,7 @@ async function checkLanded(svc: ServiceProcess): Promise<{ texts: number; commen
     svc.env.DATABASE_URL,
     `SELECT count(*) AS texts, count(DISTINCT comment_id) AS comments, string_agg(DISTINCT match_rule, ',') AS rules FROM sms_messages WHERE direction = 'inbound'`,
   );
-  const [orphans] = await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`);
+  const [orphans] = await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id::text NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`);
   if (check.texts !== check.comments || orphans.n !== '0') throw new Error(`inbound: ${check.texts} texts but ${check.comments} comments (${orphans.n} without a text)`);
   return { texts: Number(check.texts), comments: Number(check.comments), rules: check.rules };
 }
