@@ -60,7 +60,7 @@ describe('the host test kit', () => {
       createCustomerFromPhone: { value: (accountId: string, phone: string) => fixture.gateway.createCustomerFromPhone(accountId, phone) },
     });
     const [inTransaction] = ticketGatewayConformance({ ...fixture, gateway: careless }).filter((c) => c.name.startsWith('writes happen in the transaction'));
-    await expect(inTransaction.run()).rejects.toThrow();
+    await expect(inTransaction.run()).rejects.toThrow('a rolled-back customer must not remain');
   });
 
   it('SandboxPhone reads the texts sent and texts back with a photo that lands on the ticket', async () => {
