@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 // The module ships alone: inside src/sms nothing imports from outside it (each depth climbs to src/ its own way).
 const leavesTheModule = (depth) => ({
@@ -14,9 +15,22 @@ const moduleInternals = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'dist-nest-check/', 'node_modules/', 'var/', 'coverage/', 'jest.config.js', 'examples/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'dist-nest-check/',
+      'node_modules/',
+      'var/',
+      'coverage/',
+      'jest.config.js',
+      'examples/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Layout belongs to Prettier (npm run format); ESLint keeps to correctness.
+  prettier,
   {
     languageOptions: { globals: { ...globals.node, ...globals.jest } },
     rules: {

@@ -12,7 +12,9 @@ const dir = process.env.BENCH_CPU_PROF;
 if (dir) {
   const session = new Session();
   session.connect();
-  session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')));
+  session.post('Profiler.enable', () =>
+    session.post('Profiler.setSamplingInterval', { interval: 500 }, () => session.post('Profiler.start')),
+  );
   process.on('SIGWINCH', () => {
     session.post('Profiler.stop', (error, result) => {
       if (error) return;

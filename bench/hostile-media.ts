@@ -41,7 +41,12 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
   try {
     const messageSid = `MM${randomBytes(16).toString('hex')}`;
     const media = items.map((body) => ({ url: fake.addMedia(messageSid, { contentType, body }), contentType }));
-    const form = { ...inboundForm(customerPhone(0), 'Pictures of the broken printer', media), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
+    const form = {
+      ...inboundForm(customerPhone(0), 'Pictures of the broken printer', media),
+      MessageSid: messageSid,
+      SmsMessageSid: messageSid,
+      SmsSid: messageSid,
+    };
     const rss = sampleRss(pid);
     const started = performance.now();
     const answer = await postWebhook(svc.port, signed(form));
@@ -54,7 +59,8 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
         `SELECT count(*) FILTER (WHERE status = 'stored') AS stored, count(*) FILTER (WHERE status = 'rejected') AS rejected FROM sms_media`,
       );
       if (Number(row.stored) + Number(row.rejected) >= ITEMS) break;
-      if (Date.now() > deadline) throw new Error(`hostile media: ${row.stored} stored, ${row.rejected} rejected of ${ITEMS} in time`);
+      if (Date.now() > deadline)
+        throw new Error(`hostile media: ${row.stored} stored, ${row.rejected} rejected of ${ITEMS} in time`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
@@ -63,7 +69,14 @@ async function oneMms(items: Buffer[], contentType: string, extraEnv: Record<str
       `SELECT rejection_reason || ': ' || rejection_detail AS reason, count(*) AS n FROM sms_media WHERE status = 'rejected' GROUP BY 1`,
     );
     const peak = await rss.stop();
-    return { peakMb: peak, idleMb: idle, seconds, stored: Number(row.stored), rejected: Number(row.rejected), reasons: reasons.map((r) => `${r.n} × ${r.reason}`) };
+    return {
+      peakMb: peak,
+      idleMb: idle,
+      seconds,
+      stored: Number(row.stored),
+      rejected: Number(row.rejected),
+      reasons: reasons.map((r) => `${r.n} × ${r.reason}`),
+    };
   } finally {
     await svc.stop();
     await fake.close();
@@ -81,23 +94,49 @@ function allocators(): Array<{ name: string; env: Record<string, string> }> {
 }
 
 export async function benchHostileMedia(extraEnv: Record<string, string> = {}): Promise<HostileMediaFigures> {
-  const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } }).gif().toBuffer();
-  const photo = await sharp(randomBytes(2000 * 1500 * 3), { raw: { width: 2000, height: 1500, channels: 3 } }).jpeg({ quality: 60 }).toBuffer();
-  const smallerGif = await sharp({ create: { width: QUEUED_SIDE, height: QUEUED_SIDE, channels: 3, background: '#cc6633' } }).gif().toBuffer();
+  const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } })
+    .gif()
+    .toBuffer();
+  const photo = await sharp(randomBytes(2000 * 1500 * 3), { raw: { width: 2000, height: 1500, channels: 3 } })
+    .jpeg({ quality: 60 })
+    .toBuffer();
+  const smallerGif = await sharp({
+    create: { width: QUEUED_SIDE, height: QUEUED_SIDE, channels: 3, background: '#cc6633' },
+  })
+    .gif()
+    .toBuffer();
   const line = (name: string, f: MmsFigures) =>
     `${name}: peak RSS ${fmt(f.peakMb, 0)} MB (idle ${fmt(f.idleMb, 0)} MB), ${f.stored} stored, ${f.rejected} rejected` +
     (f.reasons.length ? ` (${f.reasons.join('; ')})` : '') +
     `, all rows in ${fmt(f.seconds)} s`;
-  const hostile = await oneMms(Array.from({ length: ITEMS }, () => gif), 'image/gif', extraEnv);
-  console.log(`  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`);
+  const hostile = await oneMms(
+    Array.from({ length: ITEMS }, () => gif),
+    'image/gif',
+    extraEnv,
+  );
+  console.log(
+    `  hostile media: ten ${fmt(gif.length / 1000, 0)} KB 6300 × 6300 GIFs in one MMS; ${line('hostile', hostile)}`,
+  );
   const queued: HostileMediaFigures['queued'] = [];
   for (const allocator of allocators()) {
-    const run = await oneMms(Array.from({ length: ITEMS }, () => smallerGif), 'image/gif', { ...extraEnv, ...allocator.env });
-    console.log(`  hostile media: ten ${fmt(smallerGif.length / 1000, 0)} KB ${QUEUED_SIDE} × ${QUEUED_SIDE} GIFs in one MMS, ${allocator.name}; ${line('queued', run)}`);
+    const run = await oneMms(
+      Array.from({ length: ITEMS }, () => smallerGif),
+      'image/gif',
+      { ...extraEnv, ...allocator.env },
+    );
+    console.log(
+      `  hostile media: ten ${fmt(smallerGif.length / 1000, 0)} KB ${QUEUED_SIDE} × ${QUEUED_SIDE} GIFs in one MMS, ${allocator.name}; ${line('queued', run)}`,
+    );
     queued.push({ allocator: allocator.name, ...run });
   }
-  const benign = await oneMms(Array.from({ length: ITEMS }, () => photo), 'image/jpeg', extraEnv);
-  console.log(`  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`);
+  const benign = await oneMms(
+    Array.from({ length: ITEMS }, () => photo),
+    'image/jpeg',
+    extraEnv,
+  );
+  console.log(
+    `  hostile media: ten ${fmt(photo.length / 1000, 0)} KB 2000 × 1500 JPEGs in one MMS; ${line('benign', benign)}; ${machineLoad()}`,
+  );
   return { hostile, queued, benign, gifBytes: gif.length };
 }
 

@@ -14,7 +14,29 @@
 import { ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, grantCredits, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, medianCpu, medianOf, paced, percentile, pool, REPEATS, ServiceProcess, spawnService, sql, startService, stopProcess } from './support';
+import {
+  addNumber,
+  createAccount,
+  grantCredits,
+  CpuUsed,
+  cpuPer,
+  describeCpu,
+  fmt,
+  json,
+  machineLoad,
+  measureCpu,
+  medianCpu,
+  medianOf,
+  paced,
+  percentile,
+  pool,
+  REPEATS,
+  ServiceProcess,
+  spawnService,
+  sql,
+  startService,
+  stopProcess,
+} from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed, SignedWebhook } from './webhooks';
 
 const COUNT = Number(process.env.BENCH_INBOUND_COUNT ?? 2000);
@@ -66,11 +88,17 @@ async function track(svc: ServiceProcess, tag: string, onCount: (n: number) => v
     while (running) {
       const pending = [...postedAt.keys()].filter((sid) => !committedAt.has(sid));
       if (pending.length) {
-        const done = await client.query(`SELECT provider_message_id AS sid FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1) AND status = 'processed'`, [pending]);
+        const done = await client.query(
+          `SELECT provider_message_id AS sid FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1) AND status = 'processed'`,
+          [pending],
+        );
         const now = performance.now();
         for (const { sid } of done.rows as { sid: string }[]) committedAt.set(sid, now);
       }
-      const count = await client.query(`SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]);
+      const count = await client.query(
+        `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`,
+        [`${tag} %`],
+      );
       onCount(Number((count.rows[0] as { n: string }).n));
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
@@ -88,7 +116,9 @@ async function track(svc: ServiceProcess, tag: string, onCount: (n: number) => v
 }
 
 function batch(count: number, tag: string): SignedWebhook[] {
-  return Array.from({ length: count }, (_, i) => signed(inboundForm(customerPhone(i % CUSTOMERS), `${tag} ${i}: still offline after the restart`)));
+  return Array.from({ length: count }, (_, i) =>
+    signed(inboundForm(customerPhone(i % CUSTOMERS), `${tag} ${i}: still offline after the restart`)),
+  );
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -99,7 +129,11 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
   }
 }
 
-async function throughputRun(svc: ServiceProcess, worker: ChildProcess | null, tag: string): Promise<{ smsPerSecond: number; cpu: CpuUsed }> {
+async function throughputRun(
+  svc: ServiceProcess,
+  worker: ChildProcess | null,
+  tag: string,
+): Promise<{ smsPerSecond: number; cpu: CpuUsed }> {
   const hooks = batch(COUNT, tag);
   let processed = 0;
   const tracker = await track(svc, tag, (n) => (processed = n));
@@ -148,7 +182,11 @@ async function pacedRun(svc: ServiceProcess, tag: string, rate: number): Promise
     if (res.status !== 200) throw new Error(`webhook ${i}: ${res.status} ${res.body}`);
   });
   const lastPost = started + ((hooks.length - 1) * 1000) / rate;
-  await waitFor(() => processed >= hooks.length && tracker.committedAt.size >= tracker.postedAt.size, 300_000, 'the paced texts to land');
+  await waitFor(
+    () => processed >= hooks.length && tracker.committedAt.size >= tracker.postedAt.size,
+    300_000,
+    'the paced texts to land',
+  );
   const landed = performance.now();
   await tracker.stop();
   const latencies = [...tracker.postedAt].map(([sid, t]) => tracker.committedAt.get(sid)! - t);
@@ -171,9 +209,21 @@ function describeTarget(f: PacedFigures): string {
 }
 
 /** A service in one layout, with an account, its number, credits and CUSTOMERS customers whose ticket's first SMS went out. */
-async function startLayout(fake: FakeTwilio, layout: InboundLayout): Promise<{ svc: ServiceProcess; worker: ChildProcess | null }> {
-  const twilioEnv = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url };
-  const svc = await startService(layout === 'all' ? 'inbound' : 'inbound-api', twilioEnv, layout === 'all' ? 'all' : 'api');
+async function startLayout(
+  fake: FakeTwilio,
+  layout: InboundLayout,
+): Promise<{ svc: ServiceProcess; worker: ChildProcess | null }> {
+  const twilioEnv = {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url,
+  };
+  const svc = await startService(
+    layout === 'all' ? 'inbound' : 'inbound-api',
+    twilioEnv,
+    layout === 'all' ? 'all' : 'api',
+  );
   // The worker shares the api's database and queue prefix; it serves no HTTP.
   const worker = layout === 'all' ? null : spawnService('inbound-worker', { ...svc.env, PORT: '0' }, 'worker');
   try {
@@ -183,8 +233,19 @@ async function startLayout(fake: FakeTwilio, layout: InboundLayout): Promise<{ s
     await grantCredits(svc.port, account.id, 2500);
     const sentBefore = fake.sentMessages().length;
     await pool(CUSTOMERS, 8, async (i) => {
-      const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };
-      const res = await json(svc.port, 'POST', '/api/tickets', token, { customerId: customer.id, subject: `Printer ${i}`, problem: 'Offline' });
+      const customer = JSON.parse(
+        (
+          await json(svc.port, 'POST', '/api/customers', token, {
+            name: `Customer ${i}`,
+            phones: [{ number: customerPhone(i), type: 'mobile' }],
+          })
+        ).body,
+      ) as { id: string };
+      const res = await json(svc.port, 'POST', '/api/tickets', token, {
+        customerId: customer.id,
+        subject: `Printer ${i}`,
+        problem: 'Offline',
+      });
       if (res.status !== 201) throw new Error(`ticket: ${res.status} ${res.body}`);
     });
     // Every ticket's first SMS has gone out: replies match it by the conversation (rule last_outbound).
@@ -204,8 +265,12 @@ async function checkLanded(svc: ServiceProcess): Promise<{ texts: number; commen
     svc.env.DATABASE_URL,
     `SELECT count(*) AS texts, count(DISTINCT comment_id) AS comments, string_agg(DISTINCT match_rule, ',') AS rules FROM sms_messages WHERE direction = 'inbound'`,
   );
-  const [orphans] = await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id::text NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`);
-  if (check.texts !== check.comments || orphans.n !== '0') throw new Error(`inbound: ${check.texts} texts but ${check.comments} comments (${orphans.n} without a text)`);
+  const [orphans] = await sql<{ n: string }>(
+    svc.env.DATABASE_URL,
+    `SELECT count(*) AS n FROM comments WHERE author_type = 'customer' AND id::text NOT IN (SELECT comment_id FROM sms_messages WHERE comment_id IS NOT NULL)`,
+  );
+  if (check.texts !== check.comments || orphans.n !== '0')
+    throw new Error(`inbound: ${check.texts} texts but ${check.comments} comments (${orphans.n} without a text)`);
   return { texts: Number(check.texts), comments: Number(check.comments), rules: check.rules };
 }
 
@@ -235,7 +300,9 @@ export async function benchInbound(): Promise<InboundFigures[]> {
           `  inbound, ${layout}, run ${r + 1}: ${fmt(smsPerSecond)} SMS/s landed (${COUNT} at concurrency ${CONCURRENCY}), ${describeCpu(cpu, COUNT, 'text')}; ` +
             `${describeTarget(atTarget)}; at ${LATENCY_RATE}/s offered p50 ${fmt(latency.p50Ms)} ms, p95 ${fmt(latency.p95Ms)} ms webhook → committed comment; ${machineLoad()}`,
         );
-        runs.get(layout)!.push({ smsPerSecond, cpu: cpuPer(cpu, COUNT), p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, atTarget });
+        runs
+          .get(layout)!
+          .push({ smsPerSecond, cpu: cpuPer(cpu, COUNT), p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, atTarget });
       }
     }
     const figures: InboundFigures[] = [];

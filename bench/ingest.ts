@@ -69,11 +69,21 @@ export interface IngestFigures {
 
 async function startBareApp(): Promise<{ port: number; child: ChildProcess }> {
   const port = 40000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [join(__dirname, 'bare-webhook-app.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: 'inherit' });
+  const child = spawn(process.execPath, [join(__dirname, 'bare-webhook-app.js')], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+    stdio: 'inherit',
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      if ((await http(port, 'POST', '/webhooks/twilio/inbound', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' })).status === 200) break;
+      if (
+        (
+          await http(port, 'POST', '/webhooks/twilio/inbound', 'a=1', {
+            'content-type': 'application/x-www-form-urlencoded',
+          })
+        ).status === 200
+      )
+        break;
     } catch {
       // not listening yet
     }
@@ -84,11 +94,17 @@ async function startBareApp(): Promise<{ port: number; child: ChildProcess }> {
 }
 
 function webhooks(count: number, tag: string): SignedWebhook[] {
-  return Array.from({ length: count }, (_, i) => signed(inboundForm(customerPhone(i % 500), `${tag} ${i}: the printer is offline again`)));
+  return Array.from({ length: count }, (_, i) =>
+    signed(inboundForm(customerPhone(i % 500), `${tag} ${i}: the printer is offline again`)),
+  );
 }
 
 /** `count` webhooks, `concurrency` in flight; every answer must be 200. */
-async function closedLoop(target: { port: number; pid: number; databaseUrl: string | null }, batch: SignedWebhook[], concurrency: number): Promise<IngestRun> {
+async function closedLoop(
+  target: { port: number; pid: number; databaseUrl: string | null },
+  batch: SignedWebhook[],
+  concurrency: number,
+): Promise<IngestRun> {
   const latencies: number[] = [];
   const started = performance.now();
   const { cpu } = await measureCpu([target.pid], target.databaseUrl, () =>
@@ -100,7 +116,12 @@ async function closedLoop(target: { port: number; pid: number; databaseUrl: stri
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return { requestsPerSecond: batch.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpu: cpuPer(cpu, batch.length) };
+  return {
+    requestsPerSecond: batch.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    cpu: cpuPer(cpu, batch.length),
+  };
 }
 
 type FixedLoadRun = IngestRun & {
@@ -135,7 +156,15 @@ async function fixedLoad(svc: ServiceProcess, tag: string, landing: boolean): Pr
   const deadline = landing ? Date.now() + 120_000 : 0;
   let landed = 0;
   while (Date.now() < deadline) {
-    landed = Number((await sql<{ n: string }>(svc.env.DATABASE_URL, `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`, [`${tag} %`]))[0].n);
+    landed = Number(
+      (
+        await sql<{ n: string }>(
+          svc.env.DATABASE_URL,
+          `SELECT count(*) AS n FROM sms_messages WHERE direction = 'inbound' AND status = 'processed' AND body LIKE $1`,
+          [`${tag} %`],
+        )
+      )[0].n,
+    );
     if (landed >= batch.length) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -159,9 +188,18 @@ type Shape = 'all' | 'api+worker' | 'api+worker at nice 10' | 'api alone';
  * baseline is an `api` process alone, its texts left queued: what acknowledging costs with nothing else running.
  */
 async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, shape: Shape): Promise<FixedLoadRun> {
-  const svc = await startService(`ingest-${shape === 'all' ? 'all' : 'api'}`, twilioEnv, shape === 'all' ? 'all' : 'api', 0, true);
+  const svc = await startService(
+    `ingest-${shape === 'all' ? 'all' : 'api'}`,
+    twilioEnv,
+    shape === 'all' ? 'all' : 'api',
+    0,
+    true,
+  );
   // The worker shares the api's database and queue prefix; it serves no HTTP, so it is simply given time to start.
-  const worker = shape === 'all' || shape === 'api alone' ? null : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
+  const worker =
+    shape === 'all' || shape === 'api alone'
+      ? null
+      : spawnService('ingest-worker', { ...svc.env, PORT: '0' }, 'worker', shape === 'api+worker' ? 0 : 10);
   try {
     if (worker) await new Promise((r) => setTimeout(r, 5000));
     const account = await createAccount(svc.port);
@@ -193,7 +231,12 @@ async function fixedLoadOn(fake: FakeTwilio, twilioEnv: Record<string, string>, 
 
 export async function benchIngest(): Promise<IngestFigures> {
   const fake = await FakeTwilio.start({ recordRequests: false });
-  const twilioEnv = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: fake.accountSid, TWILIO_AUTH_TOKEN: fake.authToken, TWILIO_API_URL: fake.url };
+  const twilioEnv = {
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: fake.accountSid,
+    TWILIO_AUTH_TOKEN: fake.authToken,
+    TWILIO_API_URL: fake.url,
+  };
   const bare = await startBareApp();
   let api: ServiceProcess | null = null;
   try {

@@ -23,7 +23,21 @@ import { ImagePipeline } from '../src/sms/media/image-pipeline';
 import { MediaStorage } from '../src/sms/media/media-storage';
 import type { ResolvedSmsOptions } from '../src/sms/sms.options';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, fmt, machineLoad, median, medianOf, REPEATS, repeat, rssMb, sampleRss, ServiceProcess, sql, startService } from './support';
+import {
+  addNumber,
+  createAccount,
+  fmt,
+  machineLoad,
+  median,
+  medianOf,
+  REPEATS,
+  repeat,
+  rssMb,
+  sampleRss,
+  ServiceProcess,
+  sql,
+  startService,
+} from './support';
 import { BUSINESS_NUMBER, customerPhone, inboundForm, postWebhook, signed } from './webhooks';
 
 const IMAGES = Number(process.env.BENCH_MEDIA_IMAGES ?? 12);
@@ -31,7 +45,12 @@ const MMS_AT_ONCE = 20;
 const WIDTH = 4000;
 const HEIGHT = 3000;
 const TARGET_BYTES = 4_700_000;
-const GPS = { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2982/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4021/100' };
+const GPS = {
+  GPSLatitudeRef: 'N',
+  GPSLatitude: '48/1 51/1 2982/100',
+  GPSLongitudeRef: 'E',
+  GPSLongitude: '2/1 17/1 4021/100',
+};
 
 export interface MediaFigures {
   photoBytes: number;
@@ -91,9 +110,17 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
       await storage.write(`bench/product/${i}.jpg`, result.image.original);
       await storage.write(`bench/product/${i}-thumb.jpg`, result.image.thumbnail);
     };
-    const thumbnail = () => sharp(photo).rotate().resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
+    const thumbnail = () =>
+      sharp(photo)
+        .rotate()
+        .resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 80 })
+        .toBuffer();
     const sameWork = async (i: number) => {
-      const [original, thumb] = await Promise.all([sharp(photo).rotate().jpeg({ quality: 90, optimiseCoding: false }).toBuffer(), thumbnail()]);
+      const [original, thumb] = await Promise.all([
+        sharp(photo).rotate().jpeg({ quality: 90, optimiseCoding: false }).toBuffer(),
+        thumbnail(),
+      ]);
       await writeFile(join(dir, `bare-${i}.jpg`), original);
       await writeFile(join(dir, `bare-${i}-thumb.jpg`), thumb);
     };
@@ -115,7 +142,9 @@ async function inProcess(photo: Buffer): Promise<{ pipeline: number; sameWork: n
 /** jemalloc, if the system has it: sharp recommends it over glibc's malloc for long-running processes on Linux. */
 export function jemalloc(): string | null {
   try {
-    return /(\/\S*libjemalloc\.so\.2)\b/.exec(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }))?.[1] ?? null;
+    return (
+      /(\/\S*libjemalloc\.so\.2)\b/.exec(execFileSync('/sbin/ldconfig', ['-p'], { encoding: 'utf8' }))?.[1] ?? null
+    );
   } catch {
     return null;
   }
@@ -125,7 +154,11 @@ export function jemalloc(): string | null {
  * A fresh `all` process in Twilio mode against `fake` (whose loopback media hosts it may fetch from), with an account
  * owning BUSINESS_NUMBER, left 2 s to settle; `idle` is its RSS then.
  */
-export async function startMediaService(name: string, fake: FakeTwilio, extraEnv: Record<string, string> = {}): Promise<{ svc: ServiceProcess; pid: number; idle: number }> {
+export async function startMediaService(
+  name: string,
+  fake: FakeTwilio,
+  extraEnv: Record<string, string> = {},
+): Promise<{ svc: ServiceProcess; pid: number; idle: number }> {
   const svc = await startService(name, {
     SMS_PROVIDER: 'twilio',
     TWILIO_ACCOUNT_SID: fake.accountSid,
@@ -147,20 +180,29 @@ export async function startMediaService(name: string, fake: FakeTwilio, extraEnv
 }
 
 /** A fresh `all` process, 20 MMS of the photo posted at once; peak RSS while they are processed. */
-async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Promise<{ peak: number; idle: number; seconds: number }> {
+async function peakRss(
+  photo: Buffer,
+  extraEnv: Record<string, string> = {},
+): Promise<{ peak: number; idle: number; seconds: number }> {
   const fake = await FakeTwilio.start({ recordRequests: false });
   const { svc, pid, idle } = await startMediaService('media', fake, extraEnv);
   try {
     const hooks = Array.from({ length: MMS_AT_ONCE }, (_, i) => {
       const messageSid = `MM${randomBytes(16).toString('hex')}`;
       const url = fake.addMedia(messageSid, { contentType: 'image/jpeg', body: photo });
-      const form = { ...inboundForm(customerPhone(i), `Photo ${i} of the broken printer`, [{ url, contentType: 'image/jpeg' }]), MessageSid: messageSid, SmsMessageSid: messageSid, SmsSid: messageSid };
+      const form = {
+        ...inboundForm(customerPhone(i), `Photo ${i} of the broken printer`, [{ url, contentType: 'image/jpeg' }]),
+        MessageSid: messageSid,
+        SmsMessageSid: messageSid,
+        SmsSid: messageSid,
+      };
       return signed(form);
     });
     const rss = sampleRss(pid);
     const started = performance.now();
     const answers = await Promise.all(hooks.map((h) => postWebhook(svc.port, h)));
-    if (answers.some((a) => a.status !== 200)) throw new Error(`media webhooks: ${answers.map((a) => a.status).join(',')}`);
+    if (answers.some((a) => a.status !== 200))
+      throw new Error(`media webhooks: ${answers.map((a) => a.status).join(',')}`);
     const deadline = Date.now() + 300_000;
     for (;;) {
       const [row] = await sql<{ stored: string; landed: string }>(
@@ -169,7 +211,8 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
                 (SELECT count(*) FROM sms_messages WHERE direction = 'inbound' AND status = 'processed') AS landed`,
       );
       if (Number(row.landed) >= MMS_AT_ONCE) {
-        if (Number(row.stored) !== MMS_AT_ONCE) throw new Error(`media: ${row.stored} of ${MMS_AT_ONCE} pictures stored`);
+        if (Number(row.stored) !== MMS_AT_ONCE)
+          throw new Error(`media: ${row.stored} of ${MMS_AT_ONCE} pictures stored`);
         break;
       }
       if (Date.now() > deadline) throw new Error(`media: ${row.landed} of ${MMS_AT_ONCE} MMS landed in time`);
@@ -187,7 +230,9 @@ async function peakRss(photo: Buffer, extraEnv: Record<string, string> = {}): Pr
 export async function benchMedia(): Promise<MediaFigures> {
   const photo = await phonePhoto();
   const meta = await sharp(photo).metadata();
-  console.log(`  media: a ${meta.width} × ${meta.height} JPEG of ${fmt(photo.length / 1e6, 2)} MB, EXIF orientation ${meta.orientation}`);
+  console.log(
+    `  media: a ${meta.width} × ${meta.height} JPEG of ${fmt(photo.length / 1e6, 2)} MB, EXIF orientation ${meta.orientation}`,
+  );
   const local = await repeat(REPEATS, async (r) => {
     const run = await inProcess(photo);
     console.log(
@@ -203,7 +248,9 @@ export async function benchMedia(): Promise<MediaFigures> {
     console.log(
       `  media service run ${r + 1}: ${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(run.peak, 0)} MB (idle ${fmt(run.idle, 0)} MB), ` +
         `all landed in ${fmt(run.seconds)} s` +
-        (withJemalloc ? `; with jemalloc: peak ${fmt(withJemalloc.peak, 0)} MB (idle ${fmt(withJemalloc.idle, 0)} MB), ${fmt(withJemalloc.seconds)} s` : '') +
+        (withJemalloc
+          ? `; with jemalloc: peak ${fmt(withJemalloc.peak, 0)} MB (idle ${fmt(withJemalloc.idle, 0)} MB), ${fmt(withJemalloc.seconds)} s`
+          : '') +
         `; ${machineLoad()}`,
     );
     return { ...run, jemalloc: withJemalloc };
@@ -227,7 +274,9 @@ export async function benchMedia(): Promise<MediaFigures> {
     `media (median of ${REPEATS}): ${fmt(figures.pipelineMs)} ms per 12 MP photo (pipeline + storage); bare sharp same work ${fmt(figures.bareSameWorkMs)} ms ` +
       `(ratio ${fmt(figures.ratioSameWork, 2)}); bare sharp rotate + resize only ${fmt(figures.bareThumbnailMs)} ms (ratio ${fmt(figures.ratioThumbnail, 2)}). ` +
       `${MMS_AT_ONCE} MMS of ${fmt(photo.length / 1e6, 1)} MB at once: peak RSS ${fmt(figures.peakRssMb, 0)} MB, landed in ${fmt(figures.mmsSeconds)} s` +
-      (figures.jemallocPeakRssMb !== null ? `; with jemalloc ${fmt(figures.jemallocPeakRssMb, 0)} MB, ${fmt(figures.jemallocMmsSeconds!)} s.` : '.'),
+      (figures.jemallocPeakRssMb !== null
+        ? `; with jemalloc ${fmt(figures.jemallocPeakRssMb, 0)} MB, ${fmt(figures.jemallocMmsSeconds!)} s.`
+        : '.'),
   );
   return figures;
 }

@@ -7,7 +7,28 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { addNumber, createAccount, grantCredits, CpuUsed, cpuPer, describeCpu, fmt, json, machineLoad, measureCpu, median, medianCpu, medianOf, percentile, pool, REDIS_URL, REPEATS, repeat, ServiceProcess, startService } from './support';
+import {
+  addNumber,
+  createAccount,
+  grantCredits,
+  CpuUsed,
+  cpuPer,
+  describeCpu,
+  fmt,
+  json,
+  machineLoad,
+  measureCpu,
+  median,
+  medianCpu,
+  medianOf,
+  percentile,
+  pool,
+  REDIS_URL,
+  REPEATS,
+  repeat,
+  ServiceProcess,
+  startService,
+} from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
@@ -44,7 +65,13 @@ async function bareBullmqJobsPerSecond(count: number): Promise<number> {
   await worker.waitUntilReady();
   const started = performance.now();
   for (let i = 0; i < count; i += 500) {
-    await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(500, count - i) }, (_, j) => ({
+        name: 'noop',
+        data: { i: i + j },
+        opts: { removeOnComplete: true },
+      })),
+    );
   }
   await allDone;
   const rate = count / ((performance.now() - started) / 1000);
@@ -71,8 +98,25 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
     await grantCredits(svc.port, account.id, (Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1) * 2500);
     const tickets: string[] = [];
     for (let i = a; i < TICKETS; i += accounts) {
-      const customer = JSON.parse((await json(svc.port, 'POST', '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: customerPhone(i), type: 'mobile' }] })).body) as { id: string };
-      tickets.push(JSON.parse((await json(svc.port, 'POST', '/api/tickets', token, { customerId: customer.id, subject: 'Bench', problem: 'Bench' })).body).id);
+      const customer = JSON.parse(
+        (
+          await json(svc.port, 'POST', '/api/customers', token, {
+            name: `Customer ${i}`,
+            phones: [{ number: customerPhone(i), type: 'mobile' }],
+          })
+        ).body,
+      ) as { id: string };
+      tickets.push(
+        JSON.parse(
+          (
+            await json(svc.port, 'POST', '/api/tickets', token, {
+              customerId: customer.id,
+              subject: 'Bench',
+              problem: 'Bench',
+            })
+          ).body,
+        ).id,
+      );
     }
     out.push({ token, tickets });
   }
@@ -91,9 +135,15 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
       const marker = `${tag}-${i}`;
       const desk = accounts[i % accounts.length];
       startedAt.set(marker, Date.now());
-      const res = await json(svc.port, 'POST', `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`, desk.token, {
-        smsBody: `Update ${marker} on your ticket`,
-      });
+      const res = await json(
+        svc.port,
+        'POST',
+        `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`,
+        desk.token,
+        {
+          smsBody: `Update ${marker} on your ticket`,
+        },
+      );
       if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
     });
     apiDone = Date.now();
@@ -103,7 +153,8 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
       received = fake.sentMessages().filter((m) => pattern.test(m.body));
     }
   });
-  if (received.length < UPDATES) throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
+  if (received.length < UPDATES)
+    throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
   const latencies = received.map((m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0]) ?? m.request.time));
   const last = Math.max(...received.map((m) => m.request.time));
   return {
@@ -146,7 +197,9 @@ export async function benchOutbound(): Promise<OutboundFigures> {
       const single = await run(svc, fake, one, `one${r}`);
       const spread = await run(svc, fake, eight, `eight${r}`);
       const bare = await bareBullmqJobsPerSecond(20000);
-      console.log(`  outbound run ${r + 1}: one account ${describe(single)}; 8 accounts ${describe(spread)}; bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`);
+      console.log(
+        `  outbound run ${r + 1}: one account ${describe(single)}; 8 accounts ${describe(spread)}; bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`,
+      );
       return { single, spread, bare };
     });
     const figures: OutboundFigures = {

@@ -53,7 +53,8 @@ export function summarise(profile: CpuProfile, rows = 25): string {
   const inclusive = new Map<string, number>();
   for (const [id, us] of self) {
     const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(moduleOf(byId.get(at)!.callFrame));
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      seen.add(moduleOf(byId.get(at)!.callFrame));
     for (const m of seen) inclusive.set(m, (inclusive.get(m) ?? 0) + us);
   }
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;

@@ -27,7 +27,10 @@ const cpu = (c: CpuUsed) =>
 type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'segments' | 'startup';
 
 /** What the service itself took, and what the load generator on the same cores added, for an ack figure. */
-function inside(run: { serviceP99Ms: number | null; generatorDelayP99Ms: number }, baseline?: { p99Ms: number }): string {
+function inside(
+  run: { serviceP99Ms: number | null; generatorDelayP99Ms: number },
+  baseline?: { p99Ms: number },
+): string {
   const service = run.serviceP99Ms === null ? 'not logged' : `${fmt(run.serviceP99Ms)} ms`;
   const alone = baseline ? `an api process alone, texts left queued: p99 ${fmt(baseline.p99Ms)} ms; ` : '';
   return `${alone}the service's own p99 ${service}; load generator's event-loop delay p99 ${fmt(run.generatorDelayP99Ms)} ms`;
@@ -36,7 +39,9 @@ function inside(run: { serviceP99Ms: number | null; generatorDelayP99Ms: number 
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const wanted = (name: Case) => !only || only.includes(name);
-  console.log(`ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version}, ${REPEATS} runs per case, PostgreSQL over ${PG_TRANSPORT}, ${machineLoad()})`);
+  console.log(
+    `ticket-sms benchmarks on ${new Date().toISOString()} (node ${process.version}, ${REPEATS} runs per case, PostgreSQL over ${PG_TRANSPORT}, ${machineLoad()})`,
+  );
   const rows: Row[] = [];
 
   if (wanted('ingest')) {
@@ -97,7 +102,10 @@ async function main(): Promise<void> {
   }
   if (wanted('outbound')) {
     const f = await benchOutbound();
-    for (const [label, r] of [['one account', f.oneAccount], ['8 accounts', f.eightAccounts]] as const) {
+    for (const [label, r] of [
+      ['one account', f.oneAccount],
+      ['8 accounts', f.eightAccounts],
+    ] as const) {
       rows.push({
         figure: `outbound (update → provider), ${label}`,
         measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms; ${cpu(r.cpu)}`,
@@ -171,7 +179,13 @@ async function main(): Promise<void> {
   if (wanted('startup')) {
     const f = await benchStartup();
     rows.push(
-      { figure: 'idle RSS, all process', measured: `${fmt(f.idleRssMb, 0)} MB`, baseline: '', target: '≤ 150 MB', met: f.idleRssMb <= 150 },
+      {
+        figure: 'idle RSS, all process',
+        measured: `${fmt(f.idleRssMb, 0)} MB`,
+        baseline: '',
+        target: '≤ 150 MB',
+        met: f.idleRssMb <= 150,
+      },
       {
         figure: 'start-up to healthy /health',
         measured: `${fmt(f.restartMs / 1000, 1)} s (new database + migrations ${fmt(f.firstStartMs / 1000, 1)} s)`,
@@ -185,7 +199,10 @@ async function main(): Promise<void> {
   console.log(`\nSummary (medians of ${REPEATS} runs; ${machineLoad()}):\n`);
   console.log('| figure | measured | baseline, same run | target | met |');
   console.log('| --- | --- | --- | --- | --- |');
-  for (const r of rows) console.log(`| ${r.figure} | ${r.measured} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : 'no'} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.figure} | ${r.measured} | ${r.baseline} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : 'no'} |`,
+    );
 }
 
 main().then(

@@ -30,8 +30,12 @@ export function benchSegments(): SegmentsFigures {
     for (const length of [8_000, 32_000]) {
       const text = make(length);
       splitSms(text, { smartEncoding: true, mode: 'split' });
-      const analyze = median(Array.from({ length: REPEATS }, () => timed(() => analyzeSms(text, { smartEncoding: true }))));
-      const split = median(Array.from({ length: REPEATS }, () => timed(() => splitSms(text, { smartEncoding: true, mode: 'split' }))));
+      const analyze = median(
+        Array.from({ length: REPEATS }, () => timed(() => analyzeSms(text, { smartEncoding: true }))),
+      );
+      const split = median(
+        Array.from({ length: REPEATS }, () => timed(() => splitSms(text, { smartEncoding: true, mode: 'split' }))),
+      );
       splitMs[kind][length] = split;
       console.log(`  segments: ${kind}, ${text.length} characters: analyze ${fmt(analyze)} ms, split ${fmt(split)} ms`);
     }

@@ -6,7 +6,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
-import { databaseUrl, deleteKeys, dropDatabase, fmt, machineLoad, medianOf, PLATFORM_TOKEN, PUBLIC_URL, REDIS_URL, REPEATS, repeat, rssMb, spawnService, stopProcess, waitHealthy } from './support';
+import {
+  databaseUrl,
+  deleteKeys,
+  dropDatabase,
+  fmt,
+  machineLoad,
+  medianOf,
+  PLATFORM_TOKEN,
+  PUBLIC_URL,
+  REDIS_URL,
+  REPEATS,
+  repeat,
+  rssMb,
+  spawnService,
+  stopProcess,
+  waitHealthy,
+} from './support';
 
 const IDLE_AFTER_MS = 10_000;
 

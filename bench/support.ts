@@ -24,7 +24,9 @@ export const PG_TRANSPORT = process.env.BENCH_DATABASE_SERVER
 /** The URL of database `name` on the benchmark's PostgreSQL server. */
 export function databaseUrl(name: string): string {
   if (process.env.BENCH_DATABASE_SERVER) return `${process.env.BENCH_DATABASE_SERVER}/${name}`;
-  return PG_TRANSPORT === 'unix socket' ? `postgres://postgres@localhost/${name}?host=${encodeURIComponent(PG_SOCKET_DIR)}` : `postgres://postgres@127.0.0.1:5432/${name}`;
+  return PG_TRANSPORT === 'unix socket'
+    ? `postgres://postgres@localhost/${name}?host=${encodeURIComponent(PG_SOCKET_DIR)}`
+    : `postgres://postgres@127.0.0.1:5432/${name}`;
 }
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PLATFORM_TOKEN = 'bench-platform-token-0123456789';
@@ -38,13 +40,29 @@ export interface HttpResult {
 }
 
 /** A bare HTTP call on a keep-alive agent, so the client measures the server, not connection set-up. */
-export function http(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<HttpResult> {
+export function http(
+  port: number,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: { ...headers, 'content-length': Buffer.byteLength(body ?? '') } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body ?? '') },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed just as it was reused (its keep-alive timeout): Node's documented
       // remedy is to send again on a new one. What the bench sends is idempotent (a webhook repeats its MessageSid).
@@ -56,7 +74,10 @@ export function http(port: number, method: string, path: string, body?: string, 
 }
 
 export function json(port: number, method: string, path: string, token: string, payload: unknown): Promise<HttpResult> {
-  return http(port, method, path, JSON.stringify(payload), { 'content-type': 'application/json', authorization: `Bearer ${token}` });
+  return http(port, method, path, JSON.stringify(payload), {
+    'content-type': 'application/json',
+    authorization: `Bearer ${token}`,
+  });
 }
 
 export function percentile(values: number[], p: number): number {
@@ -145,7 +166,8 @@ export class WebhookLog {
   line(text: string): void {
     if (!this.recording || !text.includes('"responseTime"') || !text.includes('/webhooks/')) return;
     const entry = JSON.parse(text) as { responseTime?: number; req?: { url?: string } };
-    if (typeof entry.responseTime === 'number' && entry.req?.url?.startsWith('/webhooks/')) this.recording.push(entry.responseTime);
+    if (typeof entry.responseTime === 'number' && entry.req?.url?.startsWith('/webhooks/'))
+      this.recording.push(entry.responseTime);
   }
 }
 
@@ -167,7 +189,8 @@ async function flushProfile(child: ChildProcess): Promise<void> {
   const file = new RegExp(`-${child.pid}\\.cpuprofile$`);
   child.kill('SIGWINCH');
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && !readdirSync(resolve(dir)).some((f) => file.test(f))) await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() < deadline && !readdirSync(resolve(dir)).some((f) => file.test(f)))
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 /** SIGTERM (active jobs finish), then waits for the exit. */
@@ -198,7 +221,13 @@ export async function waitHealthy(name: string, port: number, child: ChildProces
  * One ticket-sms process from the compiled code, on its own database and queue prefix. `logWebhooks`: read the
  * service's log to time its webhooks (`webhookLog`); otherwise the log is dropped unread.
  */
-export async function startService(name: string, extraEnv: Record<string, string>, role = 'all', port = 0, logWebhooks = false): Promise<ServiceProcess> {
+export async function startService(
+  name: string,
+  extraEnv: Record<string, string>,
+  role = 'all',
+  port = 0,
+  logWebhooks = false,
+): Promise<ServiceProcess> {
   const id = `${name}_${randomBytes(3).toString('hex')}`;
   const chosenPort = port || 40000 + Math.floor(Math.random() * 20000);
   const env: Record<string, string> = {
@@ -245,9 +274,17 @@ export async function startService(name: string, extraEnv: Record<string, string
 }
 
 /** Starts main.js with `env`; stdout (the log) is dropped unless piped to the caller, stderr shows. */
-export function spawnService(name: string, env: Record<string, string>, role = 'all', nice = 0, stdout: 'ignore' | 'pipe' = 'ignore'): ChildProcess {
+export function spawnService(
+  name: string,
+  env: Record<string, string>,
+  role = 'all',
+  nice = 0,
+  stdout: 'ignore' | 'pipe' = 'ignore',
+): ChildProcess {
   const flags = profilerFlags();
-  const withName: Record<string, string> = flags.length ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name } : { ...env };
+  const withName: Record<string, string> = flags.length
+    ? { ...env, BENCH_CPU_PROF: resolve(process.env.BENCH_CPU_PROF!), BENCH_PROCESS_NAME: name }
+    : { ...env };
   // BENCH_NODE_OPTIONS: node flags for the service processes only (e.g. --max-semi-space-size=4), for experiments.
   if (process.env.BENCH_NODE_OPTIONS) withName.NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
   const command = [process.execPath, ...flags, join(__dirname, '..', 'src', 'main.js'), `--role=${role}`];
@@ -257,21 +294,33 @@ export function spawnService(name: string, env: Record<string, string>, role = '
 }
 
 export async function createAccount(port: number, name = 'Bench IT'): Promise<{ id: string; token: string }> {
-  const res = await http(port, 'POST', '/api/platform/accounts', JSON.stringify({ name, subscribedAt: '2020-01-01T00:00:00Z' }), {
-    'content-type': 'application/json',
-    authorization: `Bearer ${PLATFORM_TOKEN}`,
-  });
+  const res = await http(
+    port,
+    'POST',
+    '/api/platform/accounts',
+    JSON.stringify({ name, subscribedAt: '2020-01-01T00:00:00Z' }),
+    {
+      'content-type': 'application/json',
+      authorization: `Bearer ${PLATFORM_TOKEN}`,
+    },
+  );
   if (res.status !== 201) throw new Error(`account: ${res.status} ${res.body}`);
   const body = JSON.parse(res.body) as { id: string; adminToken: string };
   return { id: body.id, token: body.adminToken };
 }
 
 /** Adds a number the (fake) Twilio account owns: the platform assigns it to the account, which adds it; it is verified and may send. */
-export async function addNumber(twilio: { ownNumber(e164: string): string }, port: number, account: { id: string; token: string }, number: string): Promise<void> {
+export async function addNumber(
+  twilio: { ownNumber(e164: string): string },
+  port: number,
+  account: { id: string; token: string },
+  number: string,
+): Promise<void> {
   twilio.ownNumber(number);
   await platform(port, `/api/platform/accounts/${account.id}/numbers`, { number });
   const res = await json(port, 'POST', '/api/sms/numbers', account.token, { number, label: 'Bench' });
-  if (res.status !== 201 || !(JSON.parse(res.body) as { verified?: boolean; verifiedAt?: string | null }).verifiedAt) throw new Error(`number ${number}: ${res.status} ${res.body}`);
+  if (res.status !== 201 || !(JSON.parse(res.body) as { verified?: boolean; verifiedAt?: string | null }).verifiedAt)
+    throw new Error(`number ${number}: ${res.status} ${res.body}`);
 }
 
 /** The platform gives the account add-on credits. */
@@ -281,7 +330,10 @@ export async function grantCredits(port: number, accountId: string, credits: num
 
 /** A POST to the platform API that must succeed. */
 async function platform(port: number, path: string, body: object): Promise<void> {
-  const res = await http(port, 'POST', path, JSON.stringify(body), { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_TOKEN}` });
+  const res = await http(port, 'POST', path, JSON.stringify(body), {
+    'content-type': 'application/json',
+    authorization: `Bearer ${PLATFORM_TOKEN}`,
+  });
   if (res.status !== 201) throw new Error(`${path}: ${res.status} ${res.body}`);
 }
 
@@ -378,7 +430,11 @@ export function cpuPer(cpu: CpuUsed, count: number): CpuUsed {
 
 /** Each figure's median over the runs. */
 export function medianCpu<T>(runs: T[], pick: (run: T) => CpuUsed): CpuUsed {
-  return { serviceMs: medianOf(runs, (x) => pick(x).serviceMs), postgresMs: medianOf(runs, (x) => pick(x).postgresMs), redisMs: medianOf(runs, (x) => pick(x).redisMs) };
+  return {
+    serviceMs: medianOf(runs, (x) => pick(x).serviceMs),
+    postgresMs: medianOf(runs, (x) => pick(x).postgresMs),
+    redisMs: medianOf(runs, (x) => pick(x).redisMs),
+  };
 }
 
 /** The Redis server's process id, if it runs on this machine. */

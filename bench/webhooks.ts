@@ -17,7 +17,11 @@ export function customerPhone(i: number): string {
 }
 
 /** Every field Twilio sends with an inbound SMS (the signature covers all of them). */
-export function inboundForm(from: string, text: string, media: { url: string; contentType: string }[] = []): Record<string, string> {
+export function inboundForm(
+  from: string,
+  text: string,
+  media: { url: string; contentType: string }[] = [],
+): Record<string, string> {
   const sid = `SM${randomBytes(16).toString('hex')}`;
   const form: Record<string, string> = {
     ToCountry: 'US',
@@ -48,9 +52,16 @@ export function inboundForm(from: string, text: string, media: { url: string; co
 }
 
 export function signed(form: Record<string, string>, authToken = DEFAULT_AUTH_TOKEN): SignedWebhook {
-  return { messageSid: form.MessageSid, body: twilioForm(form), signature: signTwilioRequest(authToken, `${PUBLIC_URL}${INBOUND_PATH}`, form) };
+  return {
+    messageSid: form.MessageSid,
+    body: twilioForm(form),
+    signature: signTwilioRequest(authToken, `${PUBLIC_URL}${INBOUND_PATH}`, form),
+  };
 }
 
 export function postWebhook(port: number, webhook: SignedWebhook): Promise<HttpResult> {
-  return http(port, 'POST', INBOUND_PATH, webhook.body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': webhook.signature });
+  return http(port, 'POST', INBOUND_PATH, webhook.body, {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': webhook.signature,
+  });
 }

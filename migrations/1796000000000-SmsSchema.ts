@@ -20,7 +20,8 @@ export class SmsSchema1796000000000 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of Object.keys(HOST_ID_COLUMNS).concat('sms_unroutable_messages')) await queryRunner.query(`DROP TABLE IF EXISTS "${table}" CASCADE`);
+    for (const table of Object.keys(HOST_ID_COLUMNS).concat('sms_unroutable_messages'))
+      await queryRunner.query(`DROP TABLE IF EXISTS "${table}" CASCADE`);
     await queryRunner.query('DROP FUNCTION IF EXISTS sms_credit_entries_append_only()');
   }
 }
@@ -49,10 +50,14 @@ const HOST_ID_COLUMNS: Record<string, string[]> = {
 async function carryOverSharedSchema(queryRunner: QueryRunner): Promise<void> {
   // The last change made while the schema was shared; a database older than that is not carried over half-way.
   if (!(await queryRunner.hasColumn('sms_messages', 'inbound_job_id'))) {
-    throw new Error("This database holds SMS tables older than ticket-sms 0.1's last shared migration; run 0.1's migrations first, then these");
+    throw new Error(
+      "This database holds SMS tables older than ticket-sms 0.1's last shared migration; run 0.1's migrations first, then these",
+    );
   }
   for (const [table, columns] of Object.entries(HOST_ID_COLUMNS)) {
-    await queryRunner.query(`ALTER TABLE "${table}" ${columns.map((column) => `ALTER COLUMN "${column}" TYPE text`).join(', ')}`);
+    await queryRunner.query(
+      `ALTER TABLE "${table}" ${columns.map((column) => `ALTER COLUMN "${column}" TYPE text`).join(', ')}`,
+    );
   }
   await queryRunner.query(`ALTER TABLE "sms_conversations" ALTER COLUMN "routed_team_ids" DROP DEFAULT`);
   await queryRunner.query(`ALTER TABLE "sms_conversations" ALTER COLUMN "routed_team_ids" TYPE text[]`);

@@ -18,7 +18,9 @@ export class PlatformNumbers1796100000100 implements MigrationInterface {
         CONSTRAINT "PK_sms_platform_numbers" PRIMARY KEY ("number")
       )
     `);
-    await queryRunner.query(`CREATE INDEX "IDX_sms_platform_numbers_account" ON "sms_platform_numbers" ("account_id", "assigned_at")`);
+    await queryRunner.query(
+      `CREATE INDEX "IDX_sms_platform_numbers_account" ON "sms_platform_numbers" ("account_id", "assigned_at")`,
+    );
     await queryRunner.query(`
       INSERT INTO "sms_platform_numbers" ("number", "account_id", "assigned_at")
       SELECT n.number, n.account_id::text, n.created_at

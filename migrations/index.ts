@@ -17,8 +17,12 @@ const SMS_MIGRATION_LOCK = 7_236_002;
  * migrate once. `connection` is the host's connection options; its entities and migrations are not used.
  * Returns the names of the migrations that ran.
  */
-export async function runSmsMigrations(connection: DataSourceOptions, options: { tableName?: string } = {}): Promise<string[]> {
-  if (connection.type !== 'postgres') throw new Error(`ticket-sms needs PostgreSQL; the connection given is ${connection.type}`);
+export async function runSmsMigrations(
+  connection: DataSourceOptions,
+  options: { tableName?: string } = {},
+): Promise<string[]> {
+  if (connection.type !== 'postgres')
+    throw new Error(`ticket-sms needs PostgreSQL; the connection given is ${connection.type}`);
   const dataSource = new DataSource({
     ...connection,
     entities: [],

@@ -26,7 +26,10 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(env.LOG_LEVEL)),
         TypeOrmModule.forRoot(databaseOptions(env.DATABASE_URL)),
         // Workers block on Redis; maxRetriesPerRequest null is what BullMQ requires of their connections.
-        BullModule.forRoot({ prefix: env.QUEUE_PREFIX, connection: { url: env.REDIS_URL, maxRetriesPerRequest: null } }),
+        BullModule.forRoot({
+          prefix: env.QUEUE_PREFIX,
+          connection: { url: env.REDIS_URL, maxRetriesPerRequest: null },
+        }),
         HelpdeskDataModule,
         SmsModule.forRootAsync({
           imports: [HelpdeskDataModule],
@@ -41,7 +44,12 @@ export class AppModule {
             provider: env.SMS_PROVIDER,
             twilio:
               env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
-                ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, apiUrl: env.TWILIO_API_URL, timeoutMs: env.TWILIO_TIMEOUT_MS }
+                ? {
+                    accountSid: env.TWILIO_ACCOUNT_SID,
+                    authToken: env.TWILIO_AUTH_TOKEN,
+                    apiUrl: env.TWILIO_API_URL,
+                    timeoutMs: env.TWILIO_TIMEOUT_MS,
+                  }
                 : undefined,
             secretsKey: env.SECRETS_KEY,
             previousSecretsKeys: env.SECRETS_KEY_PREVIOUS?.split(',').map((key) => key.trim()),

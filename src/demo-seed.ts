@@ -20,15 +20,24 @@ export interface DemoAccountFiles {
  * newcomer can try the API and the web console at once. The admin token and a console invite link go
  * to files (mode 600) beside `STORAGE_DIR`, never to the logs.
  */
-export async function seedDemoAccount(app: INestApplication, storageDir: string, publicUrl: string): Promise<DemoAccountFiles | null> {
+export async function seedDemoAccount(
+  app: INestApplication,
+  storageDir: string,
+  publicUrl: string,
+): Promise<DemoAccountFiles | null> {
   if ((await app.get(DataSource).getRepository(Account).count()) > 0) return null;
-  const created = await app.get(AccountsService).create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
+  const created = await app
+    .get(AccountsService)
+    .create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
   // The platform assigns the demo number (the sandbox has every number), then the account adds it.
   await app.get(PlatformNumbers).assign(created.id, '+12025550100');
   await app.get(SmsNumbersService).add(created.id, { number: '+12025550100', label: 'Demo number' });
   const invite = await app.get(ConsoleAuthService).createInvite(created.id, created.adminUserId, created.adminUserId);
   const dir = dirname(storageDir);
-  const files: DemoAccountFiles = { adminToken: join(dir, 'demo-admin-token'), consoleInvite: join(dir, 'demo-console-invite') };
+  const files: DemoAccountFiles = {
+    adminToken: join(dir, 'demo-admin-token'),
+    consoleInvite: join(dir, 'demo-console-invite'),
+  };
   await mkdir(dir, { recursive: true });
   await writeFile(files.adminToken, `${created.adminToken}\n`, { mode: 0o600 });
   await writeFile(files.consoleInvite, `${publicUrl}/console/invite/${invite.token}\n`, { mode: 0o600 });

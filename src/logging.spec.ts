@@ -6,13 +6,19 @@ import { loggerParams } from './logging';
 
 describe('request log lines', () => {
   const serialize = (url: string) => {
-    const params = loggerParams('info') as unknown as { pinoHttp: { serializers: { req: (req: { id: number; method: string; url: string }) => { url: string } } } };
+    const params = loggerParams('info') as unknown as {
+      pinoHttp: { serializers: { req: (req: { id: number; method: string; url: string }) => { url: string } } };
+    };
     return params.pinoHttp.serializers.req({ id: 1, method: 'POST', url }).url;
   };
 
   it('never carry the secret token of a Flowroute webhook URL', () => {
-    expect(serialize('/webhooks/flowroute/u6v3YW7NS4C_w8SruJZDEGUF3bVovT2l/inbound')).toBe('/webhooks/flowroute/…/inbound');
-    expect(serialize('/webhooks/flowroute/u6v3YW7NS4C_w8SruJZDEGUF3bVovT2l/dlr?m=a5e88f2a-f9ef-45b7-ae11-2306277f9420')).toBe('/webhooks/flowroute/…/dlr?m=…');
+    expect(serialize('/webhooks/flowroute/u6v3YW7NS4C_w8SruJZDEGUF3bVovT2l/inbound')).toBe(
+      '/webhooks/flowroute/…/inbound',
+    );
+    expect(
+      serialize('/webhooks/flowroute/u6v3YW7NS4C_w8SruJZDEGUF3bVovT2l/dlr?m=a5e88f2a-f9ef-45b7-ae11-2306277f9420'),
+    ).toBe('/webhooks/flowroute/…/dlr?m=…');
   });
 
   it('never carry the token of a console invite link', () => {
@@ -20,13 +26,17 @@ describe('request log lines', () => {
   });
 
   it('never carry a CSRF token sent in the query string', () => {
-    expect(serialize('/console/sign-out?_csrf=aW-jcwtHzR54XE-BkRKNyeWinXVjb0GUd9Pkj9CKpwM&next=/console')).toBe('/console/sign-out?_csrf=…&next=/console');
+    expect(serialize('/console/sign-out?_csrf=aW-jcwtHzR54XE-BkRKNyeWinXVjb0GUd9Pkj9CKpwM&next=/console')).toBe(
+      '/console/sign-out?_csrf=…&next=/console',
+    );
   });
 });
 
 describe('log line fields', () => {
   const format = (fields: Record<string, unknown>) => {
-    const params = loggerParams('info') as unknown as { pinoHttp: { formatters: { log: (o: Record<string, unknown>) => Record<string, unknown> } } };
+    const params = loggerParams('info') as unknown as {
+      pinoHttp: { formatters: { log: (o: Record<string, unknown>) => Record<string, unknown> } };
+    };
     return params.pinoHttp.formatters.log(fields);
   };
 
@@ -49,7 +59,9 @@ describe('log line fields', () => {
 
 describe("a request's id", () => {
   /** Runs one request through the service's pino-http set-up; returns its log lines and the answer's X-Request-Id. */
-  async function logged(requestId?: string): Promise<{ lines: { req?: { id?: string }; msg: string }[]; answered: string }> {
+  async function logged(
+    requestId?: string,
+  ): Promise<{ lines: { req?: { id?: string }; msg: string }[]; answered: string }> {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(chunk.toString()), done()) });
     const { pinoHttp: options } = loggerParams('info') as unknown as { pinoHttp: Options };
@@ -62,7 +74,9 @@ describe("a request's id", () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const answer = await fetch(`http://127.0.0.1:${port}/api/sms/templates`, { headers: requestId ? { 'X-Request-Id': requestId } : {} });
+      const answer = await fetch(`http://127.0.0.1:${port}/api/sms/templates`, {
+        headers: requestId ? { 'X-Request-Id': requestId } : {},
+      });
       await answer.text();
       await new Promise((resolve) => setImmediate(resolve));
       return { lines: lines.map((l) => JSON.parse(l)), answered: answer.headers.get('x-request-id') ?? '' };

@@ -14,16 +14,32 @@ export function loggerParams(level: string): Params {
       level,
       genReqId: requestId,
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-twilio-signature"]', 'res.headers["set-cookie"]'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-twilio-signature"]',
+          'res.headers["set-cookie"]',
+        ],
         censor: '[redacted]',
       },
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: maskPhone(req.url.replace(/([?&](token|m|_csrf)=)[^&]+/g, '$1…').replace(/(\/portal\/tickets\/)[^/?]+/, '$1…').replace(/(\/webhooks\/flowroute\/)[^/?]+/, '$1…').replace(/(\/console\/invite\/)[^/?]+/, '$1…')) }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: maskPhone(
+            req.url
+              .replace(/([?&](token|m|_csrf)=)[^&]+/g, '$1…')
+              .replace(/(\/portal\/tickets\/)[^/?]+/, '$1…')
+              .replace(/(\/webhooks\/flowroute\/)[^/?]+/, '$1…')
+              .replace(/(\/console\/invite\/)[^/?]+/, '$1…'),
+          ),
+        }),
       },
       formatters: {
         log: (object: Record<string, unknown>) => maskPhonesIn(object) as Record<string, unknown>,
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       autoLogging: { ignore: (req) => req.url === '/health' },
     },
   };

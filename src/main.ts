@@ -26,11 +26,18 @@ async function main(): Promise<void> {
   const lines = [
     `ticket-sms is running (role ${env.ROLE}, provider ${env.SMS_PROVIDER}${migrations.length ? `, applied ${migrations.length} migration(s)` : ''})`,
   ];
-  const demo = env.SMS_PROVIDER === 'sandbox' && env.ROLE !== 'worker' ? await seedDemoAccount(app, env.STORAGE_DIR, env.PUBLIC_URL) : null;
+  const demo =
+    env.SMS_PROVIDER === 'sandbox' && env.ROLE !== 'worker'
+      ? await seedDemoAccount(app, env.STORAGE_DIR, env.PUBLIC_URL)
+      : null;
   if (env.ROLE !== 'worker') {
     lines.push(
-      demo ? `  Demo account:  created; its admin token is in ${demo.adminToken} (use it as Authorization: Bearer <token>)` : '',
-      demo ? `                 open the link in ${demo.consoleInvite} to choose its console password (one use, 7 days)` : '',
+      demo
+        ? `  Demo account:  created; its admin token is in ${demo.adminToken} (use it as Authorization: Bearer <token>)`
+        : '',
+      demo
+        ? `                 open the link in ${demo.consoleInvite} to choose its console password (one use, 7 days)`
+        : '',
       `  Web console:   ${env.PUBLIC_URL}/console`,
       `  API docs:      ${env.PUBLIC_URL}/api/docs`,
       `  Health:        ${env.PUBLIC_URL}/health`,

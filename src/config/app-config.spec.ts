@@ -43,15 +43,23 @@ describe('loadEnvironment', () => {
     expect(loadEnvironment({}).SECRETS_KEY).toBeUndefined();
     expect(loadEnvironment({ SECRETS_KEY: 'ab'.repeat(32) }).SECRETS_KEY).toBe('ab'.repeat(32));
     expect(loadEnvironment({ SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }).SECRETS_KEY).toBeDefined();
-    expect(() => loadEnvironment({ SECRETS_KEY: 'too-short-a-key' })).toThrow(/SECRETS_KEY=\(hidden\): must be 32 bytes/);
+    expect(() => loadEnvironment({ SECRETS_KEY: 'too-short-a-key' })).toThrow(
+      /SECRETS_KEY=\(hidden\): must be 32 bytes/,
+    );
   });
 
   it('takes SECRETS_KEY_PREVIOUS as keys separated by commas, only with SECRETS_KEY, without printing them', () => {
     const current = 'ab'.repeat(32);
     const previous = `${Buffer.alloc(32, 1).toString('base64')}, ${'cd'.repeat(32)}`;
-    expect(loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: previous }).SECRETS_KEY_PREVIOUS).toBe(previous);
-    expect(() => loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: `${'cd'.repeat(32)},oops` })).toThrow(/SECRETS_KEY_PREVIOUS=\(hidden\): must be one or more keys/);
-    expect(() => loadEnvironment({ SECRETS_KEY_PREVIOUS: 'cd'.repeat(32) })).toThrow(/SECRETS_KEY_PREVIOUS needs SECRETS_KEY/);
+    expect(loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: previous }).SECRETS_KEY_PREVIOUS).toBe(
+      previous,
+    );
+    expect(() => loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: `${'cd'.repeat(32)},oops` })).toThrow(
+      /SECRETS_KEY_PREVIOUS=\(hidden\): must be one or more keys/,
+    );
+    expect(() => loadEnvironment({ SECRETS_KEY_PREVIOUS: 'cd'.repeat(32) })).toThrow(
+      /SECRETS_KEY_PREVIOUS needs SECRETS_KEY/,
+    );
     try {
       loadEnvironment({ SECRETS_KEY: current, SECRETS_KEY_PREVIOUS: `${'cd'.repeat(32)},oops` });
     } catch (e) {
@@ -73,7 +81,8 @@ describe('QUEUE_PREFIX', () => {
   });
 
   it('takes a plain prefix or one with a single hash tag, and refuses anything else with the reason', () => {
-    for (const prefix of ['ticket-sms', '{ticket-sms}', '{eu}.ticket-sms', 'staging-{ticket-sms}']) expect(loadEnvironment({ QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
+    for (const prefix of ['ticket-sms', '{ticket-sms}', '{eu}.ticket-sms', 'staging-{ticket-sms}'])
+      expect(loadEnvironment({ QUEUE_PREFIX: prefix }).QUEUE_PREFIX).toBe(prefix);
     for (const prefix of ['{a}{b}', 'ticket sms', '{}', 'a:b']) {
       expect(() => loadEnvironment({ QUEUE_PREFIX: prefix })).toThrow(/QUEUE_PREFIX=.*at most one \{hash tag\}/);
     }

@@ -1,6 +1,23 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from '../sms';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import {
+  PREVIOUS_SECRETS_KEYS_HINT,
+  PREVIOUS_SECRETS_KEYS_PATTERN,
+  SECRETS_KEY_HINT,
+  SECRETS_KEY_PATTERN,
+} from '../sms';
 
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
@@ -8,11 +25,15 @@ export type ProcessRole = (typeof PROCESS_ROLES)[number];
 export const SMS_PROVIDERS = ['sandbox', 'twilio'] as const;
 export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
 
-const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
-const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 const URL_OPTIONS = { require_tld: false, require_protocol: true };
 const TRUST_PROXY_WORD = String.raw`(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(/\d{1,3})?)`;
-const TRUST_PROXY_PATTERN = new RegExp(String.raw`^(none|\d{1,2}|\s*${TRUST_PROXY_WORD}\s*(,\s*${TRUST_PROXY_WORD}\s*)*)$`);
+const TRUST_PROXY_PATTERN = new RegExp(
+  String.raw`^(none|\d{1,2}|\s*${TRUST_PROXY_WORD}\s*(,\s*${TRUST_PROXY_WORD}\s*)*)$`,
+);
 
 /** The environment, as the service reads it. Names match the variables one to one. */
 export class Environment {
@@ -76,7 +97,9 @@ export class Environment {
   FLOWROUTE_TIMEOUT_MS = 15000;
 
   /** Hosts (host[:port], comma-separated) inbound Flowroute MMS media may be downloaded from. */
-  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, { message: 'must be a comma-separated list of host or host:port' })
+  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, {
+    message: 'must be a comma-separated list of host or host:port',
+  })
   FLOWROUTE_MEDIA_HOSTS = 's3.us-west-2.amazonaws.com';
 
   /**
@@ -84,7 +107,9 @@ export class Environment {
    * link-local addresses: local fakes in tests and benchmarks only. Empty by default.
    */
   @IsOptional()
-  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, { message: 'must be a comma-separated list of host or host:port' })
+  @Matches(/^\s*[A-Za-z0-9.-]+(:\d+)?\s*(,\s*[A-Za-z0-9.-]+(:\d+)?\s*)*$/, {
+    message: 'must be a comma-separated list of host or host:port',
+  })
   MEDIA_PRIVATE_ADDRESS_HOSTS?: string;
 
   @IsString()
@@ -129,7 +154,10 @@ export class Environment {
    * addresses and subnets (`10.0.0.1, 10.1.0.0/16`, also `loopback`). The client address it gives is what sign-in
    * and token limits count, so it must never trust what any client can send.
    */
-  @Matches(TRUST_PROXY_PATTERN, { message: 'must be none, a number of hops, or comma-separated addresses / subnets (or loopback, linklocal, uniquelocal)' })
+  @Matches(TRUST_PROXY_PATTERN, {
+    message:
+      'must be none, a number of hops, or comma-separated addresses / subnets (or loopback, linklocal, uniquelocal)',
+  })
   TRUST_PROXY = 'none';
 
   /** OpenAPI at /api/docs and /api/docs-json: `on` or `off`; unset, on for an http PUBLIC_URL (development) and off for https. */
@@ -190,7 +218,10 @@ export function servedOverHttps(env: Pick<Environment, 'PUBLIC_URL'>): boolean {
 export class ConfigError extends Error {}
 
 /** Validates `env` and returns the typed configuration; throws a ConfigError naming each bad variable. */
-export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Environment> = {}): Environment {
+export function loadEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Environment> = {},
+): Environment {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const instance = plainToInstance(Environment, { ...defined, ...overrides }, { exposeDefaultValues: true });
   const errors = validateSync(instance, { stopAtFirstError: true });
@@ -202,10 +233,14 @@ export function loadEnvironment(env: NodeJS.ProcessEnv = process.env, overrides:
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   if (instance.SMS_PROVIDER === 'twilio' && (!instance.TWILIO_ACCOUNT_SID || !instance.TWILIO_AUTH_TOKEN)) {
-    throw new ConfigError('Invalid configuration:\n  SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+    throw new ConfigError(
+      'Invalid configuration:\n  SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
+    );
   }
   if (instance.SECRETS_KEY_PREVIOUS && !instance.SECRETS_KEY) {
-    throw new ConfigError('Invalid configuration:\n  SECRETS_KEY_PREVIOUS needs SECRETS_KEY, the key that seals from now on');
+    throw new ConfigError(
+      'Invalid configuration:\n  SECRETS_KEY_PREVIOUS needs SECRETS_KEY, the key that seals from now on',
+    );
   }
   instance.PUBLIC_URL = instance.PUBLIC_URL.replace(/\/+$/, '');
   instance.TWILIO_API_URL = instance.TWILIO_API_URL.replace(/\/+$/, '');

@@ -17,7 +17,8 @@ export class ConsoleAssetsController {
 
   constructor() {
     const dir = consoleAsset('public');
-    for (const name of readdirSync(dir).filter((f) => TYPES[extname(f)])) this.files.set(name, readFileSync(join(dir, name)));
+    for (const name of readdirSync(dir).filter((f) => TYPES[extname(f)]))
+      this.files.set(name, readFileSync(join(dir, name)));
   }
 
   @Get(':file')

@@ -25,9 +25,17 @@ function run(thrown: unknown, path: string, accept = 'text/html'): Answer {
   } as unknown as Response;
   const request = { method: 'GET', path, originalUrl: path, headers: { accept } } as unknown as ConsoleRequest;
   const views = {
-    page: (_res: Response, _console: unknown, view: string, data: Record<string, unknown>, options: { status: number }) => (answer.page = { view, data, status: options.status }),
+    page: (
+      _res: Response,
+      _console: unknown,
+      view: string,
+      data: Record<string, unknown>,
+      options: { status: number },
+    ) => (answer.page = { view, data, status: options.status }),
   } as unknown as ConsoleViews;
-  const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => res }),
+  } as unknown as ArgumentsHost;
   new ConsoleExceptionFilter(views).catch(thrown, host);
   return answer;
 }
@@ -37,7 +45,11 @@ const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:54
 describe('ConsoleExceptionFilter', () => {
   it('answers a page with 503 and Retry-After while PostgreSQL is down, not a 500', () => {
     const answer = run(refused(), '/console/tickets');
-    expect(answer.page).toEqual({ view: 'error', data: { heading: 'Unavailable for a moment', message: DATABASE_UNAVAILABLE_MESSAGE }, status: 503 });
+    expect(answer.page).toEqual({
+      view: 'error',
+      data: { heading: 'Unavailable for a moment', message: DATABASE_UNAVAILABLE_MESSAGE },
+      status: 503,
+    });
     expect(answer.headers['retry-after']).toBe(String(DATABASE_RETRY_AFTER_SECONDS));
   });
 
@@ -51,7 +63,10 @@ describe('ConsoleExceptionFilter', () => {
   it('keeps 500 for a fault of ours and the status of an HTTP exception', () => {
     expect(run(new TypeError('x is undefined'), '/console/tickets').page?.status).toBe(500);
     const notFound = run(new NotFoundException('No such ticket in this account'), '/console/tickets/1');
-    expect(notFound.page).toMatchObject({ status: 404, data: { heading: 'Not found', message: 'No such ticket in this account' } });
+    expect(notFound.page).toMatchObject({
+      status: 404,
+      data: { heading: 'Not found', message: 'No such ticket in this account' },
+    });
     expect(notFound.headers['retry-after']).toBeUndefined();
   });
 });

@@ -66,20 +66,36 @@ export class ConsoleViews {
       this.hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(dir, 'partials', file), 'utf8'));
     }
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.hbs'))) {
-      this.views.set(basename(file, '.hbs'), this.hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: false, preventIndent: true }));
+      this.views.set(
+        basename(file, '.hbs'),
+        this.hbs.compile(readFileSync(join(dir, file), 'utf8'), { strict: false, preventIndent: true }),
+      );
     }
   }
 
   /** Renders `view` inside the layout and sends it with the console's security headers. */
-  page(res: Response, console: ConsoleContext | null, view: string, data: Record<string, unknown>, options: PageOptions): void {
-    const body = this.render(view, { ...data, csrf: console?.session.csrfToken, me: console?.user, timezone: console?.account.timezone });
+  page(
+    res: Response,
+    console: ConsoleContext | null,
+    view: string,
+    data: Record<string, unknown>,
+    options: PageOptions,
+  ): void {
+    const body = this.render(view, {
+      ...data,
+      csrf: console?.session.csrfToken,
+      me: console?.user,
+      timezone: console?.account.timezone,
+    });
     const isAdmin = console?.user.role === 'admin';
     const html = this.render('layout', {
       title: options.title,
       body,
       console,
       csrf: console?.session.csrfToken,
-      nav: console ? NAV.filter((n) => isAdmin || !n.adminOnly).map((n) => ({ ...n, current: n.key === options.nav })) : [],
+      nav: console
+        ? NAV.filter((n) => isAdmin || !n.adminOnly).map((n) => ({ ...n, current: n.key === options.nav }))
+        : [],
       scripts: options.scripts ?? [],
     });
     res.status(options.status ?? 200);
@@ -112,7 +128,8 @@ export class ConsoleViews {
     // Dates show in the account's time zone, given as the second argument or taken from the page's `timezone`.
     h.registerHelper('date', function (this: unknown, value: unknown, ...rest: unknown[]) {
       const options = rest[rest.length - 1] as Handlebars.HelperOptions;
-      const zone = (typeof rest[0] === 'string' ? rest[0] : (options.data?.root as { timezone?: string })?.timezone) ?? 'UTC';
+      const zone =
+        (typeof rest[0] === 'string' ? rest[0] : (options.data?.root as { timezone?: string })?.timezone) ?? 'UTC';
       if (!value) return '';
       const date = value instanceof Date ? value : new Date(String(value));
       return DateTime.fromJSDate(date).setZone(zone).toFormat('ccc d LLL yyyy, HH:mm');

@@ -31,9 +31,35 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
  * password. It calls the same services as the REST API; API bearer tokens are not accepted here, nor sessions there.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ConsoleSession, ConsolePassword, ConsoleInvite]), HelpdeskDataModule, HelpdeskModule],
-  controllers: [ConsoleAccessController, ConsoleAssetsController, ConsoleAuthController, ConsoleTicketsController, ConsoleTemplatesController, ConsoleCreditsController, ConsoleInboxController, ConsoleSettingsController, ConsoleUsersController, ConsoleNumbersController],
-  providers: [ConsoleViews, ConsoleAuthService, PasswordHashing, SignInLimits, ConsoleSessionGuard, ConsoleExceptionFilter, ConsoleTicketsService, ConsoleCreditsService, ConsoleInboxService, ConsoleUsersService],
+  imports: [
+    TypeOrmModule.forFeature([ConsoleSession, ConsolePassword, ConsoleInvite]),
+    HelpdeskDataModule,
+    HelpdeskModule,
+  ],
+  controllers: [
+    ConsoleAccessController,
+    ConsoleAssetsController,
+    ConsoleAuthController,
+    ConsoleTicketsController,
+    ConsoleTemplatesController,
+    ConsoleCreditsController,
+    ConsoleInboxController,
+    ConsoleSettingsController,
+    ConsoleUsersController,
+    ConsoleNumbersController,
+  ],
+  providers: [
+    ConsoleViews,
+    ConsoleAuthService,
+    PasswordHashing,
+    SignInLimits,
+    ConsoleSessionGuard,
+    ConsoleExceptionFilter,
+    ConsoleTicketsService,
+    ConsoleCreditsService,
+    ConsoleInboxService,
+    ConsoleUsersService,
+  ],
   exports: [ConsoleAuthService],
 })
 export class ConsoleModule {}

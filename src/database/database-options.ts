@@ -17,7 +17,11 @@ export function databaseOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [...SMS_ENTITIES, join(src, 'helpdesk', '**', `*.entity.${ext}`), join(src, 'console', '**', `*.entity.${ext}`)],
+    entities: [
+      ...SMS_ENTITIES,
+      join(src, 'helpdesk', '**', `*.entity.${ext}`),
+      join(src, 'console', '**', `*.entity.${ext}`),
+    ],
     migrations: [...SMS_MIGRATIONS, HelpdeskSchema1796000000100, ConsoleSchema1796000000200],
     migrationsTableName: 'migrations',
     // The helpdesk's own columns are named by convention; the module's name themselves.

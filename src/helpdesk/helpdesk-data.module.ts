@@ -12,7 +12,17 @@ import { Comment } from './tickets/comment.entity';
 import { Ticket } from './tickets/ticket.entity';
 import { User } from './users/user.entity';
 
-export const HELPDESK_ENTITIES = [Account, User, Team, TeamMember, Customer, CustomerPhone, Ticket, Comment, Attachment];
+export const HELPDESK_ENTITIES = [
+  Account,
+  User,
+  Team,
+  TeamMember,
+  Customer,
+  CustomerPhone,
+  Ticket,
+  Comment,
+  Attachment,
+];
 
 /** The helpdesk's tables, its TicketGateway and its billing; the SMS module is given both ports from here. */
 @Module({

@@ -4,7 +4,14 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DataSource, EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../sms';
 import { APP_CONFIG, Environment } from '../config/app-config';
-import type { AccountInfo, CustomerComment, CustomerSummary, TicketGateway, TicketSmsContext, TicketSummary } from '../sms';
+import type {
+  AccountInfo,
+  CustomerComment,
+  CustomerSummary,
+  TicketGateway,
+  TicketSmsContext,
+  TicketSummary,
+} from '../sms';
 import type { TeamSummary, UserSummary } from '../sms';
 import { Account } from './accounts/account.entity';
 import { Customer } from './customers/customer.entity';
@@ -131,7 +138,13 @@ export class HelpdeskTicketGateway implements TicketGateway {
     if (!isUuid(accountId)) return null;
     const account = await (tx ?? this.dataSource.manager).getRepository(Account).findOne({ where: { id: accountId } });
     return account
-      ? { id: account.id, name: account.name, defaultCountry: account.defaultCountry, timezone: account.timezone, subscribedAt: account.subscribedAt }
+      ? {
+          id: account.id,
+          name: account.name,
+          defaultCountry: account.defaultCountry,
+          timezone: account.timezone,
+          subscribedAt: account.subscribedAt,
+        }
       : null;
   }
 
@@ -152,13 +165,17 @@ export class HelpdeskTicketGateway implements TicketGateway {
 
   async getTeam(accountId: string, teamId: string, tx?: EntityManager): Promise<TeamSummary | null> {
     if (!isUuid(teamId)) return null;
-    const team = await (tx ?? this.dataSource.manager).getRepository(Team).findOne({ where: { accountId, id: teamId } });
+    const team = await (tx ?? this.dataSource.manager)
+      .getRepository(Team)
+      .findOne({ where: { accountId, id: teamId } });
     return team ? { id: team.id, name: team.name } : null;
   }
 
   async findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null> {
     // Emails are stored lower-cased (UsersService).
-    const user = await (tx ?? this.dataSource.manager).getRepository(User).findOne({ where: { accountId, email: email.trim().toLowerCase() }, select: { id: true } });
+    const user = await (tx ?? this.dataSource.manager)
+      .getRepository(User)
+      .findOne({ where: { accountId, email: email.trim().toLowerCase() }, select: { id: true } });
     return user ? this.getUser(accountId, user.id, tx) : null;
   }
 
@@ -172,13 +189,27 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return team ? { id: team.id, name: team.name } : null;
   }
 
-  async getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
+  async getTicketContext(
+    accountId: string,
+    ticketId: string,
+    technicianId: string | null,
+    tx?: EntityManager,
+  ): Promise<TicketSmsContext | null> {
     if (!isUuid(ticketId)) return null;
     // Prepared: every ticket text and after-hours reply reads this on its way out.
-    const [row] = await runPrepared<TicketContextRow>(tx ?? this.dataSource.manager, TICKET_CONTEXT, [accountId, ticketId, technicianId]);
+    const [row] = await runPrepared<TicketContextRow>(tx ?? this.dataSource.manager, TICKET_CONTEXT, [
+      accountId,
+      ticketId,
+      technicianId,
+    ]);
     if (!row) return null;
     return {
-      account: { id: row.account_id, name: row.account_name, defaultCountry: row.default_country, timezone: row.timezone },
+      account: {
+        id: row.account_id,
+        name: row.account_name,
+        defaultCountry: row.default_country,
+        timezone: row.timezone,
+      },
       ticket: {
         id: row.id,
         number: row.number,
@@ -198,12 +229,16 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return (await this.findCustomersByPhones([{ accountId, phone }], tx))[0];
   }
 
-  async findCustomersByPhones(lookups: { accountId: string; phone: string }[], tx?: EntityManager): Promise<CustomerSummary[][]> {
+  async findCustomersByPhones(
+    lookups: { accountId: string; phone: string }[],
+    tx?: EntityManager,
+  ): Promise<CustomerSummary[][]> {
     if (lookups.length === 0) return [];
-    const rows = await runPrepared<{ ord: string; id: string; name: string }>(tx ?? this.dataSource.manager, CUSTOMERS_BY_PHONE, [
-      lookups.map((l) => l.accountId),
-      lookups.map((l) => l.phone),
-    ]);
+    const rows = await runPrepared<{ ord: string; id: string; name: string }>(
+      tx ?? this.dataSource.manager,
+      CUSTOMERS_BY_PHONE,
+      [lookups.map((l) => l.accountId), lookups.map((l) => l.phone)],
+    );
     return byLookup(lookups.length, rows, (r) => ({ id: r.id, name: r.name }));
   }
 
@@ -212,8 +247,14 @@ export class HelpdeskTicketGateway implements TicketGateway {
     const account = await db.getRepository(Account).findOneByOrFail({ id: accountId });
     const parsed = parsePhoneNumberFromString(phone);
     // Local numbers read the way the account's staff write them; foreign ones keep their country code.
-    const name = !parsed ? phone : parsed.country === account.defaultCountry ? parsed.formatNational() : parsed.formatInternational();
-    const customer = await db.getRepository(Customer).save(db.getRepository(Customer).create({ accountId, name, email: null, smsEnabled: true }));
+    const name = !parsed
+      ? phone
+      : parsed.country === account.defaultCountry
+        ? parsed.formatNational()
+        : parsed.formatInternational();
+    const customer = await db
+      .getRepository(Customer)
+      .save(db.getRepository(Customer).create({ accountId, name, email: null, smsEnabled: true }));
     await db.getRepository(CustomerPhone).insert({ accountId, customerId: customer.id, number: phone, type: 'mobile' });
     return { id: customer.id, name: customer.name };
   }
@@ -222,17 +263,30 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return (await this.listOpenTicketsOfCustomers([{ accountId, customerId }], tx))[0];
   }
 
-  async listOpenTicketsOfCustomers(lookups: { accountId: string; customerId: string }[], tx?: EntityManager): Promise<TicketSummary[][]> {
+  async listOpenTicketsOfCustomers(
+    lookups: { accountId: string; customerId: string }[],
+    tx?: EntityManager,
+  ): Promise<TicketSummary[][]> {
     if (lookups.length === 0) return [];
-    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, OPEN_TICKETS, [lookups.map((l) => l.accountId), lookups.map((l) => l.customerId)]);
+    const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, OPEN_TICKETS, [
+      lookups.map((l) => l.accountId),
+      lookups.map((l) => l.customerId),
+    ]);
     return byLookup(lookups.length, rows, ticketSummaryOf);
   }
 
-  async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
+  async findTicket(
+    accountId: string,
+    ref: { id: string } | { number: number },
+    tx?: EntityManager,
+  ): Promise<TicketSummary | null> {
     return (await this.findTickets([{ accountId, ref }], tx))[0];
   }
 
-  async findTickets(lookups: { accountId: string; ref: { id: string } | { number: number } }[], tx?: EntityManager): Promise<(TicketSummary | null)[]> {
+  async findTickets(
+    lookups: { accountId: string; ref: { id: string } | { number: number } }[],
+    tx?: EntityManager,
+  ): Promise<(TicketSummary | null)[]> {
     if (lookups.length === 0) return [];
     const rows = await runPrepared<TicketRow>(tx ?? this.dataSource.manager, TICKETS_BY_REF, [
       lookups.map((l) => l.accountId),
@@ -244,7 +298,11 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return byLookup(lookups.length, rows, ticketSummaryOf).map((found) => found[0] ?? null);
   }
 
-  async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {
+  async createTicketFromSms(
+    accountId: string,
+    input: { customerId: string; subject: string; problem: string },
+    tx?: EntityManager,
+  ): Promise<TicketSummary> {
     const db = tx ?? this.dataSource.manager;
     const repo = db.getRepository(Ticket);
     const ticket = await repo.save(
@@ -262,11 +320,18 @@ export class HelpdeskTicketGateway implements TicketGateway {
     return ticketSummary(ticket);
   }
 
-  async addCustomerComment(accountId: string, input: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }> {
+  async addCustomerComment(
+    accountId: string,
+    input: CustomerComment,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
     return (await this.addCustomerComments([{ accountId, comment: input }], tx))[0];
   }
 
-  async addCustomerComments(comments: { accountId: string; comment: CustomerComment }[], tx?: EntityManager): Promise<{ commentId: string }[]> {
+  async addCustomerComments(
+    comments: { accountId: string; comment: CustomerComment }[],
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }[]> {
     if (comments.length === 0) return [];
     const db = tx ?? this.dataSource.manager;
     const ids = comments.map(() => randomUUID());
@@ -286,24 +351,59 @@ export class HelpdeskTicketGateway implements TicketGateway {
       throw new Error(`Ticket ${missing.comment.ticketId} is not in account ${missing.accountId}`);
     }
     const attachments = comments.flatMap(({ accountId, comment }, i) =>
-      comment.attachments.map((a) => ({ ...a, accountId, ticketId: comment.ticketId, commentId: ids[i], public: true })),
+      comment.attachments.map((a) => ({
+        ...a,
+        accountId,
+        ticketId: comment.ticketId,
+        commentId: ids[i],
+        public: true,
+      })),
     );
     if (attachments.length > 0) await db.getRepository(Attachment).insert(attachments);
     return ids.map((commentId) => ({ commentId }));
   }
 
-  async addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }> {
+  async addTechnicianText(
+    accountId: string,
+    input: { ticketId: string; userId: string; text: string },
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
     const repo = (tx ?? this.dataSource.manager).getRepository(Comment);
     // As a ticket update with an SMS text writes it; the ticket itself is not touched, so no lock is taken on it here.
     const comment = await repo.save(
-      repo.create({ accountId, ticketId: input.ticketId, authorType: 'user', authorUserId: input.userId, authorCustomerId: null, body: input.text, smsBody: input.text, public: true }),
+      repo.create({
+        accountId,
+        ticketId: input.ticketId,
+        authorType: 'user',
+        authorUserId: input.userId,
+        authorCustomerId: null,
+        body: input.text,
+        smsBody: input.text,
+        public: true,
+      }),
     );
     return { commentId: comment.id };
   }
 
-  async addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }> {
+  async addPrivateNote(
+    accountId: string,
+    ticketId: string,
+    body: string,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
     const repo = (tx ?? this.dataSource.manager).getRepository(Comment);
-    const comment = await repo.save(repo.create({ accountId, ticketId, authorType: 'system', authorUserId: null, authorCustomerId: null, body, smsBody: null, public: false }));
+    const comment = await repo.save(
+      repo.create({
+        accountId,
+        ticketId,
+        authorType: 'system',
+        authorUserId: null,
+        authorCustomerId: null,
+        body,
+        smsBody: null,
+        public: false,
+      }),
+    );
     return { commentId: comment.id };
   }
 
@@ -323,9 +423,25 @@ const isUuid = (id: string) => UUID.test(id);
 const MAX_TICKET_NUMBER = 2 ** 31 - 1;
 
 function ticketSummaryOf(t: Omit<TicketRow, 'ord'>): TicketSummary {
-  return { id: t.id, number: t.number, customerId: t.customer_id, subject: t.subject, status: t.status, open: t.status !== 'Resolved', updatedAt: t.updated_at };
+  return {
+    id: t.id,
+    number: t.number,
+    customerId: t.customer_id,
+    subject: t.subject,
+    status: t.status,
+    open: t.status !== 'Resolved',
+    updatedAt: t.updated_at,
+  };
 }
 
 function ticketSummary(t: Ticket): TicketSummary {
-  return { id: t.id, number: t.number, customerId: t.customerId, subject: t.subject, status: t.status, open: t.status !== 'Resolved', updatedAt: t.updatedAt };
+  return {
+    id: t.id,
+    number: t.number,
+    customerId: t.customerId,
+    subject: t.subject,
+    status: t.status,
+    open: t.status !== 'Resolved',
+    updatedAt: t.updatedAt,
+  };
 }

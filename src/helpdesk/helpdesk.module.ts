@@ -21,7 +21,15 @@ import { UsersService } from './users/users.service';
 /** The reference helpdesk: accounts, users, teams, customers, tickets, comments, attachments. */
 @Module({
   imports: [HelpdeskDataModule],
-  controllers: [PlatformController, UsersController, TeamsController, CustomersController, TicketsController, AttachmentsController, PortalController],
+  controllers: [
+    PlatformController,
+    UsersController,
+    TeamsController,
+    CustomersController,
+    TicketsController,
+    AttachmentsController,
+    PortalController,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: BearerAuthGuard },
     PlatformTokenGuard,

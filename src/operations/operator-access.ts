@@ -15,7 +15,8 @@ const REALM = 'Basic realm="ticket-sms operators", charset="UTF-8"';
 export function operatorRefusal(header: string | undefined, platformToken: string | undefined): OperatorRefusal | null {
   if (!platformToken) return { status: 404, message: 'Operator pages are off (PLATFORM_TOKEN is not set)' };
   const given = presentedToken(header ?? '');
-  if (given === null) return { status: 401, message: 'Operator pages need the platform token (Bearer, or as the basic-auth password)' };
+  if (given === null)
+    return { status: 401, message: 'Operator pages need the platform token (Bearer, or as the basic-auth password)' };
   const [a, b] = [Buffer.from(given), Buffer.from(platformToken)];
   if (a.length !== b.length || !timingSafeEqual(a, b)) return { status: 401, message: 'Wrong platform token' };
   return null;

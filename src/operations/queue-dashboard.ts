@@ -18,7 +18,9 @@ export function mountQueueDashboard(app: INestApplication, env: Environment): vo
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
-    queues: Object.values(SmsQueue).map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name), { strict: false }))),
+    queues: Object.values(SmsQueue).map(
+      (name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name), { strict: false })),
+    ),
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'ticket-sms queues' } },
   });

@@ -10,7 +10,11 @@ import { operatorRefusal } from './operator-access';
  * A worker serves no HTTP, yet its sends, latencies and credits are counted in its own process: with METRICS_PORT it
  * answers GET /metrics there (and nothing else), behind the same access rule as the api's /metrics. `port` 0: any free one.
  */
-export async function serveWorkerMetrics(app: INestApplication, env: Environment, port = env.METRICS_PORT): Promise<http.Server | null> {
+export async function serveWorkerMetrics(
+  app: INestApplication,
+  env: Environment,
+  port = env.METRICS_PORT,
+): Promise<http.Server | null> {
   if (port === undefined) return null;
   const sms = app.get(SmsMetrics);
   const processMetrics = processRegistry();
@@ -21,13 +25,22 @@ export async function serveWorkerMetrics(app: INestApplication, env: Environment
     }
     const refusal = env.METRICS_PUBLIC ? null : operatorRefusal(req.headers.authorization, env.PLATFORM_TOKEN);
     if (refusal) {
-      res.writeHead(refusal.status, { 'content-type': 'text/plain', ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="ticket-sms metrics"' } : {}) });
+      res.writeHead(refusal.status, {
+        'content-type': 'text/plain',
+        ...(refusal.status === 401 ? { 'www-authenticate': 'Bearer realm="ticket-sms metrics"' } : {}),
+      });
       res.end(`${refusal.message}\n`);
       return;
     }
     Promise.all([sms.metrics(), processMetrics.metrics()]).then(
-      ([module, proc]) => res.writeHead(200, { 'content-type': Registry.PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' }).end(module + proc),
-      (e: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`Metrics could not be read: ${(e as Error).message}\n`),
+      ([module, proc]) =>
+        res
+          .writeHead(200, { 'content-type': Registry.PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' })
+          .end(module + proc),
+      (e: unknown) =>
+        res
+          .writeHead(503, { 'content-type': 'text/plain' })
+          .end(`Metrics could not be read: ${(e as Error).message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, () => resolve()));

@@ -8,8 +8,21 @@
 export { SmsModule } from './sms.module';
 export { SMS_ENTITIES } from './entities';
 export { resolveSmsOptions, userOnRequest } from './sms.options';
-export type { CallerResolver, FlowrouteOptions, ResolvedSmsOptions, SmsModuleExtras, SmsModuleOptions, SmsRouteOptions, TwilioCredentials } from './sms.options';
-export { configureSmsHttp, SMS_FORM_BODY_LIMIT, SMS_JSON_BODY_LIMIT, SMS_WEBHOOK_ROUTES } from './http/configure-sms-http';
+export type {
+  CallerResolver,
+  FlowrouteOptions,
+  ResolvedSmsOptions,
+  SmsModuleExtras,
+  SmsModuleOptions,
+  SmsRouteOptions,
+  TwilioCredentials,
+} from './sms.options';
+export {
+  configureSmsHttp,
+  SMS_FORM_BODY_LIMIT,
+  SMS_JSON_BODY_LIMIT,
+  SMS_WEBHOOK_ROUTES,
+} from './http/configure-sms-http';
 
 // ─── The port a host implements ───
 export { TICKET_GATEWAY } from './ports/ticket-gateway.port';
@@ -35,7 +48,13 @@ export { HostIdPipe, isHostId, HOST_ID_MAX_LENGTH } from './core/host-id';
 
 // ─── Ticket writes that text the customer ───
 export { TicketTexts } from './messages/ticket-texts.service';
-export type { TicketActor, TicketCreatedWrite, TicketUpdatedWrite, TicketUpdateOptions, WithTexts } from './messages/ticket-texts.service';
+export type {
+  TicketActor,
+  TicketCreatedWrite,
+  TicketUpdatedWrite,
+  TicketUpdateOptions,
+  WithTexts,
+} from './messages/ticket-texts.service';
 export { OutboundService } from './messages/outbound.service';
 export type { SmsDispatch, TicketEvent } from './messages/outbound.service';
 
@@ -44,7 +63,12 @@ export { runPrepared } from './core/prepared';
 export type { PreparedStatement } from './core/prepared';
 export { columnList, hydrate } from './core/hydrate';
 export { isTransactionConflict, retryingConflicts } from './core/transaction-retry';
-export { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableFilter, isDatabaseUnavailable } from './core/database-unavailable.filter';
+export {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  DatabaseUnavailableFilter,
+  isDatabaseUnavailable,
+} from './core/database-unavailable.filter';
 
 // ─── For a host's own UI (the reference console): the services and pure helpers behind the REST API ───
 export { Clock } from './clock/clock';
@@ -55,7 +79,13 @@ export { clusterPrefixProblem } from './queues/queue-prefix';
 export { AfterHoursService } from './after-hours/after-hours.service';
 export type { AfterHoursInbound, AfterHoursOutcome } from './after-hours/after-hours.service';
 export { SmsTemplatesService, templateVariables } from './templates/sms-templates.service';
-export { MAX_RENDERED_CHARACTERS, TEMPLATE_HELPERS, TEMPLATE_KEYS, TEMPLATE_VARIABLES, TemplateBudgetError } from './templates/template-renderer';
+export {
+  MAX_RENDERED_CHARACTERS,
+  TEMPLATE_HELPERS,
+  TEMPLATE_KEYS,
+  TEMPLATE_VARIABLES,
+  TemplateBudgetError,
+} from './templates/template-renderer';
 export type { TemplateKey } from './templates/template-renderer';
 export { SmsSettingsService } from './settings/sms-settings.service';
 export { SmsNumbersService } from './numbers/sms-numbers.service';
@@ -78,13 +108,28 @@ export { SmsMetrics } from './metrics/sms-metrics.service';
 export type { SmsEvent } from './conversations/sms-events.service';
 export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';
-export { ConversationReplyDto, toConversationDetailResponse, toConversationResponse } from './conversations/conversations.dto';
+export {
+  ConversationReplyDto,
+  toConversationDetailResponse,
+  toConversationResponse,
+} from './conversations/conversations.dto';
 export { NumberImports } from './numbers/number-imports.service';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';
-export { PREVIOUS_SECRETS_KEYS_HINT, PREVIOUS_SECRETS_KEYS_PATTERN, SECRETS_KEY_HINT, SECRETS_KEY_PATTERN } from './secrets/secret-box';
-export { BusyException, RateLimits, TooManyRequestsException, retryAfterHeader, retryAfterSeconds } from './rate-limits/rate-limits';
+export {
+  PREVIOUS_SECRETS_KEYS_HINT,
+  PREVIOUS_SECRETS_KEYS_PATTERN,
+  SECRETS_KEY_HINT,
+  SECRETS_KEY_PATTERN,
+} from './secrets/secret-box';
+export {
+  BusyException,
+  RateLimits,
+  TooManyRequestsException,
+  retryAfterHeader,
+  retryAfterSeconds,
+} from './rate-limits/rate-limits';
 export type { WindowCount } from './rate-limits/rate-limits';

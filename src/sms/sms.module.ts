@@ -143,12 +143,21 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
 @Module({
   imports: [
     TypeOrmModule.forFeature(SMS_ENTITIES),
-    BullModule.registerQueue({ name: SmsQueue.Outbound }, { name: SmsQueue.Maintenance }, { name: SmsQueue.Inbound }, { name: SmsQueue.InboundMedia }),
+    BullModule.registerQueue(
+      { name: SmsQueue.Outbound },
+      { name: SmsQueue.Maintenance },
+      { name: SmsQueue.Inbound },
+      { name: SmsQueue.InboundMedia },
+    ),
     BullModule.registerFlowProducer({ name: INBOUND_FLOW }),
   ],
   providers: [
     { provide: SMS_MODULE_OPTIONS, inject: [SMS_HOST_OPTIONS, SMS_ROUTE_OPTIONS], useFactory: resolveSmsOptions },
-    { provide: TICKET_GATEWAY, inject: [SMS_MODULE_OPTIONS], useFactory: (options: ResolvedSmsOptions) => options.ticketGateway },
+    {
+      provide: TICKET_GATEWAY,
+      inject: [SMS_MODULE_OPTIONS],
+      useFactory: (options: ResolvedSmsOptions) => options.ticketGateway,
+    },
     platformProvider,
     SmsCallerGuard,
     AdminOnlyGuard,
@@ -183,7 +192,12 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     SmsTemplatesService,
     StatusCallbacks,
     TwilioSignatureGuard,
-    { provide: SecretBox, inject: [SMS_MODULE_OPTIONS], useFactory: (options: ResolvedSmsOptions) => SecretBox.fromConfig(options.secretsKey, options.previousSecretsKeys) },
+    {
+      provide: SecretBox,
+      inject: [SMS_MODULE_OPTIONS],
+      useFactory: (options: ResolvedSmsOptions) =>
+        SecretBox.fromConfig(options.secretsKey, options.previousSecretsKeys),
+    },
     FlowrouteSettings,
     FlowrouteCallbacks,
     FlowrouteTokenGuard,
@@ -204,16 +218,38 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     WebhookTiming,
     QueuePrefixCheck,
   ],
-  exports: [SMS_MODULE_OPTIONS, SmsCallerGuard, AdminOnlyGuard, TicketTexts, OutboundService, MediaStorage, InboundReceiver, SmsNumbersService, SmsSettingsService, SmsTemplatesService, Clock, AfterHoursService,
+  exports: [
+    SMS_MODULE_OPTIONS,
+    SmsCallerGuard,
+    AdminOnlyGuard,
+    TicketTexts,
+    OutboundService,
+    MediaStorage,
+    InboundReceiver,
+    SmsNumbersService,
+    SmsSettingsService,
+    SmsTemplatesService,
+    Clock,
+    AfterHoursService,
     // The host's web console calls the same services as the REST API.
-    CreditsService, SmsMessagesService, BusinessHoursService, SendSchedule, AfterHoursSettingsService,
-    ConversationQueries, ConversationReplies, ConversationClaims, SmsEvents, NumberImports,
+    CreditsService,
+    SmsMessagesService,
+    BusinessHoursService,
+    SendSchedule,
+    AfterHoursSettingsService,
+    ConversationQueries,
+    ConversationReplies,
+    ConversationClaims,
+    SmsEvents,
+    NumberImports,
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
-    PlatformNumbers, CreditGrants,
+    PlatformNumbers,
+    CreditGrants,
     // Shared counters in Redis: the host's sign-in and token checks use them too.
     RateLimits,
     // The host serves the module's metrics (or merges the registry into its own).
-    SmsMetrics],
+    SmsMetrics,
+  ],
 })
 export class SmsModule extends ConfigurableModuleClass {
   static override forRoot(options: typeof SMS_OPTIONS_TYPE): DynamicModule {
@@ -225,14 +261,28 @@ export class SmsModule extends ConfigurableModuleClass {
   }
 
   /** What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false. */
-  private static withRuntime(base: DynamicModule, extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>, provider?: string): DynamicModule {
+  private static withRuntime(
+    base: DynamicModule,
+    extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>,
+    provider?: string,
+  ): DynamicModule {
     const routes: SmsRouteOptions = { ...extras.routes };
     const prefix = routes.prefix?.replace(/^\/+|\/+$/g, '');
     return {
       ...base,
-      imports: [...(base.imports ?? []), ...(prefix ? [RouterModule.register([{ path: prefix, module: SmsModule }])] : [])],
-      controllers: [...(base.controllers ?? []), ...controllersFor(routes, { metered: extras.creditMetering, provider })],
-      providers: [...(base.providers ?? []), { provide: SMS_ROUTE_OPTIONS, useValue: routes }, ...(extras.workers === false ? [] : WORKERS)],
+      imports: [
+        ...(base.imports ?? []),
+        ...(prefix ? [RouterModule.register([{ path: prefix, module: SmsModule }])] : []),
+      ],
+      controllers: [
+        ...(base.controllers ?? []),
+        ...controllersFor(routes, { metered: extras.creditMetering, provider }),
+      ],
+      providers: [
+        ...(base.providers ?? []),
+        { provide: SMS_ROUTE_OPTIONS, useValue: routes },
+        ...(extras.workers === false ? [] : WORKERS),
+      ],
     };
   }
 }

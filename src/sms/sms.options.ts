@@ -157,10 +157,12 @@ export const userOnRequest: CallerResolver = (request) => (request as { user?: S
 export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOptions = {}): ResolvedSmsOptions {
   const problems: string[] = [];
   const gateway = options?.ticketGateway as Partial<Record<keyof TicketGateway, unknown>> | undefined;
-  if (!gateway || typeof gateway !== 'object') problems.push('ticketGateway is required: an object implementing TicketGateway');
+  if (!gateway || typeof gateway !== 'object')
+    problems.push('ticketGateway is required: an object implementing TicketGateway');
   else {
     const missing = GATEWAY_METHODS.filter((method) => typeof gateway[method] !== 'function');
-    if (missing.length > 0) problems.push(`ticketGateway lacks ${missing.join(', ')} (extend TicketGatewayBase to get the batch methods)`);
+    if (missing.length > 0)
+      problems.push(`ticketGateway lacks ${missing.join(', ')} (extend TicketGatewayBase to get the batch methods)`);
   }
   let publicUrl = '';
   try {
@@ -168,7 +170,9 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http');
     publicUrl = url.toString().replace(/\/+$/, '');
   } catch {
-    problems.push(`publicUrl must be an absolute http(s) URL, e.g. https://desk.example.com (got ${JSON.stringify(options?.publicUrl)})`);
+    problems.push(
+      `publicUrl must be an absolute http(s) URL, e.g. https://desk.example.com (got ${JSON.stringify(options?.publicUrl)})`,
+    );
   }
   if (options?.provider !== 'sandbox' && options?.provider !== 'twilio') {
     problems.push(`provider must be 'sandbox' or 'twilio' (got ${JSON.stringify(options?.provider)})`);
@@ -176,23 +180,35 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
   let twilio: Required<TwilioCredentials> | undefined;
   if (options?.twilio) {
     const { accountSid, authToken } = options.twilio;
-    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid ?? '')) problems.push('twilio.accountSid must be an account SID (AC followed by 32 hex digits)');
+    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid ?? ''))
+      problems.push('twilio.accountSid must be an account SID (AC followed by 32 hex digits)');
     if (!authToken) problems.push('twilio.authToken is required');
-    twilio = { accountSid, authToken, apiUrl: options.twilio.apiUrl ?? 'https://api.twilio.com', timeoutMs: options.twilio.timeoutMs ?? 10_000 };
+    twilio = {
+      accountSid,
+      authToken,
+      apiUrl: options.twilio.apiUrl ?? 'https://api.twilio.com',
+      timeoutMs: options.twilio.timeoutMs ?? 10_000,
+    };
   } else if (options?.provider === 'twilio') {
     problems.push("provider 'twilio' needs twilio: { accountSid, authToken }");
   }
-  if (options?.resolveCaller !== undefined && typeof options.resolveCaller !== 'function') problems.push('resolveCaller must be a function of the request');
+  if (options?.resolveCaller !== undefined && typeof options.resolveCaller !== 'function')
+    problems.push('resolveCaller must be a function of the request');
   const positive = (name: keyof SmsModuleOptions, fallback: number): number => {
     const value = options?.[name];
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) problems.push(`${name} must be a whole number above 0 (got ${JSON.stringify(value)})`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+      problems.push(`${name} must be a whole number above 0 (got ${JSON.stringify(value)})`);
     return value as number;
   };
   const templatesDir = resolve(options?.templatesDir ?? packageTemplatesFolder());
   const missingTemplates = TEMPLATE_KEYS.filter((key) => !existsSync(join(templatesDir, `${key}.hbs`)));
-  if (missingTemplates.length > 0) problems.push(`templatesDir ${templatesDir} lacks ${missingTemplates.map((key) => `${key}.hbs`).join(', ')}`);
-  if (routes.prefix !== undefined && !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(routes.prefix.replace(/^\/+|\/+$/g, ''))) {
+  if (missingTemplates.length > 0)
+    problems.push(`templatesDir ${templatesDir} lacks ${missingTemplates.map((key) => `${key}.hbs`).join(', ')}`);
+  if (
+    routes.prefix !== undefined &&
+    !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(routes.prefix.replace(/^\/+|\/+$/g, ''))
+  ) {
     problems.push(`routes.prefix must be a path such as 'sms-module' (got ${JSON.stringify(routes.prefix)})`);
   }
   const resolved: ResolvedSmsOptions = {

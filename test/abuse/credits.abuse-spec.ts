@@ -10,9 +10,13 @@ interface Credits {
   addonRemaining: number;
 }
 
-const creditsOf = async (account: TestAccount): Promise<Credits> => (await account.get('/api/sms/credits').expect(200)).body;
+const creditsOf = async (account: TestAccount): Promise<Credits> =>
+  (await account.get('/api/sms/credits').expect(200)).body;
 const addOnEntries = async (t: TestApp, account: TestAccount): Promise<{ kind: string; amount: number }[]> =>
-  t.db.query(`SELECT kind, amount FROM sms_credit_entries WHERE account_id = $1 AND kind IN ('purchase', 'grant') ORDER BY seq`, [account.id]);
+  t.db.query(
+    `SELECT kind, amount FROM sms_credit_entries WHERE account_id = $1 AND kind IN ('purchase', 'grant') ORDER BY seq`,
+    [account.id],
+  );
 
 /** An admin tries to mint credits: buying without paying, forging or replaying invoices, granting to themselves. */
 describe('abuse: credits are bought, not taken (the reference helpdesk invoices purchases)', () => {
@@ -39,7 +43,11 @@ describe('abuse: credits are bought, not taken (the reference helpdesk invoices 
 
     for (const answer of report.result) {
       expect(answer.status).toBe(202);
-      expect(answer.body).toMatchObject({ status: 'pending', purchase: { id: null, packs: 100, credits: 250_000 }, credits: { addonRemaining: 0, remaining: 200 } });
+      expect(answer.body).toMatchObject({
+        status: 'pending',
+        purchase: { id: null, packs: 100, credits: 250_000 },
+        credits: { addonRemaining: 0, remaining: 200 },
+      });
     }
     expect(report.bystanderMaxMs).toBeLessThan(1000);
     expect(await creditsOf(attacker)).toMatchObject({ addonRemaining: 0, remaining: 200 });
@@ -63,7 +71,10 @@ describe('abuse: credits are bought, not taken (the reference helpdesk invoices 
           t.platform().post('/api/platform/invoices/not-an-invoice/paid'),
           attacker.post(`/api/platform/invoices/${reference}/paid`, {}),
           attacker.post(`/api/platform/accounts/${attacker.id}/credits`, { credits: 1_000_000, reason: 'because' }),
-          t.http().post(`/api/platform/accounts/${attacker.id}/credits`).send({ credits: 1_000_000, reason: 'because' }),
+          t
+            .http()
+            .post(`/api/platform/accounts/${attacker.id}/credits`)
+            .send({ credits: 1_000_000, reason: 'because' }),
         ]),
       bystander,
     );
@@ -76,11 +87,21 @@ describe('abuse: credits are bought, not taken (the reference helpdesk invoices 
     expect(await addOnEntries(t, attacker)).toEqual([]);
 
     // Bad grants are refused with the reason, and add nothing either.
-    for (const body of [{ credits: 0, reason: 'x' }, { credits: 1_000_001, reason: 'x' }, { credits: 2.5, reason: 'x' }, { credits: 10 }, { credits: '10', reason: 'x' }]) {
+    for (const body of [
+      { credits: 0, reason: 'x' },
+      { credits: 1_000_001, reason: 'x' },
+      { credits: 2.5, reason: 'x' },
+      { credits: 10 },
+      { credits: '10', reason: 'x' },
+    ]) {
       const refused = await t.platform().post(`/api/platform/accounts/${attacker.id}/credits`).send(body).expect(400);
       expect(JSON.stringify(refused.body.message)).toMatch(/credits|reason/);
     }
-    await t.platform().post('/api/platform/accounts/00000000-0000-4000-8000-000000000000/credits').send({ credits: 10, reason: 'x' }).expect(404);
+    await t
+      .platform()
+      .post('/api/platform/accounts/00000000-0000-4000-8000-000000000000/credits')
+      .send({ credits: 10, reason: 'x' })
+      .expect(404);
     expect(await addOnEntries(t, attacker)).toEqual([]);
   });
 
@@ -105,7 +126,12 @@ describe('abuse: credits are bought, not taken (the reference helpdesk invoices 
     expect(await addOnEntries(t, attacker)).toEqual([{ kind: 'purchase', amount: 2500 }]);
 
     // A platform grant with an Idempotency-Key grants once too.
-    const grant = () => t.platform().post(`/api/platform/accounts/${attacker.id}/credits`).set('Idempotency-Key', 'goodwill-7').send({ credits: 300, reason: 'Outage' });
+    const grant = () =>
+      t
+        .platform()
+        .post(`/api/platform/accounts/${attacker.id}/credits`)
+        .set('Idempotency-Key', 'goodwill-7')
+        .send({ credits: 300, reason: 'Outage' });
     expect((await grant().expect(201)).body).toMatchObject({ credits: 300, replayed: false });
     expect((await grant().expect(201)).body).toMatchObject({ credits: 300, replayed: true });
     expect(await creditsOf(attacker)).toMatchObject({ addonRemaining: 2800 });
@@ -124,7 +150,10 @@ class CardBilling implements CreditPurchases {
   charge(_accountId: string, charge: CreditCharge): Promise<ChargeOutcome> {
     let outcome = this.outcomes.get(charge.idempotencyKey);
     if (!outcome) {
-      outcome = charge.packs > 10 ? { status: 'declined', reason: 'the card limit is 10 packs' } : { status: 'paid', reference: `ch_${this.outcomes.size + 1}` };
+      outcome =
+        charge.packs > 10
+          ? { status: 'declined', reason: 'the card limit is 10 packs' }
+          : { status: 'paid', reference: `ch_${this.outcomes.size + 1}` };
       if (outcome.status === 'paid') this.charged.push(charge);
       this.outcomes.set(charge.idempotencyKey, outcome);
     }
@@ -142,8 +171,14 @@ describe('abuse: credits through a host that charges at once, and a host that se
   const billing = new CardBilling();
 
   beforeAll(async () => {
-    card = await TestApp.start({ suite: 'abuse_credits_card', customize: (b) => b.overrideProvider(InvoiceBilling).useValue(billing) });
-    none = await TestApp.start({ suite: 'abuse_credits_none', customize: (b) => b.overrideProvider(InvoiceBilling).useValue({ available: false, read: () => null }) });
+    card = await TestApp.start({
+      suite: 'abuse_credits_card',
+      customize: (b) => b.overrideProvider(InvoiceBilling).useValue(billing),
+    });
+    none = await TestApp.start({
+      suite: 'abuse_credits_none',
+      customize: (b) => b.overrideProvider(InvoiceBilling).useValue({ available: false, read: () => null }),
+    });
   });
 
   afterAll(async () => {
@@ -154,7 +189,12 @@ describe('abuse: credits through a host that charges at once, and a host that se
   it('charges first and credits once per key; a declined charge adds nothing', async () => {
     const account = await card.account('Card IT', OLD_ENOUGH);
     const buy = (packs: number) =>
-      card.http().post('/api/sms/credits/purchases').set('Authorization', `Bearer ${account.adminToken}`).set('Idempotency-Key', `order-${packs}`).send({ packs });
+      card
+        .http()
+        .post('/api/sms/credits/purchases')
+        .set('Authorization', `Bearer ${account.adminToken}`)
+        .set('Idempotency-Key', `order-${packs}`)
+        .send({ packs });
 
     const declined = await buy(100).expect(402);
     expect(declined.body.message).toBe('The payment was declined: the card limit is 10 packs');
@@ -165,13 +205,17 @@ describe('abuse: credits through a host that charges at once, and a host that se
     expect(results.map((r) => r.body.replayed).sort()).toEqual([false, true, true]);
     expect(await creditsOf(account)).toMatchObject({ addonRemaining: 5000 });
     expect(await addOnEntries(card, account)).toEqual([{ kind: 'purchase', amount: 5000 }]);
-    expect(billing.charged).toEqual([{ packs: 2, credits: 5000, userId: expect.any(String), idempotencyKey: `purchase:${account.id}:order-2` }]);
+    expect(billing.charged).toEqual([
+      { packs: 2, credits: 5000, userId: expect.any(String), idempotencyKey: `purchase:${account.id}:order-2` },
+    ]);
   });
 
   it('refuses every purchase with the reason when the host sells no credits; only the platform grants', async () => {
     const account = await none.account('Nobill IT', OLD_ENOUGH);
     const refused = await account.post('/api/sms/credits/purchases', { packs: 1 }).expect(403);
-    expect(refused.body.message).toBe('Credits cannot be bought here: the platform grants them. Ask the platform for more credits.');
+    expect(refused.body.message).toBe(
+      'Credits cannot be bought here: the platform grants them. Ask the platform for more credits.',
+    );
     expect(await creditsOf(account)).toMatchObject({ addonRemaining: 0, remaining: 200 });
     await account.grantCredits(1000, 'Starter credits');
     expect(await creditsOf(account)).toMatchObject({ addonRemaining: 1000 });

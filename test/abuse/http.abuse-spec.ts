@@ -13,7 +13,10 @@ describe('the HTTP surface under hostile requests', () => {
   let bystander: () => Promise<void>;
 
   beforeAll(async () => {
-    t = await TestApp.start({ suite: 'abuse-http', env: { TRUST_PROXY: 'loopback', PROVIDER_LOOKUPS_PER_HOUR: String(LOOKUPS_PER_HOUR) } });
+    t = await TestApp.start({
+      suite: 'abuse-http',
+      env: { TRUST_PROXY: 'loopback', PROVIDER_LOOKUPS_PER_HOUR: String(LOOKUPS_PER_HOUR) },
+    });
     await t.app.listen(0, '127.0.0.1');
     acme = await t.account('Acme IT', { adminEmail: 'ada@acme.test', adminName: 'Ada Admin' });
     await acme.post('/api/users/me/console-password', { password: 'ada password 1' }).expect(204);
@@ -50,7 +53,12 @@ describe('the HTTP surface under hostile requests', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'; style-src 'self'");
     for (const cookie of signIn.headers['set-cookie'] as unknown as string[]) expect(cookie).toMatch(/; Secure/);
     // Health says what is up, and nothing more.
-    expect(health.body).toEqual({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } }, error: {}, details: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+    expect(health.body).toEqual({
+      status: 'ok',
+      info: { postgres: { status: 'up' }, redis: { status: 'up' } },
+      error: {},
+      details: { postgres: { status: 'up' }, redis: { status: 'up' } },
+    });
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 
@@ -59,13 +67,17 @@ describe('the HTTP surface under hostile requests', () => {
     try {
       const report = await underAttack(
         'forged X-Forwarded-Proto',
-        () => dev.http().get('/console/sign-in').set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '198.51.100.21'),
+        () =>
+          dev.http().get('/console/sign-in').set('X-Forwarded-Proto', 'https').set('X-Forwarded-For', '198.51.100.21'),
         bystander,
       );
       expect(report.result.status).toBe(200);
       expect(report.result.headers['strict-transport-security']).toBeUndefined();
-      expect((await dev.http().get('/api/docs-json')).headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
-      for (const cookie of report.result.headers['set-cookie'] as unknown as string[]) expect(cookie).not.toMatch(/Secure/);
+      expect((await dev.http().get('/api/docs-json')).headers['content-security-policy']).not.toContain(
+        'upgrade-insecure-requests',
+      );
+      for (const cookie of report.result.headers['set-cookie'] as unknown as string[])
+        expect(cookie).not.toMatch(/Secure/);
       // Development (an http PUBLIC_URL): the API docs are on.
       expect((await dev.http().get('/api/docs-json')).status).toBe(200);
       expect(report.bystanderMaxMs).toBeLessThan(1000);
@@ -75,7 +87,11 @@ describe('the HTTP surface under hostile requests', () => {
   });
 
   it('serves no API docs where PUBLIC_URL is https unless API_DOCS=on, and then with security headers', async () => {
-    const report = await underAttack('probing the API docs', async () => [await t.http().get('/api/docs'), await t.http().get('/api/docs-json')], bystander);
+    const report = await underAttack(
+      'probing the API docs',
+      async () => [await t.http().get('/api/docs'), await t.http().get('/api/docs-json')],
+      bystander,
+    );
     expect(report.result.map((a) => a.status)).toEqual([404, 404]);
     const docs = await t.sibling('api', { API_DOCS: 'on' });
     try {
@@ -105,7 +121,13 @@ describe('the HTTP surface under hostile requests', () => {
     const deep = `{"customerId":"${customerId}","subject":"Deep","problem":"x","extra":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     const report = await underAttack(
       'deeply nested JSON',
-      () => t.http().post('/api/tickets').set('Authorization', `Bearer ${acme.adminToken}`).set('Content-Type', 'application/json').send(deep),
+      () =>
+        t
+          .http()
+          .post('/api/tickets')
+          .set('Authorization', `Bearer ${acme.adminToken}`)
+          .set('Content-Type', 'application/json')
+          .send(deep),
       bystander,
     );
     expect(report.result.status).toBe(400);
@@ -115,7 +137,12 @@ describe('the HTTP surface under hostile requests', () => {
   });
 
   it(`refuses an address that sent ${TOKEN_FAILURES_PER_ADDRESS} unknown bearer tokens before looking up any more`, async () => {
-    const guess = (i: number) => t.http().get('/api/tickets/00000000-0000-4000-8000-000000000000').set('X-Forwarded-For', '203.0.113.90').set('Authorization', `Bearer tsk_guess${i}`);
+    const guess = (i: number) =>
+      t
+        .http()
+        .get('/api/tickets/00000000-0000-4000-8000-000000000000')
+        .set('X-Forwarded-For', '203.0.113.90')
+        .set('Authorization', `Bearer tsk_guess${i}`);
     const report = await underAttack('200 guessed bearer tokens', () => flood(200, 25, guess), bystander);
     const counts = statusCounts(report.result);
     expect(counts[401]).toBeLessThanOrEqual(TOKEN_FAILURES_PER_ADDRESS + 25);
@@ -129,8 +156,14 @@ describe('the HTTP surface under hostile requests', () => {
   it(`refuses an address that tried ${PORTAL_FAILURES_PER_ADDRESS} unknown portal links; real links keep working elsewhere`, async () => {
     const customerId = await acme.customer([{ number: '+12015550301', type: 'mobile' }]);
     const ticket = await acme.ticket(customerId);
-    const [{ portal_token: token }] = (await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [ticket.id])) as { portal_token: string }[];
-    const guess = (i: number) => t.http().get(`/portal/tickets/guessedLinkNumber${String(i).padStart(8, '0')}`).set('X-Forwarded-For', '203.0.113.91');
+    const [{ portal_token: token }] = (await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [
+      ticket.id,
+    ])) as { portal_token: string }[];
+    const guess = (i: number) =>
+      t
+        .http()
+        .get(`/portal/tickets/guessedLinkNumber${String(i).padStart(8, '0')}`)
+        .set('X-Forwarded-For', '203.0.113.91');
     const report = await underAttack('100 guessed portal links', () => flood(100, 25, guess), bystander);
     const counts = statusCounts(report.result);
     expect(counts[404]).toBeLessThanOrEqual(PORTAL_FAILURES_PER_ADDRESS + 25);
@@ -147,26 +180,46 @@ describe('the HTTP surface under hostile requests', () => {
     const numbers = range(30).map((i) => `+1202555${String(3000 + i)}`);
     // The platform gave the account these numbers; what is budgeted is the bulk import's own look-ups.
     for (const n of numbers) await acme.assignNumber(n);
-    const lookups = () => t.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
+    const lookups = () =>
+      t.twilio.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/IncomingPhoneNumbers.json')).length;
     const before = lookups();
-    const csv = ['number,user_email', ...numbers.map((n) => `${n},ada@acme.test`), '-2-3,Bob;=1+2', '"=HYPERLINK(""http://x"")",ada@acme.test'].join('\n');
+    const csv = [
+      'number,user_email',
+      ...numbers.map((n) => `${n},ada@acme.test`),
+      '-2-3,Bob;=1+2',
+      '"=HYPERLINK(""http://x"")",ada@acme.test',
+    ].join('\n');
     const report = await underAttack(
       'a bulk import of 32 lines',
-      () => t.http().post('/api/sms/numbers/bulk').set('Authorization', `Bearer ${acme.adminToken}`).set('Content-Type', 'text/csv').send(csv),
+      () =>
+        t
+          .http()
+          .post('/api/sms/numbers/bulk')
+          .set('Authorization', `Bearer ${acme.adminToken}`)
+          .set('Content-Type', 'text/csv')
+          .send(csv),
       bystander,
     );
     expect(report.result.status).toBe(201);
     expect(report.result.body).toMatchObject({ rows: 32, applied: LOOKUPS_PER_HOUR, failed: 32 - LOOKUPS_PER_HOUR });
     expect(lookups() - before).toBe(LOOKUPS_PER_HOUR);
-    const refused = (report.result.body.errors as { line: number; reason: string }[]).filter((e) => e.reason.startsWith('not checked'));
+    const refused = (report.result.body.errors as { line: number; reason: string }[]).filter((e) =>
+      e.reason.startsWith('not checked'),
+    );
     expect(refused).toHaveLength(30 - LOOKUPS_PER_HOUR);
-    expect(refused[0].reason).toMatch(new RegExp(`^not checked: this account's ${LOOKUPS_PER_HOUR} number lookups for the hour are used up; import this line again after \\d\\d:\\d\\d UTC$`));
+    expect(refused[0].reason).toMatch(
+      new RegExp(
+        `^not checked: this account's ${LOOKUPS_PER_HOUR} number lookups for the hour are used up; import this line again after \\d\\d:\\d\\d UTC$`,
+      ),
+    );
 
     const log = await acme.get(report.result.body.errorLog).expect(200);
     // Every cell quoted; formulas defused with a leading quote, so a spreadsheet shows them as text.
     expect(log.text).toContain(`"'-2-3","Bob;=1+2"`);
     expect(log.text).toContain(`"'=HYPERLINK(""http://x"")","ada@acme.test"`);
-    expect(parseCsv(log.text).every((r) => r.fields.every((f) => !/^[=+\-@]/.test(f) || /^[+-]?\d+$/.test(f)))).toBe(true);
+    expect(parseCsv(log.text).every((r) => r.fields.every((f) => !/^[=+\-@]/.test(f) || /^[+-]?\d+$/.test(f)))).toBe(
+      true,
+    );
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 });

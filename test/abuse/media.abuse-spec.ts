@@ -55,7 +55,9 @@ describe('MMS media under attack', () => {
   const otherAccountReads = () => bystander.get(`/api/tickets/${bystanderTicket}`).expect(200);
 
   /** Posts a signed MMS from a new phone with these items; returns its message sid. */
-  async function mms(items: Array<{ body: Buffer; contentType: string; redirectTo?: string }>): Promise<{ status: number; sid: string }> {
+  async function mms(
+    items: Array<{ body: Buffer; contentType: string; redirectTo?: string }>,
+  ): Promise<{ status: number; sid: string }> {
     const sid = `MM${randomBytes(16).toString('hex')}`;
     const params: Record<string, string> = {
       MessageSid: sid,
@@ -97,8 +99,15 @@ describe('MMS media under attack', () => {
 
   it('refuses redirects from the media host to 127.0.0.1, [::1], 2130706433 and localhost: nothing fetched there, nothing stored', async () => {
     const port = (inside.address() as AddressInfo).port;
-    const targets = [`http://127.0.0.1:${port}/m`, `http://[::1]:${port}/m`, `http://2130706433:${port}/m`, `http://localhost:${port}/m`];
-    const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: 'red' } }).png().toBuffer();
+    const targets = [
+      `http://127.0.0.1:${port}/m`,
+      `http://[::1]:${port}/m`,
+      `http://2130706433:${port}/m`,
+      `http://localhost:${port}/m`,
+    ];
+    const png = await sharp({ create: { width: 10, height: 10, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
 
     const report = await underAttack(
       'MMS media redirected to loopback',
@@ -110,7 +119,9 @@ describe('MMS media under attack', () => {
     );
 
     expect(report.result.status).toBe(200);
-    expect(report.result.rows.map((r) => [r.status, r.rejection_reason, r.storage_key])).toEqual(targets.map(() => ['rejected', 'address_not_allowed', null]));
+    expect(report.result.rows.map((r) => [r.status, r.rejection_reason, r.storage_key])).toEqual(
+      targets.map(() => ['rejected', 'address_not_allowed', null]),
+    );
     expect(report.result.rows[0].rejection_detail).toMatch(/a private or local address/);
     expect(insideRequests).toHaveLength(0);
     expect(await storedFiles()).toEqual([]);
@@ -118,9 +129,16 @@ describe('MMS media under attack', () => {
   });
 
   it('refuses nine 6300 × 6300 single-colour GIFs in one MMS without decoding them, and still stores the photo beside them', async () => {
-    const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } }).gif().toBuffer();
-    const photo = await sharp(randomBytes(800 * 600 * 3), { raw: { width: 800, height: 600, channels: 3 } }).jpeg().toBuffer();
-    const items = [...Array.from({ length: 9 }, () => ({ body: gif, contentType: 'image/gif' })), { body: photo, contentType: 'image/jpeg' }];
+    const gif = await sharp({ create: { width: 6300, height: 6300, channels: 3, background: '#3366cc' } })
+      .gif()
+      .toBuffer();
+    const photo = await sharp(randomBytes(800 * 600 * 3), { raw: { width: 800, height: 600, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    const items = [
+      ...Array.from({ length: 9 }, () => ({ body: gif, contentType: 'image/gif' })),
+      { body: photo, contentType: 'image/jpeg' },
+    ];
 
     const report = await underAttack(
       'MMS of nine 40-megapixel GIFs and a photo',
@@ -133,8 +151,12 @@ describe('MMS media under attack', () => {
 
     expect(report.result.status).toBe(200);
     const rows = report.result.rows;
-    expect(rows.slice(0, 9).every((r) => r.status === 'rejected' && r.rejection_reason === 'too_many_pixels')).toBe(true);
-    expect(rows[0].rejection_detail).toBe('the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures');
+    expect(rows.slice(0, 9).every((r) => r.status === 'rejected' && r.rejection_reason === 'too_many_pixels')).toBe(
+      true,
+    );
+    expect(rows[0].rejection_detail).toBe(
+      'the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures',
+    );
     expect(rows[9]).toMatchObject({ status: 'stored' });
     expect((await storedFiles()).filter((f) => f.endsWith('.gif'))).toEqual([]);
     expect(report.bystanderMaxMs).toBeLessThan(1000);

@@ -20,14 +20,22 @@ describe('private stays private', () => {
     return { id: (await acme.ticket(customerId)).id, phone };
   }
 
-  const comments = async (ticketId: string) => (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body.comments as CommentView[];
+  const comments = async (ticketId: string) =>
+    (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body.comments as CommentView[];
   const portalPage = async (ticketId: string) => {
-    const [{ portal_token: token }] = (await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [ticketId])) as { portal_token: string }[];
+    const [{ portal_token: token }] = (await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [
+      ticketId,
+    ])) as { portal_token: string }[];
     return (await t.http().get(`/portal/tickets/${token}`).expect(200)).text;
   };
   /** Waits until `text` reached the provider, and returns every text the customer's phone got so far. */
   const textedTo = async (phone: string, text: string) =>
-    (await eventually(async () => t.twilio.sentMessages().filter((m) => m.to === phone), (sent) => sent.some((m) => m.body.includes(text)))).map((m) => m.body);
+    (
+      await eventually(
+        async () => t.twilio.sentMessages().filter((m) => m.to === phone),
+        (sent) => sent.some((m) => m.body.includes(text)),
+      )
+    ).map((m) => m.body);
 
   beforeAll(async () => {
     t = await TestApp.start({ suite: 'abuse-privacy' });
@@ -45,7 +53,12 @@ describe('private stays private', () => {
     const note = 'Internal: customer is on the 40% VIP discount, do not mention it';
     const report = await underAttack(
       'a private update with an SMS',
-      () => acme.post(`/api/tickets/${ticket.id}/updates`, { emailBody: note, smsBody: 'Your printer is fixed', public: false }),
+      () =>
+        acme.post(`/api/tickets/${ticket.id}/updates`, {
+          emailBody: note,
+          smsBody: 'Your printer is fixed',
+          public: false,
+        }),
       bystander,
     );
     expect(report.result.status).toBe(201);
@@ -53,7 +66,9 @@ describe('private stays private', () => {
 
     const all = await comments(ticket.id);
     expect(all.filter((c) => c.body === note)).toEqual([expect.objectContaining({ public: false, smsBody: null })]);
-    expect(all.filter((c) => c.body === 'Your printer is fixed')).toEqual([expect.objectContaining({ public: true, smsBody: 'Your printer is fixed' })]);
+    expect(all.filter((c) => c.body === 'Your printer is fixed')).toEqual([
+      expect.objectContaining({ public: true, smsBody: 'Your printer is fixed' }),
+    ]);
     const page = await portalPage(ticket.id);
     expect(page).toContain('Your printer is fixed');
     expect(page).not.toContain('VIP discount');
@@ -70,7 +85,9 @@ describe('private stays private', () => {
     );
     expect(report.result.status).toBe(201);
     const texts = (await comments(ticket.id)).filter((c) => c.smsBody !== null || c.body.includes('3 pm'));
-    expect(texts).toEqual([expect.objectContaining({ body: 'We will call you at 3 pm', public: true, smsBody: 'We will call you at 3 pm' })]);
+    expect(texts).toEqual([
+      expect.objectContaining({ body: 'We will call you at 3 pm', public: true, smsBody: 'We will call you at 3 pm' }),
+    ]);
     expect(await portalPage(ticket.id)).toContain('We will call you at 3 pm');
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
@@ -79,12 +96,22 @@ describe('private stays private', () => {
     const ticket = await ticketFor();
     const report = await underAttack(
       'a public update with an SMS',
-      () => acme.post(`/api/tickets/${ticket.id}/updates`, { emailBody: 'The part arrived; fitting it tomorrow.', smsBody: 'Part arrived' }),
+      () =>
+        acme.post(`/api/tickets/${ticket.id}/updates`, {
+          emailBody: 'The part arrived; fitting it tomorrow.',
+          smsBody: 'Part arrived',
+        }),
       bystander,
     );
     expect(report.result.status).toBe(201);
     const added = (await comments(ticket.id)).filter((c) => c.body.startsWith('The part') || c.body === 'Part arrived');
-    expect(added).toEqual([expect.objectContaining({ body: 'The part arrived; fitting it tomorrow.', public: true, smsBody: 'Part arrived' })]);
+    expect(added).toEqual([
+      expect.objectContaining({
+        body: 'The part arrived; fitting it tomorrow.',
+        public: true,
+        smsBody: 'Part arrived',
+      }),
+    ]);
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 });

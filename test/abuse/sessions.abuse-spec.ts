@@ -41,7 +41,10 @@ describe('sessions end when they should', () => {
   });
 
   beforeAll(async () => {
-    t = await TestApp.start({ suite: 'abuse-sessions', env: { TRUST_PROXY: 'loopback', STREAM_SESSION_CHECK_MS: '500' } });
+    t = await TestApp.start({
+      suite: 'abuse-sessions',
+      env: { TRUST_PROXY: 'loopback', STREAM_SESSION_CHECK_MS: '500' },
+    });
     await t.app.listen(0, '127.0.0.1');
     acme = await t.account('Acme IT');
     const numberId = await acme.addNumber(BUSINESS, 'Front desk');
@@ -75,7 +78,7 @@ describe('sessions end when they should', () => {
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 
-  it("ends every live stream of a user whose password changes: at once in this process, at the next check in another", async () => {
+  it('ends every live stream of a user whose password changes: at once in this process, at the next check in another', async () => {
     const tess = await person('tess');
     const browser = await new ConsoleBrowser(t, '198.51.100.2').signedIn(tess.email, PASSWORD);
     const second = await t.sibling('api');
@@ -112,16 +115,23 @@ describe('sessions end when they should', () => {
     // Uma chooses her password with the second link.
     const form = await browser.get(new URL(second.url).pathname);
     const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
-    expect((await browser.postForm(new URL(second.url).pathname, { _csrf: token, password: 'the one uma chose' })).status).toBe(200);
+    expect(
+      (await browser.postForm(new URL(second.url).pathname, { _csrf: token, password: 'the one uma chose' })).status,
+    ).toBe(200);
 
     const report = await underAttack(
       'an old invite link after the password was chosen',
-      async () => [await browser.get(path), await browser.postForm(path, { _csrf: token, password: 'set by whoever holds the old link' })],
+      async () => [
+        await browser.get(path),
+        await browser.postForm(path, { _csrf: token, password: 'set by whoever holds the old link' }),
+      ],
       bystander,
     );
     expect(report.result.map((a) => a.status)).toEqual([404, 404]);
     expect(report.result[1].text).toContain('This invite link is unknown, used or expired');
-    expect((await new ConsoleBrowser(t, '198.51.100.4').signIn('uma@acme.test', 'set by whoever holds the old link')).status).toBe(401);
+    expect(
+      (await new ConsoleBrowser(t, '198.51.100.4').signIn('uma@acme.test', 'set by whoever holds the old link')).status,
+    ).toBe(401);
     expect((await new ConsoleBrowser(t, '198.51.100.4').signIn('uma@acme.test', 'the one uma chose')).status).toBe(303);
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
@@ -136,18 +146,26 @@ describe('sessions end when they should', () => {
         for (let i = 0; i < STREAMS_PER_USER - 1; i++) open.push(await liveStream(t, browser));
         open.push(await SseClient.connect(t, vera.token));
         streams.push(open[open.length - 1]);
-        return Promise.allSettled([...range(5).map(() => liveStream(t, browser)), ...range(5).map(() => SseClient.connect(t, vera.token))]);
+        return Promise.allSettled([
+          ...range(5).map(() => liveStream(t, browser)),
+          ...range(5).map(() => SseClient.connect(t, vera.token)),
+        ]);
       },
       bystander,
     );
-    expect(report.result.map((r) => (r.status === 'rejected' ? String(r.reason) : 'opened'))).toEqual(range(10).map(() => 'Error: SSE answered 429'));
+    expect(report.result.map((r) => (r.status === 'rejected' ? String(r.reason) : 'opened'))).toEqual(
+      range(10).map(() => 'Error: SSE answered 429'),
+    );
     const refused = await browser.get('/console/events');
     expect(refused.status).toBe(429);
     expect(refused.text).toContain(`At most ${STREAMS_PER_USER} live streams per user`);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
 
     open.shift()!.close();
-    const again = await eventually(() => liveStream(t, browser).catch(() => null), (s) => s !== null);
+    const again = await eventually(
+      () => liveStream(t, browser).catch(() => null),
+      (s) => s !== null,
+    );
     await again!.next(from(await customerTexts('Still live')));
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });

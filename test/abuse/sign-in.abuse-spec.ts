@@ -1,4 +1,8 @@
-import { FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL, MAX_SIGN_IN_DELAY_MS, SIGN_IN_ATTEMPTS_PER_ADDRESS } from '../../src/console/auth/sign-in-limits';
+import {
+  FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL,
+  MAX_SIGN_IN_DELAY_MS,
+  SIGN_IN_ATTEMPTS_PER_ADDRESS,
+} from '../../src/console/auth/sign-in-limits';
 import { TestAccount, TestApp } from '../support/test-app';
 import { underAttack } from './support/attack';
 import { ConsoleBrowser, flood, photoBystander, range, statusCounts } from './support/service';
@@ -38,13 +42,22 @@ describe('sign-in under attack', () => {
   it("refuses a flood of sign-ins for unknown emails from one address before any hashing; another account's photo still downloads within a second", async () => {
     const attacker = new ConsoleBrowser(t, '203.0.113.10');
     await attacker.signIn('first@nowhere.test', 'a wrong password');
-    const report = await underAttack('200 sign-ins for unknown emails from one address, 10 connections', () => flood(200, CONNECTIONS, (i) => attacker.signIn(`nobody${i}@nowhere.test`, 'a wrong password')), bystander);
+    const report = await underAttack(
+      '200 sign-ins for unknown emails from one address, 10 connections',
+      () => flood(200, CONNECTIONS, (i) => attacker.signIn(`nobody${i}@nowhere.test`, 'a wrong password')),
+      bystander,
+    );
     const counts = statusCounts(report.result);
     // Only the address's budget is checked at all (401, or 503 when the hashing slots were full); the rest never reach scrypt.
     expect((counts[401] ?? 0) + (counts[503] ?? 0)).toBeLessThanOrEqual(SIGN_IN_ATTEMPTS_PER_ADDRESS);
     expect(counts[429]).toBeGreaterThanOrEqual(200 - SIGN_IN_ATTEMPTS_PER_ADDRESS);
-    expect(Object.keys(counts).sort()).toEqual(Object.keys(counts).filter((s) => ['401', '429', '503'].includes(s)).sort());
-    for (const refused of report.result.filter((a) => a.status === 429)) expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Object.keys(counts).sort()).toEqual(
+      Object.keys(counts)
+        .filter((s) => ['401', '429', '503'].includes(s))
+        .sort(),
+    );
+    for (const refused of report.result.filter((a) => a.status === 429))
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(report.result.find((a) => a.status === 429)?.text).toContain('Too many sign-in attempts from your network');
     expect(attacker.cookie('tsms_console')).toBeUndefined();
     expect(report.bystanderMaxMs).toBeLessThan(1000);
@@ -55,7 +68,10 @@ describe('sign-in under attack', () => {
     await botnet.signIn('first@nowhere.test', 'a wrong password');
     const report = await underAttack(
       '200 sign-ins from 200 addresses, 25 at a time',
-      () => flood(200, BOTNET_CONNECTIONS, (i) => botnet.from(`198.18.1.${i}`).signIn(`botnet${i}@nowhere.test`, 'a wrong password')),
+      () =>
+        flood(200, BOTNET_CONNECTIONS, (i) =>
+          botnet.from(`198.18.1.${i}`).signIn(`botnet${i}@nowhere.test`, 'a wrong password'),
+        ),
       bystander,
     );
     const counts = statusCounts(report.result);
@@ -74,10 +90,14 @@ describe('sign-in under attack', () => {
     try {
       const report = await underAttack(
         '52 guesses with forged X-Forwarded-For',
-        () => flood(52, CONNECTIONS, (i) => new ConsoleBrowser(direct, `10.9.${i}.1`).signIn(email, `guess number ${i}`)),
+        () =>
+          flood(52, CONNECTIONS, (i) => new ConsoleBrowser(direct, `10.9.${i}.1`).signIn(email, `guess number ${i}`)),
         bystander,
       );
-      expect(statusCounts(report.result)).toEqual({ 401: FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL, 429: 52 - FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL });
+      expect(statusCounts(report.result)).toEqual({
+        401: FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL,
+        429: 52 - FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL,
+      });
       expect(report.bystanderMaxMs).toBeLessThan(1000);
     } finally {
       await direct.close();
@@ -87,9 +107,18 @@ describe('sign-in under attack', () => {
   it('evaluates only five of 40 concurrent wrong guesses from one address, and then not even the right password from there', async () => {
     const email = await person('sam');
     const guesser = new ConsoleBrowser(t, '203.0.113.40');
-    const report = await underAttack('40 concurrent guesses at one email', () => Promise.all(range(40).map((i) => guesser.signIn(email, `guess number ${i}`))), bystander);
-    expect(statusCounts(report.result)).toEqual({ 401: FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL, 429: 40 - FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL });
-    expect(report.result.find((a) => a.status === 429)?.text).toMatch(/Too many failed sign-ins; try again in 1[45] minutes/);
+    const report = await underAttack(
+      '40 concurrent guesses at one email',
+      () => Promise.all(range(40).map((i) => guesser.signIn(email, `guess number ${i}`))),
+      bystander,
+    );
+    expect(statusCounts(report.result)).toEqual({
+      401: FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL,
+      429: 40 - FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL,
+    });
+    expect(report.result.find((a) => a.status === 429)?.text).toMatch(
+      /Too many failed sign-ins; try again in 1[45] minutes/,
+    );
     expect((await guesser.signIn(email, PASSWORD)).status).toBe(429);
     expect(guesser.cookie('tsms_console')).toBeUndefined();
     // The person, from their own address, is not held back by it.
@@ -97,7 +126,7 @@ describe('sign-in under attack', () => {
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 
-  it("never locks a person out: guessing at their email from 60 addresses slows new browsers by seconds, and theirs signs in at once", async () => {
+  it('never locks a person out: guessing at their email from 60 addresses slows new browsers by seconds, and theirs signs in at once', async () => {
     const email = await person('vic');
     const vicsLaptop = new ConsoleBrowser(t, '198.51.100.7');
     expect((await vicsLaptop.signIn(email, PASSWORD)).status).toBe(303);
@@ -117,7 +146,8 @@ describe('sign-in under attack', () => {
     expect((await vicsLaptop.signIn(email, PASSWORD)).status).toBe(303);
     const vicsPhone = await new ConsoleBrowser(t, '198.51.100.8').signIn(email, PASSWORD);
     expect([303, 429]).toContain(vicsPhone.status);
-    if (vicsPhone.status === 429) expect(Number(vicsPhone.headers['retry-after'])).toBeLessThanOrEqual(MAX_SIGN_IN_DELAY_MS / 1000);
+    if (vicsPhone.status === 429)
+      expect(Number(vicsPhone.headers['retry-after'])).toBeLessThanOrEqual(MAX_SIGN_IN_DELAY_MS / 1000);
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 
@@ -130,7 +160,11 @@ describe('sign-in under attack', () => {
         const form = await browser.get('/console/sign-in');
         const token = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
         return Promise.all([
-          browser.postForm('/console/sign-in', { _csrf: token, email: [email, 'someone@else.test'], password: PASSWORD }),
+          browser.postForm('/console/sign-in', {
+            _csrf: token,
+            email: [email, 'someone@else.test'],
+            password: PASSWORD,
+          }),
           browser.postForm('/console/sign-in', { _csrf: token, email, password: { $gt: '' } }),
           browser.postForm('/console/sign-in', { _csrf: token, email, password: [PASSWORD, PASSWORD] }),
         ]);

@@ -29,22 +29,43 @@ describe('templates under attack', () => {
 
   it.each([
     ['text that multiplies', RUNAWAY, /The template writes more than 6400 characters/],
-    ['blocks that run and write nothing', SILENT_RUNAWAY, /The template repeats its blocks and helpers more than 1000 times/],
-  ])('refuses saving nested {{#each @root}} (%s) with 422 and a reason, stores nothing', async (_name, body, reason) => {
-    const report = await underAttack('template save, nested each @root', () => attacker.put('/api/sms/templates/initial_problem', { body }), otherAccountReads);
+    [
+      'blocks that run and write nothing',
+      SILENT_RUNAWAY,
+      /The template repeats its blocks and helpers more than 1000 times/,
+    ],
+  ])(
+    'refuses saving nested {{#each @root}} (%s) with 422 and a reason, stores nothing',
+    async (_name, body, reason) => {
+      const report = await underAttack(
+        'template save, nested each @root',
+        () => attacker.put('/api/sms/templates/initial_problem', { body }),
+        otherAccountReads,
+      );
 
-    expect(report.result.status).toBe(422);
-    expect(report.result.body.message).toMatch(reason);
-    const templates = (await attacker.get('/api/sms/templates').expect(200)).body.templates as Array<{ key: string; isDefault: boolean }>;
-    expect(templates.find((x) => x.key === 'initial_problem')?.isDefault).toBe(true);
-    expect(report.bystanderMaxMs).toBeLessThan(1000);
-  });
+      expect(report.result.status).toBe(422);
+      expect(report.result.body.message).toMatch(reason);
+      const templates = (await attacker.get('/api/sms/templates').expect(200)).body.templates as Array<{
+        key: string;
+        isDefault: boolean;
+      }>;
+      expect(templates.find((x) => x.key === 'initial_problem')?.isDefault).toBe(true);
+      expect(report.bystanderMaxMs).toBeLessThan(1000);
+    },
+  );
 
   it('refuses a preview of it with 422 and a reason', async () => {
-    const report = await underAttack('template preview, nested each @root', () => attacker.post('/api/sms/templates/ticket_update/preview', { body: RUNAWAY }), otherAccountReads);
+    const report = await underAttack(
+      'template preview, nested each @root',
+      () => attacker.post('/api/sms/templates/ticket_update/preview', { body: RUNAWAY }),
+      otherAccountReads,
+    );
 
     expect(report.result.status).toBe(422);
-    expect(report.result.body.problems[0]).toMatchObject({ message: expect.stringMatching(/more than 6400 characters/), line: 1 });
+    expect(report.result.body.problems[0]).toMatchObject({
+      message: expect.stringMatching(/more than 6400 characters/),
+      line: 1,
+    });
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });
 
@@ -57,14 +78,25 @@ describe('templates under attack', () => {
     );
     const customerId = await attacker.customer([{ number: '+12015550123', type: 'mobile' }]);
 
-    const report = await underAttack('ticket created with a runaway template', () => attacker.post('/api/tickets', { customerId, subject: 'Printer', problem: 'Jams' }), otherAccountReads);
+    const report = await underAttack(
+      'ticket created with a runaway template',
+      () => attacker.post('/api/tickets', { customerId, subject: 'Printer', problem: 'Jams' }),
+      otherAccountReads,
+    );
 
     expect(report.result.status).toBe(201);
     const rows = await eventually(
       () => attacker.sms(report.result.body.id as string),
       (r) => r.length > 0,
     );
-    expect(rows).toEqual([expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/^The initial_problem template stopped at line 1, column \d+: The template (writes more than 6400 characters|repeats its blocks and helpers more than 1000 times)/) })]);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        reason: expect.stringMatching(
+          /^The initial_problem template stopped at line 1, column \d+: The template (writes more than 6400 characters|repeats its blocks and helpers more than 1000 times)/,
+        ),
+      }),
+    ]);
     expect(t.twilio.sentMessages()).toHaveLength(0);
     expect(report.bystanderMaxMs).toBeLessThan(1000);
   });

@@ -20,7 +20,11 @@ const DANA_DIRECT = '+12025550102';
 const SOL_DIRECT = '+12025550103';
 // Closed all the time, so any text is after hours whatever the wall clock says.
 const NEVER_OPEN = { timezone: 'America/New_York', weekly: [], holidays: [] };
-const ALWAYS_OPEN = { timezone: 'America/New_York', weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })), holidays: [] };
+const ALWAYS_OPEN = {
+  timezone: 'America/New_York',
+  weekly: [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, start: '00:00', end: '24:00' })),
+  holidays: [],
+};
 
 describe('after-hours replies', () => {
   const clock = new MovableClock();
@@ -48,11 +52,16 @@ describe('after-hours replies', () => {
       numbers[number] = await acme.addNumber(number, label);
     }
     support = (await acme.post('/api/teams', { name: 'Support' }).expect(201)).body.id;
-    dana = await acme.post('/api/users', { name: 'Dana Scully', email: 'dana@acme.test', role: 'technician', teamIds: [support] }).expect(201).then((r) => r.body);
+    dana = await acme
+      .post('/api/users', { name: 'Dana Scully', email: 'dana@acme.test', role: 'technician', teamIds: [support] })
+      .expect(201)
+      .then((r) => r.body);
     sol = await acme.technician('Sol Badguy', 'sol@acme.test');
     await acme.patch(`/api/sms/numbers/${numbers[GROUP]}`, { kind: 'group', teamId: support }).expect(200);
     await acme.patch(`/api/sms/numbers/${numbers[DANA_DIRECT]}`, { kind: 'direct', userId: dana.id }).expect(200);
-    await acme.patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'direct', userId: sol.id, label: 'Sol (mobile)' }).expect(200);
+    await acme
+      .patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'direct', userId: sol.id, label: 'Sol (mobile)' })
+      .expect(200);
 
     await acme.put('/api/sms/settings', { businessHours: NEVER_OPEN }).expect(200);
     await acme.put('/api/sms/templates/after_hours', { body: 'ACCOUNT: {{account.name}} is closed.' }).expect(200);
@@ -61,8 +70,11 @@ describe('after-hours replies', () => {
 
   afterAll(() => t?.close());
 
-  const inbound = (businessNumber: string, contactPhone: string, extra: { ticketId?: string; receivedAt?: Date } = {}) =>
-    sut.onInbound({ accountId: acme.id, businessNumber, contactPhone, receivedAt: clock.now(), ...extra });
+  const inbound = (
+    businessNumber: string,
+    contactPhone: string,
+    extra: { ticketId?: string; receivedAt?: Date } = {},
+  ) => sut.onInbound({ accountId: acme.id, businessNumber, contactPhone, receivedAt: clock.now(), ...extra });
 
   /** The reply row, once the send pipeline handed it to the provider. */
   async function delivered(outcome: AfterHoursOutcome) {
@@ -75,8 +87,15 @@ describe('after-hours replies', () => {
 
   describe('precedence', () => {
     beforeAll(async () => {
-      await acme.put(`/api/sms/after-hours/teams/${support}`, { enabled: true, body: 'TEAM: Support is closed.' }).expect(200);
-      await acme.put(`/api/sms/after-hours/users/${dana.id}`, { enabled: true, body: 'USER: {{technician.firstName}} is off today.' }).expect(200);
+      await acme
+        .put(`/api/sms/after-hours/teams/${support}`, { enabled: true, body: 'TEAM: Support is closed.' })
+        .expect(200);
+      await acme
+        .put(`/api/sms/after-hours/users/${dana.id}`, {
+          enabled: true,
+          body: 'USER: {{technician.firstName}} is off today.',
+        })
+        .expect(200);
     });
 
     it("a direct number answers with its user's reply, sent from that number through the provider and metered", async () => {
@@ -84,7 +103,15 @@ describe('after-hours replies', () => {
       const outcome = await inbound(DANA_DIRECT, contact);
       expect(outcome).toMatchObject({ replied: true, level: 'user' });
       const row = await delivered(outcome);
-      expect(row).toMatchObject({ direction: 'outbound', kind: 'after_hours', from: DANA_DIRECT, to: contact, body: 'USER: Dana is off today.', segments: 1, credits: 1 });
+      expect(row).toMatchObject({
+        direction: 'outbound',
+        kind: 'after_hours',
+        from: DANA_DIRECT,
+        to: contact,
+        body: 'USER: Dana is off today.',
+        segments: 1,
+        credits: 1,
+      });
       const sent = t.twilio.sentMessages().filter((m) => m.to === contact);
       expect(sent.map((m) => [m.from, m.body])).toEqual([[DANA_DIRECT, 'USER: Dana is off today.']]);
     });
@@ -108,7 +135,9 @@ describe('after-hours replies', () => {
     it('"reset to account" makes a team answer with the account reply again', async () => {
       await acme.delete(`/api/sms/after-hours/teams/${support}`).expect(200);
       expect(await inbound(GROUP, newContact())).toMatchObject({ replied: true, level: 'account' });
-      await acme.put(`/api/sms/after-hours/teams/${support}`, { enabled: true, body: 'TEAM: Support is closed.' }).expect(200);
+      await acme
+        .put(`/api/sms/after-hours/teams/${support}`, { enabled: true, body: 'TEAM: Support is closed.' })
+        .expect(200);
     });
 
     it('an override that is off silences the levels above it; its own open hours mean no reply', async () => {
@@ -120,14 +149,22 @@ describe('after-hours replies', () => {
     });
 
     it('splits a long reply like any other text and sends the parts in order', async () => {
-      const long = 'We are closed for the night. ' + 'For an outage affecting the whole office, call the emergency line on 555-0100 and leave a message. '.repeat(2);
+      const long =
+        'We are closed for the night. ' +
+        'For an outage affecting the whole office, call the emergency line on 555-0100 and leave a message. '.repeat(2);
       await acme.put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: long }).expect(200);
       try {
         const contact = newContact();
         expect(await inbound(SOL_DIRECT, contact)).toMatchObject({ replied: true, level: 'user' });
-        const parts = await t.db.query(`SELECT body, part_index FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1 ORDER BY part_index`, [contact]);
+        const parts = await t.db.query(
+          `SELECT body, part_index FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1 ORDER BY part_index`,
+          [contact],
+        );
         expect(parts.length).toBeGreaterThan(1);
-        const sent = await eventually(async () => t.twilio.sentMessages().filter((m) => m.to === contact), (m) => m.length === parts.length);
+        const sent = await eventually(
+          async () => t.twilio.sentMessages().filter((m) => m.to === contact),
+          (m) => m.length === parts.length,
+        );
         expect(sent.map((m) => m.body)).toEqual(parts.map((p: { body: string }) => p.body));
       } finally {
         await acme.delete(`/api/sms/after-hours/users/${sol.id}`).expect(200);
@@ -138,7 +175,9 @@ describe('after-hours replies', () => {
       const contact = newContact();
       const customerId = await acme.customer([{ number: contact, type: 'landline' }]);
       const ticket = await acme.ticket(customerId);
-      await acme.put('/api/sms/templates/after_hours', { body: 'ACCOUNT: closed; saved on #{{ticket.number}}.' }).expect(200);
+      await acme
+        .put('/api/sms/templates/after_hours', { body: 'ACCOUNT: closed; saved on #{{ticket.number}}.' })
+        .expect(200);
       try {
         const outcome = await inbound(SHARED, contact, { ticketId: ticket.id });
         const row = await delivered(outcome);
@@ -151,7 +190,14 @@ describe('after-hours replies', () => {
 
   describe('through the Twilio inbound webhook', () => {
     const text = (from: string, to: string, body: string, sid = `SM${randomBytes(16).toString('hex')}`) => {
-      const params = { MessageSid: sid, AccountSid: t.twilio.accountSid, From: from, To: to, Body: body, NumMedia: '0' };
+      const params = {
+        MessageSid: sid,
+        AccountSid: t.twilio.accountSid,
+        From: from,
+        To: to,
+        Body: body,
+        NumMedia: '0',
+      };
       return t.postTwilio('/webhooks/twilio/inbound', params).expect(200);
     };
 
@@ -160,21 +206,35 @@ describe('after-hours replies', () => {
       const sid = `SM${randomBytes(16).toString('hex')}`;
       await text(contact, SHARED, 'My laptop will not boot', sid);
       await text(contact, SHARED, 'My laptop will not boot', sid); // Twilio retrying the same webhook
-      const sent = await eventually(async () => t.twilio.sentMessages().filter((m) => m.to === contact), (m) => m.length > 0);
+      const sent = await eventually(
+        async () => t.twilio.sentMessages().filter((m) => m.to === contact),
+        (m) => m.length > 0,
+      );
       expect(sent.map((m) => [m.from, m.body])).toEqual([[SHARED, 'ACCOUNT: Acme IT is closed.']]);
 
       await text(contact, SHARED, 'Also the screen flickers');
       await eventually(
-        () => t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' AND from_number = $1`, [contact]),
+        () =>
+          t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' AND from_number = $1`, [
+            contact,
+          ]),
         (rows: { n: number }[]) => rows[0].n === 2,
       );
       // The follow-up's job decides on a reply after its comment is written: once it has ended, no reply was written.
       await t.inboundHandled(contact);
-      expect(await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact])).toHaveLength(1);
+      expect(
+        await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact]),
+      ).toHaveLength(1);
       expect(t.twilio.sentMessages().filter((m) => m.to === contact)).toHaveLength(1);
 
-      const [reply] = await t.db.query(`SELECT ticket_id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact]);
-      const [landed] = await t.db.query(`SELECT ticket_id FROM sms_messages WHERE direction = 'inbound' AND provider_message_id = $1`, [sid]);
+      const [reply] = await t.db.query(
+        `SELECT ticket_id FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`,
+        [contact],
+      );
+      const [landed] = await t.db.query(
+        `SELECT ticket_id FROM sms_messages WHERE direction = 'inbound' AND provider_message_id = $1`,
+        [sid],
+      );
       expect(reply.ticket_id).toBeTruthy();
       expect(reply.ticket_id).toBe(landed.ticket_id);
     });
@@ -191,7 +251,10 @@ describe('after-hours replies', () => {
       expect(await inbound(SHARED, contact)).toEqual({ replied: false, reason: 'already_replied' });
       clock.advance(1 * HOUR + 1000);
       expect(await inbound(SHARED, contact)).toMatchObject({ replied: true });
-      const rows = await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact]);
+      const rows = await t.db.query(
+        `SELECT count(*)::int AS n FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`,
+        [contact],
+      );
       expect(rows[0].n).toBe(2);
     });
 
@@ -214,7 +277,10 @@ describe('after-hours replies', () => {
       const outcomes = await Promise.all(Array.from({ length: 10 }, () => inbound(SHARED, contact)));
       expect(outcomes.filter((o) => o.replied)).toHaveLength(1);
       expect(outcomes.filter((o) => !o.replied)).toEqual(Array(9).fill({ replied: false, reason: 'already_replied' }));
-      const rows = await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`, [contact]);
+      const rows = await t.db.query(
+        `SELECT count(*)::int AS n FROM sms_messages WHERE kind = 'after_hours' AND to_number = $1`,
+        [contact],
+      );
       expect(rows[0].n).toBe(1);
     });
 
@@ -222,11 +288,18 @@ describe('after-hours replies', () => {
       const contact = newContact();
       const customerId = await acme.customer([{ number: contact, type: 'mobile' }]);
       const ticket = await acme.ticket(customerId, sol.token);
-      await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'On it, back online in ten.' }, sol.token).expect(201);
+      await acme
+        .post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'On it, back online in ten.' }, sol.token)
+        .expect(201);
       // Rows carry the database's time, so the texts arrive by the wall clock here, not the moved module clock.
       const justNow = new Date();
-      expect(await inbound(SHARED, contact, { receivedAt: justNow })).toEqual({ replied: false, reason: 'agent_replied' });
-      expect(await inbound(SHARED, contact, { receivedAt: new Date(justNow.getTime() + 5 * 60_000 + 1000) })).toMatchObject({ replied: true });
+      expect(await inbound(SHARED, contact, { receivedAt: justNow })).toEqual({
+        replied: false,
+        reason: 'agent_replied',
+      });
+      expect(
+        await inbound(SHARED, contact, { receivedAt: new Date(justNow.getTime() + 5 * 60_000 + 1000) }),
+      ).toMatchObject({ replied: true });
     });
   });
 
@@ -259,9 +332,19 @@ describe('after-hours replies', () => {
     it('shows every level to admins and nothing to technicians', async () => {
       await acme.put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: 'Sol is away.' }).expect(200);
       const overview = await acme.get('/api/sms/after-hours').expect(200);
-      expect(overview.body.account).toMatchObject({ enabled: true, usesBusinessHours: true, windowHours: 12, template: 'after_hours', answeringNow: true });
-      expect(overview.body.teams).toEqual([{ teamId: support, override: expect.objectContaining({ enabled: true, body: 'TEAM: Support is closed.' }) }]);
-      expect(overview.body.users).toEqual([{ userId: sol.id, override: expect.objectContaining({ body: 'Sol is away.', usesAccountTemplate: false }) }]);
+      expect(overview.body.account).toMatchObject({
+        enabled: true,
+        usesBusinessHours: true,
+        windowHours: 12,
+        template: 'after_hours',
+        answeringNow: true,
+      });
+      expect(overview.body.teams).toEqual([
+        { teamId: support, override: expect.objectContaining({ enabled: true, body: 'TEAM: Support is closed.' }) },
+      ]);
+      expect(overview.body.users).toEqual([
+        { userId: sol.id, override: expect.objectContaining({ body: 'Sol is away.', usesAccountTemplate: false }) },
+      ]);
       await acme.get('/api/sms/after-hours', sol.token).expect(403);
       await acme.put('/api/sms/after-hours/account', { enabled: false }, sol.token).expect(403);
       await acme.put(`/api/sms/after-hours/teams/${support}`, { enabled: false }, sol.token).expect(403);
@@ -270,7 +353,11 @@ describe('after-hours replies', () => {
 
     it('lets a user edit their own reply only when an admin allowed it, and never anyone else’s', async () => {
       const own = `/api/sms/after-hours/users/${dana.id}`;
-      expect((await acme.get(own, dana.token).expect(200)).body).toEqual({ userId: dana.id, override: null, selfEdit: false });
+      expect((await acme.get(own, dana.token).expect(200)).body).toEqual({
+        userId: dana.id,
+        override: null,
+        selfEdit: false,
+      });
       const refused = await acme.put(own, { enabled: true, body: 'Dana is out.' }, dana.token).expect(403);
       expect(refused.body.message).toMatch(/admin has not allowed/);
       await acme.delete(own, dana.token).expect(403);
@@ -298,16 +385,28 @@ describe('after-hours replies', () => {
       await acme.put(`/api/sms/after-hours/users/${theirUser.id}`, { enabled: true }).expect(404);
       await acme.put(`/api/sms/after-hours/users/${theirUser.id}/self-edit`, { allowed: true }).expect(404);
 
-      const broken = await acme.put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: 'Hi {{#if customer.name}}there' }).expect(422);
+      const broken = await acme
+        .put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: 'Hi {{#if customer.name}}there' })
+        .expect(422);
       expect(broken.body.message).toMatch(/^body: line \d+, column \d+: /);
-      const unknown = await acme.put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: 'Hi {{customer.password}}' }).expect(422);
+      const unknown = await acme
+        .put(`/api/sms/after-hours/users/${sol.id}`, { enabled: true, body: 'Hi {{customer.password}}' })
+        .expect(422);
       expect(unknown.body.message).toMatch(/customer\.password/);
-      const hours = await acme.put('/api/sms/after-hours/account', { enabled: true, hours: { timezone: 'Nowhere/Land', weekly: [], holidays: [] } }).expect(422);
+      const hours = await acme
+        .put('/api/sms/after-hours/account', {
+          enabled: true,
+          hours: { timezone: 'Nowhere/Land', weekly: [], holidays: [] },
+        })
+        .expect(422);
       expect(hours.body.problems).toEqual([expect.objectContaining({ field: 'hours.timezone' })]);
       await acme.put('/api/sms/after-hours/account', { enabled: 'yes' }).expect(400);
 
       expect((await acme.get(`/api/sms/after-hours/users/${sol.id}`).expect(200)).body.override).toBeNull();
-      expect((await acme.get('/api/sms/after-hours/account').expect(200)).body).toMatchObject({ enabled: true, usesBusinessHours: true });
+      expect((await acme.get('/api/sms/after-hours/account').expect(200)).body).toMatchObject({
+        enabled: true,
+        usesBusinessHours: true,
+      });
     });
   });
 
@@ -320,7 +419,9 @@ describe('after-hours replies', () => {
       expect((await acme.patch(path, { kind: 'direct' }).expect(422)).body.message).toMatch(/needs userId/);
       expect((await acme.patch(path, { kind: 'group' }).expect(422)).body.message).toMatch(/needs teamId/);
       expect((await acme.patch(path, { userId: sol.id }).expect(422)).body.message).toMatch(/Only a direct number/);
-      expect((await acme.patch(path, { kind: 'direct', userId: sol.id, teamId: support }).expect(422)).body.message).toMatch(/Only a group number/);
+      expect(
+        (await acme.patch(path, { kind: 'direct', userId: sol.id, teamId: support }).expect(422)).body.message,
+      ).toMatch(/Only a group number/);
       await acme.patch(path, { kind: 'direct', userId: outsider.id }).expect(404);
       await acme.patch(path, { kind: 'bogus' }).expect(400);
       await acme.patch(path, { label: null }).expect(400);
@@ -328,9 +429,22 @@ describe('after-hours replies', () => {
       await other.patch(path, { label: 'Mine now' }).expect(404);
 
       const numbersNow = (await acme.get('/api/sms/numbers').expect(200)).body;
-      expect(numbersNow.find((n: { id: string }) => n.id === id)).toMatchObject({ kind: 'shared', userId: null, teamId: null, label: 'Main line' });
-      expect(numbersNow.find((n: { id: string }) => n.id === numbers[GROUP])).toMatchObject({ kind: 'group', teamId: support, userId: null });
-      expect(numbersNow.find((n: { id: string }) => n.id === numbers[SOL_DIRECT])).toMatchObject({ kind: 'direct', userId: sol.id, label: 'Sol (mobile)' });
+      expect(numbersNow.find((n: { id: string }) => n.id === id)).toMatchObject({
+        kind: 'shared',
+        userId: null,
+        teamId: null,
+        label: 'Main line',
+      });
+      expect(numbersNow.find((n: { id: string }) => n.id === numbers[GROUP])).toMatchObject({
+        kind: 'group',
+        teamId: support,
+        userId: null,
+      });
+      expect(numbersNow.find((n: { id: string }) => n.id === numbers[SOL_DIRECT])).toMatchObject({
+        kind: 'direct',
+        userId: sol.id,
+        label: 'Sol (mobile)',
+      });
 
       // Changing the kind drops the assignment that no longer applies.
       const moved = await acme.patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'shared' }).expect(200);

@@ -3,7 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { plainPhoto } from '../fixtures/images';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
-import { counterItems, counterShows, launchChromium, listen, personIn, screenshot, signIn, until } from '../support/browser';
+import {
+  counterItems,
+  counterShows,
+  launchChromium,
+  listen,
+  personIn,
+  screenshot,
+  signIn,
+  until,
+} from '../support/browser';
 
 jest.setTimeout(120_000);
 
@@ -20,7 +29,11 @@ describe('web console in Chromium', () => {
     t = await TestApp.start({ suite: 'console' });
     baseURL = await listen(t);
     browser = await launchChromium();
-    acme = await t.account('Acme IT', { adminEmail: 'ada@acme.test', adminName: 'Ada Admin', subscribedAt: new Date(Date.now() - 90 * DAY_MS).toISOString() });
+    acme = await t.account('Acme IT', {
+      adminEmail: 'ada@acme.test',
+      adminName: 'Ada Admin',
+      subscribedAt: new Date(Date.now() - 90 * DAY_MS).toISOString(),
+    });
     await acme.post('/api/users/me/console-password', { password: ADMIN_PASSWORD }).expect(204);
     await acme.addNumber('+12025550100', 'Front desk');
   });
@@ -68,10 +81,14 @@ describe('web console in Chromium', () => {
         await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
       }
       await page.getByLabel('Password').fill('sam password 1');
-      const answer = page.waitForResponse((r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST');
+      const answer = page.waitForResponse(
+        (r) => r.url().endsWith('/console/sign-in') && r.request().method() === 'POST',
+      );
       await page.getByRole('button', { name: 'Sign in' }).click();
       expect((await answer).status()).toBe(429);
-      expect(await page.getByRole('alert').textContent()).toMatch(/Too many failed sign-ins; try again in 1[45] minutes/);
+      expect(await page.getByRole('alert').textContent()).toMatch(
+        /Too many failed sign-ins; try again in 1[45] minutes/,
+      );
       // Other people signing in from the same address are not affected.
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
       await context.close();
@@ -83,7 +100,9 @@ describe('web console in Chromium', () => {
       const customerId = await acme.customer([{ number: '+12015550123', type: 'mobile' }]);
       const ticket = await acme.ticket(customerId);
       // The browser sends its session cookie, as a cross-site form would with a top-level POST, but no token.
-      const forged = await page.request.post(`/console/tickets/${ticket.id}/updates`, { form: { emailBody: 'forged comment' } });
+      const forged = await page.request.post(`/console/tickets/${ticket.id}/updates`, {
+        form: { emailBody: 'forged comment' },
+      });
       expect(forged.status()).toBe(403);
       expect(await forged.text()).toContain('CSRF');
       const comments = (await acme.get(`/api/tickets/${ticket.id}`).expect(200)).body.comments as { body: string }[];
@@ -106,14 +125,20 @@ describe('web console in Chromium', () => {
       expect(await page.getByRole('alert').textContent()).toMatch(/Line \d+, column \d+/);
       await screenshot(page, 'template-error');
       // Nothing was saved: the API still has the default.
-      const listed = (await acme.get('/api/sms/templates').expect(200)).body.templates as { key: string; isDefault: boolean }[];
+      const listed = (await acme.get('/api/sms/templates').expect(200)).body.templates as {
+        key: string;
+        isDefault: boolean;
+      }[];
       expect(listed.find((x) => x.key === 'ticket_update')?.isDefault).toBe(true);
 
       await body.fill('Hi {{customer.firstName}}: {{message}}');
       await counterShows(page, 'preview-counter', '1 segment');
       expect(await problem.textContent()).toBe('');
       // Typing more text past 160 characters makes it two segments, without saving.
-      await body.pressSequentially(' ' + 'Your new laptop is configured and ready for pickup at the front desk. '.repeat(2), { delay: 2 });
+      await body.pressSequentially(
+        ' ' + 'Your new laptop is configured and ready for pickup at the front desk. '.repeat(2),
+        { delay: 2 },
+      );
       await counterShows(page, 'preview-counter', '2 segments');
       expect(await counterItems(page, 'preview-counter')).toContain('2 credits');
       await page.getByRole('button', { name: 'Save template' }).click();
@@ -146,7 +171,9 @@ describe('web console in Chromium', () => {
       await page.getByLabel('Packs of 2,500 credits').selectOption('1');
       await page.getByRole('button', { name: 'Buy' }).click();
       // The reference helpdesk invoices the pack: nothing is added until the platform marks the invoice paid.
-      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Invoiced 2,500 credits: they are added once the invoice is paid.');
+      await expect(page.locator('.alert-ok').textContent()).resolves.toContain(
+        'Invoiced 2,500 credits: they are added once the invoice is paid.',
+      );
       expect(Number((await page.getByTestId('addon-remaining').textContent())!.replace(/,/g, ''))).toBe(before);
       const invoice = (await page.getByTestId('invoice').textContent())!;
       await t.platform().post(`/api/platform/invoices/${invoice}/paid`).expect(200);
@@ -178,7 +205,15 @@ describe('web console in Chromium', () => {
       await sms.fill('Your laptop is fixed, pick it up any time.');
       await counterShows(page, 'sms-counter', '1 segment');
       const counter = await counterItems(page, 'sms-counter');
-      expect(counter).toEqual(expect.arrayContaining([expect.stringMatching(/^\d+ characters$/), 'GSM-7', '1 segment', '1 credit', 'Goes out now']));
+      expect(counter).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^\d+ characters$/),
+          'GSM-7',
+          '1 segment',
+          '1 credit',
+          'Goes out now',
+        ]),
+      );
       await sms.pressSequentially(' 😀', { delay: 5 });
       await counterShows(page, 'sms-counter', 'Unicode (UCS-2)');
       await screenshot(page, 'ticket-typing');
@@ -187,10 +222,15 @@ describe('web console in Chromium', () => {
       await page.getByRole('button', { name: 'Save update' }).click();
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('SMS is on its way');
 
-      const sent = await eventually(toCarla, (list) => list.some((m) => m.body.includes('Your laptop is fixed, pick it up any time.')));
+      const sent = await eventually(toCarla, (list) =>
+        list.some((m) => m.body.includes('Your laptop is fixed, pick it up any time.')),
+      );
       expect(sent.map((m) => m.body).join('\n')).not.toContain('internal note');
       await page.reload();
-      await until(() => page.getByTestId('sms-timeline').textContent(), (text) => /queued|sent|delivered/.test(text ?? ''));
+      await until(
+        () => page.getByTestId('sms-timeline').textContent(),
+        (text) => /queued|sent|delivered/.test(text ?? ''),
+      );
       expect(await page.getByTestId('sms-timeline').textContent()).toContain('Your laptop is fixed');
       await screenshot(page, 'ticket');
 
@@ -198,7 +238,12 @@ describe('web console in Chromium', () => {
       const zone = 'America/New_York';
       // Open only two days from now, so it is closed now and the next opening is that day at 08:00.
       const openDay = ((DateTime.now().setZone(zone).weekday + 1) % 7) + 1;
-      await acme.put('/api/sms/settings', { businessHoursOnly: true, businessHours: { timezone: zone, weekly: [{ day: openDay, start: '08:00', end: '12:00' }], holidays: [] } }).expect(200);
+      await acme
+        .put('/api/sms/settings', {
+          businessHoursOnly: true,
+          businessHours: { timezone: zone, weekly: [{ day: openDay, start: '08:00', end: '12:00' }], holidays: [] },
+        })
+        .expect(200);
       await sms.fill('See you soon');
       const dayName = DateTime.fromObject({ weekday: openDay as 1 }, { zone }).toFormat('cccc');
       await counterShows(page, 'sms-counter', `Goes out ${dayName} 08:00 (business hours)`);
@@ -212,7 +257,10 @@ describe('web console in Chromium', () => {
     /** The customer's phone sends an MMS with one photo through Twilio's signed webhook. */
     async function customerTexts(body: string): Promise<void> {
       const messageSid = `MM${randomBytes(16).toString('hex')}`;
-      const url = t.twilio.addMedia(messageSid, { contentType: 'image/jpeg', body: await plainPhoto(800, 600, 'orange') });
+      const url = t.twilio.addMedia(messageSid, {
+        contentType: 'image/jpeg',
+        body: await plainPhoto(800, 600, 'orange'),
+      });
       const params: Record<string, string> = {
         MessageSid: messageSid,
         SmsMessageSid: messageSid,
@@ -240,7 +288,10 @@ describe('web console in Chromium', () => {
       const theoBrowser = await personIn(browser, baseURL);
       await signIn(theoBrowser.page, 'theo@acme.test', 'theo password 1');
       await theoBrowser.page.goto('/console/inbox');
-      await until(() => theoBrowser.page.getByTestId('live-status').textContent(), (s) => (s ?? '').startsWith('Live'));
+      await until(
+        () => theoBrowser.page.getByTestId('live-status').textContent(),
+        (s) => (s ?? '').startsWith('Live'),
+      );
 
       await customerTexts('The printer shows this error');
       // Theo's page, never reloaded, lists the new conversation.
@@ -249,18 +300,26 @@ describe('web console in Chromium', () => {
       await link.click();
       const thumbnail = theoBrowser.page.getByTestId('thread-messages').getByRole('img', { name: /Photo/ });
       await thumbnail.waitFor({ timeout: 20_000 });
-      expect(await thumbnail.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+      expect(
+        await thumbnail.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBeGreaterThan(0);
       await screenshot(theoBrowser.page, 'inbox');
 
       // Tess claims the thread; Theo's open page shows it held and his reply is disabled until it is released.
       const tessBrowser = await personIn(browser, baseURL);
       await signIn(tessBrowser.page, 'tess@acme.test', 'tess password 1');
       await tessBrowser.page.goto('/console/inbox');
-      await tessBrowser.page.getByTestId('thread-list').getByRole('link', { name: /Maya Customer/ }).click();
+      await tessBrowser.page
+        .getByTestId('thread-list')
+        .getByRole('link', { name: /Maya Customer/ })
+        .click();
       await tessBrowser.page.getByRole('button', { name: 'Claim' }).click();
       await expect(tessBrowser.page.getByTestId('claim-bar').textContent()).resolves.toContain('You hold this thread');
 
-      await until(() => theoBrowser.page.getByTestId('claim-bar').textContent(), (s) => (s ?? '').includes('Held by Tess Tech'));
+      await until(
+        () => theoBrowser.page.getByTestId('claim-bar').textContent(),
+        (s) => (s ?? '').includes('Held by Tess Tech'),
+      );
       expect(await theoBrowser.page.getByLabel('Reply by SMS').isDisabled()).toBe(true);
       expect(await theoBrowser.page.getByRole('button', { name: 'Send reply' }).isDisabled()).toBe(true);
       await screenshot(theoBrowser.page, 'inbox-held');
@@ -269,23 +328,34 @@ describe('web console in Chromium', () => {
       const before = t.twilio.sentMessages().filter((m) => m.to === CONTACT).length;
       const conversationId = new URL(theoBrowser.page.url()).pathname.split('/').pop()!;
       const csrf = await theoBrowser.page.locator('meta[name="csrf-token"]').getAttribute('content');
-      const refused = await theoBrowser.page.request.post(`/console/inbox/${conversationId}/reply`, { form: { _csrf: csrf!, body: 'Theo jumping in' } });
+      const refused = await theoBrowser.page.request.post(`/console/inbox/${conversationId}/reply`, {
+        form: { _csrf: csrf!, body: 'Theo jumping in' },
+      });
       expect(refused.status()).toBe(409);
       expect(await refused.text()).toContain('Tess Tech');
 
       await tessBrowser.page.getByRole('button', { name: 'Release' }).click();
-      await until(() => theoBrowser.page.getByTestId('claim-bar').textContent(), (s) => (s ?? '').includes('Nobody holds this thread'));
+      await until(
+        () => theoBrowser.page.getByTestId('claim-bar').textContent(),
+        (s) => (s ?? '').includes('Nobody holds this thread'),
+      );
       expect(await theoBrowser.page.getByLabel('Reply by SMS').isDisabled()).toBe(false);
       await theoBrowser.page.getByLabel('Reply by SMS').fill('Thanks Maya, we are on it.');
       await counterShows(theoBrowser.page, 'reply-counter', '1 segment');
       await theoBrowser.page.getByRole('button', { name: 'Send reply' }).click();
-      await eventually(() => Promise.resolve(t.twilio.sentMessages().filter((m) => m.to === CONTACT)), (list) => list.length > before && list.some((m) => m.body.includes('Thanks Maya')));
+      await eventually(
+        () => Promise.resolve(t.twilio.sentMessages().filter((m) => m.to === CONTACT)),
+        (list) => list.length > before && list.some((m) => m.body.includes('Thanks Maya')),
+      );
       await screenshot(theoBrowser.page, 'inbox-replied');
 
       // Replying made Theo the holder; he hands the thread to Tess, whose open page shows it is hers now.
       await theoBrowser.page.getByLabel('Transfer to').selectOption({ label: 'Tess Tech' });
       await theoBrowser.page.getByRole('button', { name: 'Transfer' }).click();
-      await until(() => tessBrowser.page.getByTestId('claim-bar').textContent(), (s) => (s ?? '').includes('You hold this thread'));
+      await until(
+        () => tessBrowser.page.getByTestId('claim-bar').textContent(),
+        (s) => (s ?? '').includes('You hold this thread'),
+      );
       expect(await theoBrowser.page.getByTestId('claim-bar').textContent()).toContain('Held by Tess Tech');
       await theoBrowser.context.close();
       await tessBrowser.context.close();
@@ -319,7 +389,11 @@ describe('web console in Chromium', () => {
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
       await page.goto('/console/numbers');
-      await page.getByLabel('Or paste the CSV').fill('number,user_email,team,label\n+12025550111,,Support,Support line\n+12025550112,nobody@acme.test,,Ghost\n');
+      await page
+        .getByLabel('Or paste the CSV')
+        .fill(
+          'number,user_email,team,label\n+12025550111,,Support,Support line\n+12025550112,nobody@acme.test,,Ghost\n',
+        );
       await page.getByRole('button', { name: 'Import' }).click();
       const report = page.getByTestId('import-report');
       expect(await report.textContent()).toContain('1 of 2 lines applied, 1 refused.');
@@ -330,7 +404,7 @@ describe('web console in Chromium', () => {
       await context.close();
     });
 
-    it("lets an admin invite a technician, who chooses a password and signs in", async () => {
+    it('lets an admin invite a technician, who chooses a password and signs in', async () => {
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
       await page.goto('/console/users');
@@ -361,18 +435,29 @@ describe('web console in Chromium', () => {
       await page.goto('/console/tickets');
       await page.getByRole('link', { name: 'Laptop will not boot' }).click();
       const overflow = await page.evaluate(() => {
-        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        const root = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+        ).document.documentElement;
         return root.scrollWidth - root.clientWidth;
       });
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, 'ticket-phone');
       // Tab from the top: the skip link comes first, then the header's sign-out, then the navigation.
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Skip to content');
+      expect(
+        await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement
+              .textContent,
+        ),
+      ).toBe('Skip to content');
       await page.keyboard.press('Tab');
       await page.keyboard.press('Tab');
       const outline = await page.evaluate(() => {
-        const g = globalThis as unknown as { document: { activeElement: unknown }; getComputedStyle: (e: unknown) => { outlineStyle: string; outlineWidth: string } };
+        const g = globalThis as unknown as {
+          document: { activeElement: unknown };
+          getComputedStyle: (e: unknown) => { outlineStyle: string; outlineWidth: string };
+        };
         const style = g.getComputedStyle(g.document.activeElement);
         return `${style.outlineStyle} ${style.outlineWidth}`;
       });

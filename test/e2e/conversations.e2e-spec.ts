@@ -43,7 +43,8 @@ describe('conversations on team, shared and direct numbers', () => {
     await other.addNumber('+12025550199', 'Theirs');
     support = (await acme.post('/api/teams', { name: 'Support' }).expect(201)).body.id;
     dispatch = (await acme.post('/api/teams', { name: 'Dispatch' }).expect(201)).body.id;
-    const user = async (name: string, email: string, teamIds: string[]) => (await acme.post('/api/users', { name, email, role: 'technician', teamIds }).expect(201)).body as Member;
+    const user = async (name: string, email: string, teamIds: string[]) =>
+      (await acme.post('/api/users', { name, email, role: 'technician', teamIds }).expect(201)).body as Member;
     ann = await user('Ann Archer', 'ann@acme.test', [support]);
     ben = await user('Ben Baker', 'ben@acme.test', [support]);
     cat = await user('Cat Cole', 'cat@acme.test', [dispatch]);
@@ -56,11 +57,19 @@ describe('conversations on team, shared and direct numbers', () => {
     await acme.addNumber(MAIN_LINE, 'Main line');
     const danaDirect = await acme.addNumber(DANA_DIRECT, 'Dana');
     theirs = await other.technician('Their Tech');
-    for (const [account, number, user] of [[acme, CAT_DIRECT, cat], [acme, DAVE_DIRECT, dave], [other, THEIR_DIRECT, theirs]] as const) {
-      await account.patch(`/api/sms/numbers/${await account.addNumber(number, 'Direct')}`, { kind: 'direct', userId: user.id }).expect(200);
+    for (const [account, number, user] of [
+      [acme, CAT_DIRECT, cat],
+      [acme, DAVE_DIRECT, dave],
+      [other, THEIR_DIRECT, theirs],
+    ] as const) {
+      await account
+        .patch(`/api/sms/numbers/${await account.addNumber(number, 'Direct')}`, { kind: 'direct', userId: user.id })
+        .expect(200);
     }
     await acme.patch(`/api/sms/numbers/${supportLine}`, { kind: 'group', teamId: support }).expect(200);
-    await acme.patch(`/api/sms/numbers/${handlerLine}`, { kind: 'group', teamId: support, historyVisibility: 'handler' }).expect(200);
+    await acme
+      .patch(`/api/sms/numbers/${handlerLine}`, { kind: 'group', teamId: support, historyVisibility: 'handler' })
+      .expect(200);
     await acme.patch(`/api/sms/numbers/${danaDirect}`, { kind: 'direct', userId: dana.id }).expect(200);
     // Enough credits for every reply below.
     await acme.put('/api/sms/settings', { responseTimeMinutes: 5 }).expect(200);
@@ -68,7 +77,8 @@ describe('conversations on team, shared and direct numbers', () => {
 
   afterAll(() => t?.close());
 
-  const reply = (conversationId: string, member: Member, body = 'On it') => acme.post(`/api/sms/conversations/${conversationId}/messages`, { body }, member.token);
+  const reply = (conversationId: string, member: Member, body = 'On it') =>
+    acme.post(`/api/sms/conversations/${conversationId}/messages`, { body }, member.token);
   const sentTo = (contact: string) => t.twilio.sentMessages().filter((m) => m.to === contact);
 
   /**
@@ -87,7 +97,8 @@ describe('conversations on team, shared and direct numbers', () => {
     const conversation = await conversationWith(acme, contact, SUPPORT_LINE);
     expect(conversation).toMatchObject({ status: 'unclaimed', unanswered: true, claim: null });
 
-    for (const member of [ann, ben, dana]) expect((await conversationsOf(acme, member.token)).map((c) => c.id)).toContain(conversation.id);
+    for (const member of [ann, ben, dana])
+      expect((await conversationsOf(acme, member.token)).map((c) => c.id)).toContain(conversation.id);
     for (const outsider of [cat, dave]) {
       expect((await conversationsOf(acme, outsider.token)).map((c) => c.id)).not.toContain(conversation.id);
       await acme.get(`/api/sms/conversations/${conversation.id}`, outsider.token).expect(404);
@@ -97,7 +108,9 @@ describe('conversations on team, shared and direct numbers', () => {
     await other.post(`/api/sms/conversations/${conversation.id}/claim`, {}).expect(404);
 
     const detail = (await acme.get(`/api/sms/conversations/${conversation.id}`, ben.token).expect(200)).body;
-    expect(detail.messages.map((m: { direction: string; body: string }) => [m.direction, m.body])).toEqual([['inbound', 'Printer is on fire']]);
+    expect(detail.messages.map((m: { direction: string; body: string }) => [m.direction, m.body])).toEqual([
+      ['inbound', 'Printer is on fire'],
+    ]);
     expect(detail.messages[0].ticket).toMatchObject({ subject: expect.any(String), number: expect.any(Number) });
     expect((await conversationsOf(acme, ann.token, '&unanswered=true')).map((c) => c.id)).toContain(conversation.id);
   });
@@ -108,7 +121,11 @@ describe('conversations on team, shared and direct numbers', () => {
     const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
 
     const first = await reply(id, ann, 'Looking now').expect(201);
-    expect(first.body.conversation).toMatchObject({ status: 'claimed', claim: { userId: ann.id, name: 'Ann Archer' }, unanswered: false });
+    expect(first.body.conversation).toMatchObject({
+      status: 'claimed',
+      claim: { userId: ann.id, name: 'Ann Archer' },
+      unanswered: false,
+    });
     await eventually(
       async () => sentTo(contact),
       (sent) => sent.length === 1,
@@ -135,7 +152,11 @@ describe('conversations on team, shared and direct numbers', () => {
       async () => sentTo(contact).map((m) => m.body),
       (bodies) => bodies.length === 3,
     );
-    expect(sentTo(contact).map((m) => m.body)).toEqual(['Looking now', 'Restarting the server', 'Ann is out; Ben here']);
+    expect(sentTo(contact).map((m) => m.body)).toEqual([
+      'Looking now',
+      'Restarting the server',
+      'Ann is out; Ben here',
+    ]);
   });
 
   it('the holder releases it (others may not, admins may) and a transfer moves the claim to another member only', async () => {
@@ -144,7 +165,9 @@ describe('conversations on team, shared and direct numbers', () => {
     const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
     await reply(id, ann).expect(201);
 
-    expect((await acme.post(`/api/sms/conversations/${id}/release`, {}, ben.token).expect(403)).body.message).toMatch(/Ann Archer holds this conversation/);
+    expect((await acme.post(`/api/sms/conversations/${id}/release`, {}, ben.token).expect(403)).body.message).toMatch(
+      /Ann Archer holds this conversation/,
+    );
     const released = await acme.post(`/api/sms/conversations/${id}/release`, {}, ann.token).expect(200);
     expect(released.body).toMatchObject({ status: 'unclaimed', claim: null });
     await reply(id, ben).expect(201);
@@ -153,10 +176,14 @@ describe('conversations on team, shared and direct numbers', () => {
     expect(claimed.body.claim).toMatchObject({ userId: ann.id });
 
     // Only the holder transfers, and only to a member of the number's team.
-    expect((await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: dana.id }, ben.token).expect(409)).body.holder).toMatchObject({ name: 'Ann Archer' });
-    expect((await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: cat.id }, ann.token).expect(422)).body.message).toMatch(
-      /Cat Cole is not a member of the Support team/,
-    );
+    expect(
+      (await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: dana.id }, ben.token).expect(409)).body
+        .holder,
+    ).toMatchObject({ name: 'Ann Archer' });
+    expect(
+      (await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: cat.id }, ann.token).expect(422)).body
+        .message,
+    ).toMatch(/Cat Cole is not a member of the Support team/);
     await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ann.id }, ann.token).expect(422);
     const outsider = await other.technician('Out Sider');
     await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: outsider.id }, ann.token).expect(404);
@@ -166,7 +193,10 @@ describe('conversations on team, shared and direct numbers', () => {
     expect(moved.body.claim).toMatchObject({ userId: ben.id, name: 'Ben Baker' });
     expect((await reply(id, ann).expect(409)).body.holder).toMatchObject({ id: ben.id });
     await reply(id, ben, 'Taking over from Ann').expect(201);
-    const claims = (await t.db.query(`SELECT user_id, via, end_reason FROM sms_conversation_claims WHERE conversation_id = $1 ORDER BY created_at`, [id])) as {
+    const claims = (await t.db.query(
+      `SELECT user_id, via, end_reason FROM sms_conversation_claims WHERE conversation_id = $1 ORDER BY created_at`,
+      [id],
+    )) as {
       user_id: string;
       via: string;
       end_reason: string | null;
@@ -193,7 +223,9 @@ describe('conversations on team, shared and direct numbers', () => {
     const winner = answers.findIndex((a) => a.status === 201);
     for (const loser of answers.filter((a) => a.status === 409)) expect(loser.body.holder.id).toBe(members[winner].id);
 
-    const rows = (await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'conversation_reply' AND to_number = $1`, [contact])) as { id: string }[];
+    const rows = (await t.db.query(`SELECT id FROM sms_messages WHERE kind = 'conversation_reply' AND to_number = $1`, [
+      contact,
+    ])) as { id: string }[];
     expect(rows).toHaveLength(1);
     // The one reply's send has run for good: nothing else can reach the contact after it.
     await t.jobEnds(SmsQueue.Outbound, rows[0].id);
@@ -210,10 +242,16 @@ describe('conversations on team, shared and direct numbers', () => {
       const contact = newContact();
       await textIn(t, contact, SUPPORT_LINE, 'Hello?');
       const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
-      const about = (type: string) => (e: { type: string; data: { conversationId?: string } }) => e.type === type && e.data.conversationId === id;
+      const about = (type: string) => (e: { type: string; data: { conversationId?: string } }) =>
+        e.type === type && e.data.conversationId === id;
 
       const received = await annEvents.next(about('message.received'));
-      expect(received.data).toMatchObject({ conversationId: id, contactPhone: contact, businessNumber: SUPPORT_LINE, messageId: expect.any(String) });
+      expect(received.data).toMatchObject({
+        conversationId: id,
+        contactPhone: contact,
+        businessNumber: SUPPORT_LINE,
+        messageId: expect.any(String),
+      });
       await benEvents.next(about('message.received'));
       await adminEvents.next(about('message.received'));
 
@@ -229,7 +267,10 @@ describe('conversations on team, shared and direct numbers', () => {
       );
 
       await acme.post(`/api/sms/conversations/${id}/transfer`, { userId: ben.id }, ann.token).expect(200);
-      expect((await benEvents.next(about('conversation.transferred'))).data).toMatchObject({ fromUserId: ann.id, toUserId: ben.id });
+      expect((await benEvents.next(about('conversation.transferred'))).data).toMatchObject({
+        fromUserId: ann.id,
+        toUserId: ben.id,
+      });
       // The transfer was published after that text: Ben's stream, in order, has the text by now if he heard it.
       expect(benEvents.matching(about('message.received'))).toHaveLength(1);
       await acme.post(`/api/sms/conversations/${id}/release`, {}, ben.token).expect(200);
@@ -260,11 +301,20 @@ describe('conversations on team, shared and direct numbers', () => {
       // Landed by the first process's workers; Ann listens on the second process.
       await textIn(t, contact, SUPPORT_LINE, 'Anyone there?');
       const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
-      const about = (type: string) => (e: { type: string; data: { conversationId?: string } }) => e.type === type && e.data.conversationId === id;
-      expect((await annOnTwo.next(about('message.received'))).data).toMatchObject({ contactPhone: contact, businessNumber: SUPPORT_LINE });
+      const about = (type: string) => (e: { type: string; data: { conversationId?: string } }) =>
+        e.type === type && e.data.conversationId === id;
+      expect((await annOnTwo.next(about('message.received'))).data).toMatchObject({
+        contactPhone: contact,
+        businessNumber: SUPPORT_LINE,
+      });
 
       // Ann claims through the second process; Ben, on the first, is told.
-      await apiTwo.http().post(`/api/sms/conversations/${id}/claim`).set('Authorization', `Bearer ${ann.token}`).send({}).expect(200);
+      await apiTwo
+        .http()
+        .post(`/api/sms/conversations/${id}/claim`)
+        .set('Authorization', `Bearer ${ann.token}`)
+        .send({})
+        .expect(200);
       expect((await benOnOne.next(about('conversation.claimed'))).data).toMatchObject({ userId: ann.id });
     } finally {
       annOnTwo.close();
@@ -279,10 +329,13 @@ describe('conversations on team, shared and direct numbers', () => {
     const adminOnOne = await SseClient.connect(t, acme.adminToken);
     try {
       const contacts = Array.from({ length: 6 }, () => newContact());
-      const messageIds = await Promise.all(contacts.map((contact, i) => textIn(t, contact, SUPPORT_LINE, `Burst text ${i}`)));
+      const messageIds = await Promise.all(
+        contacts.map((contact, i) => textIn(t, contact, SUPPORT_LINE, `Burst text ${i}`)),
+      );
       const receivedBy = (client: SseClient) =>
         eventually(
-          async () => client.matching((e) => e.type === 'message.received' && contacts.includes(e.data.contactPhone as string)),
+          async () =>
+            client.matching((e) => e.type === 'message.received' && contacts.includes(e.data.contactPhone as string)),
           (events) => events.length >= contacts.length,
         );
       for (const client of [annOnTwo, adminOnOne]) {
@@ -326,7 +379,11 @@ describe('conversations on team, shared and direct numbers', () => {
     expect(benView.messages.map((m: { body: string }) => m.body)).toEqual(['Found it in the car']);
     const annView = (await acme.get(`/api/sms/conversations/${id}`, ann.token).expect(200)).body;
     expect(annView.historyHidden).toBe(false);
-    expect(annView.messages.map((m: { body: string }) => m.body)).toEqual(['Laptop stolen', 'Locking the account now', 'Found it in the car']);
+    expect(annView.messages.map((m: { body: string }) => m.body)).toEqual([
+      'Laptop stolen',
+      'Locking the account now',
+      'Found it in the car',
+    ]);
   });
 
   it("the missed threshold routes a direct number's texts to the agent's team until the agent is available again", async () => {
@@ -335,15 +392,25 @@ describe('conversations on team, shared and direct numbers', () => {
     const mine = await conversationWith(acme, first, DANA_DIRECT);
     expect((await conversationsOf(acme, dana.token)).map((c) => c.id)).toContain(mine.id);
     expect((await conversationsOf(acme, ann.token)).map((c) => c.id)).not.toContain(mine.id);
-    expect((await acme.get('/api/sms/availability/me', dana.token).expect(200)).body).toMatchObject({ status: 'available', missedInARow: 0 });
+    expect((await acme.get('/api/sms/availability/me', dana.token).expect(200)).body).toMatchObject({
+      status: 'available',
+      missedInARow: 0,
+    });
 
     clock.advance(6 * MINUTE); // first text unanswered past the 5-minute response time
     const second = newContact();
     await textIn(t, second, DANA_DIRECT, 'Hello?');
-    expect((await acme.get('/api/sms/availability/me', dana.token).expect(200)).body).toMatchObject({ status: 'available', missedInARow: 1 });
+    expect((await acme.get('/api/sms/availability/me', dana.token).expect(200)).body).toMatchObject({
+      status: 'available',
+      missedInARow: 1,
+    });
     clock.advance(6 * MINUTE);
     const missed = (await acme.get(`/api/sms/availability/users/${dana.id}`).expect(200)).body;
-    expect(missed).toMatchObject({ status: 'missed', textsAlsoReachTeams: true, reason: expect.stringMatching(/2 direct conversations in a row unanswered/) });
+    expect(missed).toMatchObject({
+      status: 'missed',
+      textsAlsoReachTeams: true,
+      reason: expect.stringMatching(/2 direct conversations in a row unanswered/),
+    });
     await acme.get(`/api/sms/availability/users/${dana.id}`, ann.token).expect(403);
 
     const annEvents = await SseClient.connect(t, ann.token);
@@ -369,7 +436,9 @@ describe('conversations on team, shared and direct numbers', () => {
     }
 
     await acme.put('/api/sms/availability/me', { status: 'missed' }, dana.token).expect(400);
-    expect((await acme.put('/api/sms/availability/me', { status: 'available' }, dana.token).expect(200)).body).toMatchObject({ status: 'available', missedInARow: 0 });
+    expect(
+      (await acme.put('/api/sms/availability/me', { status: 'available' }, dana.token).expect(200)).body,
+    ).toMatchObject({ status: 'available', missedInARow: 0 });
     const fourth = newContact();
     await textIn(t, fourth, DANA_DIRECT, 'Back to normal?');
     const direct = await conversationWith(acme, fourth, DANA_DIRECT);
@@ -385,7 +454,10 @@ describe('conversations on team, shared and direct numbers', () => {
       ids.push((await conversationWith(acme, contact, MAIN_LINE)).id);
     }
     for (const id of ids) await acme.post(`/api/sms/conversations/${id}/claim`, {}, cat.token).expect(200);
-    expect((await acme.get('/api/sms/availability/me', cat.token).expect(200)).body).toMatchObject({ status: 'available', lapsedInARow: 0 });
+    expect((await acme.get('/api/sms/availability/me', cat.token).expect(200)).body).toMatchObject({
+      status: 'available',
+      lapsedInARow: 0,
+    });
     clock.advance(6 * MINUTE);
     expect((await acme.get('/api/sms/availability/me', cat.token).expect(200)).body).toMatchObject({
       status: 'unresponsive',
@@ -399,19 +471,31 @@ describe('conversations on team, shared and direct numbers', () => {
   it("a reply shows on the ticket it is about as the member's public comment, tied to the texts sent; a refused one leaves none", async () => {
     const contact = newContact();
     const inboundId = await textIn(t, contact, SUPPORT_LINE, 'VPN will not connect');
-    const [{ ticket_id: ticketId }] = (await t.db.query(`SELECT ticket_id FROM sms_messages WHERE id = $1`, [inboundId])) as { ticket_id: string }[];
+    const [{ ticket_id: ticketId }] = (await t.db.query(`SELECT ticket_id FROM sms_messages WHERE id = $1`, [
+      inboundId,
+    ])) as { ticket_id: string }[];
     const { id } = await conversationWith(acme, contact, SUPPORT_LINE);
 
     const sent = await reply(id, ann, '  Resetting your VPN profile now  ').expect(201);
     await reply(id, ben, 'Me as well').expect(409);
-    const comments = (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body.comments as { id: string; author: { type: string; userId?: string | null }; body: string; public: boolean }[];
+    const comments = (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body.comments as {
+      id: string;
+      author: { type: string; userId?: string | null };
+      body: string;
+      public: boolean;
+    }[];
     const fromAnn = comments.filter((c) => c.author.type === 'user');
     expect(fromAnn).toHaveLength(1);
     expect(fromAnn[0]).toMatchObject({ body: 'Resetting your VPN profile now', public: true });
-    const [row] = (await t.db.query(`SELECT comment_id, author_user_id, sms_body FROM sms_messages m JOIN comments c ON c.id::text = m.comment_id WHERE m.id = $1`, [
-      sent.body.messages[0].id,
-    ])) as { comment_id: string; author_user_id: string; sms_body: string }[];
-    expect(row).toEqual({ comment_id: fromAnn[0].id, author_user_id: ann.id, sms_body: 'Resetting your VPN profile now' });
+    const [row] = (await t.db.query(
+      `SELECT comment_id, author_user_id, sms_body FROM sms_messages m JOIN comments c ON c.id::text = m.comment_id WHERE m.id = $1`,
+      [sent.body.messages[0].id],
+    )) as { comment_id: string; author_user_id: string; sms_body: string }[];
+    expect(row).toEqual({
+      comment_id: fromAnn[0].id,
+      author_user_id: ann.id,
+      sms_body: 'Resetting your VPN profile now',
+    });
   });
 
   it('refuses bad replies with the reason and writes nothing', async () => {
@@ -420,15 +504,27 @@ describe('conversations on team, shared and direct numbers', () => {
     const { id } = await conversationWith(acme, contact, MAIN_LINE);
     await acme.post(`/api/sms/conversations/${id}/messages`, { body: '' }, dave.token).expect(400);
     await acme.post(`/api/sms/conversations/${id}/messages`, { body: 'x', extra: 1 }, dave.token).expect(400);
-    expect((await acme.post(`/api/sms/conversations/${id}/messages`, { body: 'x'.repeat(1700) }, dave.token).expect(422)).body.message).toMatch(/limit is 1600/);
+    expect(
+      (await acme.post(`/api/sms/conversations/${id}/messages`, { body: 'x'.repeat(1700) }, dave.token).expect(422))
+        .body.message,
+    ).toMatch(/limit is 1600/);
     const stranger = await acme.customer([{ number: '+12015559999', type: 'mobile' }]);
     const theirTicket = await acme.ticket(stranger);
-    expect((await acme.post(`/api/sms/conversations/${id}/messages`, { body: 'x', ticketId: theirTicket.id }, dave.token).expect(422)).body.message).toMatch(
-      /belongs to a customer without the phone/,
-    );
+    expect(
+      (
+        await acme
+          .post(`/api/sms/conversations/${id}/messages`, { body: 'x', ticketId: theirTicket.id }, dave.token)
+          .expect(422)
+      ).body.message,
+    ).toMatch(/belongs to a customer without the phone/);
     await acme.get('/api/sms/conversations?status=bogus', dave.token).expect(400);
-    await acme.get(`/api/sms/conversations?numberId=${(await other.get('/api/sms/numbers').expect(200)).body[0].id}`).expect(404);
-    const rows = (await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'outbound' AND to_number = $1`, [contact])) as { n: number }[];
+    await acme
+      .get(`/api/sms/conversations?numberId=${(await other.get('/api/sms/numbers').expect(200)).body[0].id}`)
+      .expect(404);
+    const rows = (await t.db.query(
+      `SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'outbound' AND to_number = $1`,
+      [contact],
+    )) as { n: number }[];
     expect(rows[0].n).toBe(0);
     expect((await conversationWith(acme, contact, MAIN_LINE)).claim).toBeNull();
   });

@@ -23,7 +23,10 @@ describe('credits under 1,000 concurrent sends', () => {
     queue = t.app.get<Queue>(getQueueToken(SmsQueue.Outbound));
     acme = await t.account('Acme IT', { subscribedAt: new Date(Date.now() - 60 * 86_400_000).toISOString() });
     // A plan with 500 credits a month, and nothing else: the 1,000 one-segment texts race for them.
-    await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [acme.id, BALANCE]);
+    await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [
+      acme.id,
+      BALANCE,
+    ]);
     await acme.addNumber('+12025550500', 'Front desk');
   });
 
@@ -35,10 +38,20 @@ describe('credits under 1,000 concurrent sends', () => {
       [acme.id],
     );
   const ledgerSum = async (): Promise<number> =>
-    (await t.db.query(`SELECT coalesce(sum(amount), 0)::int AS sum FROM sms_credit_entries WHERE account_id = $1`, [acme.id]))[0].sum;
+    (
+      await t.db.query(`SELECT coalesce(sum(amount), 0)::int AS sum FROM sms_credit_entries WHERE account_id = $1`, [
+        acme.id,
+      ])
+    )[0].sum;
   const balance = async (): Promise<{ monthly: number; addon: number }> =>
-    (await t.db.query(`SELECT monthly_remaining AS monthly, addon_remaining AS addon FROM sms_credit_balances WHERE account_id = $1`, [acme.id]))[0];
-  const unsettled = (counts: StatusCount[]) => counts.filter((c) => ['pending', 'submitting'].includes(c.status)).reduce((n, c) => n + c.count, 0);
+    (
+      await t.db.query(
+        `SELECT monthly_remaining AS monthly, addon_remaining AS addon FROM sms_credit_balances WHERE account_id = $1`,
+        [acme.id],
+      )
+    )[0];
+  const unsettled = (counts: StatusCount[]) =>
+    counts.filter((c) => ['pending', 'submitting'].includes(c.status)).reduce((n, c) => n + c.count, 0);
 
   it(`sends exactly ${BALANCE} of ${SENDS} texts racing for ${BALANCE} credits, holds the rest, and the ledger sums to the balance`, async () => {
     // 1,000 texts written as a ticket update writes them (one row each, committed), then enqueued at once while the
@@ -68,7 +81,10 @@ describe('credits under 1,000 concurrent sends', () => {
     expect(new Set(sent.map((m) => m.body)).size).toBe(BALANCE);
     expect(await balance()).toEqual({ monthly: 0, addon: 0 });
     expect(await ledgerSum()).toBe(0);
-    const [debits] = await t.db.query(`SELECT count(*)::int AS n, sum(amount)::int AS sum FROM sms_credit_entries WHERE account_id = $1 AND kind = 'debit'`, [acme.id]);
+    const [debits] = await t.db.query(
+      `SELECT count(*)::int AS n, sum(amount)::int AS sum FROM sms_credit_entries WHERE account_id = $1 AND kind = 'debit'`,
+      [acme.id],
+    );
     expect(debits).toEqual({ n: BALANCE, sum: -BALANCE });
 
     // A pack later (granted by the platform) every held text goes out, once each, and the ledger still sums to the balance.

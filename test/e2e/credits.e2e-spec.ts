@@ -52,9 +52,15 @@ describe('SMS credits', () => {
   /** An account with a number, a one-segment initial text and a customer; `allowance` as a smaller plan would set it. */
   async function setUp(name: string, options: { ageDays?: number; allowance?: number; timezone?: string } = {}) {
     const subscribedAt = new Date(clock.now().getTime() - (options.ageDays ?? 60) * DAY_MS).toISOString();
-    const account = await t.account(name, { subscribedAt, ...(options.timezone ? { timezone: options.timezone } : {}) });
+    const account = await t.account(name, {
+      subscribedAt,
+      ...(options.timezone ? { timezone: options.timezone } : {}),
+    });
     if (options.allowance !== undefined) {
-      await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [account.id, options.allowance]);
+      await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [
+        account.id,
+        options.allowance,
+      ]);
     }
     await account.addNumber(`+1202555${String(numberSeq++).padStart(4, '0')}`, 'Front desk');
     await account.put('/api/sms/templates/initial_problem', { body: 'Ticket #{{ticket.number}} is open.' }).expect(200);
@@ -64,9 +70,14 @@ describe('SMS credits', () => {
   }
 
   const credits = async (account: TestAccount) => (await account.get('/api/sms/credits').expect(200)).body;
-  const entries = async (account: TestAccount, query = ''): Promise<Entry[]> => (await account.get(`/api/sms/credits/ledger${query}`).expect(200)).body.entries;
+  const entries = async (account: TestAccount, query = ''): Promise<Entry[]> =>
+    (await account.get(`/api/sms/credits/ledger${query}`).expect(200)).body.entries;
   const ledgerSum = async (account: TestAccount): Promise<number> =>
-    (await t.db.query(`SELECT coalesce(sum(amount), 0)::int AS sum FROM sms_credit_entries WHERE account_id = $1`, [account.id]))[0].sum;
+    (
+      await t.db.query(`SELECT coalesce(sum(amount), 0)::int AS sum FROM sms_credit_entries WHERE account_id = $1`, [
+        account.id,
+      ])
+    )[0].sum;
   const rows = async (account: TestAccount, ticketId: string) => (await account.sms(ticketId)) as Row[];
   const settled = (account: TestAccount, ticketId: string, count: number) =>
     eventually(
@@ -98,13 +109,25 @@ describe('SMS credits', () => {
       alerts: [],
       purchase: {
         eligible: false,
-        eligibleFrom: DateTime.fromISO(subscribedAt, { zone: 'America/Los_Angeles' }).plus({ days: 30 }).toUTC().toISO(),
-        reason: expect.stringMatching(/^Credit packs can be bought from \d{4}-\d\d-\d\d \d\d:\d\d \(America\/Los_Angeles\)/),
+        eligibleFrom: DateTime.fromISO(subscribedAt, { zone: 'America/Los_Angeles' })
+          .plus({ days: 30 })
+          .toUTC()
+          .toISO(),
+        reason: expect.stringMatching(
+          /^Credit packs can be bought from \d{4}-\d\d-\d\d \d\d:\d\d \(America\/Los_Angeles\)/,
+        ),
         creditsPerPack: 2500,
         maxPacks: 100,
       },
     });
-    expect(await entries(account)).toEqual([expect.objectContaining({ kind: 'monthly_grant', bucket: 'monthly', amount: 200, period: now.toFormat('yyyy-MM') })]);
+    expect(await entries(account)).toEqual([
+      expect.objectContaining({
+        kind: 'monthly_grant',
+        bucket: 'monthly',
+        amount: 200,
+        period: now.toFormat('yyyy-MM'),
+      }),
+    ]);
   });
 
   it('refuses a purchase before 30 days with the date it becomes possible, and adds nothing', async () => {
@@ -122,7 +145,8 @@ describe('SMS credits', () => {
   it('keeps credits to admins and refuses malformed purchases with the reason', async () => {
     const { account } = await setUp('Strictco');
     const tech = await account.technician();
-    for (const path of ['/api/sms/credits', '/api/sms/credits/ledger', '/api/sms/credits/usage']) await account.get(path, tech.token).expect(403);
+    for (const path of ['/api/sms/credits', '/api/sms/credits/ledger', '/api/sms/credits/usage'])
+      await account.get(path, tech.token).expect(403);
     await account.post('/api/sms/credits/purchases', { packs: 1 }, tech.token).expect(403);
     await t.http().get('/api/sms/credits').expect(401);
 
@@ -159,7 +183,12 @@ describe('SMS credits', () => {
       ['debit', 'addon', -2],
       ['debit', 'monthly', -1],
     ]);
-    expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 2498, remaining: 2498, alerts: [] });
+    expect(await credits(account)).toMatchObject({
+      monthlyRemaining: 0,
+      addonRemaining: 2498,
+      remaining: 2498,
+      alerts: [],
+    });
     expect(await ledgerSum(account)).toBe(2498);
   });
 
@@ -234,10 +263,19 @@ describe('SMS credits', () => {
     await t.jobEnds(SmsQueue.Outbound, third);
     await t.sweeps(1);
     expect(t.twilio.sendAttempts()).toHaveLength(2);
-    expect((await rows(account, ticket.id)).map((r) => r.status)).toEqual(['queued', 'queued', 'held_no_credit', 'held_no_credit']);
+    expect((await rows(account, ticket.id)).map((r) => r.status)).toEqual([
+      'queued',
+      'queued',
+      'held_no_credit',
+      'held_no_credit',
+    ]);
 
     const buy = () =>
-      t.http().post('/api/sms/credits/purchases').set('Authorization', `Bearer ${account.adminToken}`).set('Idempotency-Key', 'order-4711');
+      t
+        .http()
+        .post('/api/sms/credits/purchases')
+        .set('Authorization', `Bearer ${account.adminToken}`)
+        .set('Idempotency-Key', 'order-4711');
     const invoiced = await buy().send({ packs: 1 }).expect(202);
     expect(invoiced.body).toMatchObject({ status: 'pending', purchase: { packs: 1, credits: 2500 }, replayed: false });
     // Nothing is credited until the platform has the payment.
@@ -254,8 +292,16 @@ describe('SMS credits', () => {
       ['queued', 1],
     ]);
     expect(after[2].reason).toBeNull();
-    expect(t.twilio.sentMessages().filter((m) => m.to === mobile).map((m) => m.body)).toEqual(
-      expect.arrayContaining([expect.stringContaining('Second: parts ordered.'), expect.stringContaining('Third: parts arrived.')]),
+    expect(
+      t.twilio
+        .sentMessages()
+        .filter((m) => m.to === mobile)
+        .map((m) => m.body),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Second: parts ordered.'),
+        expect.stringContaining('Third: parts arrived.'),
+      ]),
     );
     expect(after.find((r) => r.id === third)!.status).toBe('queued');
 
@@ -264,7 +310,12 @@ describe('SMS credits', () => {
     expect((await markPaid()).body).toMatchObject({ credited: false, entryId: paid.body.entryId });
     const conflict = await buy().send({ packs: 2 }).expect(409);
     expect(conflict.body.message).toMatch(/Idempotency-Key was used for a purchase of 1 packs/);
-    expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 2498, heldMessages: 0, alerts: [] });
+    expect(await credits(account)).toMatchObject({
+      monthlyRemaining: 0,
+      addonRemaining: 2498,
+      heldMessages: 0,
+      alerts: [],
+    });
     expect(await ledgerSum(account)).toBe(2498);
     expect((await entries(account)).filter((e) => e.kind === 'purchase')).toHaveLength(1);
   });
@@ -278,18 +329,31 @@ describe('SMS credits', () => {
 
     const ids = await update(account, ticket.id, LONG_UPDATE);
     expect(ids).toHaveLength(3);
-    await eventually(() => rows(account, ticket.id), (r) => r[1]?.status === 'held_no_credit');
+    await eventually(
+      () => rows(account, ticket.id),
+      (r) => r[1]?.status === 'held_no_credit',
+    );
     expect((await rows(account, ticket.id))[1].reason).toBe('Waiting for SMS credits: needs 3, 1 left');
     // One credit is left and this text costs one, but it must not overtake the older one.
     const [short] = await update(account, ticket.id, 'Short one.');
-    await eventually(() => rows(account, ticket.id), (r) => r.find((m) => m.id === short)?.status === 'held_no_credit');
-    expect((await rows(account, ticket.id)).find((m) => m.id === short)!.reason).toBe('Waiting for SMS credits behind older texts that wait for credits');
+    await eventually(
+      () => rows(account, ticket.id),
+      (r) => r.find((m) => m.id === short)?.status === 'held_no_credit',
+    );
+    expect((await rows(account, ticket.id)).find((m) => m.id === short)!.reason).toBe(
+      'Waiting for SMS credits behind older texts that wait for credits',
+    );
     // The held texts' jobs have ended (the later parts have none yet), and a sweep since released nothing.
     await t.jobEnds(SmsQueue.Outbound, ids[0]);
     await t.jobEnds(SmsQueue.Outbound, short);
     await t.sweeps(1);
     expect(t.twilio.sendAttempts()).toHaveLength(0);
-    expect((await rows(account, ticket.id)).slice(1).map((r) => r.status)).toEqual(['held_no_credit', 'pending', 'pending', 'held_no_credit']);
+    expect((await rows(account, ticket.id)).slice(1).map((r) => r.status)).toEqual([
+      'held_no_credit',
+      'pending',
+      'pending',
+      'held_no_credit',
+    ]);
 
     await account.buyCredits(1);
     const after = (await settled(account, ticket.id, 5)).slice(1);
@@ -300,7 +364,12 @@ describe('SMS credits', () => {
       [1, 'queued', 1],
     ]);
     const parts = after.slice(0, 3);
-    expect(t.twilio.sentMessages().filter((m) => m.to === mobile && / \(\d\/3\)$/.test(m.body)).map((m) => m.body)).toEqual(parts.map((p) => p.body));
+    expect(
+      t.twilio
+        .sentMessages()
+        .filter((m) => m.to === mobile && / \(\d\/3\)$/.test(m.body))
+        .map((m) => m.body),
+    ).toEqual(parts.map((p) => p.body));
     expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 2497 });
     expect(await ledgerSum(account)).toBe(2497);
   });
@@ -325,9 +394,18 @@ describe('SMS credits', () => {
     ]);
     const today = DateTime.fromJSDate(clock.now(), { zone: 'Europe/London' }).toFormat('yyyy-MM-dd');
     const byDay = (await account.get('/api/sms/credits/usage').expect(200)).body;
-    expect(byDay).toMatchObject({ groupBy: 'day', timezone: 'Europe/London', rows: [expect.objectContaining({ key: today, credits: 3 })] });
+    expect(byDay).toMatchObject({
+      groupBy: 'day',
+      timezone: 'Europe/London',
+      rows: [expect.objectContaining({ key: today, credits: 3 })],
+    });
 
-    for (const bad of ['groupBy=week', 'from=yesterday', 'from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z', 'from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z']) {
+    for (const bad of [
+      'groupBy=week',
+      'from=yesterday',
+      'from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z',
+      'from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z',
+    ]) {
       await account.get(`/api/sms/credits/usage?${bad}`).expect(400);
     }
 
@@ -342,7 +420,9 @@ describe('SMS credits', () => {
     expect(page).toMatchObject({ total: 4, limit: 1, offset: 1 });
     expect(page.entries).toHaveLength(1);
     const future = new Date(clock.now().getTime() + DAY_MS).toISOString();
-    expect((await account.get(`/api/sms/credits/ledger?from=${encodeURIComponent(future)}`).expect(200)).body).toMatchObject({ entries: [], total: 0, sum: 0 });
+    expect(
+      (await account.get(`/api/sms/credits/ledger?from=${encodeURIComponent(future)}`).expect(200)).body,
+    ).toMatchObject({ entries: [], total: 0, sum: 0 });
     await account.get('/api/sms/credits/ledger?period=2025-13').expect(400);
     await account.get('/api/sms/credits/ledger?limit=0').expect(400);
 
@@ -359,9 +439,17 @@ describe('SMS credits', () => {
     const ticket = await account.ticket(customerId);
     await settled(account, ticket.id, 1);
     await update(account, ticket.id, 'One');
-    const held = [await update(account, ticket.id, 'Two'), await update(account, ticket.id, 'Three'), await update(account, ticket.id, 'Four')].flat();
-    await eventually(() => rows(account, ticket.id), (r) => r.length === 5 && r.slice(2).every((m) => m.status === 'held_no_credit'));
-    const month = (offset: number) => DateTime.fromJSDate(clock.now(), { zone: 'Australia/Sydney' }).startOf('month').plus({ months: offset });
+    const held = [
+      await update(account, ticket.id, 'Two'),
+      await update(account, ticket.id, 'Three'),
+      await update(account, ticket.id, 'Four'),
+    ].flat();
+    await eventually(
+      () => rows(account, ticket.id),
+      (r) => r.length === 5 && r.slice(2).every((m) => m.status === 'held_no_credit'),
+    );
+    const month = (offset: number) =>
+      DateTime.fromJSDate(clock.now(), { zone: 'Australia/Sydney' }).startOf('month').plus({ months: offset });
     const first = month(0).toFormat('yyyy-MM');
 
     // Next month, nobody buys: the sweep applies the new allowance and sends the two oldest held texts.
@@ -376,10 +464,18 @@ describe('SMS credits', () => {
       [held[1], 'queued'],
       [held[2], 'held_no_credit'],
     ]);
-    expect(await credits(account)).toMatchObject({ monthlyRemaining: 0, addonRemaining: 0, heldMessages: 1, period: { key: second } });
+    expect(await credits(account)).toMatchObject({
+      monthlyRemaining: 0,
+      addonRemaining: 0,
+      heldMessages: 1,
+      period: { key: second },
+    });
 
     await account.buyCredits(1);
-    await eventually(() => rows(account, ticket.id), (r) => r[4].status === 'queued');
+    await eventually(
+      () => rows(account, ticket.id),
+      (r) => r[4].status === 'queued',
+    );
 
     // A month later: a fresh allowance, the add-on credits still there.
     clock.moveTo(month(1).plus({ hours: 1 }).toJSDate());
@@ -388,7 +484,11 @@ describe('SMS credits', () => {
     // And another: this month's two unused credits expire, two new ones are granted.
     clock.moveTo(month(1).plus({ hours: 1 }).toJSDate());
     const fourth = month(0).toFormat('yyyy-MM');
-    expect(await credits(account)).toMatchObject({ monthlyRemaining: 2, addonRemaining: 2499, period: { key: fourth } });
+    expect(await credits(account)).toMatchObject({
+      monthlyRemaining: 2,
+      addonRemaining: 2499,
+      period: { key: fourth },
+    });
 
     const ledger = await entries(account, '?limit=1000');
     const summary = ledger.map((e) => `${e.period} ${e.kind} ${e.bucket} ${e.amount}`).reverse();
@@ -406,6 +506,9 @@ describe('SMS credits', () => {
       `${fourth} monthly_grant monthly 2`,
     ]);
     expect(await ledgerSum(account)).toBe(2 + 2499);
-    expect((await account.get(`/api/sms/credits/ledger?period=${third}`).expect(200)).body).toMatchObject({ total: 2, sum: 0 });
+    expect((await account.get(`/api/sms/credits/ledger?period=${third}`).expect(200)).body).toMatchObject({
+      total: 2,
+      sum: 0,
+    });
   });
 });

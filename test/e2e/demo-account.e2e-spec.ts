@@ -32,7 +32,10 @@ describe('the demo account a first `npm start` creates', () => {
 
   it('gives a newcomer an API token and a console invite in private files, and nothing on a second start', async () => {
     const files = await seedDemoAccount(t.app, join(dir, 'storage'), PUBLIC_URL);
-    expect(files).toEqual({ adminToken: join(dir, 'demo-admin-token'), consoleInvite: join(dir, 'demo-console-invite') });
+    expect(files).toEqual({
+      adminToken: join(dir, 'demo-admin-token'),
+      consoleInvite: join(dir, 'demo-console-invite'),
+    });
     for (const file of [files!.adminToken, files!.consoleInvite]) expect((await stat(file)).mode & 0o777).toBe(0o600);
 
     // The token works against the API, and the account has its SMS number.
@@ -46,7 +49,13 @@ describe('the demo account a first `npm start` creates', () => {
     const path = new URL(link).pathname;
     const page = await t.http().get(path).expect(200);
     expect(page.text).toContain('admin@demo.test');
-    const set = await t.http().post(path).set('Cookie', cookiesOf(page)).type('form').send({ _csrf: csrfOf(page.text), password: 'demo password 1' }).expect(200);
+    const set = await t
+      .http()
+      .post(path)
+      .set('Cookie', cookiesOf(page))
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), password: 'demo password 1' })
+      .expect(200);
     expect(set.text).toContain('Your password is set');
     const signedIn = await t
       .http()

@@ -37,7 +37,12 @@ describe('FakeTwilio against twilio-node', () => {
 
   describe('Messages.json create', () => {
     it('returns the sid and num_segments as a string, and records the form the SDK posted', async () => {
-      const short = await client.messages.create({ to: TO, from: FROM, body: 'Your ticket #42 was updated', statusCallback: 'https://desk.example/cb?t=1' });
+      const short = await client.messages.create({
+        to: TO,
+        from: FROM,
+        body: 'Your ticket #42 was updated',
+        statusCallback: 'https://desk.example/cb?t=1',
+      });
       const long = await client.messages.create({ to: TO, from: FROM, body: 'x'.repeat(200) });
       const ucs2 = await client.messages.create({ to: TO, from: FROM, body: '🙂'.repeat(40) });
 
@@ -63,14 +68,25 @@ describe('FakeTwilio against twilio-node', () => {
 
       const sent = fake.sentMessages();
       expect(sent.map((m) => m.sid)).toEqual([short.sid, long.sid, ucs2.sid]);
-      expect(sent[0]).toMatchObject({ to: TO, from: FROM, body: 'Your ticket #42 was updated', statusCallback: 'https://desk.example/cb?t=1', responseStatus: 201 });
+      expect(sent[0]).toMatchObject({
+        to: TO,
+        from: FROM,
+        body: 'Your ticket #42 was updated',
+        statusCallback: 'https://desk.example/cb?t=1',
+        responseStatus: 201,
+      });
       const req = sent[0].request;
       expect(req.method).toBe('POST');
       expect(req.path).toBe(`/2010-04-01/Accounts/${fake.accountSid}/Messages.json`);
       expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
       expect(req.headers.authorization).toBe(fake.basicAuth);
       expect(req.headers['user-agent']).toMatch(/^twilio-node\/6\./);
-      expect(req.form).toEqual({ To: TO, From: FROM, Body: 'Your ticket #42 was updated', StatusCallback: 'https://desk.example/cb?t=1' });
+      expect(req.form).toEqual({
+        To: TO,
+        From: FROM,
+        Body: 'Your ticket #42 was updated',
+        StatusCallback: 'https://desk.example/cb?t=1',
+      });
     });
 
     it('answers the raw JSON shape Twilio does', async () => {
@@ -101,8 +117,17 @@ describe('FakeTwilio against twilio-node', () => {
     });
 
     it('sends repeated MediaUrl, and MessagingServiceSid without From', async () => {
-      const mms = await client.messages.create({ to: TO, from: FROM, body: 'see attached', mediaUrl: ['https://a.example/1.jpg', 'https://a.example/2.png'] });
-      const viaService = await client.messages.create({ to: TO, messagingServiceSid: 'MG' + 'a'.repeat(32), body: 'hello' });
+      const mms = await client.messages.create({
+        to: TO,
+        from: FROM,
+        body: 'see attached',
+        mediaUrl: ['https://a.example/1.jpg', 'https://a.example/2.png'],
+      });
+      const viaService = await client.messages.create({
+        to: TO,
+        messagingServiceSid: 'MG' + 'a'.repeat(32),
+        body: 'hello',
+      });
 
       expect(mms.numMedia).toBe('2');
       expect(mms.numSegments).toBe('1');
@@ -118,7 +143,12 @@ describe('FakeTwilio against twilio-node', () => {
       wrong.api.baseUrl = fake.url;
       const err = await rejectionOf(wrong.messages.create({ to: TO, from: FROM, body: 'x' }));
       expect(err).toBeInstanceOf(twilio.RestException);
-      expect(err).toMatchObject({ status: 401, code: 20003, message: 'Authenticate', moreInfo: 'https://www.twilio.com/docs/errors/20003' });
+      expect(err).toMatchObject({
+        status: 401,
+        code: 20003,
+        message: 'Authenticate',
+        moreInfo: 'https://www.twilio.com/docs/errors/20003',
+      });
       expect(fake.sentMessages()).toHaveLength(0);
       expect(fake.requests[0].authorized).toBe(false);
     });
@@ -129,10 +159,17 @@ describe('FakeTwilio against twilio-node', () => {
       fake.failNext(1, { status: 429 });
       const err = await rejectionOf(client.messages.create({ to: TO, from: FROM, body: 'x' }));
       expect(err).toBeInstanceOf(twilio.RestException);
-      expect(err).toMatchObject({ status: 429, code: 20429, message: 'Too Many Requests', moreInfo: 'https://www.twilio.com/docs/errors/20429' });
+      expect(err).toMatchObject({
+        status: 429,
+        code: 20429,
+        message: 'Too Many Requests',
+        moreInfo: 'https://www.twilio.com/docs/errors/20429',
+      });
       expect(fake.sentMessages()).toHaveLength(0);
 
-      await expect(client.messages.create({ to: TO, from: FROM, body: 'x' })).resolves.toMatchObject({ status: 'queued' });
+      await expect(client.messages.create({ to: TO, from: FROM, body: 'x' })).resolves.toMatchObject({
+        status: 'queued',
+      });
       expect(fake.sendAttempts().map((r) => r.status)).toEqual([429, 201]);
     });
 
@@ -140,7 +177,11 @@ describe('FakeTwilio against twilio-node', () => {
       fake.rejectRecipient(OTHER_TO, 21610).rejectRecipient('+15551239999', 21211);
 
       const invalid = await rejectionOf(client.messages.create({ to: 'not-a-number', from: FROM, body: 'x' }));
-      expect(invalid).toMatchObject({ status: 400, code: 21211, message: "The 'To' number not-a-number is not a valid phone number." });
+      expect(invalid).toMatchObject({
+        status: 400,
+        code: 21211,
+        message: "The 'To' number not-a-number is not a valid phone number.",
+      });
       const cued = await rejectionOf(client.messages.create({ to: '+15551239999', from: FROM, body: 'x' }));
       expect(cued).toMatchObject({ status: 400, code: 21211 });
       const stopped = await rejectionOf(client.messages.create({ to: OTHER_TO, from: FROM, body: 'x' }));
@@ -171,7 +212,12 @@ describe('FakeTwilio against twilio-node', () => {
       // The fake held the request until the client gave up (the error names that timeout), not answered early.
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       expect(err).not.toBeInstanceOf(twilio.RestException);
-      expect(err).toMatchObject({ name: 'AxiosError', code: 'ECONNABORTED', message: 'timeout of 300ms exceeded', isAxiosError: true });
+      expect(err).toMatchObject({
+        name: 'AxiosError',
+        code: 'ECONNABORTED',
+        message: 'timeout of 300ms exceeded',
+        isAxiosError: true,
+      });
       expect(err.response).toBeUndefined();
       expect(err.status).toBeUndefined();
       expect(fake.sendAttempts()[0].hung).toBe(true);
@@ -189,7 +235,12 @@ describe('FakeTwilio against twilio-node', () => {
       await gone.close();
       const err = await rejectionOf(deadClient.messages.create({ to: TO, from: FROM, body: 'x' }));
       expect(err).not.toBeInstanceOf(twilio.RestException);
-      expect(err).toMatchObject({ name: 'Error', code: 'ECONNREFUSED', isAxiosError: true, message: `connect ECONNREFUSED 127.0.0.1:${gone.port}` });
+      expect(err).toMatchObject({
+        name: 'Error',
+        code: 'ECONNREFUSED',
+        isAxiosError: true,
+        message: `connect ECONNREFUSED 127.0.0.1:${gone.port}`,
+      });
       expect(err.constructor.name).toBe('AxiosError');
       expect(err.cause).toMatchObject({ code: 'ECONNREFUSED', syscall: 'connect' });
       expect(err.response).toBeUndefined();
@@ -243,10 +294,19 @@ describe('FakeTwilio against twilio-node', () => {
 
     it('answers Twilio’s paging envelope', async () => {
       await client.messages.create({ to: TO, from: FROM, body: 'x' });
-      const res = await fetch(`${fake.url}${fake.accountPath}/Messages.json?To=${encodeURIComponent(TO)}`, { headers: { authorization: fake.basicAuth } });
+      const res = await fetch(`${fake.url}${fake.accountPath}/Messages.json?To=${encodeURIComponent(TO)}`, {
+        headers: { authorization: fake.basicAuth },
+      });
       const page = (await res.json()) as Record<string, unknown>;
       expect(res.status).toBe(200);
-      expect(page).toMatchObject({ page: 0, page_size: 50, start: 0, end: 0, next_page_uri: null, previous_page_uri: null });
+      expect(page).toMatchObject({
+        page: 0,
+        page_size: 50,
+        start: 0,
+        end: 0,
+        next_page_uri: null,
+        previous_page_uri: null,
+      });
       expect(page.messages).toHaveLength(1);
       expect(page.uri).toBe(`${fake.accountPath}/Messages.json?To=%2B15551230001&PageSize=50&Page=0`);
     });
@@ -256,7 +316,11 @@ describe('FakeTwilio against twilio-node', () => {
       const fetched = await client.messages(created.sid).fetch();
       expect(fetched).toMatchObject({ sid: created.sid, body: 'fetch me', status: 'sent' });
       expect(fetched.dateSent).toBeInstanceOf(Date);
-      fake.updateMessage(created.sid, { status: 'undelivered', error_code: 30003, error_message: 'Unreachable destination handset' });
+      fake.updateMessage(created.sid, {
+        status: 'undelivered',
+        error_code: 30003,
+        error_message: 'Unreachable destination handset',
+      });
       expect(await client.messages(created.sid).fetch()).toMatchObject({ status: 'undelivered', errorCode: 30003 });
     });
   });
@@ -266,13 +330,20 @@ describe('FakeTwilio against twilio-node', () => {
       const sid = fake.ownNumber(FROM, { friendlyName: 'Support line' });
       const hit = await client.incomingPhoneNumbers.list({ phoneNumber: FROM });
       expect(hit).toHaveLength(1);
-      expect(hit[0]).toMatchObject({ sid, phoneNumber: FROM, friendlyName: 'Support line', accountSid: fake.accountSid });
+      expect(hit[0]).toMatchObject({
+        sid,
+        phoneNumber: FROM,
+        friendlyName: 'Support line',
+        accountSid: fake.accountSid,
+      });
       expect(hit[0].capabilities).toMatchObject({ sms: true, mms: true });
       expect(await client.incomingPhoneNumbers.list({ phoneNumber: '+15550000000' })).toHaveLength(0);
       expect(fake.requests[0].url).toContain('PhoneNumber=%2B15005550006');
 
       // A hand-written, unencoded '+' (decodes to a space) still matches, as on Twilio.
-      const raw = await fetch(`${fake.url}${fake.accountPath}/IncomingPhoneNumbers.json?PhoneNumber=${FROM}`, { headers: { authorization: fake.basicAuth } });
+      const raw = await fetch(`${fake.url}${fake.accountPath}/IncomingPhoneNumbers.json?PhoneNumber=${FROM}`, {
+        headers: { authorization: fake.basicAuth },
+      });
       const body = (await raw.json()) as { incoming_phone_numbers: { phone_number: string }[] };
       expect(body.incoming_phone_numbers.map((n) => n.phone_number)).toEqual([FROM]);
     });
@@ -284,7 +355,11 @@ describe('FakeTwilio against twilio-node', () => {
 
     it('needs basic auth, redirects to the CDN, and the CDN never receives Authorization', async () => {
       const url = fake.addMedia(MM, { contentType: 'image/png', body: png });
-      expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${fake.port}/2010-04-01/Accounts/${fake.accountSid}/Messages/${MM}/Media/ME[0-9a-f]{32}$`));
+      expect(url).toMatch(
+        new RegExp(
+          `^http://127\\.0\\.0\\.1:${fake.port}/2010-04-01/Accounts/${fake.accountSid}/Messages/${MM}/Media/ME[0-9a-f]{32}$`,
+        ),
+      );
 
       const anonymous = await fetch(url, { redirect: 'manual' });
       expect(anonymous.status).toBe(401);
@@ -320,7 +395,11 @@ describe('FakeTwilio against twilio-node', () => {
       for (let i = 0; i < 3; i++) statuses.push((await fetch(slow, { headers: auth, redirect: 'manual' })).status);
       expect(statuses).toEqual([404, 404, 302]);
 
-      const direct = fake.addMedia(MM, { contentType: 'application/pdf', body: Buffer.from('%PDF-1.4'), noRedirect: true });
+      const direct = fake.addMedia(MM, {
+        contentType: 'application/pdf',
+        body: Buffer.from('%PDF-1.4'),
+        noRedirect: true,
+      });
       const res = await fetch(direct, { headers: auth, redirect: 'manual' });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/pdf');
@@ -349,7 +428,10 @@ describe('FakeTwilio against twilio-node', () => {
           return super.request({ ...opts, uri: base + u.pathname + u.search });
         }
       }
-      const viaHttpClient = twilio(fake.accountSid, fake.authToken, { httpClient: new RedirectingClient(), timeout: 1_234 });
+      const viaHttpClient = twilio(fake.accountSid, fake.authToken, {
+        httpClient: new RedirectingClient(),
+        timeout: 1_234,
+      });
       const msg = await viaHttpClient.messages.create({ to: TO, from: FROM, body: 'via httpClient' });
       expect(msg.sid).toMatch(/^SM/);
       expect(viaHttpClient.httpClient.defaultTimeout).toBe(30_000); // not 1234
@@ -369,9 +451,13 @@ describe('FakeTwilio against twilio-node', () => {
       const signature = signTwilioRequest(fake.authToken, url, params);
       expect(signature).toMatch(/^[A-Za-z0-9+/]{27}=$/);
       expect(twilio.validateRequest(fake.authToken, signature, url, params)).toBe(true);
-      expect(twilio.validateRequest(fake.authToken, signature, url, { ...params, MessageStatus: 'failed' })).toBe(false);
+      expect(twilio.validateRequest(fake.authToken, signature, url, { ...params, MessageStatus: 'failed' })).toBe(
+        false,
+      );
 
-      expect(twilioForm({ To: TO, Body: "it's (ok)! a b*", MediaUrl: ['x', 'y'] })).toBe("To=%2B15551230001&Body=it%27s%20%28ok%29%21%20a%20b%2A&MediaUrl=x&MediaUrl=y");
+      expect(twilioForm({ To: TO, Body: "it's (ok)! a b*", MediaUrl: ['x', 'y'] })).toBe(
+        'To=%2B15551230001&Body=it%27s%20%28ok%29%21%20a%20b%2A&MediaUrl=x&MediaUrl=y',
+      );
       expect(rfc2822(new Date(Date.UTC(2015, 6, 30, 20, 12, 31)))).toBe('Thu, 30 Jul 2015 20:12:31 +0000');
     });
   });

@@ -1,6 +1,11 @@
 /** The Flowroute provider against the fake Flowroute HTTP server: wire format, error mapping, reconciliation. */
 import { FlowrouteProvider } from '../../src/sms/providers/flowroute.provider';
-import { OutboundSms, SendAmbiguousError, SendRefusedError, SendRetryableError } from '../../src/sms/providers/sms-provider';
+import {
+  OutboundSms,
+  SendAmbiguousError,
+  SendRefusedError,
+  SendRetryableError,
+} from '../../src/sms/providers/sms-provider';
 import { FakeFlowroute } from '../fakes/fake-flowroute';
 
 const DLR = 'https://helpdesk.test/webhooks/flowroute/tok/dlr';
@@ -15,7 +20,10 @@ describe('FlowrouteProvider', () => {
   afterAll(() => fake.close());
   beforeEach(() => {
     fake.reset();
-    sut = new FlowrouteProvider({ accessKey: fake.accessKey, secretKey: fake.secretKey }, { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR });
+    sut = new FlowrouteProvider(
+      { accessKey: fake.accessKey, secretKey: fake.secretKey },
+      { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR },
+    );
   });
 
   const message = (overrides: Partial<OutboundSms> = {}): OutboundSms => ({
@@ -27,13 +35,24 @@ describe('FlowrouteProvider', () => {
     statusCallbackUrl: 'https://helpdesk.test/webhooks/twilio/status?m=x',
     ...overrides,
   });
-  const rejection = async (p: Promise<unknown>) => p.then(() => { throw new Error('expected a rejection'); }, (e: Error) => e);
+  const rejection = async (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected a rejection');
+      },
+      (e: Error) => e,
+    );
 
   it('posts JSON with 11-digit numbers, basic auth and its own delivery-receipt URL, and keeps the record id', async () => {
     const accepted = await sut.send(message());
     const [sent] = fake.sentMessages();
     expect(accepted).toEqual({ providerMessageId: sent.id, status: 'accepted', segments: null });
-    expect(sent).toMatchObject({ to: '12015550123', from: '12025550100', body: 'Ticket #1001: technician on the way', dlrCallback: `${DLR}?m=0b7c1e7e-3c55-4d0e-9a57-2b0f4f0f2a11` });
+    expect(sent).toMatchObject({
+      to: '12015550123',
+      from: '12025550100',
+      body: 'Ticket #1001: technician on the way',
+      dlrCallback: `${DLR}?m=0b7c1e7e-3c55-4d0e-9a57-2b0f4f0f2a11`,
+    });
     expect(sent.request.headers['content-type']).toBe('application/vnd.api+json');
     expect(sent.request.accessKey).toBe(fake.accessKey);
   });
@@ -47,7 +66,10 @@ describe('FlowrouteProvider', () => {
   });
 
   it('maps 401 and other 4xx to a refusal with Flowroute’s detail, and never puts the secret in it', async () => {
-    const wrong = new FlowrouteProvider({ accessKey: fake.accessKey, secretKey: 'not-the-secret-key-000' }, { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR });
+    const wrong = new FlowrouteProvider(
+      { accessKey: fake.accessKey, secretKey: 'not-the-secret-key-000' },
+      { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR },
+    );
     const refused = await rejection(wrong.send(message()));
     expect(refused).toBeInstanceOf(SendRefusedError);
     expect(refused).toMatchObject({ code: '401', message: expect.stringMatching(/access key and secret key/) });
@@ -56,7 +78,10 @@ describe('FlowrouteProvider', () => {
     fake.rejectRecipient('12015550123', 400, "'to' is not a mobile number");
     const invalid = await rejection(sut.send(message()));
     expect(invalid).toBeInstanceOf(SendRefusedError);
-    expect(invalid).toMatchObject({ code: '400', message: "Flowroute refused the message (HTTP 400): 'to' is not a mobile number" });
+    expect(invalid).toMatchObject({
+      code: '400',
+      message: "Flowroute refused the message (HTTP 400): 'to' is not a mobile number",
+    });
   });
 
   it('maps 429 to retryable, 5xx and timeouts to ambiguous, refused connections to retryable', async () => {
@@ -72,7 +97,10 @@ describe('FlowrouteProvider', () => {
     const gone = await FakeFlowroute.start();
     const url = gone.url;
     await gone.close();
-    const dead = new FlowrouteProvider({ accessKey: 'k', secretKey: 's' }, { apiUrl: url, timeoutMs: 1000, dlrCallbackUrl: DLR });
+    const dead = new FlowrouteProvider(
+      { accessKey: 'k', secretKey: 's' },
+      { apiUrl: url, timeoutMs: 1000, dlrCallbackUrl: DLR },
+    );
     expect(await rejection(dead.send(message()))).toMatchObject({ code: 'ECONNREFUSED' });
     expect(await rejection(dead.send(message()))).toBeInstanceOf(SendRetryableError);
   });
@@ -96,18 +124,37 @@ describe('FlowrouteProvider', () => {
     await rejection(sut.send(message({ messageId: '5d1f2a0e-8b7c-4e55-9f0a-1c2b3d4e5f60' })));
     const second = fake.sentMessages().find((m) => m.id !== first.providerMessageId)!;
     const taken = new Set([first.providerMessageId]);
-    const found = await sut.findSent(message({ messageId: '5d1f2a0e-8b7c-4e55-9f0a-1c2b3d4e5f60' }), since, async (id) => taken.has(id));
+    const found = await sut.findSent(
+      message({ messageId: '5d1f2a0e-8b7c-4e55-9f0a-1c2b3d4e5f60' }),
+      since,
+      async (id) => taken.has(id),
+    );
     expect(found).toEqual({ providerMessageId: second.id, status: 'accepted', segments: null });
     taken.add(second.id);
     expect(await sut.findSent(message(), since, async (id) => taken.has(id))).toBeNull();
   });
 
   it('tests a connection: accepted credentials, refused ones, an unreachable API', async () => {
-    expect(await sut.testConnection()).toEqual({ ok: true, message: 'Flowroute accepted the access key and secret key' });
-    const wrong = new FlowrouteProvider({ accessKey: fake.accessKey, secretKey: 'nope-nope' }, { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR });
-    expect(await wrong.testConnection()).toEqual({ ok: false, message: 'Flowroute refused the access key and secret key (HTTP 401)' });
-    const nowhere = new FlowrouteProvider({ accessKey: 'k', secretKey: 's' }, { apiUrl: 'http://127.0.0.1:9/v2.1', timeoutMs: 1000, dlrCallbackUrl: DLR });
-    expect(await nowhere.testConnection()).toEqual({ ok: false, message: expect.stringMatching(/^Could not reach Flowroute/) });
+    expect(await sut.testConnection()).toEqual({
+      ok: true,
+      message: 'Flowroute accepted the access key and secret key',
+    });
+    const wrong = new FlowrouteProvider(
+      { accessKey: fake.accessKey, secretKey: 'nope-nope' },
+      { apiUrl: fake.url, timeoutMs: 1000, dlrCallbackUrl: DLR },
+    );
+    expect(await wrong.testConnection()).toEqual({
+      ok: false,
+      message: 'Flowroute refused the access key and secret key (HTTP 401)',
+    });
+    const nowhere = new FlowrouteProvider(
+      { accessKey: 'k', secretKey: 's' },
+      { apiUrl: 'http://127.0.0.1:9/v2.1', timeoutMs: 1000, dlrCallbackUrl: DLR },
+    );
+    expect(await nowhere.testConnection()).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^Could not reach Flowroute/),
+    });
   });
 
   it('limits each Flowroute account to 5 SMS and 1 MMS a second, keyed without revealing the access key', () => {

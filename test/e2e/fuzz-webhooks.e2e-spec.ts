@@ -33,7 +33,9 @@ interface Case {
   contentType: ContentType;
 }
 
-const sid = fc.constantFrom('SM', 'SM', 'SM', 'MM', 'sm', 'XX').chain((p) => fc.stringMatching(/^[0-9a-f]{32}$/).map((hex) => `${p}${hex}`));
+const sid = fc
+  .constantFrom('SM', 'SM', 'SM', 'MM', 'sm', 'XX')
+  .chain((p) => fc.stringMatching(/^[0-9a-f]{32}$/).map((hex) => `${p}${hex}`));
 const phone = fc.oneof(
   { weight: 1, arbitrary: fc.constant(BUSINESS) },
   { weight: 4, arbitrary: fc.stringMatching(/^\+1201555\d{4}$/) },
@@ -44,11 +46,52 @@ const anyText = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.string({ unit: 'grapheme', maxLength: 60 }),
-  fc.constantFrom('STOP', 'start', ' HELP ', '#1', 'ticket 99999999999', '\u0000', 'a\u0000b', '%00', '\ud800', '{{constructor}}', 'x'.repeat(6000)),
+  fc.constantFrom(
+    'STOP',
+    'start',
+    ' HELP ',
+    '#1',
+    'ticket 99999999999',
+    '\u0000',
+    'a\u0000b',
+    '%00',
+    '\ud800',
+    '{{constructor}}',
+    'x'.repeat(6000),
+  ),
 );
 const fieldName = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('MessageSid', 'SmsMessageSid', 'AccountSid', 'From', 'To', 'Body', 'NumMedia', 'NumSegments', 'MediaUrl0', 'MediaContentType0', 'MediaUrl1', 'ApiVersion') },
-  { weight: 2, arbitrary: fc.constantFrom('__proto__', 'constructor', 'hasOwnProperty', 'toString', 'Body[]', 'To[x]', 'a.b', '', ' ') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'MessageSid',
+      'SmsMessageSid',
+      'AccountSid',
+      'From',
+      'To',
+      'Body',
+      'NumMedia',
+      'NumSegments',
+      'MediaUrl0',
+      'MediaContentType0',
+      'MediaUrl1',
+      'ApiVersion',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      'toString',
+      'Body[]',
+      'To[x]',
+      'a.b',
+      '',
+      ' ',
+    ),
+  },
   { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
 );
 const fieldValue = (name: string): fc.Arbitrary<string> => {
@@ -61,10 +104,18 @@ const fieldValue = (name: string): fc.Arbitrary<string> => {
       return phone;
     case 'NumMedia':
     case 'NumSegments':
-      return fc.oneof(fc.integer({ min: -2, max: 12 }).map(String), fc.constantFrom('', '1e1', '0x1', '01', '999999999999'), fc.string({ maxLength: 5 }));
+      return fc.oneof(
+        fc.integer({ min: -2, max: 12 }).map(String),
+        fc.constantFrom('', '1e1', '0x1', '01', '999999999999'),
+        fc.string({ maxLength: 5 }),
+      );
     case 'MediaUrl0':
     case 'MediaUrl1':
-      return fc.oneof(fc.webUrl(), fc.constantFrom('http://127.0.0.1:1/x', 'file:///etc/passwd', 'javascript:alert(1)', ''), fc.string({ maxLength: 80 }));
+      return fc.oneof(
+        fc.webUrl(),
+        fc.constantFrom('http://127.0.0.1:1/x', 'file:///etc/passwd', 'javascript:alert(1)', ''),
+        fc.string({ maxLength: 80 }),
+      );
     default:
       return anyText;
   }
@@ -96,7 +147,10 @@ const nearlyValid: fc.Arbitrary<Pair[]> = fc
 const cases: fc.Arbitrary<Case> = fc.record({
   pairs: fc.oneof({ weight: 3, arbitrary: nearlyValid }, { weight: 1, arbitrary: fc.array(pair, { maxLength: 12 }) }),
   encoding: fc.constantFrom('encoded', 'encoded', 'encoded', 'raw', 'broken'),
-  query: fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('?m=1', '?a=b&c=%zz', '?') }),
+  query: fc.oneof(
+    { weight: 4, arbitrary: fc.constant('') },
+    { weight: 1, arbitrary: fc.constantFrom('?m=1', '?a=b&c=%zz', '?') },
+  ),
   signing: fc.constantFrom<Signing>('valid', 'valid', 'valid', 'none', 'wrong', 'other-url', 'other-token'),
   contentType: fc.constantFrom<ContentType>('form', 'form', 'form', 'form', 'form-charset', 'json', 'text', 'none'),
 });
@@ -126,7 +180,13 @@ function write(pairs: Pair[], encoding: Case['encoding']): string {
 /** What the service sees after the body parser: the same `qs` call body-parser makes with `extended: false`. */
 function parsedAsServer(body: string): Record<string, string | string[]> {
   if (body.length === 0) return {};
-  return qs.parse(body, { allowPrototypes: true, depth: 0, arrayLimit: 1000, parameterLimit: 1000, strictDepth: true }) as Record<string, string | string[]>;
+  return qs.parse(body, {
+    allowPrototypes: true,
+    depth: 0,
+    arrayLimit: 1000,
+    parameterLimit: 1000,
+    strictDepth: true,
+  }) as Record<string, string | string[]>;
 }
 
 describe('fuzzing the Twilio inbound webhook', () => {
@@ -156,9 +216,15 @@ describe('fuzzing the Twilio inbound webhook', () => {
     const seen = { status: new Map<number, number>(), stored: 0 };
     await fc.assert(
       fc.asyncProperty(cases, async (c) => {
-        const body = c.contentType === 'json' ? JSON.stringify(Object.fromEntries(c.pairs)) : write(c.pairs, c.encoding);
+        const body =
+          c.contentType === 'json' ? JSON.stringify(Object.fromEntries(c.pairs)) : write(c.pairs, c.encoding);
         const path = `${WEBHOOK}${c.query}`;
-        const params = c.contentType === 'form' || c.contentType === 'form-charset' ? parsedAsServer(body) : c.contentType === 'json' ? Object.fromEntries(c.pairs) : {};
+        const params =
+          c.contentType === 'form' || c.contentType === 'form-charset'
+            ? parsedAsServer(body)
+            : c.contentType === 'json'
+              ? Object.fromEntries(c.pairs)
+              : {};
         const signature =
           c.signing === 'valid'
             ? signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${path}`, params)
@@ -173,7 +239,13 @@ describe('fuzzing the Twilio inbound webhook', () => {
 
         let req = t.http().post(path);
         if (signature !== null) req = req.set('X-Twilio-Signature', signature);
-        const contentType = { form: 'application/x-www-form-urlencoded', 'form-charset': 'application/x-www-form-urlencoded; charset=utf-8', json: 'application/json', text: 'text/plain', none: null }[c.contentType];
+        const contentType = {
+          form: 'application/x-www-form-urlencoded',
+          'form-charset': 'application/x-www-form-urlencoded; charset=utf-8',
+          json: 'application/json',
+          text: 'text/plain',
+          none: null,
+        }[c.contentType];
         if (contentType) req = req.set('Content-Type', contentType);
         const res = await req.send(body);
 
@@ -199,7 +271,10 @@ describe('fuzzing the Twilio inbound webhook', () => {
       }),
       { numRuns: RUNS },
     );
-    const answers = [...seen.status].sort(([a], [b]) => a - b).map(([status, n]) => `${n}× ${status}`).join(', ');
+    const answers = [...seen.status]
+      .sort(([a], [b]) => a - b)
+      .map(([status, n]) => `${n}× ${status}`)
+      .join(', ');
     process.stdout.write(`webhook fuzz: ${RUNS} cases; answers ${answers}; ${seen.stored} texts stored\n`);
     // The fuzzer must reach every outcome, or it proves little. About 5 % of cases are well-formed signed texts (15 in
     // 300 on average): at least 3 fails by chance less than once in 10,000 runs, where more than 10 failed one in ten.
@@ -210,7 +285,10 @@ describe('fuzzing the Twilio inbound webhook', () => {
 
     // Whatever got in is landed by the worker (or kept aside as unroutable), not left failing or stuck.
     const states = await eventually(
-      async () => (await t.db.query(`SELECT status, count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' GROUP BY status`)) as { status: string; n: number }[],
+      async () =>
+        (await t.db.query(
+          `SELECT status, count(*)::int AS n FROM sms_messages WHERE direction = 'inbound' GROUP BY status`,
+        )) as { status: string; n: number }[],
       (rows) => rows.every((r) => r.status !== 'received'),
       60_000,
     );

@@ -17,7 +17,12 @@ describe('reference helpdesk, platform API and service surface', () => {
   it('creates accounts only with the platform token', async () => {
     await t.http().post('/api/platform/accounts').send({ name: 'X' }).expect(403);
     await t.http().post('/api/platform/accounts').set('Authorization', 'Bearer wrong').send({ name: 'X' }).expect(403);
-    const bad = await t.http().post('/api/platform/accounts').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).send({ name: '' }).expect(400);
+    const bad = await t
+      .http()
+      .post('/api/platform/accounts')
+      .set('Authorization', `Bearer ${PLATFORM_TOKEN}`)
+      .send({ name: '' })
+      .expect(400);
     expect(bad.body.message.join(' ')).toMatch(/name should not be empty/);
   });
 
@@ -31,12 +36,26 @@ describe('reference helpdesk, platform API and service surface', () => {
   });
 
   it('stores phones in E.164 using the account country, and refuses unreadable ones with the reason, storing nothing', async () => {
-    const id = await a.customer([{ number: '07400 123456', type: 'mobile' }, { number: '+1 (201) 555-0123', type: 'work' }]);
+    const id = await a.customer([
+      { number: '07400 123456', type: 'mobile' },
+      { number: '+1 (201) 555-0123', type: 'work' },
+    ]);
     const customer = await a.get(`/api/customers/${id}`).expect(200);
-    expect(customer.body.phones.map((p: { number: string }) => p.number).sort()).toEqual(['+12015550123', '+447400123456']);
+    expect(customer.body.phones.map((p: { number: string }) => p.number).sort()).toEqual([
+      '+12015550123',
+      '+447400123456',
+    ]);
 
     const before = await t.db.query('SELECT count(*)::int AS n FROM customers');
-    const bad = await a.post('/api/customers', { name: 'Bad', phones: [{ number: '07400 123457', type: 'mobile' }, { number: 'call me', type: 'mobile' }] }).expect(422);
+    const bad = await a
+      .post('/api/customers', {
+        name: 'Bad',
+        phones: [
+          { number: '07400 123457', type: 'mobile' },
+          { number: 'call me', type: 'mobile' },
+        ],
+      })
+      .expect(422);
     expect(bad.body.message).toMatch(/"call me" cannot be read/);
     const after = await t.db.query('SELECT count(*)::int AS n FROM customers');
     expect(after[0].n).toBe(before[0].n);
@@ -68,9 +87,13 @@ describe('reference helpdesk, platform API and service surface', () => {
   });
 
   it('refuses a business number without country code, a bad one, and a number another account has', async () => {
-    expect((await b.post('/api/sms/numbers', { number: '5550100', label: 'x' }).expect(422)).body.message).toMatch(/country code/);
+    expect((await b.post('/api/sms/numbers', { number: '5550100', label: 'x' }).expect(422)).body.message).toMatch(
+      /country code/,
+    );
     await b.post('/api/sms/numbers', { number: '+1 555', label: 'x' }).expect(422);
-    expect((await b.post('/api/sms/numbers', { number: '+44 7400 900100', label: 'x' }).expect(409)).body.message).toMatch(/already in use/);
+    expect(
+      (await b.post('/api/sms/numbers', { number: '+44 7400 900100', label: 'x' }).expect(409)).body.message,
+    ).toMatch(/already in use/);
     const list = await a.get('/api/sms/numbers').expect(200);
     expect(list.body).toEqual([expect.objectContaining({ number: '+447400900100', isDefault: true })]);
   });
@@ -78,7 +101,10 @@ describe('reference helpdesk, platform API and service surface', () => {
   it('sends through the sandbox provider, which records the text and reports it delivered', async () => {
     const ca = await a.customer([{ number: '07400 333333', type: 'mobile' }]);
     const ticket = await a.ticket(ca);
-    const [row] = await eventually(() => a.sms(ticket.id), (rows) => rows[0]?.status === 'delivered');
+    const [row] = await eventually(
+      () => a.sms(ticket.id),
+      (rows) => rows[0]?.status === 'delivered',
+    );
     const sandbox = await a.get('/api/sms/sandbox/messages').expect(200);
     const recorded = sandbox.body.filter((m: { messageId: string }) => m.messageId === row.id);
     expect(recorded).toHaveLength(1);
@@ -90,7 +116,9 @@ describe('reference helpdesk, platform API and service surface', () => {
     await a.put('/api/sms/settings', { enabled: false }).expect(200);
     const ca = await a.customer([{ number: '07400 444444', type: 'mobile' }]);
     const ticket = await a.ticket(ca);
-    expect(await a.sms(ticket.id)).toEqual([expect.objectContaining({ status: 'skipped', reason: 'SMS is turned off for this account' })]);
+    expect(await a.sms(ticket.id)).toEqual([
+      expect.objectContaining({ status: 'skipped', reason: 'SMS is turned off for this account' }),
+    ]);
     await a.put('/api/sms/settings', { enabled: true }).expect(200);
     await a.put('/api/sms/settings', { enabled: 'yes' }).expect(400);
   });
@@ -99,6 +127,8 @@ describe('reference helpdesk, platform API and service surface', () => {
     const health = await t.http().get('/health').expect(200);
     expect(health.body.info).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
     const doc = await t.http().get('/api/docs-json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/tickets', '/api/tickets/{id}/updates', '/api/sms/templates/{key}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/tickets', '/api/tickets/{id}/updates', '/api/sms/templates/{key}']),
+    );
   });
 });

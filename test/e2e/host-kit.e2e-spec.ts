@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { TICKET_GATEWAY, TicketGateway } from '../../src/sms';
-import { ConformanceComment, GatewayConformanceFixture, SandboxPhone, ticketGatewayConformance } from '../../src/sms/testing';
+import {
+  ConformanceComment,
+  GatewayConformanceFixture,
+  SandboxPhone,
+  ticketGatewayConformance,
+} from '../../src/sms/testing';
 import { plainPhoto } from '../fixtures/images';
 import { TestAccount, TestApp } from '../support/test-app';
 
@@ -25,7 +30,10 @@ describe('the host test kit', () => {
     await acme.addNumber('+12025550100', 'Front desk');
     const email = 'tess@acme.test';
     const tess = await acme.technician('Tess Tech', email);
-    const team = (await acme.post('/api/teams', { name: 'Field Team' }).expect(201)).body as { id: string; name: string };
+    const team = (await acme.post('/api/teams', { name: 'Field Team' }).expect(201)).body as {
+      id: string;
+      name: string;
+    };
     await acme.post(`/api/teams/${team.id}/members`, { userId: tess.id }).expect(201);
     const db = t.app.get(DataSource);
     fixture = {
@@ -49,17 +57,26 @@ describe('the host test kit', () => {
 
   it('fails a gateway that lets one account read another account’s tickets', async () => {
     const leaky: TicketGateway = Object.create(fixture.gateway, {
-      findTicket: { value: (_accountId: string, ref: { id: string } | { number: number }, tx?: never) => fixture.gateway.findTicket(acme.id, ref, tx) },
+      findTicket: {
+        value: (_accountId: string, ref: { id: string } | { number: number }, tx?: never) =>
+          fixture.gateway.findTicket(acme.id, ref, tx),
+      },
     });
-    const [scoped] = ticketGatewayConformance({ ...fixture, gateway: leaky }).filter((c) => c.name.startsWith('a ticket is found by id'));
+    const [scoped] = ticketGatewayConformance({ ...fixture, gateway: leaky }).filter((c) =>
+      c.name.startsWith('a ticket is found by id'),
+    );
     await expect(scoped.run()).rejects.toThrow('another account must not find the ticket by id');
   });
 
   it('fails a gateway that writes outside the transaction it is given', async () => {
     const careless: TicketGateway = Object.create(fixture.gateway, {
-      createCustomerFromPhone: { value: (accountId: string, phone: string) => fixture.gateway.createCustomerFromPhone(accountId, phone) },
+      createCustomerFromPhone: {
+        value: (accountId: string, phone: string) => fixture.gateway.createCustomerFromPhone(accountId, phone),
+      },
     });
-    const [inTransaction] = ticketGatewayConformance({ ...fixture, gateway: careless }).filter((c) => c.name.startsWith('writes happen in the transaction'));
+    const [inTransaction] = ticketGatewayConformance({ ...fixture, gateway: careless }).filter((c) =>
+      c.name.startsWith('writes happen in the transaction'),
+    );
     await expect(inTransaction.run()).rejects.toThrow('a rolled-back customer must not remain');
   });
 
@@ -72,10 +89,17 @@ describe('the host test kit', () => {
     expect(initial).toMatchObject({ from: '+12025550100', to: '+12025550177' });
     expect(initial.body).toContain(`#${ticket.number}`);
 
-    const { messageId } = await phone.send({ from: '+12025550177', to: '+12025550100', body: 'Photo of the error', photos: [{ contentType: 'image/jpeg', bytes: await plainPhoto() }] });
+    const { messageId } = await phone.send({
+      from: '+12025550177',
+      to: '+12025550100',
+      body: 'Photo of the error',
+      photos: [{ contentType: 'image/jpeg', bytes: await plainPhoto() }],
+    });
     const landed = await phone.waitForLanding(messageId);
     expect(landed).toMatchObject({ status: 'processed', ticketId: ticket.id });
-    const [comment] = (await comments(t.app.get(DataSource), acme.id, ticket.id)).filter((c) => c.id === landed.commentId);
+    const [comment] = (await comments(t.app.get(DataSource), acme.id, ticket.id)).filter(
+      (c) => c.id === landed.commentId,
+    );
     expect(comment).toMatchObject({ body: 'Photo of the error', public: true });
     expect(comment.attachments).toHaveLength(1);
     expect(await new SandboxPhone(t.app, other.id).received()).toEqual([]);
@@ -83,12 +107,13 @@ describe('the host test kit', () => {
 });
 
 async function comments(db: DataSource, accountId: string, ticketId: string): Promise<ConformanceComment[]> {
-  const rows: { id: string; body: string; public: boolean; files: { storageKey: string; public: boolean }[] }[] = await db.query(
-    `SELECT c.id, c.body, c.public,
+  const rows: { id: string; body: string; public: boolean; files: { storageKey: string; public: boolean }[] }[] =
+    await db.query(
+      `SELECT c.id, c.body, c.public,
             COALESCE((SELECT json_agg(json_build_object('storageKey', a.storage_key, 'public', a.public) ORDER BY a.created_at)
                       FROM attachments a WHERE a.comment_id = c.id), '[]') AS files
      FROM comments c WHERE c.account_id = $1 AND c.ticket_id = $2 ORDER BY c.created_at`,
-    [accountId, ticketId],
-  );
+      [accountId, ticketId],
+    );
   return rows.map((r) => ({ id: r.id, body: r.body, public: r.public, attachments: r.files }));
 }

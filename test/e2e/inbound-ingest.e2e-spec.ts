@@ -55,7 +55,11 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
   const newPhone = () => `+1201556${String(1000 + ++phoneSeq).padStart(4, '0')}`;
 
   /** The fields the service reads from Twilio's inbound form (the signature covers whatever is sent). */
-  function twilioParams(from: string, body: string, options: { to?: string; media?: { url: string; contentType: string }[] } = {}): Record<string, string> {
+  function twilioParams(
+    from: string,
+    body: string,
+    options: { to?: string; media?: { url: string; contentType: string }[] } = {},
+  ): Record<string, string> {
     const media = options.media ?? [];
     const params: Record<string, string> = {
       MessageSid: sid(media.length > 0 ? 'MM' : 'SM'),
@@ -65,7 +69,9 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
       Body: body,
       NumMedia: String(media.length),
     };
-    media.forEach((m, i) => Object.assign(params, { [`MediaUrl${i}`]: m.url, [`MediaContentType${i}`]: m.contentType }));
+    media.forEach((m, i) =>
+      Object.assign(params, { [`MediaUrl${i}`]: m.url, [`MediaContentType${i}`]: m.contentType }),
+    );
     return params;
   }
 
@@ -88,12 +94,19 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     );
   }
 
-  async function inboundJobsOf(sids: string[]): Promise<{ id: string; provider_message_id: string; inbound_job_id: string | null }[]> {
-    return t.db.query(`SELECT id, provider_message_id, inbound_job_id FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1)`, [sids]);
+  async function inboundJobsOf(
+    sids: string[],
+  ): Promise<{ id: string; provider_message_id: string; inbound_job_id: string | null }[]> {
+    return t.db.query(
+      `SELECT id, provider_message_id, inbound_job_id FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = ANY($1)`,
+      [sids],
+    );
   }
 
   async function commentsFor(rows: StoredRow[]): Promise<{ id: string; body: string }[]> {
-    return t.db.query(`SELECT id, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body`, [rows.map((r) => r.comment_id)]);
+    return t.db.query(`SELECT id, body FROM comments WHERE id = ANY($1::uuid[]) ORDER BY body`, [
+      rows.map((r) => r.comment_id),
+    ]);
   }
 
   it('answers a burst of texts, repeats and a stray at once, storing and landing each distinct text exactly once', async () => {
@@ -101,7 +114,9 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     const repeated = twilioParams(newPhone(), 'Delivered five times at once');
     const stray = twilioParams(newPhone(), 'Wrong number', { to: NOBODYS });
     const photoUrl = t.twilio.addMedia(sid('MM'), { contentType: 'image/jpeg', body: await plainPhoto() });
-    const mms = twilioParams(newPhone(), 'A photo, twice at once', { media: [{ url: photoUrl, contentType: 'image/jpeg' }] });
+    const mms = twilioParams(newPhone(), 'A photo, twice at once', {
+      media: [{ url: photoUrl, contentType: 'image/jpeg' }],
+    });
     // The repeats and the stray are spread through the burst, so they share batches with the plain texts.
     const burst = [...distinct];
     for (let i = 0; i < 5; i++) burst.splice(i * 8 + 3, 0, repeated);
@@ -135,23 +150,35 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     for (const jobId of batchJobs) {
       const job = await queue.getJob(jobId!);
       expect(job?.name).toBe('ProcessInboundBatch');
-      expect([...(job!.data as { messageIds: string[] }).messageIds].sort()).toEqual(plain.filter((j) => j.inbound_job_id === jobId).map((j) => j.id).sort());
+      expect([...(job!.data as { messageIds: string[] }).messageIds].sort()).toEqual(
+        plain
+          .filter((j) => j.inbound_job_id === jobId)
+          .map((j) => j.id)
+          .sort(),
+      );
       expect(await job!.getState()).toBe('completed');
     }
     expect(await queue.getJobState(mmsRow.id)).toBe('completed');
 
     expect(await storedRows([stray.MessageSid])).toEqual([]);
-    const kept = await t.db.query(`SELECT to_number, body FROM sms_unroutable_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [stray.MessageSid]);
+    const kept = await t.db.query(
+      `SELECT to_number, body FROM sms_unroutable_messages WHERE provider = 'twilio' AND provider_message_id = $1`,
+      [stray.MessageSid],
+    );
     expect(kept).toEqual([{ to_number: NOBODYS, body: 'Wrong number' }]);
 
     // One comment per text: a job ran for each stored row, and none for the repeats.
     const comments = await commentsFor(rows);
     expect(comments.map((c) => c.body).sort()).toEqual(texts.map((p) => p.Body).sort());
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM comments WHERE account_id = $1 AND body = ANY($2)`, [acme.id, texts.map((p) => p.Body)]);
+    const [{ n }] = await t.db.query(
+      `SELECT count(*)::int AS n FROM comments WHERE account_id = $1 AND body = ANY($2)`,
+      [acme.id, texts.map((p) => p.Body)],
+    );
     expect(n).toBe(texts.length);
-    const [{ attachments }] = await t.db.query(`SELECT count(*)::int AS attachments FROM attachments WHERE comment_id = $1`, [
-      rows.find((r) => r.provider_message_id === mms.MessageSid)!.comment_id,
-    ]);
+    const [{ attachments }] = await t.db.query(
+      `SELECT count(*)::int AS attachments FROM attachments WHERE comment_id = $1`,
+      [rows.find((r) => r.provider_message_id === mms.MessageSid)!.comment_id],
+    );
     expect(attachments).toBe(1);
   });
 
@@ -215,7 +242,12 @@ describe('inbound ingest: concurrent webhooks stored together', () => {
     );
     expect(rows.map((r) => r.body)).toEqual(['After', 'Before', 'Between', 'Sent once, delivered three times']);
     // Each stored answer names its own row.
-    expect(results.map((r) => (r.outcome === 'stored' ? r.messageId : null)).filter((id) => id !== null).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect(
+      results
+        .map((r) => (r.outcome === 'stored' ? r.messageId : null))
+        .filter((id) => id !== null)
+        .sort(),
+    ).toEqual(rows.map((r) => r.id).sort());
     await landed(
       batch.map((b) => b.providerMessageId),
       rows.length,

@@ -56,12 +56,21 @@ describe('sandbox: a customer text simulated end to end', () => {
       )
       .expect(202);
     const message = await landed(res.body.messageId);
-    expect(message).toMatchObject({ direction: 'inbound', provider: 'sandbox', from: '+12015550123', to: '+12025550100', ticketId: ticket.id, matchRule: 'last_outbound' });
+    expect(message).toMatchObject({
+      direction: 'inbound',
+      provider: 'sandbox',
+      from: '+12015550123',
+      to: '+12025550100',
+      ticketId: ticket.id,
+      matchRule: 'last_outbound',
+    });
 
     const detail = (await acme.get(`/api/tickets/${ticket.id}`).expect(200)).body;
     expect(detail.status).toBe('Customer Reply');
     const [comment] = detail.comments;
-    expect(comment.body).toBe('Screen is cracked\n\nAttachment 2 of 2 was left out: the file is a PDF document, not a picture.');
+    expect(comment.body).toBe(
+      'Screen is cracked\n\nAttachment 2 of 2 was left out: the file is a PDF document, not a picture.',
+    );
     expect(comment.attachments).toHaveLength(1);
     const stored = await acme
       .get(comment.attachments[0].url)
@@ -81,19 +90,37 @@ describe('sandbox: a customer text simulated end to end', () => {
 
   it('refuses what could not come from a phone, with the reason, and stores nothing', async () => {
     const before = await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound'`);
-    const notOurs = await acme.post('/api/sms/sandbox/inbound', { from: '(201) 555-0124', to: '+12025550200', body: 'hi' }).expect(422);
+    const notOurs = await acme
+      .post('/api/sms/sandbox/inbound', { from: '(201) 555-0124', to: '+12025550200', body: 'hi' })
+      .expect(422);
     expect(notOurs.body.message).toBe("+12025550200 is not one of this account's SMS numbers");
-    const badFrom = await acme.post('/api/sms/sandbox/inbound', { from: 'call me', to: '+12025550100', body: 'hi' }).expect(422);
+    const badFrom = await acme
+      .post('/api/sms/sandbox/inbound', { from: 'call me', to: '+12025550100', body: 'hi' })
+      .expect(422);
     expect(badFrom.body.message).toMatch(/from: "call me" is not a valid phone number/);
-    await acme.post('/api/sms/sandbox/inbound', { from: '(201) 555-0124', to: '+12025550100', media: [{ contentType: 'image/jpeg', base64: '***' }] }).expect(400);
-    await acme.post('/api/sms/sandbox/inbound', { from: '(201) 555-0124', to: '+12025550100', body: 'x'.repeat(1601) }).expect(400);
-    await t.http().post('/api/sms/sandbox/inbound').send({ from: '(201) 555-0124', to: '+12025550100', body: 'hi' }).expect(401);
+    await acme
+      .post('/api/sms/sandbox/inbound', {
+        from: '(201) 555-0124',
+        to: '+12025550100',
+        media: [{ contentType: 'image/jpeg', base64: '***' }],
+      })
+      .expect(400);
+    await acme
+      .post('/api/sms/sandbox/inbound', { from: '(201) 555-0124', to: '+12025550100', body: 'x'.repeat(1601) })
+      .expect(400);
+    await t
+      .http()
+      .post('/api/sms/sandbox/inbound')
+      .send({ from: '(201) 555-0124', to: '+12025550100', body: 'hi' })
+      .expect(401);
     const after = await t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE direction = 'inbound'`);
     expect(after[0].n).toBe(before[0].n);
   });
 
   it('keeps each account to its own texts', async () => {
-    const res = await acme.post('/api/sms/sandbox/inbound', { from: '(201) 555-0125', to: '+12025550100', body: 'New here' }).expect(202);
+    const res = await acme
+      .post('/api/sms/sandbox/inbound', { from: '(201) 555-0125', to: '+12025550100', body: 'New here' })
+      .expect(202);
     await landed(res.body.messageId);
     await other.get(`/api/sms/messages/${res.body.messageId}`).expect(404);
     expect((await other.get('/api/sms/triage').expect(200)).body.messages).toEqual([]);

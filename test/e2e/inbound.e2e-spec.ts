@@ -8,7 +8,15 @@ import { Clock } from '../../src/sms/clock/clock';
 import { InboundQueue } from '../../src/sms/inbound/inbound-queue.service';
 import { SmsQueue } from '../../src/sms/queues/queues';
 import { signTwilioRequest, twilioForm } from '../fakes/fake-twilio';
-import { colourAt, decompressionBomb, hasGps, incompressiblePng, PDF, plainPhoto, sidewaysPhotoWithGps } from '../fixtures/images';
+import {
+  colourAt,
+  decompressionBomb,
+  hasGps,
+  incompressiblePng,
+  PDF,
+  plainPhoto,
+  sidewaysPhotoWithGps,
+} from '../fixtures/images';
 import { eventually, PUBLIC_URL, TestAccount, TestApp } from '../support/test-app';
 
 const BUSINESS = '+12025550100';
@@ -88,7 +96,12 @@ describe('inbound SMS and MMS from Twilio', () => {
   const newPhone = () => `+1201555${String(1000 + ++phoneSeq).padStart(4, '0')}`;
   const national = (e164: string) => `(${e164.slice(2, 5)}) ${e164.slice(5, 8)}-${e164.slice(8)}`;
 
-  function twilioParams(from: string, body: string, media: { url: string; contentType: string }[] = [], to = BUSINESS): Record<string, string> {
+  function twilioParams(
+    from: string,
+    body: string,
+    media: { url: string; contentType: string }[] = [],
+    to = BUSINESS,
+  ): Record<string, string> {
     const params: Record<string, string> = {
       ToCountry: 'US',
       ToState: 'DC',
@@ -122,11 +135,17 @@ describe('inbound SMS and MMS from Twilio', () => {
   const post = (params: Record<string, string>, signature?: string) => t.postTwilio(WEBHOOK, params, signature);
 
   async function inboundRows(messageSid: string): Promise<InboundRow[]> {
-    return t.db.query(`SELECT * FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [messageSid]);
+    return t.db.query(`SELECT * FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [
+      messageSid,
+    ]);
   }
 
   /** Posts a signed text and waits until its job has landed it. */
-  async function text(from: string, body: string, media: { url: string; contentType: string }[] = []): Promise<InboundRow> {
+  async function text(
+    from: string,
+    body: string,
+    media: { url: string; contentType: string }[] = [],
+  ): Promise<InboundRow> {
     const params = twilioParams(from, body, media);
     await post(params).expect(200);
     return processed(params.MessageSid);
@@ -146,13 +165,20 @@ describe('inbound SMS and MMS from Twilio', () => {
   }
 
   async function ticket(ticketId: string) {
-    return (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body as { status: string; number: number; subject: string; customerId: string };
+    return (await acme.get(`/api/tickets/${ticketId}`).expect(200)).body as {
+      status: string;
+      number: number;
+      subject: string;
+      customerId: string;
+    };
   }
 
   /** A customer whose ticket's initial SMS was accepted, so the conversation remembers that ticket. */
   async function customerWithTicket(opts: { smsEnabled?: boolean } = {}) {
     const phone = newPhone();
-    const customerId = await acme.customer([{ number: national(phone), type: 'mobile' }], { smsEnabled: opts.smsEnabled ?? true });
+    const customerId = await acme.customer([{ number: national(phone), type: 'mobile' }], {
+      smsEnabled: opts.smsEnabled ?? true,
+    });
     const created = await acme.ticket(customerId);
     if (opts.smsEnabled ?? true) {
       await eventually(
@@ -181,14 +207,32 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(res.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
 
       const row = await processed(params.MessageSid);
-      expect(row).toMatchObject({ status: 'processed', kind: 'reply', ticket_id: created.id, customer_id: customerId, match_rule: 'last_outbound', match_guess: false });
+      expect(row).toMatchObject({
+        status: 'processed',
+        kind: 'reply',
+        ticket_id: created.id,
+        customer_id: customerId,
+        match_rule: 'last_outbound',
+        match_guess: false,
+      });
       const all = await comments(created.id);
       expect(all).toHaveLength(1);
-      expect(all[0]).toMatchObject({ body: 'Thanks, the printer works again!', public: true, author: { type: 'customer', customerId } });
+      expect(all[0]).toMatchObject({
+        body: 'Thanks, the printer works again!',
+        public: true,
+        author: { type: 'customer', customerId },
+      });
       expect((await ticket(created.id)).status).toBe('Customer Reply');
 
       const message = (await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body;
-      expect(message).toMatchObject({ direction: 'inbound', from: phone, to: BUSINESS, matchRule: 'last_outbound', matchGuess: false, ticketId: created.id });
+      expect(message).toMatchObject({
+        direction: 'inbound',
+        from: phone,
+        to: BUSINESS,
+        matchRule: 'last_outbound',
+        matchGuess: false,
+        ticketId: created.id,
+      });
     });
 
     it('refuses a forged or missing signature with 403 and stores nothing', async () => {
@@ -209,11 +253,18 @@ describe('inbound SMS and MMS from Twilio', () => {
       delete params.From;
       params.NumMedia = 'two';
       const res = await post(params).expect(400);
-      expect(res.body.message).toEqual(expect.arrayContaining(['From must be the sender phone number', 'NumMedia must be a whole number from 0 to 10']));
+      expect(res.body.message).toEqual(
+        expect.arrayContaining([
+          'From must be the sender phone number',
+          'NumMedia must be a whole number from 0 to 10',
+        ]),
+      );
 
       const missingMedia = twilioParams(newPhone(), 'photo?');
       missingMedia.NumMedia = '1';
-      expect((await post(missingMedia).expect(400)).body.message).toEqual(['MediaUrl0 is missing although NumMedia is 1']);
+      expect((await post(missingMedia).expect(400)).body.message).toEqual([
+        'MediaUrl0 is missing although NumMedia is 1',
+      ]);
       expect(await inboundRows(params.MessageSid)).toHaveLength(0);
       expect(await inboundRows(missingMedia.MessageSid)).toHaveLength(0);
     });
@@ -223,7 +274,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       await post(params).expect(200);
       await post(params).expect(200);
       expect(await inboundRows(params.MessageSid)).toHaveLength(0);
-      const kept = await t.db.query(`SELECT to_number, body FROM sms_unroutable_messages WHERE provider_message_id = $1`, [params.MessageSid]);
+      const kept = await t.db.query(
+        `SELECT to_number, body FROM sms_unroutable_messages WHERE provider_message_id = $1`,
+        [params.MessageSid],
+      );
       expect(kept).toEqual([{ to_number: '+12025550999', body: 'wrong number' }]);
     });
 
@@ -271,14 +325,20 @@ describe('inbound SMS and MMS from Twilio', () => {
       const { phone, ticket: created } = await customerWithTicket();
       const sideways = await sidewaysPhotoWithGps();
       expect(await hasGps(sideways)).toBe(true);
-      const media = [addPhoto(sideways), addPhoto(await plainPhoto(1024, 768, 'orange')), addPhoto(PDF, 'application/pdf')];
+      const media = [
+        addPhoto(sideways),
+        addPhoto(await plainPhoto(1024, 768, 'orange')),
+        addPhoto(PDF, 'application/pdf'),
+      ];
 
       const row = await text(phone, 'Here is the broken screen', media);
       expect(row).toMatchObject({ status: 'processed', ticket_id: created.id });
 
       const [comment] = await comments(created.id);
       expect(comment.public).toBe(true);
-      expect(comment.body).toBe('Here is the broken screen\n\nAttachment 3 of 3 was left out: the file is a PDF document, not a picture.');
+      expect(comment.body).toBe(
+        'Here is the broken screen\n\nAttachment 3 of 3 was left out: the file is a PDF document, not a picture.',
+      );
       expect(comment.attachments).toHaveLength(2);
       expect(comment.attachments.map((a) => a.fileName)).toEqual(['photo-1.jpg', 'photo-2.jpg']);
       for (const a of comment.attachments) {
@@ -310,7 +370,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(t.twilio.cdnRequests.length).toBeGreaterThanOrEqual(3);
       expect(t.twilio.cdnRequests.every((r) => !r.hadAuthorization)).toBe(true);
 
-      const media_ = await t.db.query(`SELECT position, status, content_type, rejection_reason FROM sms_media WHERE message_id = $1 ORDER BY position`, [row.id]);
+      const media_ = await t.db.query(
+        `SELECT position, status, content_type, rejection_reason FROM sms_media WHERE message_id = $1 ORDER BY position`,
+        [row.id],
+      );
       expect(media_).toEqual([
         { position: 0, status: 'stored', content_type: 'image/jpeg', rejection_reason: null },
         { position: 1, status: 'stored', content_type: 'image/jpeg', rejection_reason: null },
@@ -325,7 +388,9 @@ describe('inbound SMS and MMS from Twilio', () => {
       await text(phone, 'One real, one not', [genuine, { url: elsewhere, contentType: 'image/jpeg' }]);
       const [comment] = await comments(created.id);
       expect(comment.attachments).toHaveLength(1);
-      expect(comment.body).toContain("Attachment 2 of 2 was left out: it did not come from our SMS provider's media server");
+      expect(comment.body).toContain(
+        "Attachment 2 of 2 was left out: it did not come from our SMS provider's media server",
+      );
       expect(t.twilio.cdnRequests.filter((r) => r.path.startsWith('/2010-04-01'))).toHaveLength(0);
     });
 
@@ -334,14 +399,25 @@ describe('inbound SMS and MMS from Twilio', () => {
       const oversize = await incompressiblePng(1000, 1000);
       expect(oversize.length).toBeGreaterThan(2 * 1024 * 1024);
       const bomb = await decompressionBomb();
-      const row = await text(phone, 'Two huge pictures', [addPhoto(oversize, 'image/png'), addPhoto(bomb, 'image/png')]);
+      const row = await text(phone, 'Two huge pictures', [
+        addPhoto(oversize, 'image/png'),
+        addPhoto(bomb, 'image/png'),
+      ]);
       const [comment] = await comments(created.id);
       expect(comment.attachments).toHaveLength(0);
       expect(comment.body).toMatch(/^Two huge pictures\n\n/);
       expect(comment.body).toMatch(/Attachment 1 of 2 was left out: the file is 2\.9 MB, more than the 2 MB limit\./);
-      expect(comment.body).toMatch(/Attachment 2 of 2 was left out: the picture is 20000 × 20000 pixels \(400 megapixels\), more than the 26.8 megapixel limit for PNG pictures\./);
-      const reasons = await t.db.query(`SELECT rejection_reason FROM sms_media WHERE message_id = $1 ORDER BY position`, [row.id]);
-      expect(reasons.map((r: { rejection_reason: string }) => r.rejection_reason)).toEqual(['too_large', 'too_many_pixels']);
+      expect(comment.body).toMatch(
+        /Attachment 2 of 2 was left out: the picture is 20000 × 20000 pixels \(400 megapixels\), more than the 26.8 megapixel limit for PNG pictures\./,
+      );
+      const reasons = await t.db.query(
+        `SELECT rejection_reason FROM sms_media WHERE message_id = $1 ORDER BY position`,
+        [row.id],
+      );
+      expect(reasons.map((r: { rejection_reason: string }) => r.rejection_reason)).toEqual([
+        'too_large',
+        'too_many_pixels',
+      ]);
     }, 60_000);
 
     it('waits for media Twilio has not finished storing, and deletes it at Twilio once stored when the account asks', async () => {
@@ -385,7 +461,9 @@ describe('inbound SMS and MMS from Twilio', () => {
         () => acme.sms(newer.id),
         (rows) => rows.some((r) => r.providerMessageId !== null),
       );
-      await acme.post(`/api/tickets/${older.id}/updates`, { smsBody: 'Can you send a photo of the error?' }).expect(201);
+      await acme
+        .post(`/api/tickets/${older.id}/updates`, { smsBody: 'Can you send a photo of the error?' })
+        .expect(201);
       await eventually(
         () => acme.sms(older.id),
         (rows) => rows.some((r) => r.kind === 'ticket_update') && rows.every((r) => r.providerMessageId !== null),
@@ -393,16 +471,28 @@ describe('inbound SMS and MMS from Twilio', () => {
       // An email-only update makes `newer` the most recently updated ticket.
       await acme.post(`/api/tickets/${newer.id}/updates`, { emailBody: 'Ordered a part' }).expect(201);
 
-      expect(await text(phone, 'Sure, here it is')).toMatchObject({ ticket_id: older.id, match_rule: 'last_outbound', match_guess: false });
+      expect(await text(phone, 'Sure, here it is')).toMatchObject({
+        ticket_id: older.id,
+        match_rule: 'last_outbound',
+        match_guess: false,
+      });
 
       clock.offsetMs = 8 * DAY_MS;
       await acme.post(`/api/tickets/${newer.id}/updates`, { emailBody: 'Part arrived' }).expect(201);
-      expect(await text(phone, 'Any news?')).toMatchObject({ ticket_id: newer.id, match_rule: 'most_recent_open_ticket', match_guess: true });
+      expect(await text(phone, 'Any news?')).toMatchObject({
+        ticket_id: newer.id,
+        match_rule: 'most_recent_open_ticket',
+        match_guess: true,
+      });
     });
 
     it('c: the customer’s only open ticket', async () => {
       const { phone, ticket: only } = await customerWithTicket({ smsEnabled: false });
-      expect(await text(phone, 'Hello?')).toMatchObject({ ticket_id: only.id, match_rule: 'only_open_ticket', match_guess: false });
+      expect(await text(phone, 'Hello?')).toMatchObject({
+        ticket_id: only.id,
+        match_rule: 'only_open_ticket',
+        match_guess: false,
+      });
     });
 
     it('d: three open tickets and no clue: the most recent one, flagged; triage lists it and a move takes comment and photo along', async () => {
@@ -418,7 +508,9 @@ describe('inbound SMS and MMS from Twilio', () => {
       const item = triage.find((m: { id: string }) => m.id === row.id);
       expect(item).toMatchObject({ why: 'guess', matchRule: 'most_recent_open_ticket', ticketId: t2.id, from: phone });
       expect(item.candidates.map((c: { id: string }) => c.id).sort()).toEqual([t1.id, t2.id, t3.id].sort());
-      expect(item.media).toEqual([expect.objectContaining({ position: 0, status: 'stored', contentType: 'image/jpeg' })]);
+      expect(item.media).toEqual([
+        expect.objectContaining({ position: 0, status: 'stored', contentType: 'image/jpeg' }),
+      ]);
 
       const stranger = await customerWithTicket({ smsEnabled: false });
       const refused = await acme.post(`/api/sms/messages/${row.id}/move`, { ticketId: stranger.ticket.id }).expect(422);
@@ -453,8 +545,15 @@ describe('inbound SMS and MMS from Twilio', () => {
       await acme.put('/api/sms/settings', { unmatchedReplies: 'triage' }).expect(200);
       try {
         const waiting = await text(phone, 'And the fax too');
-        expect(waiting).toMatchObject({ match_rule: 'triage', ticket_id: null, comment_id: null, customer_id: customerId });
-        const item = (await acme.get('/api/sms/triage').expect(200)).body.messages.find((m: { id: string }) => m.id === waiting.id);
+        expect(waiting).toMatchObject({
+          match_rule: 'triage',
+          ticket_id: null,
+          comment_id: null,
+          customer_id: customerId,
+        });
+        const item = (await acme.get('/api/sms/triage').expect(200)).body.messages.find(
+          (m: { id: string }) => m.id === waiting.id,
+        );
         expect(item).toMatchObject({ why: 'unmatched', candidates: [] });
         const moved = await acme.post(`/api/sms/messages/${waiting.id}/move`, { ticketId: old.id }).expect(200);
         expect(moved.body.ticketId).toBe(old.id);
@@ -488,7 +587,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       const [r1, r2] = await Promise.all([text(stranger, 'First text'), text(stranger, 'Second text')]);
       expect(r1.customer_id).toBe(r2.customer_id);
       expect(r1.ticket_id).toBe(r2.ticket_id);
-      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`, [acme.id, stranger]);
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`,
+        [acme.id, stranger],
+      );
       expect(n).toBe(1);
       expect((await comments(r1.ticket_id!)).map((c) => c.body).sort()).toEqual(['First text', 'Second text']);
     });
@@ -537,7 +639,9 @@ describe('inbound SMS and MMS from Twilio', () => {
     it('serves attachments to the account only, and the portal shows public comments and photos but never private ones', async () => {
       const { phone, ticket: created } = await customerWithTicket();
       await text(phone, 'Photo of the <b>error</b>', [addPhoto(await plainPhoto())]);
-      await acme.post(`/api/tickets/${created.id}/updates`, { emailBody: 'Internal: customer seems annoyed', public: false }).expect(201);
+      await acme
+        .post(`/api/tickets/${created.id}/updates`, { emailBody: 'Internal: customer seems annoyed', public: false })
+        .expect(201);
       await acme.post(`/api/tickets/${created.id}/updates`, { smsBody: 'A technician is on the way' }).expect(201);
       const [photoComment] = await comments(created.id);
       const attachment = photoComment.attachments[0];
@@ -546,7 +650,9 @@ describe('inbound SMS and MMS from Twilio', () => {
       await other.get(attachment.url).expect(404);
       await other.get(`${attachment.url}/thumbnail`).expect(404);
 
-      const [{ portal_token: token }] = await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [created.id]);
+      const [{ portal_token: token }] = await t.db.query(`SELECT portal_token FROM tickets WHERE id = $1`, [
+        created.id,
+      ]);
       const page = await t.http().get(`/portal/tickets/${token}`).expect(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
       expect(page.headers['referrer-policy']).toBe('no-referrer');
@@ -555,9 +661,16 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(page.text).toContain('Photo of the &lt;b&gt;error&lt;/b&gt;');
       expect(page.text).toContain('A technician is on the way');
       expect(page.text).not.toContain('Internal: customer seems annoyed');
-      expect(page.text).toContain(`<a href="${token}/attachments/${attachment.id}"><img src="${token}/attachments/${attachment.id}/thumbnail"`);
+      expect(page.text).toContain(
+        `<a href="${token}/attachments/${attachment.id}"><img src="${token}/attachments/${attachment.id}/thumbnail"`,
+      );
 
-      const full = await t.http().get(`/portal/tickets/${token}/attachments/${attachment.id}`).buffer(true).parse(binary).expect(200);
+      const full = await t
+        .http()
+        .get(`/portal/tickets/${token}/attachments/${attachment.id}`)
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
       expect(full.headers['content-type']).toBe('image/jpeg');
       expect((await sharp(full.body as Buffer).metadata()).width).toBe(640);
       await t.http().get(`/portal/tickets/${token}/attachments/${attachment.id}/thumbnail`).expect(200);
@@ -570,7 +683,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       await t.db.query(`UPDATE attachments SET public = false WHERE id = $1`, [attachment.id]);
       await t.http().get(`/portal/tickets/${token}/attachments/${attachment.id}`).expect(404);
       expect((await t.http().get(`/portal/tickets/${token}`).expect(200)).text).not.toContain(attachment.id);
-      const missing = await t.http().get(`/portal/tickets/${'x'.repeat(32)}`).expect(404);
+      const missing = await t
+        .http()
+        .get(`/portal/tickets/${'x'.repeat(32)}`)
+        .expect(404);
       expect(missing.text).toContain('This link is not valid');
     });
   });
@@ -626,7 +742,10 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(reference).toMatchObject({ ticket_id: referrer.ticket.id, match_rule: 'ticket_reference' });
 
       const elsewhere = rows.slice(-2);
-      const [{ account }] = await t.db.query(`SELECT array_agg(DISTINCT account_id) AS account FROM customers WHERE id = ANY($1)`, [elsewhere.map((r) => r.customer_id)]);
+      const [{ account }] = await t.db.query(
+        `SELECT array_agg(DISTINCT account_id) AS account FROM customers WHERE id = ANY($1)`,
+        [elsewhere.map((r) => r.customer_id)],
+      );
       expect(account).toEqual([other.id]);
       expect(elsewhere.map((r) => r.match_rule)).toEqual(['new_ticket', 'new_ticket']);
       for (const r of elsewhere) expect((await comments(r.ticket_id!, other)).map((c) => c.body)).toHaveLength(1);
@@ -636,9 +755,15 @@ describe('inbound SMS and MMS from Twilio', () => {
       expect(fromStranger[0].customer_id).toBe(fromStranger[1].customer_id);
       expect(fromStranger[0].ticket_id).toBe(fromStranger[1].ticket_id);
       expect(fromStranger.map((r) => r.match_rule).sort()).toEqual(['new_ticket', 'only_open_ticket']);
-      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`, [acme.id, stranger]);
+      const [{ n }] = await t.db.query(
+        `SELECT count(*)::int AS n FROM customer_phones WHERE account_id = $1 AND number = $2`,
+        [acme.id, stranger],
+      );
       expect(n).toBe(1);
-      expect((await comments(fromStranger[0].ticket_id!)).map((c) => c.body).sort()).toEqual(['Hello, my laptop will not boot', 'It beeps three times']);
+      expect((await comments(fromStranger[0].ticket_id!)).map((c) => c.body).sort()).toEqual([
+        'Hello, my laptop will not boot',
+        'It beeps three times',
+      ]);
     });
 
     it("lands a contact's text after their earlier text that is still to land elsewhere, and not after one stuck for minutes", async () => {
@@ -659,12 +784,20 @@ describe('inbound SMS and MMS from Twilio', () => {
       await post(second).expect(200);
       // Its job has been taken and is trying, a whole sweep has passed, and it still waits for the first.
       const [stored] = await inboundRows(second.MessageSid);
-      await eventually(() => t.queue(SmsQueue.Inbound).getJobState(stored.inbound_job_id ?? stored.id), (state) => state === 'active');
+      await eventually(
+        () => t.queue(SmsQueue.Inbound).getJobState(stored.inbound_job_id ?? stored.id),
+        (state) => state === 'active',
+      );
       await t.sweeps(1);
       expect((await inboundRows(second.MessageSid))[0].status).toBe('received');
-      await t.app.get(InboundQueue).enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null, inboundJobId: null });
+      await t.app
+        .get(InboundQueue)
+        .enqueue({ id: first, body: 'First, sent a moment ago', inboundMedia: null, inboundJobId: null });
       await processed(second.MessageSid);
-      expect((await comments(created.id)).map((c) => c.body)).toEqual(['First, sent a moment ago', 'Second, right after']);
+      expect((await comments(created.id)).map((c) => c.body)).toEqual([
+        'First, sent a moment ago',
+        'Second, right after',
+      ]);
 
       // A text stuck for longer than a contact's texts wait (its job keeps failing, or was lost) holds up nothing.
       const stuck = await waitingText('Stuck for three minutes', '3 minutes');
@@ -681,9 +814,13 @@ describe('inbound SMS and MMS from Twilio', () => {
       await t.db.query(`
         CREATE FUNCTION refuse_poisoned_comment() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN IF NEW.body LIKE '%poisoned%' THEN RAISE EXCEPTION 'comment refused'; END IF; RETURN NEW; END $$`);
-      await t.db.query(`CREATE TRIGGER refuse_poisoned_comment BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_comment()`);
+      await t.db.query(
+        `CREATE TRIGGER refuse_poisoned_comment BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION refuse_poisoned_comment()`,
+      );
       try {
-        const params = customers.map((c, i) => twilioParams(c.phone, i === 2 ? 'A poisoned text' : `Healthy text ${i}`));
+        const params = customers.map((c, i) =>
+          twilioParams(c.phone, i === 2 ? 'A poisoned text' : `Healthy text ${i}`),
+        );
         await Promise.all(params.map((p) => post(p).expect(200)));
         const healthy = params.filter((_, i) => i !== 2);
         for (const [i, row] of (await Promise.all(healthy.map((p) => processed(p.MessageSid)))).entries()) {
@@ -696,7 +833,9 @@ describe('inbound SMS and MMS from Twilio', () => {
         await t.db.query(`DROP FUNCTION refuse_poisoned_comment()`);
       }
       // Its job tries again (with backoff) and now lands it, once.
-      const poisonedSid = (await t.db.query(`SELECT provider_message_id FROM sms_messages WHERE body = 'A poisoned text'`))[0].provider_message_id as string;
+      const poisonedSid = (
+        await t.db.query(`SELECT provider_message_id FROM sms_messages WHERE body = 'A poisoned text'`)
+      )[0].provider_message_id as string;
       expect(await processed(poisonedSid)).toMatchObject({ status: 'processed', ticket_id: customers[2].ticket.id });
       expect((await comments(customers[2].ticket.id)).map((c) => c.body)).toEqual(['A poisoned text']);
     });
@@ -717,7 +856,11 @@ describe('inbound SMS and MMS from Twilio', () => {
 
     it('lets an admin set the reply window and what happens to unmatched replies, refusing nonsense', async () => {
       const settings = (await acme.get('/api/sms/settings').expect(200)).body;
-      expect(settings).toMatchObject({ replyWindowDays: 7, unmatchedReplies: 'new_ticket', deleteProviderMedia: false });
+      expect(settings).toMatchObject({
+        replyWindowDays: 7,
+        unmatchedReplies: 'new_ticket',
+        deleteProviderMedia: false,
+      });
       await acme.put('/api/sms/settings', { replyWindowDays: 0 }).expect(400);
       await acme.put('/api/sms/settings', { unmatchedReplies: 'drop' }).expect(400);
       const tech = await acme.technician();

@@ -40,14 +40,36 @@ class SoloGateway extends TicketGatewayBase {
     super();
   }
   async getAccount(accountId: string): Promise<AccountInfo | null> {
-    return accountId === '1' ? { id: '1', name: 'Solo IT', defaultCountry: 'US', timezone: 'America/New_York', subscribedAt: new Date('2025-01-01') } : null;
+    return accountId === '1'
+      ? {
+          id: '1',
+          name: 'Solo IT',
+          defaultCountry: 'US',
+          timezone: 'America/New_York',
+          subscribedAt: new Date('2025-01-01'),
+        }
+      : null;
   }
-  async getTicketContext(accountId: string, ticketId: string, _technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
-    const [ticket] = await (tx ?? this.db().manager).query(`SELECT id, subject FROM solo_tickets WHERE id::text = $1`, [ticketId]);
+  async getTicketContext(
+    accountId: string,
+    ticketId: string,
+    _technicianId: string | null,
+    tx?: EntityManager,
+  ): Promise<TicketSmsContext | null> {
+    const [ticket] = await (tx ?? this.db().manager).query(`SELECT id, subject FROM solo_tickets WHERE id::text = $1`, [
+      ticketId,
+    ]);
     if (accountId !== '1' || !ticket) return null;
     return {
       account: { id: '1', name: 'Solo IT', defaultCountry: 'US', timezone: 'America/New_York' },
-      ticket: { id: String(ticket.id), number: ticket.id, subject: ticket.subject, problem: ticket.subject, status: 'New', portalUrl: 'https://solo.test/t' },
+      ticket: {
+        id: String(ticket.id),
+        number: ticket.id,
+        subject: ticket.subject,
+        problem: ticket.subject,
+        status: 'New',
+        portalUrl: 'https://solo.test/t',
+      },
       customer: { id: '9', name: 'Carla', smsEnabled: true, phones: [{ number: CUSTOMER_PHONE, type: 'mobile' }] },
       technician: null,
     };
@@ -121,7 +143,9 @@ describe('registering the module in another host', () => {
           storageDir,
           outboxSweepMs: 500,
           resolveCaller: (req) =>
-            (req as { headers: Record<string, string | undefined> }).headers['x-api-key'] === 'owner-key' ? { accountId: '1', userId: '7', role: 'admin' } : null,
+            (req as { headers: Record<string, string | undefined> }).headers['x-api-key'] === 'owner-key'
+              ? { accountId: '1', userId: '7', role: 'admin' }
+              : null,
           routes: { prefix, ticketTexts: false },
         }),
       ],
@@ -136,7 +160,9 @@ describe('registering the module in another host', () => {
     await db.query('CREATE TABLE solo_tickets (id serial PRIMARY KEY, subject text NOT NULL)');
     // The platform gives the account its number; the account's admin then adds it.
     await app.get(PlatformNumbers).assign('1', '+12025550100');
-    await asOwner(request(app.getHttpServer()).post(`/${prefix}/sms/numbers`)).send({ number: '+12025550100', label: 'Main' }).expect(201);
+    await asOwner(request(app.getHttpServer()).post(`/${prefix}/sms/numbers`))
+      .send({ number: '+12025550100', label: 'Main' })
+      .expect(201);
   });
 
   afterAll(async () => {
@@ -160,7 +186,9 @@ describe('registering the module in another host', () => {
   it('leaves out the credit routes when metering is off and the groups the host turned off, and keeps the sandbox routes', async () => {
     const http = request(app.getHttpServer());
     await asOwner(http.get(`/${prefix}/sms/credits`)).expect(404);
-    await asOwner(http.post(`/${prefix}/sms/credits/purchases`)).send({ packs: 1 }).expect(404);
+    await asOwner(http.post(`/${prefix}/sms/credits/purchases`))
+      .send({ packs: 1 })
+      .expect(404);
     await asOwner(http.get(`/${prefix}/sms/sandbox/messages`)).expect(200);
     // This host shows a ticket's texts its own way.
     await asOwner(http.get(`/${prefix}/tickets/1/sms`)).expect(404);
@@ -179,12 +207,16 @@ describe('registering the module in another host', () => {
 
   it("keeps the host's write when the text cannot be written, and records why", async () => {
     await writeFile(join(templatesDir, 'ticket_update.hbs'), '{{#each}}broken');
-    const { result, messageIds } = await app.get(TicketTexts).updated({ accountId: '1', userId: '7', ticketId: '1' }, async (tx) => {
-      await tx.query(`UPDATE solo_tickets SET subject = 'Printer offline (updated)' WHERE id = 1`);
-      return { result: 'saved', commentId: '55', smsBody: 'We are on it' };
-    });
+    const { result, messageIds } = await app
+      .get(TicketTexts)
+      .updated({ accountId: '1', userId: '7', ticketId: '1' }, async (tx) => {
+        await tx.query(`UPDATE solo_tickets SET subject = 'Printer offline (updated)' WHERE id = 1`);
+        return { result: 'saved', commentId: '55', smsBody: 'We are on it' };
+      });
     expect({ result, messageIds }).toEqual({ result: 'saved', messageIds: [] });
-    expect(await db.query(`SELECT subject FROM solo_tickets WHERE id = 1`)).toEqual([{ subject: 'Printer offline (updated)' }]);
+    expect(await db.query(`SELECT subject FROM solo_tickets WHERE id = 1`)).toEqual([
+      { subject: 'Printer offline (updated)' },
+    ]);
     const failed = await eventually<{ status: string; error_message: string }[]>(
       () => db.query(`SELECT status, error_message FROM sms_messages WHERE ticket_id = '1' AND kind = 'ticket_update'`),
       (rows: { status: string; error_message: string }[]) => rows.length === 1,
@@ -196,13 +228,25 @@ describe('registering the module in another host', () => {
 
 describe('options are checked at start-up', () => {
   it('names every problem at once', () => {
-    expect(() => resolveSmsOptions({ ticketGateway: {} as never, publicUrl: 'not a url', provider: 'twilio', workerConcurrency: 0, templatesDir: tmpdir() })).toThrow(
+    expect(() =>
+      resolveSmsOptions({
+        ticketGateway: {} as never,
+        publicUrl: 'not a url',
+        provider: 'twilio',
+        workerConcurrency: 0,
+        templatesDir: tmpdir(),
+      }),
+    ).toThrow(
       /ticketGateway lacks getAccount[\s\S]*publicUrl must be an absolute http\(s\) URL[\s\S]*provider 'twilio' needs twilio[\s\S]*templatesDir .* lacks initial_problem.hbs[\s\S]*workerConcurrency must be a whole number above 0/,
     );
   });
 
   it('fills in the defaults', () => {
-    const resolved = resolveSmsOptions({ ticketGateway: new SoloGateway(() => undefined as never), publicUrl: 'https://desk.example.com/', provider: 'sandbox' });
+    const resolved = resolveSmsOptions({
+      ticketGateway: new SoloGateway(() => undefined as never),
+      publicUrl: 'https://desk.example.com/',
+      provider: 'sandbox',
+    });
     expect(resolved).toMatchObject({
       publicUrl: 'https://desk.example.com',
       webhookBaseUrl: 'https://desk.example.com',

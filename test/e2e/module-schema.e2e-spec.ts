@@ -23,7 +23,9 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 
 const tablesOf = (client: Client) =>
   client
-    .query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)
+    .query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    )
     .then((r) => r.rows.map((row) => row.table_name));
 
 describe("the module's own schema", () => {
@@ -44,7 +46,11 @@ describe("the module's own schema", () => {
           `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name IN ('account_id', 'ticket_id', 'id')`,
         ),
       );
-      expect(Object.fromEntries(types.rows.map((r) => [r.column_name, r.data_type]))).toEqual({ account_id: 'text', ticket_id: 'text', id: 'uuid' });
+      expect(Object.fromEntries(types.rows.map((r) => [r.column_name, r.data_type]))).toEqual({
+        account_id: 'text',
+        ticket_id: 'text',
+        id: 'uuid',
+      });
     } finally {
       await dropDatabase(url);
     }
@@ -86,13 +92,17 @@ describe("the module's own schema", () => {
       expect(Object.fromEntries(Object.keys(before).map((table) => [table, after[table]]))).toEqual(before);
       expect(before.sms_messages).toBeGreaterThan(0);
       expect(before.tickets).toBeGreaterThan(0);
-      const [column] = await t.db.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name = 'ticket_id'`);
+      const [column] = await t.db.query(
+        `SELECT data_type FROM information_schema.columns WHERE table_name = 'sms_messages' AND column_name = 'ticket_id'`,
+      );
       expect(column.data_type).toBe('text');
     });
 
     it('serves what was there, and texts again', async () => {
       // The fixture's account, as a signed-in admin would use it: its ticket, its texts, its template override.
-      const [admin] = await t.db.query(`SELECT u.id, u.account_id FROM users u JOIN tickets t ON t.account_id = u.account_id WHERE u.role = 'admin' LIMIT 1`);
+      const [admin] = await t.db.query(
+        `SELECT u.id, u.account_id FROM users u JOIN tickets t ON t.account_id = u.account_id WHERE u.role = 'admin' LIMIT 1`,
+      );
       const token = `tsk_${randomBytes(24).toString('base64url')}`;
       await t.db.query(`UPDATE users SET token_hash = $1 WHERE id = $2`, [hashToken(token), admin.id]);
       const account = new TestAccount(t, admin.account_id, token);
@@ -100,7 +110,9 @@ describe("the module's own schema", () => {
 
       const old = await account.sms(ticket.id);
       expect(old.map((m) => m.direction)).toEqual(expect.arrayContaining(['outbound', 'inbound']));
-      await account.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Back online after the upgrade', sendNow: true }).expect(201);
+      await account
+        .post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Back online after the upgrade', sendNow: true })
+        .expect(201);
       const texts = await eventually(
         () => account.sms(ticket.id),
         (rows) => rows.some((m) => m.body.includes('Back online after the upgrade') && m.status === 'delivered'),

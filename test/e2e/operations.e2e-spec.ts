@@ -14,7 +14,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
   }
   return undefined;
@@ -36,15 +38,23 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, 1)`, [tiny.id]);
     await tiny.addNumber('+12025550101');
     // One segment, one credit each.
-    for (const account of [acme, tiny]) await account.put('/api/sms/templates/initial_problem', { body: 'Got your request #{{ticket.number}}.' }).expect(200);
+    for (const account of [acme, tiny])
+      await account
+        .put('/api/sms/templates/initial_problem', { body: 'Got your request #{{ticket.number}}.' })
+        .expect(200);
   });
 
   afterAll(() => t?.close());
 
-  const metrics = async () => (await t.http().get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200)).text;
-  const textTo = async (account: TestAccount, phone: string) => account.ticket(await account.customer([{ number: phone, type: 'mobile' }]));
+  const metrics = async () =>
+    (await t.http().get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200)).text;
+  const textTo = async (account: TestAccount, phone: string) =>
+    account.ticket(await account.customer([{ number: phone, type: 'mobile' }]));
   const settled = (account: TestAccount, ticketId: string, done: (row: SmsRow) => boolean) =>
-    eventually(() => account.sms(ticketId), (rows) => rows.length === 1 && done(rows[0])).then((rows) => rows[0]);
+    eventually(
+      () => account.sms(ticketId),
+      (rows) => rows.length === 1 && done(rows[0]),
+    ).then((rows) => rows[0]);
 
   it('counts texts by outcome and provider, provider calls and webhooks, credits, held texts and queue depth and lag', async () => {
     const empty = await t.http().get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200);
@@ -64,26 +74,41 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     await settled(tiny, waiting.id, (r) => r.status === 'held_no_credit');
     // A customer texts back.
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    await t.postTwilio('/webhooks/twilio/inbound', { MessageSid: sid, AccountSid: t.twilio.accountSid, From: tinyPhone, To: '+12025550101', Body: 'Thanks', NumMedia: '0' }).expect(200);
+    await t
+      .postTwilio('/webhooks/twilio/inbound', {
+        MessageSid: sid,
+        AccountSid: t.twilio.accountSid,
+        From: tinyPhone,
+        To: '+12025550101',
+        Body: 'Thanks',
+        NumMedia: '0',
+      })
+      .expect(200);
     await t.inboundHandled(tinyPhone);
 
     const text = await metrics();
-    const texts = (direction: string, outcome: string) => sample(text, 'ticket_sms_texts_total', { direction, outcome, provider: 'twilio' });
+    const texts = (direction: string, outcome: string) =>
+      sample(text, 'ticket_sms_texts_total', { direction, outcome, provider: 'twilio' });
     expect(texts('outbound', 'sent')).toBe(4);
     expect(texts('outbound', 'failed')).toBe(1);
     expect(texts('outbound', 'held_no_credit')).toBe(1);
     expect(texts('inbound', 'received')).toBe(1);
     expect(sample(text, 'ticket_sms_send_duration_seconds_count', { provider: 'twilio', outcome: 'accepted' })).toBe(4);
     expect(sample(text, 'ticket_sms_send_duration_seconds_count', { provider: 'twilio', outcome: 'refused' })).toBe(1);
-    expect(sample(text, 'ticket_sms_send_duration_seconds_sum', { provider: 'twilio', outcome: 'accepted' })).toBeGreaterThan(0);
-    expect(sample(text, 'ticket_sms_webhook_duration_seconds_count', { provider: 'twilio', kind: 'inbound', status: '2xx' })).toBe(1);
+    expect(
+      sample(text, 'ticket_sms_send_duration_seconds_sum', { provider: 'twilio', outcome: 'accepted' }),
+    ).toBeGreaterThan(0);
+    expect(
+      sample(text, 'ticket_sms_webhook_duration_seconds_count', { provider: 'twilio', kind: 'inbound', status: '2xx' }),
+    ).toBe(1);
     // Both accounts got their month's credits; five texts were debited, the refused one given back.
     const [{ granted }] = await t.db.query(`SELECT sum(monthly_allowance)::int AS granted FROM sms_credit_balances`);
     expect(sample(text, 'ticket_sms_credits_granted_total', { kind: 'monthly_grant' })).toBe(granted);
     expect(sample(text, 'ticket_sms_credits_spent_total')).toBe(5);
     expect(sample(text, 'ticket_sms_credits_granted_total', { kind: 'refund' })).toBe(1);
     expect(sample(text, 'ticket_sms_held_texts')).toBe(1);
-    for (const queue of Object.values(SmsQueue)) expect(sample(text, 'ticket_sms_queue_jobs', { queue, state: 'waiting' })).toBe(0);
+    for (const queue of Object.values(SmsQueue))
+      expect(sample(text, 'ticket_sms_queue_jobs', { queue, state: 'waiting' })).toBe(0);
     expect(sample(text, 'ticket_sms_queue_lag_seconds', { queue: 'sms-outbound' })).toBe(0);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
@@ -93,13 +118,22 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     try {
       const ticket = await textTo(acme, newPhone());
       const [row] = await acme.sms(ticket.id);
-      await eventually(() => outbound.getJobState(row.id), (state) => state === 'waiting');
+      await eventually(
+        () => outbound.getJobState(row.id),
+        (state) => state === 'waiting',
+      );
       const paused = await metrics();
       expect(sample(paused, 'ticket_sms_queue_jobs', { queue: 'sms-outbound', state: 'waiting' })).toBe(1);
       expect(sample(paused, 'ticket_sms_queue_lag_seconds', { queue: 'sms-outbound' })).toBeGreaterThan(0);
       await outbound.resume();
       await settled(acme, ticket.id, (r) => r.status === 'queued');
-      expect(sample(await metrics(), 'ticket_sms_texts_total', { direction: 'outbound', outcome: 'sent', provider: 'twilio' })).toBe(5);
+      expect(
+        sample(await metrics(), 'ticket_sms_texts_total', {
+          direction: 'outbound',
+          outcome: 'sent',
+          provider: 'twilio',
+        }),
+      ).toBe(5);
     } finally {
       await outbound.resume();
     }
@@ -120,7 +154,8 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     try {
       const base = `http://127.0.0.1:${(served.address() as AddressInfo).port}`;
       await request(base).get('/metrics').expect(401);
-      const text = (await request(base).get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200)).text;
+      const text = (await request(base).get('/metrics').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200))
+        .text;
       expect(sample(text, 'ticket_sms_queue_jobs', { queue: 'sms-outbound', state: 'waiting' })).toBe(0);
       await request(base).get('/api/sms/templates').expect(404);
     } finally {
@@ -144,7 +179,11 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     expect(script).toMatch(/^\/queues\/.+\.js$/);
     await t.http().get(script).auth('operator', PLATFORM_TOKEN).expect(200);
     await t.http().get(script).expect(401);
-    const listed = await t.http().get('/queues/api/queues').set('Authorization', `Bearer ${PLATFORM_TOKEN}`).expect(200);
+    const listed = await t
+      .http()
+      .get('/queues/api/queues')
+      .set('Authorization', `Bearer ${PLATFORM_TOKEN}`)
+      .expect(200);
     const names = (listed.body.queues as { name: string }[]).map((q) => q.name).sort();
     expect(names).toEqual(Object.values(SmsQueue).sort());
   });
@@ -159,7 +198,10 @@ describe('operators: metrics, queue dashboard and request ids', () => {
     expect(fresh.body.requestId).toBe(fresh.headers['x-request-id']);
 
     // Not a plain token (spaces, a line break, too long): replaced, never echoed.
-    const odd = await acme.get('/api/tickets/not-a-ticket').set('X-Request-Id', `x${'y'.repeat(200)}`).expect(400);
+    const odd = await acme
+      .get('/api/tickets/not-a-ticket')
+      .set('X-Request-Id', `x${'y'.repeat(200)}`)
+      .expect(400);
     expect(odd.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
 
     const ok = await acme.get('/api/sms/templates').expect(200);

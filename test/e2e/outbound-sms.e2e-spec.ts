@@ -87,9 +87,19 @@ describe('outbound ticket SMS through Twilio', () => {
     const ticket = await acme.ticket(customerId, tech.token);
     await settled(ticket.id);
 
-    await acme.post(`/api/tickets/${ticket.id}/updates`, { emailBody: 'Ordered a new fuser; details in the attached quote.' }, tech.token).expect(201);
+    await acme
+      .post(
+        `/api/tickets/${ticket.id}/updates`,
+        { emailBody: 'Ordered a new fuser; details in the attached quote.' },
+        tech.token,
+      )
+      .expect(201);
     const update = await acme
-      .post(`/api/tickets/${ticket.id}/updates`, { emailBody: 'Long email text', smsBody: 'Technician on the way, ETA 30 min.' }, tech.token)
+      .post(
+        `/api/tickets/${ticket.id}/updates`,
+        { emailBody: 'Long email text', smsBody: 'Technician on the way, ETA 30 min.' },
+        tech.token,
+      )
       .expect(201);
     expect(update.body.smsMessageIds).toHaveLength(1);
 
@@ -101,18 +111,29 @@ describe('outbound ticket SMS through Twilio', () => {
     expect(sent[1].body).not.toContain('Long email text');
 
     const detail = await acme.get(`/api/tickets/${ticket.id}`).expect(200);
-    expect(detail.body.comments.map((c: { body: string }) => c.body)).toEqual(['Ordered a new fuser; details in the attached quote.', 'Long email text']);
+    expect(detail.body.comments.map((c: { body: string }) => c.body)).toEqual([
+      'Ordered a new fuser; details in the attached quote.',
+      'Long email text',
+    ]);
   });
 
   it('uses the account template, and refuses a broken one with its line and column', async () => {
-    const broken = await acme.put('/api/sms/templates/ticket_update', { body: 'Update on #{{ticket.number}}\n{{#if message}}{{message}}' }).expect(422);
+    const broken = await acme
+      .put('/api/sms/templates/ticket_update', { body: 'Update on #{{ticket.number}}\n{{#if message}}{{message}}' })
+      .expect(422);
     expect(broken.body.message).toMatch(/^Line \d+, column \d+: /);
-    expect(broken.body.problems[0]).toEqual(expect.objectContaining({ line: expect.any(Number), column: expect.any(Number) }));
+    expect(broken.body.problems[0]).toEqual(
+      expect.objectContaining({ line: expect.any(Number), column: expect.any(Number) }),
+    );
 
-    const unknown = await acme.put('/api/sms/templates/ticket_update', { body: 'Hi {{customer.password}}' }).expect(422);
+    const unknown = await acme
+      .put('/api/sms/templates/ticket_update', { body: 'Hi {{customer.password}}' })
+      .expect(422);
     expect(unknown.body.message).toMatch(/customer\.password/);
 
-    await acme.put('/api/sms/templates/ticket_update', { body: 'ACME #{{ticket.number}} says: {{message}}' }).expect(200);
+    await acme
+      .put('/api/sms/templates/ticket_update', { body: 'ACME #{{ticket.number}} says: {{message}}' })
+      .expect(200);
     const customerId = await acme.customer([{ number: '+1 201 555 0144', type: 'mobile' }]);
     const ticket = await acme.ticket(customerId);
     await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Fixed, please test.' }).expect(201);
@@ -125,7 +146,9 @@ describe('outbound ticket SMS through Twilio', () => {
   });
 
   it('previews a template with its encoding, segments and credits', async () => {
-    const preview = await acme.post('/api/sms/templates/ticket_update/preview', { body: 'Hello {{customer.firstName}} – “quoted” €' }).expect(200);
+    const preview = await acme
+      .post('/api/sms/templates/ticket_update/preview', { body: 'Hello {{customer.firstName}} – “quoted” €' })
+      .expect(200);
     expect(preview.body).toMatchObject({ encoding: 'GSM-7', segments: 1, credits: 1 });
     expect(preview.body.text).toContain('"quoted"');
   });
@@ -136,12 +159,21 @@ describe('outbound ticket SMS through Twilio', () => {
     const [row] = await settled(ticket.id);
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const callback = (status: string, extra: Record<string, string> = {}, signature?: string) => {
-      const params = { MessageSid: row.providerMessageId!, MessageStatus: status, AccountSid: t.twilio.accountSid, ...extra };
+      const params = {
+        MessageSid: row.providerMessageId!,
+        MessageStatus: status,
+        AccountSid: t.twilio.accountSid,
+        ...extra,
+      };
       return t.postTwilio(path, params, signature);
     };
     const status = async () => (await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body.status;
 
-    const forged = await callback('failed', {}, signTwilioRequest('not-the-auth-token', `${PUBLIC_URL}${path}`, { MessageStatus: 'failed' }));
+    const forged = await callback(
+      'failed',
+      {},
+      signTwilioRequest('not-the-auth-token', `${PUBLIC_URL}${path}`, { MessageStatus: 'failed' }),
+    );
     expect(forged.status).toBe(403);
     expect(await status()).toBe('queued');
     await t.http().post(path).type('form').send('MessageSid=SMx&MessageStatus=failed').expect(403);
@@ -161,7 +193,10 @@ describe('outbound ticket SMS through Twilio', () => {
     const path = `/webhooks/twilio/status?m=${row.id}`;
     const params = { MessageSid: row.providerMessageId!, MessageStatus: 'undelivered', ErrorCode: '30003' };
     await t.postTwilio(path, params).expect(200);
-    expect((await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body).toMatchObject({ status: 'undelivered', errorCode: '30003' });
+    expect((await acme.get(`/api/sms/messages/${row.id}`).expect(200)).body).toMatchObject({
+      status: 'undelivered',
+      errorCode: '30003',
+    });
   });
 
   it('retries after a 429 and sends the SMS once', async () => {

@@ -18,7 +18,10 @@ describe('the README', () => {
     for (const file of ['README.md', 'CHANGELOG.md', ...docs]) {
       const text = await readFile(join(ROOT, file), 'utf8');
       for (const [, target] of text.matchAll(/\]\(((?!https?:|mailto:|#)[^)#\s]+)(?:#[^)]*)?\)/g)) {
-        const exists = await readFile(join(ROOT, dirname(file), target)).then(() => true, () => false);
+        const exists = await readFile(join(ROOT, dirname(file), target)).then(
+          () => true,
+          () => false,
+        );
         if (!exists) missing.push(`${file} → ${target}`);
       }
     }

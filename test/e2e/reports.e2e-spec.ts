@@ -47,8 +47,16 @@ describe('sessions report', () => {
 
   /** Everything the account wrote since the script began and not yet placed in the day happened at `when`. */
   async function happenedAt(when: Date): Promise<void> {
-    await t.db.query(`UPDATE sms_messages SET created_at = $1 WHERE account_id = $2 AND created_at >= $3`, [when, acme.id, startedAt]);
-    await t.db.query(`UPDATE sms_conversation_claims SET created_at = $1 WHERE account_id = $2 AND created_at >= $3`, [when, acme.id, startedAt]);
+    await t.db.query(`UPDATE sms_messages SET created_at = $1 WHERE account_id = $2 AND created_at >= $3`, [
+      when,
+      acme.id,
+      startedAt,
+    ]);
+    await t.db.query(`UPDATE sms_conversation_claims SET created_at = $1 WHERE account_id = $2 AND created_at >= $3`, [
+      when,
+      acme.id,
+      startedAt,
+    ]);
   }
 
   const reply = async (contact: string, business: string, member: { token: string }, body: string) => {
@@ -61,7 +69,8 @@ describe('sessions report', () => {
     t = await TestApp.start({ suite: 'reports' });
     acme = await t.account('Acme IT');
     support = (await acme.post('/api/teams', { name: 'Support' }).expect(201)).body.id;
-    const user = async (name: string, email: string) => (await acme.post('/api/users', { name, email, role: 'technician', teamIds: [support] }).expect(201)).body;
+    const user = async (name: string, email: string) =>
+      (await acme.post('/api/users', { name, email, role: 'technician', teamIds: [support] }).expect(201)).body;
     ann = await user('Ann Archer', 'ann@acme.test');
     ben = await user('Ben Baker', 'ben@acme.test');
     dana = await user('Dana Scully', 'dana@acme.test');
@@ -99,7 +108,13 @@ describe('sessions report', () => {
     await happenedAt(at('09:30'));
 
     // 10:00 a two-segment text to the shared number; Ben answers an hour later, twice.
-    await textIn(t, '+12015550103', MAIN_LINE, 'Need help with the VPN, it drops every few minutes since the update', 2);
+    await textIn(
+      t,
+      '+12015550103',
+      MAIN_LINE,
+      'Need help with the VPN, it drops every few minutes since the update',
+      2,
+    );
     await happenedAt(at('10:00'));
     await reply('+12015550103', MAIN_LINE, ben, 'Sure');
     await happenedAt(at('11:00'));
@@ -119,7 +134,11 @@ describe('sessions report', () => {
 
     // Credits are counted once the provider took each reply.
     await eventually(
-      () => t.db.query(`SELECT count(*)::int AS n FROM sms_messages WHERE account_id = $1 AND direction = 'outbound' AND provider_message_id IS NULL`, [acme.id]),
+      () =>
+        t.db.query(
+          `SELECT count(*)::int AS n FROM sms_messages WHERE account_id = $1 AND direction = 'outbound' AND provider_message_id IS NULL`,
+          [acme.id],
+        ),
       (rows: { n: number }[]) => rows[0].n === 0,
     );
   });
@@ -127,7 +146,10 @@ describe('sessions report', () => {
   afterAll(() => t?.close());
 
   const report = (query: string, accept = 'application/json') =>
-    acme.get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z&${query}`).set('Accept', accept).expect(200);
+    acme
+      .get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z&${query}`)
+      .set('Accept', accept)
+      .expect(200);
 
   it('counts the day by session type, exactly', async () => {
     const { body } = await report('groupBy=type');
@@ -135,7 +157,13 @@ describe('sessions report', () => {
     const total: Totals = body.total;
     expect(total).toEqual({
       sessions: 4,
-      byType: { ...NO_SESSIONS, 'Messaging Inbound (SMS Direct)': 1, 'Messaging Outbound (SMS Direct)': 1, 'Messaging Inbound (SMS Team)': 1, 'Messaging Inbound (SMS Shared)': 1 },
+      byType: {
+        ...NO_SESSIONS,
+        'Messaging Inbound (SMS Direct)': 1,
+        'Messaging Outbound (SMS Direct)': 1,
+        'Messaging Inbound (SMS Team)': 1,
+        'Messaging Inbound (SMS Shared)': 1,
+      },
       messages: 11,
       inboundMessages: 6,
       outboundMessages: 5,
@@ -147,24 +175,49 @@ describe('sessions report', () => {
       transfers: 1,
     });
     const team = body.groups.find((g: { key: string }) => g.key === 'Messaging Inbound (SMS Team)');
-    expect(team).toMatchObject({ sessions: 1, messages: 5, inboundMessages: 3, outboundMessages: 2, segments: 5, credits: 2, medianFirstResponseSeconds: 180, claims: 1, transfers: 1 });
+    expect(team).toMatchObject({
+      sessions: 1,
+      messages: 5,
+      inboundMessages: 3,
+      outboundMessages: 2,
+      segments: 5,
+      credits: 2,
+      medianFirstResponseSeconds: 180,
+      claims: 1,
+      transfers: 1,
+    });
     expect(body.groups.map((g: { key: string }) => g.key)).toEqual(Object.keys(NO_SESSIONS));
   });
 
   it('groups by user, number and team', async () => {
-    const byUser = (await report('groupBy=user')).body.groups.map((g: Totals & { label: string }) => [g.label, g.sessions, g.messages, g.segments, g.credits, g.medianFirstResponseSeconds, g.claims, g.transfers]);
+    const byUser = (await report('groupBy=user')).body.groups.map((g: Totals & { label: string }) => [
+      g.label,
+      g.sessions,
+      g.messages,
+      g.segments,
+      g.credits,
+      g.medianFirstResponseSeconds,
+      g.claims,
+      g.transfers,
+    ]);
     expect(byUser).toEqual([
       ['Ann Archer', 1, 5, 5, 2, 180, 1, 1],
       ['Ben Baker', 1, 3, 4, 2, 3600, 1, 0],
       ['Dana Scully', 2, 3, 3, 1, null, 0, 0],
     ]);
-    const byNumber = (await report('groupBy=number')).body.groups.map((g: Totals & { key: string }) => [g.key, g.sessions, g.messages]);
+    const byNumber = (await report('groupBy=number')).body.groups.map((g: Totals & { key: string }) => [
+      g.key,
+      g.sessions,
+      g.messages,
+    ]);
     expect(byNumber).toEqual([
       [DANA_DIRECT, 2, 3],
       [MAIN_LINE, 1, 3],
       [SUPPORT_LINE, 1, 5],
     ]);
-    const byTeam = (await report('groupBy=team')).body.groups.map((g: Totals & { key: string | null; label: string }) => [g.label, g.key, g.sessions]);
+    const byTeam = (await report('groupBy=team')).body.groups.map(
+      (g: Totals & { key: string | null; label: string }) => [g.label, g.key, g.sessions],
+    );
     expect(byTeam).toEqual([
       ['Support', support, 1],
       ['(no team)', null, 3],
@@ -192,17 +245,28 @@ describe('sessions report', () => {
     expect(lines[3]).toBe('Messaging Inbound (SMS Team),Messaging Inbound (SMS Team),1,0,0,1,0,0,0,5,3,2,5,2,180,1,1');
     expect(lines[4]).toBe('Messaging Outbound (SMS Team),Messaging Outbound (SMS Team),0,0,0,0,0,0,0,0,0,0,0,0,,0,0');
     expect(lines[7]).toBe('Total,,4,1,1,1,0,1,0,11,6,5,12,5,1890,2,1');
-    const byUser = await acme.get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z&groupBy=user&format=csv`).expect(200);
+    const byUser = await acme
+      .get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z&groupBy=user&format=csv`)
+      .expect(200);
     expect(parseCsv(byUser.text)[1].fields.join(',')).toBe(`Ann Archer,${ann.id},1,0,0,1,0,0,0,5,3,2,5,2,180,1,1`);
   });
 
   it('is for admins of the account, and refuses bad ranges with the reason', async () => {
     await acme.get('/api/sms/reports/sessions', ann.token).expect(403);
     const other = await t.account('Other IT');
-    expect((await other.get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z`).expect(200)).body.total.sessions).toBe(0);
-    expect((await acme.get('/api/sms/reports/sessions?from=2025-03-04T00:00:00Z&to=2025-03-03T00:00:00Z').expect(400)).body.message).toBe('from must be before to');
+    expect(
+      (await other.get(`/api/sms/reports/sessions?from=${DAY}T00:00:00Z&to=2025-03-04T00:00:00Z`).expect(200)).body
+        .total.sessions,
+    ).toBe(0);
+    expect(
+      (await acme.get('/api/sms/reports/sessions?from=2025-03-04T00:00:00Z&to=2025-03-03T00:00:00Z').expect(400)).body
+        .message,
+    ).toBe('from must be before to');
     await acme.get('/api/sms/reports/sessions?groupBy=day').expect(400);
     await acme.get('/api/sms/reports/sessions?from=yesterday').expect(400);
-    expect((await acme.get('/api/sms/reports/sessions?from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z').expect(400)).body.message).toMatch(/at most 400 days/);
+    expect(
+      (await acme.get('/api/sms/reports/sessions?from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z').expect(400)).body
+        .message,
+    ).toMatch(/at most 400 days/);
   });
 });

@@ -31,9 +31,14 @@ describe('rotating SECRETS_KEY', () => {
   // The first process only serves HTTP, so that only the processes started below with other keys run the sweep.
   beforeAll(async () => {
     flowroute = await FakeFlowroute.start();
-    owner = await TestApp.start({ suite: 'secrets_rotation', env: { ROLE: 'api', SECRETS_KEY: OLD_KEY, FLOWROUTE_API_URL: flowroute.url } });
+    owner = await TestApp.start({
+      suite: 'secrets_rotation',
+      env: { ROLE: 'api', SECRETS_KEY: OLD_KEY, FLOWROUTE_API_URL: flowroute.url },
+    });
     acme = await owner.account('Acme IT');
-    const saved = await acme.put('/api/sms/settings', { flowroute: { accessKey: flowroute.accessKey, secretKey: flowroute.secretKey } }).expect(200);
+    const saved = await acme
+      .put('/api/sms/settings', { flowroute: { accessKey: flowroute.accessKey, secretKey: flowroute.secretKey } })
+      .expect(200);
     inboundUrl = saved.body.flowroute.inboundUrl;
     sealedWithOld = await row();
   });
@@ -44,11 +49,23 @@ describe('rotating SECRETS_KEY', () => {
   });
 
   const row = async (): Promise<SealedRow> =>
-    ((await owner.db.query(`SELECT flowroute_credentials, flowroute_webhook_token, flowroute_webhook_token_hash FROM sms_settings WHERE account_id = $1`, [acme.id])) as SealedRow[])[0];
+    (
+      (await owner.db.query(
+        `SELECT flowroute_credentials, flowroute_webhook_token, flowroute_webhook_token_hash FROM sms_settings WHERE account_id = $1`,
+        [acme.id],
+      )) as SealedRow[]
+    )[0];
   const on = (t: TestApp) => new TestAccount(t, acme.id, acme.adminToken);
-  const masked = { accessKey: () => `••••${flowroute.accessKey.slice(-4)}`, secretKey: () => `••••${flowroute.secretKey.slice(-4)}` };
+  const masked = {
+    accessKey: () => `••••${flowroute.accessKey.slice(-4)}`,
+    secretKey: () => `••••${flowroute.secretKey.slice(-4)}`,
+  };
 
-  async function withProcess<T>(changes: Record<string, string | undefined>, role: 'api' | 'all', use: (t: TestApp) => Promise<T>): Promise<T> {
+  async function withProcess<T>(
+    changes: Record<string, string | undefined>,
+    role: 'api' | 'all',
+    use: (t: TestApp) => Promise<T>,
+  ): Promise<T> {
     const t = await owner.sibling(role, changes);
     try {
       return await use(t);
@@ -75,20 +92,27 @@ describe('rotating SECRETS_KEY', () => {
   });
 
   it('with the old key as SECRETS_KEY_PREVIOUS, they open at once and are sealed again with the new key', async () => {
-    await withProcess({ SECRETS_KEY: NEW_KEY, SECRETS_KEY_PREVIOUS: `${randomBytes(32).toString('base64')}, ${OLD_KEY}` }, 'all', async (t) => {
-      expect((await on(t).get('/api/sms/settings').expect(200)).body.flowroute).toEqual({
-        accessKey: masked.accessKey(),
-        secretKey: masked.secretKey(),
-        inboundUrl,
-        problem: null,
-      });
+    await withProcess(
+      { SECRETS_KEY: NEW_KEY, SECRETS_KEY_PREVIOUS: `${randomBytes(32).toString('base64')}, ${OLD_KEY}` },
+      'all',
+      async (t) => {
+        expect((await on(t).get('/api/sms/settings').expect(200)).body.flowroute).toEqual({
+          accessKey: masked.accessKey(),
+          secretKey: masked.secretKey(),
+          inboundUrl,
+          problem: null,
+        });
 
-      const resealed = await eventually(row, (r) => r.flowroute_credentials.split('.')[1] === NEW_ID && r.flowroute_webhook_token.split('.')[1] === NEW_ID);
-      expect(resealed.flowroute_credentials).not.toBe(sealedWithOld.flowroute_credentials);
-      expect(resealed.flowroute_webhook_token_hash).toBe(sealedWithOld.flowroute_webhook_token_hash); // the same token, so Flowroute's URL stays
-      expect(JSON.stringify(resealed)).not.toContain(flowroute.secretKey);
-      expect((await on(t).post('/api/sms/settings/flowroute/test', {}).expect(200)).body.ok).toBe(true);
-    });
+        const resealed = await eventually(
+          row,
+          (r) => r.flowroute_credentials.split('.')[1] === NEW_ID && r.flowroute_webhook_token.split('.')[1] === NEW_ID,
+        );
+        expect(resealed.flowroute_credentials).not.toBe(sealedWithOld.flowroute_credentials);
+        expect(resealed.flowroute_webhook_token_hash).toBe(sealedWithOld.flowroute_webhook_token_hash); // the same token, so Flowroute's URL stays
+        expect(JSON.stringify(resealed)).not.toContain(flowroute.secretKey);
+        expect((await on(t).post('/api/sms/settings/flowroute/test', {}).expect(200)).body.ok).toBe(true);
+      },
+    );
   });
 
   it('then the old key can go: the new key alone reads everything, and the webhook URL is unchanged', async () => {
@@ -99,7 +123,10 @@ describe('rotating SECRETS_KEY', () => {
         inboundUrl,
         problem: null,
       });
-      expect((await on(t).post('/api/sms/settings/flowroute/test', {}).expect(200)).body).toEqual({ ok: true, message: 'Flowroute accepted the access key and secret key' });
+      expect((await on(t).post('/api/sms/settings/flowroute/test', {}).expect(200)).body).toEqual({
+        ok: true,
+        message: 'Flowroute accepted the access key and secret key',
+      });
     });
     // The process that sealed with the old key can no longer read them: why every process must get the new key.
     expect((await acme.get('/api/sms/settings').expect(200)).body.flowroute.problem).toMatch(/another SECRETS_KEY/);

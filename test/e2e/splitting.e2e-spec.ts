@@ -70,11 +70,14 @@ describe('splitting long texts', () => {
     const sent = sentTo(mobile).filter((m) => COUNTER.test(m.body));
     expect(sent.map((m) => m.body)).toEqual(parts.map((p) => p.body));
     // Part n+1 reached Twilio only after part n was answered (250 ms later).
-    for (let i = 1; i < sent.length; i++) expect(sent[i].request.time - sent[i - 1].request.time).toBeGreaterThanOrEqual(240);
+    for (let i = 1; i < sent.length; i++)
+      expect(sent[i].request.time - sent[i - 1].request.time).toBeGreaterThanOrEqual(240);
   });
 
   it('sends one carrier-joined SMS counted per segment in concatenate mode', async () => {
-    const account = await t.account('Joined Up', { subscribedAt: new Date(Date.now() - 60 * 86_400_000).toISOString() });
+    const account = await t.account('Joined Up', {
+      subscribedAt: new Date(Date.now() - 60 * 86_400_000).toISOString(),
+    });
     await account.addNumber('+12025550301', 'Main');
     await account.put('/api/sms/settings', { splitMode: 'concatenate' }).expect(200);
     const { mobile, ticket } = await customerTicket(account);
@@ -92,7 +95,9 @@ describe('splitting long texts', () => {
     const { ticket } = await customerTicket();
     const before = await acme.sms(ticket.id);
     // 1,580 characters typed fit; the template adds the account name, ticket number and a reply line.
-    const res = await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'word '.repeat(316).trim() }).expect(422);
+    const res = await acme
+      .post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'word '.repeat(316).trim() })
+      .expect(422);
     expect(res.body.message).toMatch(/^The SMS would be 16\d\d characters; the limit is 1600$/);
     expect(await acme.sms(ticket.id)).toHaveLength(before.length);
     expect((await acme.get(`/api/tickets/${ticket.id}`).expect(200)).body.comments).toHaveLength(0);
@@ -122,22 +127,41 @@ describe('splitting long texts', () => {
 
   it('previews a template as the account sends it: its parts and what they cost', async () => {
     const account = await t.account('Preview Co');
-    const split = (await account.post('/api/sms/templates/ticket_update/preview', { body: LONG_UPDATE }).expect(200)).body;
+    const split = (await account.post('/api/sms/templates/ticket_update/preview', { body: LONG_UPDATE }).expect(200))
+      .body;
     expect(split).toMatchObject({ encoding: 'GSM-7', segments: 3, credits: 3 });
-    expect(split.parts.map((p: { text: string }) => p.text.match(COUNTER)?.[0])).toEqual([' (1/3)', ' (2/3)', ' (3/3)']);
+    expect(split.parts.map((p: { text: string }) => p.text.match(COUNTER)?.[0])).toEqual([
+      ' (1/3)',
+      ' (2/3)',
+      ' (3/3)',
+    ]);
 
     await account.put('/api/sms/settings', { splitMode: 'concatenate', smartEncoding: false }).expect(200);
-    const joined = (await account.post('/api/sms/templates/ticket_update/preview', { body: '“Done” – thanks' }).expect(200)).body;
-    expect(joined).toMatchObject({ text: '“Done” – thanks', encoding: 'UCS-2', segments: 1, credits: 1, parts: [{ text: '“Done” – thanks', segments: 1 }] });
+    const joined = (
+      await account.post('/api/sms/templates/ticket_update/preview', { body: '“Done” – thanks' }).expect(200)
+    ).body;
+    expect(joined).toMatchObject({
+      text: '“Done” – thanks',
+      encoding: 'UCS-2',
+      segments: 1,
+      credits: 1,
+      parts: [{ text: '“Done” – thanks', segments: 1 }],
+    });
   });
 
   it('shows the split settings with their defaults and refuses bad values', async () => {
     const account = await t.account('Settings Co');
-    expect((await account.get('/api/sms/settings').expect(200)).body).toMatchObject({ smartEncoding: true, splitMode: 'split' });
+    expect((await account.get('/api/sms/settings').expect(200)).body).toMatchObject({
+      smartEncoding: true,
+      splitMode: 'split',
+    });
     const bad = await account.put('/api/sms/settings', { splitMode: 'words' }).expect(400);
     expect(JSON.stringify(bad.body.message)).toContain('splitMode must be split or concatenate');
     await account.put('/api/sms/settings', { smartEncoding: 'yes' }).expect(400);
-    expect((await account.put('/api/sms/settings', { splitMode: 'concatenate' }).expect(200)).body).toMatchObject({ splitMode: 'concatenate', smartEncoding: true });
+    expect((await account.put('/api/sms/settings', { splitMode: 'concatenate' }).expect(200)).body).toMatchObject({
+      splitMode: 'concatenate',
+      smartEncoding: true,
+    });
   });
 
   it('ends every part unsent and charges nothing when Twilio refuses the first part', async () => {
@@ -167,7 +191,10 @@ describe('splitting long texts', () => {
 
     await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: LONG_UPDATE }).expect(201);
     // Part 1 has reached Twilio and waits for its answer: the next two POSTs (part 2 and its first retry) get 429.
-    await eventually(async () => t.twilio.sendAttempts().length, (n) => n >= 1);
+    await eventually(
+      async () => t.twilio.sendAttempts().length,
+      (n) => n >= 1,
+    );
     t.twilio.failNext(2, { status: 429 });
 
     const parts = updates(await settled(acme, ticket.id, 4));
@@ -193,7 +220,11 @@ describe('splitting long texts', () => {
               ($1, 'outbound', 'ticket_update', $2, $3, 2, 2, $4, '+12025550300', 'Second half (2/2)', 'pending', 'twilio', NULL, 1, 1, now() - interval '1 minute')`,
       [acme.id, ticket.id, sendId, mobile],
     );
-    const sent = await eventually(async () => sentTo(mobile), (m) => m.length > 0, 5000);
+    const sent = await eventually(
+      async () => sentTo(mobile),
+      (m) => m.length > 0,
+      5000,
+    );
     expect(sent.map((m) => m.body)).toEqual(['Second half (2/2)']);
   });
 
@@ -209,6 +240,8 @@ describe('splitting long texts', () => {
     );
     await t.sweeps(2);
     expect(sentTo(mobile)).toHaveLength(0);
-    await t.db.query(`UPDATE sms_messages SET status = 'failed', error_message = 'test over' WHERE send_id = $1`, [sendId]);
+    await t.db.query(`UPDATE sms_messages SET status = 'failed', error_message = 'test over' WHERE send_id = $1`, [
+      sendId,
+    ]);
   });
 });

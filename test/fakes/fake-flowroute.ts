@@ -168,14 +168,26 @@ export interface InboundMediaItem {
  * The JSON:API body Flowroute posts to an SMS or MMS callback URL. Numbers are 11-digit NANP without '+';
  * MMS media go in `included[]`, linked from `data.relationships.media`; an MMS without text has body null.
  */
-export function flowrouteInboundBody(message: { id?: string; from: string; to: string; body: string | null; media?: InboundMediaItem[]; timestamp?: Date }) {
+export function flowrouteInboundBody(message: {
+  id?: string;
+  from: string;
+  to: string;
+  body: string | null;
+  media?: InboundMediaItem[];
+  timestamp?: Date;
+}) {
   const id = message.id ?? mdrId();
   const media = message.media ?? [];
   const isMms = media.length > 0;
   const included = media.map((m, i) => ({
     id: `${id.replace(/^mdr2-/, '')}-${i + 1}`,
     type: 'media',
-    attributes: { file_name: m.fileName ?? `image${String(i).padStart(6, '0')}`, file_size: m.fileSize, mime_type: m.mimeType, url: m.url },
+    attributes: {
+      file_name: m.fileName ?? `image${String(i).padStart(6, '0')}`,
+      file_size: m.fileSize,
+      mime_type: m.mimeType,
+      url: m.url,
+    },
     links: { self: `https://api.flowroute.com/v2.2/media/${id}-${i + 1}` },
   }));
   return {
@@ -203,7 +215,15 @@ export function flowrouteInboundBody(message: { id?: string; from: string; to: s
 }
 
 /** The JSON:API body of a delivery receipt Flowroute posts to a message's dlr_callback. */
-export function flowrouteDeliveryReceipt(receipt: { id: string; level: 1 | 2; status: string; statusCode: string | number; description?: string; body?: string; timestamp?: Date }) {
+export function flowrouteDeliveryReceipt(receipt: {
+  id: string;
+  level: 1 | 2;
+  status: string;
+  statusCode: string | number;
+  description?: string;
+  body?: string;
+  timestamp?: Date;
+}) {
   return {
     data: {
       id: receipt.id,
@@ -251,7 +271,10 @@ export class FakeFlowroute {
 
   static async start(opts: FakeFlowrouteOptions = {}): Promise<FakeFlowroute> {
     const fake = new FakeFlowroute(opts);
-    fake.apiPort = await fake.http.serveApi((req, res, rawBody) => fake.onApiRequest(req, res, rawBody), opts.port ?? 0);
+    fake.apiPort = await fake.http.serveApi(
+      (req, res, rawBody) => fake.onApiRequest(req, res, rawBody),
+      opts.port ?? 0,
+    );
     fake.mediaPortNumber = await fake.http.serveLocalhost((req, res) => fake.onMediaRequest(req, res));
     return fake;
   }
@@ -292,7 +315,8 @@ export class FakeFlowroute {
   }
 
   failNext(n: number, opts: FlowrouteFailOptions): this {
-    if (opts.createdAnyway && opts.status !== 500 && opts.status !== 503) throw new Error('createdAnyway only makes sense with status 500 or 503');
+    if (opts.createdAnyway && opts.status !== 500 && opts.status !== 503)
+      throw new Error('createdAnyway only makes sense with status 500 or 503');
     for (let i = 0; i < n; i++) this.cues.push({ kind: 'fail', ...opts });
     return this;
   }
@@ -324,7 +348,12 @@ export class FakeFlowroute {
     const token = randomBytes(16).toString('hex');
     const fileName = opts.fileName ?? `image-${token.slice(0, 6)}`;
     this.media.set(token, { token, contentType: opts.contentType, body: opts.body, fileName });
-    return { url: `${this.mediaUrl}/flowroute-messaging-media/${token}`, mimeType: opts.contentType, fileSize: opts.body.length, fileName };
+    return {
+      url: `${this.mediaUrl}/flowroute-messaging-media/${token}`,
+      mimeType: opts.contentType,
+      fileSize: opts.body.length,
+      fileName,
+    };
   }
 
   /** Messages created through POST /messages (incl. createdAnyway ones), oldest first. */
@@ -386,7 +415,13 @@ export class FakeFlowroute {
     return credentials && this.accounts.get(credentials.user) === credentials.password ? credentials.user : null;
   }
 
-  private send(rec: FlowrouteRequest, res: ServerResponse, status: number, body?: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  private send(
+    rec: FlowrouteRequest,
+    res: ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: http.OutgoingHttpHeaders = {},
+  ): void {
     const write = (): void => {
       rec.status = status;
       if (res.destroyed) return;
@@ -403,7 +438,12 @@ export class FakeFlowroute {
   }
 
   private sendError(rec: FlowrouteRequest, res: ServerResponse, status: number, detail: string): void {
-    const headers: http.OutgoingHttpHeaders = status === 401 ? { 'www-authenticate': 'Basic realm="Flowroute API"' } : status === 429 ? { 'retry-after': '1' } : {};
+    const headers: http.OutgoingHttpHeaders =
+      status === 401
+        ? { 'www-authenticate': 'Basic realm="Flowroute API"' }
+        : status === 429
+          ? { 'retry-after': '1' }
+          : {};
     this.send(rec, res, status, flowrouteError(status, detail), headers);
   }
 
@@ -412,7 +452,8 @@ export class FakeFlowroute {
     const isList = rec.path === `${API_PREFIX}/messages`;
     const one = new RegExp(`^${API_PREFIX}/messages/([^/]+)$`).exec(rec.path);
     if (!isList && !one) return this.sendError(rec, res, 404, `No resource at ${rec.path}`);
-    if (!rec.accessKey) return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
+    if (!rec.accessKey)
+      return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
     if (isList && rec.method === 'POST') return this.createMessage(rec, res, rec.accessKey);
     if (isList && rec.method === 'GET') return this.listMessages(rec, res, rec.accessKey);
     if (one && rec.method === 'GET') {
@@ -427,22 +468,37 @@ export class FakeFlowroute {
   private routeNumbers(rec: FlowrouteRequest, res: ServerResponse): void {
     const one = new RegExp(`^${NUMBERS_PREFIX}/([^/]+)$`).exec(rec.path);
     if (!one && rec.path !== NUMBERS_PREFIX) return this.sendError(rec, res, 404, `No resource at ${rec.path}`);
-    if (!rec.accessKey) return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
+    if (!rec.accessKey)
+      return this.sendError(rec, res, 401, 'Authentication failed: check your access key and secret key');
     if (rec.method !== 'GET') return this.sendError(rec, res, 405, `${rec.method} is not allowed here`);
     const cue = this.lookupCues.shift();
     if (cue) return this.sendError(rec, res, cue, DEFAULT_DETAILS[cue]);
     const owned = this.owned.get(rec.accessKey);
     if (one) {
       const id = decodeURIComponent(one[1]);
-      if (!NANP.test(id) || (owned && !owned.has(id))) return this.sendError(rec, res, 404, `The number ${id} is not on your account`);
+      if (!NANP.test(id) || (owned && !owned.has(id)))
+        return this.sendError(rec, res, 404, `The number ${id} is not on your account`);
       return this.send(rec, res, 200, { data: numberRecord(id) });
     }
     const { starts_with: startsWith, ends_with: endsWith, contains } = rec.query;
-    const all = [...(owned ?? [])].sort().filter((n) => (!startsWith || n.startsWith(startsWith)) && (!endsWith || n.endsWith(endsWith)) && (!contains || n.includes(contains)));
+    const all = [...(owned ?? [])]
+      .sort()
+      .filter(
+        (n) =>
+          (!startsWith || n.startsWith(startsWith)) &&
+          (!endsWith || n.endsWith(endsWith)) &&
+          (!contains || n.includes(contains)),
+      );
     const limit = Math.min(200, Math.max(1, Number(rec.query.limit ?? 10) || 10));
     const offset = Math.max(0, Number(rec.query.offset ?? 0) || 0);
-    const next = offset + limit < all.length ? `${NUMBERS_PREFIX}?${new URLSearchParams({ ...rec.query, offset: String(offset + limit), limit: String(limit) })}` : null;
-    this.send(rec, res, 200, { data: all.slice(offset, offset + limit).map(numberRecord), links: { self: rec.url, next } });
+    const next =
+      offset + limit < all.length
+        ? `${NUMBERS_PREFIX}?${new URLSearchParams({ ...rec.query, offset: String(offset + limit), limit: String(limit) })}`
+        : null;
+    this.send(rec, res, 200, {
+      data: all.slice(offset, offset + limit).map(numberRecord),
+      links: { self: rec.url, next },
+    });
   }
 
   private createMessage(rec: FlowrouteRequest, res: ServerResponse, accessKey: string): void {
@@ -461,21 +517,39 @@ export class FakeFlowroute {
     const { to, from } = body;
     const text = typeof body.body === 'string' ? body.body : '';
     const mediaUrls = Array.isArray(body.media_urls) ? body.media_urls : [];
-    if (typeof to !== 'string' || !NANP.test(to)) return this.sendError(rec, res, 400, "'to' must be an 11-digit North American number without '+', e.g. 12065551234");
-    if (typeof from !== 'string' || !NANP.test(from)) return this.sendError(rec, res, 400, "'from' must be an 11-digit North American number without '+', e.g. 12065551234");
+    if (typeof to !== 'string' || !NANP.test(to))
+      return this.sendError(
+        rec,
+        res,
+        400,
+        "'to' must be an 11-digit North American number without '+', e.g. 12065551234",
+      );
+    if (typeof from !== 'string' || !NANP.test(from))
+      return this.sendError(
+        rec,
+        res,
+        400,
+        "'from' must be an 11-digit North American number without '+', e.g. 12065551234",
+      );
     const owned = this.owned.get(accessKey);
     if (owned && !owned.has(from)) return this.sendError(rec, res, 403, `The number ${from} is not on your account`);
     const rejection = this.rejected.get(to);
     if (rejection) return this.sendError(rec, res, rejection.status, rejection.detail);
-    if (!text && mediaUrls.length === 0) return this.sendError(rec, res, 400, "'body' is required unless 'media_urls' is given");
-    if (text.length > MAX_BODY) return this.sendError(rec, res, 422, `'body' is ${text.length} characters; the limit is ${MAX_BODY}`);
+    if (!text && mediaUrls.length === 0)
+      return this.sendError(rec, res, 400, "'body' is required unless 'media_urls' is given");
+    if (text.length > MAX_BODY)
+      return this.sendError(rec, res, 422, `'body' is ${text.length} characters; the limit is ${MAX_BODY}`);
     const stored = this.store(rec, accessKey, 202);
-    this.send(rec, res, 202, { data: { id: stored.id, type: 'message', links: { self: `https://api.flowroute.com/v2.1/messages/${stored.id}` } } });
+    this.send(rec, res, 202, {
+      data: { id: stored.id, type: 'message', links: { self: `https://api.flowroute.com/v2.1/messages/${stored.id}` } },
+    });
   }
 
   private store(rec: FlowrouteRequest, accessKey: string, responseStatus: number | null): FlowrouteSentMessage {
     const body = isRecord(rec.json) ? rec.json : {};
-    const mediaUrls = Array.isArray(body.media_urls) ? body.media_urls.filter((u): u is string => typeof u === 'string') : [];
+    const mediaUrls = Array.isArray(body.media_urls)
+      ? body.media_urls.filter((u): u is string => typeof u === 'string')
+      : [];
     const message: FlowrouteSentMessage = {
       id: mdrId(),
       accessKey,
@@ -495,7 +569,8 @@ export class FakeFlowroute {
 
   private listMessages(rec: FlowrouteRequest, res: ServerResponse, accessKey: string): void {
     const start = parseUtc(rec.query.start_date ?? '');
-    if (Number.isNaN(start)) return this.sendError(rec, res, 400, "'start_date' is required, as YYYY-MM-DD or an ISO 8601 date-time");
+    if (Number.isNaN(start))
+      return this.sendError(rec, res, 400, "'start_date' is required, as YYYY-MM-DD or an ISO 8601 date-time");
     const end = rec.query.end_date ? parseUtc(rec.query.end_date) : Number.POSITIVE_INFINITY;
     if (Number.isNaN(end)) return this.sendError(rec, res, 400, "'end_date' is not a date");
     const limit = Math.min(200, Math.max(1, Number(rec.query.limit ?? 250) || 250));
@@ -504,7 +579,10 @@ export class FakeFlowroute {
       .filter((m) => m.accessKey === accessKey && m.createdAt.getTime() >= start && m.createdAt.getTime() <= end)
       .reverse();
     const page = all.slice(offset, offset + limit);
-    const next = offset + limit < all.length ? `${API_PREFIX}/messages?${new URLSearchParams({ ...rec.query, offset: String(offset + limit), limit: String(limit) })}` : null;
+    const next =
+      offset + limit < all.length
+        ? `${API_PREFIX}/messages?${new URLSearchParams({ ...rec.query, offset: String(offset + limit), limit: String(limit) })}`
+        : null;
     this.send(rec, res, 200, { data: page.map((m) => this.mdr(m)), links: { next } });
   }
 
@@ -541,7 +619,13 @@ export class FakeFlowroute {
       const m = token ? this.media.get(token) : undefined;
       const ok = m !== undefined && (req.method === 'GET' || req.method === 'HEAD');
       const status = ok ? 200 : m ? 405 : 404;
-      this.mediaRequests.push({ method: req.method ?? 'GET', path, hadAuthorization: req.headers.authorization !== undefined, status, time: Date.now() });
+      this.mediaRequests.push({
+        method: req.method ?? 'GET',
+        path,
+        hadAuthorization: req.headers.authorization !== undefined,
+        status,
+        time: Date.now(),
+      });
       if (!ok) {
         const text = status === 404 ? 'NoSuchKey' : 'MethodNotAllowed';
         res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) });
@@ -559,7 +643,15 @@ function numberRecord(id: string) {
   return {
     id,
     type: 'number',
-    attributes: { value: id, alias: null, billing_method: 'METERED', cnam_lookups_enabled: false, number_type: 'standard', rate_center: 'seattle', state: 'wa' },
+    attributes: {
+      value: id,
+      alias: null,
+      billing_method: 'METERED',
+      cnam_lookups_enabled: false,
+      number_type: 'standard',
+      rate_center: 'seattle',
+      state: 'wa',
+    },
     links: { self: `https://api.flowroute.com/v2/numbers/${id}` },
   };
 }

@@ -14,7 +14,10 @@ export class FakeHttp {
   private closed = false;
 
   /** Serves the API on 127.0.0.1 (`port`, or any free one when 0), handing over each request with its whole body. */
-  async serveApi(onRequest: (req: IncomingMessage, res: ServerResponse, rawBody: string) => void, port = 0): Promise<number> {
+  async serveApi(
+    onRequest: (req: IncomingMessage, res: ServerResponse, rawBody: string) => void,
+    port = 0,
+  ): Promise<number> {
     return this.listen(
       (req, res) => {
         const chunks: Buffer[] = [];

@@ -361,7 +361,10 @@ export class FakeTwilio {
 
   static async start(opts: FakeTwilioOptions = {}): Promise<FakeTwilio> {
     const fake = new FakeTwilio(opts);
-    fake.apiPort = await fake.http.serveApi((req, res, rawBody) => fake.onApiRequest(req, res, rawBody), opts.port ?? 0);
+    fake.apiPort = await fake.http.serveApi(
+      (req, res, rawBody) => fake.onApiRequest(req, res, rawBody),
+      opts.port ?? 0,
+    );
     fake.cdnPortNumber = await fake.http.serveLocalhost((req, res) => fake.onCdnRequest(req, res), opts.cdnPort ?? 0);
     return fake;
   }
@@ -552,7 +555,13 @@ export class FakeTwilio {
   }
 
   /** Answers after the configured latency. */
-  private send(rec: RecordedRequest, res: ServerResponse, status: number, body?: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  private send(
+    rec: RecordedRequest,
+    res: ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: http.OutgoingHttpHeaders = {},
+  ): void {
     const write = (): void => {
       rec.status = status;
       if (res.destroyed) return;
@@ -610,7 +619,12 @@ export class FakeTwilio {
       case 'mediaList': {
         if (!allow('GET')) return;
         const items = [...this.media.values()].filter((x) => x.messageSid === a).map((x) => this.mediaJson(x));
-        return this.send(rec, res, 200, this.pageEnvelope('media_list', items, rec, `${this.accountPath}/Messages/${a}/Media.json`, {}));
+        return this.send(
+          rec,
+          res,
+          200,
+          this.pageEnvelope('media_list', items, rec, `${this.accountPath}/Messages/${a}/Media.json`, {}),
+        );
       }
       case 'media':
         if (!allow('GET', 'HEAD', 'DELETE')) return;
@@ -645,16 +659,27 @@ export class FakeTwilio {
     if (rejection === 21211 || !E164.test(to)) {
       return this.sendError(rec, res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     }
-    if (!from && !service) return this.sendError(rec, res, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message");
+    if (!from && !service)
+      return this.sendError(
+        rec,
+        res,
+        400,
+        21603,
+        "A 'From' or 'MessagingServiceSid' parameter is required to send a message",
+      );
     if (!body && mediaUrls.length === 0) return this.sendError(rec, res, 400, 21602, 'Message body is required.');
-    if (body.length > 1600) return this.sendError(rec, res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+    if (body.length > 1600)
+      return this.sendError(rec, res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
     const { json } = this.storeMessage(rec, 201);
     const answer: TwilioMessageJson = { ...json, status: from ? 'queued' : 'accepted', date_sent: null };
     this.send(rec, res, 201, answer);
   }
 
   /** Stores the message as already sent (see the header comment). */
-  private storeMessage(rec: RecordedRequest, responseStatus: number | null): { json: TwilioMessageJson; sent: SentMessage } {
+  private storeMessage(
+    rec: RecordedRequest,
+    responseStatus: number | null,
+  ): { json: TwilioMessageJson; sent: SentMessage } {
     const form = rec.form;
     const sid = newSid('SM');
     const now = new Date();
@@ -751,16 +776,28 @@ export class FakeTwilio {
   private listNumbers(rec: RecordedRequest, res: ServerResponse): void {
     const wanted = first(rec.query, 'PhoneNumber');
     // Twilio matches partial numbers and '*' as any one digit.
-    const pattern = wanted === undefined ? undefined : new RegExp(wanted.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '\\d'));
+    const pattern =
+      wanted === undefined ? undefined : new RegExp(wanted.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '\\d'));
     const items = [...this.numbers.values()]
       .filter((n) => !pattern || pattern.test(n.phoneNumber))
       .map((n) => this.numberJson(n));
     const filters: Record<string, string> = wanted === undefined ? {} : { PhoneNumber: wanted };
-    this.send(rec, res, 200, this.pageEnvelope('incoming_phone_numbers', items, rec, `${this.accountPath}/IncomingPhoneNumbers.json`, filters));
+    this.send(
+      rec,
+      res,
+      200,
+      this.pageEnvelope('incoming_phone_numbers', items, rec, `${this.accountPath}/IncomingPhoneNumbers.json`, filters),
+    );
   }
 
   /** Twilio's v2010 paging envelope; twilio-node's Page follows the relative `next_page_uri`. */
-  private pageEnvelope<T>(key: string, items: T[], rec: RecordedRequest, base: string, filters: Record<string, string>): Record<string, unknown> {
+  private pageEnvelope<T>(
+    key: string,
+    items: T[],
+    rec: RecordedRequest,
+    base: string,
+    filters: Record<string, string>,
+  ): Record<string, unknown> {
     const pageSize = Math.min(1000, Math.max(1, Number(first(rec.query, 'PageSize') ?? 50) || 50));
     const page = Math.max(0, Number(first(rec.query, 'Page') ?? 0) || 0);
     const start = page * pageSize;
@@ -820,7 +857,13 @@ export class FakeTwilio {
     };
   }
 
-  private serveMedia(rec: RecordedRequest, res: ServerResponse, messageSid: string, mediaSid: string, asJson: boolean): void {
+  private serveMedia(
+    rec: RecordedRequest,
+    res: ServerResponse,
+    messageSid: string,
+    mediaSid: string,
+    asJson: boolean,
+  ): void {
     const m = this.media.get(mediaSid);
     if (!m || m.messageSid !== messageSid) return this.notFound(rec, res);
     if (rec.method === 'DELETE') {
@@ -836,7 +879,8 @@ export class FakeTwilio {
     if (m.noRedirect) {
       return this.send(rec, res, 200, m.body, { 'content-type': m.contentType });
     }
-    const location = m.redirectTo ?? `${this.cdnUrl}/media/${m.cdnToken}?Expires=${Math.floor(Date.now() / 1000) + 3600}`;
+    const location =
+      m.redirectTo ?? `${this.cdnUrl}/media/${m.cdnToken}?Expires=${Math.floor(Date.now() / 1000) + 3600}`;
     this.send(rec, res, 302, undefined, { location, 'content-length': 0 });
   }
 
@@ -865,7 +909,11 @@ export class FakeTwilio {
         res.end(text);
         return;
       }
-      res.writeHead(200, { 'content-type': m.contentType, 'content-length': m.body.length, 'cache-control': 'private, max-age=3600' });
+      res.writeHead(200, {
+        'content-type': m.contentType,
+        'content-length': m.body.length,
+        'cache-control': 'private, max-age=3600',
+      });
       res.end(req.method === 'HEAD' ? undefined : m.body);
     });
   }

@@ -25,7 +25,14 @@ describe('fault: the provider answers 429 and 500 in bursts and times out', () =
       [500, () => twilio.failNext(25, { status: 500 })],
       [800, () => twilio.failNext(25, { status: 500, createdAnyway: true })],
       [1100, () => twilio.hangNext(10, { createdAnyway: true }).hangNext(10)],
-      [1400, () => twilio.failNext(15, { status: 503, createdAnyway: true }).failNext(30, { status: 429 }).failNext(15, { status: 500 })],
+      [
+        1400,
+        () =>
+          twilio
+            .failNext(15, { status: 503, createdAnyway: true })
+            .failNext(30, { status: 429 })
+            .failNext(15, { status: 500 }),
+      ],
     ];
     for (const [at, inject] of bursts) {
       await whenProviderHas(lab, at);

@@ -22,7 +22,12 @@ describe('Twilio lookup after an ambiguous send', () => {
 
   beforeAll(async () => {
     twilio = await FakeTwilio.start();
-    sut = new TwilioProvider({ accountSid: twilio.accountSid, authToken: twilio.authToken, apiUrl: twilio.url, timeoutMs: 2000 });
+    sut = new TwilioProvider({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      apiUrl: twilio.url,
+      timeoutMs: 2000,
+    });
   });
 
   afterAll(() => twilio?.close());
@@ -34,11 +39,17 @@ describe('Twilio lookup after an ambiguous send', () => {
     const second = await sut.send(text('row-2', '(2/3) Bring the old laptop and its charger'));
     const taken = new Set([second.providerMessageId]);
 
-    const found = await sut.findSent(text('row-3', '(2/3) Bring the old laptop and its charger'), since(), async (sid) => taken.has(sid));
+    const found = await sut.findSent(
+      text('row-3', '(2/3) Bring the old laptop and its charger'),
+      since(),
+      async (sid) => taken.has(sid),
+    );
 
     expect(found?.providerMessageId).toBe(first.providerMessageId);
     taken.add(first.providerMessageId);
-    await expect(sut.findSent(text('row-3', '(2/3) Bring the old laptop and its charger'), since(), async (sid) => taken.has(sid))).resolves.toBeNull();
+    await expect(
+      sut.findSent(text('row-3', '(2/3) Bring the old laptop and its charger'), since(), async (sid) => taken.has(sid)),
+    ).resolves.toBeNull();
   });
 
   it('finds the text behind more than one page of newer texts to the same number', async () => {

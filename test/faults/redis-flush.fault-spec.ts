@@ -32,7 +32,12 @@ describe('fault: Redis flushed (FLUSHALL) mid-load', () => {
         `SELECT count(*) FILTER (WHERE direction = 'outbound' AND status IN ('pending', 'submitting'))::int AS outbound,
                 count(*) FILTER (WHERE direction = 'inbound' AND status = 'received')::int AS inbound FROM sms_messages`,
       );
-    const [lost] = await waitFor('a backlog of texts waiting for their jobs', waiting, ([w]) => w.outbound >= 30, 60_000);
+    const [lost] = await waitFor(
+      'a backlog of texts waiting for their jobs',
+      waiting,
+      ([w]) => w.outbound >= 30,
+      60_000,
+    );
     await lab.redis.flushAll();
     const flushed = Date.now();
     const jobsLeft = await lab.jobsInFlight('sms-outbound', 'sms-inbound', 'sms-maintenance');

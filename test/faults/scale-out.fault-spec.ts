@@ -43,7 +43,9 @@ describe('fault: two api and two worker processes on one Redis and one PostgreSQ
     const retried = jobs.filter((j) => j.attemptsMade > 1);
     const reasons = [...new Set(retried.map((j) => `${j.queueName}: ${(j.stacktrace?.[0] ?? '').split('\n')[0]}`))];
     // Ticket updates the api processes had to run again because PostgreSQL aborted them (a deadlock).
-    const rerunUpdates = apis.map((a) => (a.tail(100_000).match(/running it again/g) ?? []).length).reduce((x, y) => x + y, 0);
+    const rerunUpdates = apis
+      .map((a) => (a.tail(100_000).match(/running it again/g) ?? []).length)
+      .reduce((x, y) => x + y, 0);
     report(
       'scale-out',
       `${connected} outbound workers connected; worker CPU ${workerCpu.map((s) => `${s.toFixed(1)} s`).join(' and ')}; ` +
@@ -58,7 +60,15 @@ describe('fault: two api and two worker processes on one Redis and one PostgreSQ
     for (const cpu of workerCpu) expect(cpu).toBeGreaterThan(0.2 * (workerCpu[0] + workerCpu[1]));
     expect(posts.filter((n) => n !== 1)).toEqual([]);
     expect(posts).toHaveLength(r.rows);
-    expect(doubled.map((j) => ({ queue: j.queueName, id: j.id, started: j.attemptsStarted, finished: j.attemptsMade, stalled: j.stalledCounter }))).toEqual([]);
+    expect(
+      doubled.map((j) => ({
+        queue: j.queueName,
+        id: j.id,
+        started: j.attemptsStarted,
+        finished: j.attemptsMade,
+        stalled: j.stalledCounter,
+      })),
+    ).toEqual([]);
     // Nothing failed on the way: a technician's update and a customer's reply on one ticket lock in one order, so no deadlocks.
     expect(reasons).toEqual([]);
     expect(rerunUpdates).toBe(0);

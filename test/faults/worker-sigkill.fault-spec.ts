@@ -3,7 +3,15 @@ import { expectInboundExact, reconcileInbound, sendInbound } from './support/inb
 import { sendUpdates } from './support/load';
 import { sleep } from './support/ports';
 import { expectExact, reconcile, settle } from './support/reconcile';
-import { atProvider, expectAllAnswered201, LOAD, MID_LOAD, report, seedHelpdesk, whenProviderHas } from './support/scenario';
+import {
+  atProvider,
+  expectAllAnswered201,
+  LOAD,
+  MID_LOAD,
+  report,
+  seedHelpdesk,
+  whenProviderHas,
+} from './support/scenario';
 
 describe('fault: a worker process killed with SIGKILL mid-load', () => {
   let lab: FaultLab;
@@ -29,8 +37,12 @@ describe('fault: a worker process killed with SIGKILL mid-load', () => {
     await whenProviderHas(lab, MID_LOAD);
     await worker.kill();
     const killedAt = Date.now();
-    const midCall = (await lab.sql<{ id: string }>(`SELECT id FROM sms_messages WHERE status = 'submitting'`)).map((r) => r.id);
-    const [cut] = await lab.sql<{ receiving: number }>(`SELECT count(*)::int AS receiving FROM sms_messages WHERE status = 'received'`);
+    const midCall = (await lab.sql<{ id: string }>(`SELECT id FROM sms_messages WHERE status = 'submitting'`)).map(
+      (r) => r.id,
+    );
+    const [cut] = await lab.sql<{ receiving: number }>(
+      `SELECT count(*)::int AS receiving FROM sms_messages WHERE status = 'received'`,
+    );
     const atKill = atProvider(lab);
     await sleep(1000);
     await lab.relaunch(worker);
@@ -40,7 +52,9 @@ describe('fault: a worker process killed with SIGKILL mid-load', () => {
     expectAllAnswered201(lab, outcomes);
     const deliveries = (await Promise.all(replies)).flat();
     await settle(lab, 150_000);
-    const createdBeforeKill = lab.twilio.sentMessages().filter((m) => m.request.time <= killedAt && midCall.some((id) => m.statusCallback?.endsWith(id))).length;
+    const createdBeforeKill = lab.twilio
+      .sentMessages()
+      .filter((m) => m.request.time <= killedAt && midCall.some((id) => m.statusCallback?.endsWith(id))).length;
     report(
       'worker-sigkill',
       `killed with ${atKill} texts at the provider, ${midCall.length} mid-hand-off (${createdBeforeKill} of them already created at the provider), ` +

@@ -11,7 +11,10 @@ const db = { type: 'postgres' as const, url: process.env.DATABASE_URL };
 @Module({
   imports: [
     TypeOrmModule.forRoot({ ...db, entities: [...DESK_ENTITIES, ...SMS_ENTITIES] }),
-    BullModule.forRoot({ prefix: '{desk-sms}', connection: { url: process.env.REDIS_URL, maxRetriesPerRequest: null } }),
+    BullModule.forRoot({
+      prefix: '{desk-sms}',
+      connection: { url: process.env.REDIS_URL, maxRetriesPerRequest: null },
+    }),
     DeskModule,
     SmsModule.forRootAsync({
       imports: [DeskModule],
@@ -24,7 +27,13 @@ const db = { type: 'postgres' as const, url: process.env.DATABASE_URL };
         // Your auth guard put the agent on the request; the module needs an account, a user and a role.
         resolveCaller: (request) => {
           const agent = (request as { agent?: { accountId: number; id: number; owner: boolean } }).agent;
-          return agent ? { accountId: String(agent.accountId), userId: String(agent.id), role: agent.owner ? 'admin' : 'technician' } : null;
+          return agent
+            ? {
+                accountId: String(agent.accountId),
+                userId: String(agent.id),
+                role: agent.owner ? 'admin' : 'technician',
+              }
+            : null;
         },
       }),
       workers: true, // false in processes that only serve HTTP

@@ -53,7 +53,11 @@ async function unpackShippedChromium(): Promise<string> {
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   const partial = `${binary}.${process.pid}.partial`;
-  await pipeline(createReadStream(join(packageRoot, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 }));
+  await pipeline(
+    createReadStream(join(packageRoot, 'bin', 'chromium.br')),
+    createBrotliDecompress(),
+    createWriteStream(partial, { mode: 0o755 }),
+  );
   renameSync(partial, binary);
   return binary;
 }
@@ -65,7 +69,11 @@ export async function listen(t: TestApp): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-export async function personIn(browser: Browser, baseURL: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
+export async function personIn(
+  browser: Browser,
+  baseURL: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL, viewport });
   const page = await context.newPage();
   return { context, page };
@@ -90,7 +98,11 @@ export function counterItems(page: Page, id: string): Promise<string[]> {
 
 /** Waits until the live counter shows exactly this chip. */
 export async function counterShows(page: Page, id: string, chip: string, timeoutMs = 10_000): Promise<void> {
-  await until(() => counterItems(page, id), (items) => items.includes(chip), timeoutMs);
+  await until(
+    () => counterItems(page, id),
+    (items) => items.includes(chip),
+    timeoutMs,
+  );
 }
 
 /** Polls a page probe until it passes; fails with the last value seen. */

@@ -19,7 +19,13 @@ export const MINUTE = 60_000;
 const WEBHOOK = '/webhooks/twilio/inbound';
 
 /** A contact texting `to` through Twilio's signed webhook; resolves with the message sid once the webhook answered. */
-export async function postTwilioText(t: TestApp, from: string, to: string, body: string, segments = 1): Promise<string> {
+export async function postTwilioText(
+  t: TestApp,
+  from: string,
+  to: string,
+  body: string,
+  segments = 1,
+): Promise<string> {
   const messageSid = `SM${randomBytes(16).toString('hex')}`;
   const params: Record<string, string> = {
     MessageSid: messageSid,
@@ -41,7 +47,10 @@ export async function postTwilioText(t: TestApp, from: string, to: string, body:
 export async function textIn(t: TestApp, from: string, to: string, body: string, segments = 1): Promise<string> {
   const messageSid = await postTwilioText(t, from, to, body, segments);
   const [row] = await eventually(
-    () => t.db.query(`SELECT id, status FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [messageSid]) as Promise<{ id: string; status: string }[]>,
+    () =>
+      t.db.query(`SELECT id, status FROM sms_messages WHERE provider = 'twilio' AND provider_message_id = $1`, [
+        messageSid,
+      ]) as Promise<{ id: string; status: string }[]>,
     (rows) => rows.length === 1 && rows[0].status !== 'received',
     30_000,
   );
@@ -63,7 +72,11 @@ export async function conversationsOf(account: TestAccount, token: string, query
   return (await account.get(`/api/sms/conversations?limit=200${query}`, token).expect(200)).body.conversations;
 }
 
-export async function conversationWith(account: TestAccount, contact: string, business: string): Promise<ConversationItem> {
+export async function conversationWith(
+  account: TestAccount,
+  contact: string,
+  business: string,
+): Promise<ConversationItem> {
   const all = await conversationsOf(account, account.adminToken);
   const found = all.find((c) => c.contactPhone === contact && c.businessNumber === business);
   if (!found) throw new Error(`no conversation between ${business} and ${contact}`);
@@ -86,33 +99,45 @@ export class SseClient {
   private constructor() {}
 
   /** The API's stream with a bearer token, or (`options`) another stream path with its own headers, e.g. the console's with a cookie. */
-  static async connect(t: TestApp, token: string, options: { path?: string; headers?: Record<string, string> } = {}): Promise<SseClient> {
+  static async connect(
+    t: TestApp,
+    token: string,
+    options: { path?: string; headers?: Record<string, string> } = {},
+  ): Promise<SseClient> {
     const server = t.app.getHttpServer() as http.Server;
     if (!server.listening) await t.app.listen(0, '127.0.0.1');
     const { port } = server.address() as AddressInfo;
     const client = new SseClient();
     const headers = options.headers ?? { Authorization: `Bearer ${token}` };
     await new Promise<void>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port, path: options.path ?? '/api/sms/events', headers: { ...headers, Accept: 'text/event-stream' } }, (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`SSE answered ${res.statusCode}`));
-          return;
-        }
-        client.ended = new Promise((ended) => res.on('end', ended).on('close', ended));
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            client.parse(buffer.slice(0, end));
-            buffer = buffer.slice(end + 2);
+      const req = http.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: options.path ?? '/api/sms/events',
+          headers: { ...headers, Accept: 'text/event-stream' },
+        },
+        (res) => {
+          if (res.statusCode !== 200) {
+            res.resume();
+            reject(new Error(`SSE answered ${res.statusCode}`));
+            return;
           }
-        });
-        res.on('error', () => undefined);
-        resolve();
-      });
+          client.ended = new Promise((ended) => res.on('end', ended).on('close', ended));
+          let buffer = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              client.parse(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+          });
+          res.on('error', () => undefined);
+          resolve();
+        },
+      );
       req.on('error', reject);
       client.request = req;
     });
@@ -126,7 +151,11 @@ export class SseClient {
       if (match) fields[match[1]] = match[1] === 'data' && fields.data ? `${fields.data}\n${match[2]}` : match[2];
     }
     if (!fields.data) return;
-    this.events.push({ id: fields.id, type: fields.event ?? 'message', data: JSON.parse(fields.data) as ReceivedEvent['data'] });
+    this.events.push({
+      id: fields.id,
+      type: fields.event ?? 'message',
+      data: JSON.parse(fields.data) as ReceivedEvent['data'],
+    });
   }
 
   /** Waits for an event that passes `match`. */

@@ -130,7 +130,11 @@ export class TestApp {
    */
   async jobEnds(name: SmsQueue, jobId: string, timeoutMs = 15000): Promise<string> {
     const queue = this.queue(name);
-    return eventually(() => queue.getJobState(jobId), (state) => state !== 'unknown' && jobEnded(state), timeoutMs);
+    return eventually(
+      () => queue.getJobState(jobId),
+      (state) => state !== 'unknown' && jobEnded(state),
+      timeoutMs,
+    );
   }
 
   /**
@@ -153,7 +157,11 @@ export class TestApp {
   async sweeps(count = 1, timeoutMs = 15000): Promise<void> {
     const queue = this.queue(SmsQueue.Maintenance);
     const before = await queue.getCompletedCount();
-    await eventually(() => queue.getCompletedCount(), (done) => done >= before + count + 1, timeoutMs);
+    await eventually(
+      () => queue.getCompletedCount(),
+      (done) => done >= before + count + 1,
+      timeoutMs,
+    );
   }
 
   async close(): Promise<void> {
@@ -229,7 +237,10 @@ export class TestAccount {
     await this.t.platform().post(`/api/platform/invoices/${invoiced.body.reference}/paid`).expect(200);
   }
 
-  async technician(name = 'Tess Tech', email = `tess.${randomBytes(3).toString('hex')}@acme.test`): Promise<{ id: string; token: string }> {
+  async technician(
+    name = 'Tess Tech',
+    email = `tess.${randomBytes(3).toString('hex')}@acme.test`,
+  ): Promise<{ id: string; token: string }> {
     return (await this.post('/api/users', { name, email, role: 'technician' }).expect(201)).body;
   }
 
@@ -237,8 +248,17 @@ export class TestAccount {
     return (await this.post('/api/customers', { name: 'Carla Customer', phones, ...extra }).expect(201)).body.id;
   }
 
-  async ticket(customerId: string, token = this.adminToken, subject = 'Printer offline', problem = 'The office printer shows offline.') {
-    return (await this.post('/api/tickets', { customerId, subject, problem }, token).expect(201)).body as { id: string; number: number; status: string };
+  async ticket(
+    customerId: string,
+    token = this.adminToken,
+    subject = 'Printer offline',
+    problem = 'The office printer shows offline.',
+  ) {
+    return (await this.post('/api/tickets', { customerId, subject, problem }, token).expect(201)).body as {
+      id: string;
+      number: number;
+      status: string;
+    };
   }
 
   async sms(ticketId: string): Promise<SmsRow[]> {
@@ -261,17 +281,21 @@ export interface SmsRow {
 }
 
 /** Polls until `probe` returns a value that passes `done`, or fails with the last value seen. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T = await probe();
   while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 50));
     last = await probe();
   }
   return last;
 }
-
 
 export async function dropDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);

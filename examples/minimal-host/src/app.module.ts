@@ -12,10 +12,15 @@ import { TicketsModule } from './tickets/tickets.module';
 @Module({
   imports: [
     // ticket-sms's entities come in through autoLoadEntities (it registers them with forFeature).
-    TypeOrmModule.forRootAsync({ useFactory: () => ({ ...databaseOptions(hostConfig().databaseUrl), autoLoadEntities: true }) }),
+    TypeOrmModule.forRootAsync({
+      useFactory: () => ({ ...databaseOptions(hostConfig().databaseUrl), autoLoadEntities: true }),
+    }),
     BullModule.forRootAsync({
       // BullMQ's workers need maxRetriesPerRequest: null on their Redis connections.
-      useFactory: () => ({ prefix: hostConfig().queuePrefix, connection: { url: hostConfig().redisUrl, maxRetriesPerRequest: null } }),
+      useFactory: () => ({
+        prefix: hostConfig().queuePrefix,
+        connection: { url: hostConfig().redisUrl, maxRetriesPerRequest: null },
+      }),
     }),
     SmsModule.forRootAsync({
       imports: [CoreModule],

@@ -22,7 +22,13 @@ describe('our TicketGateway, checked by ticket-sms', () => {
       { name: 'Acme Repairs', country: 'US', timezone: 'America/New_York' },
       { name: 'Other Desk', country: 'GB', timezone: 'Europe/London' },
     ]);
-    const agent = await dataSource.manager.save(Agent, { accountId: acme.id, name: 'Adam Agent', email: 'adam@acme.test', apiKeyHash: hashApiKey('adam'), role: 'agent' });
+    const agent = await dataSource.manager.save(Agent, {
+      accountId: acme.id,
+      name: 'Adam Agent',
+      email: 'adam@acme.test',
+      apiKeyHash: hashApiKey('adam'),
+      role: 'agent',
+    });
     fixture = {
       gateway: new HelpdeskGateway(dataSource),
       transaction: (work) => dataSource.transaction(work),
@@ -30,13 +36,18 @@ describe('our TicketGateway, checked by ticket-sms', () => {
       user: { id: String(agent.id), email: agent.email },
       customerReplyStatus: 'customer_replied',
       listComments: async (accountId, ticketId) => {
-        const comments = await dataSource.manager.find(Comment, { where: { accountId: Number(accountId), ticketId: Number(ticketId) }, order: { id: 'ASC' } });
+        const comments = await dataSource.manager.find(Comment, {
+          where: { accountId: Number(accountId), ticketId: Number(ticketId) },
+          order: { id: 'ASC' },
+        });
         const files = await dataSource.manager.findBy(Attachment, { commentId: In(comments.map((c) => c.id)) });
         return comments.map((c) => ({
           id: String(c.id),
           body: c.body,
           public: c.isPublic,
-          attachments: files.filter((a) => a.commentId === c.id).map((a) => ({ storageKey: a.storageKey, public: a.isPublic })),
+          attachments: files
+            .filter((a) => a.commentId === c.id)
+            .map((a) => ({ storageKey: a.storageKey, public: a.isPublic })),
         }));
       },
     };

@@ -36,7 +36,11 @@ export class ConsoleAccessController {
   /** A one-time link (7 days) with which the user chooses their console password. */
   @Post(':id/console-invites')
   async invite(@CurrentUser() caller: SmsCaller, @Param('id') id: string) {
-    const { token, expiresAt } = await this.auth.createInvite(caller.accountId, id === 'me' ? caller.userId : id, caller.userId);
+    const { token, expiresAt } = await this.auth.createInvite(
+      caller.accountId,
+      id === 'me' ? caller.userId : id,
+      caller.userId,
+    );
     return { url: `${this.env.PUBLIC_URL}/console/invite/${token}`, expiresAt };
   }
 }

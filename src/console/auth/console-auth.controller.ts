@@ -1,5 +1,19 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { BadRequestException, Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, Environment, servedOverHttps } from '../../config/app-config';
@@ -7,7 +21,14 @@ import { PublicRoute, retryAfterHeader } from '../../sms';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
 import { ConsoleViews } from '../console-views';
 import { ConsoleAuthService, SESSION_IDLE_MS } from './console-auth.service';
-import { ConsoleAnonymous, ConsoleRequest, CurrentConsole, ConsoleContext, readCookie, SESSION_COOKIE } from './console-request';
+import {
+  ConsoleAnonymous,
+  ConsoleRequest,
+  CurrentConsole,
+  ConsoleContext,
+  readCookie,
+  SESSION_COOKIE,
+} from './console-request';
 import { ConsoleSessionGuard } from './console-session.guard';
 
 // Before there is a session, forms are protected by a double-submit token: a cookie and the same value in the form.
@@ -67,10 +88,20 @@ export class ConsoleAuthController {
     const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
     const email = text(form, 'email');
     if (!this.preSessionTokenOk(req, form)) {
-      return this.signInForm(req, res, { email, next, error: 'The sign-in form expired or is not ours; please try again' }, 403);
+      return this.signInForm(
+        req,
+        res,
+        { email, next, error: 'The sign-in form expired or is not ours; please try again' },
+        403,
+      );
     }
     try {
-      const { token } = await this.auth.signIn(email, text(form, 'password'), req.ip ?? 'unknown', this.browser(req, res));
+      const { token } = await this.auth.signIn(
+        email,
+        text(form, 'password'),
+        req.ip ?? 'unknown',
+        this.browser(req, res),
+      );
       res.clearCookie(PRE_SESSION_COOKIE, this.cookieOptions(undefined));
       res.cookie(SESSION_COOKIE, token, this.cookieOptions(SESSION_IDLE_MS));
       res.redirect(303, next);
@@ -98,16 +129,27 @@ export class ConsoleAuthController {
 
   @Post('invite/:token')
   @ConsoleAnonymous()
-  async acceptInvite(@Req() req: ConsoleRequest, @Res() res: Response, @Param('token') token: string, @Body() form: Form = {}) {
+  async acceptInvite(
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+    @Param('token') token: string,
+    @Body() form: Form = {},
+  ) {
     const { user } = await this.auth.invitee(token);
-    if (!this.preSessionTokenOk(req, form)) return this.inviteForm(req, res, token, user, { error: 'The form expired; please try again' }, 403);
+    if (!this.preSessionTokenOk(req, form))
+      return this.inviteForm(req, res, token, user, { error: 'The form expired; please try again' }, 403);
     try {
       await this.auth.acceptInvite(token, text(form, 'password'));
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       return this.inviteForm(req, res, token, user, { error: messageOf(error.getResponse()) }, error.getStatus());
     }
-    this.signInForm(req, res, { email: user.email, next: '/console', notice: 'Your password is set. Sign in with it now.' }, 200);
+    this.signInForm(
+      req,
+      res,
+      { email: user.email, next: '/console', notice: 'Your password is set. Sign in with it now.' },
+      200,
+    );
   }
 
   private signInForm(req: ConsoleRequest, res: Response, data: Record<string, unknown>, status: number) {
@@ -115,9 +157,22 @@ export class ConsoleAuthController {
     this.views.page(res, null, 'sign-in', { ...data, signInCsrf }, { title: 'Sign in', status });
   }
 
-  private inviteForm(req: ConsoleRequest, res: Response, token: string, invitee: unknown, data: Record<string, unknown>, status: number) {
+  private inviteForm(
+    req: ConsoleRequest,
+    res: Response,
+    token: string,
+    invitee: unknown,
+    data: Record<string, unknown>,
+    status: number,
+  ) {
     const inviteCsrf = this.issuePreSessionToken(req, res);
-    this.views.page(res, null, 'invite', { ...data, token, invitee, inviteCsrf }, { title: 'Choose your password', status });
+    this.views.page(
+      res,
+      null,
+      'invite',
+      { ...data, token, invitee, inviteCsrf },
+      { title: 'Choose your password', status },
+    );
   }
 
   private issuePreSessionToken(req: ConsoleRequest, res: Response): string {

@@ -65,7 +65,12 @@ export class ConsoleAuthService {
    * A new session for the user whose email and password match; 401 otherwise. Attempts are counted before any
    * hashing (429 with the wait when over a limit); `browser` is the console's long-lived browser cookie.
    */
-  async signIn(emailInput: string, password: string, address: string, browser: string): Promise<{ token: string; signedIn: SignedIn }> {
+  async signIn(
+    emailInput: string,
+    password: string,
+    address: string,
+    browser: string,
+  ): Promise<{ token: string; signedIn: SignedIn }> {
     const email = emailInput.trim().toLowerCase();
     const now = this.clock.now();
     await this.signInLimits.admit(email, address, browser);
@@ -110,7 +115,10 @@ export class ConsoleAuthService {
     const user = await this.users.findOne({ where: { id: session.userId, accountId: session.accountId } });
     if (!user) return null;
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-      await this.sessions.update({ id: session.id }, { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) });
+      await this.sessions.update(
+        { id: session.id },
+        { lastSeenAt: now, expiresAt: new Date(now.getTime() + SESSION_IDLE_MS) },
+      );
     }
     return { session, user: toConsoleUser(user) };
   }
@@ -137,20 +145,37 @@ export class ConsoleAuthService {
   }
 
   /** A one-time link for the user to choose a password; the token is shown once. */
-  async createInvite(accountId: string, userId: string, createdByUserId: string): Promise<{ token: string; expiresAt: Date }> {
+  async createInvite(
+    accountId: string,
+    userId: string,
+    createdByUserId: string,
+  ): Promise<{ token: string; expiresAt: Date }> {
     await this.requireUser(accountId, userId);
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + INVITE_TTL_MS);
-    await this.invites.insert({ tokenHash: digest(token), userId, accountId, createdByUserId, createdAt: now, expiresAt, usedAt: null });
+    await this.invites.insert({
+      tokenHash: digest(token),
+      userId,
+      accountId,
+      createdByUserId,
+      createdAt: now,
+      expiresAt,
+      usedAt: null,
+    });
     return { token, expiresAt };
   }
 
   /** The user an unused, unexpired invite is for; 404 otherwise (an unknown and a used link look alike). */
   async invitee(token: string): Promise<{ invite: ConsoleInvite; user: ConsoleUser }> {
-    const invite = await this.invites.findOne({ where: { tokenHash: digest(token), usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) } });
-    const user = invite ? await this.users.findOne({ where: { id: invite.userId, accountId: invite.accountId } }) : null;
-    if (!invite || !user) throw new NotFoundException('This invite link is unknown, used or expired; ask an admin for a new one');
+    const invite = await this.invites.findOne({
+      where: { tokenHash: digest(token), usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+    });
+    const user = invite
+      ? await this.users.findOne({ where: { id: invite.userId, accountId: invite.accountId } })
+      : null;
+    if (!invite || !user)
+      throw new NotFoundException('This invite link is unknown, used or expired; ask an admin for a new one');
     return { invite, user: toConsoleUser(user) };
   }
 
@@ -167,7 +192,9 @@ export class ConsoleAuthService {
 
   /** Which users of the account have a console password. */
   async withPassword(accountId: string): Promise<Set<string>> {
-    return new Set((await this.passwords.find({ where: { accountId }, select: { userId: true } })).map((p) => p.userId));
+    return new Set(
+      (await this.passwords.find({ where: { accountId }, select: { userId: true } })).map((p) => p.userId),
+    );
   }
 
   private async storePassword(accountId: string, userId: string, password: string): Promise<void> {
@@ -182,6 +209,7 @@ export class ConsoleAuthService {
   }
 
   private async requireUser(accountId: string, userId: string): Promise<void> {
-    if (!isUUID(userId) || !(await this.users.exists({ where: { id: userId, accountId } }))) throw new NotFoundException('No such user in this account');
+    if (!isUUID(userId) || !(await this.users.exists({ where: { id: userId, accountId } })))
+      throw new NotFoundException('No such user in this account');
   }
 }

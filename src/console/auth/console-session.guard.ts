@@ -1,5 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CanActivate, ExecutionContext, ForbiddenException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -38,7 +45,8 @@ export class ConsoleSessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ConsoleRequest>();
-    if (this.reflector.getAllAndOverride<boolean>(CONSOLE_ANONYMOUS, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(CONSOLE_ANONYMOUS, [context.getHandler(), context.getClass()]))
+      return true;
     const signedIn = await this.auth.resume(readCookie(request, SESSION_COOKIE));
     if (!signedIn) throw new SignInRequiredException();
     const account = await this.accounts.findOne({ where: { id: signedIn.user.accountId } });
@@ -52,9 +60,17 @@ export class ConsoleSessionGuard implements CanActivate {
     }
     const caller: SmsCaller = { accountId: account.id, userId: signedIn.user.id, role: signedIn.user.role };
     request.user = caller;
-    request.console = { ...signedIn, account: { id: account.id, name: account.name, timezone: account.timezone }, caller };
-    const roles = this.reflector.getAllAndOverride<SmsCaller['role'][] | undefined>(CONSOLE_ROLES, [context.getHandler(), context.getClass()]);
-    if (roles && !roles.includes(caller.role)) throw new ForbiddenException('Only an admin of this account may open this page');
+    request.console = {
+      ...signedIn,
+      account: { id: account.id, name: account.name, timezone: account.timezone },
+      caller,
+    };
+    const roles = this.reflector.getAllAndOverride<SmsCaller['role'][] | undefined>(CONSOLE_ROLES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (roles && !roles.includes(caller.role))
+      throw new ForbiddenException('Only an admin of this account may open this page');
     return true;
   }
 }

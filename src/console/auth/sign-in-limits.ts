@@ -35,11 +35,17 @@ export class SignInLimits {
     const keys = this.keys(email, address);
     const fromAddress = await this.limits.hit(keys.address, SIGN_IN_WINDOW_MS);
     if (fromAddress.count > SIGN_IN_ATTEMPTS_PER_ADDRESS) {
-      throw new TooManyRequestsException(`Too many sign-in attempts from your network; try again in ${minutes(fromAddress.resetMs)}`, fromAddress.resetMs);
+      throw new TooManyRequestsException(
+        `Too many sign-in attempts from your network; try again in ${minutes(fromAddress.resetMs)}`,
+        fromAddress.resetMs,
+      );
     }
     const pair = await this.limits.hit(keys.pair, SIGN_IN_WINDOW_MS);
     if (pair.count > FAILED_SIGN_INS_PER_ADDRESS_AND_EMAIL) {
-      throw new TooManyRequestsException(`Too many failed sign-ins; try again in ${minutes(pair.resetMs)}`, pair.resetMs);
+      throw new TooManyRequestsException(
+        `Too many failed sign-ins; try again in ${minutes(pair.resetMs)}`,
+        pair.resetMs,
+      );
     }
     const forEmail = await this.limits.hit(keys.email, SIGN_IN_WINDOW_MS);
     const over = forEmail.count - FAILED_SIGN_INS_BEFORE_DELAY;
@@ -47,7 +53,10 @@ export class SignInLimits {
       const wait = await this.limits.space(keys.spacing, Math.min(MAX_SIGN_IN_DELAY_MS, 1000 * 2 ** (over - 1)));
       if (wait > 0) {
         await this.limits.hit(keys.pair, SIGN_IN_WINDOW_MS, -1);
-        throw new TooManyRequestsException(`Many failed sign-ins for this email; try again in ${Math.ceil(wait / 1000)} seconds`, wait);
+        throw new TooManyRequestsException(
+          `Many failed sign-ins for this email; try again in ${Math.ceil(wait / 1000)} seconds`,
+          wait,
+        );
       }
     }
   }
@@ -63,7 +72,12 @@ export class SignInLimits {
 
   private keys(email: string, address: string) {
     const e = digest(email);
-    return { address: `sign-in:address:${address}`, pair: `sign-in:pair:${e}:${address}`, email: `sign-in:email:${e}`, spacing: `sign-in:spacing:${e}` };
+    return {
+      address: `sign-in:address:${address}`,
+      pair: `sign-in:pair:${e}:${address}`,
+      email: `sign-in:email:${e}`,
+      spacing: `sign-in:spacing:${e}`,
+    };
   }
 
   private browserKey(email: string, browser: string): string {

@@ -35,14 +35,28 @@ export class ConsoleCreditsController {
   @Post('purchases')
   async buy(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
     const packs = Number(field(form, 'packs'));
-    if (!Number.isInteger(packs) || packs < 1 || packs > 100) return this.render(console, res, { error: 'Choose between 1 and 100 packs' }, 422);
+    if (!Number.isInteger(packs) || packs < 1 || packs > 100)
+      return this.render(console, res, { error: 'Choose between 1 and 100 packs' }, 422);
     // The key was rendered into the form, so a double click or a resubmitted form buys once.
     const key = field(form, 'purchaseKey');
     try {
-      const purchase = await this.credits.purchase(console.account.id, console.user.id, packs, key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined);
+      const purchase = await this.credits.purchase(
+        console.account.id,
+        console.user.id,
+        packs,
+        key && /^[\w-]{1,80}$/.test(key) ? `console-${key}` : undefined,
+      );
       if (purchase.status === 'pending') {
         const credits = (packs * CREDITS_PER_PACK).toLocaleString('en-US');
-        return this.render(console, res, { notice: `Invoiced ${credits} credits: they are added once the invoice is paid.`, invoice: purchase.reference }, 202);
+        return this.render(
+          console,
+          res,
+          {
+            notice: `Invoiced ${credits} credits: they are added once the invoice is paid.`,
+            invoice: purchase.reference,
+          },
+          202,
+        );
       }
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
@@ -55,6 +69,12 @@ export class ConsoleCreditsController {
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
     const page = await this.pages.page(console.account.id, console.account.timezone);
     const packs = PACK_CHOICES.map((n) => ({ n, credits: n * CREDITS_PER_PACK }));
-    this.views.page(res, console, 'credits', { ...page, packs, perPack: CREDITS_PER_PACK, purchaseKey: randomUUID(), ...extra }, { title: 'Credits', nav: 'credits', status });
+    this.views.page(
+      res,
+      console,
+      'credits',
+      { ...page, packs, perPack: CREDITS_PER_PACK, purchaseKey: randomUUID(), ...extra },
+      { title: 'Credits', nav: 'credits', status },
+    );
   }
 }

@@ -33,14 +33,26 @@ export class ConsoleCreditsService {
     const now = this.clock.now();
     const today = DateTime.fromJSDate(now).setZone(timezone).startOf('day');
     const from = today.minus({ days: CHART_DAYS - 1 });
-    const usage = await this.credits.usage(accountId, { from: from.toJSDate(), to: today.plus({ days: 1 }).toJSDate(), groupBy: 'day' });
+    const usage = await this.credits.usage(accountId, {
+      from: from.toJSDate(),
+      to: today.plus({ days: 1 }).toJSDate(),
+      groupBy: 'day',
+    });
     const ledger = await this.credits.entries(accountId, { limit: 50, offset: 0 });
     const held = (await this.dataSource.query(
       `SELECT m.id, m.to_number, m.body, m.segments, m.created_at, t.id AS ticket_id, t.number AS ticket_number
          FROM sms_messages m LEFT JOIN tickets t ON t.id::text = m.ticket_id AND t.account_id::text = m.account_id
         WHERE m.account_id = $1 AND m.status = 'held_no_credit' ORDER BY m.created_at LIMIT 50`,
       [accountId],
-    )) as { id: string; to_number: string; body: string; segments: number; created_at: Date; ticket_id: string | null; ticket_number: number | null }[];
+    )) as {
+      id: string;
+      to_number: string;
+      body: string;
+      segments: number;
+      created_at: Date;
+      ticket_id: string | null;
+      ticket_number: number | null;
+    }[];
     const days = Array.from({ length: CHART_DAYS }, (_, i) => from.plus({ days: i }));
     const byDay = new Map(usage.rows.map((r) => [r.key, r.credits]));
     const max = Math.max(1, ...usage.rows.map((r) => r.credits));

@@ -1,9 +1,34 @@
-import { Body, Controller, Get, HttpCode, HttpException, Inject, MessageEvent, NotFoundException, Param, ParseUUIDPipe, Post, Res, Sse, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  MessageEvent,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  Sse,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { concatMap, filter, from, interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { APP_CONFIG, Environment } from '../../config/app-config';
-import { ConversationClaims, ConversationQueries, ConversationReplies, ConversationReplyDto, hears, PublicRoute, RateLimits, SmsEvents } from '../../sms';
+import {
+  ConversationClaims,
+  ConversationQueries,
+  ConversationReplies,
+  ConversationReplyDto,
+  hears,
+  PublicRoute,
+  RateLimits,
+  SmsEvents,
+} from '../../sms';
 import { ConsoleAuthService } from '../auth/console-auth.service';
 import { ConsoleContext, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
@@ -43,7 +68,12 @@ export class ConsoleInboxController {
   }
 
   @Post('inbox/:id/reply')
-  async reply(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+  async reply(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
     const body = field(form, 'body') ?? '';
     await this.act(console, res, id, { draft: body }, async () => {
       const input = await validated(ConversationReplyDto, { body, sendNow: checkbox(form, 'sendNow') || undefined });
@@ -57,12 +87,23 @@ export class ConsoleInboxController {
   }
 
   @Post('inbox/:id/release')
-  async release(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
-    await this.act(console, res, id, {}, async () => this.claims.release(await this.queries.viewer(console.caller), id));
+  async release(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+  ) {
+    await this.act(console, res, id, {}, async () =>
+      this.claims.release(await this.queries.viewer(console.caller), id),
+    );
   }
 
   @Post('inbox/:id/transfer')
-  async transfer(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+  async transfer(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
     const userId = field(form, 'userId') ?? '';
     await this.act(console, res, id, {}, async () => {
       if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new HttpException('Choose who to transfer the thread to', 422);
@@ -72,11 +113,25 @@ export class ConsoleInboxController {
 
   @Post('api/conversations/:id/sms-preview')
   @HttpCode(200)
-  async preview(@CurrentConsole() console: ConsoleContext, @Param('id', ParseUUIDPipe) id: string, @Body() input: { smsBody?: unknown }) {
+  async preview(
+    @CurrentConsole() console: ConsoleContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() input: { smsBody?: unknown },
+  ) {
     await this.queries.get(await this.queries.viewer(console.caller), id);
-    const p = await this.inbox.previewReply(console.account.id, typeof input.smsBody === 'string' ? input.smsBody.slice(0, 5000) : '');
-    const label = p.now ? 'Goes out now' : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
-    return { ...p, nonGsmCharacters: [], schedule: { now: p.now, at: p.now ? null : p.due.toISOString(), label }, blocked: null };
+    const p = await this.inbox.previewReply(
+      console.account.id,
+      typeof input.smsBody === 'string' ? input.smsBody.slice(0, 5000) : '',
+    );
+    const label = p.now
+      ? 'Goes out now'
+      : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
+    return {
+      ...p,
+      nonGsmCharacters: [],
+      schedule: { now: p.now, at: p.now ? null : p.due.toISOString(), label },
+      blocked: null,
+    };
   }
 
   /** Live inbox: the same conversation events as GET /api/sms/events, for the signed-in browser (EventSource sends cookies, not tokens). */
@@ -89,17 +144,28 @@ export class ConsoleInboxController {
     );
     // The stream ends with its session: at once for a sign-out or new password in this process, else at the next check.
     const { session, user } = console;
-    const endedHere = this.auth.sessionsEnded().pipe(filter((e) => ('sessionId' in e ? e.sessionId === session.id : e.userId === user.id)));
+    const endedHere = this.auth
+      .sessionsEnded()
+      .pipe(filter((e) => ('sessionId' in e ? e.sessionId === session.id : e.userId === user.id)));
     const endedAnywhere = interval(this.env.STREAM_SESSION_CHECK_MS).pipe(
       concatMap(() => from(this.auth.alive(session.id).catch(() => true))),
       filter((alive) => !alive),
     );
-    const events = merge(live, interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))));
+    const events = merge(
+      live,
+      interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))),
+    );
     return this.limits.userStream(user.id, events.pipe(takeUntil(merge(endedHere, endedAnywhere))));
   }
 
   /** Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused. */
-  private async act(console: ConsoleContext, res: Response, id: string, extra: Record<string, unknown>, action: () => Promise<unknown>) {
+  private async act(
+    console: ConsoleContext,
+    res: Response,
+    id: string,
+    extra: Record<string, unknown>,
+    action: () => Promise<unknown>,
+  ) {
     try {
       await action();
     } catch (error) {
@@ -109,7 +175,13 @@ export class ConsoleInboxController {
     res.redirect(303, `/console/inbox/${id}`);
   }
 
-  private async render(console: ConsoleContext, res: Response, id: string | null, extra: Record<string, unknown>, status: number) {
+  private async render(
+    console: ConsoleContext,
+    res: Response,
+    id: string | null,
+    extra: Record<string, unknown>,
+    status: number,
+  ) {
     const conversations = await this.inbox.list(console.caller, id);
     const thread = id ? await this.inbox.thread(console.caller, id) : null;
     this.views.page(
@@ -117,7 +189,12 @@ export class ConsoleInboxController {
       console,
       'inbox',
       { conversations, thread, ...extra },
-      { title: thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox', nav: 'inbox', status, scripts: ['sms-counter.js', 'inbox-live.js'] },
+      {
+        title: thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox',
+        nav: 'inbox',
+        status,
+        scripts: ['sms-counter.js', 'inbox-live.js'],
+      },
     );
   }
 }

@@ -35,11 +35,20 @@ export class ConsoleInboxService {
     const viewer = await this.queries.viewer(caller);
     const { conversations } = await this.queries.list(viewer, { limit: 200 });
     const items = conversations.map(toConversationResponse);
-    const names = await this.contactNames(caller.accountId, items.map((c) => c.contactPhone));
+    const names = await this.contactNames(
+      caller.accountId,
+      items.map((c) => c.contactPhone),
+    );
     // Unanswered first, longest waiting on top; then the rest by latest activity (as listed).
-    const waiting = items.filter((c) => c.unanswered).sort((a, b) => (a.waitingSince?.getTime() ?? 0) - (b.waitingSince?.getTime() ?? 0));
+    const waiting = items
+      .filter((c) => c.unanswered)
+      .sort((a, b) => (a.waitingSince?.getTime() ?? 0) - (b.waitingSince?.getTime() ?? 0));
     const answered = items.filter((c) => !c.unanswered);
-    return [...waiting, ...answered].map((c) => ({ ...c, contactName: names.get(c.contactPhone) ?? null, current: c.id === currentId }));
+    return [...waiting, ...answered].map((c) => ({
+      ...c,
+      contactName: names.get(c.contactPhone) ?? null,
+      current: c.id === currentId,
+    }));
   }
 
   async thread(caller: SmsCaller, id: string) {
@@ -47,10 +56,17 @@ export class ConsoleInboxService {
     const found = await this.queries.get(viewer, id);
     const detail = toConversationDetailResponse(found.view, found.messages, found.tickets, found.historyHidden);
     const commentIds = detail.messages.map((m) => m.commentId).filter((c): c is string => !!c);
-    const photos = commentIds.length ? await this.attachments.find({ where: { accountId: caller.accountId, commentId: In(commentIds) }, order: { createdAt: 'ASC' } }) : [];
+    const photos = commentIds.length
+      ? await this.attachments.find({
+          where: { accountId: caller.accountId, commentId: In(commentIds) },
+          order: { createdAt: 'ASC' },
+        })
+      : [];
     const names = await this.contactNames(caller.accountId, [detail.contactPhone]);
     const holder = detail.claim?.userId ?? null;
-    const members = (await this.users.find({ where: { accountId: caller.accountId }, order: { name: 'ASC' } })).filter((u) => u.id !== caller.userId);
+    const members = (await this.users.find({ where: { accountId: caller.accountId }, order: { name: 'ASC' } })).filter(
+      (u) => u.id !== caller.userId,
+    );
     return {
       ...detail,
       contactName: names.get(detail.contactPhone) ?? null,
@@ -59,7 +75,12 @@ export class ConsoleInboxService {
         inbound: m.direction === 'inbound',
         photos: photos
           .filter((p) => p.commentId === m.commentId && m.direction === 'inbound')
-          .map((p) => ({ id: p.id, fileName: p.fileName, url: `/console/attachments/${p.id}`, thumbnailUrl: p.thumbnailKey ? `/console/attachments/${p.id}/thumbnail` : null })),
+          .map((p) => ({
+            id: p.id,
+            fileName: p.fileName,
+            url: `/console/attachments/${p.id}`,
+            thumbnailUrl: p.thumbnailKey ? `/console/attachments/${p.id}/thumbnail` : null,
+          })),
       })),
       heldByMe: holder === caller.userId,
       heldByOther: holder !== null && holder !== caller.userId,
@@ -71,7 +92,9 @@ export class ConsoleInboxService {
   async previewReply(accountId: string, body: string) {
     const settings = await this.settings.get(accountId);
     const analysis = analyzeSms(body, { smartEncoding: settings.smartEncoding });
-    const parts = body.trim() ? splitSms(body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode }) : [];
+    const parts = body.trim()
+      ? splitSms(body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode })
+      : [];
     const now = this.clock.now();
     const due = await this.schedule.dueAt(accountId, now);
     return {

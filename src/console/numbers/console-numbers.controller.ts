@@ -1,8 +1,27 @@
-import { Body, Controller, Get, Header, HttpException, Param, ParseUUIDPipe, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { TeamsService } from '../../helpdesk/teams/teams.service';
-import { CreateSmsNumberDto, NumberImports, PublicRoute, SmsNumbersService, toSmsNumberResponse, UpdateSmsNumberDto } from '../../sms';
+import {
+  CreateSmsNumberDto,
+  NumberImports,
+  PublicRoute,
+  SmsNumbersService,
+  toSmsNumberResponse,
+  UpdateSmsNumberDto,
+} from '../../sms';
 import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
@@ -40,7 +59,12 @@ export class ConsoleNumbersController {
   }
 
   @Post(':id/assign')
-  async assign(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+  async assign(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
     await this.act(console, res, {}, async () => {
       const kind = field(form, 'kind');
       const input = await validated(UpdateSmsNumberDto, {
@@ -59,7 +83,12 @@ export class ConsoleNumbersController {
     try {
       const outcome = await this.imports.apply(console.account.id, console.user.id, csv);
       const summary = `${outcome.import.applied} of ${outcome.import.rows} lines applied, ${outcome.import.failed} refused.`;
-      await this.render(console, res, { report: { ...outcome.import, summary, errorLog: `/api/sms/numbers/bulk/${outcome.import.id}/errors` } }, 200);
+      await this.render(
+        console,
+        res,
+        { report: { ...outcome.import, summary, errorLog: `/api/sms/numbers/bulk/${outcome.import.id}/errors` } },
+        200,
+      );
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
       await this.render(console, res, { error: messageOf(error.getResponse()), csv }, error.getStatus());
@@ -73,7 +102,12 @@ export class ConsoleNumbersController {
     return this.imports.errorLog(console.account.id, importId);
   }
 
-  private async act(console: ConsoleContext, res: Response, extra: Record<string, unknown>, action: () => Promise<void>) {
+  private async act(
+    console: ConsoleContext,
+    res: Response,
+    extra: Record<string, unknown>,
+    action: () => Promise<void>,
+  ) {
     try {
       await action();
     } catch (error) {
@@ -85,14 +119,29 @@ export class ConsoleNumbersController {
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
     const accountId = console.account.id;
-    const [numbers, teams, people] = await Promise.all([this.numbers.list(accountId), this.teams.list(accountId), this.people.list(accountId)]);
+    const [numbers, teams, people] = await Promise.all([
+      this.numbers.list(accountId),
+      this.teams.list(accountId),
+      this.people.list(accountId),
+    ]);
     const rows = numbers.map(toSmsNumberResponse).map((n) => ({
       ...n,
-      holder: n.kind === 'direct' ? people.find((p) => p.id === n.userId)?.name : n.kind === 'group' ? `Team ${teams.find((t) => t.id === n.teamId)?.name ?? ''}` : 'Everyone',
+      holder:
+        n.kind === 'direct'
+          ? people.find((p) => p.id === n.userId)?.name
+          : n.kind === 'group'
+            ? `Team ${teams.find((t) => t.id === n.teamId)?.name ?? ''}`
+            : 'Everyone',
       kinds: ['shared', 'group', 'direct'].map((k) => ({ value: k, selected: k === n.kind })),
       people: people.map((p) => ({ id: p.id, name: p.name, selected: p.id === n.userId })),
       teams: teams.map((t) => ({ id: t.id, name: t.name, selected: t.id === n.teamId })),
     }));
-    this.views.page(res, console, 'numbers', { numbers: rows, ...extra }, { title: 'Numbers', nav: 'numbers', status, scripts: ['csv-file.js'] });
+    this.views.page(
+      res,
+      console,
+      'numbers',
+      { numbers: rows, ...extra },
+      { title: 'Numbers', nav: 'numbers', status, scripts: ['csv-file.js'] },
+    );
   }
 }

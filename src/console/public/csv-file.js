@@ -6,7 +6,9 @@
     input.addEventListener('change', function () {
       var file = input.files && input.files[0];
       if (!file || !target) return;
-      file.text().then(function (text) { target.value = text; });
+      file.text().then(function (text) {
+        target.value = text;
+      });
     });
   });
 })();

@@ -12,9 +12,14 @@
     if (fresh && old) old.replaceWith(fresh);
   }
   function refresh() {
-    if (refreshing) { again = true; return; }
+    if (refreshing) {
+      again = true;
+      return;
+    }
     refreshing = fetch(window.location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (!html) return;
         var doc = new DOMParser().parseFromString(html, 'text/html');
@@ -28,13 +33,31 @@
         if (reply) reply.disabled = held;
         if (send) send.disabled = held;
       })
-      .catch(function () { /* the next event or a reload shows it */ })
-      .then(function () { refreshing = null; if (again) { again = false; refresh(); } });
+      .catch(function () {
+        /* the next event or a reload shows it */
+      })
+      .then(function () {
+        refreshing = null;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
   }
   var source = new EventSource('/console/events');
-  source.onopen = function () { status.textContent = 'Live: new texts appear here as they arrive.'; };
-  source.onerror = function () { status.textContent = 'Reconnecting for new texts…'; };
-  ['message.received', 'conversation.replied', 'conversation.claimed', 'conversation.released', 'conversation.transferred'].forEach(function (type) {
+  source.onopen = function () {
+    status.textContent = 'Live: new texts appear here as they arrive.';
+  };
+  source.onerror = function () {
+    status.textContent = 'Reconnecting for new texts…';
+  };
+  [
+    'message.received',
+    'conversation.replied',
+    'conversation.claimed',
+    'conversation.released',
+    'conversation.transferred',
+  ].forEach(function (type) {
     source.addEventListener(type, refresh);
   });
 })();

@@ -14,7 +14,10 @@
     }
     function show(p) {
       counter.replaceChildren();
-      if (!area.value.trim()) { counter.append(item('Leave empty to send no SMS.')); return; }
+      if (!area.value.trim()) {
+        counter.append(item('Leave empty to send no SMS.'));
+        return;
+      }
       counter.append(item(p.characters + ' characters', p.tooLong));
       counter.append(item(p.encoding === 'GSM-7' ? 'GSM-7' : 'Unicode (UCS-2)', p.encoding !== 'GSM-7'));
       counter.append(item(p.segments + (p.segments === 1 ? ' segment' : ' segments'), p.segments > 1));
@@ -28,14 +31,28 @@
       var mine = ++seq;
       fetch(area.dataset.previewUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf ? csrf.content : '' },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          'X-CSRF-Token': csrf ? csrf.content : '',
+        },
         credentials: 'same-origin',
-        body: JSON.stringify({ smsBody: area.value })
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (p) {
-        if (p && mine === seq) show(p);
-      }).catch(function () { /* the counter is a help; the form still posts without it */ });
+        body: JSON.stringify({ smsBody: area.value }),
+      })
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (p) {
+          if (p && mine === seq) show(p);
+        })
+        .catch(function () {
+          /* the counter is a help; the form still posts without it */
+        });
     }
-    area.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(update, 150); });
+    area.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 150);
+    });
     if (area.value) update();
   });
 })();

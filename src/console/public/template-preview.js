@@ -24,29 +24,46 @@
       item(p.characters + ' characters'),
       item(p.encoding === 'GSM-7' ? 'GSM-7' : 'Unicode (UCS-2)', p.encoding !== 'GSM-7'),
       item(p.segments + (p.segments === 1 ? ' segment' : ' segments'), p.segments > 1),
-      item(p.credits + (p.credits === 1 ? ' credit' : ' credits'))
+      item(p.credits + (p.credits === 1 ? ' credit' : ' credits')),
     );
   }
   function fail(body) {
     var first = body && body.problems && body.problems[0];
-    problem.textContent = first ? 'Line ' + first.line + ', column ' + first.column + ': ' + first.message : (body && body.message) || 'Cannot preview';
+    problem.textContent = first
+      ? 'Line ' + first.line + ', column ' + first.column + ': ' + first.message
+      : (body && body.message) || 'Cannot preview';
     area.setAttribute('aria-invalid', 'true');
   }
   function update() {
     var mine = ++seq;
     fetch(area.dataset.previewUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrf ? csrf.content : '' },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'X-CSRF-Token': csrf ? csrf.content : '',
+      },
       credentials: 'same-origin',
-      body: JSON.stringify({ body: area.value, ticketId: ticket.value || undefined })
-    }).then(function (r) {
-      return r.json().then(function (b) { return { ok: r.ok, body: b }; });
-    }).then(function (r) {
-      if (mine !== seq) return;
-      if (r.ok) show(r.body); else fail(r.body);
-    }).catch(function () { /* preview is a help; saving still validates */ });
+      body: JSON.stringify({ body: area.value, ticketId: ticket.value || undefined }),
+    })
+      .then(function (r) {
+        return r.json().then(function (b) {
+          return { ok: r.ok, body: b };
+        });
+      })
+      .then(function (r) {
+        if (mine !== seq) return;
+        if (r.ok) show(r.body);
+        else fail(r.body);
+      })
+      .catch(function () {
+        /* preview is a help; saving still validates */
+      });
   }
-  function later() { clearTimeout(timer); timer = setTimeout(update, 150); }
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(update, 150);
+  }
   area.addEventListener('input', later);
   ticket.addEventListener('change', update);
   update();

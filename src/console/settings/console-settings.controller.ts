@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpException, Param, ParseUUIDPipe, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DateTime } from 'luxon';
@@ -76,7 +87,9 @@ export class ConsoleSettingsController {
         .filter((row) => row.day > 0 && (row.start || row.end));
       const holidays = (field(form, 'holidays') ?? '').split(/[\s,]+/).filter(Boolean);
       // The service checks the hours and lists every problem at once (422).
-      await this.update(console.account.id, { businessHours: { timezone: field(form, 'timezone') ?? '', weekly, holidays } } as UpdateSmsSettingsDto);
+      await this.update(console.account.id, {
+        businessHours: { timezone: field(form, 'timezone') ?? '', weekly, holidays },
+      } as UpdateSmsSettingsDto);
     });
   }
 
@@ -97,7 +110,10 @@ export class ConsoleSettingsController {
   async saveAccountReply(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
     await this.save(console, res, async () => {
       const windowHours = field(form, 'windowHours');
-      const input = await validated(SaveAccountAfterHoursDto, { enabled: checkbox(form, 'enabled'), windowHours: windowHours ? Number(windowHours) : undefined });
+      const input = await validated(SaveAccountAfterHoursDto, {
+        enabled: checkbox(form, 'enabled'),
+        windowHours: windowHours ? Number(windowHours) : undefined,
+      });
       await this.afterHours.saveAccount(console.caller, input);
     });
   }
@@ -107,7 +123,10 @@ export class ConsoleSettingsController {
     await this.save(console, res, async () => {
       const [level, id] = (field(form, 'target') ?? '').split(':');
       const body = field(form, 'body')?.trim();
-      const input = await validated(SaveAfterHoursOverrideDto, { enabled: checkbox(form, 'enabled'), body: body ? body : null });
+      const input = await validated(SaveAfterHoursOverrideDto, {
+        enabled: checkbox(form, 'enabled'),
+        body: body ? body : null,
+      });
       if (level === 'team' && id) await this.afterHours.saveTeam(console.caller, id, input);
       else if (level === 'user' && id) await this.afterHours.saveUser(console.caller, id, input);
       else throw new HttpException('Choose a team or a user for the override', 422);
@@ -150,14 +169,19 @@ export class ConsoleSettingsController {
     const accountId = console.account.id;
     const settings = await this.settings.get(accountId);
     const hours = await this.businessHours.describe(accountId, settings);
-    const rows = [...hours.businessHours.weekly, ...Array.from({ length: EMPTY_ROWS }, () => ({ day: 0, start: '', end: '' }))].map((r) => ({
+    const rows = [
+      ...hours.businessHours.weekly,
+      ...Array.from({ length: EMPTY_ROWS }, () => ({ day: 0, start: '', end: '' })),
+    ].map((r) => ({
       ...r,
       days: DAYS.map((name, i) => ({ value: i + 1, name, selected: r.day === i + 1 })),
     }));
     const overview = await this.afterHours.overview(accountId);
     const teams = await this.teams.list(accountId);
     const people = await this.users.list(accountId);
-    const nextChange = hours.nextChange?.local ? DateTime.fromISO(hours.nextChange.local, { setZone: true }).toFormat('cccc d LLL, HH:mm') : null;
+    const nextChange = hours.nextChange?.local
+      ? DateTime.fromISO(hours.nextChange.local, { setZone: true }).toFormat('cccc d LLL, HH:mm')
+      : null;
     this.views.page(
       res,
       console,
@@ -169,9 +193,18 @@ export class ConsoleSettingsController {
         rows,
         holidays: hours.businessHours.holidays.join('\n'),
         afterHours: overview,
-        teamOverrides: overview.teams.map((o) => ({ ...o, name: teams.find((t) => t.id === o.teamId)?.name ?? 'Team' })),
-        userOverrides: overview.users.map((o) => ({ ...o, name: people.find((u) => u.id === o.userId)?.name ?? 'User' })),
-        targets: [...teams.map((t) => ({ value: `team:${t.id}`, label: `Team ${t.name}` })), ...people.map((u) => ({ value: `user:${u.id}`, label: u.name }))],
+        teamOverrides: overview.teams.map((o) => ({
+          ...o,
+          name: teams.find((t) => t.id === o.teamId)?.name ?? 'Team',
+        })),
+        userOverrides: overview.users.map((o) => ({
+          ...o,
+          name: people.find((u) => u.id === o.userId)?.name ?? 'User',
+        })),
+        targets: [
+          ...teams.map((t) => ({ value: `team:${t.id}`, label: `Team ${t.name}` })),
+          ...people.map((u) => ({ value: `user:${u.id}`, label: u.name })),
+        ],
         ...extra,
       },
       { title: 'Settings', nav: 'settings', status },

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, HttpCode, HttpException, NotFoundException, Param, ParseUUIDPipe, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -42,8 +55,17 @@ export class ConsoleTicketsController {
   }
 
   @Post('tickets/:id/updates')
-  async update(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
-    const draft = { emailBody: field(form, 'emailBody') ?? '', smsBody: field(form, 'smsBody') ?? '', status: field(form, 'status') ?? '' };
+  async update(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
+    const draft = {
+      emailBody: field(form, 'emailBody') ?? '',
+      smsBody: field(form, 'smsBody') ?? '',
+      status: field(form, 'status') ?? '',
+    };
     try {
       const input = await validated(TicketUpdateDto, {
         emailBody: draft.emailBody || undefined,
@@ -62,17 +84,33 @@ export class ConsoleTicketsController {
 
   @Post('api/tickets/:id/sms-preview')
   @HttpCode(200)
-  preview(@CurrentConsole() console: ConsoleContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: { smsBody?: unknown }) {
-    return this.pages.previewUpdate(console.caller, id, typeof body.smsBody === 'string' ? body.smsBody.slice(0, 5000) : '');
+  preview(
+    @CurrentConsole() console: ConsoleContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: { smsBody?: unknown },
+  ) {
+    return this.pages.previewUpdate(
+      console.caller,
+      id,
+      typeof body.smsBody === 'string' ? body.smsBody.slice(0, 5000) : '',
+    );
   }
 
   @Get('attachments/:id')
-  original(@CurrentConsole() console: ConsoleContext, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  original(
+    @CurrentConsole() console: ConsoleContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.file(console, id, 'original', res);
   }
 
   @Get('attachments/:id/thumbnail')
-  thumbnail(@CurrentConsole() console: ConsoleContext, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  thumbnail(
+    @CurrentConsole() console: ConsoleContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.file(console, id, 'thumbnail', res);
   }
 
@@ -82,10 +120,21 @@ export class ConsoleTicketsController {
     return this.files.stream(attachment, variant, res);
   }
 
-  private async render(console: ConsoleContext, res: Response, id: string, extra: Record<string, unknown>, status: number) {
+  private async render(
+    console: ConsoleContext,
+    res: Response,
+    id: string,
+    extra: Record<string, unknown>,
+    status: number,
+  ) {
     const page = await this.pages.page(console.account.id, id);
     const updated = res.req.query.updated;
-    const notice = updated === 'sms' ? 'Update saved and the SMS is on its way.' : updated === 'comment' ? 'Update saved.' : undefined;
+    const notice =
+      updated === 'sms'
+        ? 'Update saved and the SMS is on its way.'
+        : updated === 'comment'
+          ? 'Update saved.'
+          : undefined;
     this.views.page(
       res,
       console,

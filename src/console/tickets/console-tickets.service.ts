@@ -57,13 +57,18 @@ export class ConsoleTicketsService {
 
   async list(accountId: string) {
     const tickets = await this.ticketRows.find({ where: { accountId }, order: { updatedAt: 'DESC' }, take: 100 });
-    const customers = await this.customers.find({ where: { accountId, id: In([...new Set(tickets.map((t) => t.customerId))]) } });
+    const customers = await this.customers.find({
+      where: { accountId, id: In([...new Set(tickets.map((t) => t.customerId))]) },
+    });
     return tickets.map((t) => ({ ...t, customer: customers.find((c) => c.id === t.customerId) ?? null }));
   }
 
   async page(accountId: string, ticketId: string) {
     const { ticket, comments, attachments } = await this.tickets.get(accountId, ticketId);
-    const customer = await this.customers.findOne({ where: { accountId, id: ticket.customerId }, relations: { phones: true } });
+    const customer = await this.customers.findOne({
+      where: { accountId, id: ticket.customerId },
+      relations: { phones: true },
+    });
     const authorIds = [...new Set(comments.map((c) => c.authorUserId).filter((id): id is string => !!id))];
     const authors = authorIds.length ? await this.users.find({ where: { accountId, id: In(authorIds) } }) : [];
     const sms = (await this.messages.forTicket(accountId, ticketId)).map(toSmsMessageResponse);
@@ -73,11 +78,18 @@ export class ConsoleTicketsService {
       mobile: customer?.phones.find((p) => p.type === 'mobile')?.number ?? null,
       comments: comments.map((c) => ({
         ...c,
-        author: c.authorType === 'customer' ? (customer?.name ?? 'Customer') : (authors.find((a) => a.id === c.authorUserId)?.name ?? 'System'),
+        author:
+          c.authorType === 'customer'
+            ? (customer?.name ?? 'Customer')
+            : (authors.find((a) => a.id === c.authorUserId)?.name ?? 'System'),
         fromCustomer: c.authorType === 'customer',
         photos: attachments
           .filter((a) => a.commentId === c.id)
-          .map((a) => ({ ...a, url: `/console/attachments/${a.id}`, thumbnailUrl: a.thumbnailKey ? `/console/attachments/${a.id}/thumbnail` : null })),
+          .map((a) => ({
+            ...a,
+            url: `/console/attachments/${a.id}`,
+            thumbnailUrl: a.thumbnailKey ? `/console/attachments/${a.id}/thumbnail` : null,
+          })),
       })),
       sms,
     };
@@ -91,7 +103,9 @@ export class ConsoleTicketsService {
     let text = '';
     let stopped: string | null = null;
     try {
-      text = message ? await this.templates.render(caller.accountId, 'ticket_update', templateVariables(context, { message })) : '';
+      text = message
+        ? await this.templates.render(caller.accountId, 'ticket_update', templateVariables(context, { message }))
+        : '';
     } catch (error) {
       // The account's template runs away with this text: say so, as a send would record it.
       if (!(error instanceof TemplateBudgetError)) throw error;

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpException, Inject, Param, ParseUUIDPipe, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpException,
+  Inject,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, Environment } from '../../config/app-config';
@@ -31,12 +43,21 @@ export class ConsoleUsersController {
 
   @Get()
   async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
-    await this.render(console, res, { notice: res.req.query.saved ? 'Password set. Their other console sessions were signed out.' : undefined }, 200);
+    await this.render(
+      console,
+      res,
+      { notice: res.req.query.saved ? 'Password set. Their other console sessions were signed out.' : undefined },
+      200,
+    );
   }
 
   @Post()
   async create(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    const draft = { name: field(form, 'name') ?? '', email: field(form, 'email') ?? '', role: field(form, 'role') ?? 'technician' };
+    const draft = {
+      name: field(form, 'name') ?? '',
+      email: field(form, 'email') ?? '',
+      role: field(form, 'role') ?? 'technician',
+    };
     await this.act(console, res, draft, async () => {
       const input = await validated(CreateUserDto, draft);
       const created = await this.users.create(console.account.id, input);
@@ -46,7 +67,12 @@ export class ConsoleUsersController {
   }
 
   @Post(':id/password')
-  async setPassword(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Body() form: FormBody) {
+  async setPassword(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
     await this.act(console, res, {}, async () => {
       await this.auth.setPassword(console.account.id, id, field(form, 'password') ?? '');
       return null;
@@ -54,7 +80,11 @@ export class ConsoleUsersController {
   }
 
   @Post(':id/invite')
-  async invite(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+  async invite(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+  ) {
     await this.act(console, res, {}, async () => {
       const { token } = await this.auth.createInvite(console.account.id, id, console.user.id);
       const person = (await this.people.list(console.account.id)).find((u) => u.id === id);
@@ -67,7 +97,12 @@ export class ConsoleUsersController {
   }
 
   /** Invite links are shown once, on the page that made them; other successes redirect. */
-  private async act(console: ConsoleContext, res: Response, draft: Record<string, unknown>, action: () => Promise<Record<string, unknown> | null>) {
+  private async act(
+    console: ConsoleContext,
+    res: Response,
+    draft: Record<string, unknown>,
+    action: () => Promise<Record<string, unknown> | null>,
+  ) {
     try {
       const shown = await action();
       if (shown) return this.render(console, res, shown, 200);
@@ -80,6 +115,12 @@ export class ConsoleUsersController {
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
     const users = await this.people.list(console.account.id);
-    this.views.page(res, console, 'users', { users, draft: { role: 'technician' }, ...extra }, { title: 'Users', nav: 'users', status });
+    this.views.page(
+      res,
+      console,
+      'users',
+      { users, draft: { role: 'technician' }, ...extra },
+      { title: 'Users', nav: 'users', status },
+    );
   }
 }

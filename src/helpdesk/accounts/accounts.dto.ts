@@ -1,5 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsTimeZone, Length, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsTimeZone,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { getCountries } from 'libphonenumber-js';
 import type { NumberAssignment } from '../../sms';
 
@@ -10,7 +22,9 @@ export class CreateAccountDto {
   @MaxLength(120)
   name!: string;
 
-  @ApiPropertyOptional({ description: 'When the subscription started (ISO 8601); add-on credits can be bought 30 days after' })
+  @ApiPropertyOptional({
+    description: 'When the subscription started (ISO 8601); add-on credits can be bought 30 days after',
+  })
   @IsOptional()
   @IsDateString()
   subscribedAt?: string;
@@ -62,5 +76,10 @@ export class GrantCreditsDto {
 }
 
 export function toAssignmentResponse(assignment: NumberAssignment) {
-  return { number: assignment.number, accountId: assignment.accountId, assignedAt: assignment.assignedAt, smsNumberId: assignment.smsNumberId };
+  return {
+    number: assignment.number,
+    accountId: assignment.accountId,
+    assignedAt: assignment.assignedAt,
+    smsNumberId: assignment.smsNumberId,
+  };
 }

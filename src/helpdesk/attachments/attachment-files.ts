@@ -20,7 +20,10 @@ export class AttachmentFiles {
     const file = await this.storage.open(key);
     if (!file) throw new NotFoundException('The file of this attachment is missing');
     const inline = INLINE_TYPES.has(type);
-    const name = (variant === 'thumbnail' ? `thumbnail-${attachment.fileName}` : attachment.fileName).replace(/[^\w.-]/g, '_');
+    const name = (variant === 'thumbnail' ? `thumbnail-${attachment.fileName}` : attachment.fileName).replace(
+      /[^\w.-]/g,
+      '_',
+    );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     res.setHeader('Cache-Control', 'private, max-age=3600');

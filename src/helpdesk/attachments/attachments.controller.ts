@@ -20,17 +20,30 @@ export class AttachmentsController {
 
   @Get(':id')
   @ApiProduces('image/*', 'application/octet-stream')
-  original(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  original(
+    @CurrentUser() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.send(caller, id, 'original', res);
   }
 
   @Get(':id/thumbnail')
   @ApiProduces('image/jpeg', 'image/png')
-  thumbnail(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Res({ passthrough: true }) res: Response) {
+  thumbnail(
+    @CurrentUser() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.send(caller, id, 'thumbnail', res);
   }
 
-  private async send(caller: SmsCaller, id: string, variant: AttachmentVariant, res: Response): Promise<StreamableFile> {
+  private async send(
+    caller: SmsCaller,
+    id: string,
+    variant: AttachmentVariant,
+    res: Response,
+  ): Promise<StreamableFile> {
     const attachment = await this.attachments.findOne({ where: { accountId: caller.accountId, id } });
     if (!attachment) throw new NotFoundException('No such attachment in this account');
     return this.files.stream(attachment, variant, res);

@@ -1,5 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { APP_CONFIG, Environment } from '../../config/app-config';
 
@@ -13,7 +20,8 @@ export class PlatformTokenGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<Request>().header('authorization') ?? '';
     const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
     const expected = Buffer.from(this.env.PLATFORM_TOKEN);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ForbiddenException('Wrong platform token');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      throw new ForbiddenException('Wrong platform token');
     return true;
   }
 }

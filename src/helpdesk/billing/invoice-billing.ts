@@ -28,7 +28,9 @@ export class InvoiceBilling implements CreditPurchases {
   private readonly key: Buffer | null;
 
   constructor(@Inject(APP_CONFIG) env: Environment) {
-    this.key = env.PLATFORM_TOKEN ? createHmac('sha256', env.PLATFORM_TOKEN).update('ticket-sms invoices').digest() : null;
+    this.key = env.PLATFORM_TOKEN
+      ? createHmac('sha256', env.PLATFORM_TOKEN).update('ticket-sms invoices').digest()
+      : null;
   }
 
   /** Without a platform token no one could mark an invoice paid: the helpdesk then sells no credits. */
@@ -37,9 +39,14 @@ export class InvoiceBilling implements CreditPurchases {
   }
 
   charge(accountId: string, charge: CreditCharge): Promise<ChargeOutcome> {
-    const payload = Buffer.from(JSON.stringify({ a: accountId, p: charge.packs, c: charge.credits, u: charge.userId, k: charge.idempotencyKey })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ a: accountId, p: charge.packs, c: charge.credits, u: charge.userId, k: charge.idempotencyKey }),
+    ).toString('base64url');
     const id = `inv_${payload}.${this.mac(accountId, charge)}`;
-    this.logger.log({ accountId, packs: charge.packs, credits: charge.credits }, 'credit purchase invoiced; credits follow once the platform marks it paid');
+    this.logger.log(
+      { accountId, packs: charge.packs, credits: charge.credits },
+      'credit purchase invoiced; credits follow once the platform marks it paid',
+    );
     return Promise.resolve({ status: 'pending', reference: id });
   }
 
@@ -54,7 +61,14 @@ export class InvoiceBilling implements CreditPurchases {
       return null;
     }
     const { a, p, c, u, k } = fields;
-    if (typeof a !== 'string' || typeof p !== 'number' || typeof c !== 'number' || typeof u !== 'string' || typeof k !== 'string') return null;
+    if (
+      typeof a !== 'string' ||
+      typeof p !== 'number' ||
+      typeof c !== 'number' ||
+      typeof u !== 'string' ||
+      typeof k !== 'string'
+    )
+      return null;
     const expected = Buffer.from(this.mac(a, { packs: p, credits: c, userId: u, idempotencyKey: k }));
     const given = Buffer.from(match[2]);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;

@@ -18,12 +18,19 @@ export class CustomersService {
     const account = await this.dataSource.getRepository(Account).findOneByOrFail({ id: accountId });
     // Every phone is parsed before anything is written, so one bad number changes nothing.
     const phones = input.phones.map((p) => ({ number: toE164(p.number, account.defaultCountry), type: p.type }));
-    if (new Set(phones.map((p) => p.number)).size !== phones.length) throw new UnprocessableEntityException('The same phone number is listed twice');
+    if (new Set(phones.map((p) => p.number)).size !== phones.length)
+      throw new UnprocessableEntityException('The same phone number is listed twice');
     return this.dataSource.transaction(async (tx) => {
-      const customer = await tx.getRepository(Customer).save(
-        tx.getRepository(Customer).create({ accountId, name: input.name, email: input.email ?? null, smsEnabled: input.smsEnabled ?? true }),
-      );
-      customer.phones = await tx.getRepository(CustomerPhone).save(phones.map((p) => tx.getRepository(CustomerPhone).create({ ...p, accountId, customerId: customer.id })));
+      const customer = await tx
+        .getRepository(Customer)
+        .save(
+          tx
+            .getRepository(Customer)
+            .create({ accountId, name: input.name, email: input.email ?? null, smsEnabled: input.smsEnabled ?? true }),
+        );
+      customer.phones = await tx
+        .getRepository(CustomerPhone)
+        .save(phones.map((p) => tx.getRepository(CustomerPhone).create({ ...p, accountId, customerId: customer.id })));
       return customer;
     });
   }

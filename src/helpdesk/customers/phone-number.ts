@@ -13,13 +13,22 @@ const REASONS: Record<string, string> = {
 export function toE164(input: string, defaultCountry: string): string {
   try {
     const parsed = parsePhoneNumberWithError(input.trim(), { defaultCountry: defaultCountry as CountryCode });
-    if (!parsed.isValid()) throw new UnprocessableEntityException(`Phone number "${input}" is not valid for ${parsed.country ?? defaultCountry}`);
+    if (!parsed.isValid())
+      throw new UnprocessableEntityException(
+        `Phone number "${input}" is not valid for ${parsed.country ?? defaultCountry}`,
+      );
     // A few national numbers (Vatican ones under Italy's +39, say) are valid only with their country known; stored
     // as E.164 they would no longer read as valid, so they could never be matched or texted.
-    if (!isValidPhoneNumber(parsed.number)) throw new UnprocessableEntityException(`Phone number "${input}" is not valid in international format (${parsed.number})`);
+    if (!isValidPhoneNumber(parsed.number))
+      throw new UnprocessableEntityException(
+        `Phone number "${input}" is not valid in international format (${parsed.number})`,
+      );
     return parsed.number;
   } catch (e) {
-    if (e instanceof ParseError) throw new UnprocessableEntityException(`Phone number "${input}" cannot be read: ${REASONS[e.message] ?? e.message}`);
+    if (e instanceof ParseError)
+      throw new UnprocessableEntityException(
+        `Phone number "${input}" cannot be read: ${REASONS[e.message] ?? e.message}`,
+      );
     throw e;
   }
 }

@@ -14,7 +14,17 @@ export class HelpdeskSchema1796000000100 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['attachments', 'comments', 'tickets', 'customer_phones', 'customers', 'team_members', 'teams', 'users', 'accounts']) {
+    for (const table of [
+      'attachments',
+      'comments',
+      'tickets',
+      'customer_phones',
+      'customers',
+      'team_members',
+      'teams',
+      'users',
+      'accounts',
+    ]) {
       await queryRunner.query(`DROP TABLE IF EXISTS "${table}" CASCADE`);
     }
   }

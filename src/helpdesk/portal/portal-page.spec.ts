@@ -4,7 +4,12 @@ describe('portal page', () => {
   const view = {
     accountName: 'Acme <IT>',
     timezone: 'America/New_York',
-    ticket: { number: 1001, subject: '<script>alert(1)</script>', status: 'Customer Reply', createdAt: new Date('2026-03-10T12:00:00Z') },
+    ticket: {
+      number: 1001,
+      subject: '<script>alert(1)</script>',
+      status: 'Customer Reply',
+      createdAt: new Date('2026-03-10T12:00:00Z'),
+    },
     comments: [
       {
         author: 'Carla "C" Customer',

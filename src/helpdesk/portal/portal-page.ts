@@ -49,7 +49,9 @@ export function renderPortalPage(view: PortalView, token: string): string {
         .map((a) => {
           const href = `${base}/${a.id}`;
           const label = escapeHtml(a.fileName);
-          return a.hasThumbnail ? `<a href="${href}"><img src="${href}/thumbnail" alt="${label}" loading="lazy"></a>` : `<a href="${href}">${label}</a>`;
+          return a.hasThumbnail
+            ? `<a href="${href}"><img src="${href}/thumbnail" alt="${label}" loading="lazy"></a>`
+            : `<a href="${href}">${label}</a>`;
         })
         .join('');
       return `<article class="${c.fromCustomer ? 'customer' : 'staff'}">

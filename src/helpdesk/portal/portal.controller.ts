@@ -1,4 +1,14 @@
-import { Controller, Get, Header, NotFoundException, Param, ParseUUIDPipe, Req, Res, StreamableFile } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PublicRoute } from '../../sms';
@@ -22,8 +32,15 @@ export class PortalController {
   // The token is in the URL: no referrer leaves the page, no script runs on it, search engines keep out.
   @Header('Referrer-Policy', 'no-referrer')
   @Header('X-Robots-Tag', 'noindex')
-  @Header('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-  async page(@Param('token') token: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<string> {
+  @Header(
+    'Content-Security-Policy',
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  )
+  async page(
+    @Param('token') token: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
     try {
       return renderPortalPage(await this.portal.view(token, clientAddress(req)), token);
     } catch (e) {
@@ -34,13 +51,23 @@ export class PortalController {
   }
 
   @Get(':token/attachments/:id')
-  async original(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async original(
+    @Param('token') token: string,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     return this.files.stream(await this.portal.attachment(token, id, clientAddress(req)), 'original', res);
   }
 
   @Get(':token/attachments/:id/thumbnail')
-  async thumbnail(@Param('token') token: string, @Param('id', ParseUUIDPipe) id: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+  async thumbnail(
+    @Param('token') token: string,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
     res.setHeader('Referrer-Policy', 'no-referrer');
     return this.files.stream(await this.portal.attachment(token, id, clientAddress(req)), 'thumbnail', res);
   }

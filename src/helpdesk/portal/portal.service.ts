@@ -28,26 +28,39 @@ export class PortalService {
     const [account, customer, comments] = await Promise.all([
       this.dataSource.getRepository(Account).findOneByOrFail({ id: ticket.accountId }),
       this.dataSource.getRepository(Customer).findOneBy({ accountId: ticket.accountId, id: ticket.customerId }),
-      this.dataSource.getRepository(Comment).find({ where: { accountId: ticket.accountId, ticketId: ticket.id, public: true }, order: { createdAt: 'ASC' } }),
+      this.dataSource.getRepository(Comment).find({
+        where: { accountId: ticket.accountId, ticketId: ticket.id, public: true },
+        order: { createdAt: 'ASC' },
+      }),
     ]);
     const commentIds = comments.map((c) => c.id);
     const userIds = [...new Set(comments.map((c) => c.authorUserId).filter((id): id is string => id !== null))];
     const [attachments, users] = await Promise.all([
       commentIds.length
-        ? this.dataSource.getRepository(Attachment).find({ where: { accountId: ticket.accountId, commentId: In(commentIds), public: true }, order: { createdAt: 'ASC' } })
+        ? this.dataSource.getRepository(Attachment).find({
+            where: { accountId: ticket.accountId, commentId: In(commentIds), public: true },
+            order: { createdAt: 'ASC' },
+          })
         : Promise.resolve([]),
-      userIds.length ? this.dataSource.getRepository(User).find({ where: { accountId: ticket.accountId, id: In(userIds) } }) : Promise.resolve([]),
+      userIds.length
+        ? this.dataSource.getRepository(User).find({ where: { accountId: ticket.accountId, id: In(userIds) } })
+        : Promise.resolve([]),
     ]);
     return {
       accountName: account.name,
       timezone: account.timezone,
       ticket: { number: ticket.number, subject: ticket.subject, status: ticket.status, createdAt: ticket.createdAt },
       comments: comments.map((c) => ({
-        author: c.authorType === 'customer' ? (customer?.name ?? 'You') : (users.find((u) => u.id === c.authorUserId)?.name ?? account.name),
+        author:
+          c.authorType === 'customer'
+            ? (customer?.name ?? 'You')
+            : (users.find((u) => u.id === c.authorUserId)?.name ?? account.name),
         fromCustomer: c.authorType === 'customer',
         body: c.body,
         createdAt: c.createdAt,
-        attachments: attachments.filter((a) => a.commentId === c.id).map((a) => ({ id: a.id, fileName: a.fileName, hasThumbnail: a.thumbnailKey !== null })),
+        attachments: attachments
+          .filter((a) => a.commentId === c.id)
+          .map((a) => ({ id: a.id, fileName: a.fileName, hasThumbnail: a.thumbnailKey !== null })),
       })),
     };
   }
@@ -58,8 +71,14 @@ export class PortalService {
     const found = await this.dataSource
       .getRepository(Attachment)
       .createQueryBuilder('a')
-      .where('a.accountId = :accountId AND a.ticketId = :ticketId AND a.id = :id AND a.public', { accountId: ticket.accountId, ticketId: ticket.id, id })
-      .andWhere('EXISTS (SELECT 1 FROM comments c WHERE c.id = a.comment_id AND c.ticket_id = a.ticket_id AND c.public)')
+      .where('a.accountId = :accountId AND a.ticketId = :ticketId AND a.id = :id AND a.public', {
+        accountId: ticket.accountId,
+        ticketId: ticket.id,
+        id,
+      })
+      .andWhere(
+        'EXISTS (SELECT 1 FROM comments c WHERE c.id = a.comment_id AND c.ticket_id = a.ticket_id AND c.public)',
+      )
       .getOne();
     if (!found) throw new NotFoundException('No such file on this ticket');
     return found;
@@ -68,8 +87,11 @@ export class PortalService {
   private async ticket(token: string, address: string): Promise<Ticket> {
     const failuresKey = `portal-failures:${address}`;
     const failures = await this.limits.peek(failuresKey);
-    if (failures.count >= PORTAL_FAILURES_PER_ADDRESS) throw new TooManyRequestsException('Too many unknown links from your network; try again later', failures.resetMs);
-    const ticket = TOKEN.test(token) ? await this.dataSource.getRepository(Ticket).findOneBy({ portalToken: token }) : null;
+    if (failures.count >= PORTAL_FAILURES_PER_ADDRESS)
+      throw new TooManyRequestsException('Too many unknown links from your network; try again later', failures.resetMs);
+    const ticket = TOKEN.test(token)
+      ? await this.dataSource.getRepository(Ticket).findOneBy({ portalToken: token })
+      : null;
     if (!ticket) {
       await this.limits.hit(failuresKey, PORTAL_FAILURE_WINDOW_MS);
       throw new NotFoundException('This link is not valid');

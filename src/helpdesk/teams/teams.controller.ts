@@ -26,7 +26,11 @@ export class TeamsController {
 
   @Post(':id/members')
   @UseGuards(AdminOnlyGuard)
-  async addMember(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: AddTeamMemberDto) {
+  async addMember(
+    @CurrentUser() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: AddTeamMemberDto,
+  ) {
     await this.teams.addMember(caller.accountId, id, body.userId);
     return this.teams.list(caller.accountId).then((teams) => teams.find((t) => t.id === id));
   }

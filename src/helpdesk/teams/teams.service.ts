@@ -14,19 +14,26 @@ export class TeamsService {
   ) {}
 
   async create(accountId: string, name: string): Promise<Team> {
-    if (await this.teams.exists({ where: { accountId, name } })) throw new ConflictException(`A team named ${name} already exists`);
+    if (await this.teams.exists({ where: { accountId, name } }))
+      throw new ConflictException(`A team named ${name} already exists`);
     return this.teams.save(this.teams.create({ accountId, name }));
   }
 
   async list(accountId: string) {
     const teams = await this.teams.find({ where: { accountId }, order: { name: 'ASC' } });
     const members = await this.members.find({ where: { accountId } });
-    return teams.map((t) => ({ id: t.id, name: t.name, memberIds: members.filter((m) => m.teamId === t.id).map((m) => m.userId) }));
+    return teams.map((t) => ({
+      id: t.id,
+      name: t.name,
+      memberIds: members.filter((m) => m.teamId === t.id).map((m) => m.userId),
+    }));
   }
 
   async addMember(accountId: string, teamId: string, userId: string): Promise<void> {
-    if (!(await this.teams.exists({ where: { accountId, id: teamId } }))) throw new NotFoundException('No such team in this account');
-    if (!(await this.users.exists({ where: { accountId, id: userId } }))) throw new NotFoundException('No such user in this account');
+    if (!(await this.teams.exists({ where: { accountId, id: teamId } })))
+      throw new NotFoundException('No such team in this account');
+    if (!(await this.users.exists({ where: { accountId, id: userId } })))
+      throw new NotFoundException('No such user in this account');
     await this.members.upsert({ teamId, userId, accountId }, ['teamId', 'userId']);
   }
 }

@@ -24,7 +24,11 @@ export class TicketsController {
   }
 
   @Post(':id/updates')
-  async update(@CurrentUser() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: TicketUpdateDto) {
+  async update(
+    @CurrentUser() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: TicketUpdateDto,
+  ) {
     const { comment, messageIds } = await this.tickets.update(caller.accountId, caller.userId, id, body);
     return { comment: toCommentResponse(comment), smsMessageIds: messageIds };
   }

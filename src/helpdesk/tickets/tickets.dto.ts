@@ -46,12 +46,17 @@ export class TicketUpdateDto {
   @IsIn(TICKET_STATUSES)
   status?: TicketStatus;
 
-  @ApiPropertyOptional({ description: 'Send the SMS text at once even outside business hours (admins; technicians when an admin allows it)' })
+  @ApiPropertyOptional({
+    description: 'Send the SMS text at once even outside business hours (admins; technicians when an admin allows it)',
+  })
   @IsOptional()
   @IsBoolean()
   sendNow?: boolean;
 
-  @ApiPropertyOptional({ description: "The SMS number to text from, among those you may use (GET /api/sms/numbers/mine); default: the customer's conversation's number, else your direct number, else the account's default" })
+  @ApiPropertyOptional({
+    description:
+      "The SMS number to text from, among those you may use (GET /api/sms/numbers/mine); default: the customer's conversation's number, else your direct number, else the account's default",
+  })
   @IsOptional()
   @IsUUID()
   fromNumberId?: string;

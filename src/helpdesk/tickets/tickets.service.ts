@@ -7,7 +7,10 @@ import { Comment } from './comment.entity';
 import { Ticket } from './ticket.entity';
 import { CreateTicketDto, TicketUpdateDto } from './tickets.dto';
 
-const CUSTOMER_OF_ACCOUNT: PreparedStatement = { name: 'helpdesk-ticket-create-customer', text: 'SELECT id FROM customers WHERE account_id = $1 AND id = $2' };
+const CUSTOMER_OF_ACCOUNT: PreparedStatement = {
+  name: 'helpdesk-ticket-create-customer',
+  text: 'SELECT id FROM customers WHERE account_id = $1 AND id = $2',
+};
 const NEXT_TICKET_NUMBER: PreparedStatement = {
   name: 'helpdesk-next-ticket-number',
   text: 'UPDATE accounts SET next_ticket_number = next_ticket_number + 1 WHERE id = $1 RETURNING next_ticket_number - 1 AS number',
@@ -65,7 +68,8 @@ export class TicketsService {
   async update(accountId: string, userId: string, ticketId: string, input: TicketUpdateDto) {
     const emailBody = input.emailBody?.trim() ?? '';
     const smsBody = input.smsBody?.trim() ?? '';
-    if (!emailBody && !smsBody && !input.status) throw new BadRequestException('An update needs emailBody, smsBody or status');
+    if (!emailBody && !smsBody && !input.status)
+      throw new BadRequestException('An update needs emailBody, smsBody or status');
     // The module takes the customer's texts lock before this touches the ticket, and runs the whole write again on a conflict.
     const { result: comment, messageIds } = await this.texts.updated(
       { accountId, userId, ticketId, sendNow: input.sendNow, fromNumberId: input.fromNumberId },
@@ -73,14 +77,22 @@ export class TicketsService {
         const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
         if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
         const addComment = async (body: string, sms: string | null, isPublic: boolean) =>
-          hydrate(tx, Comment, (await runPrepared(tx, this.insertComment, [accountId, ticketId, userId, body, sms, isPublic]))[0]);
+          hydrate(
+            tx,
+            Comment,
+            (await runPrepared(tx, this.insertComment, [accountId, ticketId, userId, body, sms, isPublic]))[0],
+          );
         const isPublic = input.public ?? true;
         const privateWithText = !isPublic && smsBody !== '';
         // A private note stays private even when a text goes with it: what was texted (never the note) is its own public entry.
         const note =
           privateWithText && !emailBody
             ? null
-            : await addComment(emailBody || smsBody || `Status changed to ${input.status}`, privateWithText ? null : smsBody || null, isPublic);
+            : await addComment(
+                emailBody || smsBody || `Status changed to ${input.status}`,
+                privateWithText ? null : smsBody || null,
+                isPublic,
+              );
         const texted = privateWithText ? await addComment(smsBody, smsBody, true) : note!;
         return { result: note ?? texted, commentId: texted.id, smsBody };
       },
@@ -91,11 +103,14 @@ export class TicketsService {
   async get(accountId: string, ticketId: string) {
     const ticket = await this.dataSource.getRepository(Ticket).findOne({ where: { accountId, id: ticketId } });
     if (!ticket) throw new NotFoundException('No such ticket in this account');
-    const comments = await this.dataSource.getRepository(Comment).find({ where: { accountId, ticketId }, order: { createdAt: 'ASC' } });
-    const attachments = await this.dataSource.getRepository(Attachment).find({ where: { accountId, ticketId }, order: { createdAt: 'ASC' } });
+    const comments = await this.dataSource
+      .getRepository(Comment)
+      .find({ where: { accountId, ticketId }, order: { createdAt: 'ASC' } });
+    const attachments = await this.dataSource
+      .getRepository(Attachment)
+      .find({ where: { accountId, ticketId }, order: { createdAt: 'ASC' } });
     return { ticket, comments, attachments };
   }
-
 }
 
 /** The account's next ticket number, taken with UPDATE … RETURNING so numbers never repeat (also used for tickets opened by SMS). */

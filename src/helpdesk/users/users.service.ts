@@ -20,8 +20,11 @@ export class UsersService {
       const teams = teamIds.length ? await tx.getRepository(Team).find({ where: { accountId, id: In(teamIds) } }) : [];
       if (teams.length !== teamIds.length) throw new NotFoundException('One of teamIds is not a team of this account');
       const { token, hash } = newApiToken();
-      const user = await tx.getRepository(User).save(tx.getRepository(User).create({ accountId, name: input.name, email, role: input.role, tokenHash: hash }));
-      if (teams.length) await tx.getRepository(TeamMember).insert(teams.map((t) => ({ teamId: t.id, userId: user.id, accountId })));
+      const user = await tx
+        .getRepository(User)
+        .save(tx.getRepository(User).create({ accountId, name: input.name, email, role: input.role, tokenHash: hash }));
+      if (teams.length)
+        await tx.getRepository(TeamMember).insert(teams.map((t) => ({ teamId: t.id, userId: user.id, accountId })));
       return { id: user.id, token };
     });
   }

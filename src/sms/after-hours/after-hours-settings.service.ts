@@ -1,4 +1,10 @@
-import { ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { SmsCaller } from '../auth/caller';
@@ -37,8 +43,12 @@ export class AfterHoursSettingsService {
     const editors = await this.editors.find({ where: { accountId }, order: { createdAt: 'ASC' } });
     return {
       account: await this.accountResponse(accountId, rows.find((r) => r.level === 'account') ?? null),
-      teams: rows.filter((r) => r.level === 'team').map((r) => ({ teamId: r.ownerId, override: toAfterHoursOverrideResponse(r) })),
-      users: rows.filter((r) => r.level === 'user').map((r) => ({ userId: r.ownerId, override: toAfterHoursOverrideResponse(r) })),
+      teams: rows
+        .filter((r) => r.level === 'team')
+        .map((r) => ({ teamId: r.ownerId, override: toAfterHoursOverrideResponse(r) })),
+      users: rows
+        .filter((r) => r.level === 'user')
+        .map((r) => ({ userId: r.ownerId, override: toAfterHoursOverrideResponse(r) })),
       selfEditors: editors.map((e) => e.userId),
     };
   }
@@ -49,7 +59,12 @@ export class AfterHoursSettingsService {
 
   async saveAccount(caller: SmsCaller, input: SaveAccountAfterHoursDto) {
     const hours = input.hours ? checkBusinessHours(input.hours, 'hours') : null;
-    await this.upsert(caller, 'account', caller.accountId, { enabled: input.enabled, hours, body: null, windowHours: input.windowHours ?? null });
+    await this.upsert(caller, 'account', caller.accountId, {
+      enabled: input.enabled,
+      hours,
+      body: null,
+      windowHours: input.windowHours ?? null,
+    });
     return this.account(caller.accountId);
   }
 
@@ -74,7 +89,8 @@ export class AfterHoursSettingsService {
   /** A user's override; admins read anyone's, a user their own. */
   async user(caller: SmsCaller, userId: string) {
     await this.requireUser(caller.accountId, userId);
-    if (caller.role !== 'admin' && caller.userId !== userId) throw new ForbiddenException("Only an admin may see another user's after-hours reply");
+    if (caller.role !== 'admin' && caller.userId !== userId)
+      throw new ForbiddenException("Only an admin may see another user's after-hours reply");
     return this.userResponse(caller.accountId, userId);
   }
 
@@ -94,13 +110,20 @@ export class AfterHoursSettingsService {
   /** An admin lets a user edit their own reply, or takes that back; the override itself stays as it is. */
   async setSelfEdit(caller: SmsCaller, userId: string, allowed: boolean) {
     await this.requireUser(caller.accountId, userId);
-    if (allowed) await this.editors.upsert({ accountId: caller.accountId, userId, grantedByUserId: caller.userId }, ['accountId', 'userId']);
+    if (allowed)
+      await this.editors.upsert({ accountId: caller.accountId, userId, grantedByUserId: caller.userId }, [
+        'accountId',
+        'userId',
+      ]);
     else await this.editors.delete({ accountId: caller.accountId, userId });
     return this.userResponse(caller.accountId, userId);
   }
 
   private async userResponse(accountId: string, userId: string) {
-    const [override, selfEdit] = await Promise.all([this.find(accountId, 'user', userId), this.editors.exists({ where: { accountId, userId } })]);
+    const [override, selfEdit] = await Promise.all([
+      this.find(accountId, 'user', userId),
+      this.editors.exists({ where: { accountId, userId } }),
+    ]);
     return { userId, override: toAfterHoursOverrideResponse(override), selfEdit };
   }
 
@@ -112,7 +135,8 @@ export class AfterHoursSettingsService {
   private async assertMayEditUser(caller: SmsCaller, userId: string): Promise<void> {
     await this.requireUser(caller.accountId, userId);
     if (caller.role === 'admin') return;
-    if (caller.userId !== userId) throw new ForbiddenException("Only an admin may change another user's after-hours reply");
+    if (caller.userId !== userId)
+      throw new ForbiddenException("Only an admin may change another user's after-hours reply");
     if (!(await this.editors.exists({ where: { accountId: caller.accountId, userId } }))) {
       throw new ForbiddenException('An admin has not allowed you to edit your own after-hours reply');
     }
@@ -141,8 +165,16 @@ export class AfterHoursSettingsService {
     return this.replies.findOne({ where: { accountId, level, ownerId } });
   }
 
-  private async upsert(caller: SmsCaller, level: AfterHoursLevel, ownerId: string, values: Pick<AfterHoursReply, 'enabled' | 'hours' | 'body' | 'windowHours'>) {
-    await this.replies.upsert({ accountId: caller.accountId, level, ownerId, ...values, updatedByUserId: caller.userId }, ['accountId', 'level', 'ownerId']);
+  private async upsert(
+    caller: SmsCaller,
+    level: AfterHoursLevel,
+    ownerId: string,
+    values: Pick<AfterHoursReply, 'enabled' | 'hours' | 'body' | 'windowHours'>,
+  ) {
+    await this.replies.upsert(
+      { accountId: caller.accountId, level, ownerId, ...values, updatedByUserId: caller.userId },
+      ['accountId', 'level', 'ownerId'],
+    );
   }
 
   private async requireTeam(accountId: string, teamId: string): Promise<void> {

@@ -27,7 +27,10 @@ export class AfterHoursController {
 
   @Put('account')
   @UseGuards(AdminOnlyGuard)
-  @ApiOperation({ summary: 'On/off, hours (null: business hours) and window of the account reply; its text is the after_hours template' })
+  @ApiOperation({
+    summary:
+      'On/off, hours (null: business hours) and window of the account reply; its text is the after_hours template',
+  })
   saveAccount(@CurrentCaller() caller: SmsCaller, @Body() body: SaveAccountAfterHoursDto) {
     return this.afterHours.saveAccount(caller, body);
   }
@@ -40,7 +43,11 @@ export class AfterHoursController {
 
   @Put('teams/:teamId')
   @UseGuards(AdminOnlyGuard)
-  saveTeam(@CurrentCaller() caller: SmsCaller, @Param('teamId', HostIdPipe) teamId: string, @Body() body: SaveAfterHoursOverrideDto) {
+  saveTeam(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('teamId', HostIdPipe) teamId: string,
+    @Body() body: SaveAfterHoursOverrideDto,
+  ) {
     return this.afterHours.saveTeam(caller, teamId, body);
   }
 
@@ -59,7 +66,11 @@ export class AfterHoursController {
 
   @Put('users/:userId')
   @ApiOperation({ summary: 'Admins, or the user when an admin allowed self-edit' })
-  saveUser(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string, @Body() body: SaveAfterHoursOverrideDto) {
+  saveUser(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('userId', HostIdPipe) userId: string,
+    @Body() body: SaveAfterHoursOverrideDto,
+  ) {
     return this.afterHours.saveUser(caller, userId, body);
   }
 
@@ -72,7 +83,11 @@ export class AfterHoursController {
   @Put('users/:userId/self-edit')
   @UseGuards(AdminOnlyGuard)
   @ApiOperation({ summary: 'Allow (or stop) a user editing their own after-hours reply' })
-  setSelfEdit(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string, @Body() body: SetAfterHoursEditorDto) {
+  setSelfEdit(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('userId', HostIdPipe) userId: string,
+    @Body() body: SetAfterHoursEditorDto,
+  ) {
     return this.afterHours.setSelfEdit(caller, userId, body.allowed);
   }
 }

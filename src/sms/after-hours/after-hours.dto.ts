@@ -13,12 +13,21 @@ export class SaveAccountAfterHoursDto {
   enabled!: boolean;
 
   // Checked by validateBusinessHours (422 listing every problem).
-  @ApiPropertyOptional({ type: BusinessHoursDto, nullable: true, description: "Hours of this reply; null or absent: the account's business hours" })
+  @ApiPropertyOptional({
+    type: BusinessHoursDto,
+    nullable: true,
+    description: "Hours of this reply; null or absent: the account's business hours",
+  })
   @IsOptional()
   @IsObject()
   hours?: BusinessHours | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 168, default: DEFAULT_WINDOW_HOURS, description: 'At most one reply per contact in this many hours' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 168,
+    default: DEFAULT_WINDOW_HOURS,
+    description: 'At most one reply per contact in this many hours',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -32,7 +41,11 @@ export class SaveAfterHoursOverrideDto {
   enabled!: boolean;
 
   // Checked by validateBusinessHours (422 listing every problem).
-  @ApiPropertyOptional({ type: BusinessHoursDto, nullable: true, description: "Hours of this reply; null or absent: the account's business hours" })
+  @ApiPropertyOptional({
+    type: BusinessHoursDto,
+    nullable: true,
+    description: "Hours of this reply; null or absent: the account's business hours",
+  })
   @IsOptional()
   @IsObject()
   hours?: BusinessHours | null;

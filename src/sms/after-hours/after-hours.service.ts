@@ -44,7 +44,8 @@ export type AfterHoursSkip =
   | 'agent_replied' // an agent texted this contact minutes ago: they are around
   | 'already_replied'; // the contact had an after-hours reply within the window
 
-export type AfterHoursOutcome = { replied: true; messageId: string; level: AfterHoursLevel } | { replied: false; reason: AfterHoursSkip };
+export type AfterHoursOutcome =
+  { replied: true; messageId: string; level: AfterHoursLevel } | { replied: false; reason: AfterHoursSkip };
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -64,7 +65,10 @@ interface Level {
  * send pipeline like any other.
  */
 // Asked for every inbound text, so prepared: does this account have any after-hours reply switched on?
-const ANY_REPLY_ON: PreparedStatement = { name: 'sms-after-hours-any-on', text: 'SELECT 1 FROM sms_after_hours_replies WHERE account_id = $1 AND enabled LIMIT 1' };
+const ANY_REPLY_ON: PreparedStatement = {
+  name: 'sms-after-hours-any-on',
+  text: 'SELECT 1 FROM sms_after_hours_replies WHERE account_id = $1 AND enabled LIMIT 1',
+};
 
 @Injectable()
 export class AfterHoursService {
@@ -94,7 +98,8 @@ export class AfterHoursService {
     const skip = (reason: AfterHoursSkip): AfterHoursOutcome => ({ replied: false, reason });
     if (!E164.test(text.contactPhone)) return skip('not_a_phone');
     // Most accounts never turn a reply on: one indexed look settles every inbound text of theirs.
-    const anyReplyOn = text.anyReplyOn ?? (await runPrepared(this.replies.manager, ANY_REPLY_ON, [text.accountId])).length > 0;
+    const anyReplyOn =
+      text.anyReplyOn ?? (await runPrepared(this.replies.manager, ANY_REPLY_ON, [text.accountId])).length > 0;
     if (!anyReplyOn) return skip('disabled');
     const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
     if (!number) return skip('unknown_number');
@@ -117,7 +122,13 @@ export class AfterHoursService {
       } catch (error) {
         // A saved reply that runs away with these values is recorded as failed, not retried.
         if (!(error instanceof TemplateBudgetError)) throw error;
-        return this.write(tx, text, '', settings, `The after-hours reply stopped at line ${error.line}, column ${error.column}: ${error.message}`);
+        return this.write(
+          tx,
+          text,
+          '',
+          settings,
+          `The after-hours reply stopped at line ${error.line}, column ${error.column}: ${error.message}`,
+        );
       }
     });
     if (!messageId) return skip('already_replied');
@@ -133,12 +144,17 @@ export class AfterHoursService {
     if (number.kind === 'direct' && number.userId) {
       const user = await this.gateway.getUser(number.accountId, number.userId);
       technician = user;
-      chain.push({ level: 'user', ownerId: number.userId }, ...(user?.teamIds ?? []).map((ownerId): Level => ({ level: 'team', ownerId })));
+      chain.push(
+        { level: 'user', ownerId: number.userId },
+        ...(user?.teamIds ?? []).map((ownerId): Level => ({ level: 'team', ownerId })),
+      );
     } else if (number.kind === 'group' && number.teamId) {
       chain.push({ level: 'team', ownerId: number.teamId });
     }
     chain.push(accountLevel);
-    const rows = await this.replies.find({ where: chain.map((l) => ({ accountId: number.accountId, level: l.level, ownerId: l.ownerId })) });
+    const rows = await this.replies.find({
+      where: chain.map((l) => ({ accountId: number.accountId, level: l.level, ownerId: l.ownerId })),
+    });
     const rowOf = (l: Level) => rows.find((r) => r.level === l.level && r.ownerId === l.ownerId) ?? null;
     const reply = chain.map(rowOf).find((r) => r !== null) ?? null;
     return { reply, account: rowOf(accountLevel), technician };
@@ -183,7 +199,11 @@ export class AfterHoursService {
   ): Promise<string> {
     const opening = nextOpening(hours, now);
     const extra: Partial<TemplateVariables> = {
-      businessHours: { nextOpening: opening ? (DateTime.fromJSDate(opening, { zone: hours.timezone }).toISO() ?? undefined) : undefined },
+      businessHours: {
+        nextOpening: opening
+          ? (DateTime.fromJSDate(opening, { zone: hours.timezone }).toISO() ?? undefined)
+          : undefined,
+      },
       timezone: hours.timezone,
     };
     const context = text.ticketId ? await this.gateway.getTicketContext(text.accountId, text.ticketId, null, tx) : null;
@@ -194,7 +214,8 @@ export class AfterHoursService {
       const account = await this.gateway.getAccount(text.accountId, tx);
       variables = { account: { name: account?.name ?? '' }, ...extra };
     }
-    if (technician) variables.technician = { name: technician.name, firstName: technician.name.trim().split(/\s+/)[0] ?? '' };
+    if (technician)
+      variables.technician = { name: technician.name, firstName: technician.name.trim().split(/\s+/)[0] ?? '' };
     return reply.body !== null
       ? this.templates.renderer.render(reply.body, variables)
       : this.templates.render(text.accountId, 'after_hours', variables, tx);
@@ -204,7 +225,13 @@ export class AfterHoursService {
    * The reply as outbound rows from the number the contact texted, split like any other text; a reply that
    * cannot go is one `skipped` row that says why. Returns the first part: the send pipeline chains the rest.
    */
-  private async write(tx: EntityManager, text: AfterHoursInbound, rendered: string, settings: SmsSettings, failure?: string): Promise<string> {
+  private async write(
+    tx: EntityManager,
+    text: AfterHoursInbound,
+    rendered: string,
+    settings: SmsSettings,
+    failure?: string,
+  ): Promise<string> {
     const { smartEncoding, splitMode } = settings;
     const analysis = analyzeSms(rendered, { smartEncoding });
     const why =

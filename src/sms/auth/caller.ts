@@ -37,9 +37,15 @@ async function resolveOnce(request: WithCaller, options: ResolvedSmsOptions): Pr
   if (known) return known;
   const caller = await options.resolveCaller(request);
   if (!caller) throw new UnauthorizedException('Sign in first');
-  if (!isHostId(caller.accountId) || !isHostId(caller.userId) || (caller.role !== 'admin' && caller.role !== 'technician')) {
+  if (
+    !isHostId(caller.accountId) ||
+    !isHostId(caller.userId) ||
+    (caller.role !== 'admin' && caller.role !== 'technician')
+  ) {
     // The host's resolver is wrong, not the request: say so where the host's developers look, and refuse.
-    logger.error("resolveCaller answered something that is not an SmsCaller ({ accountId, userId, role: 'admin' | 'technician' })");
+    logger.error(
+      "resolveCaller answered something that is not an SmsCaller ({ accountId, userId, role: 'admin' | 'technician' })",
+    );
     throw new UnauthorizedException('The caller could not be identified');
   }
   request[CALLER] = { accountId: caller.accountId, userId: caller.userId, role: caller.role };

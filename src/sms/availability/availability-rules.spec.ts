@@ -18,11 +18,28 @@ describe('missedStreak', () => {
   });
 
   it('an answer in time ends the run; a late answer is still a miss', () => {
-    expect(sut([{ startedAt: at(0), answeredAt: null }, { startedAt: at(20), answeredAt: at(21) }, { startedAt: at(30), answeredAt: null }], 60)).toEqual({
+    expect(
+      sut(
+        [
+          { startedAt: at(0), answeredAt: null },
+          { startedAt: at(20), answeredAt: at(21) },
+          { startedAt: at(30), answeredAt: null },
+        ],
+        60,
+      ),
+    ).toEqual({
       inARow: 1,
       reachedAt: null,
     });
-    expect(sut([{ startedAt: at(0), answeredAt: at(30) }, { startedAt: at(1), answeredAt: null }], 60)).toEqual({ inARow: 2, reachedAt: at(11) });
+    expect(
+      sut(
+        [
+          { startedAt: at(0), answeredAt: at(30) },
+          { startedAt: at(1), answeredAt: null },
+        ],
+        60,
+      ),
+    ).toEqual({ inARow: 2, reachedAt: at(11) });
   });
 });
 
@@ -40,12 +57,25 @@ describe('unresponsiveStreak', () => {
   it('counts claims that lapse without a reply, live ones not yet', () => {
     expect(sut([claim(0), claim(1)], 4)).toEqual({ inARow: 0, reachedAt: null });
     expect(sut([claim(0), claim(1)], 7)).toEqual({ inARow: 2, reachedAt: at(6) });
-    expect(sut([claim(0, { endReason: 'expired', endedAt: at(5) }), claim(1)], 5.5)).toEqual({ inARow: 1, reachedAt: null });
+    expect(sut([claim(0, { endReason: 'expired', endedAt: at(5) }), claim(1)], 5.5)).toEqual({
+      inARow: 1,
+      reachedAt: null,
+    });
   });
 
   it('a reply ends the run; releasing or handing on counts neither way', () => {
     expect(sut([claim(0), claim(10, { repliedAt: at(11) }), claim(20)], 60)).toEqual({ inARow: 1, reachedAt: null });
-    expect(sut([claim(0), claim(10, { endReason: 'released', endedAt: at(11) }), claim(20, { endReason: 'transferred', endedAt: at(21) }), claim(30)], 60)).toEqual({
+    expect(
+      sut(
+        [
+          claim(0),
+          claim(10, { endReason: 'released', endedAt: at(11) }),
+          claim(20, { endReason: 'transferred', endedAt: at(21) }),
+          claim(30),
+        ],
+        60,
+      ),
+    ).toEqual({
       inARow: 2,
       reachedAt: at(35),
     });

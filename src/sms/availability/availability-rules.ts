@@ -55,7 +55,8 @@ export function unresponsiveStreak(claims: ClaimRecord[], threshold: number, now
   const outcomes: Outcome[] = [];
   for (const c of claims) {
     if (c.repliedAt) outcomes.push({ at: c.repliedAt, miss: false });
-    else if (c.endReason === 'expired' || (c.endReason === null && c.expiresAt.getTime() <= now.getTime())) outcomes.push({ at: c.expiresAt, miss: true });
+    else if (c.endReason === 'expired' || (c.endReason === null && c.expiresAt.getTime() <= now.getTime()))
+      outcomes.push({ at: c.expiresAt, miss: true });
   }
   return run(outcomes, threshold);
 }

@@ -26,7 +26,8 @@ export class AvailabilityController {
   /** An agent's availability: admins see anyone's, technicians their own. */
   @Get('users/:userId')
   async ofUser(@CurrentCaller() caller: SmsCaller, @Param('userId', HostIdPipe) userId: string) {
-    if (caller.role !== 'admin' && caller.userId !== userId) throw new ForbiddenException("Only admins see other agents' availability");
+    if (caller.role !== 'admin' && caller.userId !== userId)
+      throw new ForbiddenException("Only admins see other agents' availability");
     await this.availability.assertUser(caller.accountId, userId);
     return toAvailabilityResponse(await this.availability.statusOf(caller.accountId, userId));
   }

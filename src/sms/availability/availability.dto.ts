@@ -3,8 +3,14 @@ import { Equals } from 'class-validator';
 import type { AvailabilityView } from './availability.service';
 
 export class SetAvailabilityDto {
-  @ApiProperty({ enum: ['available'], description: 'An agent can only make themselves available; missed and unresponsive follow from the rules' })
-  @Equals('available', { message: 'status can only be set to available; missed and unresponsive are set by the missed and unresponsive thresholds' })
+  @ApiProperty({
+    enum: ['available'],
+    description: 'An agent can only make themselves available; missed and unresponsive follow from the rules',
+  })
+  @Equals('available', {
+    message:
+      'status can only be set to available; missed and unresponsive are set by the missed and unresponsive thresholds',
+  })
   status!: 'available';
 }
 

@@ -46,16 +46,24 @@ export class AvailabilityService {
     const db = tx ?? this.availability.manager;
     const now = this.clock.now();
     const settings = await this.settings.get(accountId, tx);
-    const thresholds = { missed: settings.missedThreshold, unresponsive: settings.unresponsiveThreshold, responseTimeMinutes: settings.responseTimeMinutes };
+    const thresholds = {
+      missed: settings.missedThreshold,
+      unresponsive: settings.unresponsiveThreshold,
+      responseTimeMinutes: settings.responseTimeMinutes,
+    };
     const row = await db.getRepository(AgentAvailability).findOne({ where: { accountId, userId } });
     const since = row?.changedAt ?? NEVER;
     // Every text to a direct number is evaluated here, so a run that reached the threshold is seen by the next one:
     // the latest outcomes suffice, however long the agent has been available.
     const recent = { take: RECENT_OUTCOMES };
-    const waits = await db
-      .getRepository(ConversationWait)
-      .find({ where: { accountId, directUserId: userId, startedAt: MoreThan(since) }, order: { startedAt: 'DESC' }, ...recent });
-    const claims = await db.getRepository(ConversationClaim).find({ where: { accountId, userId, claimedAt: MoreThan(since) }, order: { claimedAt: 'DESC' }, ...recent });
+    const waits = await db.getRepository(ConversationWait).find({
+      where: { accountId, directUserId: userId, startedAt: MoreThan(since) },
+      order: { startedAt: 'DESC' },
+      ...recent,
+    });
+    const claims = await db
+      .getRepository(ConversationClaim)
+      .find({ where: { accountId, userId, claimedAt: MoreThan(since) }, order: { claimedAt: 'DESC' }, ...recent });
     const missed = missedStreak(waits, settings.responseTimeMinutes * 60_000, settings.missedThreshold, now);
     const lapsed = unresponsiveStreak(claims, settings.unresponsiveThreshold, now);
     const view = (status: AgentStatus, at: Date | null, reason: string | null): AvailabilityView => ({
@@ -90,11 +98,18 @@ export class AvailabilityService {
   /** The agent is back: their direct numbers' texts reach them alone again, and the counts start afresh. */
   async setAvailable(accountId: string, userId: string): Promise<AvailabilityView> {
     await this.assertUser(accountId, userId);
-    await this.availability.upsert({ accountId, userId, status: 'available', changedAt: this.clock.now(), reason: null }, ['accountId', 'userId']);
+    await this.availability.upsert(
+      { accountId, userId, status: 'available', changedAt: this.clock.now(), reason: null },
+      ['accountId', 'userId'],
+    );
     return this.statusOf(accountId, userId);
   }
 
-  private firstReached(missed: Streak, lapsed: Streak, responseTimeMinutes: number): { status: AgentStatus; at: Date; reason: string } | null {
+  private firstReached(
+    missed: Streak,
+    lapsed: Streak,
+    responseTimeMinutes: number,
+  ): { status: AgentStatus; at: Date; reason: string } | null {
     const candidates = [
       missed.reachedAt && {
         status: 'missed' as const,
@@ -112,7 +127,12 @@ export class AvailabilityService {
   }
 
   /** The texts that made the agent unavailable are still waiting: their teams see those threads too from now on. */
-  private async routeWaitingToTeams(db: EntityManager, accountId: string, userId: string, tx?: EntityManager): Promise<void> {
+  private async routeWaitingToTeams(
+    db: EntityManager,
+    accountId: string,
+    userId: string,
+    tx?: EntityManager,
+  ): Promise<void> {
     const teamIds = (await this.gateway.getUser(accountId, userId, tx))?.teamIds ?? [];
     if (teamIds.length === 0) return;
     await db.query(

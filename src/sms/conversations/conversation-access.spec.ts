@@ -11,7 +11,12 @@ const conversation = (extra: Partial<Parameters<typeof audienceOf>[0]> = {}) => 
   ...extra,
 });
 const group = { kind: 'group' as const, userId: null, teamId: 'support', historyVisibility: 'members' as const };
-const viewer = (userId: string, teamIds: string[], role: Viewer['role'] = 'technician'): Viewer => ({ accountId: 'acme', userId, role, teamIds });
+const viewer = (userId: string, teamIds: string[], role: Viewer['role'] = 'technician'): Viewer => ({
+  accountId: 'acme',
+  userId,
+  role,
+  teamIds,
+});
 
 describe('who hears about a conversation', () => {
   it("a team number's text reaches its team, and admins, but nobody else", () => {
@@ -24,18 +29,35 @@ describe('who hears about a conversation', () => {
 
   it('a text during a live claim reaches the holder only; once it lapsed, the team again', () => {
     const claimed = conversation({ claimedByUserId: 'ann', claimExpiresAt: later });
-    expect(audienceOf(claimed, group, 'inbound', now)).toEqual({ accountId: 'acme', userIds: ['ann'], teamIds: [], allMembers: false });
+    expect(audienceOf(claimed, group, 'inbound', now)).toEqual({
+      accountId: 'acme',
+      userIds: ['ann'],
+      teamIds: [],
+      allMembers: false,
+    });
     expect(audienceOf(claimed, group, 'activity', now).teamIds).toEqual(['support']);
     expect(audienceOf(claimed, group, 'inbound', later).teamIds).toEqual(['support']);
   });
 
   it("`handler` visibility tells those who handled an answered thread; a direct number's agent and routed teams hear theirs", () => {
     const handler = { ...group, historyVisibility: 'handler' as const };
-    expect(audienceOf(conversation({ waitingSince: null }), handler, 'activity', now, ['ann'])).toMatchObject({ userIds: ['ann'], teamIds: [] });
+    expect(audienceOf(conversation({ waitingSince: null }), handler, 'activity', now, ['ann'])).toMatchObject({
+      userIds: ['ann'],
+      teamIds: [],
+    });
     expect(audienceOf(conversation(), handler, 'activity', now, ['ann']).teamIds).toEqual(['support']);
     const direct = { kind: 'direct' as const, userId: 'dana', teamId: null, historyVisibility: 'members' as const };
-    expect(audienceOf(conversation({ routedTeamIds: ['support'] }), direct, 'inbound', now)).toMatchObject({ userIds: ['dana'], teamIds: ['support'] });
-    expect(audienceOf(conversation(), { ...group, kind: 'shared', teamId: null }, 'inbound', now).allMembers).toBe(true);
-    expect(audienceOf(conversation(), null, 'inbound', now)).toMatchObject({ userIds: [], teamIds: [], allMembers: false });
+    expect(audienceOf(conversation({ routedTeamIds: ['support'] }), direct, 'inbound', now)).toMatchObject({
+      userIds: ['dana'],
+      teamIds: ['support'],
+    });
+    expect(audienceOf(conversation(), { ...group, kind: 'shared', teamId: null }, 'inbound', now).allMembers).toBe(
+      true,
+    );
+    expect(audienceOf(conversation(), null, 'inbound', now)).toMatchObject({
+      userIds: [],
+      teamIds: [],
+      allMembers: false,
+    });
   });
 });

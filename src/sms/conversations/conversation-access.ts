@@ -50,7 +50,10 @@ export function visibleSql(viewer: Viewer): string {
 }
 
 /** Whether a conversation's claim is live at `now`. */
-export function liveHolder(conversation: Pick<SmsConversation, 'claimedByUserId' | 'claimExpiresAt'>, now: Date): string | null {
+export function liveHolder(
+  conversation: Pick<SmsConversation, 'claimedByUserId' | 'claimExpiresAt'>,
+  now: Date,
+): string | null {
   if (!conversation.claimedByUserId || !conversation.claimExpiresAt) return null;
   return conversation.claimExpiresAt.getTime() > now.getTime() ? conversation.claimedByUserId : null;
 }
@@ -61,13 +64,21 @@ export function liveHolder(conversation: Pick<SmsConversation, 'claimedByUserId'
  * thread nobody is waiting on goes to those who handled it (`handlers`), as only they see it.
  */
 export function audienceOf(
-  conversation: Pick<SmsConversation, 'accountId' | 'claimedByUserId' | 'claimExpiresAt' | 'waitingSince' | 'routedTeamIds'>,
+  conversation: Pick<
+    SmsConversation,
+    'accountId' | 'claimedByUserId' | 'claimExpiresAt' | 'waitingSince' | 'routedTeamIds'
+  >,
   number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId' | 'historyVisibility'> | null,
   what: 'inbound' | 'activity',
   now: Date,
   handlers: string[] = [],
 ): SmsEventAudience {
-  const audience: SmsEventAudience = { accountId: conversation.accountId, userIds: [], teamIds: [...conversation.routedTeamIds], allMembers: false };
+  const audience: SmsEventAudience = {
+    accountId: conversation.accountId,
+    userIds: [],
+    teamIds: [...conversation.routedTeamIds],
+    allMembers: false,
+  };
   if (!number) return audience;
   const holder = liveHolder(conversation, now);
   if (number.kind === 'direct') {

@@ -1,4 +1,11 @@
-import { ConflictException, ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { EntityManager, IsNull, Repository } from 'typeorm';
@@ -47,9 +54,13 @@ export class ConversationClaims {
 
   /** Locks the conversation row for the rest of `tx`: claims change one at a time. */
   async lock(tx: EntityManager, accountId: string, conversationId: string): Promise<LockedConversation> {
-    const conversation = await tx.getRepository(SmsConversation).findOne({ where: { accountId, id: conversationId }, lock: { mode: 'pessimistic_write' } });
+    const conversation = await tx
+      .getRepository(SmsConversation)
+      .findOne({ where: { accountId, id: conversationId }, lock: { mode: 'pessimistic_write' } });
     if (!conversation) throw new NotFoundException('No such conversation in this account');
-    const number = await tx.getRepository(SmsNumber).findOne({ where: { accountId, number: conversation.businessNumber } });
+    const number = await tx
+      .getRepository(SmsNumber)
+      .findOne({ where: { accountId, number: conversation.businessNumber } });
     return { conversation, number };
   }
 
@@ -64,19 +75,23 @@ export class ConversationClaims {
    * Takes the claim for `viewer` or extends theirs; 409 naming the holder while someone else's claim is live.
    * Returns whether a new claim began. Call under `lock`.
    */
-  async take(tx: EntityManager, locked: LockedConversation, viewer: Viewer, via: Exclude<ClaimVia, 'transfer'>, now: Date): Promise<boolean> {
+  async take(
+    tx: EntityManager,
+    locked: LockedConversation,
+    viewer: Viewer,
+    via: Exclude<ClaimVia, 'transfer'>,
+    now: Date,
+  ): Promise<boolean> {
     const { conversation } = locked;
     const holder = liveHolder(conversation, now);
     if (holder && holder !== viewer.userId) throw await this.heldBy(tx, conversation, holder);
     const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
     const claims = tx.getRepository(ConversationClaim);
     if (holder === viewer.userId) {
-      await tx.query(`UPDATE sms_conversation_claims SET expires_at = $2, replied_at = CASE WHEN $3 THEN COALESCE(replied_at, $4) ELSE replied_at END WHERE id = $1`, [
-        conversation.claimId,
-        expiresAt,
-        via === 'reply',
-        now,
-      ]);
+      await tx.query(
+        `UPDATE sms_conversation_claims SET expires_at = $2, replied_at = CASE WHEN $3 THEN COALESCE(replied_at, $4) ELSE replied_at END WHERE id = $1`,
+        [conversation.claimId, expiresAt, via === 'reply', now],
+      );
       await this.setClaim(tx, conversation, conversation.claimId!, viewer.userId, expiresAt);
       return false;
     }
@@ -103,10 +118,13 @@ export class ConversationClaims {
     await this.conversations.manager.transaction(async (tx) => {
       const locked = await this.lock(tx, viewer.accountId, conversationId);
       if (!ConversationClaims.claimable(locked, viewer.userId)) {
-        throw new UnprocessableEntityException("A direct number's conversations are its agent's own; there is nothing to claim");
+        throw new UnprocessableEntityException(
+          "A direct number's conversations are its agent's own; there is nothing to claim",
+        );
       }
       const now = this.clock.now();
-      if (await this.take(tx, locked, viewer, 'claim', now)) await this.announce(tx, locked, 'conversation.claimed', { userId: viewer.userId }, now);
+      if (await this.take(tx, locked, viewer, 'claim', now))
+        await this.announce(tx, locked, 'conversation.claimed', { userId: viewer.userId }, now);
     });
   }
 
@@ -135,15 +153,20 @@ export class ConversationClaims {
       const locked = await this.lock(tx, viewer.accountId, conversationId);
       const { conversation, number } = locked;
       if (!ConversationClaims.claimable(locked, viewer.userId)) {
-        throw new UnprocessableEntityException("A direct number's conversations are its agent's own; there is nothing to transfer");
+        throw new UnprocessableEntityException(
+          "A direct number's conversations are its agent's own; there is nothing to transfer",
+        );
       }
       const now = this.clock.now();
       const holder = liveHolder(conversation, now);
       if (holder !== viewer.userId) {
         if (holder) throw await this.heldBy(tx, conversation, holder);
-        throw new ConflictException('Claim the conversation (or reply to it) first: only the member holding it can transfer it');
+        throw new ConflictException(
+          'Claim the conversation (or reply to it) first: only the member holding it can transfer it',
+        );
       }
-      if (toUserId === viewer.userId) throw new UnprocessableEntityException('You already hold this conversation; transfer it to another member');
+      if (toUserId === viewer.userId)
+        throw new UnprocessableEntityException('You already hold this conversation; transfer it to another member');
       const target = await this.gateway.getUser(viewer.accountId, toUserId, tx);
       if (!target) throw new NotFoundException('No such user in this account');
       const why = await this.notAMember(tx, locked, target);
@@ -165,15 +188,32 @@ export class ConversationClaims {
         }),
       );
       await this.setClaim(tx, conversation, claim.id, target.id, expiresAt);
-      await this.announce(tx, { conversation, number }, 'conversation.transferred', { fromUserId: viewer.userId, toUserId: target.id, expiresAt: expiresAt.toISOString() }, now);
+      await this.announce(
+        tx,
+        { conversation, number },
+        'conversation.transferred',
+        { fromUserId: viewer.userId, toUserId: target.id, expiresAt: expiresAt.toISOString() },
+        now,
+      );
     });
   }
 
   /** Raises a live event about the locked conversation (its state as changed in `tx`), sent once `tx` commits. */
-  async announce(tx: EntityManager, locked: LockedConversation, type: SmsEventType, data: Record<string, unknown>, now: Date): Promise<void> {
+  async announce(
+    tx: EntityManager,
+    locked: LockedConversation,
+    type: SmsEventType,
+    data: Record<string, unknown>,
+    now: Date,
+  ): Promise<void> {
     const conversation = { ...locked.conversation };
     const handlers = locked.number?.historyVisibility === 'handler' ? await this.handlers(tx, conversation.id) : [];
-    const event = SmsEvents.event(type, audienceOf(conversation, locked.number, 'activity', now, handlers), { conversationId: conversation.id, ...data }, now);
+    const event = SmsEvents.event(
+      type,
+      audienceOf(conversation, locked.number, 'activity', now, handlers),
+      { conversationId: conversation.id, ...data },
+      now,
+    );
     this.events.afterCommit(tx, event);
   }
 
@@ -196,44 +236,71 @@ export class ConversationClaims {
   }
 
   /** Why `target` may not be handed the conversation, or null when they are a member of its number. */
-  private async notAMember(tx: EntityManager, locked: LockedConversation, target: { id: string; name: string; role: string; teamIds: string[] }): Promise<string | null> {
+  private async notAMember(
+    tx: EntityManager,
+    locked: LockedConversation,
+    target: { id: string; name: string; role: string; teamIds: string[] },
+  ): Promise<string | null> {
     const { number, conversation } = locked;
     if (target.role === 'admin') return null;
-    if (!number) return `${target.name} cannot take over: this conversation's number is no longer the account's, so only admins see it`;
+    if (!number)
+      return `${target.name} cannot take over: this conversation's number is no longer the account's, so only admins see it`;
     if (number.kind === 'group') {
       if (number.teamId && target.teamIds.includes(number.teamId)) return null;
       const team = number.teamId ? await this.gateway.getTeam(conversation.accountId, number.teamId, tx) : null;
       return `${target.name} is not a member of the ${team?.name ?? ''} team that shares ${number.number}; transfer to a member of it`;
     }
     if (number.kind === 'direct') {
-      if (target.id === number.userId || target.teamIds.some((t) => conversation.routedTeamIds.includes(t))) return null;
+      if (target.id === number.userId || target.teamIds.some((t) => conversation.routedTeamIds.includes(t)))
+        return null;
       return `${target.name} is not in a team this conversation reached; transfer to its agent or to a member of those teams`;
     }
     return null;
   }
 
   private async timeoutMs(tx: EntityManager, locked: LockedConversation): Promise<number> {
-    const minutes = locked.number?.claimTimeoutMinutes ?? (await this.settings.get(locked.conversation.accountId, tx)).claimTimeoutMinutes;
+    const minutes =
+      locked.number?.claimTimeoutMinutes ??
+      (await this.settings.get(locked.conversation.accountId, tx)).claimTimeoutMinutes;
     return minutes * 60_000;
   }
 
   private async handlers(tx: EntityManager, conversationId: string): Promise<string[]> {
-    const rows = (await tx.query(`SELECT DISTINCT user_id FROM sms_conversation_claims WHERE conversation_id = $1`, [conversationId])) as { user_id: string }[];
+    const rows = (await tx.query(`SELECT DISTINCT user_id FROM sms_conversation_claims WHERE conversation_id = $1`, [
+      conversationId,
+    ])) as { user_id: string }[];
     return rows.map((r) => r.user_id);
   }
 
-  private async endCurrent(tx: EntityManager, conversation: SmsConversation, reason: 'released' | 'transferred' | 'expired', at: Date): Promise<void> {
+  private async endCurrent(
+    tx: EntityManager,
+    conversation: SmsConversation,
+    reason: 'released' | 'transferred' | 'expired',
+    at: Date,
+  ): Promise<void> {
     if (!conversation.claimId) return;
-    await tx.getRepository(ConversationClaim).update({ id: conversation.claimId, endedAt: IsNull() }, { endedAt: at, endReason: reason });
+    await tx
+      .getRepository(ConversationClaim)
+      .update({ id: conversation.claimId, endedAt: IsNull() }, { endedAt: at, endReason: reason });
   }
 
-  private async setClaim(tx: EntityManager, conversation: SmsConversation, claimId: string, userId: string, expiresAt: Date): Promise<void> {
-    await tx.getRepository(SmsConversation).update({ id: conversation.id }, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
+  private async setClaim(
+    tx: EntityManager,
+    conversation: SmsConversation,
+    claimId: string,
+    userId: string,
+    expiresAt: Date,
+  ): Promise<void> {
+    await tx
+      .getRepository(SmsConversation)
+      .update({ id: conversation.id }, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
     Object.assign(conversation, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
   }
 
   private async clearClaim(tx: EntityManager, conversation: SmsConversation): Promise<void> {
-    await tx.getRepository(SmsConversation).update({ id: conversation.id }, { claimId: null, claimedByUserId: null, claimExpiresAt: null });
+    await tx
+      .getRepository(SmsConversation)
+      .update({ id: conversation.id }, { claimId: null, claimedByUserId: null, claimExpiresAt: null });
     Object.assign(conversation, { claimId: null, claimedByUserId: null, claimExpiresAt: null });
   }
 }

@@ -29,7 +29,10 @@ export class ConversationQueries {
     return { ...caller, teamIds: user?.teamIds ?? [] };
   }
 
-  async list(viewer: Viewer, query: ConversationListQueryDto): Promise<{ conversations: ConversationView[]; total: number }> {
+  async list(
+    viewer: Viewer,
+    query: ConversationListQueryDto,
+  ): Promise<{ conversations: ConversationView[]; total: number }> {
     const now = this.clock.now();
     const qb = this.conversations.createQueryBuilder('c').where(visibleSql(viewer), viewerParams(viewer, now));
     if (query.numberId) {
@@ -65,7 +68,10 @@ export class ConversationQueries {
       .getOne();
     if (!conversation) throw new NotFoundException('No such conversation for you in this account');
     const [view] = await this.views(viewer.accountId, [conversation], now);
-    const historyHidden = view.number?.historyVisibility === 'handler' && view.number.kind !== 'direct' && !(await this.handled(viewer, conversation, now));
+    const historyHidden =
+      view.number?.historyVisibility === 'handler' &&
+      view.number.kind !== 'direct' &&
+      !(await this.handled(viewer, conversation, now));
     const qb = this.messages
       .createQueryBuilder('m')
       .where('m.account_id = :accountId', { accountId: conversation.accountId })
@@ -79,7 +85,9 @@ export class ConversationQueries {
       qb.andWhere(`m.created_at > coalesce((SELECT max(o.created_at) FROM sms_messages o WHERE o.account_id = :accountId AND o.direction = 'outbound'
         AND o.from_number = :business AND o.to_number = :contact), '-infinity')`);
     }
-    const messages = (await qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.partIndex', 'DESC').take(MESSAGES_SHOWN).getMany()).reverse();
+    const messages = (
+      await qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.partIndex', 'DESC').take(MESSAGES_SHOWN).getMany()
+    ).reverse();
     const tickets: TicketSummary[] = [];
     for (const ticketId of new Set(messages.map((m) => m.ticketId).filter((t): t is string => t !== null))) {
       const ticket = await this.gateway.findTicket(viewer.accountId, { id: ticketId });
@@ -95,14 +103,21 @@ export class ConversationQueries {
 
   private async views(accountId: string, rows: SmsConversation[], now: Date): Promise<ConversationView[]> {
     const businessNumbers = [...new Set(rows.map((r) => r.businessNumber))];
-    const numbers = businessNumbers.length ? await this.numbers.find({ where: { accountId, number: In(businessNumbers) } }) : [];
+    const numbers = businessNumbers.length
+      ? await this.numbers.find({ where: { accountId, number: In(businessNumbers) } })
+      : [];
     const names = new Map<string, string | null>();
     for (const holder of new Set(rows.map((r) => liveHolder(r, now)).filter((h): h is string => h !== null))) {
       names.set(holder, (await this.gateway.getUser(accountId, holder))?.name ?? null);
     }
     return rows.map((conversation) => {
       const holder = liveHolder(conversation, now);
-      return { conversation, number: numbers.find((n) => n.number === conversation.businessNumber) ?? null, holderName: holder ? (names.get(holder) ?? null) : null, now };
+      return {
+        conversation,
+        number: numbers.find((n) => n.number === conversation.businessNumber) ?? null,
+        holderName: holder ? (names.get(holder) ?? null) : null,
+        now,
+      };
     });
   }
 

@@ -49,29 +49,45 @@ export class ConversationReplies {
       const locked = await this.claims.lock(tx, viewer.accountId, conversationId);
       const { conversation, number } = locked;
       if (!number) {
-        throw new UnprocessableEntityException(`${conversation.businessNumber} is no longer one of the account's numbers; text the contact from a ticket update instead`);
+        throw new UnprocessableEntityException(
+          `${conversation.businessNumber} is no longer one of the account's numbers; text the contact from a ticket update instead`,
+        );
       }
       if (!number.verifiedAt) throw new UnprocessableEntityException(notVerified(number));
       const settings = await this.settings.get(viewer.accountId, tx);
       if (!settings.enabled) throw new UnprocessableEntityException('SMS is turned off for this account');
       if (await this.optOuts.isOptedOut(viewer.accountId, conversation.contactPhone, tx)) {
-        throw new UnprocessableEntityException(`${conversation.contactPhone} texted STOP: nothing goes to this number until they text START`);
+        throw new UnprocessableEntityException(
+          `${conversation.contactPhone} texted STOP: nothing goes to this number until they text START`,
+        );
       }
       const analysis = analyzeSms(input.body, { smartEncoding: settings.smartEncoding });
       if (!analysis.text.trim()) throw new UnprocessableEntityException('The reply is empty');
       if (analysis.characters > MAX_SMS_CHARACTERS) {
-        throw new UnprocessableEntityException(`The reply is ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`);
+        throw new UnprocessableEntityException(
+          `The reply is ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`,
+        );
       }
       const ticketId = await this.ticketOf(tx, conversation, input.ticketId);
       if (input.sendNow) await this.schedule.assertMaySendNow(tx, viewer.accountId, viewer.userId);
 
       const now = this.clock.now();
-      const claimed = ConversationClaims.claimable(locked, viewer.userId) && (await this.claims.take(tx, locked, viewer, 'reply', now));
+      const claimed =
+        ConversationClaims.claimable(locked, viewer.userId) &&
+        (await this.claims.take(tx, locked, viewer, 'reply', now));
       const plan = await this.schedule.plan(tx, viewer.accountId, input.sendNow === true);
       const parts = splitSms(input.body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode });
       const sendId = randomUUID();
       // The ticket's history shows the reply like a technician's update with an SMS text.
-      const commentId = ticketId ? (await this.gateway.addTechnicianText(viewer.accountId, { ticketId, userId: viewer.userId, text: input.body.trim() }, tx)).commentId : null;
+      const commentId = ticketId
+        ? (
+            await this.gateway.addTechnicianText(
+              viewer.accountId,
+              { ticketId, userId: viewer.userId, text: input.body.trim() },
+              tx,
+            )
+          ).commentId
+        : null;
       const inserted = await tx.getRepository(SmsMessage).insert(
         parts.map((part, i) => ({
           accountId: viewer.accountId,
@@ -100,9 +116,18 @@ export class ConversationReplies {
         userId: viewer.userId,
         at: now,
       });
-      const after: LockedConversation = { conversation: await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id }), number };
+      const after: LockedConversation = {
+        conversation: await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id }),
+        number,
+      };
       if (claimed) await this.claims.announce(tx, after, 'conversation.claimed', { userId: viewer.userId }, now);
-      await this.claims.announce(tx, after, 'conversation.replied', { userId: viewer.userId, messageIds: inserted.identifiers.map((r) => r.id as string) }, now);
+      await this.claims.announce(
+        tx,
+        after,
+        'conversation.replied',
+        { userId: viewer.userId, messageIds: inserted.identifiers.map((r) => r.id as string) },
+        now,
+      );
       return inserted.identifiers.map((r) => r.id as string);
     });
     // Only the first part now: the send pipeline enqueues each next part once the one before it was accepted.
@@ -114,13 +139,19 @@ export class ConversationReplies {
    * The ticket the reply is about: the one asked for (the contact's own), else the ticket the conversation's latest
    * text was about.
    */
-  private async ticketOf(tx: EntityManager, conversation: SmsConversation, ticketId: string | undefined): Promise<string | null> {
+  private async ticketOf(
+    tx: EntityManager,
+    conversation: SmsConversation,
+    ticketId: string | undefined,
+  ): Promise<string | null> {
     if (ticketId) {
       const ticket = await this.gateway.findTicket(conversation.accountId, { id: ticketId }, tx);
       if (!ticket) throw new NotFoundException('No such ticket in this account');
       const customers = await this.gateway.findCustomersByPhone(conversation.accountId, conversation.contactPhone, tx);
       if (!customers.some((c) => c.id === ticket.customerId)) {
-        throw new UnprocessableEntityException(`Ticket #${ticket.number} belongs to a customer without the phone ${conversation.contactPhone}; link a ticket of this contact`);
+        throw new UnprocessableEntityException(
+          `Ticket #${ticket.number} belongs to a customer without the phone ${conversation.contactPhone}; link a ticket of this contact`,
+        );
       }
       return ticket.id;
     }

@@ -5,7 +5,13 @@ import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { ConversationClaims } from './conversation-claims.service';
 import { ConversationQueries } from './conversation-queries.service';
 import { ConversationReplies } from './conversation-replies.service';
-import { ConversationListQueryDto, ConversationReplyDto, ConversationTransferDto, toConversationDetailResponse, toConversationResponse } from './conversations.dto';
+import {
+  ConversationListQueryDto,
+  ConversationReplyDto,
+  ConversationTransferDto,
+  toConversationDetailResponse,
+  toConversationResponse,
+} from './conversations.dto';
 
 @ApiTags('sms conversations')
 @ApiBearerAuth()
@@ -22,7 +28,12 @@ export class ConversationsController {
   @Get()
   async list(@CurrentCaller() caller: SmsCaller, @Query() query: ConversationListQueryDto) {
     const { conversations, total } = await this.queries.list(await this.queries.viewer(caller), query);
-    return { conversations: conversations.map(toConversationResponse), total, limit: query.limit ?? 50, offset: query.offset ?? 0 };
+    return {
+      conversations: conversations.map(toConversationResponse),
+      total,
+      limit: query.limit ?? 50,
+      offset: query.offset ?? 0,
+    };
   }
 
   @Get(':id')
@@ -33,9 +44,16 @@ export class ConversationsController {
 
   /** Replies (claiming a team or shared number's conversation); 409 naming the holder while another member holds it. */
   @Post(':id/messages')
-  async reply(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ConversationReplyDto) {
+  async reply(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ConversationReplyDto,
+  ) {
     const messages = await this.replies.reply(await this.queries.viewer(caller), id, body);
-    return { messages: messages.map(toSmsMessageResponse), conversation: toConversationResponse(await this.queries.view(caller.accountId, id)) };
+    return {
+      messages: messages.map(toSmsMessageResponse),
+      conversation: toConversationResponse(await this.queries.view(caller.accountId, id)),
+    };
   }
 
   @Post(':id/claim')
@@ -54,7 +72,11 @@ export class ConversationsController {
 
   @Post(':id/transfer')
   @HttpCode(200)
-  async transfer(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: ConversationTransferDto) {
+  async transfer(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ConversationTransferDto,
+  ) {
     await this.claims.transfer(await this.queries.viewer(caller), id, body.userId);
     return toConversationResponse(await this.queries.view(caller.accountId, id));
   }

@@ -16,7 +16,10 @@ export class ConversationListQueryDto {
   @IsUUID()
   numberId?: string;
 
-  @ApiPropertyOptional({ enum: ['claimed', 'unclaimed'], description: 'claimed: someone holds it now; unclaimed: nobody does' })
+  @ApiPropertyOptional({
+    enum: ['claimed', 'unclaimed'],
+    description: 'claimed: someone holds it now; unclaimed: nobody does',
+  })
   @IsOptional()
   @IsIn(['claimed', 'unclaimed'], { message: 'status must be claimed or unclaimed' })
   status?: 'claimed' | 'unclaimed';
@@ -56,12 +59,16 @@ export class ConversationReplyDto {
   @MaxLength(5000)
   body!: string;
 
-  @ApiPropertyOptional({ description: "Link the reply to this ticket of the contact's (default: the ticket the conversation is about)" })
+  @ApiPropertyOptional({
+    description: "Link the reply to this ticket of the contact's (default: the ticket the conversation is about)",
+  })
   @IsOptional()
   @IsHostId()
   ticketId?: string;
 
-  @ApiPropertyOptional({ description: 'Send at once even outside business hours (admins; technicians when an admin allows it)' })
+  @ApiPropertyOptional({
+    description: 'Send at once even outside business hours (admins; technicians when an admin allows it)',
+  })
   @IsOptional()
   @IsBoolean()
   sendNow?: boolean;
@@ -84,7 +91,15 @@ export function toConversationResponse({ conversation: c, number, holderName, no
   const live = c.claimedByUserId !== null && c.claimExpiresAt !== null && c.claimExpiresAt.getTime() > now.getTime();
   return {
     id: c.id,
-    number: number ? { id: number.id, number: number.number, label: number.label, kind: number.kind, historyVisibility: number.historyVisibility } : null,
+    number: number
+      ? {
+          id: number.id,
+          number: number.number,
+          label: number.label,
+          kind: number.kind,
+          historyVisibility: number.historyVisibility,
+        }
+      : null,
     businessNumber: c.businessNumber,
     contactPhone: c.contactPhone,
     /** `claimed` while someone holds it. */
@@ -107,7 +122,12 @@ function ticketResponse(t: TicketSummary) {
   return { id: t.id, number: t.number, subject: t.subject, status: t.status, customerId: t.customerId };
 }
 
-export function toConversationDetailResponse(view: ConversationView, messages: SmsMessage[], tickets: TicketSummary[], historyHidden: boolean) {
+export function toConversationDetailResponse(
+  view: ConversationView,
+  messages: SmsMessage[],
+  tickets: TicketSummary[],
+  historyHidden: boolean,
+) {
   const byId = new Map(tickets.map((t) => [t.id, t]));
   return {
     ...toConversationResponse(view),

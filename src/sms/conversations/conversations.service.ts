@@ -67,7 +67,10 @@ export class ConversationsService {
     private readonly events: SmsEvents,
     private readonly clock: Clock,
   ) {
-    this.touchInboundStatement = touchInbound(columnList(conversations.manager, SmsConversation), prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX));
+    this.touchInboundStatement = touchInbound(
+      columnList(conversations.manager, SmsConversation),
+      prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX),
+    );
   }
 
   private readonly touchInboundStatement: PreparedStatement;
@@ -83,10 +86,12 @@ export class ConversationsService {
   /** touchInbound for texts of different conversations, one statement for all of them; answers in the input's order. */
   async touchInboundMany(tx: EntityManager, inputs: InboundTouch[]): Promise<SmsConversation[]> {
     if (inputs.length === 0) return [];
-    const key = (accountId: string, businessNumber: string, contactPhone: string) => `${accountId} ${businessNumber} ${contactPhone}`;
+    const key = (accountId: string, businessNumber: string, contactPhone: string) =>
+      `${accountId} ${businessNumber} ${contactPhone}`;
     const keys = inputs.map((i) => key(i.accountId, i.businessNumber, i.contactPhone));
     // One statement cannot upsert one row twice: a conversation's texts land one transaction at a time.
-    if (new Set(keys).size !== keys.length) throw new Error('touchInboundMany: two texts of one conversation in one batch');
+    if (new Set(keys).size !== keys.length)
+      throw new Error('touchInboundMany: two texts of one conversation in one batch');
     const now = this.clock.now();
     const rows = await runPrepared(tx, this.touchInboundStatement, [
       inputs.map((i) => i.accountId),
@@ -99,7 +104,10 @@ export class ConversationsService {
     const touched = new Map(
       rows.map((row) => {
         const conversation = hydrate(tx, SmsConversation, row);
-        return [key(conversation.accountId, conversation.businessNumber, conversation.contactPhone), { conversation, number: hydratePrefixed(tx, SmsNumber, row, NUMBER_PREFIX) }];
+        return [
+          key(conversation.accountId, conversation.businessNumber, conversation.contactPhone),
+          { conversation, number: hydratePrefixed(tx, SmsNumber, row, NUMBER_PREFIX) },
+        ];
       }),
     );
     const conversations: SmsConversation[] = [];
@@ -111,11 +119,20 @@ export class ConversationsService {
   }
 
   /** A direct number's agent who is not available has the text reach their teams; the number's members hear of it. */
-  private async afterInboundTouch(tx: EntityManager, input: InboundTouch, touched: SmsConversation, number: SmsNumber | null, now: Date): Promise<SmsConversation> {
+  private async afterInboundTouch(
+    tx: EntityManager,
+    input: InboundTouch,
+    touched: SmsConversation,
+    number: SmsNumber | null,
+    now: Date,
+  ): Promise<SmsConversation> {
     let conversation = touched;
     if (number?.kind === 'direct' && number.userId) {
       const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
-      if (agent.status !== 'available' && (await this.routeToTeams(tx, input.accountId, conversation.id, number.userId))) {
+      if (
+        agent.status !== 'available' &&
+        (await this.routeToTeams(tx, input.accountId, conversation.id, number.userId))
+      ) {
         conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id });
       }
     }
@@ -125,7 +142,13 @@ export class ConversationsService {
       SmsEvents.event(
         'message.received',
         audienceOf(conversation, number, 'inbound', now),
-        { conversationId: conversation.id, messageId: input.message.id, numberId: number?.id ?? null, businessNumber: input.businessNumber, contactPhone: input.contactPhone },
+        {
+          conversationId: conversation.id,
+          messageId: input.message.id,
+          numberId: number?.id ?? null,
+          businessNumber: input.businessNumber,
+          contactPhone: input.contactPhone,
+        },
         now,
       ),
     );
@@ -136,8 +159,20 @@ export class ConversationsService {
    * The provider accepted an SMS about `ticketId` in this conversation: replies now go to that ticket for the
    * reply window. A late acceptance of an older message never overwrites a newer one.
    */
-  async recordOutbound(input: { accountId: string; businessNumber: string; contactPhone: string; ticketId: string; at: Date }): Promise<void> {
-    await runPrepared(this.conversations.manager, RECORD_OUTBOUND, [input.accountId, input.businessNumber, input.contactPhone, input.ticketId, input.at]);
+  async recordOutbound(input: {
+    accountId: string;
+    businessNumber: string;
+    contactPhone: string;
+    ticketId: string;
+    at: Date;
+  }): Promise<void> {
+    await runPrepared(this.conversations.manager, RECORD_OUTBOUND, [
+      input.accountId,
+      input.businessNumber,
+      input.contactPhone,
+      input.ticketId,
+      input.at,
+    ]);
   }
 
   /**
@@ -150,12 +185,20 @@ export class ConversationsService {
     input: { accountId: string; businessNumber: string; contactPhone: string; answeredBy: string | null; at: Date },
   ): Promise<string> {
     if (input.answeredBy) return this.recordAgentMessage(tx, { ...input, userId: input.answeredBy });
-    const [row] = await runPrepared<{ id: string }>(tx, RECORD_WRITTEN, [input.accountId, input.businessNumber, input.contactPhone, input.at]);
+    const [row] = await runPrepared<{ id: string }>(tx, RECORD_WRITTEN, [
+      input.accountId,
+      input.businessNumber,
+      input.contactPhone,
+      input.at,
+    ]);
     return row.id;
   }
 
   /** A person wrote to the contact: their wait is answered, and a claim the writer holds counts as replied in. */
-  async recordAgentMessage(tx: EntityManager, input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date }): Promise<string> {
+  async recordAgentMessage(
+    tx: EntityManager,
+    input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date },
+  ): Promise<string> {
     const [row] = await runPrepared<{ id: string; claim_id: string | null }>(tx, RECORD_REPLY, [
       input.accountId,
       input.businessNumber,
@@ -169,13 +212,18 @@ export class ConversationsService {
   }
 
   /** While the agent is not available, their direct number's texts also reach their teams (who keep the thread). */
-  private async routeToTeams(tx: EntityManager, accountId: string, conversationId: string, agentId: string): Promise<boolean> {
+  private async routeToTeams(
+    tx: EntityManager,
+    accountId: string,
+    conversationId: string,
+    agentId: string,
+  ): Promise<boolean> {
     const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
     if (teamIds.length === 0) return false;
-    await tx.query(`UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[])) WHERE id = $1`, [
-      conversationId,
-      teamIds,
-    ]);
+    await tx.query(
+      `UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[])) WHERE id = $1`,
+      [conversationId, teamIds],
+    );
     return true;
   }
 }

@@ -7,7 +7,10 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn,
 @Entity('sms_conversations')
 @Index(['accountId', 'businessNumber', 'contactPhone'], { unique: true })
 @Index('IDX_sms_conversations_activity', ['accountId', 'lastActivityAt'])
-@Check('CHK_sms_conversations_claim', '(claimed_by_user_id IS NULL) = (claim_expires_at IS NULL) AND (claimed_by_user_id IS NULL) = (claim_id IS NULL)')
+@Check(
+  'CHK_sms_conversations_claim',
+  '(claimed_by_user_id IS NULL) = (claim_expires_at IS NULL) AND (claimed_by_user_id IS NULL) = (claim_id IS NULL)',
+)
 export class SmsConversation {
   @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;

@@ -32,7 +32,10 @@ export class SmsEventsController {
   @Sse()
   @ApiProduces('text/event-stream')
   async stream(@CurrentCaller() caller: SmsCaller): Promise<Observable<MessageEvent>> {
-    const viewer: Viewer = { ...caller, teamIds: (await this.gateway.getUser(caller.accountId, caller.userId))?.teamIds ?? [] };
+    const viewer: Viewer = {
+      ...caller,
+      teamIds: (await this.gateway.getUser(caller.accountId, caller.userId))?.teamIds ?? [],
+    };
     let teamsReadAt = Date.now();
     const refreshTeams = async () => {
       if (Date.now() - teamsReadAt < TEAMS_REFRESH_MS) return;

@@ -3,10 +3,21 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Observable, Subject } from 'rxjs';
-import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import { SmsQueue } from '../queues/queues';
 
-export type SmsEventType = 'message.received' | 'conversation.replied' | 'conversation.claimed' | 'conversation.released' | 'conversation.transferred';
+export type SmsEventType =
+  | 'message.received'
+  | 'conversation.replied'
+  | 'conversation.claimed'
+  | 'conversation.released'
+  | 'conversation.transferred';
 
 /**
  * Who is told: admins of the account always; besides them the listed users, the members of the listed teams, and
@@ -86,7 +97,10 @@ export class SmsEvents implements OnModuleDestroy {
     try {
       await (await this.client()).publish(this.channel, JSON.stringify(events.length === 1 ? events[0] : events));
     } catch (e) {
-      this.logger.warn({ types: [...new Set(events.map((event) => event.type))], count: events.length, error: (e as Error).message }, 'could not publish live events');
+      this.logger.warn(
+        { types: [...new Set(events.map((event) => event.type))], count: events.length, error: (e as Error).message },
+        'could not publish live events',
+      );
     }
   }
 

@@ -18,7 +18,10 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 describe('Coalescer', () => {
   it('answers a lone call on its own, at once', async () => {
     const runs: number[][] = [];
-    const sut = new Coalescer(async (items: number[]) => (runs.push(items), items.map((n) => n + 1)), { maxBatch: 10, maxInFlight: 1 });
+    const sut = new Coalescer(async (items: number[]) => (runs.push(items), items.map((n) => n + 1)), {
+      maxBatch: 10,
+      maxInFlight: 1,
+    });
     await expect(sut.submit(4)).resolves.toBe(5);
     expect(runs).toEqual([[4]]);
   });
@@ -35,7 +38,10 @@ describe('Coalescer', () => {
     openNext();
     await expect(Promise.all(first)).resolves.toEqual([10, 20, 30]);
     await turn();
-    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
     openNext();
     await expect(Promise.all(second)).resolves.toEqual([40, 50]);
   });

@@ -55,7 +55,8 @@ export class Coalescer<I, O> {
   private async runBatch(batch: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[]): Promise<void> {
     try {
       const results = await this.run(batch.map((b) => b.item));
-      if (results.length !== batch.length) throw new Error(`batch of ${batch.length} answered with ${results.length} results`);
+      if (results.length !== batch.length)
+        throw new Error(`batch of ${batch.length} answered with ${results.length} results`);
       batch.forEach((b, i) => b.resolve(results[i]));
     } catch (e) {
       for (const b of batch) b.reject(e);

@@ -2,33 +2,63 @@ import { Controller, Get, Header, INestApplication, NotFoundException, Param, Po
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { QueryFailedError } from 'typeorm';
-import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE, DatabaseUnavailableFilter, isDatabaseUnavailable } from './database-unavailable.filter';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  DatabaseUnavailableFilter,
+  isDatabaseUnavailable,
+} from './database-unavailable.filter';
 
 // The shapes below are what pg, pg-pool and TypeORM throw when PostgreSQL is down, restarting or dropped the connection.
-const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 5432 });
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+    address: '127.0.0.1',
+    port: 5432,
+  });
 const sqlError = (message: string, code: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 const inQuery = (driverError: Error) => new QueryFailedError('UPDATE tickets SET status = $1', ['New'], driverError);
 
 describe('isDatabaseUnavailable', () => {
   it.each([
     ['a refused connection', refused()],
-    ['a refused connection to every address of a host name', Object.assign(new AggregateError([refused(), refused()], ''), { code: 'ECONNREFUSED' })],
-    ['an administrator shutdown in the middle of a query', inQuery(sqlError('terminating connection due to administrator command', '57P01'))],
+    [
+      'a refused connection to every address of a host name',
+      Object.assign(new AggregateError([refused(), refused()], ''), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'an administrator shutdown in the middle of a query',
+      inQuery(sqlError('terminating connection due to administrator command', '57P01')),
+    ],
     ['a server still starting up', sqlError('the database system is starting up', '57P03')],
-    ['a server that crashed', inQuery(sqlError('terminating connection because of crash of another server process', '57P02'))],
+    [
+      'a server that crashed',
+      inQuery(sqlError('terminating connection because of crash of another server process', '57P02')),
+    ],
     ['a connection cut under a query', inQuery(new Error('Connection terminated unexpectedly'))],
     ['a pool that could not connect in time', new Error('timeout exceeded when trying to connect')],
     ['a connection exception (class 08)', sqlError('connection failure', '08006')],
-    ['a reset socket, wrapped as a cause', new Error('query failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) })],
+    [
+      'a reset socket, wrapped as a cause',
+      new Error('query failed', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) }),
+    ],
   ])('is true for %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
   it.each([
-    ['a unique violation', inQuery(sqlError('duplicate key value violates unique constraint "UQ_tickets_number"', '23505'))],
+    [
+      'a unique violation',
+      inQuery(sqlError('duplicate key value violates unique constraint "UQ_tickets_number"', '23505')),
+    ],
     ['a syntax error', inQuery(sqlError('syntax error at or near "SELEC"', '42601'))],
     ['an HTTP exception', new NotFoundException('No such ticket in this account')],
-    ['the provider refusing a connection (handled by the send pipeline)', { isAxiosError: true, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:443' }],
+    [
+      'the provider refusing a connection (handled by the send pipeline)',
+      { isAxiosError: true, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:443' },
+    ],
     ['a programming error', new TypeError("Cannot read properties of undefined (reading 'id')")],
     ['a string', 'ECONNREFUSED'],
     ['nothing', undefined],
@@ -53,7 +83,8 @@ class FailingController {
 
   @Get(':failure')
   fail(@Param('failure') failure: string): never {
-    if (failure === 'database-down') throw inQuery(sqlError('terminating connection due to administrator command', '57P01'));
+    if (failure === 'database-down')
+      throw inQuery(sqlError('terminating connection due to administrator command', '57P01'));
     if (failure === 'missing') throw new NotFoundException('No such ticket in this account');
     throw new Error('a bug');
   }

@@ -15,7 +15,8 @@ export function isHostId(value: unknown): value is string {
 /** A route parameter that names a host record. */
 export class HostIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
-    if (!isHostId(value)) throw new BadRequestException(`Expected an id of at most ${HOST_ID_MAX_LENGTH} letters, digits, '_' or '-'`);
+    if (!isHostId(value))
+      throw new BadRequestException(`Expected an id of at most ${HOST_ID_MAX_LENGTH} letters, digits, '_' or '-'`);
     return value;
   }
 }

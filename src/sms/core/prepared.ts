@@ -19,7 +19,11 @@ export interface PreparedStatement {
  * otherwise one from TypeORM's pool. Errors are pg's, with the SQLSTATE in `code`, as the transaction retry and the
  * database-unavailable filter read it.
  */
-export async function runPrepared<T extends QueryResultRow>(db: EntityManager, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
+export async function runPrepared<T extends QueryResultRow>(
+  db: EntityManager,
+  statement: PreparedStatement,
+  values: unknown[],
+): Promise<T[]> {
   const query = { name: statement.name, text: statement.text, values };
   const runner = db.queryRunner as PostgresQueryRunner | undefined;
   if (runner && !runner.isReleased) {

@@ -1,7 +1,8 @@
 import { QueryFailedError } from 'typeorm';
 import { isTransactionConflict, retryingConflicts } from './transaction-retry';
 
-const pgError = (message: string, code: string) => new QueryFailedError('UPDATE "tickets" SET "status" = $1', ['New'], Object.assign(new Error(message), { code }));
+const pgError = (message: string, code: string) =>
+  new QueryFailedError('UPDATE "tickets" SET "status" = $1', ['New'], Object.assign(new Error(message), { code }));
 const deadlock = () => pgError('deadlock detected', '40P01');
 
 describe('isTransactionConflict', () => {

@@ -17,7 +17,10 @@ export const olderHeld = (messageId: string, accountId: string, sendId: string):
   `SELECT 1 FROM sms_messages older WHERE older.account_id = ${accountId} AND older.status = 'held_no_credit'
    AND older.send_id <> ${sendId} AND older.created_at < (SELECT mine.created_at FROM sms_messages mine WHERE mine.id = ${messageId})`;
 
-const OLDER_HELD: PreparedStatement = { name: 'sms-credit-older-held', text: `SELECT EXISTS (${olderHeld('$1', '$2', '$3')}) AS queued` };
+const OLDER_HELD: PreparedStatement = {
+  name: 'sms-credit-older-held',
+  text: `SELECT EXISTS (${olderHeld('$1', '$2', '$3')}) AS queued`,
+};
 const HOLD: PreparedStatement = {
   name: 'sms-credit-hold',
   text: `UPDATE sms_messages SET status = 'held_no_credit', error_message = $3, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
@@ -53,7 +56,10 @@ export class CreditGate {
    * `NOT EXISTS (olderHeld(…))` to its WHERE) and debits what the row and the unsent parts after it still owe. Not enough credits, or older texts already waiting for credits:
    * the row becomes `held_no_credit` instead and is released, in order, when credits arrive.
    */
-  async claim(row: SmsMessage, claim: (tx: EntityManager, notBehindHeld: boolean) => Promise<boolean>): Promise<ClaimResult> {
+  async claim(
+    row: SmsMessage,
+    claim: (tx: EntityManager, notBehindHeld: boolean) => Promise<boolean>,
+  ): Promise<ClaimResult> {
     // `provider` is the one the pipeline is about to hand the row to.
     if (!this.ledger.meters(row.provider)) return (await claim(this.dataSource.manager, false)) ? 'claimed' : 'lost';
     return this.dataSource.transaction(async (tx) => {
@@ -74,7 +80,9 @@ export class CreditGate {
       // Not claimed with enough credits: older texts wait for credits (held here too), or another worker has the row.
       const queued = available >= total && (await this.olderHeld(tx, row));
       if (available >= total && !queued) return 'lost';
-      const reason = queued ? 'Waiting for SMS credits behind older texts that wait for credits' : `Waiting for SMS credits: needs ${total}, ${available} left`;
+      const reason = queued
+        ? 'Waiting for SMS credits behind older texts that wait for credits'
+        : `Waiting for SMS credits: needs ${total}, ${available} left`;
       const held = await runPrepared(tx, HOLD, [row.id, row.status, reason]);
       return held.length === 1 ? 'held' : 'lost';
     });
@@ -84,19 +92,32 @@ export class CreditGate {
    * Gives back what these messages were debited, in one transaction with `alongside` (the status change that records
    * why nothing was sent: a provider refusal, opted-out and invalid numbers cost nothing). Held texts may then go out.
    */
-  async refund(accountId: string, messageIds: string[], alongside?: (tx: EntityManager) => Promise<void>): Promise<void> {
+  async refund(
+    accountId: string,
+    messageIds: string[],
+    alongside?: (tx: EntityManager) => Promise<void>,
+  ): Promise<void> {
     const refunded = await this.dataSource.transaction(async (tx) => {
       const paid =
         messageIds.length > 0 &&
-        ((await tx.query(`SELECT 1 FROM sms_credit_entries WHERE account_id = $1 AND message_id = ANY($2::uuid[]) LIMIT 1`, [accountId, messageIds])) as unknown[])
-          .length > 0;
+        (
+          (await tx.query(
+            `SELECT 1 FROM sms_credit_entries WHERE account_id = $1 AND message_id = ANY($2::uuid[]) LIMIT 1`,
+            [accountId, messageIds],
+          )) as unknown[]
+        ).length > 0;
       // The balance is locked before any message row, the same order the claim takes them in.
-      const balance = paid ? await this.ledger.lock(tx, await this.ledger.account(accountId, tx), this.clock.now()) : null;
+      const balance = paid
+        ? await this.ledger.lock(tx, await this.ledger.account(accountId, tx), this.clock.now())
+        : null;
       if (alongside) await alongside(tx);
       return balance ? this.ledger.refund(tx, balance, messageIds, this.clock.now()) : 0;
     });
     if (refunded > 0) {
-      this.logger.log({ accountId, messages: messageIds.length, refunded }, 'refunded credits of SMS that were not sent');
+      this.logger.log(
+        { accountId, messages: messageIds.length, refunded },
+        'refunded credits of SMS that were not sent',
+      );
       await this.held.release(accountId);
     }
   }
@@ -105,15 +126,17 @@ export class CreditGate {
   private async unpaid(tx: EntityManager, row: SmsMessage): Promise<CreditCharge[]> {
     const parts =
       row.partCount > 1
-        ? await runPrepared<{ id: string; segments: number; credits: number; created_by_user_id: string | null }>(tx, UNPAID_PARTS, [
-            row.accountId,
-            row.sendId,
-            row.partIndex,
-            row.id,
-            UNSENT_STATUSES,
-          ])
+        ? await runPrepared<{ id: string; segments: number; credits: number; created_by_user_id: string | null }>(
+            tx,
+            UNPAID_PARTS,
+            [row.accountId, row.sendId, row.partIndex, row.id, UNSENT_STATUSES],
+          )
         : [{ id: row.id, segments: row.segments, credits: row.credits, created_by_user_id: row.createdByUserId }];
-    return parts.map((p) => ({ messageId: p.id, userId: p.created_by_user_id, amount: Math.max(0, creditsFor('outbound', p.segments) - p.credits) }));
+    return parts.map((p) => ({
+      messageId: p.id,
+      userId: p.created_by_user_id,
+      amount: Math.max(0, creditsFor('outbound', p.segments) - p.credits),
+    }));
   }
 
   /** Texts written earlier that wait for credits go first: a new text queues behind them. */

@@ -34,11 +34,23 @@ export class CreditGrants {
   ) {}
 
   /** Credits the platform gives an account (support, a correction, a plan); the same `idempotencyKey` grants once. */
-  async grant(accountId: string, grant: { credits: number; reason: string; idempotencyKey: string }): Promise<CreditGrant> {
-    const result = await this.add(accountId, 'grant', `grant-by-platform:${accountId}:${grant.idempotencyKey}`, grant.credits, null, (earlier) =>
-      `This key was used for a grant of ${earlier} credits; use a new key for a different grant`,
+  async grant(
+    accountId: string,
+    grant: { credits: number; reason: string; idempotencyKey: string },
+  ): Promise<CreditGrant> {
+    const result = await this.add(
+      accountId,
+      'grant',
+      `grant-by-platform:${accountId}:${grant.idempotencyKey}`,
+      grant.credits,
+      null,
+      (earlier) => `This key was used for a grant of ${earlier} credits; use a new key for a different grant`,
     );
-    if (!result.replayed) this.logger.log({ accountId, credits: grant.credits, reason: grant.reason, entryId: result.entry.id }, 'credits granted by the platform');
+    if (!result.replayed)
+      this.logger.log(
+        { accountId, credits: grant.credits, reason: grant.reason, entryId: result.entry.id },
+        'credits granted by the platform',
+      );
     return result;
   }
 
@@ -46,8 +58,18 @@ export class CreditGrants {
    * Credits a purchase the host's billing was paid for: at once when `CreditPurchases.charge` answered `paid`, or
    * later for one it answered `pending` (an invoice paid afterwards). `idempotencyKey` is the one `charge` was given.
    */
-  settlePurchase(accountId: string, purchase: { idempotencyKey: string; credits: number; userId: string | null }): Promise<SettledPurchase> {
-    return this.add(accountId, 'purchase', purchase.idempotencyKey, purchase.credits, purchase.userId, purchaseConflict);
+  settlePurchase(
+    accountId: string,
+    purchase: { idempotencyKey: string; credits: number; userId: string | null },
+  ): Promise<SettledPurchase> {
+    return this.add(
+      accountId,
+      'purchase',
+      purchase.idempotencyKey,
+      purchase.credits,
+      purchase.userId,
+      purchaseConflict,
+    );
   }
 
   /** The purchase a key already credited, if any; 409 when that purchase was for another amount. */

@@ -131,18 +131,37 @@ export class CreditLedger {
     const entries: Partial<CreditEntry>[] = [];
     if (row.monthly_period !== null && row.monthly_remaining > 0) {
       // Monthly credits do not roll over; the expiry keeps the ledger summing to the balance.
-      entries.push(this.entry(accountId, 'monthly_expiry', 'monthly', -row.monthly_remaining, row.monthly_period, `expiry:${accountId}:${row.monthly_period}`, now));
+      entries.push(
+        this.entry(
+          accountId,
+          'monthly_expiry',
+          'monthly',
+          -row.monthly_remaining,
+          row.monthly_period,
+          `expiry:${accountId}:${row.monthly_period}`,
+          now,
+        ),
+      );
     }
     if (row.monthly_allowance > 0) {
-      entries.push(this.entry(accountId, 'monthly_grant', 'monthly', row.monthly_allowance, period, `grant:${accountId}:${period}`, now));
+      entries.push(
+        this.entry(
+          accountId,
+          'monthly_grant',
+          'monthly',
+          row.monthly_allowance,
+          period,
+          `grant:${accountId}:${period}`,
+          now,
+        ),
+      );
     }
     if (entries.length > 0) await tx.getRepository(CreditEntry).insert(entries);
     if (row.monthly_allowance > 0) this.metrics.creditsAdded(tx, 'monthly_grant', row.monthly_allowance);
-    await tx.query(`UPDATE sms_credit_balances SET monthly_period = $2, monthly_remaining = $3, updated_at = now() WHERE account_id = $1`, [
-      accountId,
-      period,
-      row.monthly_allowance,
-    ]);
+    await tx.query(
+      `UPDATE sms_credit_balances SET monthly_period = $2, monthly_remaining = $3, updated_at = now() WHERE account_id = $1`,
+      [accountId, period, row.monthly_allowance],
+    );
     balance.monthlyRemaining = row.monthly_allowance;
     return balance;
   }
@@ -156,25 +175,24 @@ export class CreditLedger {
     for (const charge of charges) {
       if (charge.amount <= 0) continue;
       const split = splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
-      if (!split) throw new Error(`Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`);
+      if (!split)
+        throw new Error(
+          `Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`,
+        );
       const buckets = (['monthly', 'addon'] as const).filter((bucket) => split[bucket] > 0);
-      const [result] = await runPrepared<BalanceRow>(
-        tx,
-        DEBIT,
-        [
-          balance.accountId,
-          split.monthly,
-          split.addon,
-          balance.period,
-          charge.messageId,
-          charge.userId,
-          now,
-          buckets,
-          buckets.map((bucket) => split[bucket]),
-          buckets.map((bucket) => `debit:${charge.messageId}:${bucket}`),
-          charge.amount,
-        ],
-      );
+      const [result] = await runPrepared<BalanceRow>(tx, DEBIT, [
+        balance.accountId,
+        split.monthly,
+        split.addon,
+        balance.period,
+        charge.messageId,
+        charge.userId,
+        now,
+        buckets,
+        buckets.map((bucket) => split[bucket]),
+        buckets.map((bucket) => `debit:${charge.messageId}:${bucket}`),
+        charge.amount,
+      ]);
       if (!result) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
       balance.monthlyRemaining = result.monthly_remaining;
       balance.addonRemaining = result.addon_remaining;
@@ -199,13 +217,26 @@ export class CreditLedger {
       if (net.bucket === 'monthly' && net.period !== balance.period) continue;
       const amount = -net.net;
       const column = net.bucket === 'monthly' ? 'monthly_remaining' : 'addon_remaining';
-      await tx.query(`UPDATE sms_credit_balances SET ${column} = ${column} + $2, updated_at = now() WHERE account_id = $1`, [balance.accountId, amount]);
+      await tx.query(
+        `UPDATE sms_credit_balances SET ${column} = ${column} + $2, updated_at = now() WHERE account_id = $1`,
+        [balance.accountId, amount],
+      );
       await tx.getRepository(CreditEntry).insert({
-        ...this.entry(balance.accountId, 'refund', net.bucket, amount, balance.period, `refund:${net.message_id}:${net.bucket}`, now),
+        ...this.entry(
+          balance.accountId,
+          'refund',
+          net.bucket,
+          amount,
+          balance.period,
+          `refund:${net.message_id}:${net.bucket}`,
+          now,
+        ),
         messageId: net.message_id,
         userId: net.user_id,
       });
-      await tx.getRepository(SmsMessage).update({ id: net.message_id }, { credits: () => `GREATEST(credits - ${amount}, 0)` });
+      await tx
+        .getRepository(SmsMessage)
+        .update({ id: net.message_id }, { credits: () => `GREATEST(credits - ${amount}, 0)` });
       if (net.bucket === 'monthly') balance.monthlyRemaining += amount;
       else balance.addonRemaining += amount;
       refunded += amount;
@@ -226,10 +257,10 @@ export class CreditLedger {
       userId: addition.userId,
     });
     await tx.getRepository(CreditEntry).insert(entry);
-    await tx.query(`UPDATE sms_credit_balances SET addon_remaining = addon_remaining + $2, updated_at = now() WHERE account_id = $1`, [
-      balance.accountId,
-      addition.credits,
-    ]);
+    await tx.query(
+      `UPDATE sms_credit_balances SET addon_remaining = addon_remaining + $2, updated_at = now() WHERE account_id = $1`,
+      [balance.accountId, addition.credits],
+    );
     balance.addonRemaining += addition.credits;
     this.metrics.creditsAdded(tx, addition.kind, addition.credits);
     return entry;

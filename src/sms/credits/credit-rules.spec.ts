@@ -56,16 +56,34 @@ describe('credit rules', () => {
         start: new Date('2025-03-01T05:00:00Z'),
         end: new Date('2025-04-01T04:00:00Z'),
       });
-      expect(periodBounds('2025-12', 'Europe/London')).toEqual({ start: new Date('2025-12-01T00:00:00Z'), end: new Date('2026-01-01T00:00:00Z') });
+      expect(periodBounds('2025-12', 'Europe/London')).toEqual({
+        start: new Date('2025-12-01T00:00:00Z'),
+        end: new Date('2026-01-01T00:00:00Z'),
+      });
     });
 
     it('contains every instant whose period it is', () => {
-      const zones = fc.constantFrom('America/New_York', 'Europe/London', 'Australia/Sydney', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC');
+      const zones = fc.constantFrom(
+        'America/New_York',
+        'Europe/London',
+        'Australia/Sydney',
+        'Asia/Kolkata',
+        'Pacific/Chatham',
+        'UTC',
+      );
       fc.assert(
-        fc.property(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }), zones, (at, zone) => {
-          const { start, end } = periodBounds(creditPeriod(at, zone), zone);
-          return start.getTime() <= at.getTime() && at.getTime() < end.getTime() && creditPeriod(start, zone) === creditPeriod(at, zone);
-        }),
+        fc.property(
+          fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+          zones,
+          (at, zone) => {
+            const { start, end } = periodBounds(creditPeriod(at, zone), zone);
+            return (
+              start.getTime() <= at.getTime() &&
+              at.getTime() < end.getTime() &&
+              creditPeriod(start, zone) === creditPeriod(at, zone)
+            );
+          },
+        ),
       );
     });
 
@@ -92,7 +110,13 @@ describe('credit rules', () => {
         fc.property(fc.nat(50), fc.nat(300), fc.nat(3000), (amount, monthly, addon) => {
           const split = splitDebit(amount, { monthly, addon });
           if (amount > monthly + addon) return split === null;
-          return split !== null && split.monthly + split.addon === amount && split.monthly <= monthly && split.addon <= addon && (split.addon === 0 || split.monthly === monthly);
+          return (
+            split !== null &&
+            split.monthly + split.addon === amount &&
+            split.monthly <= monthly &&
+            split.addon <= addon &&
+            (split.addon === 0 || split.monthly === monthly)
+          );
         }),
       );
     });
@@ -103,16 +127,27 @@ describe('credit rules', () => {
 
     it('refuses before 30 days, with the date it becomes possible', () => {
       const sut = purchaseEligibility(subscribedAt, new Date('2025-07-15T13:59:59Z'), 'UTC');
-      expect(sut).toEqual({ eligible: false, eligibleFrom: new Date('2025-07-15T14:00:00Z'), reason: expect.stringContaining('2025-07-15') });
+      expect(sut).toEqual({
+        eligible: false,
+        eligibleFrom: new Date('2025-07-15T14:00:00Z'),
+        reason: expect.stringContaining('2025-07-15'),
+      });
     });
 
     it('allows from the 30th day on', () => {
-      expect(purchaseEligibility(subscribedAt, new Date('2025-07-15T14:00:00Z'), 'UTC')).toMatchObject({ eligible: true, reason: null });
+      expect(purchaseEligibility(subscribedAt, new Date('2025-07-15T14:00:00Z'), 'UTC')).toMatchObject({
+        eligible: true,
+        reason: null,
+      });
     });
 
     it('counts calendar days in the account zone, so a DST change does not move the hour', () => {
       // 30 days after 1 March 10:00 New York time is 31 March 10:00, one hour less in UTC terms after spring forward.
-      const sut = purchaseEligibility(new Date('2025-03-01T15:00:00Z'), new Date('2025-03-01T15:00:00Z'), 'America/New_York');
+      const sut = purchaseEligibility(
+        new Date('2025-03-01T15:00:00Z'),
+        new Date('2025-03-01T15:00:00Z'),
+        'America/New_York',
+      );
       expect(sut.eligibleFrom).toEqual(new Date('2025-03-31T14:00:00Z'));
       expect(sut.reason).toContain('2025-03-31 10:00');
     });
@@ -148,7 +183,11 @@ describe('credit rules', () => {
           const released = plannedRelease(held, available);
           const spent = released.reduce((sum, h) => sum + h.cost, 0);
           const next = held[released.length];
-          return released.every((h, i) => h.id === i) && spent <= available && (next === undefined || spent + next.cost > available);
+          return (
+            released.every((h, i) => h.id === i) &&
+            spent <= available &&
+            (next === undefined || spent + next.cost > available)
+          );
         }),
       );
     });

@@ -53,7 +53,10 @@ export function isCreditPeriod(period: string): boolean {
 }
 
 /** Monthly credits go first (they expire at month end), then add-on credits (they roll over). null when short. */
-export function splitDebit(amount: number, balance: { monthly: number; addon: number }): { monthly: number; addon: number } | null {
+export function splitDebit(
+  amount: number,
+  balance: { monthly: number; addon: number },
+): { monthly: number; addon: number } | null {
   if (amount > balance.monthly + balance.addon) return null;
   const monthly = Math.min(amount, balance.monthly);
   return { monthly, addon: amount - monthly };
@@ -89,7 +92,9 @@ export interface CreditAlert {
 export function creditAlerts(remaining: number, held: number): CreditAlert[] {
   if (remaining <= 0) {
     const waiting = held > 0 ? `; ${held} SMS wait for credits` : '';
-    return [{ code: 'none_left', message: `No SMS credits left${waiting}. Buy a pack or wait for next month's allowance.` }];
+    return [
+      { code: 'none_left', message: `No SMS credits left${waiting}. Buy a pack or wait for next month's allowance.` },
+    ];
   }
   if (remaining <= LOW_CREDIT_THRESHOLD) return [{ code: 'low', message: `Only ${remaining} SMS credits left` }];
   return [];
@@ -112,6 +117,9 @@ export function plannedRelease<T extends { cost: number }>(heldOldestFirst: T[],
 
 function zoned(at: Date, timezone: string): DateTime {
   const local = DateTime.fromJSDate(at, { zone: timezone });
-  if (!local.isValid) throw new RangeError(`Cannot place ${at.toISOString()} in time zone ${timezone}: ${local.invalidExplanation ?? 'invalid'}`);
+  if (!local.isValid)
+    throw new RangeError(
+      `Cannot place ${at.toISOString()} in time zone ${timezone}: ${local.invalidExplanation ?? 'invalid'}`,
+    );
   return local;
 }

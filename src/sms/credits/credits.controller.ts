@@ -62,7 +62,11 @@ export class CreditPurchasesController {
 
   /** 201 when paid and credited, 202 when the payment is pending (credited once the platform has it). */
   @Post('purchases')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Repeat a request with the same key to get the first purchase back, not a second one' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeat a request with the same key to get the first purchase back, not a second one',
+  })
   async purchase(
     @CurrentCaller() caller: SmsCaller,
     @Body() body: PurchaseCreditsDto,
@@ -70,7 +74,9 @@ export class CreditPurchasesController {
     @Headers('idempotency-key') header?: string,
   ) {
     if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
-      throw new BadRequestException('The Idempotency-Key header and idempotencyKey in the body differ; send one of them');
+      throw new BadRequestException(
+        'The Idempotency-Key header and idempotencyKey in the body differ; send one of them',
+      );
     }
     const idempotencyKey = header ?? body.idempotencyKey;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {

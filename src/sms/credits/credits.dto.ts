@@ -6,7 +6,11 @@ import { CREDIT_PERIOD_PATTERN, CREDITS_PER_PACK, MAX_PACKS_PER_PURCHASE } from 
 import type { CreditPurchase, CreditSummary } from './credits.service';
 
 export class PurchaseCreditsDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_PACKS_PER_PURCHASE, description: `Packs of ${CREDITS_PER_PACK} add-on credits; they roll over` })
+  @ApiProperty({
+    minimum: 1,
+    maximum: MAX_PACKS_PER_PURCHASE,
+    description: `Packs of ${CREDITS_PER_PACK} add-on credits; they roll over`,
+  })
   @IsInt({ message: 'packs must be a whole number' })
   @Min(1)
   @Max(MAX_PACKS_PER_PURCHASE)
@@ -29,7 +33,10 @@ export class CreditLedgerQueryDto {
   @IsISO8601({ strict: true })
   to?: string;
 
-  @ApiPropertyOptional({ example: '2025-06', description: 'Entries of one credit period (calendar month, account time zone)' })
+  @ApiPropertyOptional({
+    example: '2025-06',
+    description: 'Entries of one credit period (calendar month, account time zone)',
+  })
   @IsOptional()
   @Matches(CREDIT_PERIOD_PATTERN, { message: 'period must be a month as YYYY-MM' })
   period?: string;
@@ -78,7 +85,13 @@ export function toCreditsResponse(summary: CreditSummary) {
     period: { key: period.key, start: period.start, end: period.end, timezone: period.timezone },
     heldMessages: summary.held,
     alerts: summary.alerts,
-    purchase: { eligible: purchase.eligible, eligibleFrom: purchase.eligibleFrom, reason: purchase.reason, creditsPerPack: CREDITS_PER_PACK, maxPacks: MAX_PACKS_PER_PURCHASE },
+    purchase: {
+      eligible: purchase.eligible,
+      eligibleFrom: purchase.eligibleFrom,
+      reason: purchase.reason,
+      creditsPerPack: CREDITS_PER_PACK,
+      maxPacks: MAX_PACKS_PER_PURCHASE,
+    },
   };
 }
 

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BadGatewayException, BadRequestException, ForbiddenException, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  BadGatewayException,
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
 import type { ChargeOutcome } from '../ports/credit-purchases.port';
@@ -79,9 +87,10 @@ export class CreditsService {
     const now = this.clock.now();
     // Locking applies this month's grant on the first look, so what the admin sees is what a send would find.
     const balance = await this.dataSource.transaction((tx) => this.ledger.lock(tx, account, now));
-    const [{ count }] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM sms_messages WHERE account_id = $1 AND status = 'held_no_credit'`, [
-      accountId,
-    ])) as { count: number }[];
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM sms_messages WHERE account_id = $1 AND status = 'held_no_credit'`,
+      [accountId],
+    )) as { count: number }[];
     const { start, end } = periodBounds(balance.period, account.timezone);
     return {
       metered: await this.ledger.metered(accountId),
@@ -98,14 +107,28 @@ export class CreditsService {
    * with the reason) when the host sells no credits, or while the subscription is younger than 30 days; 402 when the
    * charge is declined. The same Idempotency-Key returns the first purchase instead of buying again.
    */
-  async purchase(accountId: string, userId: string, packs: number, idempotencyKey: string | undefined): Promise<CreditPurchase> {
-    if (!this.options.creditMetering) throw new ForbiddenException('Texts are not metered by credits here; there is nothing to buy');
+  async purchase(
+    accountId: string,
+    userId: string,
+    packs: number,
+    idempotencyKey: string | undefined,
+  ): Promise<CreditPurchase> {
+    if (!this.options.creditMetering)
+      throw new ForbiddenException('Texts are not metered by credits here; there is nothing to buy');
     const billing = this.options.creditPurchases;
-    if (!billing) throw new ForbiddenException('Credits cannot be bought here: the platform grants them. Ask the platform for more credits.');
+    if (!billing)
+      throw new ForbiddenException(
+        'Credits cannot be bought here: the platform grants them. Ask the platform for more credits.',
+      );
     const account = await this.ledger.account(accountId);
     const eligibility = purchaseEligibility(account.subscribedAt, this.clock.now(), account.timezone);
     if (!eligibility.eligible) {
-      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', message: eligibility.reason, eligibleFrom: eligibility.eligibleFrom.toISOString() });
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'Forbidden',
+        message: eligibility.reason,
+        eligibleFrom: eligibility.eligibleFrom.toISOString(),
+      });
     }
     const key = `purchase:${accountId}:${idempotencyKey ?? randomUUID()}`;
     const credits = packs * CREDITS_PER_PACK;
@@ -116,23 +139,47 @@ export class CreditsService {
       outcome = await billing.charge(accountId, { packs, credits, userId, idempotencyKey: key });
     } catch (e) {
       this.logger.warn({ accountId, error: (e as Error).message }, 'the credit purchase could not be charged');
-      throw new BadGatewayException('The payment could not be completed; nothing was credited. Try again with the same Idempotency-Key.');
+      throw new BadGatewayException(
+        'The payment could not be completed; nothing was credited. Try again with the same Idempotency-Key.',
+      );
     }
-    if (outcome.status === 'declined') throw new HttpException({ statusCode: 402, error: 'Payment Required', message: `The payment was declined: ${outcome.reason}` }, 402);
-    if (outcome.status === 'pending') return { status: 'pending', reference: outcome.reference, entry: null, packs, credits, replayed: false };
+    if (outcome.status === 'declined')
+      throw new HttpException(
+        { statusCode: 402, error: 'Payment Required', message: `The payment was declined: ${outcome.reason}` },
+        402,
+      );
+    if (outcome.status === 'pending')
+      return { status: 'pending', reference: outcome.reference, entry: null, packs, credits, replayed: false };
     const settled = await this.grants.settlePurchase(accountId, { idempotencyKey: key, credits, userId });
-    return { status: 'paid', reference: outcome.reference, entry: settled.entry, packs, credits, replayed: settled.replayed };
+    return {
+      status: 'paid',
+      reference: outcome.reference,
+      entry: settled.entry,
+      packs,
+      credits,
+      replayed: settled.replayed,
+    };
   }
 
-  async entries(accountId: string, filter: LedgerFilter): Promise<{ entries: CreditEntry[]; total: number; sum: number }> {
+  async entries(
+    accountId: string,
+    filter: LedgerFilter,
+  ): Promise<{ entries: CreditEntry[]; total: number; sum: number }> {
     assertRange(filter.from, filter.to);
     const account = await this.ledger.account(accountId);
     await this.dataSource.transaction((tx) => this.ledger.lock(tx, account, this.clock.now()));
-    const query = this.dataSource.getRepository(CreditEntry).createQueryBuilder('e').where('e.account_id = :accountId', { accountId });
+    const query = this.dataSource
+      .getRepository(CreditEntry)
+      .createQueryBuilder('e')
+      .where('e.account_id = :accountId', { accountId });
     if (filter.from) query.andWhere('e.created_at >= :from', { from: filter.from });
     if (filter.to) query.andWhere('e.created_at < :to', { to: filter.to });
     if (filter.period) query.andWhere('e.period = :period', { period: filter.period });
-    const totals = (await query.clone().select('count(*)::int', 'total').addSelect('coalesce(sum(e.amount), 0)::int', 'sum').getRawOne()) as { total: number; sum: number };
+    const totals = (await query
+      .clone()
+      .select('count(*)::int', 'total')
+      .addSelect('coalesce(sum(e.amount), 0)::int', 'sum')
+      .getRawOne()) as { total: number; sum: number };
     const entries = await query.orderBy('e.seq', 'DESC').limit(filter.limit).offset(filter.offset).getMany();
     return { entries, total: totals.total, sum: totals.sum };
   }
@@ -148,9 +195,12 @@ export class CreditsService {
     const from = query.from ?? current.start;
     const to = query.to ?? current.end;
     assertRange(from, to);
-    if (to.getTime() - from.getTime() > MAX_USAGE_DAYS * 86_400_000) throw new BadRequestException(`A usage report spans at most ${MAX_USAGE_DAYS} days`);
+    if (to.getTime() - from.getTime() > MAX_USAGE_DAYS * 86_400_000)
+      throw new BadRequestException(`A usage report spans at most ${MAX_USAGE_DAYS} days`);
     const at = `coalesce(submitted_at, created_at)`;
-    const key = { day: `to_char(${at} AT TIME ZONE $4, 'YYYY-MM-DD')`, user: `created_by_user_id::text`, kind: `kind` }[query.groupBy];
+    const key = { day: `to_char(${at} AT TIME ZONE $4, 'YYYY-MM-DD')`, user: `created_by_user_id::text`, kind: `kind` }[
+      query.groupBy
+    ];
     const rows = (await this.dataSource.query(
       `SELECT ${key} AS key,
               count(*) FILTER (WHERE direction = 'outbound')::int AS outbound_messages,
@@ -163,7 +213,14 @@ export class CreditsService {
           AND (direction = 'inbound' OR provider_message_id IS NOT NULL OR credits > 0)
         GROUP BY 1 ORDER BY 1 NULLS LAST`,
       query.groupBy === 'day' ? [accountId, from, to, account.timezone] : [accountId, from, to],
-    )) as { key: string | null; outbound_messages: number; outbound_segments: number; inbound_messages: number; inbound_segments: number; credits: number }[];
+    )) as {
+      key: string | null;
+      outbound_messages: number;
+      outbound_segments: number;
+      inbound_messages: number;
+      inbound_segments: number;
+      credits: number;
+    }[];
     const usage: UsageRow[] = rows.map((r) => ({
       key: r.key,
       outboundMessages: r.outbound_messages,

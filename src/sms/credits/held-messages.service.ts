@@ -102,11 +102,18 @@ export class HeldMessages {
       const status = new Map(rows[0].map((r) => [r.id, r.status]));
       // In the order they were written, as `plan` has them.
       const inStatus = (wanted: ReleasedRow['status']) => ids.filter((id) => status.get(id) === wanted);
-      return { pending: inStatus('pending'), scheduled: inStatus('scheduled'), delayMs: opening ? opening.getTime() - now.getTime() : 0 };
+      return {
+        pending: inStatus('pending'),
+        scheduled: inStatus('scheduled'),
+        delayMs: opening ? opening.getTime() - now.getTime() : 0,
+      };
     });
     const count = released.pending.length + released.scheduled.length;
     if (count === 0) return 0;
-    this.logger.log({ accountId, released: count, untilOpening: released.scheduled.length }, 'released SMS that waited for credits');
+    this.logger.log(
+      { accountId, released: count, untilOpening: released.scheduled.length },
+      'released SMS that waited for credits',
+    );
     await this.queue.requeue(released.pending);
     // Their jobs wait as delayed jobs; the send job's gate reads the hours again when they run.
     if (released.scheduled.length > 0) await this.queue.requeue(released.scheduled, released.delayMs);
@@ -115,7 +122,9 @@ export class HeldMessages {
 
   /** For the outbox sweep: a month that rolled over with nobody buying credits still releases held texts. */
   async releaseWhereCredited(): Promise<number> {
-    const accounts = (await this.dataSource.query(`SELECT DISTINCT account_id FROM sms_messages WHERE status = 'held_no_credit' LIMIT 1000`)) as {
+    const accounts = (await this.dataSource.query(
+      `SELECT DISTINCT account_id FROM sms_messages WHERE status = 'held_no_credit' LIMIT 1000`,
+    )) as {
       account_id: string;
     }[];
     let released = 0;

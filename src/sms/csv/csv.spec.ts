@@ -44,7 +44,10 @@ describe('csv output', () => {
   });
 
   it('round-trips through the parser', () => {
-    const rows = [['a "quoted", text', 'line\nbreak'], ['plain', '']];
+    const rows = [
+      ['a "quoted", text', 'line\nbreak'],
+      ['plain', ''],
+    ];
     expect(parseCsv(toCsv(['h1', 'h2'], rows)).map((r) => r.fields)).toEqual([['h1', 'h2'], ...rows]);
   });
 });

@@ -49,7 +49,11 @@ export function parseCsv(text: string): CsvRecord[] {
         field += c;
       }
     } else if (c === '"') {
-      if (field.trim() !== '') throw new CsvSyntaxError(line, 'a quote inside an unquoted field; put the whole field in quotes and double the quote');
+      if (field.trim() !== '')
+        throw new CsvSyntaxError(
+          line,
+          'a quote inside an unquoted field; put the whole field in quotes and double the quote',
+        );
       quoted = true;
       wasQuoted = true;
       field = '';

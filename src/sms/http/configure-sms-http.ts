@@ -21,7 +21,12 @@ export const SMS_WEBHOOK_ROUTES: RouteInfo[] = [{ path: 'webhooks/{*path}', meth
  */
 export function configureSmsHttp(app: INestApplication): void {
   const express = app as NestExpressApplication;
-  if (typeof express.useBodyParser !== 'function') throw new Error('ticket-sms serves its routes through @nestjs/platform-express');
+  if (typeof express.useBodyParser !== 'function')
+    throw new Error('ticket-sms serves its routes through @nestjs/platform-express');
   express.useBodyParser('urlencoded', { extended: false, limit: SMS_FORM_BODY_LIMIT });
-  express.useBodyParser('json', { limit: SMS_JSON_BODY_LIMIT, type: ['application/json', 'application/*+json'], verify: refuseDeepJson });
+  express.useBodyParser('json', {
+    limit: SMS_JSON_BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: refuseDeepJson,
+  });
 }

@@ -13,10 +13,23 @@ import { contactLockKeySql } from '../messages/contact-lock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { KeywordKind, smsKeyword } from '../opt-outs/opt-out-keywords';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
-import { CustomerComment, CustomerSummary, TICKET_GATEWAY, type TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
+import {
+  CustomerComment,
+  CustomerSummary,
+  TICKET_GATEWAY,
+  type TicketGateway,
+  TicketSummary,
+} from '../ports/ticket-gateway.port';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { MatchDecision, MatchInput, matchReply, MatchRule, ticketReferences, ticketSubjectFromSms } from './reply-matching';
+import {
+  MatchDecision,
+  MatchInput,
+  matchReply,
+  MatchRule,
+  ticketReferences,
+  ticketSubjectFromSms,
+} from './reply-matching';
 import { replyAttachments, replyCommentBody } from './reply-comment';
 
 export type InboundKind = 'reply' | 'help' | 'opt_out' | 'opt_in';
@@ -146,14 +159,28 @@ export class InboundProcessing {
       const turns = received.filter((row) => Number(row.contact_turn) === 1);
       const later = new Set(received.filter((row) => Number(row.contact_turn) > 1).map((row) => row.id as string));
       if (turns.length > 0) {
-        for (const { id } of await runPrepared<{ id: string }>(tx, EARLIER_ELSEWHERE, [turns.map((row) => row.id), messageIds])) later.add(id);
+        for (const { id } of await runPrepared<{ id: string }>(tx, EARLIER_ELSEWHERE, [
+          turns.map((row) => row.id),
+          messageIds,
+        ]))
+          later.add(id);
       }
       const batch: Turn[] = [];
       for (const row of turns) {
         if (later.has(row.id as string)) continue;
         const message = hydrate(tx, SmsMessage, row);
-        const settings = this.settings.remember(tx, message.accountId, hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX));
-        batch.push({ message, settings, anyAfterHoursReplyOn: row.after_hours_on === true, keyword: smsKeyword(message.body), media: [] });
+        const settings = this.settings.remember(
+          tx,
+          message.accountId,
+          hydratePrefixed(tx, SmsSettings, row, SETTINGS_PREFIX),
+        );
+        batch.push({
+          message,
+          settings,
+          anyAfterHoursReplyOn: row.after_hours_on === true,
+          keyword: smsKeyword(message.body),
+          media: [],
+        });
       }
       const landings = await this.land(tx, batch, now);
       const ids = batch.map((t) => t.message.id);
@@ -186,7 +213,13 @@ export class InboundProcessing {
       }
       // Talking to the outside world waits for the commit: the comment already references our copies.
       if (settings.deleteProviderMedia && media.length > 0) await this.media.deleteAtProvider(message);
-      outcomes.set(message.id, { outcome: 'processed', kind: landing.kind, ticketId: landing.ticketId, rule: landing.rule, guess: landing.guess });
+      outcomes.set(message.id, {
+        outcome: 'processed',
+        kind: landing.kind,
+        ticketId: landing.ticketId,
+        rule: landing.rule,
+        guess: landing.guess,
+      });
     }
     return messageIds.map((id) => outcomes.get(id) ?? (done.later.has(id) ? LATER : { outcome: 'already-done' }));
   }
@@ -219,7 +252,8 @@ export class InboundProcessing {
     for (const { message, keyword } of batch) {
       keywordLanding.push(
         keyword !== null &&
-          (keyword.kind === 'opt_out' || (keyword.kind === 'opt_in' && (await this.optOuts.isOptedOut(message.accountId, message.fromNumber!, tx)))),
+          (keyword.kind === 'opt_out' ||
+            (keyword.kind === 'opt_in' && (await this.optOuts.isOptedOut(message.accountId, message.fromNumber!, tx)))),
       );
     }
     // A keyword's note goes where a reply would, but never onto a new ticket.
@@ -240,7 +274,10 @@ export class InboundProcessing {
       const found = customers[i];
       const base = { conversationId: conversations[i].id, commentId: null };
       if (keywordLanding[i]) {
-        landings.push({ ...base, ...(await this.applyKeyword(tx, turn.message, turn.keyword!, found, decisions[i], now)) });
+        landings.push({
+          ...base,
+          ...(await this.applyKeyword(tx, turn.message, turn.keyword!, found, decisions[i], now)),
+        });
         continue;
       }
       const kind = turn.keyword?.kind === 'help' ? 'help' : 'reply';
@@ -249,12 +286,21 @@ export class InboundProcessing {
       let ticket: TicketSummary | null = decision?.ticket ?? null;
       if (!decision || decision.rule === 'new_ticket') {
         // An unknown sender becomes a customer; either way the text opens a ticket.
-        const customer = found[0] ?? (await this.gateway.createCustomerFromPhone(turn.message.accountId, turn.message.fromNumber!, tx));
+        const customer =
+          found[0] ??
+          (await this.gateway.createCustomerFromPhone(turn.message.accountId, turn.message.fromNumber!, tx));
         customerId = customer.id;
         ticket = await this.openTicket(tx, turn.message, customer, turn.media);
         decision = { rule: 'new_ticket', ticket: null, guess: false };
       }
-      landings.push({ ...base, customerId, ticketId: ticket?.id ?? null, rule: decision.rule, guess: decision.guess, kind });
+      landings.push({
+        ...base,
+        customerId,
+        ticketId: ticket?.id ?? null,
+        rule: decision.rule,
+        guess: decision.guess,
+        kind,
+      });
       if (ticket) {
         comments.push({
           index: i,
@@ -280,7 +326,10 @@ export class InboundProcessing {
 
   /** After the last retry: the text stays visible (triage lists failed texts) with the reason. */
   async giveUp(messageId: string, reason: string): Promise<void> {
-    await this.messages.update({ id: messageId, direction: 'inbound', status: 'received' }, { status: 'failed', errorMessage: reason });
+    await this.messages.update(
+      { id: messageId, direction: 'inbound', status: 'received' },
+      { status: 'failed', errorMessage: reason },
+    );
   }
 
   /** STOP records the opt-out, START (when opted out) removes it; either leaves a private note, never a public comment. */
@@ -296,7 +345,13 @@ export class InboundProcessing {
     const phone = message.fromNumber!;
     let note: string;
     if (keyword.kind === 'opt_out') {
-      const changed = await this.optOuts.optOut(tx, { accountId, phone, keyword: keyword.keyword, messageId: message.id, at: now });
+      const changed = await this.optOuts.optOut(tx, {
+        accountId,
+        phone,
+        keyword: keyword.keyword,
+        messageId: message.id,
+        at: now,
+      });
       note = changed
         ? `The customer texted ${keyword.keyword} from ${phone}: no more texts go to this number until they text START.`
         : `The customer texted ${keyword.keyword} again from ${phone}; texts to this number stay off until they text START.`;
@@ -305,10 +360,19 @@ export class InboundProcessing {
       note = `The customer texted ${keyword.keyword} from ${phone}: texts to this number are back on.`;
     }
     const kind = keyword.kind === 'opt_out' ? 'opt_out' : 'opt_in';
-    if (customers.length === 0) return { customerId: null, ticketId: null, commentId: null, rule: null, guess: false, kind };
-    if (!decision?.ticket) return { customerId: customers[0].id, ticketId: null, commentId: null, rule: null, guess: false, kind };
+    if (customers.length === 0)
+      return { customerId: null, ticketId: null, commentId: null, rule: null, guess: false, kind };
+    if (!decision?.ticket)
+      return { customerId: customers[0].id, ticketId: null, commentId: null, rule: null, guess: false, kind };
     const { commentId } = await this.gateway.addPrivateNote(accountId, decision.ticket.id, note, tx);
-    return { customerId: decision.ticket.customerId, ticketId: decision.ticket.id, commentId, rule: decision.rule, guess: false, kind };
+    return {
+      customerId: decision.ticket.customerId,
+      ticketId: decision.ticket.id,
+      commentId,
+      rule: decision.rule,
+      guess: false,
+      kind,
+    };
   }
 
   /**
@@ -340,7 +404,8 @@ export class InboundProcessing {
       const at = asked[i];
       if (!at) return null;
       // Another customer's ticket number is ignored, not revealed.
-      const ours = (t: TicketSummary | null): t is TicketSummary => t !== null && customers.some((c) => c.id === t.customerId);
+      const ours = (t: TicketSummary | null): t is TicketSummary =>
+        t !== null && customers.some((c) => c.id === t.customerId);
       const referenced = at.referenced.map((j) => found[j]).filter(ours);
       const lastTicket = at.last === null ? null : found[at.last];
       return {
@@ -354,19 +419,33 @@ export class InboundProcessing {
     });
     // The first two rules need no list of open tickets (most replies answer the last text): read them only when they fail.
     const decisions = inputs.map((input) => (input ? matchReply(input) : null));
-    const unsettled = decisions.flatMap((d, i) => (d && d.rule !== 'ticket_reference' && d.rule !== 'last_outbound' ? [i] : []));
-    const owners = unsettled.flatMap((i) => texts[i].customers.map((c) => ({ text: i, accountId: texts[i].message.accountId, customerId: c.id })));
+    const unsettled = decisions.flatMap((d, i) =>
+      d && d.rule !== 'ticket_reference' && d.rule !== 'last_outbound' ? [i] : [],
+    );
+    const owners = unsettled.flatMap((i) =>
+      texts[i].customers.map((c) => ({ text: i, accountId: texts[i].message.accountId, customerId: c.id })),
+    );
     const open = await this.gateway.listOpenTicketsOfCustomers(owners, tx);
     owners.forEach(({ text }, j) => inputs[text]!.openTickets.push(...open[j]));
     for (const i of unsettled) decisions[i] = matchReply(inputs[i]!);
     return decisions;
   }
 
-  private openTicket(tx: EntityManager, message: SmsMessage, customer: CustomerSummary, media: SmsMedia[]): Promise<TicketSummary> {
-    const problem = message.body.trim() || (media.length > 0 ? '(picture message without text)' : '(empty text message)');
+  private openTicket(
+    tx: EntityManager,
+    message: SmsMessage,
+    customer: CustomerSummary,
+    media: SmsMedia[],
+  ): Promise<TicketSummary> {
+    const problem =
+      message.body.trim() || (media.length > 0 ? '(picture message without text)' : '(empty text message)');
     return this.gateway.createTicketFromSms(
       message.accountId,
-      { customerId: customer.id, subject: ticketSubjectFromSms(message.body, customer.name, media.length > 0), problem },
+      {
+        customerId: customer.id,
+        subject: ticketSubjectFromSms(message.body, customer.name, media.length > 0),
+        problem,
+      },
       tx,
     );
   }

@@ -7,7 +7,15 @@ import { LessThan, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
-import { INBOUND_FLOW, jobEnded, ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import {
+  INBOUND_FLOW,
+  jobEnded,
+  ProcessInboundBatchJob,
+  ProcessInboundJob,
+  SmsJob,
+  SmsQueue,
+  StoreInboundMediaJob,
+} from '../queues/queues';
 
 const KEEP_COMPLETED = { age: 3600, count: 10000 };
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
@@ -74,7 +82,9 @@ export class InboundQueue {
     }
     await Promise.all([
       ...[...batches].map(([jobId, messageIds]) =>
-        this.logFailure(messageIds, () => this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId))),
+        this.logFailure(messageIds, () =>
+          this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId)),
+        ),
       ),
       ...rows.filter((row) => !row.inboundJobId).map((row) => this.addFlow(row)),
     ]);
@@ -86,7 +96,13 @@ export class InboundQueue {
    */
   async enqueueEach(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.queue.addBulk(messageIds.map((messageId) => ({ name: SmsJob.ProcessInbound, data: { messageId }, opts: this.jobOptions(messageId) })));
+    await this.queue.addBulk(
+      messageIds.map((messageId) => ({
+        name: SmsJob.ProcessInbound,
+        data: { messageId },
+        opts: this.jobOptions(messageId),
+      })),
+    );
   }
 
   /** Runs an enqueue after commit; a failure is logged, not thrown: the rows are safe and the outbox sweep retries. */

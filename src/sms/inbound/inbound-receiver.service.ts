@@ -76,7 +76,11 @@ function storable(text: InboundText): InboundText {
     from: clean(text.from),
     to: clean(text.to),
     body: clean(text.body),
-    media: text.media.map((m) => ({ ...m, url: m.url === null ? null : clean(m.url), contentType: m.contentType === null ? null : clean(m.contentType) })),
+    media: text.media.map((m) => ({
+      ...m,
+      url: m.url === null ? null : clean(m.url),
+      contentType: m.contentType === null ? null : clean(m.contentType),
+    })),
   };
 }
 
@@ -109,7 +113,10 @@ const MAX_IN_FLIGHT = 2;
 @Injectable()
 export class InboundReceiver {
   private readonly logger = new Logger(InboundReceiver.name);
-  private readonly batches = new Coalescer<Pending, Settled>((items) => this.receiveBatch(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
+  private readonly batches = new Coalescer<Pending, Settled>((items) => this.receiveBatch(items), {
+    maxBatch: MAX_BATCH,
+    maxInFlight: MAX_IN_FLIGHT,
+  });
 
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
@@ -127,7 +134,10 @@ export class InboundReceiver {
   /** Stores a batch in one statement, then enqueues what was stored in one call; answers in the order given. */
   private async receiveBatch(pending: Pending[]): Promise<Settled[]> {
     const jobId = newBatchJobId();
-    const items = pending.map((item): Assigned => ({ ...item, jobId: landsWithMedia(item.text.body, item.text.media.length) ? null : jobId }));
+    const items = pending.map((item): Assigned => ({
+      ...item,
+      jobId: landsWithMedia(item.text.body, item.text.media.length) ? null : jobId,
+    }));
     const rows = await this.store(items);
     const stored: InboundRow[] = [];
     const settled = items.map((item, i): Settled => {
@@ -135,7 +145,12 @@ export class InboundReceiver {
       if (result.status === 'rejected') return { ok: false, error: result.reason };
       const row = result.value;
       if (row.message_id && row.account_id) {
-        stored.push({ id: row.message_id, body: item.text.body, inboundMedia: item.text.media.length > 0 ? item.text.media : null, inboundJobId: item.jobId });
+        stored.push({
+          id: row.message_id,
+          body: item.text.body,
+          inboundMedia: item.text.media.length > 0 ? item.text.media : null,
+          inboundJobId: item.jobId,
+        });
         this.metrics.text('inbound', 'received', item.text.provider);
         return { ok: true, outcome: { outcome: 'stored', messageId: row.message_id, accountId: row.account_id } };
       }
@@ -158,7 +173,10 @@ export class InboundReceiver {
       this.logger.warn({ err: e, count: items.length }, 'an inbound batch failed; storing its texts one by one');
       return Promise.allSettled(
         items.map(async (item) => {
-          const [row] = perText([item], await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues([item])));
+          const [row] = perText(
+            [item],
+            await runPrepared<ReceivedRow>(this.messages.manager, RECEIVE_BATCH, batchValues([item])),
+          );
           return row;
         }),
       );

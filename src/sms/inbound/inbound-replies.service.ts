@@ -25,27 +25,45 @@ export class InboundRepliesService {
   async move(accountId: string, messageId: string, ticketId: string): Promise<SmsMessage> {
     return this.messages.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsMessage);
-      const message = await repo.findOne({ where: { accountId, id: messageId, direction: 'inbound' }, lock: { mode: 'pessimistic_write' } });
+      const message = await repo.findOne({
+        where: { accountId, id: messageId, direction: 'inbound' },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!message) throw new NotFoundException('No such inbound SMS in this account');
       if (message.kind !== 'reply' && message.kind !== 'help') {
-        throw new UnprocessableEntityException(`Only a customer's reply can be moved; this text was the ${message.kind.replace('_', '-')} keyword "${message.body.trim()}"`);
+        throw new UnprocessableEntityException(
+          `Only a customer's reply can be moved; this text was the ${message.kind.replace('_', '-')} keyword "${message.body.trim()}"`,
+        );
       }
-      if (message.status === 'received') throw new ConflictException('This text is still being processed; try again in a moment');
-      if (message.status !== 'processed') throw new ConflictException(`This text could not be processed (${message.errorMessage ?? message.status}) and cannot be moved`);
+      if (message.status === 'received')
+        throw new ConflictException('This text is still being processed; try again in a moment');
+      if (message.status !== 'processed')
+        throw new ConflictException(
+          `This text could not be processed (${message.errorMessage ?? message.status}) and cannot be moved`,
+        );
       const target = await this.gateway.findTicket(accountId, { id: ticketId }, tx);
       if (!target) throw new NotFoundException('No such ticket in this account');
       if (!message.customerId || target.customerId !== message.customerId) {
-        throw new UnprocessableEntityException(`Ticket #${target.number} belongs to another customer; a reply can only move to a ticket of the customer who sent it`);
+        throw new UnprocessableEntityException(
+          `Ticket #${target.number} belongs to another customer; a reply can only move to a ticket of the customer who sent it`,
+        );
       }
 
       let commentId = message.commentId;
       if (commentId && message.ticketId !== target.id) {
         await this.gateway.moveComment(accountId, commentId, target.id, tx);
       } else if (!commentId) {
-        const media = await tx.getRepository(SmsMedia).find({ where: { messageId: message.id }, order: { position: 'ASC' } });
+        const media = await tx
+          .getRepository(SmsMedia)
+          .find({ where: { messageId: message.id }, order: { position: 'ASC' } });
         ({ commentId } = await this.gateway.addCustomerComment(
           accountId,
-          { ticketId: target.id, customerId: message.customerId, body: replyCommentBody(message.body, media), attachments: replyAttachments(media) },
+          {
+            ticketId: target.id,
+            customerId: message.customerId,
+            body: replyCommentBody(message.body, media),
+            attachments: replyAttachments(media),
+          },
           tx,
         ));
       }
@@ -64,11 +82,20 @@ export class InboundRepliesService {
       .orderBy('m.createdAt', 'DESC')
       .take(TRIAGE_LIMIT)
       .getMany();
-    const media = rows.length > 0 ? await this.media.find({ where: { messageId: In(rows.map((r) => r.id)) }, order: { position: 'ASC' } }) : [];
+    const media =
+      rows.length > 0
+        ? await this.media.find({ where: { messageId: In(rows.map((r) => r.id)) }, order: { position: 'ASC' } })
+        : [];
     const items: ReturnType<typeof toTriageItemResponse>[] = [];
     for (const row of rows) {
       const candidates = row.customerId ? await this.gateway.listOpenTickets(accountId, row.customerId) : [];
-      items.push(toTriageItemResponse(row, media.filter((m) => m.messageId === row.id), candidates));
+      items.push(
+        toTriageItemResponse(
+          row,
+          media.filter((m) => m.messageId === row.id),
+          candidates,
+        ),
+      );
     }
     return { messages: items };
   }

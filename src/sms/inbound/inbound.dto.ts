@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBase64, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBase64,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { IsHostId } from '../core/host-id';
 import type { SmsMedia } from '../media/sms-media.entity';
 import type { InboundMediaItem, SmsMessage } from '../messages/sms-message.entity';
@@ -43,7 +53,8 @@ function single(body: Record<string, unknown>, name: string, problems: string[])
 /** Reads Twilio's inbound form fields; every problem is listed, so a 400 says all that is wrong at once. */
 export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText } | { ok: false; problems: string[] } {
   // No body parser ran (another content type, or no body at all): there are no fields to read.
-  if (typeof form !== 'object' || form === null) return { ok: false, problems: ['the body must be form-encoded (application/x-www-form-urlencoded)'] };
+  if (typeof form !== 'object' || form === null)
+    return { ok: false, problems: ['the body must be form-encoded (application/x-www-form-urlencoded)'] };
   const body = form as Record<string, unknown>;
   const problems: string[] = [];
   const sid = single(body, 'MessageSid', problems) ?? single(body, 'SmsMessageSid', problems);
@@ -58,7 +69,8 @@ export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText
   // A To no account owns (a short code, say) is routed, and kept as unroutable, not refused.
   if (!to || !SENDER.test(to)) problems.push('To must be a phone number');
   if (text.length > MAX_BODY) problems.push(`Body must be at most ${MAX_BODY} characters`);
-  if (!/^\d{1,2}$/.test(numMedia) || Number(numMedia) > MAX_INBOUND_MEDIA) problems.push(`NumMedia must be a whole number from 0 to ${MAX_INBOUND_MEDIA}`);
+  if (!/^\d{1,2}$/.test(numMedia) || Number(numMedia) > MAX_INBOUND_MEDIA)
+    problems.push(`NumMedia must be a whole number from 0 to ${MAX_INBOUND_MEDIA}`);
   if (numSegments !== undefined && !/^\d{1,3}$/.test(numSegments)) problems.push('NumSegments must be a whole number');
 
   const media: InboundMediaItem[] = [];
@@ -67,13 +79,24 @@ export function parseTwilioInbound(form: unknown): { ok: true; text: InboundText
       const url = single(body, `MediaUrl${i}`, problems);
       if (!url) problems.push(`MediaUrl${i} is missing although NumMedia is ${numMedia}`);
       else if (url.length > WEBHOOK_LIMITS.urlCharacters) problems.push(`MediaUrl${i} is too long`);
-      media.push({ url: url ?? null, contentType: single(body, `MediaContentType${i}`, problems)?.slice(0, 200) ?? null });
+      media.push({
+        url: url ?? null,
+        contentType: single(body, `MediaContentType${i}`, problems)?.slice(0, 200) ?? null,
+      });
     }
   }
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    text: { provider: 'twilio', providerMessageId: sid!, from: from!, to: to!, body: text, segments: numSegments ? Number(numSegments) : undefined, media },
+    text: {
+      provider: 'twilio',
+      providerMessageId: sid!,
+      from: from!,
+      to: to!,
+      body: text,
+      segments: numSegments ? Number(numSegments) : undefined,
+      media,
+    },
   };
 }
 
@@ -84,7 +107,10 @@ export class MoveReplyDto {
 }
 
 export class SandboxMediaDto {
-  @ApiProperty({ example: 'image/jpeg', description: 'As a phone would declare it; the type is still read from the bytes' })
+  @ApiProperty({
+    example: 'image/jpeg',
+    description: 'As a phone would declare it; the type is still read from the bytes',
+  })
   @IsString()
   @MaxLength(100)
   @Matches(/^[\w.+-]+\/[\w.+-]+$/, { message: 'contentType must look like type/subtype' })
@@ -96,7 +122,10 @@ export class SandboxMediaDto {
 }
 
 export class SandboxInboundDto {
-  @ApiProperty({ example: '(201) 555-0123', description: "The customer's phone; national formats read in the account's country" })
+  @ApiProperty({
+    example: '(201) 555-0123',
+    description: "The customer's phone; national formats read in the account's country",
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(40)
@@ -144,5 +173,10 @@ function ticketResponse(t: TicketSummary) {
 /** A text a person should look at, with why, its media and the customer's open tickets to move it to. */
 export function toTriageItemResponse(m: SmsMessage, media: SmsMedia[], candidates: TicketSummary[]) {
   const why = m.status === 'failed' ? 'failed' : m.matchGuess ? 'guess' : 'unmatched';
-  return { ...toSmsMessageResponse(m), why, media: media.map(toMediaResponse), candidates: candidates.map(ticketResponse) };
+  return {
+    ...toSmsMessageResponse(m),
+    why,
+    media: media.map(toMediaResponse),
+    candidates: candidates.map(ticketResponse),
+  };
 }

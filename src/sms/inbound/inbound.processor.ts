@@ -27,7 +27,8 @@ async function inTurn<T>(land: () => Promise<T | typeof LATER>): Promise<T> {
   for (let turn = 1; ; turn++) {
     const outcome = await land();
     if (outcome !== LATER) return outcome;
-    if (turn >= TRIES_AT_ONCE) await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** (turn - TRIES_AT_ONCE), 500)));
+    if (turn >= TRIES_AT_ONCE)
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** (turn - TRIES_AT_ONCE), 500)));
   }
 }
 
@@ -64,7 +65,8 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   }
 
   async process(job: Job<ProcessInboundJob | ProcessInboundBatchJob>): Promise<InboundOutcome | BatchJobResult> {
-    if (job.name === SmsJob.ProcessInboundBatch) return this.processBatch((job as Job<ProcessInboundBatchJob>).data.messageIds);
+    if (job.name === SmsJob.ProcessInboundBatch)
+      return this.processBatch((job as Job<ProcessInboundBatchJob>).data.messageIds);
     if (job.name !== SmsJob.ProcessInbound) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Inbound}`);
     return this.processText(job as Job<ProcessInboundJob>);
   }
@@ -85,9 +87,16 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
     if (job.data.withMedia) {
       // What the media children returned, and the reasons of those that gave up (ignoreDependencyOnFailure);
       // the media rows stay the truth, these only tell the log.
-      const [stored, failed] = await Promise.all([job.getChildrenValues<{ status: string } | null>(), job.getIgnoredChildrenFailures()]);
+      const [stored, failed] = await Promise.all([
+        job.getChildrenValues<{ status: string } | null>(),
+        job.getIgnoredChildrenFailures(),
+      ]);
       const failures = Object.values(failed);
-      if (failures.length > 0) this.logger.warn({ messageId: job.data.messageId, children: Object.keys(stored).length, failures }, 'some MMS items could not be stored');
+      if (failures.length > 0)
+        this.logger.warn(
+          { messageId: job.data.messageId, children: Object.keys(stored).length, failures },
+          'some MMS items could not be stored',
+        );
     }
     const outcome = await this.landInTurn(job.data.messageId);
     if (outcome !== ALONE) return outcome;
@@ -105,7 +114,10 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
     } catch (e) {
       if (messageIds.length === 1) throw e;
       // Nothing of the batch committed: a deadlock with another writer, or one text that cannot land.
-      this.logger.warn({ texts: messageIds.length, err: e }, 'a batch of inbound texts failed; each is processed on its own');
+      this.logger.warn(
+        { texts: messageIds.length, err: e },
+        'a batch of inbound texts failed; each is processed on its own',
+      );
       return messageIds.map(() => ALONE);
     }
   }
@@ -116,7 +128,10 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
     if (!job || job.name !== SmsJob.ProcessInbound) return;
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsMade >= attempts) {
-      this.logger.error({ messageId: job.data.messageId, err: error }, 'inbound text not processed after the last retry');
+      this.logger.error(
+        { messageId: job.data.messageId, err: error },
+        'inbound text not processed after the last retry',
+      );
       await this.processing.giveUp(job.data.messageId, `Not processed after ${attempts} attempts: ${error.message}`);
     }
   }
@@ -133,7 +148,8 @@ export class InboundMediaProcessor extends WorkerHost {
   }
 
   async process(job: Job<StoreInboundMediaJob>): Promise<{ mediaId: string; status: string } | null> {
-    if (job.name !== SmsJob.StoreInboundMedia) throw new Error(`No handler for job ${job.name} on ${SmsQueue.InboundMedia}`);
+    if (job.name !== SmsJob.StoreInboundMedia)
+      throw new Error(`No handler for job ${job.name} on ${SmsQueue.InboundMedia}`);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const row = await this.media.store(job.data.messageId, job.data.position, lastAttempt);
     return row ? { mediaId: row.id, status: row.status } : null;

@@ -20,8 +20,18 @@ describe('reply comment', () => {
   const media = [
     item(1, {}),
     item(0, {}),
-    item(2, { status: 'rejected', rejectionReason: 'not_an_image', rejectionDetail: 'the file is a PDF document, not a picture', storageKey: null }),
-    item(3, { status: 'rejected', rejectionReason: 'host_not_allowed', rejectionDetail: 'the media link points to evil.example', storageKey: null }),
+    item(2, {
+      status: 'rejected',
+      rejectionReason: 'not_an_image',
+      rejectionDetail: 'the file is a PDF document, not a picture',
+      storageKey: null,
+    }),
+    item(3, {
+      status: 'rejected',
+      rejectionReason: 'host_not_allowed',
+      rejectionDetail: 'the media link points to evil.example',
+      storageKey: null,
+    }),
   ];
 
   it('holds the text and says, in plain words, which items were left out and why', () => {
@@ -41,8 +51,22 @@ describe('reply comment', () => {
 
   it('attaches the stored pictures in the order they were sent', () => {
     expect(replyAttachments(media)).toEqual([
-      { fileName: 'photo-1.jpg', contentType: 'image/jpeg', size: 1000, storageKey: 'inbound/a/m/0.jpg', thumbnailKey: 'inbound/a/m/0-thumb.jpg', thumbnailContentType: 'image/jpeg' },
-      { fileName: 'photo-2.jpg', contentType: 'image/jpeg', size: 1000, storageKey: 'inbound/a/m/1.jpg', thumbnailKey: 'inbound/a/m/1-thumb.jpg', thumbnailContentType: 'image/jpeg' },
+      {
+        fileName: 'photo-1.jpg',
+        contentType: 'image/jpeg',
+        size: 1000,
+        storageKey: 'inbound/a/m/0.jpg',
+        thumbnailKey: 'inbound/a/m/0-thumb.jpg',
+        thumbnailContentType: 'image/jpeg',
+      },
+      {
+        fileName: 'photo-2.jpg',
+        contentType: 'image/jpeg',
+        size: 1000,
+        storageKey: 'inbound/a/m/1.jpg',
+        thumbnailKey: 'inbound/a/m/1-thumb.jpg',
+        thumbnailContentType: 'image/jpeg',
+      },
     ]);
   });
 });

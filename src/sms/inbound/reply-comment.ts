@@ -1,7 +1,12 @@
 import type { SmsMedia } from '../media/sms-media.entity';
 import type { StoredAttachment } from '../ports/ticket-gateway.port';
 
-const EXTENSION: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
+const EXTENSION: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 
 /** Why an item is missing, in words a customer reading the portal understands. */
 function leftOutBecause(item: SmsMedia): string {

@@ -48,19 +48,35 @@ describe('ticketReferences', () => {
 describe('matchReply', () => {
   it('a: a named ticket of the customer wins over everything else', () => {
     const named = ticket(1001, 30);
-    const decision = matchReply(input({ referenced: [named], lastOutbound: { ticket: ticket(1002, 0), at: NOW }, openTickets: [ticket(1002, 0)] }));
+    const decision = matchReply(
+      input({
+        referenced: [named],
+        lastOutbound: { ticket: ticket(1002, 0), at: NOW },
+        openTickets: [ticket(1002, 0)],
+      }),
+    );
     expect(decision).toEqual({ rule: 'ticket_reference', ticket: named, guess: false });
   });
 
   it('b: the ticket of the last SMS in the conversation, within the reply window and still open', () => {
     const last = ticket(1001, 5);
-    const decision = matchReply(input({ lastOutbound: { ticket: last, at: new Date(NOW.getTime() - 6 * DAY) }, openTickets: [ticket(1002, 0), last] }));
+    const decision = matchReply(
+      input({
+        lastOutbound: { ticket: last, at: new Date(NOW.getTime() - 6 * DAY) },
+        openTickets: [ticket(1002, 0), last],
+      }),
+    );
     expect(decision).toEqual({ rule: 'last_outbound', ticket: last, guess: false });
   });
 
   it('b does not apply outside the reply window, so the next rule decides', () => {
     const last = ticket(1001, 9);
-    const decision = matchReply(input({ lastOutbound: { ticket: last, at: new Date(NOW.getTime() - 8 * DAY) }, openTickets: [ticket(1002, 1), last] }));
+    const decision = matchReply(
+      input({
+        lastOutbound: { ticket: last, at: new Date(NOW.getTime() - 8 * DAY) },
+        openTickets: [ticket(1002, 1), last],
+      }),
+    );
     expect(decision).toMatchObject({ rule: 'most_recent_open_ticket', ticket: { number: 1002 }, guess: true });
   });
 
@@ -74,17 +90,29 @@ describe('matchReply', () => {
   it('b does not apply to a resolved ticket', () => {
     const resolved = ticket(1001, 1, 'Resolved');
     const only = ticket(1002, 10);
-    expect(matchReply(input({ lastOutbound: { ticket: resolved, at: NOW }, openTickets: [only] }))).toEqual({ rule: 'only_open_ticket', ticket: only, guess: false });
+    expect(matchReply(input({ lastOutbound: { ticket: resolved, at: NOW }, openTickets: [only] }))).toEqual({
+      rule: 'only_open_ticket',
+      ticket: only,
+      guess: false,
+    });
   });
 
   it('c: the only open ticket', () => {
     const only = ticket(1003, 40);
-    expect(matchReply(input({ openTickets: [only] }))).toEqual({ rule: 'only_open_ticket', ticket: only, guess: false });
+    expect(matchReply(input({ openTickets: [only] }))).toEqual({
+      rule: 'only_open_ticket',
+      ticket: only,
+      guess: false,
+    });
   });
 
   it('d: several open tickets and no clue: the most recently updated, flagged as a guess', () => {
     const tickets = [ticket(1001, 3), ticket(1002, 1), ticket(1003, 2)];
-    expect(matchReply(input({ openTickets: tickets }))).toEqual({ rule: 'most_recent_open_ticket', ticket: tickets[1], guess: true });
+    expect(matchReply(input({ openTickets: tickets }))).toEqual({
+      rule: 'most_recent_open_ticket',
+      ticket: tickets[1],
+      guess: true,
+    });
   });
 
   it('e: no open ticket: a new ticket, or the triage list by setting', () => {
@@ -99,7 +127,9 @@ describe('matchReply', () => {
 
 describe('ticketSubjectFromSms', () => {
   it('takes the first non-empty line with whitespace folded', () => {
-    expect(ticketSubjectFromSms('\n  Printer   jammed again \nsecond line', '(201) 555-0123', false)).toBe('Printer jammed again');
+    expect(ticketSubjectFromSms('\n  Printer   jammed again \nsecond line', '(201) 555-0123', false)).toBe(
+      'Printer jammed again',
+    );
   });
 
   it('cuts a long line at a word, with an ellipsis, never past 80 characters', () => {

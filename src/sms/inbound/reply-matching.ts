@@ -4,7 +4,15 @@ import type { TicketSummary } from '../ports/ticket-gateway.port';
  * How an inbound text found its ticket, stored on the message. The first four are tried in this order;
  * `manual` is a technician's move or confirmation.
  */
-export const MATCH_RULES = ['ticket_reference', 'last_outbound', 'only_open_ticket', 'most_recent_open_ticket', 'new_ticket', 'triage', 'manual'] as const;
+export const MATCH_RULES = [
+  'ticket_reference',
+  'last_outbound',
+  'only_open_ticket',
+  'most_recent_open_ticket',
+  'new_ticket',
+  'triage',
+  'manual',
+] as const;
 export type MatchRule = (typeof MATCH_RULES)[number];
 
 export type UnmatchedReplies = 'new_ticket' | 'triage';

@@ -1,5 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BadRequestException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { MediaStorage } from '../media/media-storage';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
@@ -24,7 +30,8 @@ export class SandboxInbound {
     const from = this.phone(input.from, account.defaultCountry, 'from');
     const to = this.phone(input.to, account.defaultCountry, 'to');
     const number = await this.numbers.findByNumber(to);
-    if (!number || number.accountId !== accountId) throw new UnprocessableEntityException(`${to} is not one of this account's SMS numbers`);
+    if (!number || number.accountId !== accountId)
+      throw new UnprocessableEntityException(`${to} is not one of this account's SMS numbers`);
     const files = (input.media ?? []).map((m, i) => {
       const bytes = Buffer.from(m.base64, 'base64');
       if (bytes.length === 0) throw new BadRequestException(`media[${i}] is empty`);
@@ -48,7 +55,8 @@ export class SandboxInbound {
       media,
       messageId,
     });
-    if (received.outcome !== 'stored') throw new UnprocessableEntityException(`${to} is not one of this account's SMS numbers`);
+    if (received.outcome !== 'stored')
+      throw new UnprocessableEntityException(`${to} is not one of this account's SMS numbers`);
     return { messageId: received.messageId };
   }
 

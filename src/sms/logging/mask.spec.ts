@@ -14,8 +14,12 @@ describe('maskPhone', () => {
   it('keeps ids and timestamps whole, and still masks a number beside them', () => {
     const id = '0b7d2f4e-1234-4567-8901-234567890123';
     expect(maskPhone(`/api/tickets/${id}/sms`)).toBe(`/api/tickets/${id}/sms`);
-    expect(maskPhone('opens 2026-11-26T08:00:00.000Z, held since 2026-11-25 17:30')).toBe('opens 2026-11-26T08:00:00.000Z, held since 2026-11-25 17:30');
-    expect(maskPhone(`${id} texted from +15551234567 at 2026-11-25T10:00:00Z`)).toBe(`${id} texted from +15•••••4567 at 2026-11-25T10:00:00Z`);
+    expect(maskPhone('opens 2026-11-26T08:00:00.000Z, held since 2026-11-25 17:30')).toBe(
+      'opens 2026-11-26T08:00:00.000Z, held since 2026-11-25 17:30',
+    );
+    expect(maskPhone(`${id} texted from +15551234567 at 2026-11-25T10:00:00Z`)).toBe(
+      `${id} texted from +15•••••4567 at 2026-11-25T10:00:00Z`,
+    );
   });
 
   it('does not take a formatted phone number for a date', () => {

@@ -1,6 +1,7 @@
 // Ids and timestamps are made of digit runs too, and a log line needs them whole to be of any use.
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const ISO_DATE_TIME = '(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?![\\d-])(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|[+-]\\d{2}:?\\d{2})?)?';
+const ISO_DATE_TIME =
+  '(?:19|20)\\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])(?![\\d-])(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|[+-]\\d{2}:?\\d{2})?)?';
 const KEPT = new RegExp(`(${UUID}|${ISO_DATE_TIME})`, 'i');
 const PHONE_LIKE = /\+?\(?\d[\d\s().-]{6,}\d/g;
 

@@ -1,7 +1,12 @@
 import sharp from 'sharp';
 import { DecodeBudget, ImagePipeline, ImagePipelineResult, ProcessedImage, sniffContentType } from './image-pipeline';
 
-const GPS = { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2982/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4021/100' };
+const GPS = {
+  GPSLatitudeRef: 'N',
+  GPSLatitude: '48/1 51/1 2982/100',
+  GPSLongitudeRef: 'E',
+  GPSLongitude: '2/1 17/1 4021/100',
+};
 const XMP =
   '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
   '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Customer Name</dc:creator></rdf:Description>' +
@@ -18,7 +23,11 @@ function ok(result: ImagePipelineResult): ProcessedImage {
 
 /** Average colour of a small square, read back from encoded bytes. */
 async function colourAt(bytes: Buffer, left: number, top: number): Promise<{ r: number; g: number; b: number }> {
-  const { data } = await sharp(bytes).extract({ left, top, width: 8, height: 8 }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(bytes)
+    .extract({ left, top, width: 8, height: 8 })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const sum = [0, 0, 0];
   for (let i = 0; i < data.length; i += 3) for (let c = 0; c < 3; c++) sum[c] += data[i + c];
   const n = data.length / 3;
@@ -119,7 +128,10 @@ describe('ImagePipeline', () => {
     beforeAll(async () => {
       // Stored sideways, 800 × 400: left half red, right half blue. Orientation 6 means "turn 90° clockwise to view".
       const blue = await solid(400, 400, 'blue').png().toBuffer();
-      const raw = await solid(800, 400, 'red').composite([{ input: blue, left: 400, top: 0 }]).png().toBuffer();
+      const raw = await solid(800, 400, 'red')
+        .composite([{ input: blue, left: 400, top: 0 }])
+        .png()
+        .toBuffer();
       input = await sharp(raw)
         .jpeg({ quality: 90 })
         .withMetadata({ orientation: 6 })
@@ -188,7 +200,9 @@ describe('ImagePipeline', () => {
   });
 
   it('honours a custom thumbnail size', async () => {
-    const image = ok(await new ImagePipeline({ thumbnailSize: 100 }).process(await solid(300, 600, 'navy').png().toBuffer()));
+    const image = ok(
+      await new ImagePipeline({ thumbnailSize: 100 }).process(await solid(300, 600, 'navy').png().toBuffer()),
+    );
     const thumb = await sharp(image.thumbnail).metadata();
     expect([thumb.format, thumb.width, thumb.height]).toEqual(['jpeg', 50, 100]);
   });
@@ -227,7 +241,10 @@ describe('ImagePipeline', () => {
 
     beforeAll(async () => {
       // 400 megapixels of one grey compress to ~420 KB; libvips builds it strip by strip, never all at once.
-      bomb = await sharp({ create: { width: 20_000, height: 20_000, channels: 3, background: '#808080' }, limitInputPixels: false })
+      bomb = await sharp({
+        create: { width: 20_000, height: 20_000, channels: 3, background: '#808080' },
+        limitInputPixels: false,
+      })
         .toColourspace('b-w')
         .png({ compressionLevel: 9 })
         .toBuffer();
@@ -240,28 +257,49 @@ describe('ImagePipeline', () => {
         ok: false,
         rejection: {
           reason: 'too_many_pixels',
-          detail: 'the picture is 20000 × 20000 pixels (400 megapixels), more than the 26.8 megapixel limit for PNG pictures',
+          detail:
+            'the picture is 20000 × 20000 pixels (400 megapixels), more than the 26.8 megapixel limit for PNG pictures',
         },
       });
     });
   });
 
   it('applies a custom pixel limit', async () => {
-    const result = await new ImagePipeline({ maxInputPixels: 2_500_000 }).process(await solid(2000, 1500, 'white').jpeg().toBuffer());
+    const result = await new ImagePipeline({ maxInputPixels: 2_500_000 }).process(
+      await solid(2000, 1500, 'white').jpeg().toBuffer(),
+    );
     expect(result).toEqual({
       ok: false,
-      rejection: { reason: 'too_many_pixels', detail: 'the picture is 2000 × 1500 pixels (3 megapixels), more than the 2.5 megapixel limit' },
+      rejection: {
+        reason: 'too_many_pixels',
+        detail: 'the picture is 2000 × 1500 pixels (3 megapixels), more than the 2.5 megapixel limit',
+      },
     });
   });
 
   it.each<[string, Buffer, string, RegExp]>([
     ['a PDF', Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n'), 'not_an_image', /PDF document/],
-    ['a vCard', Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nTEL:+15551234567\r\nEND:VCARD\r\n'), 'not_an_image', /contact card/],
+    [
+      'a vCard',
+      Buffer.from('BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Jane Doe\r\nTEL:+15551234567\r\nEND:VCARD\r\n'),
+      'not_an_image',
+      /contact card/,
+    ],
     ['a SMIL part', Buffer.from('<smil><body><par><img src="a.jpg"/></par></body></smil>'), 'not_an_image', /SMIL/],
     ['random bytes', noiseBytes(4096), 'not_an_image', /not a picture we recognise; we accept JPEG, PNG, GIF or WebP/],
     ['an empty file', Buffer.alloc(0), 'not_an_image', /not a picture/],
-    ['a HEIC photo', Buffer.concat([Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1'), noiseBytes(256)]), 'unsupported_type', /HEIC.*JPEG/],
-    ['JPEG magic followed by garbage', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noiseBytes(2048)]), 'corrupt', /could not be read/],
+    [
+      'a HEIC photo',
+      Buffer.concat([Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1'), noiseBytes(256)]),
+      'unsupported_type',
+      /HEIC.*JPEG/,
+    ],
+    [
+      'JPEG magic followed by garbage',
+      Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), noiseBytes(2048)]),
+      'corrupt',
+      /could not be read/,
+    ],
   ])('rejects %s', async (_name, bytes, reason, detail) => {
     const result = await sut.process(bytes);
     expect(result.ok).toBe(false);
@@ -272,12 +310,21 @@ describe('ImagePipeline', () => {
 
   it('rejects an AVIF (sharp could read it, but it is not on the accepted list)', async () => {
     const result = await sut.process(await solid(32, 32, 'red').avif().toBuffer());
-    expect(result).toMatchObject({ ok: false, rejection: { reason: 'unsupported_type', detail: expect.stringMatching(/AVIF/) } });
+    expect(result).toMatchObject({
+      ok: false,
+      rejection: { reason: 'unsupported_type', detail: expect.stringMatching(/AVIF/) },
+    });
   });
 
   it('rejects a truncated JPEG as corrupt even though its header reads fine', async () => {
     const full = await sharp({
-      create: { width: 800, height: 600, channels: 3, background: 'grey', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+      create: {
+        width: 800,
+        height: 600,
+        channels: 3,
+        background: 'grey',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
     })
       .jpeg()
       .toBuffer();
@@ -294,7 +341,9 @@ describe('ImagePipeline', () => {
 
   describe('budgets', () => {
     const plain = (width: number, height: number, format: 'gif' | 'png' | 'jpeg') =>
-      sharp({ create: { width, height, channels: 3, background: '#3366cc' } })[format]().toBuffer();
+      sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
+        [format]()
+        .toBuffer();
 
     it('refuses a 6300 × 6300 single-colour GIF unread: GIF encoding needs more memory than the budget holds', async () => {
       const gif = await plain(6300, 6300, 'gif');
@@ -304,7 +353,11 @@ describe('ImagePipeline', () => {
 
       expect(result).toEqual({
         ok: false,
-        rejection: { reason: 'too_many_pixels', detail: 'the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures' },
+        rejection: {
+          reason: 'too_many_pixels',
+          detail:
+            'the picture is 6300 × 6300 pixels (39.7 megapixels), more than the 6.7 megapixel limit for GIF pictures',
+        },
       });
     });
 
@@ -317,7 +370,13 @@ describe('ImagePipeline', () => {
     it('rejects an item over what is left of its message, without decoding it', async () => {
       const result = await sut.process(await plain(400, 300, 'png'), 100_000);
 
-      expect(result).toMatchObject({ ok: false, rejection: { reason: 'too_many_pixels', detail: expect.stringMatching(/^the pictures of this message together are more than/) } });
+      expect(result).toMatchObject({
+        ok: false,
+        rejection: {
+          reason: 'too_many_pixels',
+          detail: expect.stringMatching(/^the pictures of this message together are more than/),
+        },
+      });
     });
 
     it('runs images one at a time when their memory would not fit the process budget together', async () => {

@@ -95,9 +95,18 @@ export const PROCESS_DECODE_BUDGET = new DecodeBudget(128 * 1024 * 1024);
  * with sharp 0.34 / libvips 8.17 on 40-megapixel inputs: GIF and WebP encoders keep several full copies (palette
  * search, frame buffers), JPEG streams. An image whose pixels × this exceed the whole budget is refused unread.
  */
-export const DECODE_BYTES_PER_PIXEL: Readonly<Record<AcceptedImageType, number>> = { 'image/jpeg': 2, 'image/png': 5, 'image/webp': 14, 'image/gif': 20 };
+export const DECODE_BYTES_PER_PIXEL: Readonly<Record<AcceptedImageType, number>> = {
+  'image/jpeg': 2,
+  'image/png': 5,
+  'image/webp': 14,
+  'image/gif': 20,
+};
 
-export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = { maxInputPixels: 40_000_000, thumbnailSize: 320, decodeBudget: PROCESS_DECODE_BUDGET };
+export const IMAGE_PIPELINE_DEFAULTS: Readonly<ImagePipelineOptions> = {
+  maxInputPixels: 40_000_000,
+  thumbnailSize: 320,
+  decodeBudget: PROCESS_DECODE_BUDGET,
+};
 
 const HEIC_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'hevm', 'hevs']);
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -166,15 +175,24 @@ function rejectType(type: string | null): ImageRejection {
           '(on iPhone: Settings › Camera › Formats › Most Compatible)',
       };
     case 'image/avif':
-      return { reason: 'unsupported_type', detail: `the picture is in AVIF format, which we cannot open; please send it as ${ACCEPTED_NAMES}` };
+      return {
+        reason: 'unsupported_type',
+        detail: `the picture is in AVIF format, which we cannot open; please send it as ${ACCEPTED_NAMES}`,
+      };
     case 'image/tiff':
-      return { reason: 'unsupported_type', detail: `the picture is in TIFF format, which we cannot open; please send it as ${ACCEPTED_NAMES}` };
+      return {
+        reason: 'unsupported_type',
+        detail: `the picture is in TIFF format, which we cannot open; please send it as ${ACCEPTED_NAMES}`,
+      };
     case 'application/pdf':
       return { reason: 'not_an_image', detail: 'the file is a PDF document, not a picture' };
     case 'text/vcard':
       return { reason: 'not_an_image', detail: 'the file is a contact card (vCard), not a picture' };
     case 'application/smil+xml':
-      return { reason: 'not_an_image', detail: 'the file is the layout part of a picture message (SMIL), not a picture' };
+      return {
+        reason: 'not_an_image',
+        detail: 'the file is the layout part of a picture message (SMIL), not a picture',
+      };
     case 'video/mp4':
     case 'video/3gpp':
     case 'video/quicktime':
@@ -188,7 +206,13 @@ function megapixels(pixels: number): string {
   return String(Math.round(pixels / 100_000) / 10);
 }
 
-function tooManyPixels(width: number, height: number, frames: number, limit: number, format: AcceptedImageType | null): ImageRejection {
+function tooManyPixels(
+  width: number,
+  height: number,
+  frames: number,
+  limit: number,
+  format: AcceptedImageType | null,
+): ImageRejection {
   const size = `${width} × ${height} pixels`;
   const what = frames > 1 ? `each frame of the animation is ${size}` : `the picture is ${size}`;
   const forFormat = format ? ` for ${SHARP_FORMAT[format].toUpperCase()} pictures` : '';
@@ -211,7 +235,8 @@ const SHARP_FORMAT: Record<AcceptedImageType, keyof sharp.FormatEnum> = {
 };
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive whole number, got ${value}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive whole number, got ${value}`);
   return value;
 }
 
@@ -254,9 +279,21 @@ export class ImagePipeline {
     const frames = metadata.pages ?? 1;
     const framePixels = metadata.width * metadata.height;
     // Per item: the configured limit, or less for formats whose encoders need more memory than the budget holds.
-    const itemLimit = Math.min(maxInputPixels, Math.floor(this.options.decodeBudget.capacityBytes / DECODE_BYTES_PER_PIXEL[contentType]));
+    const itemLimit = Math.min(
+      maxInputPixels,
+      Math.floor(this.options.decodeBudget.capacityBytes / DECODE_BYTES_PER_PIXEL[contentType]),
+    );
     if (framePixels > itemLimit) {
-      return { ok: false, rejection: tooManyPixels(metadata.width, metadata.height, frames, itemLimit, itemLimit < maxInputPixels ? contentType : null) };
+      return {
+        ok: false,
+        rejection: tooManyPixels(
+          metadata.width,
+          metadata.height,
+          frames,
+          itemLimit,
+          itemLimit < maxInputPixels ? contentType : null,
+        ),
+      };
     }
     // libvips counts an animation as one tall strip, so the whole strip must fit the same budget.
     const animated = frames > 1 && framePixels * frames <= itemLimit;
@@ -275,11 +312,14 @@ export class ImagePipeline {
 
     try {
       // One after the other, so one image holds one decoded copy at a time, and only once the process budget has room.
-      const { original, thumbnail } = await this.options.decodeBudget.run(decoded * DECODE_BYTES_PER_PIXEL[contentType], async () => {
-        const original = await this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated);
-        const thumbnail = await this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize);
-        return { original, thumbnail };
-      });
+      const { original, thumbnail } = await this.options.decodeBudget.run(
+        decoded * DECODE_BYTES_PER_PIXEL[contentType],
+        async () => {
+          const original = await this.encodeOriginal(sharp(bytes, { ...input, animated }), contentType, animated);
+          const thumbnail = await this.encodeThumbnail(sharp(bytes, input), metadata.hasAlpha, thumbnailSize);
+          return { original, thumbnail };
+        },
+      );
       return {
         ok: true,
         image: {

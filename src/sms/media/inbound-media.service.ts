@@ -20,12 +20,20 @@ export type MediaRejectionReason =
   | 'address_not_allowed'
   | 'download_failed';
 
-type Download = { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectionReason; detail: string; retryable: boolean };
+type Download =
+  { ok: true; bytes: Buffer } | { ok: false; reason: MediaRejectionReason; detail: string; retryable: boolean };
 
-const EXTENSION: Record<AcceptedImageType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
+const EXTENSION: Record<AcceptedImageType, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 
 function downloadReason(reason: MediaFetchFailureReason): MediaRejectionReason {
-  return reason === 'too_large' || reason === 'host_not_allowed' || reason === 'address_not_allowed' ? reason : 'download_failed';
+  return reason === 'too_large' || reason === 'host_not_allowed' || reason === 'address_not_allowed'
+    ? reason
+    : 'download_failed';
 }
 
 /** Credentials and host of one provider's media API. */
@@ -92,7 +100,13 @@ export class InboundMediaService {
       .createQueryBuilder()
       .insert()
       .into(SmsMedia)
-      .values({ accountId: message.accountId, messageId, position, sourceUrl: item.url, declaredContentType: item.contentType })
+      .values({
+        accountId: message.accountId,
+        messageId,
+        position,
+        sourceUrl: item.url,
+        declaredContentType: item.contentType,
+      })
       .orIgnore()
       .execute();
     const row = await this.media.findOneByOrFail({ messageId, position });
@@ -100,12 +114,25 @@ export class InboundMediaService {
 
     const download = await this.download(message.provider, item);
     if (!download.ok) {
-      if (download.retryable && !lastAttempt) throw new Error(`MMS item ${position + 1} not downloaded yet: ${download.detail}`);
-      return this.finish(row, { status: 'rejected', rejectionReason: download.reason, rejectionDetail: download.detail }, item);
+      if (download.retryable && !lastAttempt)
+        throw new Error(`MMS item ${position + 1} not downloaded yet: ${download.detail}`);
+      return this.finish(
+        row,
+        { status: 'rejected', rejectionReason: download.reason, rejectionDetail: download.detail },
+        item,
+      );
     }
     const processed = await this.pipeline.process(download.bytes, await this.pixelAllowance(messageId, position));
     if (!processed.ok) {
-      return this.finish(row, { status: 'rejected', rejectionReason: processed.rejection.reason, rejectionDetail: processed.rejection.detail }, item);
+      return this.finish(
+        row,
+        {
+          status: 'rejected',
+          rejectionReason: processed.rejection.reason,
+          rejectionDetail: processed.rejection.detail,
+        },
+        item,
+      );
     }
     const { image } = processed;
     const base = `inbound/${message.accountId}/${messageId}/${position}`;
@@ -144,7 +171,11 @@ export class InboundMediaService {
   }
 
   /** Items whose job gave up without a result (after every retry) are rejected, so the comment names them. */
-  async rejectUnfinished(message: Pick<SmsMessage, 'id' | 'accountId' | 'inboundMedia'>, detail: string, tx?: EntityManager): Promise<void> {
+  async rejectUnfinished(
+    message: Pick<SmsMessage, 'id' | 'accountId' | 'inboundMedia'>,
+    detail: string,
+    tx?: EntityManager,
+  ): Promise<void> {
     const repo = tx ? tx.getRepository(SmsMedia) : this.media;
     const items = message.inboundMedia ?? [];
     const rejected = { status: 'rejected' as const, rejectionReason: 'download_failed', rejectionDetail: detail };
@@ -153,7 +184,16 @@ export class InboundMediaService {
         .createQueryBuilder()
         .insert()
         .into(SmsMedia)
-        .values(items.map((item, position) => ({ accountId: message.accountId, messageId: message.id, position, sourceUrl: item.url, declaredContentType: item.contentType, ...rejected })))
+        .values(
+          items.map((item, position) => ({
+            accountId: message.accountId,
+            messageId: message.id,
+            position,
+            sourceUrl: item.url,
+            declaredContentType: item.contentType,
+            ...rejected,
+          })),
+        )
         .orIgnore()
         .execute();
     }
@@ -164,7 +204,9 @@ export class InboundMediaService {
   async deleteAtProvider(message: Pick<SmsMessage, 'id' | 'provider'>): Promise<number> {
     const access = message.provider === 'twilio' ? this.twilio : null;
     if (!access) return 0;
-    const rows = await this.media.find({ where: { messageId: message.id, status: In(['stored', 'rejected']), providerDeletedAt: IsNull() } });
+    const rows = await this.media.find({
+      where: { messageId: message.id, status: In(['stored', 'rejected']), providerDeletedAt: IsNull() },
+    });
     let deleted = 0;
     for (const row of rows) {
       if (!row.sourceUrl || row.rejectionReason === 'host_not_allowed') continue;
@@ -177,16 +219,27 @@ export class InboundMediaService {
       // The credentials go to the provider's own API origin only.
       if (url.origin !== access.origin || url.username || url.password) continue;
       try {
-        const response = await fetch(url, { method: 'DELETE', headers: { authorization: access.authorization }, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+        const response = await fetch(url, {
+          method: 'DELETE',
+          headers: { authorization: access.authorization },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(10_000),
+        });
         await response.body?.cancel().catch(() => undefined);
         if (response.status === 204 || response.status === 200 || response.status === 404) {
           await this.media.update({ id: row.id }, { providerDeletedAt: new Date() });
           deleted++;
         } else {
-          this.logger.warn({ messageId: message.id, position: row.position, status: response.status }, 'could not delete MMS media at the provider');
+          this.logger.warn(
+            { messageId: message.id, position: row.position, status: response.status },
+            'could not delete MMS media at the provider',
+          );
         }
       } catch (e) {
-        this.logger.warn({ messageId: message.id, position: row.position, err: (e as Error).message }, 'could not delete MMS media at the provider');
+        this.logger.warn(
+          { messageId: message.id, position: row.position, err: (e as Error).message },
+          'could not delete MMS media at the provider',
+        );
       }
     }
     return deleted;
@@ -195,22 +248,50 @@ export class InboundMediaService {
   private async download(provider: string | null, item: InboundMediaItem): Promise<Download> {
     if (item.uploadKey) {
       // Bytes posted to the sandbox were stored by the request; nothing is fetched over HTTP.
-      if (provider !== 'sandbox') return { ok: false, reason: 'host_not_allowed', detail: 'an upload is only accepted from the sandbox', retryable: false };
+      if (provider !== 'sandbox')
+        return {
+          ok: false,
+          reason: 'host_not_allowed',
+          detail: 'an upload is only accepted from the sandbox',
+          retryable: false,
+        };
       const bytes = await this.storage.read(item.uploadKey).catch(() => null);
-      if (!bytes) return { ok: false, reason: 'download_failed', detail: 'the uploaded file is no longer there', retryable: false };
+      if (!bytes)
+        return {
+          ok: false,
+          reason: 'download_failed',
+          detail: 'the uploaded file is no longer there',
+          retryable: false,
+        };
       if (bytes.length > this.maxBytes) {
-        return { ok: false, reason: 'too_large', detail: `the file is ${megabytes(bytes.length)}, more than the ${megabytes(this.maxBytes)} limit`, retryable: false };
+        return {
+          ok: false,
+          reason: 'too_large',
+          detail: `the file is ${megabytes(bytes.length)}, more than the ${megabytes(this.maxBytes)} limit`,
+          retryable: false,
+        };
       }
       return { ok: true, bytes };
     }
-    const fetcher = provider === 'twilio' ? this.twilio?.fetcher : provider === 'flowroute' ? this.flowroute : undefined;
+    const fetcher =
+      provider === 'twilio' ? this.twilio?.fetcher : provider === 'flowroute' ? this.flowroute : undefined;
     if (!fetcher || !item.url) {
-      return { ok: false, reason: 'host_not_allowed', detail: `there is no media host configured for ${provider ?? 'this provider'}`, retryable: false };
+      return {
+        ok: false,
+        reason: 'host_not_allowed',
+        detail: `there is no media host configured for ${provider ?? 'this provider'}`,
+        retryable: false,
+      };
     }
     const result = await fetcher.fetch(item.url);
     if (result.ok) return { ok: true, bytes: result.bytes };
     // Twilio media can 404 for a while after the webhook: worth another try later, not only the fetcher's own.
-    return { ok: false, reason: downloadReason(result.reason), detail: result.detail, retryable: result.retryable || result.reason === 'not_found' };
+    return {
+      ok: false,
+      reason: downloadReason(result.reason),
+      detail: result.detail,
+      retryable: result.retryable || result.reason === 'not_found',
+    };
   }
 
   private async finish(row: SmsMedia, changes: Partial<SmsMedia>, item: InboundMediaItem): Promise<SmsMedia> {

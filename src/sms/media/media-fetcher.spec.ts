@@ -19,7 +19,9 @@ interface TestServer {
 
 const servers: TestServer[] = [];
 
-async function startServer(handler: (req: IncomingMessage, res: ServerResponse, self: TestServer) => void): Promise<TestServer> {
+async function startServer(
+  handler: (req: IncomingMessage, res: ServerResponse, self: TestServer) => void,
+): Promise<TestServer> {
   const server = createServer();
   const self: TestServer = {
     port: 0,
@@ -70,7 +72,11 @@ function failure(result: MediaFetchResult) {
 }
 
 /** Streams `total` bytes in 64 KB chunks without Content-Length (chunked), honouring back-pressure. */
-function streamChunked(res: ServerResponse, total: number, onClose: (outcome: { sent: number; finished: boolean }) => void): void {
+function streamChunked(
+  res: ServerResponse,
+  total: number,
+  onClose: (outcome: { sent: number; finished: boolean }) => void,
+): void {
   const chunk = Buffer.alloc(64 * 1024, 0xab);
   let sent = 0;
   res.on('close', () => onClose({ sent, finished: res.writableFinished }));
@@ -101,7 +107,9 @@ describe('MediaFetcher', () => {
         res.writeHead(302, { location: storage.url('127.0.0.1', '/bucket/ME123?X-Amz-Signature=abc') }).end();
       });
 
-      const result = await fetcherFor(api).fetch(api.url('localhost', '/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME123'));
+      const result = await fetcherFor(api).fetch(
+        api.url('localhost', '/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME123'),
+      );
 
       expect(result).toEqual({
         ok: true,
@@ -123,7 +131,11 @@ describe('MediaFetcher', () => {
         res.writeHead(200, { 'content-type': 'image/png' }).end(JPEG_BYTES);
       });
       const result = await fetcherFor(api).fetch(api.url('localhost', '/Media/ME1'));
-      expect(result).toMatchObject({ ok: true, finalUrl: api.url('localhost', '/Media/ME1/content'), declaredType: 'image/png' });
+      expect(result).toMatchObject({
+        ok: true,
+        finalUrl: api.url('localhost', '/Media/ME1/content'),
+        declaredType: 'image/png',
+      });
       expect(api.requests.map((r) => [r.path, r.headers.authorization])).toEqual([
         ['/Media/ME1', BASIC],
         ['/Media/ME1/content', BASIC],
@@ -132,7 +144,9 @@ describe('MediaFetcher', () => {
 
     it('drops the credentials when a redirect keeps the host name but changes the port', async () => {
       const other = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
-      const api = await startServer((_req, res) => void res.writeHead(302, { location: other.url('localhost', '/x') }).end());
+      const api = await startServer(
+        (_req, res) => void res.writeHead(302, { location: other.url('localhost', '/x') }).end(),
+      );
       const result = await fetcherFor(api).fetch(api.url('localhost', '/Media/ME1'));
       expect(result.ok).toBe(true);
       expect(api.requests[0].headers.authorization).toBe(BASIC);
@@ -156,7 +170,9 @@ describe('MediaFetcher', () => {
     });
 
     it('stops a redirect loop with too_many_redirects', async () => {
-      const api = await startServer((req, res) => void res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end());
+      const api = await startServer(
+        (req, res) => void res.writeHead(302, { location: req.url === '/a' ? '/b' : '/a' }).end(),
+      );
       const result = failure(await fetcherFor(api, { maxRedirects: 3 }).fetch(api.url('localhost', '/a')));
       expect(result).toMatchObject({ reason: 'too_many_redirects', retryable: false });
       expect(result.detail).toMatch(/more than 3 times/);
@@ -197,7 +213,11 @@ describe('MediaFetcher', () => {
       ];
       for (const url of urls) {
         const result = failure(await sut.fetch(url));
-        expect({ url, reason: result.reason, retryable: result.retryable }).toEqual({ url, reason: 'host_not_allowed', retryable: false });
+        expect({ url, reason: result.reason, retryable: result.retryable }).toEqual({
+          url,
+          reason: 'host_not_allowed',
+          retryable: false,
+        });
       }
       expect(target.connections).toBe(0);
       expect(api.connections).toBe(0);
@@ -213,7 +233,11 @@ describe('MediaFetcher', () => {
       'https://api.twilio.com%2eevil.com/',
     ])('refuses the look-alike %s without trying the network', async (url) => {
       const lookups: string[] = [];
-      const sut = new MediaFetcher({ allowedHosts: ['api.twilio.com'], credentials: CREDENTIALS, resolve: async (host) => (lookups.push(host), ['203.0.113.10']) });
+      const sut = new MediaFetcher({
+        allowedHosts: ['api.twilio.com'],
+        credentials: CREDENTIALS,
+        resolve: async (host) => (lookups.push(host), ['203.0.113.10']),
+      });
       const result = failure(await sut.fetch(url));
       expect(result.reason).toBe('host_not_allowed');
       expect(lookups).toEqual([]); // refused before any name was looked up
@@ -221,39 +245,66 @@ describe('MediaFetcher', () => {
 
     it('compares the allowed host case-insensitively, as URLs do', async () => {
       const api = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
-      const sut = new MediaFetcher({ allowedHosts: [`LocalHost:${api.port}`], privateAddressHosts: [`LocalHost:${api.port}`] });
+      const sut = new MediaFetcher({
+        allowedHosts: [`LocalHost:${api.port}`],
+        privateAddressHosts: [`LocalHost:${api.port}`],
+      });
       expect((await sut.fetch(`http://LOCALHOST:${api.port}/m`)).ok).toBe(true);
     });
   });
 
   describe('addresses of every hop', () => {
-    it.each(['127.0.0.1', '[::1]', '2130706433', 'localhost', '[::ffff:127.0.0.1]', '0.0.0.0', '[::]', '169.254.169.254', '10.1.2.3', '192.168.0.1'])(
-      'refuses a redirect from the allowed host to %s, sending nothing there',
-      async (target) => {
-        const inside = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
-        const api = await startServer((_req, res) => void res.writeHead(302, { location: `http://${target}:${inside.port}/secret` }).end());
+    it.each([
+      '127.0.0.1',
+      '[::1]',
+      '2130706433',
+      'localhost',
+      '[::ffff:127.0.0.1]',
+      '0.0.0.0',
+      '[::]',
+      '169.254.169.254',
+      '10.1.2.3',
+      '192.168.0.1',
+    ])('refuses a redirect from the allowed host to %s, sending nothing there', async (target) => {
+      const inside = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
+      const api = await startServer(
+        (_req, res) => void res.writeHead(302, { location: `http://${target}:${inside.port}/secret` }).end(),
+      );
 
-        const result = failure(await fetcherFor(api, { privateAddressHosts: [`localhost:${api.port}`] }).fetch(api.url('localhost', '/Media/ME1')));
+      const result = failure(
+        await fetcherFor(api, { privateAddressHosts: [`localhost:${api.port}`] }).fetch(
+          api.url('localhost', '/Media/ME1'),
+        ),
+      );
 
-        expect(result).toMatchObject({ reason: 'address_not_allowed', retryable: false });
-        expect(inside.requests).toHaveLength(0);
-      },
-    );
+      expect(result).toMatchObject({ reason: 'address_not_allowed', retryable: false });
+      expect(inside.requests).toHaveLength(0);
+    });
 
     it('refuses an allowed host name that resolves to a private address, before connecting', async () => {
       const lookups: string[] = [];
-      const sut = new MediaFetcher({ allowedHosts: ['api.twilio.com'], resolve: async (host) => (lookups.push(host), ['203.0.113.7', '10.0.0.5']) });
+      const sut = new MediaFetcher({
+        allowedHosts: ['api.twilio.com'],
+        resolve: async (host) => (lookups.push(host), ['203.0.113.7', '10.0.0.5']),
+      });
 
       const result = failure(await sut.fetch('https://api.twilio.com/2010-04-01/Media/ME1'));
 
-      expect(result).toMatchObject({ reason: 'address_not_allowed', detail: 'the media link leads to api.twilio.com (10.0.0.5), a private or local address' });
+      expect(result).toMatchObject({
+        reason: 'address_not_allowed',
+        detail: 'the media link leads to api.twilio.com (10.0.0.5), a private or local address',
+      });
       expect(lookups).toEqual(['api.twilio.com']);
     });
 
     it('checks the address the connection uses too: a name that answered the check with a public address and connects to loopback is refused', async () => {
       const api = await startServer((_req, res) => void res.writeHead(200).end(JPEG_BYTES));
       // The check's resolver says public; the system resolver the connection uses says 127.0.0.1 (DNS rebinding).
-      const sut = new MediaFetcher({ allowedHosts: [`localhost:${api.port}`], resolve: async () => ['203.0.113.9'], notFoundRetries: 0 });
+      const sut = new MediaFetcher({
+        allowedHosts: [`localhost:${api.port}`],
+        resolve: async () => ['203.0.113.9'],
+        notFoundRetries: 0,
+      });
 
       const result = failure(await sut.fetch(api.url('localhost', '/Media/ME1')));
 
@@ -271,7 +322,18 @@ describe('MediaFetcher', () => {
     });
 
     it('classifies addresses, IPv4-mapped IPv6 by the IPv4 address', () => {
-      for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::', '0.0.0.0', 'fe80::1', 'fd00::1', '172.16.5.4', '100.64.0.1']) {
+      for (const address of [
+        '127.0.0.1',
+        '::1',
+        '::ffff:127.0.0.1',
+        '::ffff:7f00:1',
+        '::',
+        '0.0.0.0',
+        'fe80::1',
+        'fd00::1',
+        '172.16.5.4',
+        '100.64.0.1',
+      ]) {
         expect([address, isPrivateAddress(address)]).toEqual([address, true]);
       }
       for (const address of ['203.0.113.7', '8.8.8.8', '2606:4700::1111', '::ffff:8.8.8.8']) {
@@ -294,7 +356,9 @@ describe('MediaFetcher', () => {
     it('gives up with not_found after notFoundRetries, backing off exponentially', async () => {
       const api = await startServer((_req, res) => void res.writeHead(404).end());
       const started = performance.now();
-      const result = failure(await fetcherFor(api, { notFoundRetries: 3, retryBaseDelayMs: 20 }).fetch(api.url('localhost', '/Media/ME1')));
+      const result = failure(
+        await fetcherFor(api, { notFoundRetries: 3, retryBaseDelayMs: 20 }).fetch(api.url('localhost', '/Media/ME1')),
+      );
       expect(result).toMatchObject({ reason: 'not_found', retryable: false });
       expect(api.requests).toHaveLength(4);
       // Delays of 20, 40 and 80 ms, each jittered down to no less than half.
@@ -303,8 +367,12 @@ describe('MediaFetcher', () => {
 
     it('restarts from the original URL when the storage host 404s', async () => {
       let storageCalls = 0;
-      const storage = await startServer((_req, res) => void (++storageCalls === 1 ? res.writeHead(404).end() : res.writeHead(200).end(JPEG_BYTES)));
-      const api = await startServer((_req, res) => void res.writeHead(302, { location: storage.url('127.0.0.1', '/o') }).end());
+      const storage = await startServer(
+        (_req, res) => void (++storageCalls === 1 ? res.writeHead(404).end() : res.writeHead(200).end(JPEG_BYTES)),
+      );
+      const api = await startServer(
+        (_req, res) => void res.writeHead(302, { location: storage.url('127.0.0.1', '/o') }).end(),
+      );
       const result = await fetcherFor(api).fetch(api.url('localhost', '/Media/ME1'));
       expect(result.ok).toBe(true);
       expect(api.requests).toHaveLength(2);
@@ -321,9 +389,16 @@ describe('MediaFetcher', () => {
         res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': 50 * MB });
         res.write(Buffer.alloc(64 * 1024)); // and then nothing: reading the body would hang until the timeout
       });
-      const result = failure(await fetcherFor(api, { maxBytes: 5 * MB, timeoutMs: 10_000 }).fetch(api.url('localhost', '/big')));
+      const result = failure(
+        await fetcherFor(api, { maxBytes: 5 * MB, timeoutMs: 10_000 }).fetch(api.url('localhost', '/big')),
+      );
       // Reading the body would have ended in the timeout ('network'), not this.
-      expect(result).toEqual({ ok: false, reason: 'too_large', detail: 'the file is 50 MB, more than the 5 MB limit', retryable: false });
+      expect(result).toEqual({
+        ok: false,
+        reason: 'too_large',
+        detail: 'the file is 50 MB, more than the 5 MB limit',
+        retryable: false,
+      });
       await serverSawClose;
     });
 
@@ -333,7 +408,11 @@ describe('MediaFetcher', () => {
         outcome = new Promise((resolve) => streamChunked(res, 50 * MB, resolve));
       });
       const result = failure(await fetcherFor(api, { maxBytes: 1 * MB }).fetch(api.url('localhost', '/stream')));
-      expect(result).toMatchObject({ reason: 'too_large', retryable: false, detail: 'the file is larger than the 1 MB limit' });
+      expect(result).toMatchObject({
+        reason: 'too_large',
+        retryable: false,
+        detail: 'the file is larger than the 1 MB limit',
+      });
       const server = await outcome;
       expect(server.finished).toBe(false); // the connection closed under the server's feet
       expect(server.sent).toBeLessThan(20 * MB);
@@ -358,7 +437,12 @@ describe('MediaFetcher', () => {
     ])('HTTP %d → http_error, retryable %s', async (status, retryable) => {
       const api = await startServer((_req, res) => void res.writeHead(status).end());
       const result = failure(await fetcherFor(api).fetch(api.url('localhost', '/m')));
-      expect(result).toEqual({ ok: false, reason: 'http_error', detail: `localhost:${api.port} answered HTTP ${status}`, retryable });
+      expect(result).toEqual({
+        ok: false,
+        reason: 'http_error',
+        detail: `localhost:${api.port} answered HTTP ${status}`,
+        retryable,
+      });
       expect(api.requests).toHaveLength(1);
     });
 
@@ -367,7 +451,11 @@ describe('MediaFetcher', () => {
       await gone.close();
       servers.splice(servers.indexOf(gone), 1);
       const result = failure(await fetcherFor(gone).fetch(gone.url('localhost', '/m')));
-      expect(result).toMatchObject({ reason: 'network', retryable: true, detail: expect.stringMatching(/ECONNREFUSED/) });
+      expect(result).toMatchObject({
+        reason: 'network',
+        retryable: true,
+        detail: expect.stringMatching(/ECONNREFUSED/),
+      });
     });
 
     it('times out a server that never answers, as a retryable network failure', async () => {

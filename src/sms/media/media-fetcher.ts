@@ -26,7 +26,14 @@ export interface MediaFetchOptions {
   resolve: (hostname: string) => Promise<string[]>;
 }
 
-export type MediaFetchFailureReason = 'host_not_allowed' | 'address_not_allowed' | 'too_large' | 'not_found' | 'http_error' | 'network' | 'too_many_redirects';
+export type MediaFetchFailureReason =
+  | 'host_not_allowed'
+  | 'address_not_allowed'
+  | 'too_large'
+  | 'not_found'
+  | 'http_error'
+  | 'network'
+  | 'too_many_redirects';
 export type MediaFetchResult =
   | { ok: true; bytes: Buffer; declaredType: string | null; finalUrl: string }
   | { ok: false; reason: MediaFetchFailureReason; detail: string; retryable: boolean };
@@ -46,12 +53,29 @@ export const MEDIA_FETCH_DEFAULTS: Readonly<Omit<MediaFetchOptions, 'allowedHost
 const PRIVATE_ADDRESSES = (() => {
   const list = new BlockList();
   for (const [network, prefix] of [
-    ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-    ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+    ['0.0.0.0', 8],
+    ['10.0.0.0', 8],
+    ['100.64.0.0', 10],
+    ['127.0.0.0', 8],
+    ['169.254.0.0', 16],
+    ['172.16.0.0', 12],
+    ['192.0.0.0', 24],
+    ['192.168.0.0', 16],
+    ['198.18.0.0', 15],
+    ['224.0.0.0', 4],
+    ['240.0.0.0', 4],
   ] as const) {
     list.addSubnet(network, prefix, 'ipv4');
   }
-  for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2002::', 16]] as const) {
+  for (const [network, prefix] of [
+    ['::', 128],
+    ['::1', 128],
+    ['fc00::', 7],
+    ['fe80::', 10],
+    ['ff00::', 8],
+    ['64:ff9b::', 96],
+    ['2002::', 16],
+  ] as const) {
     list.addSubnet(network, prefix, 'ipv6');
   }
   return list;
@@ -89,7 +113,8 @@ export function megabytes(bytes: number): string {
 }
 
 function wholeNumber(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be a whole number of at least ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`${name} must be a whole number of at least ${min}, got ${value}`);
   return value;
 }
 
@@ -119,7 +144,9 @@ function checkedLookup(allowPrivate: (hostname: string) => boolean) {
       if (error) return callback(error, []);
       const refused = allowPrivate(hostname) ? undefined : addresses.find((a) => isPrivateAddress(a.address));
       if (refused) {
-        const denied: NodeJS.ErrnoException = new Error(`${hostname} resolved to ${refused.address}, a private or local address`);
+        const denied: NodeJS.ErrnoException = new Error(
+          `${hostname} resolved to ${refused.address}, a private or local address`,
+        );
         denied.code = ADDRESS_REFUSED;
         return callback(denied, []);
       }
@@ -156,7 +183,9 @@ export class MediaFetcher {
     this.privateAddressHosts = new Set(merged.privateAddressHosts.map((host) => host.trim().toLowerCase()));
     // At connect time only the host name is known: a name allowed on any of its ports passes.
     const privateNames = new Set([...this.privateAddressHosts].map((host) => host.replace(/:\d+$/, '')));
-    this.dispatcher = new Agent({ connect: { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) } });
+    this.dispatcher = new Agent({
+      connect: { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) },
+    });
   }
 
   async fetch(url: string): Promise<MediaFetchResult> {
@@ -176,10 +205,13 @@ export class MediaFetcher {
     } catch {
       return fail('host_not_allowed', 'the media link is not a valid web address');
     }
-    if (!isWebUrl(url)) return fail('host_not_allowed', `the media link uses ${url.protocol}, only http and https are allowed`);
+    if (!isWebUrl(url))
+      return fail('host_not_allowed', `the media link uses ${url.protocol}, only http and https are allowed`);
     // A user name in the link is how 'https://api.twilio.com@evil.com/' disguises its real host.
-    if (url.username || url.password) return fail('host_not_allowed', 'the media link contains a user name or password');
-    if (!this.isAllowedHost(url)) return fail('host_not_allowed', `the media link points to ${url.host}, which is not an allowed media host`);
+    if (url.username || url.password)
+      return fail('host_not_allowed', 'the media link contains a user name or password');
+    if (!this.isAllowedHost(url))
+      return fail('host_not_allowed', `the media link points to ${url.host}, which is not an allowed media host`);
     return url;
   }
 
@@ -216,7 +248,12 @@ export class MediaFetcher {
 
         const refused = await this.checkAddresses(current);
         if (refused) return refused;
-        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal, dispatcher: this.dispatcher });
+        const response = await fetch(current, {
+          redirect: 'manual',
+          headers,
+          signal: controller.signal,
+          dispatcher: this.dispatcher,
+        });
 
         if (REDIRECT_STATUSES.has(response.status)) {
           await discard(response);
@@ -258,7 +295,9 @@ export class MediaFetcher {
       return fail('network', `could not find ${url.host}`, true);
     }
     const refused = addresses.length === 0 ? hostname : addresses.find(isPrivateAddress);
-    return refused === undefined ? null : fail('address_not_allowed', `the media link leads to ${url.host} (${refused}), a private or local address`);
+    return refused === undefined
+      ? null
+      : fail('address_not_allowed', `the media link leads to ${url.host} (${refused}), a private or local address`);
   }
 
   private redirectTarget(response: Response, current: URL, redirects: number): URL | MediaFetchFailure {
@@ -266,15 +305,21 @@ export class MediaFetcher {
       return fail('too_many_redirects', `${current.host} redirected more than ${this.options.maxRedirects} times`);
     }
     const location = response.headers.get('location');
-    if (!location) return fail('http_error', `${current.host} answered HTTP ${response.status} without saying where to go`);
+    if (!location)
+      return fail('http_error', `${current.host} answered HTTP ${response.status} without saying where to go`);
     let next: URL;
     try {
       next = new URL(location, current);
     } catch {
       return fail('http_error', `${current.host} redirected to an invalid address`);
     }
-    if (!isWebUrl(next)) return fail('http_error', `${current.host} redirected to a ${next.protocol} link, only http and https are followed`);
-    if (next.username || next.password) return fail('http_error', `${current.host} redirected to a link containing a user name or password`);
+    if (!isWebUrl(next))
+      return fail(
+        'http_error',
+        `${current.host} redirected to a ${next.protocol} link, only http and https are followed`,
+      );
+    if (next.username || next.password)
+      return fail('http_error', `${current.host} redirected to a link containing a user name or password`);
     return next;
   }
 
@@ -307,7 +352,11 @@ export class MediaFetcher {
 
   private networkFailure(error: unknown, controller: AbortController, url: URL): MediaFetchFailure {
     if (controller.signal.aborted && controller.signal.reason instanceof Timeout) {
-      return fail('network', `the download from ${url.host} took longer than ${this.options.timeoutMs / 1000} seconds`, true);
+      return fail(
+        'network',
+        `the download from ${url.host} took longer than ${this.options.timeoutMs / 1000} seconds`,
+        true,
+      );
     }
     // undici puts ECONNREFUSED etc. in `cause`; duck-typed because fetch's errors may come from another realm (jest VMs).
     const cause = isRecord(error) && isRecord(error.cause) ? error.cause : error;

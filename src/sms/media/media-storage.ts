@@ -50,7 +50,8 @@ export class MediaStorage {
   private path(key: string): string {
     if (!KEY.test(key)) throw new Error(`Invalid storage key ${JSON.stringify(key)}`);
     const path = resolve(this.root, key);
-    if (!path.startsWith(this.root + sep)) throw new Error(`Storage key ${JSON.stringify(key)} leaves the storage directory`);
+    if (!path.startsWith(this.root + sep))
+      throw new Error(`Storage key ${JSON.stringify(key)} leaves the storage directory`);
     return path;
   }
 }

@@ -1,7 +1,10 @@
 import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 
-const LOCK_CONTACT: PreparedStatement = { name: 'sms-contact-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))' };
+const LOCK_CONTACT: PreparedStatement = {
+  name: 'sms-contact-lock',
+  text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+};
 
 /**
  * The transaction lock on one contact of one account: texts to and from a phone are written one transaction at a

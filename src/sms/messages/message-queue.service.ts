@@ -31,7 +31,11 @@ export class MessageQueue {
     if (messageIds.length === 0) return;
     try {
       await this.queue.addBulk(
-        messageIds.map((messageId) => ({ name: SmsJob.SendMessage, data: { messageId }, opts: this.jobOptions(messageId, delayMs) })),
+        messageIds.map((messageId) => ({
+          name: SmsJob.SendMessage,
+          data: { messageId },
+          opts: this.jobOptions(messageId, delayMs),
+        })),
       );
     } catch (e) {
       this.logger.warn({ err: e, count: messageIds.length }, 'could not enqueue SMS jobs; the outbox sweep will retry');
@@ -54,7 +58,10 @@ export class MessageQueue {
         );
       }
     } catch (e) {
-      this.logger.warn({ err: e, count: messageIds.length }, 'could not clear finished SMS jobs; the outbox sweep will retry');
+      this.logger.warn(
+        { err: e, count: messageIds.length },
+        'could not clear finished SMS jobs; the outbox sweep will retry',
+      );
       return;
     }
     await this.enqueue(messageIds, delayMs);

@@ -87,13 +87,19 @@ export class OutboundService {
    * Takes the customer's texts lock first; call it before the transaction locks or updates the ticket's row (as
    * `TicketTexts.updated` does), so a technician's update and the customer's reply on one ticket lock in one order.
    */
-  async ticketUpdated(tx: EntityManager, event: TicketEvent & { commentId: string; smsBody: string | null | undefined }): Promise<SmsDispatch> {
+  async ticketUpdated(
+    tx: EntityManager,
+    event: TicketEvent & { commentId: string; smsBody: string | null | undefined },
+  ): Promise<SmsDispatch> {
     await this.lockCustomerTexts(tx, event.accountId, event.ticketId);
     return this.ticketUpdatedLocked(tx, event);
   }
 
   /** ticketUpdated for a transaction that took lockCustomerTexts before it touched the ticket (TicketTexts does). */
-  ticketUpdatedLocked(tx: EntityManager, event: TicketEvent & { commentId: string; smsBody: string | null | undefined }): Promise<SmsDispatch> {
+  ticketUpdatedLocked(
+    tx: EntityManager,
+    event: TicketEvent & { commentId: string; smsBody: string | null | undefined },
+  ): Promise<SmsDispatch> {
     const text = event.smsBody?.trim();
     if (!text) return Promise.resolve({ messageIds: [] });
     return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId }, true);
@@ -145,7 +151,12 @@ export class OutboundService {
       }
       const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
       this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
-      await insertText(tx, this.rowBase(event, key, update), { ...NOT_SENT, status: 'failed', errorMessage: reason.slice(0, 1000) }, [EMPTY_PART]);
+      await insertText(
+        tx,
+        this.rowBase(event, key, update),
+        { ...NOT_SENT, status: 'failed', errorMessage: reason.slice(0, 1000) },
+        [EMPTY_PART],
+      );
       return { messageIds: [] };
     }
   }
@@ -169,16 +180,28 @@ export class OutboundService {
     refuseTooLong: boolean,
   ): Promise<SmsDispatch> {
     const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
-    if (!context) throw new Error(`the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`);
+    if (!context)
+      throw new Error(
+        `the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`,
+      );
     if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
     const base = this.rowBase(event, key, update);
-    const skip = async (reason: string, to: string | null = null, body = '', status: 'skipped' | 'failed' = 'skipped') => {
-      await insertText(tx, base, { ...NOT_SENT, status, errorMessage: reason, toNumber: to }, [{ text: body, encoding: null, segments: 0 }]);
+    const skip = async (
+      reason: string,
+      to: string | null = null,
+      body = '',
+      status: 'skipped' | 'failed' = 'skipped',
+    ) => {
+      await insertText(tx, base, { ...NOT_SENT, status, errorMessage: reason, toNumber: to }, [
+        { text: body, encoding: null, segments: 0 },
+      ]);
       return { messageIds: [] };
     };
 
     // A bad explicit choice is refused (4xx) even when the text would not go anyway.
-    const chosen = event.fromNumberId ? await this.senders.chosen(tx, event.accountId, event.userId, event.fromNumberId) : null;
+    const chosen = event.fromNumberId
+      ? await this.senders.chosen(tx, event.accountId, event.userId, event.fromNumberId)
+      : null;
     const why = await this.whyNot(tx, context);
     if (why) return skip(why);
     const to = context.customer.phones.find((p) => p.type === 'mobile')!.number;
@@ -188,11 +211,21 @@ export class OutboundService {
 
     let text: string;
     try {
-      text = await this.templates.render(event.accountId, key, templateVariables(context, update ? { message: update.message } : {}), tx);
+      text = await this.templates.render(
+        event.accountId,
+        key,
+        templateVariables(context, update ? { message: update.message } : {}),
+        tx,
+      );
     } catch (error) {
       // A saved template that runs away with this ticket's values: the ticket still saves, the text says why.
       if (!(error instanceof TemplateBudgetError)) throw error;
-      return skip(`The ${key} template stopped at line ${error.line}, column ${error.column}: ${error.message}`, to, '', 'failed');
+      return skip(
+        `The ${key} template stopped at line ${error.line}, column ${error.column}: ${error.message}`,
+        to,
+        '',
+        'failed',
+      );
     }
     const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
     const analysis = analyzeSms(text, { smartEncoding });
@@ -231,7 +264,6 @@ export class OutboundService {
     return null;
   }
 }
-
 
 /** Writes the rows of one outbound text, one per part (part_index from 1, in order); returns their ids in part order. */
 async function insertText(

@@ -36,7 +36,9 @@ export class OutboxSweep {
     const rows = await this.messages
       .createQueryBuilder('m')
       .select(['m.id'])
-      .where(`m.direction = 'outbound' AND m.status IN ('pending', 'submitting') AND m.updated_at < :cutoff`, { cutoff })
+      .where(`m.direction = 'outbound' AND m.status IN ('pending', 'submitting') AND m.updated_at < :cutoff`, {
+        cutoff,
+      })
       // A later part of a split text has no job until the part before it was accepted: not lost, waiting its turn.
       .andWhere(
         `NOT EXISTS (SELECT 1 FROM sms_messages p WHERE p.send_id = m.send_id AND p.part_index = m.part_index - 1
@@ -91,7 +93,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   private async schedule(): Promise<void> {
     // A job scheduler (not the old `repeat` option): one schedule however many workers start.
-    await this.maintenance.upsertJobScheduler(SmsJob.SweepOutbox, { every: this.options.outboxSweepMs }, { name: SmsJob.SweepOutbox });
+    await this.maintenance.upsertJobScheduler(
+      SmsJob.SweepOutbox,
+      { every: this.options.outboxSweepMs },
+      { name: SmsJob.SweepOutbox },
+    );
   }
 
   private async keepScheduled(): Promise<void> {
@@ -108,7 +114,11 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     if (job.name !== SmsJob.SweepOutbox) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Maintenance}`);
     const requeued = await this.sweep.run();
     // After a SECRETS_KEY rotation: secrets sealed with a retired key are sealed again, a batch per sweep.
-    await this.rotation.run().catch((e: unknown) => this.logger.warn({ err: e }, 'could not seal stored secrets again; trying on the next sweep'));
+    await this.rotation
+      .run()
+      .catch((e: unknown) =>
+        this.logger.warn({ err: e }, 'could not seal stored secrets again; trying on the next sweep'),
+      );
     return requeued;
   }
 }

@@ -7,9 +7,21 @@ import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
 import { CreditGate, olderHeld } from '../credits/credit-gate.service';
-import { IN_PROCESS_WAIT_MS, PROVIDER_429_BACKOFF_MS, ProviderRateLimiter, SendThrottledError } from '../providers/provider-rate-limiter';
+import {
+  IN_PROCESS_WAIT_MS,
+  PROVIDER_429_BACKOFF_MS,
+  ProviderRateLimiter,
+  SendThrottledError,
+} from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
-import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from '../providers/sms-provider';
+import {
+  OutboundSms,
+  SendAccepted,
+  SendAmbiguousError,
+  SendRefusedError,
+  SendRetryableError,
+  SmsProvider,
+} from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
@@ -150,7 +162,8 @@ export class SendPipeline {
     // Asked of the provider it was handed to, even if the account has switched since: only that one can have sent it.
     const provider = await this.providers.named(row.accountId, row.provider);
     // The same text may have gone to the same number before: a message another row already owns is not this one.
-    const isTaken = (providerMessageId: string) => this.messages.exists({ where: { provider: provider.name, providerMessageId, id: Not(row.id) } });
+    const isTaken = (providerMessageId: string) =>
+      this.messages.exists({ where: { provider: provider.name, providerMessageId, id: Not(row.id) } });
     const found = await provider.findSent(this.outbound(row), since, isTaken);
     if (found) {
       await this.accepted(row, found, provider);
@@ -158,7 +171,10 @@ export class SendPipeline {
       return 'reconciled';
     }
     await this.throttle(provider, row);
-    await this.messages.update({ id: row.id, status: 'submitting' }, { attempts: () => 'attempts + 1', submittedAt: this.clock.now() });
+    await this.messages.update(
+      { id: row.id, status: 'submitting' },
+      { attempts: () => 'attempts + 1', submittedAt: this.clock.now() },
+    );
     return this.handOver(row, provider);
   }
 
@@ -193,7 +209,10 @@ export class SendPipeline {
       }
       if (e instanceof SendRetryableError) {
         // Nothing went out: the row waits again and the job retries with backoff.
-        await this.messages.update({ id: row.id, status: 'submitting' }, { status: 'pending', errorCode: e.code, errorMessage: e.message });
+        await this.messages.update(
+          { id: row.id, status: 'submitting' },
+          { status: 'pending', errorCode: e.code, errorMessage: e.message },
+        );
         // A rate-limited provider account that says 429 holds its other texts back too, not only this one.
         if (limit && e.code === '429') await this.rateLimiter.backOff(limit, PROVIDER_429_BACKOFF_MS);
         throw e;
@@ -223,7 +242,8 @@ export class SendPipeline {
     if (row.partIndex <= 1) return 'go';
     const previous = await this.part(row, row.partIndex - 1);
     if (!previous || previous.providerMessageId) return 'go';
-    if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status as OutboundStatus)) return 'waiting';
+    if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status as OutboundStatus))
+      return 'waiting';
     // The part before ended unsent (a crash came between its refusal and ending the parts after it).
     await this.endRest(previous, previous.status as OutboundStatus, previous.errorMessage ?? 'not sent', false);
     return 'already-done';
@@ -245,12 +265,23 @@ export class SendPipeline {
    * A part ended unsent: it (with `ending`, when given) and the parts after it end with `status`, and what was never
    * handed over is refunded, in one transaction.
    */
-  private async endRest(row: SmsMessage, status: OutboundStatus, reason: string, refundThisPart: boolean, ending?: Partial<SmsMessage>): Promise<void> {
+  private async endRest(
+    row: SmsMessage,
+    status: OutboundStatus,
+    reason: string,
+    refundThisPart: boolean,
+    ending?: Partial<SmsMessage>,
+  ): Promise<void> {
     const later =
       row.partIndex < row.partCount
         ? await this.messages.find({
             select: { id: true },
-            where: { accountId: row.accountId, sendId: row.sendId, partIndex: MoreThan(row.partIndex), status: In(WAITING_STATUSES) },
+            where: {
+              accountId: row.accountId,
+              sendId: row.sendId,
+              partIndex: MoreThan(row.partIndex),
+              status: In(WAITING_STATUSES),
+            },
           })
         : [];
     const laterIds = later.map((l) => l.id);
@@ -259,7 +290,10 @@ export class SendPipeline {
       if (laterIds.length === 0) return;
       await tx
         .getRepository(SmsMessage)
-        .update({ id: In(laterIds), status: In(WAITING_STATUSES) }, { status, errorMessage: `Part ${row.partIndex} of ${row.partCount} was not sent: ${reason}` });
+        .update(
+          { id: In(laterIds), status: In(WAITING_STATUSES) },
+          { status, errorMessage: `Part ${row.partIndex} of ${row.partCount} was not sent: ${reason}` },
+        );
     });
   }
 
@@ -275,7 +309,9 @@ export class SendPipeline {
   /** Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends `failed`, unsent and uncharged. */
   private async unverifiedSender(row: SmsMessage, number: SmsNumber | null): Promise<boolean> {
     if (number?.verifiedAt) return false;
-    const reason = number ? notVerified(number) : `${row.fromNumber ?? 'The sender'} is no longer one of the account's SMS numbers`;
+    const reason = number
+      ? notVerified(number)
+      : `${row.fromNumber ?? 'The sender'} is no longer one of the account's SMS numbers`;
     // It and the parts after it end unsent; whatever a split text already paid is refunded.
     await this.endRest(row, 'failed', reason, true, { errorMessage: reason });
     this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
@@ -297,7 +333,10 @@ export class SendPipeline {
   /** After the last retry: the row is failed for good, with the last reason kept. */
   async giveUp(messageId: string, reason: string): Promise<void> {
     const row = await this.messages.findOne({ where: { id: messageId } });
-    const gaveUp = await this.messages.update({ id: messageId, status: In(['pending', 'submitting']) }, { status: 'failed', errorMessage: reason });
+    const gaveUp = await this.messages.update(
+      { id: messageId, status: In(['pending', 'submitting']) },
+      { status: 'failed', errorMessage: reason },
+    );
     // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
     if (row && gaveUp.affected === 1) {
       await this.endRest(row, 'failed', reason, row.status === 'pending');

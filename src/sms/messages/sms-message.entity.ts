@@ -28,9 +28,13 @@ export interface InboundMediaItem {
 @Index('IDX_sms_messages_pair', ['accountId', 'fromNumber', 'toNumber', 'createdAt'])
 @Index('IDX_sms_messages_account_created', ['accountId', 'createdAt'])
 // Inbound texts still to land, which a sender's later texts wait for.
-@Index('IDX_sms_messages_inbound_received', ['accountId', 'fromNumber', 'toNumber', 'createdAt'], { where: "direction = 'inbound' AND status = 'received'" })
+@Index('IDX_sms_messages_inbound_received', ['accountId', 'fromNumber', 'toNumber', 'createdAt'], {
+  where: "direction = 'inbound' AND status = 'received'",
+})
 // Inbound texts a person should look at: guessed tickets, triage, failed processing.
-@Index(['accountId', 'createdAt'], { where: "direction = 'inbound' AND (match_guess OR match_rule = 'triage' OR status = 'failed')" })
+@Index(['accountId', 'createdAt'], {
+  where: "direction = 'inbound' AND (match_guess OR match_rule = 'triage' OR status = 'failed')",
+})
 export class SmsMessage {
   @PrimaryGeneratedColumn('uuid', { name: 'id' })
   id!: string;

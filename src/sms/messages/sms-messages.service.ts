@@ -18,7 +18,8 @@ export class SmsMessagesService {
   }
 
   async forTicket(accountId: string, ticketId: string): Promise<SmsMessage[]> {
-    if (!(await this.gateway.getTicketContext(accountId, ticketId, null))) throw new NotFoundException('No such ticket in this account');
+    if (!(await this.gateway.getTicketContext(accountId, ticketId, null)))
+      throw new NotFoundException('No such ticket in this account');
     return this.messages.find({ where: { accountId, ticketId }, order: { createdAt: 'ASC', partIndex: 'ASC' } });
   }
 }

@@ -51,7 +51,10 @@ export class TicketTexts {
   ) {}
 
   /** A new ticket: `write` inserts it in `tx`; the customer gets the `initial_problem` text. */
-  async created<T>(actor: TicketActor, write: (tx: EntityManager) => Promise<TicketCreatedWrite<T>>): Promise<WithTexts<T>> {
+  async created<T>(
+    actor: TicketActor,
+    write: (tx: EntityManager) => Promise<TicketCreatedWrite<T>>,
+  ): Promise<WithTexts<T>> {
     const { result, dispatch } = await retryingConflicts('ticket creation', () =>
       this.dataSource.transaction(async (tx) => {
         const written = await write(tx);
@@ -76,7 +79,11 @@ export class TicketTexts {
         // In the order a customer's reply takes them: their texts, then the ticket.
         await this.outbound.lockCustomerTexts(tx, actor.accountId, actor.ticketId);
         const written = await write(tx);
-        const dispatch = await this.outbound.ticketUpdatedLocked(tx, { ...actor, commentId: written.commentId, smsBody: written.smsBody });
+        const dispatch = await this.outbound.ticketUpdatedLocked(tx, {
+          ...actor,
+          commentId: written.commentId,
+          smsBody: written.smsBody,
+        });
         return { result: written.result, dispatch };
       }),
     );

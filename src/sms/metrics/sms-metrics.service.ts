@@ -2,7 +2,13 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import { SmsQueue } from '../queues/queues';
 
 /** What became of a text, as the metrics count it. */
@@ -34,7 +40,7 @@ export class SmsMetrics {
   });
   private readonly sendSeconds = new Histogram({
     name: 'ticket_sms_send_duration_seconds',
-    help: "Time of one provider call that hands over a text, by provider and how it ended",
+    help: 'Time of one provider call that hands over a text, by provider and how it ended',
     labelNames: ['provider', 'outcome'] as const,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
     registers: [this.registry],
@@ -147,7 +153,8 @@ function afterCommit(tx: EntityManager, count: () => void): void {
 
 class CountAfterCommit implements EntitySubscriberInterface {
   afterTransactionCommit(event: TransactionCommitEvent): void {
-    if (!event.queryRunner.isTransactionActive) take(event.queryRunner.data as Record<string, unknown>).forEach((count) => count());
+    if (!event.queryRunner.isTransactionActive)
+      take(event.queryRunner.data as Record<string, unknown>).forEach((count) => count());
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {

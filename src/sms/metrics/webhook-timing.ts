@@ -1,4 +1,12 @@
-import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
 import { Observable } from 'rxjs';
@@ -31,7 +39,13 @@ export class WebhookTiming implements NestInterceptor {
     // Once the answer is written: a refused body (4xx) counts as much as an accepted one.
     return next.handle().pipe(
       finalize(() => {
-        const record = () => this.metrics.webhookAnswered(labels.provider, labels.kind, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        const record = () =>
+          this.metrics.webhookAnswered(
+            labels.provider,
+            labels.kind,
+            res.statusCode,
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
         if (res.writableFinished) record();
         else res.once('finish', record);
       }),

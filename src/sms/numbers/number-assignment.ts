@@ -19,7 +19,11 @@ export type AssignmentConflict = 'user_to_team' | 'second_team' | 'assigned_else
  * never to a second team without being unassigned first. Bulk files are stricter: they only assign free numbers
  * (or confirm an assignment that is already so), because a wrong line should not silently move someone's number.
  */
-export function assignmentConflict(current: NumberHolder, next: NumberHolder, mode: 'single' | 'bulk'): AssignmentConflict | null {
+export function assignmentConflict(
+  current: NumberHolder,
+  next: NumberHolder,
+  mode: 'single' | 'bulk',
+): AssignmentConflict | null {
   if (sameHolder(current, next) || next.kind === 'shared') return null;
   if (mode === 'bulk' && current.kind !== 'shared') return 'assigned_elsewhere';
   if (next.kind === 'group' && current.kind === 'direct') return 'user_to_team';

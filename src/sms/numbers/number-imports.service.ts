@@ -1,4 +1,11 @@
-import { HttpException, Inject, Injectable, NotFoundException, PayloadTooLargeException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  HttpException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  PayloadTooLargeException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
@@ -73,11 +80,13 @@ export class NumberImports {
       };
       const raw = { number: cell('number'), userEmail: cell('user_email') || null, team: cell('team') || null };
       try {
-        if (record.fields.length !== header.length) throw new LineRefused(`expected ${header.length} fields, found ${record.fields.length}`);
+        if (record.fields.length !== header.length)
+          throw new LineRefused(`expected ${header.length} fields, found ${record.fields.length}`);
         if (!raw.number) throw new LineRefused('no number');
         const number = this.parse(raw.number);
         const earlier = seen.get(number);
-        if (earlier !== undefined) throw new LineRefused(`duplicate within the file: ${number} is already on line ${earlier}`);
+        if (earlier !== undefined)
+          throw new LineRefused(`duplicate within the file: ${number} is already on line ${earlier}`);
         seen.set(number, record.line);
         if (raw.userEmail && raw.team) throw new LineRefused('give either a user_email or a team, not both');
         if (!raw.userEmail && !raw.team) throw new LineRefused('give the user_email or the team the number is for');
@@ -99,11 +108,24 @@ export class NumberImports {
         applied.push({ line: record.line, ...(await this.applyLine(accountId, number, target, cell('label'))) });
       } catch (e) {
         if (!(e instanceof LineRefused)) throw e;
-        errors.push({ line: record.line, number: raw.number, userEmail: raw.userEmail, team: raw.team, reason: e.message });
+        errors.push({
+          line: record.line,
+          number: raw.number,
+          userEmail: raw.userEmail,
+          team: raw.team,
+          reason: e.message,
+        });
       }
     }
     const saved = await this.imports.save(
-      this.imports.create({ accountId, createdByUserId: userId, rows: lines.length, applied: applied.length, failed: errors.length, errors }),
+      this.imports.create({
+        accountId,
+        createdByUserId: userId,
+        rows: lines.length,
+        applied: applied.length,
+        failed: errors.length,
+        errors,
+      }),
     );
     return { import: saved, applied };
   }
@@ -128,13 +150,21 @@ export class NumberImports {
     try {
       records = parseCsv(text);
     } catch (e) {
-      if (e instanceof CsvSyntaxError) throw new UnprocessableEntityException(`The file is not valid CSV: ${e.message}`);
+      if (e instanceof CsvSyntaxError)
+        throw new UnprocessableEntityException(`The file is not valid CSV: ${e.message}`);
       throw e;
     }
-    if (records.length === 0) throw new UnprocessableEntityException('The file is empty; the first line names the columns: number,user_email or number,team');
+    if (records.length === 0)
+      throw new UnprocessableEntityException(
+        'The file is empty; the first line names the columns: number,user_email or number,team',
+      );
     const header = records[0].fields.map((f) => f.trim().toLowerCase());
     const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
-    if (unknown.length > 0 || !header.includes('number') || (!header.includes('user_email') && !header.includes('team'))) {
+    if (
+      unknown.length > 0 ||
+      !header.includes('number') ||
+      (!header.includes('user_email') && !header.includes('team'))
+    ) {
       throw new UnprocessableEntityException(
         `Line 1 must name the columns: number,user_email or number,team (label optional)${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
       );
@@ -142,7 +172,8 @@ export class NumberImports {
     if (new Set(header).size !== header.length) throw new UnprocessableEntityException('Line 1 names a column twice');
     const lines = records.slice(1);
     if (lines.length === 0) throw new UnprocessableEntityException('The file has a header but no lines to apply');
-    if (lines.length > MAX_IMPORT_ROWS) throw new PayloadTooLargeException(`A file holds at most ${MAX_IMPORT_ROWS} lines; split it`);
+    if (lines.length > MAX_IMPORT_ROWS)
+      throw new PayloadTooLargeException(`A file holds at most ${MAX_IMPORT_ROWS} lines; split it`);
     return { header: header as Column[], lines };
   }
 
@@ -164,17 +195,29 @@ export class NumberImports {
     const spent = await this.limits.hit(`provider-lookups:${accountId}`, LOOKUP_WINDOW_MS);
     if (spent.count > budget) {
       const again = new Date(this.clock.now().getTime() + spent.resetMs).toISOString().slice(11, 16);
-      throw new LineRefused(`not checked: this account's ${budget} number lookups for the hour are used up; import this line again after ${again} UTC`);
+      throw new LineRefused(
+        `not checked: this account's ${budget} number lookups for the hour are used up; import this line again after ${again} UTC`,
+      );
     }
-    for (let wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS); wait > 0; wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS)) {
+    for (
+      let wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS);
+      wait > 0;
+      wait = await this.limits.space(`provider-lookups-spacing:${accountId}`, LOOKUP_SPACING_MS)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
   /** Checks and applies one line in its own transaction; any refusal rolls the line back whole. */
-  private async applyLine(accountId: string, number: string, target: NumberHolder, label: string): Promise<Omit<AppliedLine, 'line'>> {
+  private async applyLine(
+    accountId: string,
+    number: string,
+    target: NumberHolder,
+    label: string,
+  ): Promise<Omit<AppliedLine, 'line'>> {
     const existing = await this.numbers.findOne({ where: { number } });
-    if (existing && existing.accountId !== accountId) throw new LineRefused(`already assigned elsewhere: ${number} is in use by another account`);
+    if (existing && existing.accountId !== accountId)
+      throw new LineRefused(`already assigned elsewhere: ${number} is in use by another account`);
     let check: NumberCheck | null = null;
     // Provider lookups happen before the transaction: no row is locked while waiting on the network.
     if (!existing?.verifiedAt) {
@@ -185,10 +228,13 @@ export class NumberImports {
     const now = this.clock.now();
 
     try {
-      return await this.numbers.manager.transaction((tx) => this.applyInTransaction(tx, accountId, number, target, label, check, now));
+      return await this.numbers.manager.transaction((tx) =>
+        this.applyInTransaction(tx, accountId, number, target, label, check, now),
+      );
     } catch (e) {
       // Another request added the same number a moment ago.
-      if ((e as { code?: string }).code === '23505') throw new LineRefused(`already assigned elsewhere: ${number} was just added by another request`);
+      if ((e as { code?: string }).code === '23505')
+        throw new LineRefused(`already assigned elsewhere: ${number} was just added by another request`);
       throw e;
     }
   }
@@ -204,12 +250,21 @@ export class NumberImports {
   ): Promise<Omit<AppliedLine, 'line'>> {
     const repo = tx.getRepository(SmsNumber);
     let row = await repo.findOne({ where: { number }, lock: { mode: 'pessimistic_write' } });
-    if (row && row.accountId !== accountId) throw new LineRefused(`already assigned elsewhere: ${number} is in use by another account`);
+    if (row && row.accountId !== accountId)
+      throw new LineRefused(`already assigned elsewhere: ${number} is in use by another account`);
     const added = !row;
     if (!row) {
       const hasDefault = await repo.exists({ where: { accountId, isDefault: true } });
       row = await repo.save(
-        repo.create({ accountId, number, label: label || number, isDefault: !hasDefault, verifiedAt: now, verificationCheckedAt: now, verificationError: null }),
+        repo.create({
+          accountId,
+          number,
+          label: label || number,
+          isDefault: !hasDefault,
+          verifiedAt: now,
+          verificationCheckedAt: now,
+          verificationError: null,
+        }),
       );
     } else if (!row.verifiedAt) {
       if (!check?.verified) throw new LineRefused(`not verified: ${notVerified(row)}`);
@@ -218,8 +273,18 @@ export class NumberImports {
     if (!sameHolder(row, target)) {
       const conflict = assignmentConflict(row, target, 'bulk');
       if (conflict) throw new LineRefused(await this.numbersService.conflictReason(accountId, row, conflict, tx));
-      await repo.update({ id: row.id }, { kind: target.kind, userId: target.userId, teamId: target.teamId, ...(label && !added ? { label } : {}) });
+      await repo.update(
+        { id: row.id },
+        { kind: target.kind, userId: target.userId, teamId: target.teamId, ...(label && !added ? { label } : {}) },
+      );
     }
-    return { numberId: row.id, number, added, kind: target.kind as 'direct' | 'group', userId: target.userId, teamId: target.teamId };
+    return {
+      numberId: row.id,
+      number,
+      added,
+      kind: target.kind as 'direct' | 'group',
+      userId: target.userId,
+      teamId: target.teamId,
+    };
   }
 }

@@ -48,10 +48,13 @@ export class NumberVerification {
   ) {}
 
   async check(accountId: string, number: string): Promise<NumberCheck> {
-    const settings = (await this.settings.findOne({ where: { accountId } })) ?? this.settings.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
+    const settings =
+      (await this.settings.findOne({ where: { accountId } })) ??
+      this.settings.create({ accountId, ...SMS_SETTINGS_DEFAULTS });
     if (settings.provider === 'flowroute') return this.checkAtFlowroute(settings, number);
     const assigned = await this.platformNumbers.findOne({ where: { number } });
-    if (assigned?.accountId !== accountId) return { verified: false, reason: notAssigned(number), refusal: 'not_assigned' };
+    if (assigned?.accountId !== accountId)
+      return { verified: false, reason: notAssigned(number), refusal: 'not_assigned' };
     return this.listedByPlatform(accountId, number);
   }
 
@@ -64,7 +67,9 @@ export class NumberVerification {
     let verified = 0;
     // A few lookups at a time: fast for an account's usual handful of numbers, gentle on the provider's rate limit.
     for (let i = 0; i < all.length; i += RECHECK_CONCURRENCY) {
-      const results = await Promise.all(all.slice(i, i + RECHECK_CONCURRENCY).map((number) => this.recheck(accountId, number)));
+      const results = await Promise.all(
+        all.slice(i, i + RECHECK_CONCURRENCY).map((number) => this.recheck(accountId, number)),
+      );
       verified += results.filter(Boolean).length;
     }
     await this.numbers.manager.transaction((tx) => ensureDefaultNumber(tx, accountId));
@@ -86,16 +91,23 @@ export class NumberVerification {
   /** Whether the platform's own provider account has the number (the sandbox has every number). */
   async listedByPlatform(accountId: string | null, number: string): Promise<NumberCheck> {
     if (this.options.provider === 'sandbox') return { verified: true, method: 'sandbox' };
-    if (this.options.provider !== 'twilio' || !this.options.twilio) return { verified: false, reason: `The ${this.options.provider} provider cannot confirm numbers` };
+    if (this.options.provider !== 'twilio' || !this.options.twilio)
+      return { verified: false, reason: `The ${this.options.provider} provider cannot confirm numbers` };
     try {
       const found = await (await this.twilio()).incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
       if (found.some((n) => n.phoneNumber === number)) return { verified: true, method: 'twilio' };
-      return { verified: false, reason: `Twilio does not list ${number} among this service's phone numbers; buy or port it into the Twilio account first, then verify it again` };
+      return {
+        verified: false,
+        reason: `Twilio does not list ${number} among this service's phone numbers; buy or port it into the Twilio account first, then verify it again`,
+      };
     } catch (e) {
       // The SDK's errors can carry the request's Authorization header: log the message only.
       const message = (e as Error).message;
       this.logger.warn({ accountId, error: message }, 'number verification could not reach Twilio');
-      return { verified: false, reason: `Could not reach Twilio to check ${number} (${message}); verify it again later` };
+      return {
+        verified: false,
+        reason: `Could not reach Twilio to check ${number} (${message}); verify it again later`,
+      };
     }
   }
 
@@ -104,17 +116,25 @@ export class NumberVerification {
     try {
       ownership = await this.flowroute.provider(settings).ownsNumber(number);
     } catch (e) {
-      return { verified: false, reason: `The account's Flowroute settings cannot be used to check ${number}: ${(e as Error).message}` };
+      return {
+        verified: false,
+        reason: `The account's Flowroute settings cannot be used to check ${number}: ${(e as Error).message}`,
+      };
     }
     if (ownership.owned) return { verified: true, method: 'flowroute' };
-    return ownership.final ? { verified: false, reason: ownership.reason, refusal: 'not_owned' } : { verified: false, reason: ownership.reason };
+    return ownership.final
+      ? { verified: false, reason: ownership.reason, refusal: 'not_owned' }
+      : { verified: false, reason: ownership.reason };
   }
 
   private async twilio(): Promise<Twilio> {
     if (!this.client) {
       const credentials = this.options.twilio!;
       const twilio = await loadTwilio();
-      this.client = twilio(credentials.accountSid, credentials.authToken, { autoRetry: false, timeout: credentials.timeoutMs });
+      this.client = twilio(credentials.accountSid, credentials.authToken, {
+        autoRetry: false,
+        timeout: credentials.timeoutMs,
+      });
       // The REST base (a local fake in tests, a proxy in some set-ups): the `api` domain reads it on every request.
       this.client.api.baseUrl = credentials.apiUrl.replace(/\/+$/, '');
     }

@@ -42,7 +42,8 @@ export class PlatformNumbers {
     if (current && current.accountId !== accountId) throw elsewhere;
     // Another account's unverified claim does not block it: the account it is assigned to replaces that claim.
     const holder = await this.numbers.findOne({ where: { number } });
-    if (holder && holder.accountId !== accountId && holder.verifiedAt) throw new ConflictException(`${number} is in use by another account; unassign it there first`);
+    if (holder && holder.accountId !== accountId && holder.verifiedAt)
+      throw new ConflictException(`${number} is in use by another account; unassign it there first`);
     if (!current) {
       const listed = await this.verification.listedByPlatform(accountId, number);
       if (!listed.verified) throw new UnprocessableEntityException(listed.reason);
@@ -59,7 +60,12 @@ export class PlatformNumbers {
     const rows = await this.assignments.find({ where: { accountId }, order: { assignedAt: 'ASC', number: 'ASC' } });
     const added = await this.numbers.find({ where: { accountId }, select: { id: true, number: true } });
     const ids = new Map(added.map((n) => [n.number, n.id]));
-    return rows.map((row) => ({ number: row.number, accountId: row.accountId, assignedAt: row.assignedAt, smsNumberId: ids.get(row.number) ?? null }));
+    return rows.map((row) => ({
+      number: row.number,
+      accountId: row.accountId,
+      assignedAt: row.assignedAt,
+      smsNumberId: ids.get(row.number) ?? null,
+    }));
   }
 
   /**
@@ -71,7 +77,9 @@ export class PlatformNumbers {
     const number = parseBusinessNumber(input);
     const removed = await this.numbers.manager.transaction(async (tx) => {
       const assignment = await tx.getRepository(PlatformNumber).delete({ number, accountId });
-      const held = await tx.getRepository(SmsNumber).findOne({ where: { number, accountId }, lock: { mode: 'pessimistic_write' } });
+      const held = await tx
+        .getRepository(SmsNumber)
+        .findOne({ where: { number, accountId }, lock: { mode: 'pessimistic_write' } });
       if (held) {
         await tx.getRepository(SmsNumber).delete({ id: held.id });
         if (held.isDefault) await ensureDefaultNumber(tx, accountId);

@@ -1,4 +1,10 @@
-import { ForbiddenException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../core/hydrate';
@@ -8,7 +14,8 @@ import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';
 
 /** The number a text goes from, and which rule chose it; or why there is none. */
-export type SenderChoice = { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'default' } | { skip: string };
+export type SenderChoice =
+  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'default' } | { skip: string };
 
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
@@ -23,7 +30,10 @@ export class SendingIdentity {
   ) {
     // Prepared: every ticket text chooses its number. Each is scoped to the account.
     const columns = columnList(numbers.manager, SmsNumber, 'n');
-    this.byId = { name: 'sms-sender-by-id', text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2` };
+    this.byId = {
+      name: 'sms-sender-by-id',
+      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2`,
+    };
     // The number itself in the same statement as the thread that picks it.
     this.byThread = {
       name: 'sms-sender-by-thread',
@@ -37,7 +47,10 @@ export class SendingIdentity {
       text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'direct' AND n.user_id = $2 AND n.verified_at IS NOT NULL
              ORDER BY n.created_at LIMIT 1`,
     };
-    this.fallback = { name: 'sms-sender-default', text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.is_default LIMIT 1` };
+    this.fallback = {
+      name: 'sms-sender-default',
+      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.is_default LIMIT 1`,
+    };
   }
 
   private readonly byId: PreparedStatement;
@@ -51,14 +64,21 @@ export class SendingIdentity {
   }
 
   /** A technician's explicit choice: 404 for a number of another account, 422 unverified, 403 not theirs to use. */
-  async chosen(tx: EntityManager, accountId: string, userId: string | null, fromNumberId: string): Promise<SenderChoice> {
+  async chosen(
+    tx: EntityManager,
+    accountId: string,
+    userId: string | null,
+    fromNumberId: string,
+  ): Promise<SenderChoice> {
     const number = await this.one(tx, this.byId, [accountId, fromNumberId]);
     if (!number) throw new NotFoundException('fromNumberId: no such SMS number in this account');
     if (!number.verifiedAt) throw new UnprocessableEntityException(`fromNumberId: ${notVerified(number)}`);
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
     if (user && user.role !== 'admin' && !mayUse(number, user.id, user.teamIds)) {
-      const whose = number.kind === 'direct' ? "another user's direct number" : "the number of a team you are not in";
-      throw new ForbiddenException(`fromNumberId: you may not send from ${number.number} (${whose}); GET /api/sms/numbers/mine lists yours`);
+      const whose = number.kind === 'direct' ? "another user's direct number" : 'the number of a team you are not in';
+      throw new ForbiddenException(
+        `fromNumberId: you may not send from ${number.number} (${whose}); GET /api/sms/numbers/mine lists yours`,
+      );
     }
     return { number, rule: 'chosen' };
   }
@@ -75,7 +95,9 @@ export class SendingIdentity {
     if (fallback?.verifiedAt) return { number: fallback, rule: 'default' };
     if (fallback) return { skip: `The account's default number ${notVerified(fallback)}` };
     if (await tx.getRepository(SmsNumber).exists({ where: { accountId } })) {
-      return { skip: "None of the account's SMS numbers is verified, so none may send; verify one (POST /api/sms/numbers/:id/verify)" };
+      return {
+        skip: "None of the account's SMS numbers is verified, so none may send; verify one (POST /api/sms/numbers/:id/verify)",
+      };
     }
     return { skip: 'The account has no SMS number to send from' };
   }

@@ -1,7 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { IsHostId } from '../core/host-id';
-import { HISTORY_VISIBILITIES, type HistoryVisibility, SMS_NUMBER_KINDS, type SmsNumberKind } from './sms-number.entity';
+import {
+  HISTORY_VISIBILITIES,
+  type HistoryVisibility,
+  SMS_NUMBER_KINDS,
+  type SmsNumberKind,
+} from './sms-number.entity';
 import type { NumberImport } from './number-import.entity';
 import type { AppliedLine } from './number-imports.service';
 import type { SmsNumber } from './sms-number.entity';
@@ -21,7 +37,10 @@ export class CreateSmsNumberDto {
 
 /** Kind and assignment; fields left out keep their value, and a kind change clears what no longer applies. */
 export class UpdateSmsNumberDto {
-  @ApiPropertyOptional({ enum: SMS_NUMBER_KINDS, description: 'direct: one user; group: one team; shared: the whole account' })
+  @ApiPropertyOptional({
+    enum: SMS_NUMBER_KINDS,
+    description: 'direct: one user; group: one team; shared: the whole account',
+  })
   @IsOptional()
   @IsIn(SMS_NUMBER_KINDS)
   kind?: SmsNumberKind;
@@ -43,12 +62,21 @@ export class UpdateSmsNumberDto {
   @MaxLength(80)
   label?: string;
 
-  @ApiPropertyOptional({ enum: HISTORY_VISIBILITIES, description: "members: every member sees the whole history; handler: a member sees past threads only of conversations they handled" })
+  @ApiPropertyOptional({
+    enum: HISTORY_VISIBILITIES,
+    description:
+      'members: every member sees the whole history; handler: a member sees past threads only of conversations they handled',
+  })
   @IsOptional()
   @IsIn(HISTORY_VISIBILITIES)
   historyVisibility?: HistoryVisibility;
 
-  @ApiPropertyOptional({ nullable: true, minimum: 1, maximum: 1440, description: "This number's claim timeout in minutes; null: the account's" })
+  @ApiPropertyOptional({
+    nullable: true,
+    minimum: 1,
+    maximum: 1440,
+    description: "This number's claim timeout in minutes; null: the account's",
+  })
   @ValidateIf((o: UpdateSmsNumberDto) => o.claimTimeoutMinutes !== null && o.claimTimeoutMinutes !== undefined)
   @IsInt()
   @Min(1)

@@ -91,7 +91,11 @@ export class SmsNumbersController {
 
   @Patch(':id')
   @UseGuards(AdminOnlyGuard)
-  async update(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateSmsNumberDto) {
+  async update(
+    @CurrentCaller() caller: SmsCaller,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateSmsNumberDto,
+  ) {
     return toSmsNumberResponse(await this.numbers.update(caller.accountId, id, body));
   }
 
@@ -116,13 +120,16 @@ export class SmsNumbersController {
 async function readCsvBody(request: Request): Promise<string> {
   const type = request.headers['content-type'] ?? '';
   if (!/^text\/(csv|plain)\b/i.test(type)) {
-    throw new UnsupportedMediaTypeException('Send the file as the body with Content-Type: text/csv, or as the "file" field of a multipart/form-data upload');
+    throw new UnsupportedMediaTypeException(
+      'Send the file as the body with Content-Type: text/csv, or as the "file" field of a multipart/form-data upload',
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_CSV_BYTES) throw new PayloadTooLargeException(`The file is larger than ${MAX_CSV_BYTES / 1024} KB; split it`);
+    if (size > MAX_CSV_BYTES)
+      throw new PayloadTooLargeException(`The file is larger than ${MAX_CSV_BYTES / 1024} KB; split it`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -13,7 +13,27 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 
 const piece = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9') },
-  { weight: 3, arbitrary: fc.constantFrom('+', '+', ' ', '-', '.', '(', ')', '+1', '+44', '+39', '00', 'tel:', ';ext=', ' x', '\u00a0', '\t') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '+',
+      '+',
+      ' ',
+      '-',
+      '.',
+      '(',
+      ')',
+      '+1',
+      '+44',
+      '+39',
+      '00',
+      'tel:',
+      ';ext=',
+      ' x',
+      '\u00a0',
+      '\t',
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom('٣', '７', 'A', 'FLOWERS', '😀', '\u0000', '\ud800', '%2B') },
 );
 const typed = fc.oneof(

@@ -1,4 +1,12 @@
-import { ConflictException, ForbiddenException, Inject, Injectable, Logger, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { parsePhoneNumberWithError, ParseError } from 'libphonenumber-js';
 import { EntityManager, Repository } from 'typeorm';
@@ -18,7 +26,10 @@ export function parseBusinessNumber(input: string): string {
     return parsed.number;
   } catch (e) {
     if (e instanceof ParseError) {
-      const reason = e.message === 'INVALID_COUNTRY' ? 'enter it with its country code, e.g. +1 555 010 0199' : e.message.toLowerCase().replace(/_/g, ' ');
+      const reason =
+        e.message === 'INVALID_COUNTRY'
+          ? 'enter it with its country code, e.g. +1 555 010 0199'
+          : e.message.toLowerCase().replace(/_/g, ' ');
       throw new UnprocessableEntityException(`${input} is not a phone number: ${reason}`);
     }
     throw e;
@@ -26,7 +37,11 @@ export function parseBusinessNumber(input: string): string {
 }
 
 /** A technician may send from their own direct numbers, their teams' numbers and the account's shared numbers. */
-export function mayUse(number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId'>, userId: string, teamIds: string[]): boolean {
+export function mayUse(
+  number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId'>,
+  userId: string,
+  teamIds: string[],
+): boolean {
   if (number.kind === 'direct') return number.userId === userId;
   if (number.kind === 'group') return number.teamId !== null && teamIds.includes(number.teamId);
   return true;
@@ -68,7 +83,8 @@ export class SmsNumbersService {
   async add(accountId: string, input: { number: string; label: string }): Promise<SmsNumber> {
     const number = parseBusinessNumber(input.number);
     const holder = await this.numbers.findOne({ where: { number } });
-    if (holder && (holder.accountId === accountId || holder.verifiedAt)) throw new ConflictException(`${number} is already in use`);
+    if (holder && (holder.accountId === accountId || holder.verifiedAt))
+      throw new ConflictException(`${number} is already in use`);
     const check = await this.verification.check(accountId, number);
     if (!check.verified && check.refusal === 'not_assigned') throw new ForbiddenException(check.reason);
     if (!check.verified && check.refusal === 'not_owned') throw new UnprocessableEntityException(check.reason);
@@ -86,10 +102,14 @@ export class SmsNumbersService {
     return this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
       const taken = await repo.findOne({ where: { number }, lock: { mode: 'pessimistic_write' } });
-      if (taken && (taken.accountId === accountId || taken.verifiedAt || !check.verified)) throw new ConflictException(`${number} is already in use`);
+      if (taken && (taken.accountId === accountId || taken.verifiedAt || !check.verified))
+        throw new ConflictException(`${number} is already in use`);
       if (taken) {
         await repo.delete({ id: taken.id });
-        this.logger.log({ accountId, previousAccountId: taken.accountId }, 'a proved number replaced another account\'s unverified claim');
+        this.logger.log(
+          { accountId, previousAccountId: taken.accountId },
+          "a proved number replaced another account's unverified claim",
+        );
       }
       // The first verified number an account adds becomes its default sender.
       const hasDefault = await repo.exists({ where: { accountId, isDefault: true } });
@@ -143,19 +163,30 @@ export class SmsNumbersService {
     const keep = kind === current.kind;
     const userId = changes.userId !== undefined ? changes.userId : keep ? current.userId : null;
     const teamId = changes.teamId !== undefined ? changes.teamId : keep ? current.teamId : null;
-    if (kind !== 'direct' && userId) throw new UnprocessableEntityException(`Only a direct number belongs to a user; set kind to direct or leave userId out of a ${kind} number`);
-    if (kind !== 'group' && teamId) throw new UnprocessableEntityException(`Only a group number belongs to a team; set kind to group or leave teamId out of a ${kind} number`);
-    if (kind === 'direct' && !userId) throw new UnprocessableEntityException('A direct number needs userId: the user whose own number it is');
-    if (kind === 'group' && !teamId) throw new UnprocessableEntityException('A group number needs teamId: the team that shares it');
-    if (userId && !(await this.gateway.getUser(accountId, userId))) throw new NotFoundException('No such user in this account');
-    if (teamId && !(await this.gateway.getTeam(accountId, teamId))) throw new NotFoundException('No such team in this account');
+    if (kind !== 'direct' && userId)
+      throw new UnprocessableEntityException(
+        `Only a direct number belongs to a user; set kind to direct or leave userId out of a ${kind} number`,
+      );
+    if (kind !== 'group' && teamId)
+      throw new UnprocessableEntityException(
+        `Only a group number belongs to a team; set kind to group or leave teamId out of a ${kind} number`,
+      );
+    if (kind === 'direct' && !userId)
+      throw new UnprocessableEntityException('A direct number needs userId: the user whose own number it is');
+    if (kind === 'group' && !teamId)
+      throw new UnprocessableEntityException('A group number needs teamId: the team that shares it');
+    if (userId && !(await this.gateway.getUser(accountId, userId)))
+      throw new NotFoundException('No such user in this account');
+    if (teamId && !(await this.gateway.getTeam(accountId, teamId)))
+      throw new NotFoundException('No such team in this account');
     const next = { kind, userId: userId ?? null, teamId: teamId ?? null };
     if (!sameHolder(current, next)) {
       if (next.kind !== 'shared' && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
       const conflict = assignmentConflict(current, next, 'single');
       if (conflict) throw new ConflictException(await this.conflictReason(accountId, current, conflict));
     }
-    if (changes.isDefault === false) throw new UnprocessableEntityException('Make another number the default instead (isDefault: true on it)');
+    if (changes.isDefault === false)
+      throw new UnprocessableEntityException('Make another number the default instead (isDefault: true on it)');
     if (changes.isDefault && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
     await this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
@@ -166,7 +197,8 @@ export class SmsNumbersService {
           ...next,
           label: changes.label ?? current.label,
           historyVisibility: changes.historyVisibility ?? current.historyVisibility,
-          claimTimeoutMinutes: changes.claimTimeoutMinutes !== undefined ? changes.claimTimeoutMinutes : current.claimTimeoutMinutes,
+          claimTimeoutMinutes:
+            changes.claimTimeoutMinutes !== undefined ? changes.claimTimeoutMinutes : current.claimTimeoutMinutes,
           ...(changes.isDefault ? { isDefault: true } : {}),
         },
       );
@@ -187,14 +219,22 @@ export class SmsNumbersService {
 
   /** The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones. */
   async usableBy(user: NumberUser, tx?: EntityManager): Promise<SmsNumber[]> {
-    const all = await (tx ? tx.getRepository(SmsNumber) : this.numbers).find({ where: { accountId: user.accountId }, order: { createdAt: 'ASC' } });
+    const all = await (tx ? tx.getRepository(SmsNumber) : this.numbers).find({
+      where: { accountId: user.accountId },
+      order: { createdAt: 'ASC' },
+    });
     if (user.role === 'admin') return all;
     const teamIds = (await this.gateway.getUser(user.accountId, user.userId, tx))?.teamIds ?? [];
     return all.filter((n) => mayUse(n, user.userId, teamIds));
   }
 
   /** Why the holder cannot be replaced, naming who holds the number. */
-  async conflictReason(accountId: string, current: SmsNumber, conflict: AssignmentConflict, tx?: EntityManager): Promise<string> {
+  async conflictReason(
+    accountId: string,
+    current: SmsNumber,
+    conflict: AssignmentConflict,
+    tx?: EntityManager,
+  ): Promise<string> {
     const holder =
       current.kind === 'direct' && current.userId
         ? `${(await this.gateway.getUser(accountId, current.userId, tx))?.name ?? 'a user'}'s direct number`

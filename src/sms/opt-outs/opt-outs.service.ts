@@ -13,7 +13,10 @@ export class OptOutsService {
   }
 
   /** Records the opt-out; a repeated STOP keeps the first date. Returns whether the phone was opted in until now. */
-  async optOut(tx: EntityManager, input: { accountId: string; phone: string; keyword: string; messageId: string; at: Date }): Promise<boolean> {
+  async optOut(
+    tx: EntityManager,
+    input: { accountId: string; phone: string; keyword: string; messageId: string; at: Date },
+  ): Promise<boolean> {
     const rows = (await tx.query(
       `INSERT INTO sms_opt_outs (account_id, phone, keyword, message_id, opted_out_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (account_id, phone) DO NOTHING RETURNING phone`,

@@ -15,7 +15,10 @@ export interface CreditCharge {
  * `paid`: charged, credit now. `pending`: the host will take payment later (an invoice) and then settles the purchase
  * with `CreditGrants.settlePurchase`. `declined`: nothing charged, nothing credited; `reason` is shown to the admin.
  */
-export type ChargeOutcome = { status: 'paid'; reference: string } | { status: 'pending'; reference: string } | { status: 'declined'; reason: string };
+export type ChargeOutcome =
+  | { status: 'paid'; reference: string }
+  | { status: 'pending'; reference: string }
+  | { status: 'declined'; reason: string };
 
 /**
  * How an account pays for credit packs: the host's billing. The module credits only what this says was paid; without

@@ -17,17 +17,43 @@ import type {
  */
 export abstract class TicketGatewayBase implements TicketGateway {
   abstract getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null>;
-  abstract getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null>;
+  abstract getTicketContext(
+    accountId: string,
+    ticketId: string,
+    technicianId: string | null,
+    tx?: EntityManager,
+  ): Promise<TicketSmsContext | null>;
   abstract getUser(accountId: string, userId: string, tx?: EntityManager): Promise<UserSummary | null>;
   abstract findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null>;
   abstract findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]>;
   abstract createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary>;
   abstract listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]>;
-  abstract findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null>;
-  abstract createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary>;
-  abstract addCustomerComment(accountId: string, comment: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }>;
-  abstract addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }>;
-  abstract addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }>;
+  abstract findTicket(
+    accountId: string,
+    ref: { id: string } | { number: number },
+    tx?: EntityManager,
+  ): Promise<TicketSummary | null>;
+  abstract createTicketFromSms(
+    accountId: string,
+    input: { customerId: string; subject: string; problem: string },
+    tx?: EntityManager,
+  ): Promise<TicketSummary>;
+  abstract addCustomerComment(
+    accountId: string,
+    comment: CustomerComment,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }>;
+  abstract addTechnicianText(
+    accountId: string,
+    input: { ticketId: string; userId: string; text: string },
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }>;
+  abstract addPrivateNote(
+    accountId: string,
+    ticketId: string,
+    body: string,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }>;
   abstract moveComment(accountId: string, commentId: string, toTicketId: string, tx?: EntityManager): Promise<void>;
 
   /** A helpdesk without teams finds none; override both team lookups if yours has them. */
@@ -39,20 +65,32 @@ export abstract class TicketGatewayBase implements TicketGateway {
     return Promise.resolve(null);
   }
 
-  findCustomersByPhones(lookups: { accountId: string; phone: string }[], tx?: EntityManager): Promise<CustomerSummary[][]> {
+  findCustomersByPhones(
+    lookups: { accountId: string; phone: string }[],
+    tx?: EntityManager,
+  ): Promise<CustomerSummary[][]> {
     return inTurn(lookups, (lookup) => this.findCustomersByPhone(lookup.accountId, lookup.phone, tx));
   }
 
-  listOpenTicketsOfCustomers(lookups: { accountId: string; customerId: string }[], tx?: EntityManager): Promise<TicketSummary[][]> {
+  listOpenTicketsOfCustomers(
+    lookups: { accountId: string; customerId: string }[],
+    tx?: EntityManager,
+  ): Promise<TicketSummary[][]> {
     return inTurn(lookups, (lookup) => this.listOpenTickets(lookup.accountId, lookup.customerId, tx));
   }
 
-  findTickets(lookups: { accountId: string; ref: { id: string } | { number: number } }[], tx?: EntityManager): Promise<(TicketSummary | null)[]> {
+  findTickets(
+    lookups: { accountId: string; ref: { id: string } | { number: number } }[],
+    tx?: EntityManager,
+  ): Promise<(TicketSummary | null)[]> {
     return inTurn(lookups, (lookup) => this.findTicket(lookup.accountId, lookup.ref, tx));
   }
 
   /** All or none: the module passes its transaction, which a failing item aborts. */
-  addCustomerComments(comments: { accountId: string; comment: CustomerComment }[], tx?: EntityManager): Promise<{ commentId: string }[]> {
+  addCustomerComments(
+    comments: { accountId: string; comment: CustomerComment }[],
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }[]> {
     return inTurn(comments, (item) => this.addCustomerComment(item.accountId, item.comment, tx));
   }
 }

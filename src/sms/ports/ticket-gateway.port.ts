@@ -27,7 +27,12 @@ export interface TicketGateway {
   /** null when there is no such account. */
   getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null>;
   /** null when the ticket is not in this account. */
-  getTicketContext(accountId: string, ticketId: string, technicianId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null>;
+  getTicketContext(
+    accountId: string,
+    ticketId: string,
+    technicianId: string | null,
+    tx?: EntityManager,
+  ): Promise<TicketSmsContext | null>;
 
   // ─── people: number assignment, after-hours precedence, who may send while closed ───
 
@@ -48,27 +53,51 @@ export interface TicketGateway {
   /** Every customer of the account with this E.164 number among their phones, oldest first. */
   findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]>;
   /** findCustomersByPhone for each lookup. */
-  findCustomersByPhones(lookups: { accountId: string; phone: string }[], tx?: EntityManager): Promise<CustomerSummary[][]>;
+  findCustomersByPhones(
+    lookups: { accountId: string; phone: string }[],
+    tx?: EntityManager,
+  ): Promise<CustomerSummary[][]>;
   /** A new customer named after the formatted number, with that number as a mobile phone. */
   createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary>;
   /** The customer's tickets that are not resolved, most recently updated first. */
   listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]>;
   /** listOpenTickets for each lookup. */
-  listOpenTicketsOfCustomers(lookups: { accountId: string; customerId: string }[], tx?: EntityManager): Promise<TicketSummary[][]>;
+  listOpenTicketsOfCustomers(
+    lookups: { accountId: string; customerId: string }[],
+    tx?: EntityManager,
+  ): Promise<TicketSummary[][]>;
   /** One ticket of the account by id or by its number; null when the account has none. */
-  findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null>;
+  findTicket(
+    accountId: string,
+    ref: { id: string } | { number: number },
+    tx?: EntityManager,
+  ): Promise<TicketSummary | null>;
   /** findTicket for each lookup. */
-  findTickets(lookups: { accountId: string; ref: { id: string } | { number: number } }[], tx?: EntityManager): Promise<(TicketSummary | null)[]>;
-  createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary>;
+  findTickets(
+    lookups: { accountId: string; ref: { id: string } | { number: number } }[],
+    tx?: EntityManager,
+  ): Promise<(TicketSummary | null)[]>;
+  createTicketFromSms(
+    accountId: string,
+    input: { customerId: string; subject: string; problem: string },
+    tx?: EntityManager,
+  ): Promise<TicketSummary>;
   /** A public comment from the customer with files already stored; sets the ticket's status to Customer Reply. */
   addCustomerComment(accountId: string, comment: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }>;
   /** addCustomerComment for each item, all or none: a ticket outside its item's account fails the whole call. */
-  addCustomerComments(comments: { accountId: string; comment: CustomerComment }[], tx?: EntityManager): Promise<{ commentId: string }[]>;
+  addCustomerComments(
+    comments: { accountId: string; comment: CustomerComment }[],
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }[]>;
   /**
    * A technician's text to the customer, written in a conversation rather than as a ticket update: a public comment
    * from that technician on the ticket it is about, holding the text (as sent by SMS). The ticket's status is kept.
    */
-  addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }>;
+  addTechnicianText(
+    accountId: string,
+    input: { ticketId: string; userId: string; text: string },
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }>;
   /** A private note from the system (opt-out changes); customers never see it. */
   addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }>;
   /** Moves a comment and its attachments to another ticket (of the same customer, checked by the caller), which becomes Customer Reply. */

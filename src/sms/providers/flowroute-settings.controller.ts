@@ -2,7 +2,11 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { TestFlowrouteConnectionDto, toConnectionTestResponse, toFlowrouteSettingsResponse } from './flowroute-settings.dto';
+import {
+  TestFlowrouteConnectionDto,
+  toConnectionTestResponse,
+  toFlowrouteSettingsResponse,
+} from './flowroute-settings.dto';
 import { FlowrouteSettings } from './flowroute-settings.service';
 
 @ApiTags('sms settings')
@@ -18,7 +22,9 @@ export class FlowrouteSettingsController {
 
   @Post('test')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Checks Flowroute credentials (the given ones, else the saved ones) with a harmless authenticated request' })
+  @ApiOperation({
+    summary: 'Checks Flowroute credentials (the given ones, else the saved ones) with a harmless authenticated request',
+  })
   async test(@CurrentCaller() caller: SmsCaller, @Body() body: TestFlowrouteConnectionDto) {
     return toConnectionTestResponse(await this.flowroute.testConnection(caller.accountId, body.flowroute));
   }

@@ -24,7 +24,10 @@ export class FlowrouteCredentialsDto {
 }
 
 export class TestFlowrouteConnectionDto {
-  @ApiPropertyOptional({ type: FlowrouteCredentialsDto, description: 'Credentials to try before saving them; the saved ones when absent' })
+  @ApiPropertyOptional({
+    type: FlowrouteCredentialsDto,
+    description: 'Credentials to try before saving them; the saved ones when absent',
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => FlowrouteCredentialsDto)
@@ -32,7 +35,9 @@ export class TestFlowrouteConnectionDto {
 }
 
 export function toFlowrouteSettingsResponse(view: FlowrouteSettingsView | null) {
-  return view ? { accessKey: view.accessKey, secretKey: view.secretKey, inboundUrl: view.inboundUrl, problem: view.problem } : null;
+  return view
+    ? { accessKey: view.accessKey, secretKey: view.secretKey, inboundUrl: view.inboundUrl, problem: view.problem }
+    : null;
 }
 
 export function toConnectionTestResponse(test: ConnectionTest) {

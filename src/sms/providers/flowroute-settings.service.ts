@@ -1,10 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, NotFoundException, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { maskSecret, SecretBox, SecretsUnavailableError, SecretUnreadableError, tokenDigest } from '../secrets/secret-box';
+import {
+  maskSecret,
+  SecretBox,
+  SecretsUnavailableError,
+  SecretUnreadableError,
+  tokenDigest,
+} from '../secrets/secret-box';
 import { AccountProvider, SmsSettings } from '../settings/sms-settings.entity';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { ConnectionTest, FlowrouteCredentials, FlowrouteProvider } from './flowroute.provider';
@@ -54,16 +66,25 @@ export class FlowrouteSettings {
     if (change.provider !== undefined) columns.provider = change.provider;
 
     if (change.flowroute === null) {
-      if (provider === 'flowroute') throw new UnprocessableEntityException('Switch the provider to platform before removing the Flowroute credentials');
+      if (provider === 'flowroute')
+        throw new UnprocessableEntityException(
+          'Switch the provider to platform before removing the Flowroute credentials',
+        );
       columns.flowrouteCredentials = null;
     } else if (change.flowroute !== undefined) {
       this.requireSecrets();
       const { accessKey, secretKey } = change.flowroute;
-      columns.flowrouteCredentials = this.secrets.seal(JSON.stringify({ accessKey, secretKey }), credentialsContext(current.accountId));
+      columns.flowrouteCredentials = this.secrets.seal(
+        JSON.stringify({ accessKey, secretKey }),
+        credentialsContext(current.accountId),
+      );
       // The webhook URL stays the same when keys change, so Flowroute's callback settings need not be touched.
       if (!current.flowrouteWebhookToken) Object.assign(columns, this.newWebhookToken(current.accountId));
     } else if (provider === 'flowroute' && current.provider !== 'flowroute') {
-      if (!current.flowrouteCredentials) throw new UnprocessableEntityException('Sending through Flowroute needs its access key and secret key: send flowroute: {accessKey, secretKey}');
+      if (!current.flowrouteCredentials)
+        throw new UnprocessableEntityException(
+          'Sending through Flowroute needs its access key and secret key: send flowroute: {accessKey, secretKey}',
+        );
       this.readableCredentials(current); // refuses unreadable ones now rather than at the first send
     }
     return columns;
@@ -90,14 +111,20 @@ export class FlowrouteSettings {
   provider(settings: SmsSettings): FlowrouteProvider {
     const token = settings.flowrouteWebhookToken ? this.webhookToken(settings) : null;
     if (!token) throw new Error('The account has no Flowroute webhook token');
-    return new FlowrouteProvider(this.credentials(settings), { ...this.connection(), dlrCallbackUrl: `${this.webhookBase(token)}/dlr` });
+    return new FlowrouteProvider(this.credentials(settings), {
+      ...this.connection(),
+      dlrCallbackUrl: `${this.webhookBase(token)}/dlr`,
+    });
   }
 
   async testConnection(accountId: string, given?: FlowrouteCredentials): Promise<ConnectionTest> {
     let credentials = given;
     if (!credentials) {
       const stored = await this.settings.findOne({ where: { accountId } });
-      if (!stored?.flowrouteCredentials) throw new UnprocessableEntityException('No Flowroute credentials to test: send accessKey and secretKey, or save them in the settings first');
+      if (!stored?.flowrouteCredentials)
+        throw new UnprocessableEntityException(
+          'No Flowroute credentials to test: send accessKey and secretKey, or save them in the settings first',
+        );
       credentials = this.readableCredentials(stored);
     }
     return new FlowrouteProvider(credentials, { ...this.connection(), dlrCallbackUrl: '' }).testConnection();
@@ -126,7 +153,8 @@ export class FlowrouteSettings {
   /** A new webhook path token (the old URL stops working at once), for a URL that leaked. */
   async rotateWebhookToken(accountId: string): Promise<void> {
     const current = await this.settings.findOne({ where: { accountId } });
-    if (!current?.flowrouteWebhookToken) throw new NotFoundException('The account has no Flowroute webhook URL yet: save Flowroute credentials first');
+    if (!current?.flowrouteWebhookToken)
+      throw new NotFoundException('The account has no Flowroute webhook URL yet: save Flowroute credentials first');
     this.requireSecrets();
     await this.settings.update({ accountId }, this.newWebhookToken(accountId));
   }
@@ -137,7 +165,10 @@ export class FlowrouteSettings {
    */
   async accountForWebhookToken(token: string): Promise<string | null> {
     if (!TOKEN.test(token)) return null;
-    const row = await this.settings.findOne({ where: { flowrouteWebhookTokenHash: tokenDigest(token) }, select: { accountId: true } });
+    const row = await this.settings.findOne({
+      where: { flowrouteWebhookTokenHash: tokenDigest(token) },
+      select: { accountId: true },
+    });
     return row?.accountId ?? null;
   }
 
@@ -152,14 +183,19 @@ export class FlowrouteSettings {
     try {
       return this.credentials(settings);
     } catch (e) {
-      if (e instanceof SecretUnreadableError) throw new UnprocessableEntityException(`The stored Flowroute credentials cannot be read (${e.message}); enter them again`);
+      if (e instanceof SecretUnreadableError)
+        throw new UnprocessableEntityException(
+          `The stored Flowroute credentials cannot be read (${e.message}); enter them again`,
+        );
       throw e;
     }
   }
 
   private credentials(settings: SmsSettings): FlowrouteCredentials {
     if (!settings.flowrouteCredentials) throw new Error('The account has no Flowroute credentials');
-    const opened = JSON.parse(this.secrets.open(settings.flowrouteCredentials, credentialsContext(settings.accountId))) as FlowrouteCredentials;
+    const opened = JSON.parse(
+      this.secrets.open(settings.flowrouteCredentials, credentialsContext(settings.accountId)),
+    ) as FlowrouteCredentials;
     return { accessKey: opened.accessKey, secretKey: opened.secretKey };
   }
 
@@ -169,7 +205,10 @@ export class FlowrouteSettings {
 
   private newWebhookToken(accountId: string): Pick<SmsSettings, 'flowrouteWebhookToken' | 'flowrouteWebhookTokenHash'> {
     const token = randomBytes(24).toString('base64url');
-    return { flowrouteWebhookToken: this.secrets.seal(token, tokenContext(accountId)), flowrouteWebhookTokenHash: tokenDigest(token) };
+    return {
+      flowrouteWebhookToken: this.secrets.seal(token, tokenContext(accountId)),
+      flowrouteWebhookTokenHash: tokenDigest(token),
+    };
   }
 
   private webhookBase(token: string): string {

@@ -5,7 +5,11 @@ import { WEBHOOK_LIMITS } from '../webhooks/webhook-limits';
 // onto ours. Pure functions: the provider, the webhooks and their specs share them.
 
 /** The public API, and the storage host its inbound MMS links point at (Flowroute's media bucket). */
-export const FLOWROUTE_DEFAULTS = { apiUrl: 'https://api.flowroute.com/v2.1', timeoutMs: 15_000, mediaHosts: ['s3.us-west-2.amazonaws.com'] };
+export const FLOWROUTE_DEFAULTS = {
+  apiUrl: 'https://api.flowroute.com/v2.1',
+  timeoutMs: 15_000,
+  mediaHosts: ['s3.us-west-2.amazonaws.com'],
+};
 
 /** '+12015550123' → '12015550123'; null for anything that is not a North American (+1) number. */
 export function toFlowrouteNumber(e164: string): string | null {
@@ -50,9 +54,15 @@ function text(value: unknown): string | null {
 }
 
 /** A short field (an id, a number, a status): its text, or a reason when it is longer than any provider sends. */
-function short(value: unknown, name: string, max: number = WEBHOOK_LIMITS.idCharacters): { value: string | null } | { reason: string } {
+function short(
+  value: unknown,
+  name: string,
+  max: number = WEBHOOK_LIMITS.idCharacters,
+): { value: string | null } | { reason: string } {
   const found = text(value);
-  return found !== null && found.length > max ? { reason: `${name} is longer than ${max} characters` } : { value: found };
+  return found !== null && found.length > max
+    ? { reason: `${name} is longer than ${max} characters` }
+    : { value: found };
 }
 
 /** The first reason among fields, so one 400 names what is too long. */
@@ -62,33 +72,48 @@ function tooLong(...fields: Array<{ value: string | null } | { reason: string }>
 }
 
 function listTooLong(value: unknown, name: string): string | null {
-  return Array.isArray(value) && value.length > WEBHOOK_LIMITS.listItems ? `${name} has more than ${WEBHOOK_LIMITS.listItems} entries` : null;
+  return Array.isArray(value) && value.length > WEBHOOK_LIMITS.listItems
+    ? `${name} has more than ${WEBHOOK_LIMITS.listItems} entries`
+    : null;
 }
 
 /** An inbound SMS or MMS callback: `data.attributes` {from, to, body, is_mms}; MMS media in `included[]`. */
 export function parseFlowrouteInbound(body: unknown): Parsed<FlowrouteInbound> {
   const data = isRecord(body) ? body.data : undefined;
-  if (!isRecord(data) || !isRecord(data.attributes)) return { ok: false, reason: 'An inbound message needs a JSON:API body with data.attributes' };
+  if (!isRecord(data) || !isRecord(data.attributes))
+    return { ok: false, reason: 'An inbound message needs a JSON:API body with data.attributes' };
   const a = data.attributes;
-  const mediaLinks = isRecord(data.relationships) && isRecord(data.relationships.media) ? data.relationships.media.data : undefined;
+  const mediaLinks =
+    isRecord(data.relationships) && isRecord(data.relationships.media) ? data.relationships.media.data : undefined;
   const oversized =
-    tooLong(short(data.id, 'data.id'), short(data.type, 'data.type'), short(a.from, 'from'), short(a.to, 'to'), short(a.timestamp, 'timestamp')) ??
-    (typeof a.body === 'string' && a.body.length > WEBHOOK_LIMITS.textCharacters ? `body is longer than ${WEBHOOK_LIMITS.textCharacters} characters` : null) ??
+    tooLong(
+      short(data.id, 'data.id'),
+      short(data.type, 'data.type'),
+      short(a.from, 'from'),
+      short(a.to, 'to'),
+      short(a.timestamp, 'timestamp'),
+    ) ??
+    (typeof a.body === 'string' && a.body.length > WEBHOOK_LIMITS.textCharacters
+      ? `body is longer than ${WEBHOOK_LIMITS.textCharacters} characters`
+      : null) ??
     listTooLong(isRecord(body) ? body.included : undefined, 'included') ??
     listTooLong(mediaLinks, 'data.relationships.media.data');
   if (oversized) return { ok: false, reason: oversized };
   const id = text(data.id);
   if (!id) return { ok: false, reason: 'An inbound message needs data.id (the message record id)' };
-  if (data.type !== undefined && data.type !== 'message') return { ok: false, reason: `data.type is ${String(data.type)}, not message` };
+  if (data.type !== undefined && data.type !== 'message')
+    return { ok: false, reason: `data.type is ${String(data.type)}, not message` };
   const from = text(a.from) ? fromFlowrouteNumber(text(a.from)!) : null;
   const to = text(a.to) ? fromFlowrouteNumber(text(a.to)!) : null;
   if (!from || !to) return { ok: false, reason: 'An inbound message needs from and to phone numbers' };
-  if (a.body !== undefined && a.body !== null && typeof a.body !== 'string') return { ok: false, reason: 'body must be text' };
+  if (a.body !== undefined && a.body !== null && typeof a.body !== 'string')
+    return { ok: false, reason: 'body must be text' };
 
   // Only media the message links to, when it says which; Flowroute sends nothing else in `included`.
-  const linked = isRecord(data.relationships) && isRecord(data.relationships.media) && Array.isArray(data.relationships.media.data)
-    ? new Set(data.relationships.media.data.filter(isRecord).map((m) => text(m.id)))
-    : null;
+  const linked =
+    isRecord(data.relationships) && isRecord(data.relationships.media) && Array.isArray(data.relationships.media.data)
+      ? new Set(data.relationships.media.data.filter(isRecord).map((m) => text(m.id)))
+      : null;
   const included = isRecord(body) && Array.isArray(body.included) ? body.included.filter(isRecord) : [];
   const media: FlowrouteInbound['media'] = [];
   for (const item of included) {
@@ -114,14 +139,22 @@ export function parseFlowrouteInbound(body: unknown): Parsed<FlowrouteInbound> {
   const timestamp = text(a.timestamp) ? new Date(text(a.timestamp)!) : null;
   return {
     ok: true,
-    value: { providerMessageId: id, from, to, body: typeof a.body === 'string' ? a.body : '', media, receivedAt: timestamp && !Number.isNaN(timestamp.getTime()) ? timestamp : null },
+    value: {
+      providerMessageId: id,
+      from,
+      to,
+      body: typeof a.body === 'string' ? a.body : '',
+      media,
+      receivedAt: timestamp && !Number.isNaN(timestamp.getTime()) ? timestamp : null,
+    },
   };
 }
 
 /** A delivery receipt callback: `data.type` delivery_receipt, `data.attributes` {level, status, status_code}. */
 export function parseFlowrouteReceipt(body: unknown): Parsed<FlowrouteReceipt> {
   const data = isRecord(body) ? body.data : undefined;
-  if (!isRecord(data) || !isRecord(data.attributes)) return { ok: false, reason: 'A delivery receipt needs a JSON:API body with data.attributes' };
+  if (!isRecord(data) || !isRecord(data.attributes))
+    return { ok: false, reason: 'A delivery receipt needs a JSON:API body with data.attributes' };
   if (data.type !== 'delivery_receipt') return { ok: false, reason: 'data.type must be delivery_receipt' };
   const oversized = tooLong(
     short(data.id, 'data.id'),
@@ -134,10 +167,17 @@ export function parseFlowrouteReceipt(body: unknown): Parsed<FlowrouteReceipt> {
   const id = text(data.id);
   const status = text(data.attributes.status);
   const level = Number(data.attributes.level);
-  if (!id || !status || !Number.isInteger(level)) return { ok: false, reason: 'A delivery receipt needs data.id, attributes.level and attributes.status' };
+  if (!id || !status || !Number.isInteger(level))
+    return { ok: false, reason: 'A delivery receipt needs data.id, attributes.level and attributes.status' };
   return {
     ok: true,
-    value: { providerMessageId: id, level, status, statusCode: text(data.attributes.status_code), description: text(data.attributes.status_code_description) },
+    value: {
+      providerMessageId: id,
+      level,
+      status,
+      statusCode: text(data.attributes.status_code),
+      description: text(data.attributes.status_code_description),
+    },
   };
 }
 

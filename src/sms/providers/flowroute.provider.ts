@@ -63,14 +63,24 @@ export class FlowrouteProvider implements SmsProvider {
 
   rateLimit(message: OutboundSms): ProviderRateLimit {
     const mms = (message.mediaUrls?.length ?? 0) > 0;
-    return mms ? { key: `${this.rateKey}:mms`, perSecond: MMS_PER_SECOND } : { key: `${this.rateKey}:sms`, perSecond: SMS_PER_SECOND };
+    return mms
+      ? { key: `${this.rateKey}:mms`, perSecond: MMS_PER_SECOND }
+      : { key: `${this.rateKey}:sms`, perSecond: SMS_PER_SECOND };
   }
 
   async send(message: OutboundSms): Promise<SendAccepted> {
     const to = toFlowrouteNumber(message.to);
     const from = toFlowrouteNumber(message.from);
-    if (!to) throw new SendRefusedError('Flowroute sends to North American (+1) numbers only, and the recipient is not one', 'not_nanp');
-    if (!from) throw new SendRefusedError('Flowroute sends from North American (+1) numbers only: give the account a +1 number from its Flowroute account', 'not_nanp');
+    if (!to)
+      throw new SendRefusedError(
+        'Flowroute sends to North American (+1) numbers only, and the recipient is not one',
+        'not_nanp',
+      );
+    if (!from)
+      throw new SendRefusedError(
+        'Flowroute sends from North American (+1) numbers only: give the account a +1 number from its Flowroute account',
+        'not_nanp',
+      );
     const mediaUrls = message.mediaUrls ?? [];
     const payload = {
       to,
@@ -96,7 +106,11 @@ export class FlowrouteProvider implements SmsProvider {
     throw this.httpError(response.status, body);
   }
 
-  async findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null> {
+  async findSent(
+    message: OutboundSms,
+    since: Date,
+    isTaken?: (providerMessageId: string) => Promise<boolean>,
+  ): Promise<SendAccepted | null> {
     const to = toFlowrouteNumber(message.to);
     const from = toFlowrouteNumber(message.from);
     if (!to || !from) return null;
@@ -109,20 +123,31 @@ export class FlowrouteProvider implements SmsProvider {
     for (let page = 0; path && page < LOOKUP_PAGES; page++) {
       const response = await this.request('GET', path);
       const body = await readJson(response);
-      if (response.status !== 200) throw new SendAmbiguousError(`Flowroute message lookup answered HTTP ${response.status}`, String(response.status));
+      if (response.status !== 200)
+        throw new SendAmbiguousError(
+          `Flowroute message lookup answered HTTP ${response.status}`,
+          String(response.status),
+        );
       const records = isRecord(body) && Array.isArray(body.data) ? (body.data as FlowrouteRecord[]) : [];
       // The same text can go to the same number twice (two updates saying "on my way"): a record another row
       // already owns is not this one.
       let found: (FlowrouteRecord & { id: string }) | null = null;
       for (const r of records) {
-        const same = r.attributes?.direction !== 'inbound' && r.attributes?.to === to && r.attributes?.from === from && r.attributes?.body === message.body;
+        const same =
+          r.attributes?.direction !== 'inbound' &&
+          r.attributes?.to === to &&
+          r.attributes?.from === from &&
+          r.attributes?.body === message.body;
         if (same && typeof r.id === 'string' && !(await isTaken?.(r.id))) {
           found = { ...r, id: r.id };
           break;
         }
       }
       if (found) {
-        this.logger.log({ messageId: message.messageId, recordId: found.id }, 'found an earlier send at Flowroute; not sending again');
+        this.logger.log(
+          { messageId: message.messageId, recordId: found.id },
+          'found an earlier send at Flowroute; not sending again',
+        );
         return { providerMessageId: found.id, status: 'accepted', segments: null };
       }
       path = this.nextPage(body);
@@ -153,29 +178,60 @@ export class FlowrouteProvider implements SmsProvider {
    */
   async ownsNumber(e164: string): Promise<NumberOwnership> {
     const digits = toFlowrouteNumber(e164);
-    if (!digits) return { owned: false, final: true, reason: `Flowroute numbers are North American (+1); ${e164} cannot be on the account's Flowroute account` };
+    if (!digits)
+      return {
+        owned: false,
+        final: true,
+        reason: `Flowroute numbers are North American (+1); ${e164} cannot be on the account's Flowroute account`,
+      };
     let response: Response;
     try {
       response = await this.request('GET', `/numbers/${digits}`, undefined, numbersApiUrl(this.connection.apiUrl));
     } catch (e) {
-      return { owned: false, final: false, reason: `Could not reach Flowroute to check ${e164} (${this.networkError(e).message}); verify it again later` };
+      return {
+        owned: false,
+        final: false,
+        reason: `Could not reach Flowroute to check ${e164} (${this.networkError(e).message}); verify it again later`,
+      };
     }
     const body = await readJson(response);
     if (response.status === 200) {
       const data = isRecord(body) && isRecord(body.data) ? body.data : null;
       const value = data && isRecord(data.attributes) ? data.attributes.value : undefined;
       if (data?.id === digits || value === digits) return { owned: true };
-      return { owned: false, final: false, reason: `Flowroute answered the lookup of ${e164} with another number; verify it again later` };
+      return {
+        owned: false,
+        final: false,
+        reason: `Flowroute answered the lookup of ${e164} with another number; verify it again later`,
+      };
     }
-    if (response.status === 404) return { owned: false, final: true, reason: `${e164} is not on the account's Flowroute account (Flowroute's numbers list does not have it)` };
+    if (response.status === 404)
+      return {
+        owned: false,
+        final: true,
+        reason: `${e164} is not on the account's Flowroute account (Flowroute's numbers list does not have it)`,
+      };
     if (response.status === 401 || response.status === 403) {
-      return { owned: false, final: true, reason: `Flowroute refused the account's access key and secret key (HTTP ${response.status}), so ${e164} cannot be confirmed` };
+      return {
+        owned: false,
+        final: true,
+        reason: `Flowroute refused the account's access key and secret key (HTTP ${response.status}), so ${e164} cannot be confirmed`,
+      };
     }
     const detail = flowrouteErrorDetail(body);
-    return { owned: false, final: false, reason: `Flowroute answered HTTP ${response.status}${detail ? `: ${detail}` : ''} to the lookup of ${e164}; verify it again later` };
+    return {
+      owned: false,
+      final: false,
+      reason: `Flowroute answered HTTP ${response.status}${detail ? `: ${detail}` : ''} to the lookup of ${e164}; verify it again later`,
+    };
   }
 
-  private request(method: 'GET' | 'POST', path: string, body?: unknown, base = this.connection.apiUrl): Promise<Response> {
+  private request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    base = this.connection.apiUrl,
+  ): Promise<Response> {
     return fetch(`${base}${path}`, {
       method,
       headers: {
@@ -202,9 +258,18 @@ export class FlowrouteProvider implements SmsProvider {
   private httpError(status: number, body: unknown): Error {
     const detail = flowrouteErrorDetail(body);
     const code = String(status);
-    if (status === 429) return new SendRetryableError(`Flowroute is throttling this account (HTTP 429)${detail ? `: ${detail}` : ''}`, code);
-    if (status === 401) return new SendRefusedError("Flowroute refused the account's access key and secret key (HTTP 401); check them in the SMS settings", code);
-    if (status >= 400 && status < 500) return new SendRefusedError(`Flowroute refused the message (HTTP ${status})${detail ? `: ${detail}` : ''}`, code);
+    if (status === 429)
+      return new SendRetryableError(
+        `Flowroute is throttling this account (HTTP 429)${detail ? `: ${detail}` : ''}`,
+        code,
+      );
+    if (status === 401)
+      return new SendRefusedError(
+        "Flowroute refused the account's access key and secret key (HTTP 401); check them in the SMS settings",
+        code,
+      );
+    if (status >= 400 && status < 500)
+      return new SendRefusedError(`Flowroute refused the message (HTTP ${status})${detail ? `: ${detail}` : ''}`, code);
     return new SendAmbiguousError(`Flowroute answered HTTP ${status}${detail ? `: ${detail}` : ''}`, code);
   }
 
@@ -214,7 +279,8 @@ export class FlowrouteProvider implements SmsProvider {
       return new SendAmbiguousError(`Flowroute did not answer within ${this.connection.timeoutMs} ms`, 'timeout');
     }
     const code = error.cause?.code ?? null;
-    if (code && NOT_SENT_NETWORK_CODES.has(code)) return new SendRetryableError(`Could not connect to Flowroute (${code})`, code);
+    if (code && NOT_SENT_NETWORK_CODES.has(code))
+      return new SendRetryableError(`Could not connect to Flowroute (${code})`, code);
     return new SendAmbiguousError(`Flowroute request failed: ${code ?? error.message ?? 'unknown error'}`, code);
   }
 }
@@ -233,7 +299,9 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 function recordId(body: unknown): string | null {
-  return isRecord(body) && isRecord(body.data) && typeof body.data.id === 'string' && body.data.id ? body.data.id : null;
+  return isRecord(body) && isRecord(body.data) && typeof body.data.id === 'string' && body.data.id
+    ? body.data.id
+    : null;
 }
 
 /** The Numbers API lives beside the Messages API under v2: https://api.flowroute.com/v2.1 → https://api.flowroute.com/v2. */

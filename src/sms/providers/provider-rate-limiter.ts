@@ -92,7 +92,14 @@ export class ProviderRateLimiter {
   async admit(limit: ProviderRateLimit, messageId: string): Promise<void> {
     const client = await this.client();
     for (;;) {
-      const wait = Number(await client.runCommand(ADMIT_NOW, [this.queue.toKey(`rate-log:${limit.key}`), limit.perSecond, `${messageId}:${randomUUID()}`, ADMIT_WINDOW_MS]));
+      const wait = Number(
+        await client.runCommand(ADMIT_NOW, [
+          this.queue.toKey(`rate-log:${limit.key}`),
+          limit.perSecond,
+          `${messageId}:${randomUUID()}`,
+          ADMIT_WINDOW_MS,
+        ]),
+      );
       if (wait <= 0) return;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }

@@ -65,7 +65,11 @@ export interface SmsProvider {
    * Looks for a message this service already handed over (after an ambiguous failure): null when none was sent.
    * `isTaken` says a candidate is already another row's message: the same text can go to the same number twice.
    */
-  findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null>;
+  findSent(
+    message: OutboundSms,
+    since: Date,
+    isTaken?: (providerMessageId: string) => Promise<boolean>,
+  ): Promise<SendAccepted | null>;
   /** The provider's own sending rate limit for this message, if it has one (Flowroute: 5 SMS/s, 1 MMS/s per account). */
   rateLimit?(message: OutboundSms): ProviderRateLimit | null;
 }
@@ -74,4 +78,3 @@ export const SMS_PROVIDER = Symbol('SMS_PROVIDER');
 
 /** Providers an account brings itself (its own account, paid directly): their texts spend no credits. */
 export const ACCOUNT_OWN_PROVIDERS: ReadonlySet<string> = new Set(['flowroute']);
-

@@ -3,7 +3,14 @@ import type { Twilio } from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { fromTwilioStatus } from '../messages/message-status';
 import type { TwilioCredentials } from '../sms.options';
-import { OutboundSms, SendAccepted, SendAmbiguousError, SendRefusedError, SendRetryableError, SmsProvider } from './sms-provider';
+import {
+  OutboundSms,
+  SendAccepted,
+  SendAmbiguousError,
+  SendRefusedError,
+  SendRetryableError,
+  SmsProvider,
+} from './sms-provider';
 import { loadTwilio } from './twilio-sdk';
 
 /** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
@@ -65,7 +72,9 @@ export class TwilioProvider implements SmsProvider {
 
   async send(message: OutboundSms): Promise<SendAccepted> {
     try {
-      const sent = await (await this.client()).messages.create({
+      const sent = await (
+        await this.client()
+      ).messages.create({
         to: message.to,
         from: message.from,
         body: message.body,
@@ -82,10 +91,17 @@ export class TwilioProvider implements SmsProvider {
     }
   }
 
-  async findSent(message: OutboundSms, since: Date, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<SendAccepted | null> {
+  async findSent(
+    message: OutboundSms,
+    since: Date,
+    isTaken?: (providerMessageId: string) => Promise<boolean>,
+  ): Promise<SendAccepted | null> {
     const found = await this.findUntaken(message, since.getTime() - 60_000, isTaken);
     if (!found) return null;
-    this.logger.log({ messageId: message.messageId, sid: found.sid }, 'found an earlier send at Twilio; not sending again');
+    this.logger.log(
+      { messageId: message.messageId, sid: found.sid },
+      'found an earlier send at Twilio; not sending again',
+    );
     return {
       providerMessageId: found.sid,
       status: fromTwilioStatus(found.status) ?? 'accepted',
@@ -97,9 +113,15 @@ export class TwilioProvider implements SmsProvider {
    * The newest message with this text to this number created since `oldest` that no other row owns. Pages until a
    * whole page is older than that: a customer may have had many texts since (never only the first 50).
    */
-  private async findUntaken(message: OutboundSms, oldest: number, isTaken?: (providerMessageId: string) => Promise<boolean>): Promise<MessageInstance | null> {
+  private async findUntaken(
+    message: OutboundSms,
+    oldest: number,
+    isTaken?: (providerMessageId: string) => Promise<boolean>,
+  ): Promise<MessageInstance | null> {
     // Not filtered by DateSent: it stays empty until the carrier has the message. Newest come first.
-    let page: MessageListPage | undefined = await (await this.client()).messages.page({
+    let page: MessageListPage | undefined = await (
+      await this.client()
+    ).messages.page({
       to: message.to,
       from: message.from,
       pageSize: LOOKUP_PAGE_SIZE,
@@ -122,7 +144,8 @@ export class TwilioProvider implements SmsProvider {
     if (status !== undefined && status >= 400 && status < 500) {
       return new SendRefusedError(text, code ?? String(status), Number(code) === OPTED_OUT);
     }
-    if (status === undefined && code !== null && NOT_SENT_NETWORK_CODES.has(code)) return new SendRetryableError(text, code);
+    if (status === undefined && code !== null && NOT_SENT_NETWORK_CODES.has(code))
+      return new SendRetryableError(text, code);
     return new SendAmbiguousError(text, code ?? (status ? String(status) : null));
   }
 }

@@ -59,7 +59,10 @@ export class TooManyRequestsException extends HttpException {
     message: string,
     readonly retryAfterMs: number,
   ) {
-    super({ statusCode: 429, error: 'Too Many Requests', message, retryAfterSeconds: retryAfterSeconds(retryAfterMs) }, HttpStatus.TOO_MANY_REQUESTS);
+    super(
+      { statusCode: 429, error: 'Too Many Requests', message, retryAfterSeconds: retryAfterSeconds(retryAfterMs) },
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 }
 
@@ -69,7 +72,10 @@ export class BusyException extends HttpException {
     message: string,
     readonly retryAfterMs: number,
   ) {
-    super({ statusCode: 503, error: 'Service Unavailable', message, retryAfterSeconds: retryAfterSeconds(retryAfterMs) }, HttpStatus.SERVICE_UNAVAILABLE);
+    super(
+      { statusCode: 503, error: 'Service Unavailable', message, retryAfterSeconds: retryAfterSeconds(retryAfterMs) },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
   }
 }
 
@@ -79,7 +85,9 @@ export function retryAfterSeconds(ms: number): number {
 
 /** The Retry-After header (seconds) a refusal asks for, or null. */
 export function retryAfterHeader(error: unknown): string | null {
-  return error instanceof TooManyRequestsException || error instanceof BusyException ? String(retryAfterSeconds(error.retryAfterMs)) : null;
+  return error instanceof TooManyRequestsException || error instanceof BusyException
+    ? String(retryAfterSeconds(error.retryAfterMs))
+    : null;
 }
 
 /**
@@ -95,7 +103,9 @@ export class RateLimits {
 
   /** Counts `by` hits of `key` in a window of `windowMs` that starts with the first hit. */
   async hit(key: string, windowMs: number, by = 1): Promise<WindowCount> {
-    const [count, resetMs] = (await (await this.client()).runCommand(HIT_COMMAND, [this.key(key), Math.ceil(windowMs), by])) as [number, number];
+    const [count, resetMs] = (await (
+      await this.client()
+    ).runCommand(HIT_COMMAND, [this.key(key), Math.ceil(windowMs), by])) as [number, number];
     return { count: Number(count), resetMs: Number(resetMs) };
   }
 
@@ -116,7 +126,9 @@ export class RateLimits {
 
   /** Holds slot `id` of `key` for `ttlMs` (again: extends it) if fewer than `limit` are held; false otherwise. */
   async hold(key: string, id: string, limit: number, ttlMs: number): Promise<boolean> {
-    return Number(await (await this.client()).runCommand(HOLD_COMMAND, [this.key(key), id, limit, Math.ceil(ttlMs)])) === 1;
+    return (
+      Number(await (await this.client()).runCommand(HOLD_COMMAND, [this.key(key), id, limit, Math.ceil(ttlMs)])) === 1
+    );
   }
 
   async release(key: string, id: string): Promise<void> {
@@ -137,10 +149,16 @@ export class RateLimits {
     const key = `streams:${userId}`;
     const id = randomUUID();
     if (!(await this.hold(key, id, STREAMS_PER_USER, STREAM_SLOT_TTL_MS))) {
-      throw new TooManyRequestsException(`At most ${STREAMS_PER_USER} live streams per user are open at once; close one (another tab or window) first`, 10_000);
+      throw new TooManyRequestsException(
+        `At most ${STREAMS_PER_USER} live streams per user are open at once; close one (another tab or window) first`,
+        10_000,
+      );
     }
     return new Observable<T>((subscriber) => {
-      const renew = setInterval(() => void this.hold(key, id, STREAMS_PER_USER, STREAM_SLOT_TTL_MS).catch(() => false), STREAM_SLOT_RENEW_MS);
+      const renew = setInterval(
+        () => void this.hold(key, id, STREAMS_PER_USER, STREAM_SLOT_TTL_MS).catch(() => false),
+        STREAM_SLOT_RENEW_MS,
+      );
       const subscription = stream.subscribe(subscriber);
       return () => {
         clearInterval(renew);

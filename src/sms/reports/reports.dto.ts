@@ -19,7 +19,11 @@ export class SessionReportQueryDto {
   @IsIn(['user', 'number', 'team', 'type'], { message: 'groupBy must be user, number, team or type' })
   groupBy?: SessionGrouping;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 720, description: "Idle hours that end a session; default: the account's sessionGapHours (24)" })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 720,
+    description: "Idle hours that end a session; default: the account's sessionGapHours (24)",
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? Number(value) : value))
   @IsInt()

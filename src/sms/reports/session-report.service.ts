@@ -99,14 +99,24 @@ export class SessionReports {
     private readonly clock: Clock,
   ) {}
 
-  async sessions(accountId: string, query: { from?: Date; to?: Date; groupBy: SessionGrouping; gapHours?: number }): Promise<SessionReport> {
+  async sessions(
+    accountId: string,
+    query: { from?: Date; to?: Date; groupBy: SessionGrouping; gapHours?: number },
+  ): Promise<SessionReport> {
     const to = query.to ?? this.clock.now();
     const from = query.from ?? new Date(to.getTime() - 7 * DAY_MS);
     if (from.getTime() >= to.getTime()) throw new BadRequestException('from must be before to');
-    if (to.getTime() - from.getTime() > MAX_REPORT_DAYS * DAY_MS) throw new BadRequestException(`A report spans at most ${MAX_REPORT_DAYS} days`);
+    if (to.getTime() - from.getTime() > MAX_REPORT_DAYS * DAY_MS)
+      throw new BadRequestException(`A report spans at most ${MAX_REPORT_DAYS} days`);
     const gapHours = query.gapHours ?? (await this.settings.get(accountId)).sessionGapHours;
 
-    const found = (await this.messages.query(SESSIONS_SQL, [accountId, from, to, gapHours, LOOKAHEAD_DAYS])) as DbSession[];
+    const found = (await this.messages.query(SESSIONS_SQL, [
+      accountId,
+      from,
+      to,
+      gapHours,
+      LOOKAHEAD_DAYS,
+    ])) as DbSession[];
     const numbers = new Map((await this.numbers.find({ where: { accountId } })).map((n) => [n.number, n]));
     const claims = await this.claimsOf(accountId, from, to, gapHours);
     const gapMs = gapHours * 3600_000;
@@ -132,7 +142,10 @@ export class SessionReports {
         outboundMessages: s.outbound_messages,
         segments: s.segments,
         credits: s.credits,
-        firstResponseSeconds: s.first_inbound_at && s.first_response_at ? Math.round((s.first_response_at.getTime() - s.first_inbound_at.getTime()) / 1000) : null,
+        firstResponseSeconds:
+          s.first_inbound_at && s.first_response_at
+            ? Math.round((s.first_response_at.getTime() - s.first_inbound_at.getTime()) / 1000)
+            : null,
         claims: inSession.filter((c) => c.via !== 'transfer').length,
         transfers: inSession.filter((c) => c.via === 'transfer').length,
       };
@@ -143,10 +156,24 @@ export class SessionReports {
     const keys = query.groupBy === 'type' ? [...SESSION_TYPES] : [...new Set(rows.map(keyOf))];
     const groups: SessionGroup[] = [];
     for (const key of keys) {
-      groups.push({ key, label: await this.label(accountId, query.groupBy, key, numbers), ...totals(rows.filter((r) => keyOf(r) === key)) });
+      groups.push({
+        key,
+        label: await this.label(accountId, query.groupBy, key, numbers),
+        ...totals(rows.filter((r) => keyOf(r) === key)),
+      });
     }
-    groups.sort((a, b) => (query.groupBy === 'type' ? 0 : a.key === null ? 1 : b.key === null ? -1 : a.label.localeCompare(b.label)));
-    return { from, to, groupBy: query.groupBy, sessionGapHours: gapHours, types: SESSION_TYPES, groups, total: totals(rows) };
+    groups.sort((a, b) =>
+      query.groupBy === 'type' ? 0 : a.key === null ? 1 : b.key === null ? -1 : a.label.localeCompare(b.label),
+    );
+    return {
+      from,
+      to,
+      groupBy: query.groupBy,
+      sessionGapHours: gapHours,
+      types: SESSION_TYPES,
+      groups,
+      total: totals(rows),
+    };
   }
 
   /** The report as CSV: one line per group, then the total. */
@@ -194,7 +221,12 @@ export class SessionReports {
     )) as { business_number: string; contact_phone: string; via: string; created_at: Date }[];
   }
 
-  private async label(accountId: string, groupBy: SessionGrouping, key: string | null, numbers: Map<string, SmsNumber>): Promise<string> {
+  private async label(
+    accountId: string,
+    groupBy: SessionGrouping,
+    key: string | null,
+    numbers: Map<string, SmsNumber>,
+  ): Promise<string> {
     if (groupBy === 'type') return key ?? '';
     if (key === null) return { user: '(nobody)', number: '(none)', team: '(no team)' }[groupBy];
     if (groupBy === 'user') return (await this.gateway.getUser(accountId, key))?.name ?? '(former user)';

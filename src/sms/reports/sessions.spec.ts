@@ -30,8 +30,21 @@ describe('session report arithmetic', () => {
   });
 
   it('adds sessions up by type, with the median over those that had a first response', () => {
-    const sut = totals([row({ firstResponseSeconds: 120, claims: 1 }), row({ type: 'Messaging Outbound (SMS Direct)', transfers: 1 }), row({ firstResponseSeconds: 60 })]);
-    expect(sut).toMatchObject({ sessions: 3, messages: 6, inboundMessages: 3, segments: 6, credits: 3, medianFirstResponseSeconds: 90, claims: 1, transfers: 1 });
+    const sut = totals([
+      row({ firstResponseSeconds: 120, claims: 1 }),
+      row({ type: 'Messaging Outbound (SMS Direct)', transfers: 1 }),
+      row({ firstResponseSeconds: 60 }),
+    ]);
+    expect(sut).toMatchObject({
+      sessions: 3,
+      messages: 6,
+      inboundMessages: 3,
+      segments: 6,
+      credits: 3,
+      medianFirstResponseSeconds: 90,
+      claims: 1,
+      transfers: 1,
+    });
     expect(sut.byType['Messaging Inbound (SMS Team)']).toBe(2);
     expect(sut.byType['Messaging Outbound (SMS Direct)']).toBe(1);
     expect(sut.byType['Messaging Inbound (SMS Shared)']).toBe(0);

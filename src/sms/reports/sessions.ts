@@ -67,7 +67,9 @@ export function totals(sessions: SessionRow[]): SessionTotals {
     outboundMessages: sum((s) => s.outboundMessages),
     segments: sum((s) => s.segments),
     credits: sum((s) => s.credits),
-    medianFirstResponseSeconds: median(sessions.map((s) => s.firstResponseSeconds).filter((v): v is number => v !== null)),
+    medianFirstResponseSeconds: median(
+      sessions.map((s) => s.firstResponseSeconds).filter((v): v is number => v !== null),
+    ),
     claims: sum((s) => s.claims),
     transfers: sum((s) => s.transfers),
   };

@@ -20,7 +20,18 @@ export class SandboxController {
   @Get('messages')
   async list(@CurrentCaller() caller: SmsCaller) {
     if (this.options.provider !== 'sandbox') throw new NotFoundException('The sandbox provider is not in use');
-    const rows = await this.sandboxMessages.find({ where: { accountId: caller.accountId }, order: { createdAt: 'DESC' }, take: 200 });
-    return rows.map((r) => ({ sid: r.sid, messageId: r.messageId, to: r.toNumber, from: r.fromNumber, body: r.body, createdAt: r.createdAt }));
+    const rows = await this.sandboxMessages.find({
+      where: { accountId: caller.accountId },
+      order: { createdAt: 'DESC' },
+      take: 200,
+    });
+    return rows.map((r) => ({
+      sid: r.sid,
+      messageId: r.messageId,
+      to: r.toNumber,
+      from: r.fromNumber,
+      body: r.body,
+      createdAt: r.createdAt,
+    }));
   }
 }

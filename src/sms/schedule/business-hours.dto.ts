@@ -10,7 +10,10 @@ export class WeeklyIntervalDto {
   @ApiProperty({ example: '09:00', description: 'HH:mm, local time' })
   start!: string;
 
-  @ApiProperty({ example: '17:00', description: "HH:mm or '24:00'; earlier than start runs overnight into the next day" })
+  @ApiProperty({
+    example: '17:00',
+    description: "HH:mm or '24:00'; earlier than start runs overnight into the next day",
+  })
   end!: string;
 }
 

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { BusinessHours, isOpen, nextChange, nextOpening, validateBusinessHours, WeeklyInterval } from './business-hours';
+import {
+  BusinessHours,
+  isOpen,
+  nextChange,
+  nextOpening,
+  validateBusinessHours,
+  WeeklyInterval,
+} from './business-hours';
 
 /**
  * The properties in business-hours.spec.ts check the semantics in four zones around 2026's DST changes; this one
@@ -10,21 +17,52 @@ import { BusinessHours, isOpen, nextChange, nextOpening, validateBusinessHours, 
 // Intl.supportedValuesOf is in the runtime (Node 20) but not in the ES2023 lib types.
 const ZONES = (Intl as unknown as { supportedValuesOf(key: 'timeZone'): string[] }).supportedValuesOf('timeZone');
 
-const hhmm = fc.integer({ min: 0, max: 1440 }).map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
-const weird = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('24:00', '23:60', '7:00', '-01:00', '0x10', 'Mon', '', '2026-02-30', '2026-13-01', '9999-12-31'));
+const hhmm = fc
+  .integer({ min: 0, max: 1440 })
+  .map((m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`);
+const weird = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom('24:00', '23:60', '7:00', '-01:00', '0x10', 'Mon', '', '2026-02-30', '2026-13-01', '9999-12-31'),
+);
 
 /** What a PUT /api/sms/settings body may hold in `businessHours`: right shape, wrong shape, or not an object at all. */
 const anyJson = fc.oneof(
   fc.record({
     timezone: fc.oneof(fc.constantFrom(...ZONES), fc.string({ maxLength: 30 }), weird),
-    weekly: fc.oneof(fc.array(fc.oneof(fc.record({ day: fc.oneof(fc.integer({ min: -1, max: 9 }), weird), start: fc.oneof(hhmm, weird), end: fc.oneof(hhmm, weird) }), weird), { maxLength: 5 }), weird),
-    holidays: fc.oneof(fc.array(fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), weird), { maxLength: 4 }), weird),
+    weekly: fc.oneof(
+      fc.array(
+        fc.oneof(
+          fc.record({
+            day: fc.oneof(fc.integer({ min: -1, max: 9 }), weird),
+            start: fc.oneof(hhmm, weird),
+            end: fc.oneof(hhmm, weird),
+          }),
+          weird,
+        ),
+        { maxLength: 5 },
+      ),
+      weird,
+    ),
+    holidays: fc.oneof(
+      fc.array(
+        fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+          weird,
+        ),
+        { maxLength: 4 },
+      ),
+      weird,
+    ),
   }),
   fc.dictionary(fc.constantFrom('timezone', 'weekly', 'holidays', '__proto__', 'constructor'), weird),
 );
 
 const interval = fc
-  .record({ day: fc.integer({ min: 1, max: 7 }), start: fc.integer({ min: 0, max: 1439 }), end: fc.integer({ min: 0, max: 1440 }) })
+  .record({
+    day: fc.integer({ min: 1, max: 7 }),
+    start: fc.integer({ min: 0, max: 1439 }),
+    end: fc.integer({ min: 0, max: 1440 }),
+  })
   .filter((i) => i.start !== i.end)
   .map((i): WeeklyInterval => ({ day: i.day as WeeklyInterval['day'], start: minutes(i.start), end: minutes(i.end) }));
 
@@ -36,10 +74,19 @@ const validHours = fc
   .record({
     timezone: fc.constantFrom(...ZONES),
     weekly: fc.array(interval, { maxLength: 5 }),
-    holidays: fc.uniqueArray(fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2040-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), { maxLength: 3 }),
+    holidays: fc.uniqueArray(
+      fc
+        .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2040-12-31T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10)),
+      { maxLength: 3 },
+    ),
   })
   .filter((h) => validateBusinessHours(h).length === 0);
-const instant = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2040-12-31T00:00:00Z'), noInvalidDate: true });
+const instant = fc.date({
+  min: new Date('2000-01-01T00:00:00Z'),
+  max: new Date('2040-12-31T00:00:00Z'),
+  noInvalidDate: true,
+});
 
 describe('business hours, fuzzed', () => {
   it('validateBusinessHours never throws on any JSON, and names a field for each problem (2,000 cases)', () => {

@@ -7,7 +7,8 @@ function problemsOf(input: unknown): { field: string; message: string }[] {
     sut(input, 'businessHours');
   } catch (e) {
     expect(e).toBeInstanceOf(UnprocessableEntityException);
-    return ((e as UnprocessableEntityException).getResponse() as { problems: { field: string; message: string }[] }).problems;
+    return ((e as UnprocessableEntityException).getResponse() as { problems: { field: string; message: string }[] })
+      .problems;
   }
   throw new Error('expected a 422');
 }
@@ -39,7 +40,13 @@ describe('checkBusinessHours', () => {
   });
 
   it('lists every problem at once, named by its place in the request', () => {
-    expect(problemsOf({ timezone: 'Atlantis/Capital', weekly: [{ day: 0, start: '9am', end: '17:00' }], holidays: ['tomorrow'] }).map((p) => p.field)).toEqual([
+    expect(
+      problemsOf({
+        timezone: 'Atlantis/Capital',
+        weekly: [{ day: 0, start: '9am', end: '17:00' }],
+        holidays: ['tomorrow'],
+      }).map((p) => p.field),
+    ).toEqual([
       'businessHours.timezone',
       'businessHours.weekly[0].day',
       'businessHours.weekly[0].start',

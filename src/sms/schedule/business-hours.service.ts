@@ -4,7 +4,14 @@ import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsChanges, SmsSettingsService } from '../settings/sms-settings.service';
-import { BusinessHours, BusinessHoursProblem, nextChange, nextOpening, validateBusinessHours, WeeklyInterval } from './business-hours';
+import {
+  BusinessHours,
+  BusinessHoursProblem,
+  nextChange,
+  nextOpening,
+  validateBusinessHours,
+  WeeklyInterval,
+} from './business-hours';
 import { toBusinessHoursStatus } from './business-hours.dto';
 
 /** What an account that never set hours gets: Monday to Friday, 09:00–17:00, in its own time zone. */
@@ -66,7 +73,11 @@ export class BusinessHoursService {
     const merged = { ...current, ...prepared };
     if (merged.businessHoursOnly && nextOpening(await this.hoursOf(accountId, merged), this.clock.now()) === null) {
       throw unprocessable([
-        { field: 'businessHours.weekly', message: 'These hours never open within a year, so held texts would never go; add opening hours or turn businessHoursOnly off.' },
+        {
+          field: 'businessHours.weekly',
+          message:
+            'These hours never open within a year, so held texts would never go; add opening hours or turn businessHoursOnly off.',
+        },
       ]);
     }
     return prepared;
@@ -80,6 +91,10 @@ export class BusinessHoursService {
   /** The hours in force, whether they are the default, whether open now and when that changes. */
   async describe(accountId: string, settings: SmsSettings) {
     const hours = await this.hoursOf(accountId, settings);
-    return { businessHours: hours, businessHoursDefault: settings.businessHours === null, ...toBusinessHoursStatus(hours, nextChange(hours, this.clock.now())) };
+    return {
+      businessHours: hours,
+      businessHoursDefault: settings.businessHours === null,
+      ...toBusinessHoursStatus(hours, nextChange(hours, this.clock.now())),
+    };
   }
 }

@@ -20,7 +20,8 @@ const SYDNEY = 'Australia/Sydney';
 const utc = (iso: string) => new Date(iso);
 /** Unambiguous local times only; DST edge cases below are written as UTC instants to avoid guessing. */
 const local = (zone: string, iso: string) => DateTime.fromISO(iso, { zone }).toJSDate();
-const every = (days: Weekday[], start: string, end: string): WeeklyInterval[] => days.map((day) => ({ day, start, end }));
+const every = (days: Weekday[], start: string, end: string): WeeklyInterval[] =>
+  days.map((day) => ({ day, start, end }));
 const schedule = (timezone: string, weekly: WeeklyInterval[], holidays: string[] = []): BusinessHours => ({
   timezone,
   weekly,
@@ -72,7 +73,10 @@ describe('business hours: worked examples', () => {
       expect(isOpen(night, local(NY, '2026-01-17T22:00'))).toBe(true);
       expect(isOpen(night, local(NY, '2026-01-18T01:59'))).toBe(true);
       expect(isOpen(night, local(NY, '2026-01-18T02:00'))).toBe(false);
-      expect(nextChange(night, local(NY, '2026-01-17T23:00'))).toEqual({ open: true, at: local(NY, '2026-01-18T02:00') });
+      expect(nextChange(night, local(NY, '2026-01-17T23:00'))).toEqual({
+        open: true,
+        at: local(NY, '2026-01-18T02:00'),
+      });
     });
 
     it('waits a week from Sunday 02:00 to the next Saturday 22:00', () => {
@@ -83,19 +87,28 @@ describe('business hours: worked examples', () => {
       const sundayOff = { ...night, holidays: ['2026-01-18'] };
       expect(isOpen(sundayOff, local(NY, '2026-01-17T23:59'))).toBe(true);
       expect(isOpen(sundayOff, local(NY, '2026-01-18T00:30'))).toBe(false);
-      expect(nextChange(sundayOff, local(NY, '2026-01-17T23:00'))).toEqual({ open: true, at: local(NY, '2026-01-18T00:00') });
+      expect(nextChange(sundayOff, local(NY, '2026-01-17T23:00'))).toEqual({
+        open: true,
+        at: local(NY, '2026-01-18T00:00'),
+      });
     });
 
     it('opens at midnight after a holiday on which the interval started', () => {
       const saturdayOff = { ...night, holidays: ['2026-01-17'] };
       expect(isOpen(saturdayOff, local(NY, '2026-01-17T22:30'))).toBe(false);
       expect(nextOpening(saturdayOff, local(NY, '2026-01-17T21:00'))).toEqual(local(NY, '2026-01-18T00:00'));
-      expect(nextChange(saturdayOff, local(NY, '2026-01-18T00:00'))).toEqual({ open: true, at: local(NY, '2026-01-18T02:00') });
+      expect(nextChange(saturdayOff, local(NY, '2026-01-18T00:00'))).toEqual({
+        open: true,
+        at: local(NY, '2026-01-18T02:00'),
+      });
     });
 
     it('treats an overnight end of 00:00 as midnight', () => {
       const lateEvening = schedule(NY, [{ day: 6, start: '22:00', end: '00:00' }]);
-      expect(nextChange(lateEvening, local(NY, '2026-01-17T22:00'))).toEqual({ open: true, at: local(NY, '2026-01-18T00:00') });
+      expect(nextChange(lateEvening, local(NY, '2026-01-17T22:00'))).toEqual({
+        open: true,
+        at: local(NY, '2026-01-18T00:00'),
+      });
     });
   });
 
@@ -109,11 +122,17 @@ describe('business hours: worked examples', () => {
     it('reopens after lunch', () => {
       expect(isOpen(split, local(LONDON, '2026-01-21T12:30'))).toBe(false);
       expect(nextOpening(split, local(LONDON, '2026-01-21T12:30'))).toEqual(local(LONDON, '2026-01-21T13:00'));
-      expect(nextChange(split, local(LONDON, '2026-01-21T10:00'))).toEqual({ open: true, at: local(LONDON, '2026-01-21T12:00') });
+      expect(nextChange(split, local(LONDON, '2026-01-21T10:00'))).toEqual({
+        open: true,
+        at: local(LONDON, '2026-01-21T12:00'),
+      });
     });
 
     it('merges overlapping intervals', () => {
-      expect(nextChange(split, local(LONDON, '2026-01-21T14:00'))).toEqual({ open: true, at: local(LONDON, '2026-01-21T18:30') });
+      expect(nextChange(split, local(LONDON, '2026-01-21T14:00'))).toEqual({
+        open: true,
+        at: local(LONDON, '2026-01-21T18:30'),
+      });
       expect(nextOpening(split, local(LONDON, '2026-01-21T18:30'))).toEqual(local(LONDON, '2026-01-28T09:00'));
     });
   });
@@ -150,7 +169,10 @@ describe('business hours: worked examples', () => {
 
     it('ends an interval ending in the gap at 03:00 EDT, and skips one wholly inside it', () => {
       const endsInGap = schedule(NY, [{ day: 7, start: '00:00', end: '02:30' }]);
-      expect(nextChange(endsInGap, utc('2026-03-08T05:00:00Z'))).toEqual({ open: true, at: utc('2026-03-08T07:00:00Z') });
+      expect(nextChange(endsInGap, utc('2026-03-08T05:00:00Z'))).toEqual({
+        open: true,
+        at: utc('2026-03-08T07:00:00Z'),
+      });
       const insideGap = schedule(NY, [{ day: 7, start: '02:10', end: '02:40' }]);
       expect(nextOpening(insideGap, utc('2026-03-08T05:00:00Z'))).toEqual(local(NY, '2026-03-15T02:10'));
     });
@@ -248,12 +270,22 @@ describe('business hours: validation', () => {
       { day: 3, start: '24:00', end: '10:00' },
       { day: 4, start: '09:60', end: '24:01' },
     ]);
-    expect(fields(hours)).toEqual(['weekly[0].start', 'weekly[1].end', 'weekly[2].start', 'weekly[3].start', 'weekly[3].end']);
+    expect(fields(hours)).toEqual([
+      'weekly[0].start',
+      'weekly[1].end',
+      'weekly[2].start',
+      'weekly[3].start',
+      'weekly[3].end',
+    ]);
     expect(messageFor(hours, 'weekly[0].start')).toBe(
       'Start time must be "HH:mm" on a 24-hour clock (00:00 to 23:59); got "8:00".',
     );
-    expect(messageFor(hours, 'weekly[1].end')).toBe('End time must be "HH:mm" on a 24-hour clock (00:01 to 24:00); got "25:00".');
-    expect(messageFor(hours, 'weekly[2].start')).toBe('An interval cannot start at 24:00; start it at 00:00 on the next day.');
+    expect(messageFor(hours, 'weekly[1].end')).toBe(
+      'End time must be "HH:mm" on a 24-hour clock (00:01 to 24:00); got "25:00".',
+    );
+    expect(messageFor(hours, 'weekly[2].start')).toBe(
+      'An interval cannot start at 24:00; start it at 00:00 on the next day.',
+    );
   });
 
   it('rejects days outside 1–7', () => {
@@ -272,7 +304,9 @@ describe('business hours: validation', () => {
       { day: 2, start: '00:00', end: '00:00' },
     ]);
     expect(fields(hours)).toEqual(['weekly[0].end', 'weekly[1].end']);
-    expect(messageFor(hours, 'weekly[0].end')).toMatch(/starts and ends at 09:00, so it is empty; for a whole day use 00:00 to 24:00/);
+    expect(messageFor(hours, 'weekly[0].end')).toMatch(
+      /starts and ends at 09:00, so it is empty; for a whole day use 00:00 to 24:00/,
+    );
   });
 
   it('rejects malformed and impossible holiday dates', () => {
@@ -289,7 +323,10 @@ describe('business hours: validation', () => {
     expect(validateBusinessHours(shapeless)).toEqual([
       { field: 'timezone', message: 'Choose a time zone, for example "America/New_York".' },
       { field: 'weekly', message: 'Weekly hours must be a list of intervals (it may be empty).' },
-      { field: 'holidays[0]', message: 'A holiday must be a date written "YYYY-MM-DD", for example "2026-12-25"; got null.' },
+      {
+        field: 'holidays[0]',
+        message: 'A holiday must be a date written "YYYY-MM-DD", for example "2026-12-25"; got null.',
+      },
     ]);
     const missingTimes = schedule(NY, [{ day: 1 } as unknown as WeeklyInterval, null as unknown as WeeklyInterval]);
     expect(fields(missingTimes)).toEqual(['weekly[0].start', 'weekly[0].end', 'weekly[1]']);
@@ -313,7 +350,11 @@ describe('business hours: properties', () => {
   const hhmm = (minutes: number) =>
     `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
   // Early-morning minutes are over-weighted because every DST change here happens between 01:00 and 03:00.
-  const minuteOfDay = fc.oneof(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 240 }), fc.constantFrom(0, 60, 90, 120, 150));
+  const minuteOfDay = fc.oneof(
+    fc.integer({ min: 0, max: 1439 }),
+    fc.integer({ min: 0, max: 240 }),
+    fc.constantFrom(0, 60, 90, 120, 150),
+  );
   const interval = fc
     .record({
       day: fc.integer({ min: 1, max: 7 }),
@@ -329,7 +370,10 @@ describe('business hours: properties', () => {
       .map(([transition, shift]) => transition + shift),
   );
   // Whole quarter-hours hit interval boundaries exactly; arbitrary milliseconds test everything in between.
-  const from = fc.oneof(instant, instant.map((t) => Math.floor(t / (15 * MINUTE)) * 15 * MINUTE));
+  const from = fc.oneof(
+    instant,
+    instant.map((t) => Math.floor(t / (15 * MINUTE)) * 15 * MINUTE),
+  );
   const scenario = fc
     .record({
       timezone: fc.constantFrom(...ZONES),

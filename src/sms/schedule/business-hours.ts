@@ -57,7 +57,10 @@ export function validateBusinessHours(hours: BusinessHours): BusinessHoursProble
     add('timezone', 'Choose a time zone, for example "America/New_York".');
   } else if (!IANAZone.create(timezone).isValid) {
     // create() caches the zone and its validity; isValidZone() would build a new Intl formatter on every call.
-    add('timezone', `"${timezone}" is not a known IANA time zone; use a name such as "America/New_York" or "Europe/London".`);
+    add(
+      'timezone',
+      `"${timezone}" is not a known IANA time zone; use a name such as "America/New_York" or "Europe/London".`,
+    );
   }
 
   const weekly: unknown = hours.weekly;
@@ -276,7 +279,11 @@ function instantOfWall(zone: IANAZone, wall: number): number {
 
 /** instantOfWall without the memo: try each offset the zone has near `wall`, else search the gap. */
 function placeWallTime(zone: IANAZone, wall: number): number {
-  const offsets = [offsetAt(zone, wall - OFFSET_REACH_MS), offsetAt(zone, wall), offsetAt(zone, wall + OFFSET_REACH_MS)];
+  const offsets = [
+    offsetAt(zone, wall - OFFSET_REACH_MS),
+    offsetAt(zone, wall),
+    offsetAt(zone, wall + OFFSET_REACH_MS),
+  ];
   let first = Number.POSITIVE_INFINITY;
   for (const offset of offsets) {
     const t = wall - offset * MINUTE_MS;
@@ -324,5 +331,9 @@ function instantOf(date: Date, name: string): number {
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string'
+    ? `"${value}"`
+    : value === undefined
+      ? 'nothing'
+      : (JSON.stringify(value) ?? String(value));
 }

@@ -77,7 +77,9 @@ export class SendSchedule {
     if (sendNow) return { status: 'pending', sendAt: null, sendNow: true };
     const now = this.clock.now();
     const due = await this.dueAt(accountId, now, tx);
-    return due.getTime() > now.getTime() ? { status: 'scheduled', sendAt: due, sendNow: false } : { status: 'pending', sendAt: null, sendNow: false };
+    return due.getTime() > now.getTime()
+      ? { status: 'scheduled', sendAt: due, sendNow: false }
+      : { status: 'pending', sendAt: null, sendNow: false };
   }
 
   /** `sendNow` is an admin's to use, or a technician's when an admin allows it; 403 with the reason otherwise. */
@@ -85,7 +87,9 @@ export class SendSchedule {
     if ((await this.settings.get(accountId, tx)).allowSendNow) return;
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
     if (user?.role === 'admin') return;
-    throw new ForbiddenException('Sending outside business hours (sendNow) is off for technicians; an admin can allow it with the SMS setting allowSendNow');
+    throw new ForbiddenException(
+      'Sending outside business hours (sendNow) is off for technicians; an admin can allow it with the SMS setting allowSendNow',
+    );
   }
 
   /**
@@ -93,7 +97,10 @@ export class SendSchedule {
    * null when the row may go now (a `scheduled` row is released to `pending`, in `row` too), or how many ms its job
    * must wait still (the row's sendAt is updated to match).
    */
-  async holdFor(row: Pick<SmsMessage, 'id' | 'accountId' | 'status' | 'sendAt'>, settings?: SmsSettings): Promise<number | null> {
+  async holdFor(
+    row: Pick<SmsMessage, 'id' | 'accountId' | 'status' | 'sendAt'>,
+    settings?: SmsSettings,
+  ): Promise<number | null> {
     if (row.status !== 'scheduled') return null;
     const now = this.clock.now();
     const due = await this.dueAt(row.accountId, now, undefined, settings);
@@ -123,7 +130,8 @@ export class SendSchedule {
     for (let i = 0; i < ids.length; i += MOVE_CONCURRENCY) {
       await Promise.all(ids.slice(i, i + MOVE_CONCURRENCY).map((id) => this.moveJob(id, delayMs)));
     }
-    if (ids.length > 0) this.logger.log({ accountId, replanned: ids.length, sendAt }, 'business hours changed: scheduled SMS re-planned');
+    if (ids.length > 0)
+      this.logger.log({ accountId, replanned: ids.length, sendAt }, 'business hours changed: scheduled SMS re-planned');
     return ids.length;
   }
 

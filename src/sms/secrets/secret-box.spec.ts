@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { maskSecret, parseSecretsKey, SecretBox, SecretsUnavailableError, SecretUnreadableError, tokenDigest } from './secret-box';
+import {
+  maskSecret,
+  parseSecretsKey,
+  SecretBox,
+  SecretsUnavailableError,
+  SecretUnreadableError,
+  tokenDigest,
+} from './secret-box';
 
 describe('SecretBox', () => {
   const key = randomBytes(32);
@@ -23,7 +30,9 @@ describe('SecretBox', () => {
     const parts = sealed.split('.');
     const flipped = Buffer.from(parts[3], 'base64url');
     flipped[0] ^= 1;
-    expect(() => sut.open([...parts.slice(0, 3), flipped.toString('base64url'), parts[4]].join('.'), context)).toThrow(/integrity/);
+    expect(() => sut.open([...parts.slice(0, 3), flipped.toString('base64url'), parts[4]].join('.'), context)).toThrow(
+      /integrity/,
+    );
     expect(() => new SecretBox(randomBytes(32)).open(sealed, context)).toThrow(/another SECRETS_KEY/);
     expect(() => sut.open('plain text', context)).toThrow(/format/);
   });
@@ -36,7 +45,10 @@ describe('SecretBox', () => {
   });
 
   it('after a rotation, opens what a previous key sealed, seals only with the new key, and reseals', () => {
-    const rotated = SecretBox.fromConfig(randomBytes(32).toString('hex'), [randomBytes(32).toString('base64'), key.toString('base64')]);
+    const rotated = SecretBox.fromConfig(randomBytes(32).toString('hex'), [
+      randomBytes(32).toString('base64'),
+      key.toString('base64'),
+    ]);
     const old = sut.seal('secret', context);
 
     expect(rotated.open(old, context)).toBe('secret');
@@ -54,7 +66,9 @@ describe('SecretBox', () => {
   });
 
   it('refuses previous keys without a current one', () => {
-    expect(() => SecretBox.fromConfig(undefined, [key.toString('hex')])).toThrow(/SECRETS_KEY_PREVIOUS is set without SECRETS_KEY/);
+    expect(() => SecretBox.fromConfig(undefined, [key.toString('hex')])).toThrow(
+      /SECRETS_KEY_PREVIOUS is set without SECRETS_KEY/,
+    );
     expect(() => SecretBox.fromConfig(key.toString('hex'), ['short'])).toThrow(/SECRETS_KEY_PREVIOUS must be 32 bytes/);
   });
 

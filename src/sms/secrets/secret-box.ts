@@ -11,12 +11,15 @@ export const SECRETS_KEY_PATTERN = new RegExp(`^${KEY_FORM}$`);
 export const SECRETS_KEY_HINT = 'must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)';
 /** Keys retired by a rotation, comma-separated: secrets sealed with them still open, and are sealed again. */
 export const PREVIOUS_SECRETS_KEYS_PATTERN = new RegExp(`^\\s*${KEY_FORM}\\s*(?:,\\s*${KEY_FORM}\\s*)*$`);
-export const PREVIOUS_SECRETS_KEYS_HINT = 'must be one or more keys of 32 bytes (64 hex digits or base64), separated by commas';
+export const PREVIOUS_SECRETS_KEYS_HINT =
+  'must be one or more keys of 32 bytes (64 hex digits or base64), separated by commas';
 
 /** Thrown when a secret must be sealed or opened and no SECRETS_KEY is configured. */
 export class SecretsUnavailableError extends Error {
   constructor() {
-    super('Provider credentials can only be stored encrypted, and SECRETS_KEY is not set on the server. Set it (32 bytes, base64 or hex) and restart.');
+    super(
+      'Provider credentials can only be stored encrypted, and SECRETS_KEY is not set on the server. Set it (32 bytes, base64 or hex) and restart.',
+    );
   }
 }
 
@@ -26,7 +29,9 @@ export class SecretUnreadableError extends Error {}
 export function parseSecretsKey(value: string, name = 'SECRETS_KEY'): Buffer {
   const trimmed = value.trim();
   if (!SECRETS_KEY_PATTERN.test(trimmed)) throw new Error(`${name} ${SECRETS_KEY_HINT}`);
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   if (key.length !== KEY_BYTES) throw new Error(`${name} ${SECRETS_KEY_HINT}`);
   return key;
 }
@@ -53,8 +58,12 @@ export class SecretBox {
   readonly previousKeyIds: string[];
 
   constructor(key: Buffer | null, previous: Buffer[] = []) {
-    for (const k of [key, ...previous]) if (k && k.length !== KEY_BYTES) throw new Error(`SecretBox needs ${KEY_BYTES}-byte keys`);
-    if (previous.length && !key) throw new Error('SECRETS_KEY_PREVIOUS is set without SECRETS_KEY: set SECRETS_KEY to the key that seals from now on');
+    for (const k of [key, ...previous])
+      if (k && k.length !== KEY_BYTES) throw new Error(`SecretBox needs ${KEY_BYTES}-byte keys`);
+    if (previous.length && !key)
+      throw new Error(
+        'SECRETS_KEY_PREVIOUS is set without SECRETS_KEY: set SECRETS_KEY to the key that seals from now on',
+      );
     this.key = key;
     this.keyId = key ? keyIdOf(key) : null;
     for (const k of previous) this.openers.set(keyIdOf(k), k);
@@ -63,7 +72,10 @@ export class SecretBox {
   }
 
   static fromConfig(value: string | undefined, previous: string[] = []): SecretBox {
-    return new SecretBox(value ? parseSecretsKey(value) : null, previous.map((k) => parseSecretsKey(k, 'SECRETS_KEY_PREVIOUS')));
+    return new SecretBox(
+      value ? parseSecretsKey(value) : null,
+      previous.map((k) => parseSecretsKey(k, 'SECRETS_KEY_PREVIOUS')),
+    );
   }
 
   /** Whether secrets can be stored at all (SECRETS_KEY is set). */
@@ -92,13 +104,20 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.keyId, iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      VERSION,
+      this.keyId,
+      iv.toString('base64url'),
+      ciphertext.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   open(sealed: string, context: string): string {
     this.requireKey();
     const parts = sealed.split('.');
-    if (parts.length !== 5 || parts[0] !== VERSION) throw new SecretUnreadableError('The stored secret is not in a format this version can read');
+    if (parts.length !== 5 || parts[0] !== VERSION)
+      throw new SecretUnreadableError('The stored secret is not in a format this version can read');
     const [, keyId, iv, ciphertext, tag] = parts;
     const key = this.openers.get(keyId);
     if (!key) throw new SecretUnreadableError('The stored secret was sealed with another SECRETS_KEY');
@@ -108,7 +127,9 @@ export class SecretBox {
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new SecretUnreadableError('The stored secret failed its integrity check (wrong key, wrong owner or altered)');
+      throw new SecretUnreadableError(
+        'The stored secret failed its integrity check (wrong key, wrong owner or altered)',
+      );
     }
   }
 

@@ -42,14 +42,29 @@ export class SecretsRotation {
     )) as SealedRow[];
     let resealed = 0;
     for (const row of rows) {
-      resealed += await this.reseal(row.account_id, 'flowroute_credentials', row.flowroute_credentials, credentialsContext(row.account_id));
-      resealed += await this.reseal(row.account_id, 'flowroute_webhook_token', row.flowroute_webhook_token, tokenContext(row.account_id));
+      resealed += await this.reseal(
+        row.account_id,
+        'flowroute_credentials',
+        row.flowroute_credentials,
+        credentialsContext(row.account_id),
+      );
+      resealed += await this.reseal(
+        row.account_id,
+        'flowroute_webhook_token',
+        row.flowroute_webhook_token,
+        tokenContext(row.account_id),
+      );
     }
     if (resealed > 0) this.logger.log({ resealed }, 'sealed stored secrets again with the current SECRETS_KEY');
     return resealed;
   }
 
-  private async reseal(accountId: string, column: 'flowroute_credentials' | 'flowroute_webhook_token', sealed: string | null, context: string): Promise<number> {
+  private async reseal(
+    accountId: string,
+    column: 'flowroute_credentials' | 'flowroute_webhook_token',
+    sealed: string | null,
+    context: string,
+  ): Promise<number> {
     if (!sealed || !this.secrets.sealedWithPreviousKey(sealed)) return 0;
     let fresh: string;
     try {
@@ -59,11 +74,17 @@ export class SecretsRotation {
       // Altered, or copied from another row: it cannot be moved, and the admin is told to enter it again when it is used.
       if (!this.unreadable.has(sealed)) {
         this.unreadable.add(sealed);
-        this.logger.warn({ accountId, column, reason: e.message }, 'a stored secret sealed with a retired key does not open; left as it is');
+        this.logger.warn(
+          { accountId, column, reason: e.message },
+          'a stored secret sealed with a retired key does not open; left as it is',
+        );
       }
       return 0;
     }
-    const [, changed] = (await this.db.query(`UPDATE sms_settings SET ${column} = $1 WHERE account_id = $2 AND ${column} = $3`, [fresh, accountId, sealed])) as [unknown, number];
+    const [, changed] = (await this.db.query(
+      `UPDATE sms_settings SET ${column} = $1 WHERE account_id = $2 AND ${column} = $3`,
+      [fresh, accountId, sealed],
+    )) as [unknown, number];
     return changed;
   }
 }

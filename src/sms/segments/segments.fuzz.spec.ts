@@ -14,7 +14,11 @@ const anyText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 600, size: 'max' }),
   fc.string({ maxLength: 400 }),
   // Lone surrogates, combining marks and zero-width joiners glued to ordinary words.
-  fc.string({ unit: fc.constantFrom('a', ' ', '\ud83d', '\ude00', '\u0301', '\u200d', '€', '\u0000', '\r\n', '中', 'word '), maxLength: 1000, size: 'max' }),
+  fc.string({
+    unit: fc.constantFrom('a', ' ', '\ud83d', '\ude00', '\u0301', '\u200d', '€', '\u0000', '\r\n', '中', 'word '),
+    maxLength: 1000,
+    size: 'max',
+  }),
 );
 
 describe('splitting, fuzzed', () => {

@@ -142,11 +142,7 @@ describe('splitSms', () => {
   it('cuts a word longer than a segment, filling each part to exactly 160 septets', () => {
     const parts = split(`x ${'y'.repeat(400)}`);
 
-    expect(texts(parts)).toEqual([
-      `x ${'y'.repeat(152)} (1/3)`,
-      `${'y'.repeat(154)} (2/3)`,
-      `${'y'.repeat(94)} (3/3)`,
-    ]);
+    expect(texts(parts)).toEqual([`x ${'y'.repeat(152)} (1/3)`, `${'y'.repeat(154)} (2/3)`, `${'y'.repeat(94)} (3/3)`]);
     expect(parts.map((part) => part.characters)).toEqual([160, 160, 100]);
   });
 
@@ -209,9 +205,12 @@ describe('splitSms', () => {
     expect(parts.every((part) => part.segments === 1)).toBe(true);
     expect(parts.map((part) => part.text.length)).toEqual([68, 67, 68, 68, 39, 68, 67, 68, 7]);
     expect(parts[0].text).toBe(`${'中'.repeat(29)} ${'中'.repeat(32)} (1/9)`);
-    expect(parts.map((part) => part.text.replace(/ \(\d\/9\)$/, '')).join('').replace(/ /g, '')).toBe(
-      text.replace(/ /g, ''),
-    );
+    expect(
+      parts
+        .map((part) => part.text.replace(/ \(\d\/9\)$/, ''))
+        .join('')
+        .replace(/ /g, ''),
+    ).toBe(text.replace(/ /g, ''));
   });
 
   it('decides the encoding of each part on its own', () => {
@@ -274,8 +273,8 @@ describe('properties', () => {
       .map((fragments) => fragments.join(''));
 
   const prose = (maxLength: number): fc.Arbitrary<string> => textFrom({ emoji: 2, cjk: 4, spaces: 8 }, maxLength);
-  const longWord = textFrom({ emoji: 1, cjk: 2, spaces: 0 }, 250).map((text) =>
-    text.replace(new RegExp(SPACE, 'g'), '-'), // \f is a GSM escape but also whitespace
+  const longWord = textFrom({ emoji: 1, cjk: 2, spaces: 0 }, 250).map(
+    (text) => text.replace(new RegExp(SPACE, 'g'), '-'), // \f is a GSM escape but also whitespace
   );
   const smsText = fc.oneof(
     prose(400),
@@ -439,13 +438,16 @@ describe('bounds', () => {
     expect(parts.map((part) => part.text.replace(/ \(\d+\/\d+\)$/, '')).join(' ')).toBe(longest.trim());
   });
 
-  it.each([0, 1, 2, 3])('never splits a flag where a grapheme window ends inside it (%i letters before the flags)', (lead) => {
-    const text = `${'a'.repeat(lead)}${FLAG.repeat(150)}`;
+  it.each([0, 1, 2, 3])(
+    'never splits a flag where a grapheme window ends inside it (%i letters before the flags)',
+    (lead) => {
+      const text = `${'a'.repeat(lead)}${FLAG.repeat(150)}`;
 
-    const parts = splitSms(text, { smartEncoding: false, mode: 'split' });
+      const parts = splitSms(text, { smartEncoding: false, mode: 'split' });
 
-    expect(parts.flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')))).toEqual(graphemesOf(text));
-  });
+      expect(parts.flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')))).toEqual(graphemesOf(text));
+    },
+  );
 
   it('counts a long text across grapheme windows as the library does: flags, ZWJ sequences and CR LF at every offset', () => {
     const text = `${FLAG}${FAMILY}\r\ne\u0301 `.repeat(200);
@@ -454,8 +456,10 @@ describe('bounds', () => {
 
     const library = new SegmentedMessage(text, 'auto');
     expect([analysis.segments, analysis.characters]).toEqual([library.segmentsCount, library.numberOfCharacters]);
-    expect(splitSms(text, { smartEncoding: false, mode: 'split' }).flatMap((p) => graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')).filter((g) => !isSpace(g)))).toEqual(
-      graphemesOf(text).filter((g) => !isSpace(g)),
-    );
+    expect(
+      splitSms(text, { smartEncoding: false, mode: 'split' }).flatMap((p) =>
+        graphemesOf(p.text.replace(/ \(\d+\/\d+\)$/, '')).filter((g) => !isSpace(g)),
+      ),
+    ).toEqual(graphemesOf(text).filter((g) => !isSpace(g)));
   });
 });

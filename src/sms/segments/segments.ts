@@ -42,7 +42,9 @@ export const MAX_SEGMENTABLE_CHARACTERS = 20 * MAX_SMS_CHARACTERS;
 
 export class SmsTooLongToAnalyzeError extends RangeError {
   constructor(length: number) {
-    super(`A text of ${length} characters is longer than the ${MAX_SEGMENTABLE_CHARACTERS} that can be counted into SMS segments`);
+    super(
+      `A text of ${length} characters is longer than the ${MAX_SEGMENTABLE_CHARACTERS} that can be counted into SMS segments`,
+    );
     this.name = 'SmsTooLongToAnalyzeError';
   }
 }
@@ -67,14 +69,22 @@ const graphemeSplitter = new GraphemeSplitter();
  * in time linear in the text: its own constructor collects graphemes with Array.concat in a loop, which is quadratic
  * (32,000 characters took seconds).
  */
-function segmentedMessage(text: string): { encodingName: SmsEncoding; encodedChars: EncodedChar[]; characters: number; segments: number } {
+function segmentedMessage(text: string): {
+  encodingName: SmsEncoding;
+  encodedChars: EncodedChar[];
+  characters: number;
+  segments: number;
+} {
   // The library counts CR LF as two characters, as the network sends them.
   const graphemes = graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
-  const encodingName: SmsEncoding = graphemes.some((g) => g.length >= 2 || (g.length === 1 && !UnicodeToGSM[g.charCodeAt(0)]))
+  const encodingName: SmsEncoding = graphemes.some(
+    (g) => g.length >= 2 || (g.length === 1 && !UnicodeToGSM[g.charCodeAt(0)]),
+  )
     ? 'UCS-2'
     : 'GSM-7';
   const encodedChars = graphemes.map((g) => new EncodedChar(g, encodingName));
-  const characters = encodingName === 'UCS-2' ? graphemes.length : encodedChars.reduce((sum, char) => sum + char.codeUnits.length, 0);
+  const characters =
+    encodingName === 'UCS-2' ? graphemes.length : encodedChars.reduce((sum, char) => sum + char.codeUnits.length, 0);
   return { encodingName, encodedChars, characters, segments: countSegments(encodedChars) };
 }
 

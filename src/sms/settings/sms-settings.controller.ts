@@ -36,6 +36,9 @@ export class SmsSettingsController {
 
   /** The settings with the hours in force, whether open now and the next change. */
   private async respond(accountId: string, settings: SmsSettings) {
-    return { ...toSmsSettingsResponse(settings, this.flowroute.describe(settings)), ...(await this.businessHours.describe(accountId, settings)) };
+    return {
+      ...toSmsSettingsResponse(settings, this.flowroute.describe(settings)),
+      ...(await this.businessHours.describe(accountId, settings)),
+    };
   }
 }

@@ -10,7 +10,10 @@ export type AccountProvider = 'platform' | 'flowroute';
 @Check('CHK_sms_settings_split_mode', `"split_mode" IN ('split', 'concatenate')`)
 @Check('CHK_sms_settings_provider', `"provider" IN ('platform', 'flowroute')`)
 @Check('CHK_sms_settings_flowroute_credentials', `"provider" = 'platform' OR "flowroute_credentials" IS NOT NULL`)
-@Index('UQ_sms_settings_flowroute_webhook_token_hash', ['flowrouteWebhookTokenHash'], { unique: true, where: 'flowroute_webhook_token_hash IS NOT NULL' })
+@Index('UQ_sms_settings_flowroute_webhook_token_hash', ['flowrouteWebhookTokenHash'], {
+  unique: true,
+  where: 'flowroute_webhook_token_hash IS NOT NULL',
+})
 export class SmsSettings {
   @PrimaryColumn('text', { name: 'account_id' })
   accountId!: string;

@@ -19,7 +19,10 @@ export class SmsSettingsService {
     private readonly flowroute: FlowrouteSettings,
     private readonly verification: NumberVerification,
   ) {
-    this.byAccount = { name: 'sms-settings-get', text: `SELECT ${columnList(settings.manager, SmsSettings)} FROM sms_settings WHERE account_id = $1` };
+    this.byAccount = {
+      name: 'sms-settings-get',
+      text: `SELECT ${columnList(settings.manager, SmsSettings)} FROM sms_settings WHERE account_id = $1`,
+    };
   }
 
   /** Prepared: every text, inbound and outbound, reads the settings. */
@@ -65,7 +68,10 @@ export class SmsSettingsService {
     return this.orDefaults(accountId, row ? hydrate(db, SmsSettings, row) : null);
   }
 
-  async update(accountId: string, changes: SmsSettingsChanges & Pick<ProviderChange, 'flowroute'>): Promise<SmsSettings> {
+  async update(
+    accountId: string,
+    changes: SmsSettingsChanges & Pick<ProviderChange, 'flowroute'>,
+  ): Promise<SmsSettings> {
     const current = await this.get(accountId);
     const { flowroute, ...columns } = changes;
     // Checked and sealed before anything is written: a refused provider change leaves every setting as it was.
@@ -73,9 +79,12 @@ export class SmsSettingsService {
     const { updatedAt: _updatedAt, ...values } = { ...current, ...columns, ...provider };
     await this.settings.upsert(values, ['accountId']);
     // Whoever carries the texts now must prove the numbers again: what it cannot prove stops sending.
-    const carrierChanged = (provider.provider !== undefined && provider.provider !== current.provider) || (provider.flowrouteCredentials !== undefined && (provider.provider ?? current.provider) === 'flowroute');
+    const carrierChanged =
+      (provider.provider !== undefined && provider.provider !== current.provider) ||
+      (provider.flowrouteCredentials !== undefined && (provider.provider ?? current.provider) === 'flowroute');
     if (carrierChanged) await this.verification.recheckAll(accountId);
-    if (provider.provider === 'flowroute' && current.provider !== 'flowroute') await this.flowroute.releaseHeld(accountId);
+    if (provider.provider === 'flowroute' && current.provider !== 'flowroute')
+      await this.flowroute.releaseHeld(accountId);
     return this.get(accountId);
   }
 }

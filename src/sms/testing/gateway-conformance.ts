@@ -40,7 +40,9 @@ export interface ConformanceCheck {
  * module's lock order depends on it). Framework-neutral: register each check with your runner,
  * `for (const check of ticketGatewayConformance(() => fixture)) it(check.name, check.run)`.
  */
-export function ticketGatewayConformance(fixture: GatewayConformanceFixture | (() => GatewayConformanceFixture)): ConformanceCheck[] {
+export function ticketGatewayConformance(
+  fixture: GatewayConformanceFixture | (() => GatewayConformanceFixture),
+): ConformanceCheck[] {
   const get = () => (typeof fixture === 'function' ? fixture() : fixture);
   const phone = () => `+1202555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
   /** A customer and an open ticket of theirs in the first account, made through the gateway. */
@@ -50,7 +52,11 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
     const mobile = phone();
     return f.transaction(async (tx) => {
       const customer = await f.gateway.createCustomerFromPhone(a, mobile, tx);
-      const ticket = await f.gateway.createTicketFromSms(a, { customerId: customer.id, subject: 'Printer offline', problem: 'It shows offline.' }, tx);
+      const ticket = await f.gateway.createTicketFromSms(
+        a,
+        { customerId: customer.id, subject: 'Printer offline', problem: 'It shows offline.' },
+        tx,
+      );
       return { a, b: f.accounts[1], mobile, customer, ticket };
     });
   };
@@ -71,8 +77,14 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       assert.ok(account, 'getAccount found no account for the first fixture account');
       assert.equal(account.id, accounts[0]);
       assert.match(account.defaultCountry, /^[A-Z]{2}$/, 'defaultCountry is an ISO 3166 alpha-2 code');
-      assert.doesNotThrow(() => new Intl.DateTimeFormat('en', { timeZone: account.timezone }), 'timezone is an IANA zone');
-      assert.ok(account.subscribedAt instanceof Date && !Number.isNaN(account.subscribedAt.getTime()), 'subscribedAt is a Date');
+      assert.doesNotThrow(
+        () => new Intl.DateTimeFormat('en', { timeZone: account.timezone }),
+        'timezone is an IANA zone',
+      );
+      assert.ok(
+        account.subscribedAt instanceof Date && !Number.isNaN(account.subscribedAt.getTime()),
+        'subscribedAt is a Date',
+      );
       for (const unknown of ['no-such-account', '2147480000', '00000000-0000-4000-8000-000000000000']) {
         assert.equal(await gateway.getAccount(unknown), null, `getAccount('${unknown}') must answer null`);
       }
@@ -81,7 +93,10 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
     check('customers are found by phone in their own account only', async () => {
       const { gateway } = get();
       const { a, b, mobile, customer } = await seed();
-      assert.deepEqual((await gateway.findCustomersByPhone(a, mobile)).map((c) => c.id), [customer.id]);
+      assert.deepEqual(
+        (await gateway.findCustomersByPhone(a, mobile)).map((c) => c.id),
+        [customer.id],
+      );
       assert.deepEqual(await gateway.findCustomersByPhone(b, mobile), []);
     }),
 
@@ -92,7 +107,11 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       assert.equal(ticket.customerId, customer.id);
       assert.equal((await gateway.findTicket(a, { id: ticket.id }))?.id, ticket.id);
       assert.equal((await gateway.findTicket(a, { number: ticket.number }))?.id, ticket.id);
-      assert.equal(await gateway.findTicket(b, { id: ticket.id }), null, 'another account must not find the ticket by id');
+      assert.equal(
+        await gateway.findTicket(b, { id: ticket.id }),
+        null,
+        'another account must not find the ticket by id',
+      );
       assert.equal(await gateway.findTicket(a, { id: 'no-such-ticket' }), null);
       assert.equal(await gateway.findTicket(a, { number: 2 ** 40 }), null, 'a number past any ticket finds nothing');
       assert.ok((await gateway.listOpenTickets(a, customer.id)).some((t) => t.id === ticket.id));
@@ -101,29 +120,49 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       assert.ok(context, 'getTicketContext found the ticket');
       assert.equal(context.ticket.id, ticket.id);
       assert.equal(context.account.id, a);
-      assert.ok(context.customer.phones.some((p) => p.type === 'mobile' && p.number === mobile), "the context lists the customer's mobile phone");
-      assert.equal(await gateway.getTicketContext(b, ticket.id, null), null, 'another account must not read the ticket');
+      assert.ok(
+        context.customer.phones.some((p) => p.type === 'mobile' && p.number === mobile),
+        "the context lists the customer's mobile phone",
+      );
+      assert.equal(
+        await gateway.getTicketContext(b, ticket.id, null),
+        null,
+        'another account must not read the ticket',
+      );
     }),
 
     check("a customer's comment is public, carries its files, and marks the ticket as replied", async () => {
       const f = get();
       const { a, customer, ticket } = await seed();
       const { commentId } = await f.transaction((tx) =>
-        f.gateway.addCustomerComment(a, { ticketId: ticket.id, customerId: customer.id, body: 'Still offline', attachments: [attachment('photo')] }, tx),
+        f.gateway.addCustomerComment(
+          a,
+          { ticketId: ticket.id, customerId: customer.id, body: 'Still offline', attachments: [attachment('photo')] },
+          tx,
+        ),
       );
       const comment = (await f.listComments(a, ticket.id)).find((c) => c.id === commentId);
       assert.ok(comment, 'the comment is on the ticket');
       assert.equal(comment.public, true, "a customer's comment is public");
       assert.equal(comment.body, 'Still offline');
-      assert.deepEqual(comment.attachments, [{ storageKey: 'conformance/photo.jpg', public: true }], 'the photo is a public attachment');
-      assert.equal((await f.gateway.findTicket(a, { id: ticket.id }))?.status, f.customerReplyStatus ?? 'Customer Reply');
+      assert.deepEqual(
+        comment.attachments,
+        [{ storageKey: 'conformance/photo.jpg', public: true }],
+        'the photo is a public attachment',
+      );
+      assert.equal(
+        (await f.gateway.findTicket(a, { id: ticket.id }))?.status,
+        f.customerReplyStatus ?? 'Customer Reply',
+      );
     }),
 
     check('a private note stays private; a technician text is public', async () => {
       const f = get();
       const { a, ticket } = await seed();
       const note = await f.transaction((tx) => f.gateway.addPrivateNote(a, ticket.id, 'Customer opted out of SMS', tx));
-      const text = await f.transaction((tx) => f.gateway.addTechnicianText(a, { ticketId: ticket.id, userId: f.user.id, text: 'On my way' }, tx));
+      const text = await f.transaction((tx) =>
+        f.gateway.addTechnicianText(a, { ticketId: ticket.id, userId: f.user.id, text: 'On my way' }, tx),
+      );
       const comments = await f.listComments(a, ticket.id);
       assert.equal(comments.find((c) => c.id === note.commentId)?.public, false, 'a private note must not be public');
       const sent = comments.find((c) => c.id === text.commentId);
@@ -139,13 +178,19 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
         { accountId: a, phone: mobile },
         { accountId: a, phone: '+12025550000' },
       ]);
-      assert.deepEqual(customers.map((found) => found.map((c) => c.id).filter((id) => id === customer.id)), [[], [customer.id], []]);
+      assert.deepEqual(
+        customers.map((found) => found.map((c) => c.id).filter((id) => id === customer.id)),
+        [[], [customer.id], []],
+      );
       const tickets = await gateway.findTickets([
         { accountId: a, ref: { id: ticket.id } },
         { accountId: b, ref: { id: ticket.id } },
         { accountId: a, ref: { number: ticket.number } },
       ]);
-      assert.deepEqual(tickets.map((t: TicketSummary | null) => t?.id ?? null), [ticket.id, null, ticket.id]);
+      assert.deepEqual(
+        tickets.map((t: TicketSummary | null) => t?.id ?? null),
+        [ticket.id, null, ticket.id],
+      );
       const open = await gateway.listOpenTicketsOfCustomers([
         { accountId: b, customerId: customer.id },
         { accountId: a, customerId: customer.id },
@@ -156,7 +201,7 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       assert.deepEqual(await gateway.findCustomersByPhones([]), []);
     }),
 
-    check('addCustomerComments is all or none: a ticket outside its item\'s account fails the whole batch', async () => {
+    check("addCustomerComments is all or none: a ticket outside its item's account fails the whole batch", async () => {
       const f = get();
       const { a, b, customer, ticket } = await seed();
       const before = (await f.listComments(a, ticket.id)).length;
@@ -164,8 +209,14 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
         f.transaction((tx) =>
           f.gateway.addCustomerComments(
             [
-              { accountId: a, comment: { ticketId: ticket.id, customerId: customer.id, body: 'first', attachments: [] } },
-              { accountId: b, comment: { ticketId: ticket.id, customerId: customer.id, body: 'wrong account', attachments: [] } },
+              {
+                accountId: a,
+                comment: { ticketId: ticket.id, customerId: customer.id, body: 'first', attachments: [] },
+              },
+              {
+                accountId: b,
+                comment: { ticketId: ticket.id, customerId: customer.id, body: 'wrong account', attachments: [] },
+              },
             ],
             tx,
           ),
@@ -182,7 +233,11 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       await assert.rejects(
         f.transaction(async (tx) => {
           await f.gateway.createCustomerFromPhone(a, mobile, tx);
-          assert.equal((await f.gateway.findCustomersByPhone(a, mobile, tx)).length, 1, 'the new customer is seen inside the transaction');
+          assert.equal(
+            (await f.gateway.findCustomersByPhone(a, mobile, tx)).length,
+            1,
+            'the new customer is seen inside the transaction',
+          );
           throw new Error('roll back');
         }),
         /roll back/,
@@ -193,14 +248,32 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
     check('a comment moves to another ticket of the customer with its files', async () => {
       const f = get();
       const { a, customer, ticket } = await seed();
-      const other = await f.transaction((tx) => f.gateway.createTicketFromSms(a, { customerId: customer.id, subject: 'Second', problem: 'Another one' }, tx));
+      const other = await f.transaction((tx) =>
+        f.gateway.createTicketFromSms(a, { customerId: customer.id, subject: 'Second', problem: 'Another one' }, tx),
+      );
       const { commentId } = await f.transaction((tx) =>
-        f.gateway.addCustomerComment(a, { ticketId: ticket.id, customerId: customer.id, body: 'Meant for the other', attachments: [attachment('moved')] }, tx),
+        f.gateway.addCustomerComment(
+          a,
+          {
+            ticketId: ticket.id,
+            customerId: customer.id,
+            body: 'Meant for the other',
+            attachments: [attachment('moved')],
+          },
+          tx,
+        ),
       );
       await f.transaction((tx) => f.gateway.moveComment(a, commentId, other.id, tx));
-      assert.equal((await f.listComments(a, ticket.id)).some((c) => c.id === commentId), false, 'the comment left the first ticket');
+      assert.equal(
+        (await f.listComments(a, ticket.id)).some((c) => c.id === commentId),
+        false,
+        'the comment left the first ticket',
+      );
       const moved = (await f.listComments(a, other.id)).find((c) => c.id === commentId);
-      assert.deepEqual(moved?.attachments.map((x) => x.storageKey), ['conformance/moved.jpg']);
+      assert.deepEqual(
+        moved?.attachments.map((x) => x.storageKey),
+        ['conformance/moved.jpg'],
+      );
     }),
 
     check('users and teams are found in their own account only', async () => {
@@ -211,7 +284,11 @@ export function ticketGatewayConformance(fixture: GatewayConformanceFixture | ((
       assert.ok(found.role === 'admin' || found.role === 'technician', "a user's role is admin or technician");
       assert.equal(await gateway.getUser(b, user.id), null);
       assert.equal(await gateway.getUser(a, 'no-such-user'), null);
-      assert.equal((await gateway.findUserByEmail(a, user.email.toUpperCase()))?.id, user.id, 'emails match whatever their case');
+      assert.equal(
+        (await gateway.findUserByEmail(a, user.email.toUpperCase()))?.id,
+        user.id,
+        'emails match whatever their case',
+      );
       assert.equal(await gateway.findUserByEmail(b, user.email), null);
       if (team) {
         assert.equal((await gateway.getTeam(a, team.id))?.name, team.name);

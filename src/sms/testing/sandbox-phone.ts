@@ -42,16 +42,32 @@ export class SandboxPhone {
       where: { accountId: this.accountId, ...(to ? { toNumber: to } : {}) },
       order: { createdAt: 'ASC' },
     });
-    return rows.map((r) => ({ to: r.toNumber, from: r.fromNumber, body: r.body, messageId: r.messageId, at: r.createdAt }));
+    return rows.map((r) => ({
+      to: r.toNumber,
+      from: r.fromNumber,
+      body: r.body,
+      messageId: r.messageId,
+      at: r.createdAt,
+    }));
   }
 
   /** Waits until at least `count` texts reached `to`; fails after `timeoutMs` with what did arrive. */
   async waitForTexts(to: string, count: number, timeoutMs = 15_000): Promise<DeliveredText[]> {
-    return poll(() => this.received(to), (texts) => texts.length >= count, timeoutMs, `${count} text(s) to ${to}`);
+    return poll(
+      () => this.received(to),
+      (texts) => texts.length >= count,
+      timeoutMs,
+      `${count} text(s) to ${to}`,
+    );
   }
 
   /** The customer `from` texts the account's number `to`; photos are bytes with their content type. */
-  async send(input: { from: string; to: string; body?: string; photos?: { contentType: string; bytes: Buffer }[] }): Promise<{ messageId: string }> {
+  async send(input: {
+    from: string;
+    to: string;
+    body?: string;
+    photos?: { contentType: string; bytes: Buffer }[];
+  }): Promise<{ messageId: string }> {
     return this.app.get(SandboxInbound, { strict: false }).simulate(this.accountId, {
       from: input.from,
       to: input.to,
@@ -68,20 +84,37 @@ export class SandboxPhone {
                 (SELECT count(*) FROM sms_media WHERE message_id = m.id AND status <> 'pending') >= COALESCE(jsonb_array_length(m.inbound_media), 0) AS media_done
          FROM sms_messages m WHERE id = $1 AND account_id = $2`,
         [messageId, this.accountId],
-      )) as { status: string; ticket_id: string | null; comment_id: string | null; match_rule: string | null; media_done: boolean }[];
+      )) as {
+        status: string;
+        ticket_id: string | null;
+        comment_id: string | null;
+        match_rule: string | null;
+        media_done: boolean;
+      }[];
       return row;
     };
-    const row = await poll(read, (r) => r !== undefined && r.status !== 'received' && r.media_done, timeoutMs, `text ${messageId} to land`);
+    const row = await poll(
+      read,
+      (r) => r !== undefined && r.status !== 'received' && r.media_done,
+      timeoutMs,
+      `text ${messageId} to land`,
+    );
     return { status: row.status, ticketId: row.ticket_id, commentId: row.comment_id, matchRule: row.match_rule };
   }
 }
 
-async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+async function poll<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Waited ${timeoutMs} ms for ${what}; last seen: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Waited ${timeoutMs} ms for ${what}; last seen: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -27,7 +27,10 @@ export class FlowrouteCallbacks {
     const receipt = parsed.value;
     const status = fromFlowrouteReceipt(receipt);
     if (!status) {
-      this.logger.warn({ accountId, recordId: receipt.providerMessageId, level: receipt.level, status: receipt.status }, 'Flowroute delivery receipt with a status we do not map; ignored');
+      this.logger.warn(
+        { accountId, recordId: receipt.providerMessageId, level: receipt.level, status: receipt.status },
+        'Flowroute delivery receipt with a status we do not map; ignored',
+      );
       return 'ignored';
     }
     const failed = status === 'failed' || status === 'undelivered';
@@ -49,10 +52,12 @@ export class FlowrouteCallbacks {
     const parsed = parseFlowrouteInbound(body);
     if (!parsed.ok) throw new BadRequestException(parsed.reason);
     const text = parsed.value;
-    if (text.media.length > MAX_INBOUND_MEDIA) throw new BadRequestException(`An MMS carries at most ${MAX_INBOUND_MEDIA} media items`);
+    if (text.media.length > MAX_INBOUND_MEDIA)
+      throw new BadRequestException(`An MMS carries at most ${MAX_INBOUND_MEDIA} media items`);
     const owner = await this.numbers.findByNumber(text.to);
     // A number no account has yet is kept aside by the receiver (nothing is dropped); another account's is refused.
-    if (owner && owner.accountId !== accountId) throw new UnprocessableEntityException("The 'to' number is not one of this account's SMS numbers");
+    if (owner && owner.accountId !== accountId)
+      throw new UnprocessableEntityException("The 'to' number is not one of this account's SMS numbers");
     return this.receiver.receive({
       provider: 'flowroute',
       providerMessageId: text.providerMessageId,

@@ -30,7 +30,10 @@ export class StatusCallbacks {
       : { provider: callback.provider, providerMessageId: callback.providerMessageId, ...scope };
     const row = await this.messages.findOne({ where, select: { id: true, providerMessageId: true } });
     if (!row || (row.providerMessageId && row.providerMessageId !== callback.providerMessageId)) {
-      this.logger.warn({ provider: callback.provider, sid: callback.providerMessageId }, 'status callback for no known message');
+      this.logger.warn(
+        { provider: callback.provider, sid: callback.providerMessageId },
+        'status callback for no known message',
+      );
       return 'unknown';
     }
     const changes: Partial<SmsMessage> = { status: callback.status, providerMessageId: callback.providerMessageId };
@@ -40,11 +43,20 @@ export class StatusCallbacks {
   }
 
   static fromTwilio(body: Record<string, unknown>, messageId: string | undefined): StatusCallback | null {
-    const sid = typeof body.MessageSid === 'string' ? body.MessageSid : typeof body.SmsSid === 'string' ? body.SmsSid : null;
-    const raw = typeof body.MessageStatus === 'string' ? body.MessageStatus : typeof body.SmsStatus === 'string' ? body.SmsStatus : null;
+    const sid =
+      typeof body.MessageSid === 'string' ? body.MessageSid : typeof body.SmsSid === 'string' ? body.SmsSid : null;
+    const raw =
+      typeof body.MessageStatus === 'string'
+        ? body.MessageStatus
+        : typeof body.SmsStatus === 'string'
+          ? body.SmsStatus
+          : null;
     const status = raw ? fromTwilioStatus(raw) : null;
     if (!sid || !status || sid.length > WEBHOOK_LIMITS.idCharacters) return null;
-    const errorCode = typeof body.ErrorCode === 'string' && body.ErrorCode !== '' ? body.ErrorCode.slice(0, WEBHOOK_LIMITS.idCharacters) : null;
+    const errorCode =
+      typeof body.ErrorCode === 'string' && body.ErrorCode !== ''
+        ? body.ErrorCode.slice(0, WEBHOOK_LIMITS.idCharacters)
+        : null;
     return { provider: 'twilio', providerMessageId: sid, messageId, status, errorCode };
   }
 }

@@ -1,4 +1,14 @@
-import { BadRequestException, Body, Controller, Header, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '../core/api-docs';
 import { PublicRoute } from '../auth/caller';
 import { TimedWebhook } from '../metrics/webhook-timing';

@@ -1,4 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable, PayloadTooLargeException, BadRequestException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  PayloadTooLargeException,
+  BadRequestException,
+} from '@nestjs/common';
 import type { Request } from 'express';
 
 /**
@@ -31,12 +37,17 @@ export class WebhookLimitsGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const declared = Number(request.header('content-length') ?? 0);
     if (declared > WEBHOOK_LIMITS.bodyBytes) {
-      throw new PayloadTooLargeException(`A callback body may be at most ${WEBHOOK_LIMITS.bodyBytes} bytes; this one is ${declared}`);
+      throw new PayloadTooLargeException(
+        `A callback body may be at most ${WEBHOOK_LIMITS.bodyBytes} bytes; this one is ${declared}`,
+      );
     }
     const body: unknown = request.body;
     if (request.is('application/x-www-form-urlencoded') && typeof body === 'object' && body !== null) {
       const fields = Object.keys(body).length;
-      if (fields > WEBHOOK_LIMITS.formFields) throw new BadRequestException(`A callback may have at most ${WEBHOOK_LIMITS.formFields} fields; this one has ${fields}`);
+      if (fields > WEBHOOK_LIMITS.formFields)
+        throw new BadRequestException(
+          `A callback may have at most ${WEBHOOK_LIMITS.formFields} fields; this one has ${fields}`,
+        );
     }
     return true;
   }

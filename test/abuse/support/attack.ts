@@ -15,7 +15,11 @@ export interface AttackReport<T> {
  * loop of this process, which is the service's: e2e apps run in the test's process. Prints one line per attack so
  * the suite's output carries the figures; the assertions stay with the caller.
  */
-export async function underAttack<T>(name: string, attack: () => Promise<T>, bystander: () => Promise<unknown>): Promise<AttackReport<T>> {
+export async function underAttack<T>(
+  name: string,
+  attack: () => Promise<T>,
+  bystander: () => Promise<unknown>,
+): Promise<AttackReport<T>> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   const bystanderMs: number[] = [];

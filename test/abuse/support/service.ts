@@ -10,7 +10,11 @@ const WEBHOOK = '/webhooks/twilio/inbound';
  * Another account's ordinary work for `underAttack`: a customer's photo on one of its tickets, and a request that
  * downloads it (a file read on libuv's thread pool, which password hashing shares).
  */
-export async function photoBystander(t: TestApp, business = '+12025550177', customerPhone = '+12015550142'): Promise<() => Promise<void>> {
+export async function photoBystander(
+  t: TestApp,
+  business = '+12025550177',
+  customerPhone = '+12015550142',
+): Promise<() => Promise<void>> {
   const account = await t.account('Other Co');
   await account.addNumber(business);
   const customerId = await account.customer([{ number: customerPhone, type: 'mobile' }]);
@@ -31,9 +35,18 @@ export async function photoBystander(t: TestApp, business = '+12025550177', cust
     NumSegments: '1',
     ApiVersion: '2010-04-01',
   };
-  await t.http().post(WEBHOOK).set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params)).type('form').send(twilioForm(params)).expect(200);
+  await t
+    .http()
+    .post(WEBHOOK)
+    .set('X-Twilio-Signature', signTwilioRequest(t.twilio.authToken, `${PUBLIC_URL}${WEBHOOK}`, params))
+    .type('form')
+    .send(twilioForm(params))
+    .expect(200);
   const withPhoto = await eventually(
-    async () => (await account.get(`/api/tickets/${ticket.id}`).expect(200)).body as { comments: { attachments: { url: string }[] }[] },
+    async () =>
+      (await account.get(`/api/tickets/${ticket.id}`).expect(200)).body as {
+        comments: { attachments: { url: string }[] }[];
+      },
     (body) => body.comments.some((c) => c.attachments.length > 0),
     30_000,
   );
@@ -61,7 +74,9 @@ export class ConsoleBrowser {
 
   /** Posts the sign-in form, opening it first (for its double-submit token) once per browser, as a person or a script would. */
   async signIn(email: string, password: unknown): Promise<Response> {
-    this.formToken ??= this.get('/console/sign-in').then((form) => /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '');
+    this.formToken ??= this.get('/console/sign-in').then(
+      (form) => /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '',
+    );
     const answer = await this.postForm('/console/sign-in', { _csrf: await this.formToken, email, password });
     // Signed in: the form's cookie is gone, a later sign-in opens the form again.
     if (answer.status === 303) this.formToken = undefined;
@@ -90,17 +105,22 @@ export class ConsoleBrowser {
   }
 
   async get(path: string): Promise<Response> {
-    return this.remember(await this.t.http().get(path).set('X-Forwarded-For', this.address).set('Cookie', this.cookieHeader()));
+    return this.remember(
+      await this.t.http().get(path).set('X-Forwarded-For', this.address).set('Cookie', this.cookieHeader()),
+    );
   }
 
   /** A form post; with a value that is not text the fields go as JSON instead, as a script could send them. */
   async postForm(path: string, fields: Record<string, unknown>): Promise<Response> {
     const request = this.t.http().post(path).set('X-Forwarded-For', this.address).set('Cookie', this.cookieHeader());
-    const plain = Object.values(fields).every((v) => typeof v === 'string' || (Array.isArray(v) && v.every((item) => typeof item === 'string')));
+    const plain = Object.values(fields).every(
+      (v) => typeof v === 'string' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+    );
     if (!plain) return this.remember(await request.send(fields));
     // URLSearchParams repeats a field given as a list (`email=a&email=b`), as a tampered form would.
     const form = new URLSearchParams();
-    for (const [name, value] of Object.entries(fields)) for (const item of [value as string | string[]].flat()) form.append(name, item);
+    for (const [name, value] of Object.entries(fields))
+      for (const item of [value as string | string[]].flat()) form.append(name, item);
     return this.remember(await request.type('form').send(form.toString()));
   }
 

@@ -92,7 +92,11 @@ export class FaultLab {
   }
 
   /** Starts a ticket-sms process; the first one creates and migrates the database. */
-  async service(role: Role, name = `${role}-${this.services.filter((s) => s.role === role).length + 1}`, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  async service(
+    role: Role,
+    name = `${role}-${this.services.filter((s) => s.role === role).length + 1}`,
+    env: Record<string, string> = {},
+  ): Promise<ServiceProcess> {
     const service = await ServiceProcess.start(name, role, { ...this.env, ...env }, this.dir);
     this.services.push(service);
     this.writeManifest();
@@ -124,7 +128,13 @@ export class FaultLab {
   async jobsInFlight(...names: string[]): Promise<number> {
     let total = 0;
     for (const name of names) {
-      const counts = await this.queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+      const counts = await this.queue(name).getJobCounts(
+        'wait',
+        'active',
+        'delayed',
+        'prioritized',
+        'waiting-children',
+      );
       total += Object.values(counts).reduce((a, b) => a + b, 0);
     }
     return total;

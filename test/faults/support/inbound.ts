@@ -25,12 +25,29 @@ const sidOf = (marker: string) => `SM${createHash('sha256').update(marker).diges
  * A delivery that is not answered 200 is retried until it is, as Twilio would; every fifth text is delivered a second
  * time after its 200 (Twilio does deliver twice now and then), which must change nothing.
  */
-export async function sendInbound(opts: { lab: FaultLab; ports: number[]; account: SeededAccount; count: number; label: string; concurrency?: number }): Promise<InboundDelivery[]> {
+export async function sendInbound(opts: {
+  lab: FaultLab;
+  ports: number[];
+  account: SeededAccount;
+  count: number;
+  label: string;
+  concurrency?: number;
+}): Promise<InboundDelivery[]> {
   const deliveries: InboundDelivery[] = [];
   await pool(opts.count, opts.concurrency ?? 8, async (i) => {
     const marker = `${opts.label}-in-${i}`;
     const ticket = opts.account.tickets[i % opts.account.tickets.length];
-    const params = { AccountSid: opts.lab.twilio.accountSid, ApiVersion: '2010-04-01', MessageSid: sidOf(marker), SmsSid: sidOf(marker), From: ticket.phone, To: BUSINESS_NUMBER, Body: `[${marker}] Still offline, and now it beeps`, NumMedia: '0', NumSegments: '1' };
+    const params = {
+      AccountSid: opts.lab.twilio.accountSid,
+      ApiVersion: '2010-04-01',
+      MessageSid: sidOf(marker),
+      SmsSid: sidOf(marker),
+      From: ticket.phone,
+      To: BUSINESS_NUMBER,
+      Body: `[${marker}] Still offline, and now it beeps`,
+      NumMedia: '0',
+      NumSegments: '1',
+    };
     const delivery: InboundDelivery = { sid: params.MessageSid, marker, statuses: [] };
     deliveries.push(delivery);
     const port = opts.ports[i % opts.ports.length];
@@ -61,11 +78,17 @@ export interface InboundCheck {
 export async function reconcileInbound(lab: FaultLab, deliveries: InboundDelivery[]): Promise<InboundCheck> {
   const problems: string[] = [];
   const unanswered = deliveries.filter((d) => d.statuses.at(-1) !== 200);
-  for (const d of unanswered.slice(0, 5)) problems.push(`inbound ${d.marker} was never answered 200: ${d.statuses.join(', ')}`);
-  const rows = await lab.sql<{ provider_message_id: string; status: string; comment_id: string | null; error_message: string | null }>(
-    `SELECT provider_message_id, status, comment_id, error_message FROM sms_messages WHERE direction = 'inbound'`,
+  for (const d of unanswered.slice(0, 5))
+    problems.push(`inbound ${d.marker} was never answered 200: ${d.statuses.join(', ')}`);
+  const rows = await lab.sql<{
+    provider_message_id: string;
+    status: string;
+    comment_id: string | null;
+    error_message: string | null;
+  }>(`SELECT provider_message_id, status, comment_id, error_message FROM sms_messages WHERE direction = 'inbound'`);
+  const comments = await lab.sql<{ id: string; body: string; public: boolean }>(
+    `SELECT id, body, public FROM comments WHERE author_type = 'customer'`,
   );
-  const comments = await lab.sql<{ id: string; body: string; public: boolean }>(`SELECT id, body, public FROM comments WHERE author_type = 'customer'`);
   const rowsBySid = new Map<string, typeof rows>();
   for (const r of rows) rowsBySid.set(r.provider_message_id, [...(rowsBySid.get(r.provider_message_id) ?? []), r]);
   const commentsById = new Map(comments.map((c) => [c.id, c]));
@@ -73,8 +96,10 @@ export async function reconcileInbound(lab: FaultLab, deliveries: InboundDeliver
     const found = rowsBySid.get(d.sid) ?? [];
     const withMarker = comments.filter((c) => c.body.includes(`[${d.marker}]`));
     if (found.length !== 1) problems.push(`inbound ${d.marker} has ${found.length} rows`);
-    else if (found[0].status !== 'processed') problems.push(`inbound ${d.marker} ended ${found[0].status}: ${found[0].error_message}`);
-    else if (!found[0].comment_id || !commentsById.get(found[0].comment_id)?.body.includes(`[${d.marker}]`)) problems.push(`inbound ${d.marker} points at no comment with its text`);
+    else if (found[0].status !== 'processed')
+      problems.push(`inbound ${d.marker} ended ${found[0].status}: ${found[0].error_message}`);
+    else if (!found[0].comment_id || !commentsById.get(found[0].comment_id)?.body.includes(`[${d.marker}]`))
+      problems.push(`inbound ${d.marker} points at no comment with its text`);
     if (withMarker.length !== 1) problems.push(`inbound ${d.marker} is ${withMarker.length} comments`);
     else if (!withMarker[0].public) problems.push(`inbound ${d.marker} became a private comment`);
   }
@@ -93,5 +118,8 @@ export function expectInboundExact(caseName: string, check: InboundCheck, lab: F
     `reconcile ${caseName} inbound: ${check.texts} texts in ${check.deliveries} webhook deliveries, ${check.rows} inbound rows, ` +
       `${check.comments} customer comments, ${check.problems.length} problems\n`,
   );
-  if (check.problems.length > 0) throw new Error(`${caseName} inbound does not reconcile:\n  ${check.problems.slice(0, 10).join('\n  ')}\n${lab.logTails()}`);
+  if (check.problems.length > 0)
+    throw new Error(
+      `${caseName} inbound does not reconcile:\n  ${check.problems.slice(0, 10).join('\n  ')}\n${lab.logTails()}`,
+    );
 }

@@ -27,7 +27,8 @@ export interface UpdateOutcome {
 }
 
 function expect2xx(what: string, answer: HttpAnswer): HttpAnswer {
-  if (answer.status < 200 || answer.status > 299) throw new Error(`${what}: HTTP ${answer.status} ${answer.body.slice(0, 300)}`);
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`${what}: HTTP ${answer.status} ${answer.body.slice(0, 300)}`);
   return answer;
 }
 
@@ -35,7 +36,12 @@ function expect2xx(what: string, answer: HttpAnswer): HttpAnswer {
  * An account with a verified SMS number (assigned by the platform), `packs` packs' worth of credits granted by the platform, and one ticket per customer (each
  * with a mobile phone; each ticket sends its initial-problem text). `phoneBlock` keeps accounts' phones apart.
  */
-export async function seedAccount(lab: FaultLab, port: number, name: string, opts: { tickets: number; packs: number; phoneBlock: number }): Promise<SeededAccount> {
+export async function seedAccount(
+  lab: FaultLab,
+  port: number,
+  name: string,
+  opts: { tickets: number; packs: number; phoneBlock: number },
+): Promise<SeededAccount> {
   // The platform's Twilio account owns the number, so the service verifies it and lets it send.
   lab.twilio.ownNumber(BUSINESS_NUMBER);
   const created = expect2xx(
@@ -48,9 +54,22 @@ export async function seedAccount(lab: FaultLab, port: number, name: string, opt
   const { id, adminToken: token } = JSON.parse(created.body) as { id: string; adminToken: string };
   const platform = { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_TOKEN}` };
   // The platform assigns the number to the account; then the admin may add it.
-  expect2xx('assign SMS number', await call(port, 'POST', `/api/platform/accounts/${id}/numbers`, JSON.stringify({ number: BUSINESS_NUMBER }), platform));
-  const number = expect2xx('add SMS number', await postJson(port, '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Front desk' }));
-  if ((JSON.parse(number.body) as { verified?: boolean }).verified === false) throw new Error(`the SMS number was not verified: ${number.body}`);
+  expect2xx(
+    'assign SMS number',
+    await call(
+      port,
+      'POST',
+      `/api/platform/accounts/${id}/numbers`,
+      JSON.stringify({ number: BUSINESS_NUMBER }),
+      platform,
+    ),
+  );
+  const number = expect2xx(
+    'add SMS number',
+    await postJson(port, '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Front desk' }),
+  );
+  if ((JSON.parse(number.body) as { verified?: boolean }).verified === false)
+    throw new Error(`the SMS number was not verified: ${number.body}`);
   if (opts.packs > 0) {
     const grant = JSON.stringify({ credits: opts.packs * 2500, reason: 'Credits for the fault scenario' });
     expect2xx('grant credits', await call(port, 'POST', `/api/platform/accounts/${id}/credits`, grant, platform));
@@ -58,9 +77,22 @@ export async function seedAccount(lab: FaultLab, port: number, name: string, opt
   const tickets: SeededTicket[] = new Array<SeededTicket>(opts.tickets);
   await pool(opts.tickets, 8, async (i) => {
     const phone = `+1201555${String(opts.phoneBlock * 1000 + i).padStart(4, '0')}`;
-    const customer = expect2xx('create customer', await postJson(port, '/api/customers', token, { name: `Customer ${i}`, phones: [{ number: phone, type: 'mobile' }] }));
+    const customer = expect2xx(
+      'create customer',
+      await postJson(port, '/api/customers', token, {
+        name: `Customer ${i}`,
+        phones: [{ number: phone, type: 'mobile' }],
+      }),
+    );
     const customerId = (JSON.parse(customer.body) as { id: string }).id;
-    const ticket = expect2xx('create ticket', await postJson(port, '/api/tickets', token, { customerId, subject: `Printer ${i} offline`, problem: 'It says offline.' }));
+    const ticket = expect2xx(
+      'create ticket',
+      await postJson(port, '/api/tickets', token, {
+        customerId,
+        subject: `Printer ${i} offline`,
+        problem: 'It says offline.',
+      }),
+    );
     tickets[i] = { id: (JSON.parse(ticket.body) as { id: string }).id, phone };
   });
   return { id, token, tickets };
@@ -75,7 +107,8 @@ const LONG_TEXT =
  * The SMS text of update `i`, findable by its marker. Every fourth is long enough to go as three one-segment parts,
  * so the chain "the next part goes once the one before it was accepted" is under the same faults as everything else.
  */
-export const updateText = (marker: string, i: number) => (i % 4 === 3 ? `[${marker}] ${LONG_TEXT}` : `[${marker}] Technician on the way`);
+export const updateText = (marker: string, i: number) =>
+  i % 4 === 3 ? `[${marker}] ${LONG_TEXT}` : `[${marker}] Technician on the way`;
 
 /**
  * `count` ticket updates with an SMS text, spread over the account's tickets and round-robin over `ports` (several
@@ -93,7 +126,12 @@ export async function sendUpdates(opts: {
   await pool(opts.count, opts.concurrency ?? 32, async (i) => {
     const marker = `${opts.label}-${i}`;
     const ticket = opts.account.tickets[i % opts.account.tickets.length];
-    const answer = await postJson(opts.ports[i % opts.ports.length], `/api/tickets/${ticket.id}/updates`, opts.account.token, { smsBody: updateText(marker, i) });
+    const answer = await postJson(
+      opts.ports[i % opts.ports.length],
+      `/api/tickets/${ticket.id}/updates`,
+      opts.account.token,
+      { smsBody: updateText(marker, i) },
+    );
     const retryAfter = answer.headers['retry-after'];
     const outcome: UpdateOutcome = {
       marker,

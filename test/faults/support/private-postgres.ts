@@ -13,8 +13,13 @@ const FIRST_PORT = 5490;
 function binDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  if (versions.length === 0) throw new Error(`no PostgreSQL binaries under ${root}; set PG_BIN to the directory holding initdb and pg_ctl`);
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0)
+    throw new Error(`no PostgreSQL binaries under ${root}; set PG_BIN to the directory holding initdb and pg_ctl`);
   return join(root, versions[0], 'bin');
 }
 
@@ -26,7 +31,16 @@ function asClusterOwner(command: string, args: string[]): [string, string[]] {
 /** Stops whatever server runs on `dataDir` at once, synchronously (exit hooks, clean-up of an abandoned run). */
 export function stopClusterSync(dataDir: string): void {
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
-  const [command, args] = asClusterOwner(join(binDir(), 'pg_ctl'), ['-D', dataDir, 'stop', '-m', 'immediate', '-w', '-t', '30']);
+  const [command, args] = asClusterOwner(join(binDir(), 'pg_ctl'), [
+    '-D',
+    dataDir,
+    'stop',
+    '-m',
+    'immediate',
+    '-w',
+    '-t',
+    '30',
+  ]);
   spawnSync(command, args, { stdio: 'ignore' });
 }
 
@@ -52,12 +66,25 @@ export class PrivatePostgres {
       const owner = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
       const uid = Number(owner.stdout.trim());
       const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
-      if (!Number.isInteger(uid) || owner.status !== 0) throw new Error('running as root needs the `postgres` OS user to own the private cluster');
+      if (!Number.isInteger(uid) || owner.status !== 0)
+        throw new Error('running as root needs the `postgres` OS user to own the private cluster');
       chownSync(root, uid, gid);
     }
     const port = await freePort(FIRST_PORT);
     const pg = new PrivatePostgres(port, root, bin);
-    await pg.exec('initdb', ['-D', pg.dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+    await pg.exec('initdb', [
+      '-D',
+      pg.dataDir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     await pg.startServer();
     return pg;
   }
@@ -99,7 +126,12 @@ export class PrivatePostgres {
     ].join(' ');
     await this.exec('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-o', options, '-w', '-t', '60', 'start']);
     this.running = true;
-    await waitFor(`private PostgreSQL on :${this.port} accepting queries`, () => this.query('SELECT 1 AS ok'), (rows) => rows.length === 1, 30_000);
+    await waitFor(
+      `private PostgreSQL on :${this.port} accepting queries`,
+      () => this.query('SELECT 1 AS ok'),
+      (rows) => rows.length === 1,
+      30_000,
+    );
   }
 
   /** One query on a connection of its own (so a restart never leaves the suite holding a dead client). */

@@ -18,12 +18,38 @@ export class PrivateRedis {
     const port = await freePort(FIRST_PORT);
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--dir', dir, '--logfile', join(dir, 'redis.log')],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+        '--dir',
+        dir,
+        '--logfile',
+        join(dir, 'redis.log'),
+      ],
       { stdio: 'ignore' },
     );
     const redis = new PrivateRedis(port, child);
-    await waitFor(`private Redis on :${port} listening`, () => accepts(port), (ok) => ok, 10_000, 50);
-    await waitFor(`private Redis on :${port} answering PING`, () => redis.command((r) => r.ping()), (pong) => pong === 'PONG', 10_000);
+    await waitFor(
+      `private Redis on :${port} listening`,
+      () => accepts(port),
+      (ok) => ok,
+      10_000,
+      50,
+    );
+    await waitFor(
+      `private Redis on :${port} answering PING`,
+      () => redis.command((r) => r.ping()),
+      (pong) => pong === 'PONG',
+      10_000,
+    );
     return redis;
   }
 

@@ -76,7 +76,9 @@ export async function settle(lab: FaultLab, timeoutMs: number): Promise<void> {
         const rows = await lab.sql<{ direction: string; status: string; n: number }>(
           `SELECT direction, status, count(*)::int AS n FROM sms_messages GROUP BY direction, status`,
         );
-        const open = rows.filter((r) => (r.direction === 'outbound' ? WAITING.includes(r.status) : r.status === 'received')).reduce((a, r) => a + r.n, 0);
+        const open = rows
+          .filter((r) => (r.direction === 'outbound' ? WAITING.includes(r.status) : r.status === 'received'))
+          .reduce((a, r) => a + r.n, 0);
         const jobs = await lab.jobsInFlight('sms-outbound', 'sms-inbound', 'sms-inbound-media');
         return { open, jobs, byStatus: Object.fromEntries(rows.map((r) => [`${r.direction} ${r.status}`, r.n])) };
       },
@@ -101,7 +103,11 @@ export async function settle(lab: FaultLab, timeoutMs: number): Promise<void> {
 const markerOf = (text: string | null): string | null => /\[([a-z0-9-]+-\d+)\]/.exec(text ?? '')?.[1] ?? null;
 
 /** The exact accounting of one case: every outbound row against what the fake provider created, the helpdesk, the ledger. */
-export async function reconcile(lab: FaultLab, caseName: string, outcomes: UpdateOutcome[] = []): Promise<Reconciliation> {
+export async function reconcile(
+  lab: FaultLab,
+  caseName: string,
+  outcomes: UpdateOutcome[] = [],
+): Promise<Reconciliation> {
   const rows = await lab.sql<OutboundRow & { error_message: string | null }>(
     `SELECT id, status, kind, body, provider_message_id, to_number, from_number, comment_id, send_id, part_index, part_count, segments, credits, error_message FROM sms_messages WHERE direction = 'outbound'`,
   );
@@ -112,13 +118,16 @@ export async function reconcile(lab: FaultLab, caseName: string, outcomes: Updat
   const rowOf = (m: SentMessage) => (m.statusCallback ? new URL(m.statusCallback).searchParams.get('m') : null);
   const ids = new Set(rows.map((r) => r.id));
   const handed = rows.filter((r) => HANDED_OVER.includes(r.status));
-  const notSent = rows.filter((r) => !HANDED_OVER.includes(r.status)).map((r) => ({ id: r.id, status: r.status, reason: r.error_message }));
+  const notSent = rows
+    .filter((r) => !HANDED_OVER.includes(r.status))
+    .map((r) => ({ id: r.id, status: r.status, reason: r.error_message }));
   const missing: string[] = [];
   let swapped = 0;
   for (const r of handed) {
     const m = r.provider_message_id ? bySid.get(r.provider_message_id) : undefined;
     if (!m) missing.push(`${r.id} (${r.status}, sid ${r.provider_message_id ?? 'none'})`);
-    else if (m.body !== r.body || m.to !== r.to_number || m.from !== r.from_number) missing.push(`${r.id} (its sid ${m.sid} is another text)`);
+    else if (m.body !== r.body || m.to !== r.to_number || m.from !== r.from_number)
+      missing.push(`${r.id} (its sid ${m.sid} is another text)`);
     else if (rowOf(m) !== r.id) swapped++;
   }
   const stored = new Set(rows.map((r) => r.provider_message_id).filter((sid): sid is string => sid !== null));
@@ -153,15 +162,26 @@ async function checkHelpdesk(lab: FaultLab, rows: OutboundRow[], outcomes: Updat
   // A text is one send: its parts share send_id and must be exactly parts 1..n, each once.
   const sends = new Map<string, OutboundRow[]>();
   for (const r of rows) sends.set(r.send_id, [...(sends.get(r.send_id) ?? []), r]);
-  const complete = (parts: OutboundRow[]) => parts.length === parts[0].part_count && parts.every((p, _, all) => all.filter((q) => q.part_index === p.part_index).length === 1);
-  for (const [sendId, parts] of sends) if (!complete(parts)) problems.push(`send ${sendId} has parts ${parts.map((p) => `${p.part_index}/${p.part_count}`).join(', ')}`);
+  const complete = (parts: OutboundRow[]) =>
+    parts.length === parts[0].part_count &&
+    parts.every((p, _, all) => all.filter((q) => q.part_index === p.part_index).length === 1);
+  for (const [sendId, parts] of sends)
+    if (!complete(parts))
+      problems.push(`send ${sendId} has parts ${parts.map((p) => `${p.part_index}/${p.part_count}`).join(', ')}`);
 
-  const comments = await lab.sql<{ id: string; sms_body: string | null }>(`SELECT id, sms_body FROM comments WHERE sms_body IS NOT NULL`);
+  const comments = await lab.sql<{ id: string; sms_body: string | null }>(
+    `SELECT id, sms_body FROM comments WHERE sms_body IS NOT NULL`,
+  );
   const sendsByComment = new Map<string, Set<string>>();
-  for (const r of rows) if (r.comment_id) sendsByComment.set(r.comment_id, (sendsByComment.get(r.comment_id) ?? new Set()).add(r.send_id));
+  for (const r of rows)
+    if (r.comment_id) sendsByComment.set(r.comment_id, (sendsByComment.get(r.comment_id) ?? new Set()).add(r.send_id));
   const commentIds = new Set(comments.map((c) => c.id));
-  for (const c of comments) if (sendsByComment.get(c.id)?.size !== 1) problems.push(`comment ${c.id} with an SMS text has ${sendsByComment.get(c.id)?.size ?? 0} sends`);
-  for (const r of rows) if (r.kind === 'ticket_update' && (!r.comment_id || !commentIds.has(r.comment_id))) problems.push(`SMS row ${r.id} belongs to no comment`);
+  for (const c of comments)
+    if (sendsByComment.get(c.id)?.size !== 1)
+      problems.push(`comment ${c.id} with an SMS text has ${sendsByComment.get(c.id)?.size ?? 0} sends`);
+  for (const r of rows)
+    if (r.kind === 'ticket_update' && (!r.comment_id || !commentIds.has(r.comment_id)))
+      problems.push(`SMS row ${r.id} belongs to no comment`);
   const [tickets] = await lab.sql<{ without: number }>(
     `SELECT count(*)::int AS without FROM tickets t
      WHERE (SELECT count(DISTINCT m.send_id) FROM sms_messages m WHERE m.ticket_id = t.id::text AND m.kind = 'initial_problem') <> 1`,
@@ -177,7 +197,8 @@ async function checkHelpdesk(lab: FaultLab, rows: OutboundRow[], outcomes: Updat
   for (const o of outcomes) {
     const written = commentsByMarker.get(o.marker) ?? 0;
     if (o.status === 201 && written !== 1) problems.push(`update ${o.marker} answered 201 but has ${written} comments`);
-    else if (o.status !== 201 && written > 1) problems.push(`update ${o.marker} answered ${o.status} and has ${written} comments`);
+    else if (o.status !== 201 && written > 1)
+      problems.push(`update ${o.marker} answered ${o.status} and has ${written} comments`);
     else if (o.status !== 201 && written === 1) failedButWritten++;
   }
   return { updatesAnswered201: outcomes.filter((o) => o.status === 201).length, failedButWritten, problems };
@@ -188,15 +209,25 @@ async function checkLedger(lab: FaultLab): Promise<LedgerCheck | null> {
   const [exists] = await lab.sql<{ t: string | null }>(`SELECT to_regclass('sms_credit_entries')::text AS t`);
   if (!exists.t) return null;
   const problems: string[] = [];
-  const balances = await lab.sql<{ account_id: string; monthly_remaining: number; addon_remaining: number; monthly_sum: number; addon_sum: number }>(
+  const balances = await lab.sql<{
+    account_id: string;
+    monthly_remaining: number;
+    addon_remaining: number;
+    monthly_sum: number;
+    addon_sum: number;
+  }>(
     `SELECT b.account_id, b.monthly_remaining, b.addon_remaining,
        coalesce((SELECT sum(amount) FROM sms_credit_entries e WHERE e.account_id = b.account_id AND e.bucket = 'monthly'), 0)::int AS monthly_sum,
        coalesce((SELECT sum(amount) FROM sms_credit_entries e WHERE e.account_id = b.account_id AND e.bucket = 'addon'), 0)::int AS addon_sum
      FROM sms_credit_balances b`,
   );
   for (const b of balances) {
-    if (b.monthly_sum !== b.monthly_remaining) problems.push(`account ${b.account_id}: monthly entries sum to ${b.monthly_sum}, balance says ${b.monthly_remaining}`);
-    if (b.addon_sum !== b.addon_remaining) problems.push(`account ${b.account_id}: add-on entries sum to ${b.addon_sum}, balance says ${b.addon_remaining}`);
+    if (b.monthly_sum !== b.monthly_remaining)
+      problems.push(
+        `account ${b.account_id}: monthly entries sum to ${b.monthly_sum}, balance says ${b.monthly_remaining}`,
+      );
+    if (b.addon_sum !== b.addon_remaining)
+      problems.push(`account ${b.account_id}: add-on entries sum to ${b.addon_sum}, balance says ${b.addon_remaining}`);
   }
   const messages = await lab.sql<{ id: string; status: string; segments: number; credits: number; net: number }>(
     `SELECT m.id, m.status, m.segments, m.credits, coalesce(sum(e.amount), 0)::int AS net
@@ -207,7 +238,8 @@ async function checkLedger(lab: FaultLab): Promise<LedgerCheck | null> {
   for (const m of messages) {
     const owed = HANDED_OVER.includes(m.status) ? m.segments : 0;
     debited -= m.net;
-    if (-m.net !== owed) problems.push(`message ${m.id} (${m.status}, ${m.segments} segments) paid ${-m.net} credits, owed ${owed}`);
+    if (-m.net !== owed)
+      problems.push(`message ${m.id} (${m.status}, ${m.segments} segments) paid ${-m.net} credits, owed ${owed}`);
     else if (m.credits !== owed) problems.push(`message ${m.id} records ${m.credits} credits, the ledger ${owed}`);
   }
   return { accounts: balances.length, debited, problems };
@@ -215,7 +247,9 @@ async function checkLedger(lab: FaultLab): Promise<LedgerCheck | null> {
 
 /** The line CI prints for each case. */
 export function summaryLine(r: Reconciliation): string {
-  const ledger = r.ledger ? `; ledger: ${r.ledger.debited} credits debited, ${r.ledger.problems.length} mismatches over ${r.ledger.accounts} account(s)` : '; ledger: no credits module';
+  const ledger = r.ledger
+    ? `; ledger: ${r.ledger.debited} credits debited, ${r.ledger.problems.length} mismatches over ${r.ledger.accounts} account(s)`
+    : '; ledger: no credits module';
   return (
     `reconcile ${r.caseName}: ${r.rows} rows, ${r.providerMessages} provider messages, ${r.missing.length} missing, ${r.duplicates.length} duplicates, ` +
     `${r.orphans.length} orphans, ${r.notSent.length} not sent${r.swapped ? ` (${r.swapped} twin texts swapped)` : ''}; helpdesk: ${r.helpdesk.updatesAnswered201} updates answered 201, ` +
@@ -228,12 +262,16 @@ export function expectExact(r: Reconciliation, lab: FaultLab): void {
   process.stdout.write(`${summaryLine(r)}\n`);
   const problems = [
     ...r.missing.slice(0, 5).map((id) => `missing: row ${id} has no message at the provider`),
-    ...r.duplicates.slice(0, 5).map((d) => `duplicate: the provider created ${d.sid} for row ${d.rowId}, which accounts for another message`),
+    ...r.duplicates
+      .slice(0, 5)
+      .map((d) => `duplicate: the provider created ${d.sid} for row ${d.rowId}, which accounts for another message`),
     ...r.orphans.slice(0, 5).map((m) => `orphan: provider message ${m.sid} (${m.body}) belongs to no row`),
     ...r.notSent.slice(0, 5).map((n) => `not sent: row ${n.id} ended ${n.status}: ${n.reason}`),
     ...r.helpdesk.problems.slice(0, 5),
     ...(r.ledger?.problems.slice(0, 5) ?? []),
   ];
-  if (r.providerMessages !== r.handedOver) problems.push(`${r.handedOver} rows handed over but ${r.providerMessages} provider messages`);
-  if (problems.length > 0) throw new Error(`${r.caseName} does not reconcile:\n  ${problems.join('\n  ')}\n${lab.logTails()}`);
+  if (r.providerMessages !== r.handedOver)
+    problems.push(`${r.handedOver} rows handed over but ${r.providerMessages} provider messages`);
+  if (problems.length > 0)
+    throw new Error(`${r.caseName} does not reconcile:\n  ${problems.join('\n  ')}\n${lab.logTails()}`);
 }

@@ -21,9 +21,16 @@ export const atProvider = (lab: FaultLab) => lab.twilio.sentMessages().length;
 /** Waits until the provider has created `count` messages: the moment a case injects its fault. */
 export async function whenProviderHas(lab: FaultLab, count: number, timeoutMs = 120_000): Promise<void> {
   try {
-    await waitFor(`${count} texts at the provider`, async () => atProvider(lab), (n) => n >= count, timeoutMs);
+    await waitFor(
+      `${count} texts at the provider`,
+      async () => atProvider(lab),
+      (n) => n >= count,
+      timeoutMs,
+    );
   } catch (e) {
-    const rows = await lab.sql(`SELECT direction, status, error_message, count(*)::int AS n FROM sms_messages GROUP BY 1, 2, 3`).catch((err: Error) => err.message);
+    const rows = await lab
+      .sql(`SELECT direction, status, error_message, count(*)::int AS n FROM sms_messages GROUP BY 1, 2, 3`)
+      .catch((err: Error) => err.message);
     throw new Error(`${(e as Error).message}\nrows: ${JSON.stringify(rows)}\n${lab.logTails(30)}`);
   }
 }
@@ -38,5 +45,7 @@ export function expectAllAnswered201(lab: FaultLab, outcomes: UpdateOutcome[]): 
   const failed = outcomes.filter((o) => o.status !== 201);
   if (failed.length === 0) return;
   const samples = failed.slice(0, 3).map((o) => `${o.marker}: ${o.status} ${o.error ?? ''}`);
-  throw new Error(`ticket updates not answered 201: ${JSON.stringify(byStatus(outcomes))}\n  ${samples.join('\n  ')}\n${lab.logTails(30)}`);
+  throw new Error(
+    `ticket updates not answered 201: ${JSON.stringify(byStatus(outcomes))}\n  ${samples.join('\n  ')}\n${lab.logTails(30)}`,
+  );
 }

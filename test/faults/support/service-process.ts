@@ -72,7 +72,10 @@ export class ServiceProcess {
       (state) => state !== 'starting',
       START_TIMEOUT_MS,
     );
-    if (!this.running) throw new Error(`${this.name} (${this.role}) exited with ${child.exitCode ?? child.signalCode} while starting; ${this.logFile}:\n${this.tail(30)}`);
+    if (!this.running)
+      throw new Error(
+        `${this.name} (${this.role}) exited with ${child.exitCode ?? child.signalCode} while starting; ${this.logFile}:\n${this.tail(30)}`,
+      );
   }
 
   /** SIGKILL: no shutdown hooks, active jobs keep their locks until those expire, in-flight requests are cut. */
@@ -113,7 +116,10 @@ export class ServiceProcess {
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)))]);
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
+    ]);
     clearTimeout(timer);
     if (timedOut) {
       child.kill('SIGKILL');

@@ -17,7 +17,8 @@ export class ApiKeys {
   async agentOf(request: ApiRequest): Promise<Agent | null> {
     if (request.agent === undefined) {
       const key = request.headers['x-api-key'];
-      request.agent = typeof key === 'string' && key ? await this.agents.findOneBy({ apiKeyHash: hashApiKey(key) }) : null;
+      request.agent =
+        typeof key === 'string' && key ? await this.agents.findOneBy({ apiKeyHash: hashApiKey(key) }) : null;
     }
     return request.agent;
   }
@@ -34,10 +35,13 @@ export class ApiKeyGuard implements CanActivate {
   constructor(private readonly keys: ApiKeys) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!(await this.keys.agentOf(context.switchToHttp().getRequest<ApiRequest>()))) throw new UnauthorizedException('Send your API key in X-Api-Key');
+    if (!(await this.keys.agentOf(context.switchToHttp().getRequest<ApiRequest>())))
+      throw new UnauthorizedException('Send your API key in X-Api-Key');
     return true;
   }
 }
 
 /** The agent ApiKeyGuard let in. */
-export const CurrentAgent = createParamDecorator((_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<ApiRequest>().agent as Agent);
+export const CurrentAgent = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => context.switchToHttp().getRequest<ApiRequest>().agent as Agent,
+);

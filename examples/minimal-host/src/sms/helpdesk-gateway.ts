@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { TicketGatewayBase } from 'ticket-sms';
-import type { AccountInfo, CustomerComment, CustomerSummary, TeamSummary, TicketSmsContext, TicketSummary, UserSummary } from 'ticket-sms';
+import type {
+  AccountInfo,
+  CustomerComment,
+  CustomerSummary,
+  TeamSummary,
+  TicketSmsContext,
+  TicketSummary,
+  UserSummary,
+} from 'ticket-sms';
 import { DataSource, EntityManager, Not } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { Agent, smsRole } from '../accounts/agent.entity';
@@ -21,18 +29,43 @@ export class HelpdeskGateway extends TicketGatewayBase {
   async getAccount(accountId: string, tx?: EntityManager): Promise<AccountInfo | null> {
     const id = ourId(accountId);
     const account = id && (await this.db(tx).findOneBy(Account, { id }));
-    return account ? { id: accountId, name: account.name, defaultCountry: account.country, timezone: account.timezone, subscribedAt: account.createdAt } : null;
+    return account
+      ? {
+          id: accountId,
+          name: account.name,
+          defaultCountry: account.country,
+          timezone: account.timezone,
+          subscribedAt: account.createdAt,
+        }
+      : null;
   }
 
-  async getTicketContext(accountId: string, ticketId: string, agentId: string | null, tx?: EntityManager): Promise<TicketSmsContext | null> {
+  async getTicketContext(
+    accountId: string,
+    ticketId: string,
+    agentId: string | null,
+    tx?: EntityManager,
+  ): Promise<TicketSmsContext | null> {
     const [account, ticket] = [await this.getAccount(accountId, tx), await this.ticket(accountId, ticketId, tx)];
     if (!account || !ticket) return null;
     const customer = await this.db(tx).findOneByOrFail(Customer, { id: ticket.customerId });
     const agent = agentId ? await this.agent(accountId, agentId, tx) : null;
     return {
       account,
-      ticket: { id: ticketId, number: ticket.number, subject: ticket.subject, problem: ticket.description, status: ticket.status, portalUrl: '' },
-      customer: { id: String(customer.id), name: customer.name, smsEnabled: customer.smsOptIn, phones: customer.mobile ? [{ number: customer.mobile, type: 'mobile' }] : [] },
+      ticket: {
+        id: ticketId,
+        number: ticket.number,
+        subject: ticket.subject,
+        problem: ticket.description,
+        status: ticket.status,
+        portalUrl: '',
+      },
+      customer: {
+        id: String(customer.id),
+        name: customer.name,
+        smsEnabled: customer.smsOptIn,
+        phones: customer.mobile ? [{ number: customer.mobile, type: 'mobile' }] : [],
+      },
       technician: agent && { id: agentId!, name: agent.name },
     };
   }
@@ -43,7 +76,12 @@ export class HelpdeskGateway extends TicketGatewayBase {
 
   async findUserByEmail(accountId: string, email: string, tx?: EntityManager): Promise<UserSummary | null> {
     const id = ourId(accountId);
-    const agent = id && (await this.db(tx).createQueryBuilder(Agent, 'a').where('a.accountId = :id AND lower(a.email) = lower(:email)', { id, email: email.trim() }).getOne());
+    const agent =
+      id &&
+      (await this.db(tx)
+        .createQueryBuilder(Agent, 'a')
+        .where('a.accountId = :id AND lower(a.email) = lower(:email)', { id, email: email.trim() })
+        .getOne());
     return userSummary(agent || null);
   }
 
@@ -58,50 +96,110 @@ export class HelpdeskGateway extends TicketGatewayBase {
 
   async findCustomersByPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary[]> {
     const id = ourId(accountId);
-    const customers = id ? await this.db(tx).find(Customer, { where: { accountId: id, mobile: phone }, order: { id: 'ASC' } }) : [];
+    const customers = id
+      ? await this.db(tx).find(Customer, { where: { accountId: id, mobile: phone }, order: { id: 'ASC' } })
+      : [];
     return customers.map((c) => ({ id: String(c.id), name: c.name }));
   }
 
   async createCustomerFromPhone(accountId: string, phone: string, tx?: EntityManager): Promise<CustomerSummary> {
-    const customer = await this.db(tx).save(Customer, { accountId: Number(accountId), name: phone, mobile: phone, smsOptIn: true });
+    const customer = await this.db(tx).save(Customer, {
+      accountId: Number(accountId),
+      name: phone,
+      mobile: phone,
+      smsOptIn: true,
+    });
     return { id: String(customer.id), name: customer.name };
   }
 
   async listOpenTickets(accountId: string, customerId: string, tx?: EntityManager): Promise<TicketSummary[]> {
     const [id, customer] = [ourId(accountId), ourId(customerId)];
     if (!id || !customer) return [];
-    const open = await this.db(tx).find(Ticket, { where: { accountId: id, customerId: customer, status: Not('closed') }, order: { updatedAt: 'DESC' } });
+    const open = await this.db(tx).find(Ticket, {
+      where: { accountId: id, customerId: customer, status: Not('closed') },
+      order: { updatedAt: 'DESC' },
+    });
     return open.map(ticketSummary);
   }
 
-  async findTicket(accountId: string, ref: { id: string } | { number: number }, tx?: EntityManager): Promise<TicketSummary | null> {
+  async findTicket(
+    accountId: string,
+    ref: { id: string } | { number: number },
+    tx?: EntityManager,
+  ): Promise<TicketSummary | null> {
     // A ticket number is as much one of our integers as an id is.
     const [id, number] = [ourId(accountId), 'number' in ref ? ourId(String(ref.number)) : null];
-    const ticket = 'id' in ref ? await this.ticket(accountId, ref.id, tx) : id && number && (await this.db(tx).findOneBy(Ticket, { accountId: id, number }));
+    const ticket =
+      'id' in ref
+        ? await this.ticket(accountId, ref.id, tx)
+        : id && number && (await this.db(tx).findOneBy(Ticket, { accountId: id, number }));
     return ticket ? ticketSummary(ticket) : null;
   }
 
-  async createTicketFromSms(accountId: string, input: { customerId: string; subject: string; problem: string }, tx?: EntityManager): Promise<TicketSummary> {
-    const ticket = await insertTicket(this.db(tx), Number(accountId), { customerId: Number(input.customerId), subject: input.subject, description: input.problem });
+  async createTicketFromSms(
+    accountId: string,
+    input: { customerId: string; subject: string; problem: string },
+    tx?: EntityManager,
+  ): Promise<TicketSummary> {
+    const ticket = await insertTicket(this.db(tx), Number(accountId), {
+      customerId: Number(input.customerId),
+      subject: input.subject,
+      description: input.problem,
+    });
     return ticketSummary(ticket);
   }
 
-  async addCustomerComment(accountId: string, comment: CustomerComment, tx?: EntityManager): Promise<{ commentId: string }> {
+  async addCustomerComment(
+    accountId: string,
+    comment: CustomerComment,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
     const db = this.db(tx);
     const ticket = await this.ticket(accountId, comment.ticketId, tx);
     if (!ticket) throw new Error(`Ticket ${comment.ticketId} is not in account ${accountId}`);
-    await db.update(Ticket, ticket.id, { status: comment.markCustomerReply === false ? ticket.status : 'customer_replied' });
-    const saved = await db.save(Comment, { ticketId: ticket.id, accountId: ticket.accountId, authorKind: 'customer', agentId: null, body: comment.body, isPublic: true });
-    const files = comment.attachments.map((a) => ({ commentId: saved.id, fileName: a.fileName, storageKey: a.storageKey, thumbnailKey: a.thumbnailKey, contentType: a.contentType, size: a.size, isPublic: true }));
+    await db.update(Ticket, ticket.id, {
+      status: comment.markCustomerReply === false ? ticket.status : 'customer_replied',
+    });
+    const saved = await db.save(Comment, {
+      ticketId: ticket.id,
+      accountId: ticket.accountId,
+      authorKind: 'customer',
+      agentId: null,
+      body: comment.body,
+      isPublic: true,
+    });
+    const files = comment.attachments.map((a) => ({
+      commentId: saved.id,
+      fileName: a.fileName,
+      storageKey: a.storageKey,
+      thumbnailKey: a.thumbnailKey,
+      contentType: a.contentType,
+      size: a.size,
+      isPublic: true,
+    }));
     if (files.length > 0) await db.insert(Attachment, files);
     return { commentId: String(saved.id) };
   }
 
-  async addTechnicianText(accountId: string, input: { ticketId: string; userId: string; text: string }, tx?: EntityManager): Promise<{ commentId: string }> {
-    return this.comment(accountId, input.ticketId, { authorKind: 'agent', agentId: Number(input.userId), body: input.text, isPublic: true }, tx);
+  async addTechnicianText(
+    accountId: string,
+    input: { ticketId: string; userId: string; text: string },
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
+    return this.comment(
+      accountId,
+      input.ticketId,
+      { authorKind: 'agent', agentId: Number(input.userId), body: input.text, isPublic: true },
+      tx,
+    );
   }
 
-  async addPrivateNote(accountId: string, ticketId: string, body: string, tx?: EntityManager): Promise<{ commentId: string }> {
+  async addPrivateNote(
+    accountId: string,
+    ticketId: string,
+    body: string,
+    tx?: EntityManager,
+  ): Promise<{ commentId: string }> {
     return this.comment(accountId, ticketId, { authorKind: 'system', agentId: null, body, isPublic: false }, tx);
   }
 
@@ -126,7 +224,12 @@ export class HelpdeskGateway extends TicketGatewayBase {
     return account && id ? this.db(tx).findOneBy(Agent, { accountId: account, id }) : null;
   }
 
-  private async comment(accountId: string, ticketId: string, comment: Pick<Comment, 'authorKind' | 'agentId' | 'body' | 'isPublic'>, tx?: EntityManager) {
+  private async comment(
+    accountId: string,
+    ticketId: string,
+    comment: Pick<Comment, 'authorKind' | 'agentId' | 'body' | 'isPublic'>,
+    tx?: EntityManager,
+  ) {
     const ticket = await this.ticket(accountId, ticketId, tx);
     if (!ticket) throw new Error(`Ticket ${ticketId} is not in account ${accountId}`);
     const saved = await this.db(tx).save(Comment, { ...comment, ticketId: ticket.id, accountId: ticket.accountId });
@@ -139,5 +242,13 @@ function userSummary(agent: Agent | null): UserSummary | null {
 }
 
 function ticketSummary(t: Ticket): TicketSummary {
-  return { id: String(t.id), number: t.number, customerId: String(t.customerId), subject: t.subject, status: t.status, open: t.status !== 'closed', updatedAt: t.updatedAt };
+  return {
+    id: String(t.id),
+    number: t.number,
+    customerId: String(t.customerId),
+    subject: t.subject,
+    status: t.status,
+    open: t.status !== 'closed',
+    updatedAt: t.updatedAt,
+  };
 }

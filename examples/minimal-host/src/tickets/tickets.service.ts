@@ -20,12 +20,15 @@ export class TicketsService {
 
   /** A new ticket; ticket-sms texts the customer that we have it. */
   async create(agent: Agent, input: CreateTicketDto) {
-    const { result, messageIds } = await this.texts.created({ accountId: String(agent.accountId), userId: String(agent.id) }, async (tx) => {
-      const customer = await tx.findOneBy(Customer, { accountId: agent.accountId, id: input.customerId });
-      if (!customer) throw new NotFoundException(`No customer ${input.customerId} in your account`);
-      const ticket = await insertTicket(tx, agent.accountId, input);
-      return { result: ticket, ticketId: String(ticket.id) };
-    });
+    const { result, messageIds } = await this.texts.created(
+      { accountId: String(agent.accountId), userId: String(agent.id) },
+      async (tx) => {
+        const customer = await tx.findOneBy(Customer, { accountId: agent.accountId, id: input.customerId });
+        if (!customer) throw new NotFoundException(`No customer ${input.customerId} in your account`);
+        const ticket = await insertTicket(tx, agent.accountId, input);
+        return { result: ticket, ticketId: String(ticket.id) };
+      },
+    );
     return { ...result, smsMessageIds: messageIds };
   }
 
@@ -34,7 +37,14 @@ export class TicketsService {
     const actor = { accountId: String(agent.accountId), userId: String(agent.id), ticketId };
     const { result, messageIds } = await this.texts.updated(actor, async (tx) => {
       const ticket = await this.find(tx, agent.accountId, ticketId);
-      const comment = await tx.save(Comment, { ticketId: ticket.id, accountId: agent.accountId, authorKind: 'agent', agentId: agent.id, body: input.body, isPublic: input.isPublic ?? true });
+      const comment = await tx.save(Comment, {
+        ticketId: ticket.id,
+        accountId: agent.accountId,
+        authorKind: 'agent',
+        agentId: agent.id,
+        body: input.body,
+        isPublic: input.isPublic ?? true,
+      });
       // A public answer waits on the customer; a private note leaves the ticket as it was.
       if (comment.isPublic) await tx.update(Ticket, ticket.id, { status: 'pending' });
       return { result: comment, commentId: String(comment.id), smsBody: input.smsText };
@@ -44,9 +54,15 @@ export class TicketsService {
 
   async get(agent: Agent, ticketId: string) {
     const ticket = await this.find(this.dataSource.manager, agent.accountId, ticketId);
-    const comments = await this.dataSource.manager.find(Comment, { where: { ticketId: ticket.id }, order: { id: 'ASC' } });
+    const comments = await this.dataSource.manager.find(Comment, {
+      where: { ticketId: ticket.id },
+      order: { id: 'ASC' },
+    });
     const attachments = await this.dataSource.manager.findBy(Attachment, { commentId: In(comments.map((c) => c.id)) });
-    return { ...ticket, comments: comments.map((c) => ({ ...c, attachments: attachments.filter((a) => a.commentId === c.id) })) };
+    return {
+      ...ticket,
+      comments: comments.map((c) => ({ ...c, attachments: attachments.filter((a) => a.commentId === c.id) })),
+    };
   }
 
   private async find(db: EntityManager, accountId: number, ticketId: string): Promise<Ticket> {
