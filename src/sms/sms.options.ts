@@ -6,7 +6,7 @@ import { packageTemplatesFolder } from './templates/default-templates';
 import { TEMPLATE_KEYS } from './templates/template-renderer';
 import type { CreditPurchases } from './ports/credit-purchases.port';
 import type { TicketGateway } from './ports/ticket-gateway.port';
-import { FLOWROUTE_DEFAULTS } from './providers/flowroute-wire';
+import { FLOWROUTE_DEFAULTS } from './providers/flowroute/flowroute-wire';
 
 export interface TwilioCredentials {
   accountSid: string;

@@ -1,5 +1,5 @@
 /** The Flowroute provider against the fake Flowroute HTTP server: wire format, error mapping, reconciliation. */
-import { FlowrouteProvider } from '../../src/sms/providers/flowroute.provider';
+import { FlowrouteProvider } from '../../src/sms/providers/flowroute/flowroute.provider';
 import {
   OutboundSms,
   SendAmbiguousError,

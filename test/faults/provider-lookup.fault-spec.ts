@@ -1,6 +1,6 @@
 import { FakeTwilio, rfc2822 } from '../fakes/fake-twilio';
 import { OutboundSms } from '../../src/sms/providers/sms-provider';
-import { TwilioProvider } from '../../src/sms/providers/twilio.provider';
+import { TwilioProvider } from '../../src/sms/providers/twilio/twilio.provider';
 
 const TO = '+12015550123';
 const FROM = '+12025550100';

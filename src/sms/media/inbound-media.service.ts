@@ -6,7 +6,7 @@ import { SmsMessage } from '../messages/sms-message.entity';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { AcceptedImageType, ImagePipeline, MESSAGE_PIXEL_BUDGET } from './image-pipeline';
 import { MEDIA_FETCH_DEFAULTS, MediaFetcher, MediaFetchFailureReason, megabytes } from './media-fetcher';
-import { FLOWROUTE_DEFAULTS } from '../providers/flowroute-wire';
+import { FLOWROUTE_DEFAULTS } from '../providers/flowroute/flowroute-wire';
 import { MediaStorage } from './media-storage';
 import { SmsMedia } from './sms-media.entity';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { FlowrouteSettings } from './flowroute-settings.service';
+import { FlowrouteSettings } from './flowroute/flowroute-settings.service';
 import { SMS_PROVIDER, type SmsProvider } from './sms-provider';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { credentialsContext, tokenContext } from '../providers/flowroute-settings.service';
+import { credentialsContext, tokenContext } from '../providers/flowroute/flowroute-settings.service';
 import { SecretBox, SecretUnreadableError } from './secret-box';
 
 /** Rows sealed with a retired key, a few at a time; a sweep runs again soon after. */

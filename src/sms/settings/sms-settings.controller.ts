@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
-import { FlowrouteSettings } from '../providers/flowroute-settings.service';
+import { FlowrouteSettings } from '../providers/flowroute/flowroute-settings.service';
 import { BusinessHoursService } from '../schedule/business-hours.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import type { SmsSettings } from './sms-settings.entity';

@@ -4,8 +4,8 @@ import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested 
 import { BusinessHoursDto } from '../schedule/business-hours.dto';
 import type { BusinessHours } from '../schedule/business-hours';
 import type { SplitMode } from '../segments/segments';
-import { FlowrouteCredentialsDto, toFlowrouteSettingsResponse } from '../providers/flowroute-settings.dto';
-import type { FlowrouteSettingsView } from '../providers/flowroute-settings.service';
+import { FlowrouteCredentialsDto, toFlowrouteSettingsResponse } from '../providers/flowroute/flowroute-settings.dto';
+import type { FlowrouteSettingsView } from '../providers/flowroute/flowroute-settings.service';
 import type { AccountProvider, SmsSettings } from './sms-settings.entity';
 
 export class UpdateSmsSettingsDto {

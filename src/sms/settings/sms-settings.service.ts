@@ -4,7 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { NumberVerification } from '../numbers/number-verification.service';
-import { FlowrouteSettings, ProviderChange } from '../providers/flowroute-settings.service';
+import { FlowrouteSettings, ProviderChange } from '../providers/flowroute/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
 
 export type SmsSettingsChanges = Partial<Omit<SmsSettings, 'accountId' | 'updatedAt'>>;

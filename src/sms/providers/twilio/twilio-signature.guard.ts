@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../../sms.options';
 
 /**
  * Checks X-Twilio-Signature over the URL Twilio called and every posted field. The URL is built from

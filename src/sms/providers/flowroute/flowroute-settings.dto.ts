@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
+import { ApiProperty, ApiPropertyOptional } from '../../core/api-docs';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import type { ConnectionTest } from './flowroute.provider';

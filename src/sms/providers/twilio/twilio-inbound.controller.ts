@@ -1,12 +1,12 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '../core/api-docs';
-import { PublicRoute } from '../auth/caller';
-import { TimedWebhook } from '../metrics/webhook-timing';
-import { TwilioSignatureGuard } from '../webhooks/twilio-signature.guard';
-import { EMPTY_TWIML } from '../webhooks/twilio-webhooks.controller';
-import { parseTwilioInbound } from './inbound.dto';
-import { InboundReceiver } from './inbound-receiver.service';
-import { WebhookLimitsGuard } from '../webhooks/webhook-limits';
+import { ApiExcludeController } from '../../core/api-docs';
+import { PublicRoute } from '../../auth/caller';
+import { TimedWebhook } from '../../metrics/webhook-timing';
+import { TwilioSignatureGuard } from './twilio-signature.guard';
+import { EMPTY_TWIML } from './twilio-webhooks.controller';
+import { parseTwilioInbound } from '../../inbound/inbound.dto';
+import { InboundReceiver } from '../../inbound/inbound-receiver.service';
+import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 
 /**
  * Twilio's "A message comes in" webhook. Kept lean on purpose: signature, one INSERT, one enqueue, answer.

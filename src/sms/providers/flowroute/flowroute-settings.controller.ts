@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '../core/api-docs';
-import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
-import { SmsSettingsService } from '../settings/sms-settings.service';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '../../core/api-docs';
+import { AdminOnlyGuard, CurrentCaller, type SmsCaller, SmsCallerGuard } from '../../auth/caller';
+import { SmsSettingsService } from '../../settings/sms-settings.service';
 import {
   TestFlowrouteConnectionDto,
   toConnectionTestResponse,

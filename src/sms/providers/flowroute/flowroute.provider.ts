@@ -9,7 +9,7 @@ import {
   SendRefusedError,
   SendRetryableError,
   SmsProvider,
-} from './sms-provider';
+} from '../sms-provider';
 
 export interface FlowrouteCredentials {
   accessKey: string;

@@ -8,20 +8,20 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { MessageQueue } from '../messages/message-queue.service';
-import { SmsMessage } from '../messages/sms-message.entity';
+import { MessageQueue } from '../../messages/message-queue.service';
+import { SmsMessage } from '../../messages/sms-message.entity';
 import {
   maskSecret,
   SecretBox,
   SecretsUnavailableError,
   SecretUnreadableError,
   tokenDigest,
-} from '../secrets/secret-box';
-import { AccountProvider, SmsSettings } from '../settings/sms-settings.entity';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
+} from '../../secrets/secret-box';
+import { AccountProvider, SmsSettings } from '../../settings/sms-settings.entity';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../../sms.options';
 import { ConnectionTest, FlowrouteCredentials, FlowrouteProvider } from './flowroute.provider';
 import { FLOWROUTE_DEFAULTS } from './flowroute-wire';
-import { SUBJECT_TO_HOURS } from '../schedule/hours-exemption';
+import { SUBJECT_TO_HOURS } from '../../schedule/hours-exemption';
 
 /** What an admin sees of the account's Flowroute set-up: masked keys and the URL to paste into Flowroute. */
 export interface FlowrouteSettingsView {

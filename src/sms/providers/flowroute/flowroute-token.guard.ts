@@ -1,6 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
 import type { Request } from 'express';
-import { FlowrouteSettings } from '../providers/flowroute-settings.service';
+import { FlowrouteSettings } from './flowroute-settings.service';
 
 type FlowrouteRequest = Request & { flowrouteAccountId?: string };
 

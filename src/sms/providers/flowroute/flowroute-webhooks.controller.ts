@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, ParseUUIDPipe, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '../core/api-docs';
-import { PublicRoute } from '../auth/caller';
-import { TimedWebhook } from '../metrics/webhook-timing';
+import { ApiExcludeController } from '../../core/api-docs';
+import { PublicRoute } from '../../auth/caller';
+import { TimedWebhook } from '../../metrics/webhook-timing';
 import { FlowrouteCallbacks } from './flowroute-callbacks.service';
 import { FlowrouteAccount, FlowrouteTokenGuard } from './flowroute-token.guard';
-import { WebhookLimitsGuard } from './webhook-limits';
+import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 
 /**
  * Flowroute's callbacks, one URL per account: `/webhooks/flowroute/<token>/inbound` is set as the SMS and MMS

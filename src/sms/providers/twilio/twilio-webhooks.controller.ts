@@ -9,12 +9,12 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiExcludeController } from '../core/api-docs';
-import { PublicRoute } from '../auth/caller';
-import { TimedWebhook } from '../metrics/webhook-timing';
-import { StatusCallbacks } from './status-callbacks.service';
+import { ApiExcludeController } from '../../core/api-docs';
+import { PublicRoute } from '../../auth/caller';
+import { TimedWebhook } from '../../metrics/webhook-timing';
+import { StatusCallbacks } from '../../webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
-import { WebhookLimitsGuard } from './webhook-limits';
+import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 
 // Twilio wants TwiML back; an empty body shows up as error 11200 in the customer's Twilio console.
 export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';

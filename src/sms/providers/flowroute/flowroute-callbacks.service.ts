@@ -1,11 +1,11 @@
 import { BadRequestException, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
-import type { ReceiveOutcome } from '../inbound/inbound-receiver.service';
-import { InboundReceiver } from '../inbound/inbound-receiver.service';
-import { MAX_INBOUND_MEDIA } from '../inbound/inbound.dto';
-import { SmsNumbersService } from '../numbers/sms-numbers.service';
-import { fromFlowrouteReceipt, parseFlowrouteInbound, parseFlowrouteReceipt } from '../providers/flowroute-wire';
-import { analyzeSms } from '../segments/segments';
-import { StatusCallbacks } from './status-callbacks.service';
+import type { ReceiveOutcome } from '../../inbound/inbound-receiver.service';
+import { InboundReceiver } from '../../inbound/inbound-receiver.service';
+import { MAX_INBOUND_MEDIA } from '../../inbound/inbound.dto';
+import { SmsNumbersService } from '../../numbers/sms-numbers.service';
+import { fromFlowrouteReceipt, parseFlowrouteInbound, parseFlowrouteReceipt } from './flowroute-wire';
+import { analyzeSms } from '../../segments/segments';
+import { StatusCallbacks } from '../../webhooks/status-callbacks.service';
 
 export type ReceiptOutcome = 'applied' | 'stale' | 'unknown' | 'ignored';
 

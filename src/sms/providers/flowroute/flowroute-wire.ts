@@ -1,5 +1,5 @@
-import type { OutboundStatus } from '../messages/message-status';
-import { WEBHOOK_LIMITS } from '../webhooks/webhook-limits';
+import type { OutboundStatus } from '../../messages/message-status';
+import { WEBHOOK_LIMITS } from '../../webhooks/webhook-limits';
 
 // Flowroute's Messages API v2.1 as it arrives on the wire (JSON:API bodies, 11-digit NANP numbers) and how it maps
 // onto ours. Pure functions: the provider, the webhooks and their specs share them.

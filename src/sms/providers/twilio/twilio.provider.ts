@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Twilio } from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { fromTwilioStatus } from '../messages/message-status';
-import type { TwilioCredentials } from '../sms.options';
+import { fromTwilioStatus } from '../../messages/message-status';
+import type { TwilioCredentials } from '../../sms.options';
 import {
   OutboundSms,
   SendAccepted,
@@ -10,7 +10,7 @@ import {
   SendRefusedError,
   SendRetryableError,
   SmsProvider,
-} from './sms-provider';
+} from '../sms-provider';
 import { loadTwilio } from './twilio-sdk';
 
 /** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
