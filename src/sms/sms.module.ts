@@ -100,7 +100,9 @@ const platformProvider: Provider = {
   inject: [SMS_MODULE_OPTIONS, getRepositoryToken(SandboxMessage)],
   useFactory: (options: ResolvedSmsOptions, sandboxMessages: Repository<SandboxMessage>) =>
     // resolveSmsOptions has checked that twilio comes with its credentials.
-    options.provider === 'twilio' ? new TwilioProvider(options.twilio!) : new SandboxProvider(sandboxMessages),
+    options.provider === 'twilio'
+      ? new TwilioProvider(options.twilio!, options.webhookBaseUrl)
+      : new SandboxProvider(sandboxMessages),
 };
 
 const WORKERS = [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor];

@@ -7,18 +7,19 @@ import { TEMPLATE_KEYS } from './templates/template-renderer';
 import type { CreditPurchases } from './ports/credit-purchases.port';
 import type { TicketGateway } from './ports/ticket-gateway.port';
 import { FLOWROUTE_DEFAULTS } from './providers/flowroute/flowroute-wire';
+import { TWILIO_DEFAULTS } from './providers/twilio/twilio-wire';
 
 export interface TwilioCredentials {
   accountSid: string;
   authToken: string;
-  /** REST base; media is fetched only from this host. Default https://api.twilio.com. */
+  /** REST base; media is fetched only from this host. Default: Twilio's public API. */
   apiUrl?: string;
   /** Default 10 s. */
   timeoutMs?: number;
 }
 
 export interface FlowrouteOptions {
-  /** Messages API base. Default https://api.flowroute.com/v2.1. */
+  /** Messages API base. Default: Flowroute's public Messages API v2.1. */
   apiUrl: string;
   timeoutMs: number;
   /** host[:port] inbound MMS media may be downloaded from (Flowroute's storage bucket). */
@@ -186,8 +187,8 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     twilio = {
       accountSid,
       authToken,
-      apiUrl: options.twilio.apiUrl ?? 'https://api.twilio.com',
-      timeoutMs: options.twilio.timeoutMs ?? 10_000,
+      apiUrl: options.twilio.apiUrl ?? TWILIO_DEFAULTS.apiUrl,
+      timeoutMs: options.twilio.timeoutMs ?? TWILIO_DEFAULTS.timeoutMs,
     };
   } else if (options?.provider === 'twilio') {
     problems.push("provider 'twilio' needs twilio: { accountSid, authToken }");

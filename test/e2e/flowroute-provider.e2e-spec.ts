@@ -32,7 +32,6 @@ describe('FlowrouteProvider', () => {
     to: '+12015550123',
     from: '+12025550100',
     body: 'Ticket #1001: technician on the way',
-    statusCallbackUrl: 'https://helpdesk.test/webhooks/twilio/status?m=x',
     ...overrides,
   });
   const rejection = async (p: Promise<unknown>) =>

@@ -16,18 +16,20 @@ describe('Twilio lookup after an ambiguous send', () => {
     to: TO,
     from: FROM,
     body,
-    statusCallbackUrl: `https://faults.ticket-sms.test/webhooks/twilio/status?m=${messageId}`,
   });
   const since = () => new Date(Date.now() - 5_000);
 
   beforeAll(async () => {
     twilio = await FakeTwilio.start();
-    sut = new TwilioProvider({
-      accountSid: twilio.accountSid,
-      authToken: twilio.authToken,
-      apiUrl: twilio.url,
-      timeoutMs: 2000,
-    });
+    sut = new TwilioProvider(
+      {
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        apiUrl: twilio.url,
+        timeoutMs: 2000,
+      },
+      'https://faults.ticket-sms.test',
+    );
   });
 
   afterAll(() => twilio?.close());

@@ -5,8 +5,8 @@ import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { AcceptedImageType, ImagePipeline, MESSAGE_PIXEL_BUDGET } from './image-pipeline';
-import { MEDIA_FETCH_DEFAULTS, MediaFetcher, MediaFetchFailureReason, megabytes } from './media-fetcher';
-import { FLOWROUTE_DEFAULTS } from '../providers/flowroute/flowroute-wire';
+import { MEDIA_FETCH_DEFAULTS, MediaFetchFailureReason, megabytes } from './media-fetcher';
+import { type InboundMediaSource, providerMediaSources } from '../providers/provider-media';
 import { MediaStorage } from './media-storage';
 import { SmsMedia } from './sms-media.entity';
 
@@ -36,13 +36,6 @@ function downloadReason(reason: MediaFetchFailureReason): MediaRejectionReason {
     : 'download_failed';
 }
 
-/** Credentials and host of one provider's media API. */
-interface ProviderMediaAccess {
-  fetcher: MediaFetcher;
-  origin: string;
-  authorization: string;
-}
-
 /**
  * Turns each MMS item into a media row: downloaded only from the provider's own API host (credentials never
  * follow a redirect elsewhere), capped in bytes and pixels, cleaned by the image pipeline and stored under
@@ -53,9 +46,8 @@ export class InboundMediaService {
   private readonly logger = new Logger(InboundMediaService.name);
   private readonly pipeline = new ImagePipeline();
   private readonly maxBytes: number;
-  private readonly twilio: ProviderMediaAccess | null;
-  /** Flowroute's MMS links are public storage URLs: no credentials, and only its storage hosts (FLOWROUTE_MEDIA_HOSTS). */
-  private readonly flowroute: MediaFetcher;
+  /** Each provider's media hosts and credentials, by provider name. */
+  private readonly sources: ReadonlyMap<string, InboundMediaSource>;
 
   constructor(
     @InjectRepository(SmsMedia) private readonly media: Repository<SmsMedia>,
@@ -64,24 +56,7 @@ export class InboundMediaService {
     @Inject(SMS_MODULE_OPTIONS) options: ResolvedSmsOptions,
   ) {
     this.maxBytes = options.mediaMaxBytes ?? MEDIA_FETCH_DEFAULTS.maxBytes;
-    const twilio = options.twilio;
-    this.twilio = twilio
-      ? {
-          fetcher: new MediaFetcher({
-            allowedHosts: [new URL(twilio.apiUrl).host],
-            credentials: { username: twilio.accountSid, password: twilio.authToken },
-            maxBytes: this.maxBytes,
-            privateAddressHosts: options.mediaPrivateAddressHosts ?? [],
-          }),
-          origin: new URL(twilio.apiUrl).origin,
-          authorization: `Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`,
-        }
-      : null;
-    this.flowroute = new MediaFetcher({
-      allowedHosts: options.flowroute?.mediaHosts ?? FLOWROUTE_DEFAULTS.mediaHosts,
-      maxBytes: this.maxBytes,
-      privateAddressHosts: options.mediaPrivateAddressHosts ?? [],
-    });
+    this.sources = providerMediaSources(options);
   }
 
   /**
@@ -202,39 +177,18 @@ export class InboundMediaService {
 
   /** Best effort, after the comment is committed: our copy is kept, the provider's goes. */
   async deleteAtProvider(message: Pick<SmsMessage, 'id' | 'provider'>): Promise<number> {
-    const access = message.provider === 'twilio' ? this.twilio : null;
-    if (!access) return 0;
+    const source = message.provider ? this.sources.get(message.provider) : undefined;
+    if (!source?.delete) return 0;
     const rows = await this.media.find({
       where: { messageId: message.id, status: In(['stored', 'rejected']), providerDeletedAt: IsNull() },
     });
     let deleted = 0;
     for (const row of rows) {
       if (!row.sourceUrl || row.rejectionReason === 'host_not_allowed') continue;
-      let url: URL;
       try {
-        url = new URL(row.sourceUrl);
-      } catch {
-        continue;
-      }
-      // The credentials go to the provider's own API origin only.
-      if (url.origin !== access.origin || url.username || url.password) continue;
-      try {
-        const response = await fetch(url, {
-          method: 'DELETE',
-          headers: { authorization: access.authorization },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(10_000),
-        });
-        await response.body?.cancel().catch(() => undefined);
-        if (response.status === 204 || response.status === 200 || response.status === 404) {
-          await this.media.update({ id: row.id }, { providerDeletedAt: new Date() });
-          deleted++;
-        } else {
-          this.logger.warn(
-            { messageId: message.id, position: row.position, status: response.status },
-            'could not delete MMS media at the provider',
-          );
-        }
+        if (!(await source.delete(row.sourceUrl))) continue;
+        await this.media.update({ id: row.id }, { providerDeletedAt: new Date() });
+        deleted++;
       } catch (e) {
         this.logger.warn(
           { messageId: message.id, position: row.position, err: (e as Error).message },
@@ -273,9 +227,8 @@ export class InboundMediaService {
       }
       return { ok: true, bytes };
     }
-    const fetcher =
-      provider === 'twilio' ? this.twilio?.fetcher : provider === 'flowroute' ? this.flowroute : undefined;
-    if (!fetcher || !item.url) {
+    const source = provider ? this.sources.get(provider) : undefined;
+    if (!source || !item.url) {
       return {
         ok: false,
         reason: 'host_not_allowed',
@@ -283,9 +236,9 @@ export class InboundMediaService {
         retryable: false,
       };
     }
-    const result = await fetcher.fetch(item.url);
+    const result = await source.fetch(item.url);
     if (result.ok) return { ok: true, bytes: result.bytes };
-    // Twilio media can 404 for a while after the webhook: worth another try later, not only the fetcher's own.
+    // A provider's media can 404 for a while after the webhook: worth another try later, not only the fetcher's own.
     return {
       ok: false,
       reason: downloadReason(result.reason),

@@ -107,9 +107,7 @@ describe('MediaFetcher', () => {
         res.writeHead(302, { location: storage.url('127.0.0.1', '/bucket/ME123?X-Amz-Signature=abc') }).end();
       });
 
-      const result = await fetcherFor(api).fetch(
-        api.url('localhost', '/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME123'),
-      );
+      const result = await fetcherFor(api).fetch(api.url('localhost', '/v1/messages/MM1/media/ME123'));
 
       expect(result).toEqual({
         ok: true,
@@ -224,17 +222,17 @@ describe('MediaFetcher', () => {
     });
 
     it.each([
-      'https://api.twilio.com.evil.com/2010-04-01/Media/ME1',
-      'https://evilapi.twilio.com/2010-04-01/Media/ME1',
-      'https://api.twilio.com./2010-04-01/Media/ME1',
-      'https://api.twilio.com:8443/2010-04-01/Media/ME1',
-      'https://api.twilio.com@evil.com/2010-04-01/Media/ME1',
-      'https://evil.com\\@api.twilio.com/',
-      'https://api.twilio.com%2eevil.com/',
+      'https://api.provider.example.evil.com/media/ME1',
+      'https://evilapi.provider.example/media/ME1',
+      'https://api.provider.example./media/ME1',
+      'https://api.provider.example:8443/media/ME1',
+      'https://api.provider.example@evil.com/media/ME1',
+      'https://evil.com\\@api.provider.example/',
+      'https://api.provider.example%2eevil.com/',
     ])('refuses the look-alike %s without trying the network', async (url) => {
       const lookups: string[] = [];
       const sut = new MediaFetcher({
-        allowedHosts: ['api.twilio.com'],
+        allowedHosts: ['api.provider.example'],
         credentials: CREDENTIALS,
         resolve: async (host) => (lookups.push(host), ['203.0.113.10']),
       });
@@ -284,17 +282,17 @@ describe('MediaFetcher', () => {
     it('refuses an allowed host name that resolves to a private address, before connecting', async () => {
       const lookups: string[] = [];
       const sut = new MediaFetcher({
-        allowedHosts: ['api.twilio.com'],
+        allowedHosts: ['api.provider.example'],
         resolve: async (host) => (lookups.push(host), ['203.0.113.7', '10.0.0.5']),
       });
 
-      const result = failure(await sut.fetch('https://api.twilio.com/2010-04-01/Media/ME1'));
+      const result = failure(await sut.fetch('https://api.provider.example/media/ME1'));
 
       expect(result).toMatchObject({
         reason: 'address_not_allowed',
-        detail: 'the media link leads to api.twilio.com (10.0.0.5), a private or local address',
+        detail: 'the media link leads to api.provider.example (10.0.0.5), a private or local address',
       });
-      expect(lookups).toEqual(['api.twilio.com']);
+      expect(lookups).toEqual(['api.provider.example']);
     });
 
     it('checks the address the connection uses too: a name that answered the check with a public address and connects to loopback is refused', async () => {

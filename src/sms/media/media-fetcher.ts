@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { Agent, fetch, type Response } from 'undici';
 export interface MediaFetchOptions {
-  /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.twilio.com'. */
+  /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.provider.example'. */
   allowedHosts: string[];
   /** Basic auth, sent only to the origin of the original (allowed) URL, never to a redirect target elsewhere. */
   credentials?: { username: string; password: string };
@@ -207,7 +207,7 @@ export class MediaFetcher {
     }
     if (!isWebUrl(url))
       return fail('host_not_allowed', `the media link uses ${url.protocol}, only http and https are allowed`);
-    // A user name in the link is how 'https://api.twilio.com@evil.com/' disguises its real host.
+    // A user name in the link is how 'https://api.provider.example@evil.com/' disguises its real host.
     if (url.username || url.password)
       return fail('host_not_allowed', 'the media link contains a user name or password');
     if (!this.isAllowedHost(url))
@@ -217,7 +217,7 @@ export class MediaFetcher {
 
   private isAllowedHost(url: URL): boolean {
     if (this.allowedHosts.has(url.host)) return true;
-    // URL.host drops the scheme's default port, so 'api.twilio.com:443' must still match https://api.twilio.com.
+    // URL.host drops the scheme's default port, so 'api.provider.example:443' must still match https://api.provider.example.
     const defaultPort = url.protocol === 'https:' ? '443' : '80';
     return url.port === '' && this.allowedHosts.has(`${url.hostname}:${defaultPort}`);
   }

@@ -18,7 +18,7 @@ export class SmsMedia {
   @Column('uuid', { name: 'message_id' })
   messageId!: string;
 
-  /** 0-based, as in MediaUrl0, MediaUrl1, … */
+  /** 0-based: the item's place in the inbound message's media. */
   @Column('smallint', { name: 'position' })
   position!: number;
 

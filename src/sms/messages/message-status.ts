@@ -51,21 +51,3 @@ export function statusRank(status: OutboundStatus): number {
 export function statusesBelow(status: OutboundStatus): OutboundStatus[] {
   return OUTBOUND_STATUSES.filter((s) => RANK[s] < RANK[status]);
 }
-
-const TWILIO_STATUS: Record<string, OutboundStatus> = {
-  accepted: 'accepted',
-  scheduled: 'accepted',
-  queued: 'queued',
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  read: 'delivered',
-  undelivered: 'undelivered',
-  failed: 'failed',
-  canceled: 'failed',
-};
-
-/** Maps a Twilio MessageStatus onto ours; null for statuses that say nothing about an outbound message. */
-export function fromTwilioStatus(status: string): OutboundStatus | null {
-  return TWILIO_STATUS[status.toLowerCase()] ?? null;
-}

@@ -351,7 +351,6 @@ export class SendPipeline {
       to: row.toNumber!,
       from: row.fromNumber!,
       body: row.body,
-      statusCallbackUrl: `${this.options.webhookBaseUrl}/webhooks/twilio/status?m=${row.id}`,
     };
   }
 }

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Twilio } from 'twilio';
 import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { FlowrouteSettings } from '../providers/flowroute/flowroute-settings.service';
-import { loadTwilio } from '../providers/twilio/twilio-sdk';
+import { SMS_PROVIDER, type SmsProvider } from '../providers/sms-provider';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from '../settings/sms-settings.entity';
-import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 import { ensureDefaultNumber } from './default-number';
 import { PlatformNumber } from './platform-number.entity';
 import { SmsNumber } from './sms-number.entity';
@@ -17,8 +15,7 @@ import { SmsNumber } from './sms-number.entity';
  * account's own provider account does not have it. Without it the check could not be made (try again later).
  */
 export type NumberCheck =
-  | { verified: true; method: 'sandbox' | 'twilio' | 'flowroute' }
-  | { verified: false; reason: string; refusal?: 'not_assigned' | 'not_owned' };
+  { verified: true; method: string } | { verified: false; reason: string; refusal?: 'not_assigned' | 'not_owned' };
 
 /** Provider lookups in flight at once when an account's numbers are checked again. */
 const RECHECK_CONCURRENCY = 4;
@@ -30,16 +27,15 @@ export function notAssigned(number: string): string {
 
 /**
  * Proves a business number is the account's. Through the platform: the platform assigned it to the account, and
- * (Twilio) the platform account's IncomingPhoneNumbers lists it. Through the account's own Flowroute account:
+ * the platform's provider account has it. Through the account's own Flowroute account:
  * Flowroute's Numbers API, asked with the account's keys, has it.
  */
 @Injectable()
 export class NumberVerification {
   private readonly logger = new Logger(NumberVerification.name);
-  private client: Twilio | null = null;
 
   constructor(
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
+    @Inject(SMS_PROVIDER) private readonly platform: SmsProvider,
     @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
     @InjectRepository(PlatformNumber) private readonly platformNumbers: Repository<PlatformNumber>,
     @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
@@ -90,25 +86,13 @@ export class NumberVerification {
 
   /** Whether the platform's own provider account has the number (the sandbox has every number). */
   async listedByPlatform(accountId: string | null, number: string): Promise<NumberCheck> {
-    if (this.options.provider === 'sandbox') return { verified: true, method: 'sandbox' };
-    if (this.options.provider !== 'twilio' || !this.options.twilio)
-      return { verified: false, reason: `The ${this.options.provider} provider cannot confirm numbers` };
-    try {
-      const found = await (await this.twilio()).incomingPhoneNumbers.list({ phoneNumber: number, limit: 20 });
-      if (found.some((n) => n.phoneNumber === number)) return { verified: true, method: 'twilio' };
-      return {
-        verified: false,
-        reason: `Twilio does not list ${number} among this service's phone numbers; buy or port it into the Twilio account first, then verify it again`,
-      };
-    } catch (e) {
-      // The SDK's errors can carry the request's Authorization header: log the message only.
-      const message = (e as Error).message;
-      this.logger.warn({ accountId, error: message }, 'number verification could not reach Twilio');
-      return {
-        verified: false,
-        reason: `Could not reach Twilio to check ${number} (${message}); verify it again later`,
-      };
-    }
+    if (!this.platform.ownsNumber)
+      return { verified: false, reason: `The ${this.platform.name} provider cannot confirm numbers` };
+    const ownership = await this.platform.ownsNumber(number);
+    if (ownership.owned) return { verified: true, method: this.platform.name };
+    if (!ownership.final)
+      this.logger.warn({ accountId, reason: ownership.reason }, 'number verification could not reach the provider');
+    return { verified: false, reason: ownership.reason };
   }
 
   private async checkAtFlowroute(settings: SmsSettings, number: string): Promise<NumberCheck> {
@@ -125,19 +109,5 @@ export class NumberVerification {
     return ownership.final
       ? { verified: false, reason: ownership.reason, refusal: 'not_owned' }
       : { verified: false, reason: ownership.reason };
-  }
-
-  private async twilio(): Promise<Twilio> {
-    if (!this.client) {
-      const credentials = this.options.twilio!;
-      const twilio = await loadTwilio();
-      this.client = twilio(credentials.accountSid, credentials.authToken, {
-        autoRetry: false,
-        timeout: credentials.timeoutMs,
-      });
-      // The REST base (a local fake in tests, a proxy in some set-ups): the `api` domain reads it on every request.
-      this.client.api.baseUrl = credentials.apiUrl.replace(/\/+$/, '');
-    }
-    return this.client;
   }
 }

@@ -48,7 +48,7 @@ export class SmsNumber {
   @Column('text', { name: 'team_id', nullable: true })
   teamId!: string | null;
 
-  /** When the provider last confirmed the number is ours (Twilio's IncomingPhoneNumbers); null: not verified, it does not send. */
+  /** When the provider last confirmed the number is ours (its provider account lists it); null: not verified, it does not send. */
   @Column('timestamptz', { name: 'verified_at', nullable: true })
   verifiedAt!: Date | null;
 

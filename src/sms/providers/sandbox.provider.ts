@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SandboxMessage } from '../sandbox/sandbox-message.entity';
-import { OutboundSms, SendAccepted, SmsProvider } from './sms-provider';
+import { NumberOwnership, OutboundSms, SendAccepted, SmsProvider } from './sms-provider';
 
 /** Records every outbound SMS in PostgreSQL instead of sending it, and reports it delivered. */
 export class SandboxProvider implements SmsProvider {
@@ -26,5 +26,10 @@ export class SandboxProvider implements SmsProvider {
   async findSent(message: OutboundSms): Promise<SendAccepted | null> {
     const found = await this.sandboxMessages.findOne({ where: { messageId: message.messageId } });
     return found ? { providerMessageId: found.sid, status: 'delivered', segments: null } : null;
+  }
+
+  /** The sandbox sends from any number. */
+  async ownsNumber(): Promise<NumberOwnership> {
+    return { owned: true };
   }
 }

@@ -7,8 +7,6 @@ export interface OutboundSms {
   from: string;
   body: string;
   mediaUrls?: string[];
-  /** Where the provider posts status changes; carries the message id so an early callback still finds its row. */
-  statusCallbackUrl: string;
 }
 
 /** The provider took the message: it will (or did) go out. */
@@ -23,7 +21,7 @@ export class SendRefusedError extends Error {
   constructor(
     message: string,
     readonly code: string,
-    /** The recipient has opted out at the provider (Twilio 21610). */
+    /** The recipient has opted out at the provider. */
     readonly optedOut = false,
   ) {
     super(message);
@@ -57,9 +55,16 @@ export interface ProviderRateLimit {
   perSecond: number;
 }
 
-/** One SMS provider. `send` throws one of the three errors above; anything else counts as ambiguous. */
+/** Whether a number is on the provider account; `final: false` when the provider could not be asked (try again later). */
+export type NumberOwnership = { owned: true } | { owned: false; final: boolean; reason: string };
+
+/**
+ * One SMS provider. It alone knows its wire format: its requests, its status words, the callback URLs it hands out.
+ * `send` throws one of the three errors above; anything else counts as ambiguous.
+ */
 export interface SmsProvider {
   readonly name: string;
+  /** Hands the message over; the provider tells its own status callbacks where to go (they carry `messageId`). */
   send(message: OutboundSms): Promise<SendAccepted>;
   /**
    * Looks for a message this service already handed over (after an ambiguous failure): null when none was sent.
@@ -72,6 +77,8 @@ export interface SmsProvider {
   ): Promise<SendAccepted | null>;
   /** The provider's own sending rate limit for this message, if it has one (Flowroute: 5 SMS/s, 1 MMS/s per account). */
   rateLimit?(message: OutboundSms): ProviderRateLimit | null;
+  /** Whether the provider account has `e164` (the proof a business number may send from it); absent: it cannot say. */
+  ownsNumber?(e164: string): Promise<NumberOwnership>;
 }
 
 export const SMS_PROVIDER = Symbol('SMS_PROVIDER');

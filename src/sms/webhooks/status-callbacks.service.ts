@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
-import { fromTwilioStatus, OutboundStatus, statusesBelow } from '../messages/message-status';
+import { OutboundStatus, statusesBelow } from '../messages/message-status';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { WEBHOOK_LIMITS } from './webhook-limits';
 
 export interface StatusCallback {
   provider: string;
@@ -40,23 +39,5 @@ export class StatusCallbacks {
     if (callback.errorCode) changes.errorCode = callback.errorCode;
     const result = await this.messages.update({ id: row.id, status: In(statusesBelow(callback.status)) }, changes);
     return result.affected === 1 ? 'applied' : 'stale';
-  }
-
-  static fromTwilio(body: Record<string, unknown>, messageId: string | undefined): StatusCallback | null {
-    const sid =
-      typeof body.MessageSid === 'string' ? body.MessageSid : typeof body.SmsSid === 'string' ? body.SmsSid : null;
-    const raw =
-      typeof body.MessageStatus === 'string'
-        ? body.MessageStatus
-        : typeof body.SmsStatus === 'string'
-          ? body.SmsStatus
-          : null;
-    const status = raw ? fromTwilioStatus(raw) : null;
-    if (!sid || !status || sid.length > WEBHOOK_LIMITS.idCharacters) return null;
-    const errorCode =
-      typeof body.ErrorCode === 'string' && body.ErrorCode !== ''
-        ? body.ErrorCode.slice(0, WEBHOOK_LIMITS.idCharacters)
-        : null;
-    return { provider: 'twilio', providerMessageId: sid, messageId, status, errorCode };
   }
 }

@@ -7,6 +7,7 @@ import {
   SendAccepted,
   SendAmbiguousError,
   SendRefusedError,
+  NumberOwnership,
   SendRetryableError,
   SmsProvider,
 } from '../sms-provider';
@@ -25,9 +26,6 @@ export interface FlowrouteConnection {
 }
 
 export type ConnectionTest = { ok: true; message: string } | { ok: false; message: string };
-
-/** Whether a number is on this Flowroute account; `final: false` when Flowroute could not be asked (try again later). */
-export type NumberOwnership = { owned: true } | { owned: false; final: boolean; reason: string };
 
 // Flowroute's published limits, per Flowroute account.
 const SMS_PER_SECOND = 5;

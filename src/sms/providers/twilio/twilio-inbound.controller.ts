@@ -3,8 +3,7 @@ import { ApiExcludeController } from '../../core/api-docs';
 import { PublicRoute } from '../../auth/caller';
 import { TimedWebhook } from '../../metrics/webhook-timing';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
-import { EMPTY_TWIML } from './twilio-webhooks.controller';
-import { parseTwilioInbound } from '../../inbound/inbound.dto';
+import { EMPTY_TWIML, parseTwilioInbound, TWILIO_WEBHOOK_PATH } from './twilio-wire';
 import { InboundReceiver } from '../../inbound/inbound-receiver.service';
 import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 
@@ -15,7 +14,7 @@ import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 @ApiExcludeController()
 @PublicRoute()
 @UseGuards(WebhookLimitsGuard, TwilioSignatureGuard)
-@Controller({ path: 'webhooks/twilio' })
+@Controller({ path: TWILIO_WEBHOOK_PATH })
 export class TwilioInboundController {
   constructor(private readonly receiver: InboundReceiver) {}
 

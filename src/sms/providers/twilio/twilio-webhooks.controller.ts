@@ -14,15 +14,14 @@ import { PublicRoute } from '../../auth/caller';
 import { TimedWebhook } from '../../metrics/webhook-timing';
 import { StatusCallbacks } from '../../webhooks/status-callbacks.service';
 import { TwilioSignatureGuard } from './twilio-signature.guard';
+import { EMPTY_TWIML, parseTwilioStatusCallback, TWILIO_WEBHOOK_PATH } from './twilio-wire';
 import { WebhookLimitsGuard } from '../../webhooks/webhook-limits';
 
-// Twilio wants TwiML back; an empty body shows up as error 11200 in the customer's Twilio console.
-export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-
+/** Twilio's status callbacks (`…/status?m=<row id>`): each moves its message forward only. */
 @ApiExcludeController()
 @PublicRoute()
 @UseGuards(WebhookLimitsGuard, TwilioSignatureGuard)
-@Controller({ path: 'webhooks/twilio' })
+@Controller({ path: TWILIO_WEBHOOK_PATH })
 export class TwilioWebhooksController {
   constructor(private readonly statusCallbacks: StatusCallbacks) {}
 
@@ -34,7 +33,7 @@ export class TwilioWebhooksController {
     @Body() body: Record<string, unknown>,
     @Query('m', new ParseUUIDPipe({ optional: true, errorHttpStatusCode: 400 })) messageId?: string,
   ): Promise<string> {
-    const callback = StatusCallbacks.fromTwilio(body, messageId);
+    const callback = parseTwilioStatusCallback(body, messageId);
     if (!callback) throw new BadRequestException('A status callback needs MessageSid and a known MessageStatus');
     await this.statusCallbacks.apply(callback);
     return EMPTY_TWIML;

@@ -1,17 +1,18 @@
 import { Logger } from '@nestjs/common';
 import type { Twilio } from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { fromTwilioStatus } from '../../messages/message-status';
 import type { TwilioCredentials } from '../../sms.options';
 import {
   OutboundSms,
   SendAccepted,
   SendAmbiguousError,
   SendRefusedError,
+  NumberOwnership,
   SendRetryableError,
   SmsProvider,
 } from '../sms-provider';
 import { loadTwilio } from './twilio-sdk';
+import { fromTwilioStatus, twilioStatusCallbackUrl } from './twilio-wire';
 
 /** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
 async function createClient(credentials: Required<TwilioCredentials>): Promise<Twilio> {
@@ -62,7 +63,11 @@ export class TwilioProvider implements SmsProvider {
   private readonly logger = new Logger(TwilioProvider.name);
   private clientPromise: Promise<Twilio> | null = null;
 
-  constructor(private readonly credentials: Required<TwilioCredentials>) {}
+  constructor(
+    private readonly credentials: Required<TwilioCredentials>,
+    /** The module's `webhookBaseUrl`: status callbacks come back below it. */
+    private readonly webhookBaseUrl: string,
+  ) {}
 
   /** Created on the first call, so a process that never sends does not load the SDK. */
   private client(): Promise<Twilio> {
@@ -79,7 +84,7 @@ export class TwilioProvider implements SmsProvider {
         from: message.from,
         body: message.body,
         mediaUrl: message.mediaUrls,
-        statusCallback: message.statusCallbackUrl,
+        statusCallback: twilioStatusCallbackUrl(this.webhookBaseUrl, message.messageId),
       });
       return {
         providerMessageId: sent.sid,
@@ -107,6 +112,27 @@ export class TwilioProvider implements SmsProvider {
       status: fromTwilioStatus(found.status) ?? 'accepted',
       segments: found.numSegments ? Number(found.numSegments) : null,
     };
+  }
+
+  /** Whether the platform's Twilio account lists the number among its IncomingPhoneNumbers. */
+  async ownsNumber(e164: string): Promise<NumberOwnership> {
+    try {
+      const found = await (await this.client()).incomingPhoneNumbers.list({ phoneNumber: e164, limit: 20 });
+      if (found.some((n) => n.phoneNumber === e164)) return { owned: true };
+      return {
+        owned: false,
+        final: true,
+        reason: `Twilio does not list ${e164} among this service's phone numbers; buy or port it into the Twilio account first, then verify it again`,
+      };
+    } catch (e) {
+      // The SDK's errors can carry the request's Authorization header: only the message goes on.
+      const message = (e as Error).message;
+      return {
+        owned: false,
+        final: false,
+        reason: `Could not reach Twilio to check ${e164} (${message}); verify it again later`,
+      };
+    }
   }
 
   /**
