@@ -7,16 +7,9 @@ import { TEMPLATE_KEYS } from './templates/template-renderer';
 import type { CreditPurchases } from './ports/credit-purchases.port';
 import type { TicketGateway } from './ports/ticket-gateway.port';
 import { FLOWROUTE_DEFAULTS } from './providers/flowroute/flowroute-wire';
-import { TWILIO_DEFAULTS } from './providers/twilio/twilio-wire';
+import { resolveTwilioCredentials, type TwilioCredentials } from './providers/twilio/twilio-options';
 
-export interface TwilioCredentials {
-  accountSid: string;
-  authToken: string;
-  /** REST base; media is fetched only from this host. Default: Twilio's public API. */
-  apiUrl?: string;
-  /** Default 10 s. */
-  timeoutMs?: number;
-}
+export type { TwilioCredentials };
 
 export interface FlowrouteOptions {
   /** Messages API base. Default: Flowroute's public Messages API v2.1. */
@@ -180,16 +173,7 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
   }
   let twilio: Required<TwilioCredentials> | undefined;
   if (options?.twilio) {
-    const { accountSid, authToken } = options.twilio;
-    if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid ?? ''))
-      problems.push('twilio.accountSid must be an account SID (AC followed by 32 hex digits)');
-    if (!authToken) problems.push('twilio.authToken is required');
-    twilio = {
-      accountSid,
-      authToken,
-      apiUrl: options.twilio.apiUrl ?? TWILIO_DEFAULTS.apiUrl,
-      timeoutMs: options.twilio.timeoutMs ?? TWILIO_DEFAULTS.timeoutMs,
-    };
+    twilio = resolveTwilioCredentials(options.twilio, problems);
   } else if (options?.provider === 'twilio') {
     problems.push("provider 'twilio' needs twilio: { accountSid, authToken }");
   }

@@ -1,5 +1,5 @@
 import { MediaFetcher } from '../../media/media-fetcher';
-import type { TwilioCredentials } from '../../sms.options';
+import type { TwilioCredentials } from './twilio-options';
 import type { InboundMediaSource, MediaFetchLimits } from '../provider-media';
 
 /**

@@ -8,12 +8,6 @@ import { WEBHOOK_LIMITS } from '../../webhooks/webhook-limits';
 // Twilio's REST API and webhooks as they arrive on the wire (flat forms with Twilio's field names, its status words)
 // and how they map onto ours. Pure functions: the provider, the webhooks and their specs share them.
 
-/** Twilio's public REST API; media links point at it too. */
-export const TWILIO_DEFAULTS = {
-  apiUrl: 'https://api.twilio.com',
-  timeoutMs: 10_000,
-};
-
 /** Where Twilio's webhooks are routed, below the module's `webhookBaseUrl`. */
 export const TWILIO_WEBHOOK_PATH = 'webhooks/twilio';
 

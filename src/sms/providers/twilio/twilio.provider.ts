@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Twilio } from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import type { TwilioCredentials } from '../../sms.options';
+import type { TwilioCredentials } from './twilio-options';
 import {
   OutboundSms,
   SendAccepted,
