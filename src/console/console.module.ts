@@ -22,6 +22,7 @@ import { ConsoleSettingsController } from './settings/console-settings.controlle
 import { ConsoleUsersController } from './users/console-users.controller';
 import { ConsoleUsersService } from './users/console-users.service';
 import { ConsoleViews } from './console-views';
+import { CreditOutlook } from './credit-outlook';
 import { ConsoleTemplatesController } from './templates/console-templates.controller';
 import { ConsoleTicketsController } from './tickets/console-tickets.controller';
 import { ConsoleTicketsService } from './tickets/console-tickets.service';
@@ -58,6 +59,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleTicketsService,
     ConsoleCreditsService,
     ConsoleInboxService,
+    CreditOutlook,
     ConsoleUsersService,
   ],
   exports: [ConsoleAuthService],
