@@ -26,6 +26,7 @@ import { CreditOutlook } from './credit-outlook';
 import { ConsoleTemplatesController } from './templates/console-templates.controller';
 import { ConsoleTicketsController } from './tickets/console-tickets.controller';
 import { ConsoleTicketsService } from './tickets/console-tickets.service';
+import { ConsoleTriageController } from './triage/console-triage.controller';
 
 /**
  * The web console under /console: server-rendered pages for admins and technicians, signed in with email and
@@ -48,6 +49,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleSettingsController,
     ConsoleUsersController,
     ConsoleNumbersController,
+    ConsoleTriageController,
   ],
   providers: [
     ConsoleViews,

@@ -19,6 +19,7 @@ import {
   toConversationResponse,
 } from '../../sms';
 import { CreditOutlook } from '../credit-outlook';
+import { authorOf, groupTexts } from '../sms-texts';
 
 /** Which conversations the list shows: all, waiting for an answer, held by me, held by nobody. */
 export const INBOX_VIEWS = ['all', 'waiting', 'mine', 'unassigned'] as const;
@@ -42,18 +43,6 @@ export function waitedFor(since: Date, now: Date): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
   return hours % 24 ? `${Math.floor(hours / 24)} d ${hours % 24} h` : `${Math.floor(hours / 24)} d`;
-}
-
-/** Who wrote an outbound text, as a person reads it: a technician's name, or what sent it automatically. */
-export function authorOf(
-  message: { direction: string; kind: string; createdByUserId: string | null },
-  names: Map<string, string>,
-): { label: string; automatic: boolean } | null {
-  if (message.direction !== 'outbound') return null;
-  if (message.kind === 'after_hours') return { label: 'Automatic after-hours reply', automatic: true };
-  if (message.createdByUserId)
-    return { label: names.get(message.createdByUserId) ?? 'A former user', automatic: false };
-  return { label: `Automatic (${message.kind.replace(/_/g, ' ')})`, automatic: true };
 }
 
 /** The technicians' inbox: counts, filters, previews; one thread with photos, authors and who may take it over. */
@@ -187,33 +176,23 @@ export class ConsoleInboxService {
       ),
     );
     const authors = new Map(members.map((u) => [u.id, u.name]));
-    // A split text is one bubble: its parts' bodies joined, shown once.
-    const texts: (typeof detail.messages)[number][] = [];
-    for (const m of detail.messages) {
-      const previous = texts[texts.length - 1];
-      if (previous && previous.sendId === m.sendId && m.direction === 'outbound') previous.body += m.body;
-      else texts.push({ ...m });
-    }
     return {
       ...detail,
       contactName: names.get(detail.contactPhone) ?? null,
       waited: detail.waitingSince ? waitedFor(detail.waitingSince, this.clock.now()) : null,
-      messages: texts.map((m) => {
-        const author = authorOf({ ...m, createdByUserId: this.writer(found.messages, m.id) }, authors);
-        return {
-          ...m,
-          inbound: m.direction === 'inbound',
-          author,
-          photos: photos
-            .filter((p) => p.commentId === m.commentId && m.direction === 'inbound')
-            .map((p) => ({
-              id: p.id,
-              fileName: p.fileName,
-              url: `/console/attachments/${p.id}`,
-              thumbnailUrl: p.thumbnailKey ? `/console/attachments/${p.id}/thumbnail` : null,
-            })),
-        };
-      }),
+      // A split text is one bubble, with its author (a person, or what sent it automatically).
+      messages: groupTexts(found.messages).map((m) => ({
+        ...m,
+        author: authorOf(m, authors),
+        photos: photos
+          .filter((p) => p.commentId === m.commentId && m.inbound)
+          .map((p) => ({
+            id: p.id,
+            fileName: p.fileName,
+            url: `/console/attachments/${p.id}`,
+            thumbnailUrl: p.thumbnailKey ? `/console/attachments/${p.id}/thumbnail` : null,
+          })),
+      })),
       heldByMe: holder === caller.userId,
       heldByOther: holder !== null && holder !== caller.userId,
       members: members.filter((u) => takers.has(u.id)).map((u) => ({ id: u.id, name: u.name, role: u.role })),
@@ -242,10 +221,6 @@ export class ConsoleInboxService {
       now: due.getTime() <= now.getTime(),
       short: await this.credits.shortFor(accountId, credits),
     };
-  }
-
-  private writer(messages: { id: string; createdByUserId: string | null }[], id: string): string | null {
-    return messages.find((m) => m.id === id)?.createdByUserId ?? null;
   }
 
   private async userNames(accountId: string, ids: (string | null)[]): Promise<Map<string, string>> {

@@ -12,7 +12,8 @@
 
   /**
    * options: url (the page's own address), swap (element ids), events (server event types), liveText (what "Live"
-   * says here), every (ms between timed refreshes, 0 for none), onEvent(type, data), afterSwap(doc).
+   * says here), every (ms between timed refreshes, 0 for none), when() (whether a timed refresh is needed now),
+   * onEvent(type, data) (false: this event is not about the page), afterSwap(doc).
    */
   window.consoleLive = function (options) {
     var status = document.getElementById('live-status');
@@ -111,13 +112,13 @@
         } catch {
           data = null;
         }
-        if (options.onEvent) options.onEvent(type, data);
+        if (options.onEvent && options.onEvent(type, data) === false) return;
         refresh();
       });
     });
     if (options.every) {
       timer = setInterval(function () {
-        if (!document.hidden) refresh();
+        if (!document.hidden && (!options.when || options.when())) refresh();
       }, options.every);
     }
     window.addEventListener('pagehide', function () {
