@@ -93,6 +93,7 @@ describe('console inbox in Chromium', () => {
       () => theoPage.title(),
       (title) => title.startsWith('(1) Inbox'),
     );
+    await theoPage.getByTestId('unread-count').filter({ hasText: '1 unread' }).waitFor();
     await item.click();
     await theoPage.waitForURL(/\/console\/inbox\/[0-9a-f-]{36}$/);
     const threadPath = new URL(theoPage.url()).pathname;
@@ -148,6 +149,13 @@ describe('console inbox in Chromium', () => {
     expect(again?.status()).toBe(200);
     expect(new URL(theoPage.url()).pathname).toBe(threadPath);
     await theoPage.getByTestId('bubble').filter({ hasText: 'Tess here' }).waitFor();
+    // Theo has read the thread: the list no longer marks it unread.
+    await theoPage.goto('/console/inbox');
+    await theoPage
+      .getByTestId('thread-list')
+      .getByRole('link', { name: /Maya Customer/ })
+      .waitFor();
+    expect(await theoPage.getByTestId('unread-count').count()).toBe(0);
     await theoBrowser.context.close();
     await tessBrowser.context.close();
   });

@@ -232,6 +232,7 @@ export class ConsoleInboxController {
       'inbox',
       {
         conversations,
+        unread: conversations.filter((c) => c.unread).length,
         thread,
         counts,
         creditWarning,

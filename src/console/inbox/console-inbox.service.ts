@@ -99,6 +99,10 @@ export class ConsoleInboxService {
       ),
     ]);
     const now = this.clock.now();
+    const reads = await this.readMarks(
+      caller,
+      conversations.map((v) => v.conversation.id),
+    );
     // Unanswered first, longest waiting on top; then the rest by latest activity (as listed).
     const waiting = items
       .filter((c) => c.unanswered)
@@ -111,6 +115,11 @@ export class ConsoleInboxService {
         ...c,
         contactName: names.get(c.contactPhone) ?? null,
         current: c.id === currentId,
+        // A text came in since this person last opened the thread (the open one is being read).
+        unread:
+          c.id !== currentId &&
+          c.lastInboundAt !== null &&
+          c.lastInboundAt.getTime() > (reads.get(c.id)?.getTime() ?? 0),
         waited: c.waitingSince ? waitedFor(c.waitingSince, now) : null,
         preview: text
           ? { body: text.body, from: text.direction === 'inbound' ? null : (author?.label ?? null), at: text.createdAt }
@@ -162,6 +171,7 @@ export class ConsoleInboxService {
         })
       : [];
     const names = await this.contactNames(caller.accountId, [detail.contactPhone]);
+    await this.markRead(caller, id);
     const holder = detail.claim?.userId ?? null;
     const members = await this.users.find({
       where: { accountId: caller.accountId },
@@ -221,6 +231,24 @@ export class ConsoleInboxService {
       now: due.getTime() <= now.getTime(),
       short: await this.credits.shortFor(accountId, credits),
     };
+  }
+
+  private async readMarks(caller: SmsCaller, conversationIds: string[]): Promise<Map<string, Date>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = (await this.users.manager.query(
+      `SELECT conversation_id, read_at FROM console_thread_reads
+        WHERE user_id = $1 AND account_id = $2 AND conversation_id = ANY($3::uuid[])`,
+      [caller.userId, caller.accountId, conversationIds],
+    )) as { conversation_id: string; read_at: Date }[];
+    return new Map(rows.map((r) => [r.conversation_id, r.read_at]));
+  }
+
+  private async markRead(caller: SmsCaller, conversationId: string): Promise<void> {
+    await this.users.manager.query(
+      `INSERT INTO console_thread_reads (user_id, conversation_id, account_id, read_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (user_id, conversation_id) DO UPDATE SET read_at = GREATEST(console_thread_reads.read_at, EXCLUDED.read_at)`,
+      [caller.userId, conversationId, caller.accountId, this.clock.now()],
+    );
   }
 
   private async userNames(accountId: string, ids: (string | null)[]): Promise<Map<string, string>> {
