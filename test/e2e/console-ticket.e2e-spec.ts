@@ -47,7 +47,7 @@ describe('console ticket page in Chromium', () => {
     const mobile = `+1201555${String(100 + seq++).padStart(4, '0')}`;
     const { context, page } = await personIn(browser, baseURL);
     await signIn(page, email, 'tom password 1');
-    return { account, tom, mobile, frontDesk, context, page };
+    return { account, tom: { ...tom, email }, mobile, frontDesk, context, page };
   }
 
   function comments(account: TestAccount, ticketId: string): Promise<{ body: string }[]> {
@@ -114,6 +114,15 @@ describe('console ticket page in Chromium', () => {
     expect(await page.getByTestId('live-status').getAttribute('data-state')).toBe('live');
     await screenshot(page, 'ticket-stream');
     await context.close();
+
+    // On a phone the stream, its text lines and the form fit the width: nothing scrolls sideways.
+    const phone = await personIn(browser, baseURL, { width: 390, height: 815 });
+    await signIn(phone.page, tom.email, 'tom password 1');
+    await phone.page.goto(`/console/tickets/${ticket.id}`);
+    await phone.page.getByTestId('stream-entry').filter({ hasText: 'Thanks, I will come at five' }).waitFor();
+    expect(await sidewaysOverflow(phone.page)).toBeLessThanOrEqual(0);
+    await screenshot(phone.page, 'ticket-stream-phone');
+    await phone.context.close();
   });
 
   it('refuses an empty update with the reason and adds no comment', async () => {
@@ -239,6 +248,15 @@ describe('console ticket page in Chromium', () => {
 /** The console's national format for a US number: (202) 555-0100. */
 function national(e164: string): string {
   return `(${e164.slice(2, 5)}) ${e164.slice(5, 8)}-${e164.slice(8)}`;
+}
+
+function sidewaysOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const root = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
 }
 
 async function live(page: Page): Promise<void> {
