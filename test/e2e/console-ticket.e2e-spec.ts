@@ -32,7 +32,11 @@ describe('console ticket page in Chromium', () => {
 
   /** An account with the front desk number and Tom, a technician signed in to the console in his own browser. */
   async function shop(name: string, allowance?: number) {
-    const account = await t.account(name, { subscribedAt: new Date(Date.now() - 90 * DAY_MS).toISOString() });
+    const adminEmail = `admin.${seq}@shop.test`;
+    const account = await t.account(name, {
+      adminEmail,
+      subscribedAt: new Date(Date.now() - 90 * DAY_MS).toISOString(),
+    });
     if (allowance !== undefined) {
       await t.db.query(`INSERT INTO sms_credit_balances (account_id, monthly_allowance) VALUES ($1, $2)`, [
         account.id,
@@ -47,7 +51,7 @@ describe('console ticket page in Chromium', () => {
     const mobile = `+1201555${String(100 + seq++).padStart(4, '0')}`;
     const { context, page } = await personIn(browser, baseURL);
     await signIn(page, email, 'tom password 1');
-    return { account, tom: { ...tom, email }, mobile, frontDesk, context, page };
+    return { account, adminEmail, tom: { ...tom, email }, mobile, frontDesk, context, page };
   }
 
   function comments(account: TestAccount, ticketId: string): Promise<{ body: string }[]> {
@@ -178,7 +182,7 @@ describe('console ticket page in Chromium', () => {
   });
 
   it('warns at 0 credits with texts held, and the counter and the notice say the text will be held', async () => {
-    const { account, tom, mobile, context, page } = await shop('Broke Shop', 0);
+    const { account, adminEmail, tom, mobile, context, page } = await shop('Broke Shop', 0);
     const customerId = await account.customer([{ number: mobile, type: 'mobile' }], { name: 'Hana Held' });
     const ticket = await account.ticket(customerId, tom.token, 'No network', 'Cable unplugged?');
     for (const body of ['First check the cable.', 'Then restart the router.'])
@@ -210,6 +214,22 @@ describe('console ticket page in Chromium', () => {
       .filter({ hasText: 'held: waiting for credits' })
       .waitFor({ timeout: 30_000 });
     await context.close();
+
+    // The admin buys a pack: the notice says the held texts go out once the invoice is paid.
+    await eventually(
+      () => account.sms(ticket.id),
+      (rows) => rows.filter((r) => r.status === 'held_no_credit').length === 4,
+    );
+    await account.post('/api/users/me/console-password', { password: 'broke admin pw' }).expect(204);
+    const admin = await personIn(browser, baseURL);
+    await signIn(admin.page, adminEmail, 'broke admin pw');
+    await admin.page.goto('/console/credits');
+    await admin.page.getByLabel('Packs of 2,500 credits').selectOption('1');
+    await admin.page.getByRole('button', { name: 'Buy' }).click();
+    expect(await admin.page.locator('.alert-ok').textContent()).toBe(
+      'Invoiced 2,500 credits: they are added once the invoice is paid. The 4 texts waiting for credits go out then.',
+    );
+    await admin.context.close();
   });
 
   it('marks a guessed reply on the ticket and moves it from the triage page to the right ticket', async () => {
