@@ -142,6 +142,13 @@ describe('console inbox in Chromium', () => {
     await theoPage.getByTestId('claim-bar').filter({ hasText: 'You hold this thread' }).waitFor();
     await live(theoPage);
 
+    // An empty reply is refused with the reason; the page stays the thread's, and live.
+    await theoPage.getByLabel('Reply by SMS').fill('');
+    await theoPage.getByRole('button', { name: 'Send reply' }).click();
+    await theoPage.getByRole('alert').filter({ hasText: 'body must not be empty' }).waitFor();
+    await theoPage.waitForURL((url) => url.pathname === threadPath);
+    await live(theoPage);
+
     // A reload of the refused action's address, and the address itself, show the thread.
     await theoPage.reload();
     expect(new URL(theoPage.url()).pathname).toBe(threadPath);

@@ -129,6 +129,29 @@ describe('console ticket page in Chromium', () => {
     await phone.context.close();
   });
 
+  it('sends the SMS from the number chosen in the form, and shows that number on the text', async () => {
+    const { account, tom, mobile, context, page } = await shop('Two Numbers Shop');
+    const supportLine = `+1202555${String(100 + seq++).padStart(4, '0')}`;
+    await account.addNumber(supportLine, 'Support line');
+    const customerId = await account.customer([{ number: mobile, type: 'mobile' }], { name: 'Nina Numbers' });
+    const ticket = await account.ticket(customerId, tom.token, 'Phone line dead', 'No dial tone.');
+    await page.goto(`/console/tickets/${ticket.id}`);
+    await page.getByLabel(/^SMS to Nina Numbers/).fill('A technician calls you from the support line.');
+    await page.getByLabel('Send the SMS from').selectOption({ label: `Support line (${national(supportLine)})` });
+    await saveUpdate(page);
+    const sent = await eventually(
+      () => Promise.resolve(t.twilio.sentMessages().filter((m) => m.body.includes('calls you from the support'))),
+      (list) => list.length === 1,
+    );
+    expect(sent[0].from).toBe(supportLine);
+    const line = page
+      .getByTestId('stream-entry')
+      .filter({ hasText: 'calls you from the support line' })
+      .getByTestId('sms-number');
+    expect(await line.textContent()).toBe(`Support line (${national(supportLine)})`);
+    await context.close();
+  });
+
   it('refuses an empty update with the reason and adds no comment', async () => {
     const { account, tom, mobile, context, page } = await shop('Empty Shop');
     const customerId = await account.customer([{ number: mobile, type: 'mobile' }], { name: 'Eve Empty' });
