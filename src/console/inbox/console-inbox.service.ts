@@ -124,30 +124,21 @@ export class ConsoleInboxService {
         preview: text
           ? { body: text.body, from: text.direction === 'inbound' ? null : (author?.label ?? null), at: text.createdAt }
           : null,
-        otherNumbers: [] as { id: string; label: string }[],
       };
     });
-    // A customer who texts several of the account's numbers is one entry, with links to the other threads.
-    const byContact = new Map<string, (typeof ordered)[number]>();
-    const shown: typeof ordered = [];
-    for (const item of ordered) {
-      const first = byContact.get(item.contactPhone);
-      if (!first) {
-        byContact.set(item.contactPhone, item);
-        shown.push(item);
-        continue;
-      }
-      first.otherNumbers.push({ id: item.id, label: item.number?.label ?? item.businessNumber });
-      if (item.current)
-        shown[shown.indexOf(first)] = {
-          ...item,
-          otherNumbers: [
-            { id: first.id, label: first.number?.label ?? first.businessNumber },
-            ...first.otherNumbers.filter((o) => o.id !== item.id),
-          ],
-        };
-    }
-    return shown;
+    // A customer who texts several of the account's numbers is one entry (the open thread, else the first in order),
+    // with links to the other threads and unread when any of them is.
+    const byContact = new Map<string, typeof ordered>();
+    for (const item of ordered) byContact.set(item.contactPhone, [...(byContact.get(item.contactPhone) ?? []), item]);
+    return [...byContact.values()].map((group) => {
+      const shown = group.find((c) => c.current) ?? group[0];
+      const others = group.filter((c) => c !== shown);
+      return {
+        ...shown,
+        unread: shown.unread || others.some((c) => c.unread),
+        otherNumbers: others.map((c) => ({ id: c.id, label: c.number?.label ?? c.businessNumber })),
+      };
+    });
   }
 
   /** The numbers a member may filter by (admins: all of the account's). */
