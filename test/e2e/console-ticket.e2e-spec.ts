@@ -116,6 +116,9 @@ describe('console ticket page in Chromium', () => {
       `SMS from ${national(mobile)} to Front desk (${national(frontDesk)})`,
     );
     expect(await page.getByTestId('live-status').getAttribute('data-state')).toBe('live');
+    // The reply changed the ticket's status; the form follows, so saving next does not set it back.
+    await page.getByTestId('ticket-status').filter({ hasText: 'Customer Reply' }).waitFor();
+    expect(await page.getByLabel('Status').inputValue()).toBe('Customer Reply');
     await screenshot(page, 'ticket-stream');
     await context.close();
 

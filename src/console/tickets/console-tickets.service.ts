@@ -125,12 +125,16 @@ export class ConsoleTicketsService {
               thumbnailUrl: a.thumbnailKey ? `/console/attachments/${a.id}/thumbnail` : null,
             })),
         },
-        texts: byComment.get(c.id) ?? [],
+        // The text as sent folds away when it only wraps the comment's own words in the template.
+        texts: (byComment.get(c.id) ?? []).map((text) => ({
+          ...text,
+          folded: c.smsBody !== null && c.body === c.smsBody,
+        })),
         text: null,
       })),
       ...texts
         .filter((t) => !t.commentId || !byComment.has(t.commentId))
-        .map((t) => ({ at: t.createdAt, comment: null, texts: [], text: t })),
+        .map((t) => ({ at: t.createdAt, comment: null, texts: [], text: { ...t, folded: false } })),
     ].sort((a, b) => b.at.getTime() - a.at.getTime());
     const shown = options.all ? entries.slice(0, STREAM_MAX) : entries.slice(0, STREAM_SHOWN);
     return {
