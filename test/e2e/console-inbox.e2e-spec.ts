@@ -130,6 +130,8 @@ describe('console inbox in Chromium', () => {
     const tessBubble = theoPage.getByTestId('bubble').filter({ hasText: 'Tess here, a technician is on the way.' });
     await tessBubble.waitFor();
     expect(await tessBubble.getByTestId('author').textContent()).toBe('Tess Tech');
+    // Answered: the thread no longer says the customer waits.
+    expect(await theoPage.locator('#thread-sub').textContent()).not.toContain('waiting');
     expect(await theoPage.getByTestId('live-status').getAttribute('data-state')).toBe('live');
     await screenshot(theoPage, 'inbox-after-refused-reply');
 

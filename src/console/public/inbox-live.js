@@ -69,7 +69,7 @@
 
   window.consoleLive({
     url: url || window.location.pathname,
-    swap: ['thread-list', 'inbox-filters', 'thread-messages', 'claim-bar'],
+    swap: ['thread-list', 'inbox-filters', 'thread-sub', 'thread-messages', 'claim-bar'],
     events: [
       'message.received',
       'conversation.replied',
