@@ -1,6 +1,6 @@
 import { Browser, Page } from 'playwright-core';
 import { textIn } from '../support/conversations';
-import { TestAccount, TestApp } from '../support/test-app';
+import { eventually, TestAccount, TestApp } from '../support/test-app';
 import { launchChromium, listen, personIn, screenshot, signIn, until } from '../support/browser';
 
 jest.setTimeout(120_000);
@@ -267,5 +267,35 @@ describe('console inbox in Chromium', () => {
     );
     expect(shown[0]).toEqual({ title: 'New text', body: 'From +12015550888' });
     await context.close();
+  });
+
+  it('marks an automatic after-hours reply as automatic, not as a person', async () => {
+    const contact = '+12015550999';
+    await acme
+      .put('/api/sms/settings', { businessHours: { timezone: 'America/New_York', weekly: [], holidays: [] } })
+      .expect(200);
+    await acme.put('/api/sms/after-hours/account', { enabled: true }).expect(200);
+    try {
+      await textIn(t, contact, FRONT_DESK, 'Anyone there tonight?');
+      await eventually(
+        () => Promise.resolve(t.twilio.sentMessages().filter((m) => m.to === contact)),
+        (list) => list.length > 0,
+      );
+      const { context, page } = await personIn(browser, baseURL);
+      await signIn(page, 'tess@acme.test', 'tess password 1');
+      await page.goto('/console/inbox');
+      await page
+        .getByTestId('thread-list')
+        .getByRole('link', { name: /\(201\) 555-0999/ })
+        .click();
+      const automatic = page.getByTestId('bubble').filter({ has: page.getByTestId('author') });
+      await automatic.first().waitFor();
+      expect(await automatic.getByTestId('author').allTextContents()).toEqual(['Automatic after-hours reply']);
+      expect(await automatic.getAttribute('class')).toContain('auto');
+      await context.close();
+    } finally {
+      await acme.put('/api/sms/after-hours/account', { enabled: false }).expect(200);
+      await acme.put('/api/sms/settings', { businessHours: null }).expect(200);
+    }
   });
 });
