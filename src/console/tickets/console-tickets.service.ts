@@ -151,7 +151,7 @@ export class ConsoleTicketsService {
 
   /**
    * What really happens to the text an update just wrote, in words: scheduled (when), held for credits, not sent
-   * (why), or on its way (to whom, from which number).
+   * (why), or on its way (to whom).
    */
   async outcome(accountId: string, messageId: string, account: ConsoleAccount): Promise<string> {
     const message = await this.messages.get(accountId, messageId);
