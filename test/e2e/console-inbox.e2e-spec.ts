@@ -213,6 +213,9 @@ describe('console inbox in Chromium', () => {
     expect(previews).toHaveLength(1);
     expect(previews[0]).toContain('Tess Tech: Tess here, a technician is on the way.');
     expect((await page.goto('/console/inbox?view=everything'))?.status()).toBe(422);
+    // Other pages show the waiting count beside Inbox too.
+    await page.goto('/console/tickets');
+    await page.getByTestId('inbox-nav-count').filter({ hasText: '1 waiting' }).waitFor();
     await context.close();
   });
 
