@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import Handlebars from 'handlebars';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DateTime } from 'luxon';
 import type { ConsoleContext } from './auth/console-request';
 
@@ -20,6 +21,19 @@ export function localTime(at: Date, zone: string, now: Date): string {
   return local.toFormat(at.getTime() - now.getTime() < 6 * 86_400_000 ? 'cccc HH:mm' : 'cccc d LLL HH:mm');
 }
 
+/**
+ * A phone number as the console shows it everywhere: national format for the account's country, international for
+ * others, the E.164 form on hover; anything unparsable as given.
+ */
+export function formatPhone(e164: string, country: string | undefined): { text: string; e164: string } {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed?.isPossible()) return { text: e164, e164 };
+  return {
+    text: parsed.country && parsed.country === country ? parsed.formatNational() : parsed.formatInternational(),
+    e164: parsed.number,
+  };
+}
+
 // Scripts and styles come from /console/assets only; no inline script can run even if some text slipped through.
 const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -34,6 +48,7 @@ interface NavItem {
 const NAV: NavItem[] = [
   { href: '/console/tickets', label: 'Tickets', key: 'tickets' },
   { href: '/console/inbox', label: 'Inbox', key: 'inbox' },
+  { href: '/console/triage', label: 'Triage', key: 'triage' },
   { href: '/console/templates', label: 'Templates', key: 'templates', adminOnly: true },
   { href: '/console/credits', label: 'Credits', key: 'credits', adminOnly: true },
   { href: '/console/numbers', label: 'Numbers', key: 'numbers', adminOnly: true },
@@ -48,6 +63,10 @@ export interface PageOptions {
   status?: number;
   /** Page scripts under /console/assets. */
   scripts?: string[];
+  /** Page stylesheets under /console/assets, after console.css. */
+  styles?: string[];
+  /** Counts shown beside navigation entries (the inbox's waiting threads), when the page knows them. */
+  navCounts?: Record<string, number>;
 }
 
 /**
@@ -86,6 +105,7 @@ export class ConsoleViews {
       csrf: console?.session.csrfToken,
       me: console?.user,
       timezone: console?.account.timezone,
+      country: console?.account.defaultCountry,
     });
     const isAdmin = console?.user.role === 'admin';
     const html = this.render('layout', {
@@ -94,9 +114,14 @@ export class ConsoleViews {
       console,
       csrf: console?.session.csrfToken,
       nav: console
-        ? NAV.filter((n) => isAdmin || !n.adminOnly).map((n) => ({ ...n, current: n.key === options.nav }))
+        ? NAV.filter((n) => isAdmin || !n.adminOnly).map((n) => ({
+            ...n,
+            current: n.key === options.nav,
+            badge: options.navCounts?.[n.key],
+          }))
         : [],
-      scripts: options.scripts ?? [],
+      scripts: [...(console ? ['nav-count.js'] : []), ...(options.scripts ?? [])],
+      styles: options.styles ?? [],
     });
     res.status(options.status ?? 200);
     this.send(res, html);
@@ -136,6 +161,13 @@ export class ConsoleViews {
     });
     h.registerHelper('statusClass', (status: unknown) => `status status-${String(status).replace(/[^a-z_]/g, '')}`);
     h.registerHelper('braces', (path: unknown) => `{{${String(path)}}}`);
+    // Phone numbers: one format everywhere (see formatPhone), the E.164 form on hover.
+    h.registerHelper('phone', function (this: unknown, value: unknown, options: Handlebars.HelperOptions) {
+      if (typeof value !== 'string' || !value) return '';
+      const { text, e164 } = formatPhone(value, (options.data?.root as { country?: string })?.country);
+      const escape = Handlebars.Utils.escapeExpression;
+      return new Handlebars.SafeString(`<span class="phone" title="${escape(e164)}">${escape(text)}</span>`);
+    });
     h.registerHelper('humanize', (value: unknown) => String(value ?? '').replace(/_/g, ' '));
   }
 }

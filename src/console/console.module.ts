@@ -22,9 +22,11 @@ import { ConsoleSettingsController } from './settings/console-settings.controlle
 import { ConsoleUsersController } from './users/console-users.controller';
 import { ConsoleUsersService } from './users/console-users.service';
 import { ConsoleViews } from './console-views';
+import { CreditOutlook } from './credit-outlook';
 import { ConsoleTemplatesController } from './templates/console-templates.controller';
 import { ConsoleTicketsController } from './tickets/console-tickets.controller';
 import { ConsoleTicketsService } from './tickets/console-tickets.service';
+import { ConsoleTriageController } from './triage/console-triage.controller';
 
 /**
  * The web console under /console: server-rendered pages for admins and technicians, signed in with email and
@@ -47,6 +49,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleSettingsController,
     ConsoleUsersController,
     ConsoleNumbersController,
+    ConsoleTriageController,
   ],
   providers: [
     ConsoleViews,
@@ -58,6 +61,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleTicketsService,
     ConsoleCreditsService,
     ConsoleInboxService,
+    CreditOutlook,
     ConsoleUsersService,
   ],
   exports: [ConsoleAuthService],

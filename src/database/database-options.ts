@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { SMS_MIGRATIONS } from '../../migrations';
 import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-ConsoleSchema';
+import { ConsoleThreadReads1796200000200 } from '../console/migrations/1796200000200-ConsoleThreadReads';
 import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
 import { SMS_ENTITIES } from '../sms';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
@@ -22,7 +23,12 @@ export function databaseOptions(url: string): DataSourceOptions {
       join(src, 'helpdesk', '**', `*.entity.${ext}`),
       join(src, 'console', '**', `*.entity.${ext}`),
     ],
-    migrations: [...SMS_MIGRATIONS, HelpdeskSchema1796000000100, ConsoleSchema1796000000200],
+    migrations: [
+      ...SMS_MIGRATIONS,
+      HelpdeskSchema1796000000100,
+      ConsoleSchema1796000000200,
+      ConsoleThreadReads1796200000200,
+    ],
     migrationsTableName: 'migrations',
     // The helpdesk's own columns are named by convention; the module's name themselves.
     namingStrategy: new SnakeNamingStrategy(),

@@ -101,6 +101,7 @@ export { SendSchedule } from './schedule/send-schedule.service';
 export { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
 export { analyzeSms, splitSms, MAX_SMS_CHARACTERS } from './segments/segments';
 export { ConversationQueries } from './conversations/conversation-queries.service';
+export type { LatestText } from './conversations/conversation-queries.service';
 export { ConversationReplies } from './conversations/conversation-replies.service';
 export { ConversationClaims } from './conversations/conversation-claims.service';
 export { SmsEvents } from './conversations/sms-events.service';
@@ -113,6 +114,7 @@ export {
   toConversationDetailResponse,
   toConversationResponse,
 } from './conversations/conversations.dto';
+export { InboundRepliesService } from './inbound/inbound-replies.service';
 export { NumberImports } from './numbers/number-imports.service';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';

@@ -244,6 +244,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationClaims,
     SmsEvents,
     NumberImports,
+    InboundRepliesService,
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
     PlatformNumbers,
     CreditGrants,

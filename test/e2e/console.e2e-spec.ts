@@ -228,10 +228,10 @@ describe('web console in Chromium', () => {
       expect(sent.map((m) => m.body).join('\n')).not.toContain('internal note');
       await page.reload();
       await until(
-        () => page.getByTestId('sms-timeline').textContent(),
+        () => page.getByTestId('ticket-stream').textContent(),
         (text) => /queued|sent|delivered/.test(text ?? ''),
       );
-      expect(await page.getByTestId('sms-timeline').textContent()).toContain('Your laptop is fixed');
+      expect(await page.getByTestId('ticket-stream').textContent()).toContain('Your laptop is fixed');
       await screenshot(page, 'ticket');
 
       // With business-hours-only on and the account closed, the counter says when the text will go.

@@ -10,7 +10,7 @@ export const SESSION_COOKIE = 'tsms_console';
 export interface ConsoleContext {
   session: ConsoleSession;
   user: ConsoleUser;
-  account: { id: string; name: string; timezone: string };
+  account: { id: string; name: string; timezone: string; defaultCountry: string };
   caller: SmsCaller;
 }
 

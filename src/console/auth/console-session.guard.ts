@@ -62,7 +62,12 @@ export class ConsoleSessionGuard implements CanActivate {
     request.user = caller;
     request.console = {
       ...signedIn,
-      account: { id: account.id, name: account.name, timezone: account.timezone },
+      account: {
+        id: account.id,
+        name: account.name,
+        timezone: account.timezone,
+        defaultCountry: account.defaultCountry,
+      },
       caller,
     };
     const roles = this.reflector.getAllAndOverride<SmsCaller['role'][] | undefined>(CONSOLE_ROLES, [

@@ -28,7 +28,11 @@ export class ConsoleCreditsController {
   @Get()
   async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
     const bought = Number(res.req.query.bought);
-    const notice = bought > 0 ? `Added ${(bought * CREDITS_PER_PACK).toLocaleString('en-US')} credits.` : undefined;
+    const released = Number(res.req.query.released);
+    const notice =
+      bought > 0
+        ? `Added ${(bought * CREDITS_PER_PACK).toLocaleString('en-US')} credits.${onTheirWay(released)}`
+        : undefined;
     await this.render(console, res, { notice }, 200);
   }
 
@@ -39,6 +43,8 @@ export class ConsoleCreditsController {
       return this.render(console, res, { error: 'Choose between 1 and 100 packs' }, 422);
     // The key was rendered into the form, so a double click or a resubmitted form buys once.
     const key = field(form, 'purchaseKey');
+    // Said in the notice: how many texts the purchase lets go.
+    const heldBefore = (await this.credits.summary(console.account.id)).held;
     try {
       const purchase = await this.credits.purchase(
         console.account.id,
@@ -52,7 +58,7 @@ export class ConsoleCreditsController {
           console,
           res,
           {
-            notice: `Invoiced ${credits} credits: they are added once the invoice is paid.`,
+            notice: `Invoiced ${credits} credits: they are added once the invoice is paid.${goOutThen(heldBefore)}`,
             invoice: purchase.reference,
           },
           202,
@@ -63,7 +69,8 @@ export class ConsoleCreditsController {
       const body = error.getResponse() as { eligibleFrom?: string };
       return this.render(console, res, { error: messageOf(body), eligibleFrom: body.eligibleFrom }, error.getStatus());
     }
-    res.redirect(303, `/console/credits?bought=${packs}`);
+    const released = Math.max(0, heldBefore - (await this.credits.summary(console.account.id)).held);
+    return res.redirect(303, `/console/credits?bought=${packs}&released=${released}`);
   }
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
@@ -77,4 +84,24 @@ export class ConsoleCreditsController {
       { title: 'Credits', nav: 'credits', status },
     );
   }
+}
+
+/** What an invoiced purchase will do for the texts waiting for credits. */
+function goOutThen(held: number): string {
+  if (held <= 0) return '';
+  return held === 1
+    ? ' The text waiting for credits goes out then.'
+    : ` The ${count(held)} texts waiting for credits go out then.`;
+}
+
+/** What a paid purchase did for the texts waiting for credits. */
+function onTheirWay(released: number): string {
+  if (!(released > 0)) return '';
+  return released === 1
+    ? ' The text that waited for credits is on its way.'
+    : ` The ${count(released)} texts that waited for credits are on their way.`;
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }

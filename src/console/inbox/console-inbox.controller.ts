@@ -10,11 +10,14 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
+  Query,
   Res,
   Sse,
   UseFilters,
+  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { concatMap, filter, from, interval, map, merge, Observable, takeUntil } from 'rxjs';
@@ -35,7 +38,8 @@ import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
 import { checkbox, field, FormBody, validated } from '../console-form';
 import { ConsoleViews, localTime } from '../console-views';
-import { ConsoleInboxService } from './console-inbox.service';
+import { CreditOutlook } from '../credit-outlook';
+import { ConsoleInboxService, INBOX_VIEWS, InboxFilter, InboxView } from './console-inbox.service';
 
 const HEARTBEAT_MS = 25_000;
 
@@ -54,17 +58,36 @@ export class ConsoleInboxController {
     private readonly views: ConsoleViews,
     private readonly auth: ConsoleAuthService,
     private readonly limits: RateLimits,
+    private readonly credits: CreditOutlook,
     @Inject(APP_CONFIG) private readonly env: Environment,
   ) {}
 
   @Get('inbox')
-  async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
-    await this.render(console, res, null, {}, 200);
+  async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Query() query: FormBody) {
+    await this.render(console, res, null, inboxFilter(query), {}, 200);
+  }
+
+  /** Counts for the navigation badge and the tab title on every page. */
+  @Get('api/inbox/counts')
+  counts(@CurrentConsole() console: ConsoleContext) {
+    return this.inbox.counts(console.caller);
   }
 
   @Get('inbox/:id')
-  async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
-    await this.render(console, res, id, {}, 200);
+  async show(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: FormBody,
+  ) {
+    await this.render(console, res, id, inboxFilter(query), {}, 200);
+  }
+
+  /** A reload of a refused action's page (its address is the form's) shows the thread, not an error. */
+  @Get('inbox/:id/:action')
+  back(@Res() res: Response, @Param('id', ParseUUIDPipe) id: string, @Param('action') action: string) {
+    if (!ACTIONS.includes(action)) throw new NotFoundException('No such inbox page');
+    res.redirect(303, `/console/inbox/${id}${listQuery(inboxFilter(res.req.query as FormBody))}`);
   }
 
   @Post('inbox/:id/reply')
@@ -129,7 +152,7 @@ export class ConsoleInboxController {
     return {
       ...p,
       nonGsmCharacters: [],
-      schedule: { now: p.now, at: p.now ? null : p.due.toISOString(), label },
+      schedule: { now: p.now && !p.short, at: p.now ? null : p.due.toISOString(), label: p.short ?? label },
       blocked: null,
     };
   }
@@ -158,7 +181,10 @@ export class ConsoleInboxController {
     return this.limits.userStream(user.id, events.pipe(takeUntil(merge(endedHere, endedAnywhere))));
   }
 
-  /** Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused. */
+  /**
+   * Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused:
+   * that page carries the thread's address, which the live script puts back in the address bar and keeps refreshing.
+   */
   private async act(
     console: ConsoleContext,
     res: Response,
@@ -166,35 +192,98 @@ export class ConsoleInboxController {
     extra: Record<string, unknown>,
     action: () => Promise<unknown>,
   ) {
+    const filter = inboxFilter(res.req.query as FormBody);
     try {
       await action();
     } catch (error) {
       if (!(error instanceof HttpException) || error instanceof NotFoundException) throw error;
-      return this.render(console, res, id, { error: messageOf(error.getResponse()), ...extra }, error.getStatus());
+      return this.render(
+        console,
+        res,
+        id,
+        filter,
+        { error: messageOf(error.getResponse()), ...extra },
+        error.getStatus(),
+      );
     }
-    res.redirect(303, `/console/inbox/${id}`);
+    res.redirect(303, `/console/inbox/${id}${listQuery(filter)}`);
   }
 
   private async render(
     console: ConsoleContext,
     res: Response,
     id: string | null,
+    filter: InboxFilter,
     extra: Record<string, unknown>,
     status: number,
   ) {
-    const conversations = await this.inbox.list(console.caller, id);
-    const thread = id ? await this.inbox.thread(console.caller, id) : null;
+    const [conversations, counts, numbers, thread, creditWarning] = await Promise.all([
+      this.inbox.list(console.caller, id, filter),
+      this.inbox.counts(console.caller, filter.numberId),
+      this.inbox.filterNumbers(console.caller),
+      id ? this.inbox.thread(console.caller, id) : Promise.resolve(null),
+      this.credits.banner(console.account.id),
+    ]);
+    const query = listQuery(filter);
+    const waiting = counts.waiting > 0 ? `(${counts.waiting}) ` : '';
     this.views.page(
       res,
       console,
       'inbox',
-      { conversations, thread, ...extra },
       {
-        title: thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox',
+        conversations,
+        unread: conversations.filter((c) => c.unread).length,
+        thread,
+        counts,
+        creditWarning,
+        query,
+        threadUrl: id ? `/console/inbox/${id}${query}` : `/console/inbox${query}`,
+        tabs: INBOX_VIEWS.map((view) => ({
+          view,
+          label: TAB_LABELS[view],
+          count: counts[view],
+          current: view === filter.view,
+          href: `/console/inbox${listQuery({ ...filter, view })}`,
+        })),
+        numbers: numbers.map((n) => ({ ...n, selected: n.id === filter.numberId })),
+        filter,
+        ...extra,
+      },
+      {
+        title: `${waiting}${thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox'}`,
         nav: 'inbox',
         status,
-        scripts: ['sms-counter.js', 'inbox-live.js'],
+        navCounts: { inbox: counts.waiting },
+        scripts: ['sms-counter.js', 'live-page.js', 'inbox-live.js'],
+        styles: ['inbox.css'],
       },
     );
   }
+}
+
+const ACTIONS = ['reply', 'claim', 'release', 'transfer'];
+
+const TAB_LABELS: Record<InboxView, string> = {
+  all: 'All',
+  waiting: 'Waiting',
+  mine: 'Mine',
+  unassigned: 'Unassigned',
+};
+
+/** The list's filter from the query string; 422 for a value the list does not know. */
+function inboxFilter(query: FormBody): InboxFilter {
+  const view = field(query, 'view') || 'all';
+  const number = field(query, 'number') || null;
+  if (!(INBOX_VIEWS as readonly string[]).includes(view))
+    throw new UnprocessableEntityException(`view must be one of ${INBOX_VIEWS.join(', ')}`);
+  if (number !== null && !isUUID(number)) throw new UnprocessableEntityException('number must be an SMS number id');
+  return { view: view as InboxView, numberId: number };
+}
+
+function listQuery(filter: InboxFilter): string {
+  const params = new URLSearchParams();
+  if (filter.view !== 'all') params.set('view', filter.view);
+  if (filter.numberId) params.set('number', filter.numberId);
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }

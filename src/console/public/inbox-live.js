@@ -1,63 +1,91 @@
-// Live inbox: on each conversation event, the list, the open thread and its claim bar are fetched again and swapped in,
-// keeping whatever the technician is typing.
+// Live inbox: list, thread and claim bar follow the server's conversation events; a refused action's page puts the
+// thread's own address back in the address bar, so a reload and the live refresh ask for the thread.
 (function () {
   'use strict';
-  var status = document.getElementById('live-status');
-  if (!status || !window.EventSource) return;
-  var refreshing = null;
-  var again = false;
-  function swap(doc, id) {
-    var fresh = doc.getElementById(id);
-    var old = document.getElementById(id);
-    if (fresh && old) old.replaceWith(fresh);
+  var inbox = document.getElementById('inbox');
+  if (!inbox || !window.consoleLive) return;
+  var url = inbox.dataset.threadUrl;
+  if (url && window.location.pathname + window.location.search !== url) window.history.replaceState(null, '', url);
+  var current = inbox.dataset.conversation;
+  var NOTIFY_KEY = 'tsms-notify';
+
+  function scrollThread(force) {
+    var box = document.getElementById('thread-messages');
+    if (!box) return;
+    if (force || box.scrollHeight - box.scrollTop - box.clientHeight < 80) box.scrollTop = box.scrollHeight;
   }
-  function refresh() {
-    if (refreshing) {
-      again = true;
-      return;
-    }
-    refreshing = fetch(window.location.pathname, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
-      .then(function (r) {
-        return r.ok ? r.text() : null;
-      })
-      .then(function (html) {
-        if (!html) return;
-        var doc = new DOMParser().parseFromString(html, 'text/html');
-        swap(doc, 'thread-list');
-        swap(doc, 'thread-messages');
-        swap(doc, 'claim-bar');
-        var bar = document.getElementById('claim-bar');
-        var held = bar && bar.dataset.heldByOther === 'true';
-        var reply = document.getElementById('reply');
-        var send = document.getElementById('reply-send');
-        if (reply) reply.disabled = held;
-        if (send) send.disabled = held;
-      })
-      .catch(function () {
-        /* the next event or a reload shows it */
-      })
-      .then(function () {
-        refreshing = null;
-        if (again) {
-          again = false;
-          refresh();
-        }
+
+  function applyHold() {
+    var bar = document.getElementById('claim-bar');
+    var held = bar && bar.dataset.heldByOther === 'true';
+    var reply = document.getElementById('reply');
+    var send = document.getElementById('reply-send');
+    if (reply) reply.disabled = held;
+    if (send) send.disabled = held;
+  }
+
+  // Desktop notification and a short tone for a new text, once the technician turned them on (a click lets both).
+  var toggle = document.getElementById('notify-toggle');
+  var audio = null;
+  function notifying() {
+    return window.localStorage.getItem(NOTIFY_KEY) === 'on';
+  }
+  function label() {
+    toggle.textContent = notifying() ? 'Notifications on (turn off)' : 'Notify me of new texts';
+  }
+  if (toggle && 'Notification' in window) {
+    toggle.hidden = false;
+    label();
+    toggle.addEventListener('click', function () {
+      if (notifying()) {
+        window.localStorage.removeItem(NOTIFY_KEY);
+        label();
+        return;
+      }
+      var AudioContext = window.AudioContext || window.webkitAudioContext;
+      if (AudioContext) audio = new AudioContext();
+      window.Notification.requestPermission().then(function (permission) {
+        if (permission === 'granted') window.localStorage.setItem(NOTIFY_KEY, 'on');
+        label();
       });
+    });
   }
-  var source = new EventSource('/console/events');
-  source.onopen = function () {
-    status.textContent = 'Live: new texts appear here as they arrive.';
-  };
-  source.onerror = function () {
-    status.textContent = 'Reconnecting for new texts…';
-  };
-  [
-    'message.received',
-    'conversation.replied',
-    'conversation.claimed',
-    'conversation.released',
-    'conversation.transferred',
-  ].forEach(function (type) {
-    source.addEventListener(type, refresh);
+  function tone() {
+    if (!audio) return;
+    var osc = audio.createOscillator();
+    var gain = audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.08;
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.15);
+  }
+  function announce(data) {
+    if (!data || !notifying() || !('Notification' in window) || window.Notification.permission !== 'granted') return;
+    if (!document.hidden && data.conversationId === current) return;
+    new window.Notification('New text', { body: 'From ' + data.contactPhone, tag: data.conversationId });
+    tone();
+  }
+
+  window.consoleLive({
+    url: url || window.location.pathname,
+    swap: ['thread-list', 'inbox-filters', 'thread-sub', 'thread-messages', 'claim-bar'],
+    events: [
+      'message.received',
+      'conversation.replied',
+      'conversation.claimed',
+      'conversation.released',
+      'conversation.transferred',
+    ],
+    liveText: 'new texts appear here as they arrive.',
+    every: 60000,
+    onEvent: function (type, data) {
+      if (type === 'message.received') announce(data);
+    },
+    afterSwap: function () {
+      applyHold();
+      scrollThread(false);
+    },
   });
+  scrollThread(true);
 })();

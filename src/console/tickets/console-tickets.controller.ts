@@ -10,8 +10,10 @@ import {
   Post,
   Res,
   UseFilters,
+  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -27,6 +29,7 @@ import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
 import { checkbox, field, FormBody, validated } from '../console-form';
 import { ConsoleViews } from '../console-views';
+import { CreditOutlook } from '../credit-outlook';
 import { ConsoleTicketsService } from './console-tickets.service';
 
 @ApiExcludeController()
@@ -40,6 +43,7 @@ export class ConsoleTicketsController {
     private readonly tickets: TicketsService,
     private readonly views: ConsoleViews,
     private readonly files: AttachmentFiles,
+    private readonly outlook: CreditOutlook,
     @InjectRepository(Attachment) private readonly attachments: Repository<Attachment>,
   ) {}
 
@@ -65,21 +69,37 @@ export class ConsoleTicketsController {
       emailBody: field(form, 'emailBody') ?? '',
       smsBody: field(form, 'smsBody') ?? '',
       status: field(form, 'status') ?? '',
+      fromNumberId: field(form, 'fromNumberId') ?? '',
     };
     try {
+      const current = await this.tickets.get(console.account.id, id);
+      // The status select always posts the current status: an update that writes nothing and changes nothing is refused.
+      if (
+        !draft.emailBody.trim() &&
+        !draft.smsBody.trim() &&
+        (draft.status || current.ticket.status) === current.ticket.status
+      )
+        throw new UnprocessableEntityException('Nothing to save: write a comment or an SMS, or change the status');
       const input = await validated(TicketUpdateDto, {
         emailBody: draft.emailBody || undefined,
         smsBody: draft.smsBody || undefined,
-        status: draft.status || undefined,
+        status: draft.status && draft.status !== current.ticket.status ? draft.status : undefined,
         public: checkbox(form, 'public'),
         sendNow: checkbox(form, 'sendNow') || undefined,
+        fromNumberId: draft.fromNumberId || undefined,
       });
       const { messageIds } = await this.tickets.update(console.account.id, console.user.id, id, input);
-      res.redirect(303, `/console/tickets/${id}?updated=${messageIds.length > 0 ? 'sms' : 'comment'}`);
+      res.redirect(303, `/console/tickets/${id}?saved=${messageIds[0] ?? 'comment'}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error instanceof NotFoundException) throw error;
       await this.render(console, res, id, { error: messageOf(error.getResponse()), draft }, error.getStatus());
     }
+  }
+
+  /** A reload of a refused update's page (its address is the form's) shows the ticket. */
+  @Get('tickets/:id/updates')
+  back(@Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+    res.redirect(303, `/console/tickets/${id}`);
   }
 
   @Post('api/tickets/:id/sms-preview')
@@ -127,20 +147,41 @@ export class ConsoleTicketsController {
     extra: Record<string, unknown>,
     status: number,
   ) {
-    const page = await this.pages.page(console.account.id, id);
-    const updated = res.req.query.updated;
+    const query = res.req.query;
+    const [page, creditWarning] = await Promise.all([
+      this.pages.page(console.caller, console.account, id, { all: query.all === '1' }),
+      this.outlook.banner(console.account.id),
+    ]);
+    const saved = typeof query.saved === 'string' ? query.saved : null;
     const notice =
-      updated === 'sms'
-        ? 'Update saved and the SMS is on its way.'
-        : updated === 'comment'
-          ? 'Update saved.'
+      saved === 'comment'
+        ? 'Update saved.'
+        : saved && isUUID(saved)
+          ? await this.pages.outcome(console.account.id, saved, console.account).catch((error: unknown) => {
+              if (error instanceof NotFoundException) return undefined;
+              throw error;
+            })
           : undefined;
     this.views.page(
       res,
       console,
       'ticket',
-      { ...page, statuses: TICKET_STATUSES, notice, draft: { status: page.ticket.status }, ...extra },
-      { title: `#${page.ticket.number} ${page.ticket.subject}`, nav: 'tickets', status, scripts: ['sms-counter.js'] },
+      {
+        ...page,
+        statuses: TICKET_STATUSES,
+        notice,
+        creditWarning,
+        pageUrl: `/console/tickets/${id}${query.all === '1' ? '?all=1' : ''}`,
+        draft: { status: page.ticket.status },
+        ...extra,
+      },
+      {
+        title: `#${page.ticket.number} ${page.ticket.subject}`,
+        nav: 'tickets',
+        status,
+        scripts: ['sms-counter.js', 'live-page.js', 'ticket-live.js'],
+        styles: ['inbox.css'],
+      },
     );
   }
 }

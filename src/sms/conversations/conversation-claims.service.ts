@@ -198,6 +198,28 @@ export class ConversationClaims {
     });
   }
 
+  /**
+   * Of `userIds` (at most 200), those a transfer of this conversation may go to: the same membership rule `transfer`
+   * applies, so a console lists only people who can take the thread.
+   */
+  async transferTargets(viewer: Viewer, conversationId: string, userIds: string[]): Promise<string[]> {
+    await this.assertMember(viewer, conversationId);
+    const manager = this.conversations.manager;
+    const conversation = await this.conversations.findOneByOrFail({ accountId: viewer.accountId, id: conversationId });
+    const number = await manager
+      .getRepository(SmsNumber)
+      .findOne({ where: { accountId: viewer.accountId, number: conversation.businessNumber } });
+    const locked = { conversation, number };
+    if (!ConversationClaims.claimable(locked, viewer.userId)) return [];
+    const allowed: string[] = [];
+    for (const id of userIds.slice(0, 200)) {
+      if (id === viewer.userId) continue;
+      const user = await this.gateway.getUser(viewer.accountId, id, manager);
+      if (user && !(await this.notAMember(manager, locked, user))) allowed.push(id);
+    }
+    return allowed;
+  }
+
   /** Raises a live event about the locked conversation (its state as changed in `tx`), sent once `tx` commits. */
   async announce(
     tx: EntityManager,

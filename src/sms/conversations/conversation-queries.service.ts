@@ -9,6 +9,15 @@ import { liveHolder, Viewer, viewerParams, visibleSql } from './conversation-acc
 import { ConversationListQueryDto, ConversationView } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
 
+/** The newest text of a conversation, as a list shows it. */
+export interface LatestText {
+  body: string;
+  direction: 'inbound' | 'outbound';
+  kind: string;
+  createdByUserId: string | null;
+  createdAt: Date;
+}
+
 /** Texts shown with one conversation, newest kept. */
 const MESSAGES_SHOWN = 500;
 
@@ -94,6 +103,48 @@ export class ConversationQueries {
       if (ticket) tickets.push(ticket);
     }
     return { view, messages, tickets, historyHidden };
+  }
+
+  /**
+   * The newest text of each conversation (either direction; a split text's first part), for list previews. One
+   * index probe per conversation on the pair index; at most 200 conversations a call.
+   */
+  async latestTexts(
+    accountId: string,
+    conversations: Pick<SmsConversation, 'id' | 'businessNumber' | 'contactPhone'>[],
+  ): Promise<Map<string, LatestText>> {
+    const shown = conversations.slice(0, 200);
+    if (shown.length === 0) return new Map();
+    const rows = (await this.messages.query(
+      `SELECT p.id AS conversation_id, m.body, m.direction, m.kind, m.created_by_user_id, m.created_at
+         FROM unnest($2::uuid[], $3::text[], $4::text[]) AS p(id, business, contact)
+         JOIN LATERAL (
+           SELECT * FROM sms_messages m
+            WHERE m.account_id = $1
+              AND ((m.direction = 'inbound' AND m.from_number = p.contact AND m.to_number = p.business)
+                OR (m.direction = 'outbound' AND m.from_number = p.business AND m.to_number = p.contact))
+            ORDER BY m.created_at DESC, m.part_index ASC LIMIT 1) m ON true`,
+      [accountId, shown.map((c) => c.id), shown.map((c) => c.businessNumber), shown.map((c) => c.contactPhone)],
+    )) as {
+      conversation_id: string;
+      body: string;
+      direction: 'inbound' | 'outbound';
+      kind: string;
+      created_by_user_id: string | null;
+      created_at: Date;
+    }[];
+    return new Map(
+      rows.map((r) => [
+        r.conversation_id,
+        {
+          body: r.body,
+          direction: r.direction,
+          kind: r.kind,
+          createdByUserId: r.created_by_user_id,
+          createdAt: r.created_at,
+        },
+      ]),
+    );
   }
 
   async view(accountId: string, id: string): Promise<ConversationView> {
