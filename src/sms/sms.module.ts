@@ -17,10 +17,10 @@ import { CreditsService } from './credits/credits.service';
 import { HeldMessages } from './credits/held-messages.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { InboundMessagesController } from './inbound/inbound-messages.controller';
-import { InboundProcessing } from './inbound/inbound-processing.service';
+import { InboundLanding } from './inbound/inbound-landing.service';
 import { InboundQueue } from './inbound/inbound-queue.service';
 import { InboundReceiver } from './inbound/inbound-receiver.service';
-import { InboundRepliesService } from './inbound/inbound-replies.service';
+import { InboundTriage } from './inbound/inbound-triage.service';
 import { InboundMediaProcessor, InboundProcessor } from './inbound/inbound.processor';
 import { SandboxInboundController } from './inbound/sandbox-inbound.controller';
 import { SandboxInbound } from './inbound/sandbox-inbound.service';
@@ -173,10 +173,10 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     HeldMessages,
     ConversationsService,
     InboundMediaService,
-    InboundProcessing,
+    InboundLanding,
     InboundQueue,
     InboundReceiver,
-    InboundRepliesService,
+    InboundTriage,
     MediaStorage,
     OptOutsService,
     SandboxInbound,

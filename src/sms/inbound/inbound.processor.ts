@@ -6,7 +6,7 @@ import { InboundMediaService } from '../media/inbound-media.service';
 import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { Coalescer } from '../core/coalescer';
-import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
+import { BatchOutcome, InboundLanding, InboundOutcome, LATER } from './inbound-landing.service';
 import { InboundQueue } from './inbound-queue.service';
 
 const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
@@ -52,7 +52,7 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   private readonly landing = new Coalescer<string, BatchOutcome | typeof ALONE>((ids) => this.landBatch(ids), BATCH);
 
   constructor(
-    private readonly processing: InboundProcessing,
+    private readonly processing: InboundLanding,
     private readonly queue: InboundQueue,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {

@@ -107,7 +107,7 @@ interface Turn {
  * rarer paths (keywords, new customers and tickets, pictures) add their own statements for their texts only.
  */
 @Injectable()
-export class InboundProcessing {
+export class InboundLanding {
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
