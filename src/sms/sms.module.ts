@@ -17,11 +17,15 @@ import { CreditsService } from './credits/credits.service';
 import { HeldMessages } from './credits/held-messages.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { InboundMessagesController } from './inbound/inbound-messages.controller';
+import { InboundKeywords } from './inbound/inbound-keywords.service';
 import { InboundLanding } from './inbound/inbound-landing.service';
+import { InboundRouting } from './inbound/inbound-routing.service';
+import { InboundQueries } from './inbound/inbound.queries';
 import { InboundQueue } from './inbound/inbound-queue.service';
 import { InboundReceiver } from './inbound/inbound-receiver.service';
 import { InboundTriage } from './inbound/inbound-triage.service';
-import { InboundMediaProcessor, InboundProcessor } from './inbound/inbound.processor';
+import { InboundProcessor } from './inbound/inbound.processor';
+import { InboundMediaProcessor } from './media/inbound-media.processor';
 import { SandboxInboundController } from './inbound/sandbox-inbound.controller';
 import { SandboxInbound } from './inbound/sandbox-inbound.service';
 import { TwilioInboundController } from './inbound/twilio-inbound.controller';
@@ -172,10 +176,13 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     CreditsService,
     HeldMessages,
     ConversationsService,
-    InboundMediaService,
+    InboundKeywords,
     InboundLanding,
+    InboundMediaService,
+    InboundQueries,
     InboundQueue,
     InboundReceiver,
+    InboundRouting,
     InboundTriage,
     MediaStorage,
     OptOutsService,
