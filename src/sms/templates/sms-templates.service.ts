@@ -7,7 +7,14 @@ import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
-import { TEMPLATE_KEYS, TemplateBudgetError, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+import {
+  firstName,
+  TEMPLATE_KEYS,
+  TemplateBudgetError,
+  TemplateKey,
+  TemplateRenderer,
+  TemplateVariables,
+} from './template-renderer';
 import { defaultTemplate } from './default-templates';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
@@ -16,10 +23,6 @@ const TEMPLATE_BODY: PreparedStatement = { name: 'sms-template-body', text: 'SEL
 
 export function isTemplateKey(key: string): key is TemplateKey {
   return (TEMPLATE_KEYS as readonly string[]).includes(key);
-}
-
-function firstName(name: string): string {
-  return name.trim().split(/\s+/)[0] ?? '';
 }
 
 /** The variables a template sees for one ticket. */
