@@ -267,7 +267,9 @@ export class SmsModule extends ConfigurableModuleClass {
     return SmsModule.withRuntime(super.forRootAsync(options), options);
   }
 
-  /** What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false. */
+  /**
+   * What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false.
+   */
   private static withRuntime(
     base: DynamicModule,
     extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>,

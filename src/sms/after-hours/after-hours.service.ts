@@ -136,7 +136,9 @@ export class AfterHoursService {
     return { replied: true, messageId, level: reply.level };
   }
 
-  /** The reply of the most specific level that has one, the account's row (for the window), and a direct number's user. */
+  /**
+   * The reply of the most specific level that has one, the account's row (for the window), and a direct number's user.
+   */
   private async resolve(number: SmsNumber) {
     const accountLevel: Level = { level: 'account', ownerId: number.accountId };
     const chain: Level[] = [];

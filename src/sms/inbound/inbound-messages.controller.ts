@@ -12,7 +12,9 @@ import { InboundTriage } from './inbound-triage.service';
 export class InboundMessagesController {
   constructor(private readonly replies: InboundTriage) {}
 
-  /** Moves a customer's reply, its comment and attachments, to another ticket of that customer (or confirms a guess). */
+  /**
+   * Moves a customer's reply, its comment and attachments, to another ticket of that customer (or confirms a guess).
+   */
   @Post('messages/:id/move')
   @HttpCode(200)
   async move(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: MoveReplyDto) {
