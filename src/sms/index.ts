@@ -114,7 +114,7 @@ export {
   toConversationDetailResponse,
   toConversationResponse,
 } from './conversations/conversations.dto';
-export { InboundRepliesService } from './inbound/inbound-replies.service';
+export { InboundTriage } from './inbound/inbound-triage.service';
 export { NumberImports } from './numbers/number-imports.service';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';

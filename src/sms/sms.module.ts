@@ -17,11 +17,15 @@ import { CreditsService } from './credits/credits.service';
 import { HeldMessages } from './credits/held-messages.service';
 import { ConversationsService } from './conversations/conversations.service';
 import { InboundMessagesController } from './inbound/inbound-messages.controller';
-import { InboundProcessing } from './inbound/inbound-processing.service';
+import { InboundKeywords } from './inbound/inbound-keywords.service';
+import { InboundLanding } from './inbound/inbound-landing.service';
+import { InboundRouting } from './inbound/inbound-routing.service';
+import { InboundQueries } from './inbound/inbound.queries';
 import { InboundQueue } from './inbound/inbound-queue.service';
 import { InboundReceiver } from './inbound/inbound-receiver.service';
-import { InboundRepliesService } from './inbound/inbound-replies.service';
-import { InboundMediaProcessor, InboundProcessor } from './inbound/inbound.processor';
+import { InboundTriage } from './inbound/inbound-triage.service';
+import { InboundProcessor } from './inbound/inbound.processor';
+import { InboundMediaProcessor } from './media/inbound-media.processor';
 import { SandboxInboundController } from './inbound/sandbox-inbound.controller';
 import { SandboxInbound } from './inbound/sandbox-inbound.service';
 import { TwilioInboundController } from './providers/twilio/twilio-inbound.controller';
@@ -174,11 +178,14 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     CreditsService,
     HeldMessages,
     ConversationsService,
+    InboundKeywords,
+    InboundLanding,
     InboundMediaService,
-    InboundProcessing,
+    InboundQueries,
     InboundQueue,
     InboundReceiver,
-    InboundRepliesService,
+    InboundRouting,
+    InboundTriage,
     MediaStorage,
     OptOutsService,
     SandboxInbound,
@@ -244,7 +251,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationClaims,
     SmsEvents,
     NumberImports,
-    InboundRepliesService,
+    InboundTriage,
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.
     PlatformNumbers,
     CreditGrants,
@@ -263,7 +270,9 @@ export class SmsModule extends ConfigurableModuleClass {
     return SmsModule.withRuntime(super.forRootAsync(options), options);
   }
 
-  /** What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false. */
+  /**
+   * What both ways of registering add: the route groups, the prefix, and the job processors unless workers is false.
+   */
   private static withRuntime(
     base: DynamicModule,
     extras: Partial<SmsModuleExtras> & Partial<Pick<SmsModuleOptions, 'creditMetering'>>,

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, HttpException, Param, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Param,
+  Post,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PublicRoute, SmsTemplatesService, TEMPLATE_HELPERS, TEMPLATE_VARIABLES } from '../../sms';
@@ -31,25 +42,43 @@ export class ConsoleTemplatesController {
 
   @Get('templates')
   async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
-    const templates = (await this.templates.list(console.account.id)).map((t) => ({ ...t, description: DESCRIPTIONS[t.key] }));
+    const templates = (await this.templates.list(console.account.id)).map((t) => ({
+      ...t,
+      description: DESCRIPTIONS[t.key],
+    }));
     this.views.page(res, console, 'templates', { templates }, { title: 'SMS templates', nav: 'templates' });
   }
 
   @Get('templates/:key')
   async edit(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('key') key: string) {
-    const notice = res.req.query.saved ? 'Template saved.' : res.req.query.reset ? 'Template reset to the default.' : undefined;
+    const notice = res.req.query.saved
+      ? 'Template saved.'
+      : res.req.query.reset
+        ? 'Template reset to the default.'
+        : undefined;
     await this.editor(console, res, key, { notice }, 200);
   }
 
   @Post('templates/:key')
-  async save(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('key') key: string, @Body() form: FormBody) {
+  async save(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('key') key: string,
+    @Body() form: FormBody,
+  ) {
     const body = field(form, 'body') ?? '';
     try {
       await this.templates.save(console.account.id, key, body, console.user.id);
     } catch (error) {
       if (!(error instanceof HttpException) || error.getStatus() === 404) throw error;
       const problems = (error.getResponse() as { problems?: unknown }).problems;
-      return this.editor(console, res, key, { error: messageOf(error.getResponse()), problems, draft: body }, error.getStatus());
+      return this.editor(
+        console,
+        res,
+        key,
+        { error: messageOf(error.getResponse()), problems, draft: body },
+        error.getStatus(),
+      );
     }
     res.redirect(303, `/console/templates/${key}?saved=1`);
   }
@@ -62,13 +91,24 @@ export class ConsoleTemplatesController {
 
   @Post('api/templates/:key/preview')
   @HttpCode(200)
-  preview(@CurrentConsole() console: ConsoleContext, @Param('key') key: string, @Body() input: { body?: unknown; ticketId?: unknown }) {
-    const ticketId = typeof input.ticketId === 'string' && /^[0-9a-f-]{36}$/i.test(input.ticketId) ? input.ticketId : undefined;
+  preview(
+    @CurrentConsole() console: ConsoleContext,
+    @Param('key') key: string,
+    @Body() input: { body?: unknown; ticketId?: unknown },
+  ) {
+    const ticketId =
+      typeof input.ticketId === 'string' && /^[0-9a-f-]{36}$/i.test(input.ticketId) ? input.ticketId : undefined;
     const body = typeof input.body === 'string' ? input.body.slice(0, 5000) : undefined;
     return this.templates.preview(console.account.id, key, { body, ticketId }, console.user.id);
   }
 
-  private async editor(console: ConsoleContext, res: Response, key: string, extra: Record<string, unknown>, status: number) {
+  private async editor(
+    console: ConsoleContext,
+    res: Response,
+    key: string,
+    extra: Record<string, unknown>,
+    status: number,
+  ) {
     const template = (await this.templates.list(console.account.id)).find((t) => t.key === key);
     if (!template) throw new HttpException({ statusCode: 404, message: `No template "${key}"` }, 404);
     const tickets = (await this.tickets.list(console.account.id)).slice(0, 30);
@@ -76,7 +116,15 @@ export class ConsoleTemplatesController {
       res,
       console,
       'template',
-      { template, description: DESCRIPTIONS[key], draft: template.body, tickets, variables: TEMPLATE_VARIABLES, helpers: TEMPLATE_HELPERS, ...extra },
+      {
+        template,
+        description: DESCRIPTIONS[key],
+        draft: template.body,
+        tickets,
+        variables: TEMPLATE_VARIABLES,
+        helpers: TEMPLATE_HELPERS,
+        ...extra,
+      },
       { title: `Template ${key}`, nav: 'templates', status, scripts: ['template-preview.js'] },
     );
   }

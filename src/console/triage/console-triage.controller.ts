@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { InboundRepliesService, PublicRoute } from '../../sms';
+import { InboundTriage, PublicRoute } from '../../sms';
 import { ConsoleContext, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
@@ -34,7 +34,7 @@ const WHY: Record<string, string> = {
 @Controller('console')
 export class ConsoleTriageController {
   constructor(
-    private readonly replies: InboundRepliesService,
+    private readonly triage: InboundTriage,
     private readonly views: ConsoleViews,
   ) {}
 
@@ -57,7 +57,7 @@ export class ConsoleTriageController {
     const returnTo = /^\/console\/tickets\/[0-9a-f-]{36}$/i.test(back) ? back : '/console/triage';
     try {
       if (!/^[0-9a-f-]{36}$/i.test(ticketId)) throw new HttpException('Choose the ticket to move the reply to', 422);
-      const moved = await this.replies.move(console.account.id, messageId, ticketId);
+      const moved = await this.triage.move(console.account.id, messageId, ticketId);
       res.redirect(303, `${returnTo}?moved=${moved.ticketId ?? ''}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error instanceof NotFoundException) throw error;
@@ -72,7 +72,7 @@ export class ConsoleTriageController {
   }
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
-    const { messages } = await this.replies.triage(console.account.id);
+    const { messages } = await this.triage.triage(console.account.id);
     const moved = res.req.query.moved;
     this.views.page(
       res,

@@ -17,7 +17,7 @@ import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import { TemplateBudgetError, type TemplateVariables } from '../templates/template-renderer';
+import { firstName, TemplateBudgetError, type TemplateVariables } from '../templates/template-renderer';
 import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
 import { DEFAULT_WINDOW_HOURS } from './after-hours.dto';
 
@@ -136,7 +136,9 @@ export class AfterHoursService {
     return { replied: true, messageId, level: reply.level };
   }
 
-  /** The reply of the most specific level that has one, the account's row (for the window), and a direct number's user. */
+  /**
+   * The reply of the most specific level that has one, the account's row (for the window), and a direct number's user.
+   */
   private async resolve(number: SmsNumber) {
     const accountLevel: Level = { level: 'account', ownerId: number.accountId };
     const chain: Level[] = [];
@@ -214,8 +216,7 @@ export class AfterHoursService {
       const account = await this.gateway.getAccount(text.accountId, tx);
       variables = { account: { name: account?.name ?? '' }, ...extra };
     }
-    if (technician)
-      variables.technician = { name: technician.name, firstName: technician.name.trim().split(/\s+/)[0] ?? '' };
+    if (technician) variables.technician = { name: technician.name, firstName: firstName(technician.name) };
     return reply.body !== null
       ? this.templates.renderer.render(reply.body, variables)
       : this.templates.render(text.accountId, 'after_hours', variables, tx);

@@ -51,9 +51,9 @@ const CREATE_BALANCE: PreparedStatement = {
   name: 'sms-credit-balance-create',
   text: 'INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
 };
-// One statement instead of three (the balance, its ledger entries, what the message cost): the entries and the
-// message change only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK
-// still fails the whole statement, as it failed the separate ones.
+// One statement writes the balance, its ledger entries and what the message cost: the entries and the message change
+// only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK fails the whole
+// statement.
 const DEBIT: PreparedStatement = {
   name: 'sms-credit-debit',
   text: `WITH balance AS (
@@ -90,7 +90,9 @@ export class CreditLedger {
     return this.meters(provider === 'platform' ? this.options.provider : provider);
   }
 
-  /** Whether a text handed to `provider` spends credits: never with metering off, nor through an account's own provider. */
+  /**
+   * Whether a text handed to `provider` spends credits: never with metering off, nor through an account's own provider.
+   */
   meters(provider: string | null): boolean {
     return this.options.creditMetering && isMetered(provider);
   }
@@ -103,8 +105,8 @@ export class CreditLedger {
 
   /**
    * Locks the account's balance row until `tx` ends (claims, releases and purchases of one account take turns here)
-   * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this month's.
-   * Given only the account's id, the account (its zone) is read only when the month may have changed.
+   * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this
+   * month's. Given only the account's id, the account (its zone) is read only when the month may have changed.
    */
   async lock(tx: EntityManager, account: CreditAccount | string, now: Date): Promise<LockedBalance> {
     const accountId = typeof account === 'string' ? account : account.id;

@@ -3,16 +3,18 @@ import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import { MoveReplyDto } from './inbound.dto';
-import { InboundRepliesService } from './inbound-replies.service';
+import { InboundTriage } from './inbound-triage.service';
 
 @ApiTags('sms messages')
 @ApiBearerAuth()
 @UseGuards(SmsCallerGuard)
 @Controller('sms')
 export class InboundMessagesController {
-  constructor(private readonly replies: InboundRepliesService) {}
+  constructor(private readonly replies: InboundTriage) {}
 
-  /** Moves a customer's reply, its comment and attachments, to another ticket of that customer (or confirms a guess). */
+  /**
+   * Moves a customer's reply, its comment and attachments, to another ticket of that customer (or confirms a guess).
+   */
   @Post('messages/:id/move')
   @HttpCode(200)
   async move(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: MoveReplyDto) {

@@ -1,36 +1,15 @@
-import { availableParallelism } from 'node:os';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { InboundMediaService } from '../media/inbound-media.service';
-import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
+import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { Coalescer } from '../core/coalescer';
-import { BatchOutcome, InboundOutcome, InboundProcessing, LATER } from './inbound-processing.service';
+import { BatchOutcome, InboundLanding, InboundOutcome } from './inbound-landing.service';
+import { inTurn } from './inbound-turns';
 import { InboundQueue } from './inbound-queue.service';
-
-const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
 
 /** A batch that failed: each of its texts is processed again on its own, so only a text's own job sees its error. */
 const ALONE = 'alone';
-
-/** Times a text goes again at once after an earlier text of its sender, before it waits between tries. */
-const TRIES_AT_ONCE = 4;
-
-/**
- * Runs `land` until the text has had its turn. A text goes after its sender's earlier texts, which are most often in
- * the same batch (just landed) or the one in flight beside it: going again at once puts it in the next batch, which
- * starts when one of those ends. An earlier text elsewhere (another worker, a job not yet run) is waited for, a
- * little longer each time.
- */
-async function inTurn<T>(land: () => Promise<T | typeof LATER>): Promise<T> {
-  for (let turn = 1; ; turn++) {
-    const outcome = await land();
-    if (outcome !== LATER) return outcome;
-    if (turn >= TRIES_AT_ONCE)
-      await new Promise((resolve) => setTimeout(resolve, Math.min(10 * 2 ** (turn - TRIES_AT_ONCE), 500)));
-  }
-}
 
 /** What a webhook batch's job returns: how many texts it held, and how many it gave a job of their own. */
 interface BatchJobResult {
@@ -49,10 +28,10 @@ const BATCH = { maxBatch: 64, maxInFlight: 2 };
 @Processor(SmsQueue.Inbound)
 export class InboundProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(InboundProcessor.name);
-  private readonly landing = new Coalescer<string, BatchOutcome | typeof ALONE>((ids) => this.landBatch(ids), BATCH);
+  private readonly batches = new Coalescer<string, BatchOutcome | typeof ALONE>((ids) => this.landBatch(ids), BATCH);
 
   constructor(
-    private readonly processing: InboundProcessing,
+    private readonly landing: InboundLanding,
     private readonly queue: InboundQueue,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
@@ -101,16 +80,16 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
     const outcome = await this.landInTurn(job.data.messageId);
     if (outcome !== ALONE) return outcome;
     // Its batch failed: this text on its own, so an error here is its own.
-    return inTurn(async () => (await this.processing.processMany([job.data.messageId]))[0]);
+    return inTurn(async () => (await this.landing.land([job.data.messageId]))[0]);
   }
 
   private landInTurn(messageId: string): Promise<InboundOutcome | typeof ALONE> {
-    return inTurn(() => this.landing.submit(messageId));
+    return inTurn(() => this.batches.submit(messageId));
   }
 
   private async landBatch(messageIds: string[]): Promise<(BatchOutcome | typeof ALONE)[]> {
     try {
-      return await this.processing.processMany(messageIds);
+      return await this.landing.land(messageIds);
     } catch (e) {
       if (messageIds.length === 1) throw e;
       // Nothing of the batch committed: a deadlock with another writer, or one text that cannot land.
@@ -132,26 +111,7 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
         { messageId: job.data.messageId, err: error },
         'inbound text not processed after the last retry',
       );
-      await this.processing.giveUp(job.data.messageId, `Not processed after ${attempts} attempts: ${error.message}`);
+      await this.landing.giveUp(job.data.messageId, `Not processed after ${attempts} attempts: ${error.message}`);
     }
-  }
-}
-
-/**
- * Downloads, cleans and stores one MMS item. sharp is CPU-bound and a 12 MP photo holds about 120 MB while it is
- * processed (original and thumbnail at once), so one item per core, at most 4: more only adds memory.
- */
-@Processor(SmsQueue.InboundMedia, { concurrency: MEDIA_CONCURRENCY })
-export class InboundMediaProcessor extends WorkerHost {
-  constructor(private readonly media: InboundMediaService) {
-    super();
-  }
-
-  async process(job: Job<StoreInboundMediaJob>): Promise<{ mediaId: string; status: string } | null> {
-    if (job.name !== SmsJob.StoreInboundMedia)
-      throw new Error(`No handler for job ${job.name} on ${SmsQueue.InboundMedia}`);
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const row = await this.media.store(job.data.messageId, job.data.position, lastAttempt);
-    return row ? { mediaId: row.id, status: row.status } : null;
   }
 }

@@ -19,7 +19,10 @@ export const OUTBOUND_STATUSES = [
   'skipped',
 ] as const;
 export type OutboundStatus = (typeof OUTBOUND_STATUSES)[number];
-/** A text to a number no account owns never becomes a row here (see sms_unroutable_messages); `failed`: processing gave up after every retry. */
+/**
+ * A text to a number no account owns never becomes a row here (see sms_unroutable_messages); `failed`: processing gave
+ * up after every retry.
+ */
 export const INBOUND_STATUSES = ['received', 'processed', 'failed'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 export type MessageStatus = OutboundStatus | InboundStatus;
@@ -42,10 +45,6 @@ const RANK: Record<OutboundStatus, number> = {
 
 /** Statuses waiting for the send job; the outbox sweep looks for these. */
 export const WAITING_STATUSES: OutboundStatus[] = ['pending', 'scheduled', 'held_no_credit'];
-
-export function statusRank(status: OutboundStatus): number {
-  return RANK[status];
-}
 
 /** Statuses strictly below `status`: a callback may only replace one of these (callbacks arrive out of order). */
 export function statusesBelow(status: OutboundStatus): OutboundStatus[] {

@@ -82,7 +82,8 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
 
   async onApplicationBootstrap(): Promise<void> {
     await this.schedule();
-    // The schedule lives in Redis: a flushed Redis loses it with the jobs the sweep is there to rebuild, so each worker puts it back.
+    // The schedule lives in Redis: a flushed Redis loses it with the jobs the sweep is there to rebuild, so each worker
+    // puts it back.
     this.watchdog = setInterval(() => void this.keepScheduled(), this.options.outboxSweepMs);
     this.watchdog.unref();
   }
@@ -92,7 +93,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
   }
 
   private async schedule(): Promise<void> {
-    // A job scheduler (not the old `repeat` option): one schedule however many workers start.
+    // A job scheduler: one schedule however many workers start.
     await this.maintenance.upsertJobScheduler(
       SmsJob.SweepOutbox,
       { every: this.options.outboxSweepMs },

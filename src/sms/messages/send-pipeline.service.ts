@@ -104,8 +104,8 @@ export class SendPipeline {
   private readonly partStatement: PreparedStatement;
 
   /**
-   * The message row with what the send job's gates ask about it, in one statement instead of four: whether its `to`
-   * opted out, its sender number (scoped to the row's account) and the account's SMS settings. null: no such row.
+   * The message row with what the send job's gates ask about it, in one statement: whether its `to` opted out, its
+   * sender number (scoped to the row's account) and the account's SMS settings. null: no such row.
    */
   async load(messageId: string): Promise<LoadedMessage | null> {
     const db = this.messages.manager;
@@ -178,7 +178,9 @@ export class SendPipeline {
     return this.handOver(row, provider);
   }
 
-  /** Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it. */
+  /**
+   * Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it.
+   */
   private async throttle(provider: SmsProvider, row: SmsMessage): Promise<void> {
     const limit = provider.rateLimit?.(this.outbound(row));
     if (!limit) return;
@@ -297,7 +299,10 @@ export class SendPipeline {
     });
   }
 
-  /** The customer texted STOP (`optedOut`, read with the row): the row ends `opted_out` before any provider call or credit. */
+  /**
+   * The customer texted STOP (`optedOut`, read with the row): the row ends `opted_out` before any provider call or
+   * credit.
+   */
   private async optedOut(row: SmsMessage, optedOut: boolean): Promise<boolean> {
     if (!row.toNumber || !optedOut) return false;
     const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
@@ -306,7 +311,10 @@ export class SendPipeline {
     return true;
   }
 
-  /** Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends `failed`, unsent and uncharged. */
+  /**
+   * Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends
+   * `failed`, unsent and uncharged.
+   */
   private async unverifiedSender(row: SmsMessage, number: SmsNumber | null): Promise<boolean> {
     if (number?.verifiedAt) return false;
     const reason = number
@@ -318,7 +326,9 @@ export class SendPipeline {
     return true;
   }
 
-  /** Replies in this conversation now go to this ticket (reply matching), counted from when the provider took the text. */
+  /**
+   * Replies in this conversation now go to this ticket (reply matching), counted from when the provider took the text.
+   */
   private async rememberInConversation(row: SmsMessage): Promise<void> {
     if (!row.ticketId || !row.fromNumber || !row.toNumber) return;
     await this.conversations.recordOutbound({
@@ -337,7 +347,8 @@ export class SendPipeline {
       { id: messageId, status: In(['pending', 'submitting']) },
       { status: 'failed', errorMessage: reason },
     );
-    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
+    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have
+    // gone out.
     if (row && gaveUp.affected === 1) {
       await this.endRest(row, 'failed', reason, row.status === 'pending');
       this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');

@@ -13,7 +13,8 @@ export function packageTemplatesFolder(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const candidate = join(dir, 'templates', 'sms');
     if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return (packageFolder = candidate);
-    if (dirname(dir) === dir) throw new Error(`ticket-sms cannot find its templates/sms folder above ${__dirname}; set templatesDir`);
+    if (dirname(dir) === dir)
+      throw new Error(`ticket-sms cannot find its templates/sms folder above ${__dirname}; set templatesDir`);
   }
 }
 

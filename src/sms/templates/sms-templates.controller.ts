@@ -15,7 +15,11 @@ export class SmsTemplatesController {
 
   @Get()
   async list(@CurrentCaller() caller: SmsCaller) {
-    return { templates: await this.templates.list(caller.accountId), variables: TEMPLATE_VARIABLES, helpers: TEMPLATE_HELPERS };
+    return {
+      templates: await this.templates.list(caller.accountId),
+      variables: TEMPLATE_VARIABLES,
+      helpers: TEMPLATE_HELPERS,
+    };
   }
 
   @Put(':key')

@@ -1,4 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
@@ -7,23 +13,32 @@ import { creditsFor } from '../credits/credit-rules';
 import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
-import { TEMPLATE_KEYS, TemplateBudgetError, TemplateKey, TemplateRenderer, TemplateVariables } from './template-renderer';
+import {
+  firstName,
+  TEMPLATE_KEYS,
+  TemplateBudgetError,
+  TemplateKey,
+  TemplateRenderer,
+  TemplateVariables,
+} from './template-renderer';
 import { defaultTemplate } from './default-templates';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 // Prepared: every ticket text reads its template.
-const TEMPLATE_BODY: PreparedStatement = { name: 'sms-template-body', text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2' };
+const TEMPLATE_BODY: PreparedStatement = {
+  name: 'sms-template-body',
+  text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2',
+};
 
 export function isTemplateKey(key: string): key is TemplateKey {
   return (TEMPLATE_KEYS as readonly string[]).includes(key);
 }
 
-function firstName(name: string): string {
-  return name.trim().split(/\s+/)[0] ?? '';
-}
-
 /** The variables a template sees for one ticket. */
-export function templateVariables(context: TicketSmsContext, extra: Partial<TemplateVariables> = {}): TemplateVariables {
+export function templateVariables(
+  context: TicketSmsContext,
+  extra: Partial<TemplateVariables> = {},
+): TemplateVariables {
   return {
     ticket: {
       number: context.ticket.number,
@@ -33,7 +48,9 @@ export function templateVariables(context: TicketSmsContext, extra: Partial<Temp
     },
     customer: { name: context.customer.name, firstName: firstName(context.customer.name) },
     account: { name: context.account.name },
-    technician: context.technician ? { name: context.technician.name, firstName: firstName(context.technician.name) } : undefined,
+    technician: context.technician
+      ? { name: context.technician.name, firstName: firstName(context.technician.name) }
+      : undefined,
     portalUrl: context.ticket.portalUrl,
     timezone: context.account.timezone,
     ...extra,
@@ -67,7 +84,10 @@ export class SmsTemplatesService {
   }
 
   async source(accountId: string, key: TemplateKey, tx?: EntityManager): Promise<string> {
-    const [override] = await runPrepared<{ body: string }>(tx ?? this.templates.manager, TEMPLATE_BODY, [accountId, key]);
+    const [override] = await runPrepared<{ body: string }>(tx ?? this.templates.manager, TEMPLATE_BODY, [
+      accountId,
+      key,
+    ]);
     return override?.body ?? defaultTemplate(key, this.options.templatesDir);
   }
 
@@ -132,7 +152,8 @@ export class SmsTemplatesService {
   }
 
   private requireKey(key: string): TemplateKey {
-    if (!isTemplateKey(key)) throw new NotFoundException(`No template "${key}"; templates are ${TEMPLATE_KEYS.join(', ')}`);
+    if (!isTemplateKey(key))
+      throw new NotFoundException(`No template "${key}"; templates are ${TEMPLATE_KEYS.join(', ')}`);
     return key;
   }
 

@@ -21,7 +21,11 @@ function plantCanaries(): () => void {
   for (const [name, proto] of PROTOTYPES) {
     // Non-enumerable like real prototype members (enumerable ones would also break Handlebars' own loops).
     Object.defineProperty(proto, 'canary', { value: `${CANARY}-${name}`, configurable: true, writable: true });
-    Object.defineProperty(proto, 'canaryMethod', { value: () => `${CANARY}-${name}-call`, configurable: true, writable: true });
+    Object.defineProperty(proto, 'canaryMethod', {
+      value: () => `${CANARY}-${name}-call`,
+      configurable: true,
+      writable: true,
+    });
   }
   return () => {
     for (const [, proto] of PROTOTYPES) for (const member of MEMBERS) delete (proto as Record<string, unknown>)[member];
@@ -31,26 +35,114 @@ function plantCanaries(): () => void {
 const ownNames = () => PROTOTYPES.map(([, proto]) => Object.getOwnPropertyNames(proto).sort().join(','));
 
 const pieces = fc.constantFrom(
-  '{{', '}}', '{{{', '}}}', '{{#', '{{/', '{{^', '{{else}}', '{{~', '~}}', '{{&', '(', ')', ' ', '.', '/', '../', '@root.', '@key', '@index',
-  'this', 'ticket', 'ticket.subject', 'ticket.number', 'customer', 'customer.name', 'portalUrl', 'message', 'businessHours',
-  'with ', 'each ', 'if ', 'unless ', 'upper ', 'lower ', 'default ', 'truncate ', 'firstName ', 'date ', 'lookup ', ' as |x|', 'x', 'x.',
-  'constructor', '__proto__', 'prototype', '__defineGetter__', '__lookupGetter__', 'valueOf', 'toString', 'hasOwnProperty',
-  'call', 'apply', 'bind', 'name', 'length', 'canary', 'canaryMethod', '[constructor]', '[__proto__]', '"constructor"', "'canary'",
-  '=', 'includeZero=true', '3', '"x"',
+  '{{',
+  '}}',
+  '{{{',
+  '}}}',
+  '{{#',
+  '{{/',
+  '{{^',
+  '{{else}}',
+  '{{~',
+  '~}}',
+  '{{&',
+  '(',
+  ')',
+  ' ',
+  '.',
+  '/',
+  '../',
+  '@root.',
+  '@key',
+  '@index',
+  'this',
+  'ticket',
+  'ticket.subject',
+  'ticket.number',
+  'customer',
+  'customer.name',
+  'portalUrl',
+  'message',
+  'businessHours',
+  'with ',
+  'each ',
+  'if ',
+  'unless ',
+  'upper ',
+  'lower ',
+  'default ',
+  'truncate ',
+  'firstName ',
+  'date ',
+  'lookup ',
+  ' as |x|',
+  'x',
+  'x.',
+  'constructor',
+  '__proto__',
+  'prototype',
+  '__defineGetter__',
+  '__lookupGetter__',
+  'valueOf',
+  'toString',
+  'hasOwnProperty',
+  'call',
+  'apply',
+  'bind',
+  'name',
+  'length',
+  'canary',
+  'canaryMethod',
+  '[constructor]',
+  '[__proto__]',
+  '"constructor"',
+  "'canary'",
+  '=',
+  'includeZero=true',
+  '3',
+  '"x"',
 );
 
 /** Templates shaped like real ones: a mustache or block around a (possibly hostile) path. */
 const hostilePath = fc
-  .array(fc.constantFrom('this', 'ticket', 'subject', 'number', 'customer', 'constructor', '__proto__', 'prototype', 'canary', 'canaryMethod', 'name', 'length', 'call', '@root', '..'), {
-    minLength: 1,
-    maxLength: 5,
-  })
-  .map((parts) => parts.join('.').replace(/\.\.\./g, '../').replace(/^\.\./, '../'));
+  .array(
+    fc.constantFrom(
+      'this',
+      'ticket',
+      'subject',
+      'number',
+      'customer',
+      'constructor',
+      '__proto__',
+      'prototype',
+      'canary',
+      'canaryMethod',
+      'name',
+      'length',
+      'call',
+      '@root',
+      '..',
+    ),
+    {
+      minLength: 1,
+      maxLength: 5,
+    },
+  )
+  .map((parts) =>
+    parts
+      .join('.')
+      .replace(/\.\.\./g, '../')
+      .replace(/^\.\./, '../'),
+  );
 const shaped = fc.oneof(
   hostilePath.map((p) => `{{${p}}}`),
   hostilePath.map((p) => `{{{${p}}}}`),
-  fc.tuple(fc.constantFrom('with', 'each', 'if', 'unless'), hostilePath, hostilePath).map(([block, a, b]) => `{{#${block} ${a}}}[{{${b}}}|{{@key}}]{{/${block}}}`),
-  fc.tuple(fc.constantFrom('upper', 'lower', 'firstName', 'default'), hostilePath).map(([helper, p]) => `{{${helper} ${p}}}`),
+  fc
+    .tuple(fc.constantFrom('with', 'each', 'if', 'unless'), hostilePath, hostilePath)
+    .map(([block, a, b]) => `{{#${block} ${a}}}[{{${b}}}|{{@key}}]{{/${block}}}`),
+  fc
+    .tuple(fc.constantFrom('upper', 'lower', 'firstName', 'default'), hostilePath)
+    .map(([helper, p]) => `{{${helper} ${p}}}`),
   hostilePath.map((p) => `{{#each ${p} as |v k|}}{{k}}={{v}};{{/each}}`),
 );
 
@@ -64,7 +156,14 @@ const sources = fc.oneof(
 const userText = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('{{constructor}}', '{{#each this}}{{@key}}{{/each}}', '<script>alert(1)</script>', '&amp; "quotes" \'apos\'', '__proto__', `${'{'.repeat(3)}x}}}`),
+  fc.constantFrom(
+    '{{constructor}}',
+    '{{#each this}}{{@key}}{{/each}}',
+    '<script>alert(1)</script>',
+    '&amp; "quotes" \'apos\'',
+    '__proto__',
+    `${'{'.repeat(3)}x}}}`,
+  ),
 );
 
 describe('TemplateRenderer, fuzzed', () => {
@@ -131,7 +230,11 @@ describe('TemplateRenderer, fuzzed', () => {
   it('prints what people typed exactly as typed: never escaped, never evaluated (1,000 cases)', () => {
     fc.assert(
       fc.property(userText, userText, (subject, name) => {
-        const variables: TemplateVariables = { ...sut.exampleVariables(), ticket: { number: 7, subject, problem: 'p', status: 'New' }, customer: { name, firstName: name } };
+        const variables: TemplateVariables = {
+          ...sut.exampleVariables(),
+          ticket: { number: 7, subject, problem: 'p', status: 'New' },
+          customer: { name, firstName: name },
+        };
 
         const output = sut.render('[{{ticket.subject}}|{{customer.name}}]', variables);
 

@@ -11,7 +11,7 @@ const TRIAGE_LIMIT = 200;
 
 /** What technicians do with inbound replies: look at the ones the rules were unsure of, and move them. */
 @Injectable()
-export class InboundRepliesService {
+export class InboundTriage {
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @InjectRepository(SmsMedia) private readonly media: Repository<SmsMedia>,
