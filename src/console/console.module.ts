@@ -23,6 +23,8 @@ import { ConsoleUsersController } from './users/console-users.controller';
 import { ConsoleUsersService } from './users/console-users.service';
 import { ConsoleViews } from './console-views';
 import { ConsoleTemplatesController } from './templates/console-templates.controller';
+import { ConsoleTicketListController } from './tickets/console-ticket-list.controller';
+import { ConsoleTicketListService } from './tickets/console-ticket-list.service';
 import { ConsoleTicketsController } from './tickets/console-tickets.controller';
 import { ConsoleTicketsService } from './tickets/console-tickets.service';
 
@@ -40,6 +42,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleAccessController,
     ConsoleAssetsController,
     ConsoleAuthController,
+    ConsoleTicketListController,
     ConsoleTicketsController,
     ConsoleTemplatesController,
     ConsoleCreditsController,
@@ -56,6 +59,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleSessionGuard,
     ConsoleExceptionFilter,
     ConsoleTicketsService,
+    ConsoleTicketListService,
     ConsoleCreditsService,
     ConsoleInboxService,
     ConsoleUsersService,

@@ -3,6 +3,7 @@ import { DataSourceOptions } from 'typeorm';
 import { SMS_MIGRATIONS } from '../../migrations';
 import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-ConsoleSchema';
 import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
+import { AssigneesAndDeactivation1796100000200 } from '../helpdesk/migrations/1796100000200-AssigneesAndDeactivation';
 import { SMS_ENTITIES } from '../sms';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -22,7 +23,12 @@ export function databaseOptions(url: string): DataSourceOptions {
       join(src, 'helpdesk', '**', `*.entity.${ext}`),
       join(src, 'console', '**', `*.entity.${ext}`),
     ],
-    migrations: [...SMS_MIGRATIONS, HelpdeskSchema1796000000100, ConsoleSchema1796000000200],
+    migrations: [
+      ...SMS_MIGRATIONS,
+      HelpdeskSchema1796000000100,
+      ConsoleSchema1796000000200,
+      AssigneesAndDeactivation1796100000200,
+    ],
     migrationsTableName: 'migrations',
     // The helpdesk's own columns are named by convention; the module's name themselves.
     namingStrategy: new SnakeNamingStrategy(),

@@ -36,6 +36,10 @@ export class Ticket {
   @Column('uuid', { nullable: true })
   createdByUserId!: string | null;
 
+  /** Who is working on it; null: nobody yet. */
+  @Column('uuid', { nullable: true })
+  assigneeUserId!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
