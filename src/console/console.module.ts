@@ -18,6 +18,7 @@ import { ConsoleExceptionFilter } from './console-exception.filter';
 import { ConsoleInboxController } from './inbox/console-inbox.controller';
 import { ConsoleInboxService } from './inbox/console-inbox.service';
 import { ConsoleNumbersController } from './numbers/console-numbers.controller';
+import { ConsoleProfileController } from './profile/console-profile.controller';
 import { ConsoleSettingsController } from './settings/console-settings.controller';
 import { ConsoleUsersController } from './users/console-users.controller';
 import { ConsoleUsersService } from './users/console-users.service';
@@ -50,6 +51,7 @@ import { ConsoleTicketsService } from './tickets/console-tickets.service';
     ConsoleSettingsController,
     ConsoleUsersController,
     ConsoleNumbersController,
+    ConsoleProfileController,
   ],
   providers: [
     ConsoleViews,
