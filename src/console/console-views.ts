@@ -137,6 +137,7 @@ export class ConsoleViews {
     h.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
     h.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
     h.registerHelper('not', (a: unknown) => !a);
+    h.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
     h.registerHelper('count', (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : n));
     // Dates show in the account's time zone, given as the second argument or taken from the page's `timezone`.
     h.registerHelper('date', function (this: unknown, value: unknown, ...rest: unknown[]) {

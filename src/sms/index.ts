@@ -117,6 +117,7 @@ export {
   toConversationResponse,
 } from './conversations/conversations.dto';
 export { NumberImports } from './numbers/number-imports.service';
+export { csvCell } from './csv/csv';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
