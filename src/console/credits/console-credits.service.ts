@@ -24,7 +24,11 @@ const KIND_LABELS: Record<string, string> = {
   initial_problem: 'Ticket opened',
   ticket_update: 'Ticket update',
   after_hours: 'After-hours reply',
-  reply: 'Inbox reply',
+  conversation_reply: 'Inbox reply',
+  reply: "Customer's text",
+  help: 'HELP from a customer',
+  opt_out: 'STOP from a customer',
+  opt_in: 'START from a customer',
 };
 
 /** One ledger row as people read it: what happened, on which ticket, by whom. */

@@ -290,7 +290,9 @@ export class ConsoleSettingsController {
     const teams = await this.teams.list(accountId);
     const people = await this.users.list(accountId);
     const nextChange = hours.nextChange?.local
-      ? DateTime.fromISO(hours.nextChange.local, { setZone: true }).toFormat('cccc d LLL, HH:mm ZZZZ')
+      ? DateTime.fromISO(hours.nextChange.local, { setZone: true })
+          .setZone(hours.businessHours.timezone)
+          .toFormat('cccc d LLL, HH:mm ZZZZ')
       : null;
     const override = drafts.override ?? { target: '', enabled: true, body: '' };
     this.views.page(
