@@ -46,11 +46,14 @@ export class UsersService {
           deactivated ? 'You cannot deactivate yourself' : 'You cannot take your own admin role away',
         );
       if ((demoted || deactivated) && user.role === 'admin') {
-        const otherAdmins = await users.count({
+        // Rows locked (FOR UPDATE takes no count(*)): a concurrent demotion of the other admin waits for this one.
+        const otherAdmins = await users.find({
+          select: { id: true },
           where: { accountId, role: 'admin', deactivatedAt: IsNull(), id: Not(userId) },
           lock: { mode: 'pessimistic_write' },
         });
-        if (otherAdmins === 0) throw new UnprocessableEntityException('The account needs at least one active admin');
+        if (otherAdmins.length === 0)
+          throw new UnprocessableEntityException('The account needs at least one active admin');
       }
       if (input.role !== undefined) user.role = input.role;
       if (input.active !== undefined) user.deactivatedAt = input.active ? null : (user.deactivatedAt ?? new Date());
