@@ -154,7 +154,13 @@ describe('console management pages in Chromium', () => {
       // Status colours differ: a resolved ticket's badge is not drawn like a new one's.
       const resolved = page.locator('.ticket-status', { hasText: 'Resolved' });
       const fresh = page.locator('.ticket-status', { hasText: 'New' }).first();
-      const colour = (l: typeof fresh) => l.evaluate((e) => getComputedStyle(e).backgroundColor);
+      const colour = (l: typeof fresh) =>
+        l.evaluate(
+          (e) =>
+            (
+              globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string } }
+            ).getComputedStyle(e).backgroundColor,
+        );
       expect(await colour(resolved)).not.toBe(await colour(fresh));
 
       await page.getByLabel('Resolved').check();

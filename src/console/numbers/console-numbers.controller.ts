@@ -96,6 +96,32 @@ export class ConsoleNumbersController {
     });
   }
 
+  @Post('bulk')
+  async bulk(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
+    const csv = field(form, 'csv') ?? '';
+    try {
+      const outcome = await this.imports.apply(console.account.id, console.user.id, csv);
+      const summary = `${outcome.import.applied} of ${outcome.import.rows} lines applied, ${outcome.import.failed} refused.`;
+      await this.render(
+        console,
+        res,
+        { report: { ...outcome.import, summary, errorLog: `/api/sms/numbers/bulk/${outcome.import.id}/errors` } },
+        200,
+      );
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      await this.render(console, res, { error: messageOf(error.getResponse()), csv }, error.getStatus());
+    }
+  }
+
+  @Get('bulk/:importId/errors')
+  @Header('Content-Type', 'text/csv; charset=utf-8')
+  @Header('Content-Disposition', 'attachment; filename="number-assignment-errors.csv"')
+  errorLog(@CurrentConsole() console: ConsoleContext, @Param('importId', ParseUUIDPipe) importId: string) {
+    return this.imports.errorLog(console.account.id, importId);
+  }
+
+  // After the fixed paths (bulk), so that POST /bulk is not read as a number's id.
   @Get(':id')
   async edit(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
     const query = res.req.query;
@@ -174,31 +200,6 @@ export class ConsoleNumbersController {
     const number = await this.numbers.get(console.account.id, id);
     await this.numbers.remove(console.account.id, id);
     res.redirect(303, `/console/numbers?deleted=${encodeURIComponent(number.number)}`);
-  }
-
-  @Post('bulk')
-  async bulk(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    const csv = field(form, 'csv') ?? '';
-    try {
-      const outcome = await this.imports.apply(console.account.id, console.user.id, csv);
-      const summary = `${outcome.import.applied} of ${outcome.import.rows} lines applied, ${outcome.import.failed} refused.`;
-      await this.render(
-        console,
-        res,
-        { report: { ...outcome.import, summary, errorLog: `/api/sms/numbers/bulk/${outcome.import.id}/errors` } },
-        200,
-      );
-    } catch (error) {
-      if (!(error instanceof HttpException)) throw error;
-      await this.render(console, res, { error: messageOf(error.getResponse()), csv }, error.getStatus());
-    }
-  }
-
-  @Get('bulk/:importId/errors')
-  @Header('Content-Type', 'text/csv; charset=utf-8')
-  @Header('Content-Disposition', 'attachment; filename="number-assignment-errors.csv"')
-  errorLog(@CurrentConsole() console: ConsoleContext, @Param('importId', ParseUUIDPipe) importId: string) {
-    return this.imports.errorLog(console.account.id, importId);
   }
 
   private async editor(
