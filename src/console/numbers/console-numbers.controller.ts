@@ -51,6 +51,11 @@ const HISTORY_CHOICES = [
   { value: 'handler', label: 'A member sees past threads only of conversations they handled' },
 ];
 
+const ADD_FIELDS = {
+  number: { id: 'new-number', label: 'Number' },
+  label: { id: 'new-label', label: 'Label' },
+};
+
 const NUMBER_FIELDS = {
   label: { id: 'label', label: 'Label' },
   kind: { id: 'kind-shared', label: 'Reaches' },
@@ -91,9 +96,17 @@ export class ConsoleNumbersController {
   @Post()
   async add(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
     const draft = { number: field(form, 'number') ?? '', label: field(form, 'label') ?? '' };
-    await this.act(console, res, { draft }, async () => {
+    try {
       await this.numbers.add(console.account.id, await validated(CreateSmsNumberDto, draft));
-    });
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      const errors = new FormErrors('The number was not added:').addRefusal(
+        error,
+        (path) => ({ number: ADD_FIELDS.number, label: ADD_FIELDS.label })[path] ?? null,
+      );
+      return this.render(console, res, { ...errors.view(), draft }, error.getStatus());
+    }
+    res.redirect(303, '/console/numbers?saved=1');
   }
 
   @Post('bulk')
@@ -242,21 +255,6 @@ export class ConsoleNumbersController {
       },
       { title: `Number ${formatPhone(number.number)}`, nav: 'numbers', status },
     );
-  }
-
-  private async act(
-    console: ConsoleContext,
-    res: Response,
-    extra: Record<string, unknown>,
-    action: () => Promise<void>,
-  ) {
-    try {
-      await action();
-    } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() === 404) throw error;
-      return this.render(console, res, { error: messageOf(error.getResponse()), ...extra }, error.getStatus());
-    }
-    res.redirect(303, '/console/numbers?saved=1');
   }
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
