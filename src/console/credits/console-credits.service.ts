@@ -160,8 +160,11 @@ export class ConsoleCreditsService {
   /** Every ledger entry, newest first, as CSV lines (header first), read a page at a time up to the budget. */
   async *ledgerCsv(accountId: string, timezone: string): AsyncGenerator<string> {
     yield csvLine(['when', 'time_zone', 'entry', 'kind', 'bucket', 'period', 'credits', 'ticket', 'to', 'user']);
-    for (let offset = 0; offset < MAX_EXPORT_ENTRIES; offset += EXPORT_PAGE) {
-      const { entries } = await this.credits.entries(accountId, { limit: EXPORT_PAGE, offset });
+    // The month's grant or expiry is written when the ledger is first read in a period.
+    await this.credits.entries(accountId, { limit: 1, offset: 0 });
+    let before: string | null = null;
+    for (let read = 0; read < MAX_EXPORT_ENTRIES; read += EXPORT_PAGE) {
+      const entries = await this.credits.entriesBefore(accountId, before, EXPORT_PAGE);
       for (const row of await this.describe(accountId, entries)) {
         yield csvLine([
           DateTime.fromJSDate(row.createdAt).setZone(timezone).toISO() ?? '',
@@ -177,6 +180,7 @@ export class ConsoleCreditsService {
         ]);
       }
       if (entries.length < EXPORT_PAGE) return;
+      before = entries[entries.length - 1].seq;
     }
   }
 

@@ -12,11 +12,16 @@ export class AssigneesAndDeactivation1796100000200 implements MigrationInterface
     await queryRunner.query(
       `CREATE INDEX IF NOT EXISTS "IDX_tickets_account_assignee" ON tickets (account_id, assignee_user_id)`,
     );
+    // The console's tickets list: an account's tickets, latest activity first, a page at a time.
+    await queryRunner.query(
+      `CREATE INDEX IF NOT EXISTS "IDX_tickets_account_updated" ON tickets (account_id, updated_at DESC)`,
+    );
     await queryRunner.query(`ALTER TABLE users ADD COLUMN IF NOT EXISTS deactivated_at timestamptz NULL`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX IF EXISTS "IDX_tickets_account_assignee"`);
+    await queryRunner.query(`DROP INDEX IF EXISTS "IDX_tickets_account_updated"`);
     await queryRunner.query(`ALTER TABLE tickets DROP COLUMN IF EXISTS assignee_user_id`);
     await queryRunner.query(`ALTER TABLE users DROP COLUMN IF EXISTS deactivated_at`);
   }
