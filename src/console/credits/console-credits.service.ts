@@ -158,13 +158,13 @@ export class ConsoleCreditsService {
   }
 
   /** Every ledger entry, newest first, as CSV lines (header first), read a page at a time up to the budget. */
-  async *ledgerCsv(accountId: string, timezone: string): AsyncGenerator<string> {
+  async *ledgerCsv(accountId: string, timezone: string, pageSize = EXPORT_PAGE): AsyncGenerator<string> {
     yield csvLine(['when', 'time_zone', 'entry', 'kind', 'bucket', 'period', 'credits', 'ticket', 'to', 'user']);
     // The month's grant or expiry is written when the ledger is first read in a period.
     await this.credits.entries(accountId, { limit: 1, offset: 0 });
     let before: string | null = null;
-    for (let read = 0; read < MAX_EXPORT_ENTRIES; read += EXPORT_PAGE) {
-      const entries = await this.credits.entriesBefore(accountId, before, EXPORT_PAGE);
+    for (let read = 0; read < MAX_EXPORT_ENTRIES; read += pageSize) {
+      const entries = await this.credits.entriesBefore(accountId, before, pageSize);
       for (const row of await this.describe(accountId, entries)) {
         yield csvLine([
           DateTime.fromJSDate(row.createdAt).setZone(timezone).toISO() ?? '',
@@ -179,7 +179,7 @@ export class ConsoleCreditsService {
           row.userName ?? '',
         ]);
       }
-      if (entries.length < EXPORT_PAGE) return;
+      if (entries.length < pageSize) return;
       before = entries[entries.length - 1].seq;
     }
   }
