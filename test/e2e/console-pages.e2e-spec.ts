@@ -270,6 +270,13 @@ describe('console management pages in Chromium', () => {
         'deactivated',
       );
 
+      // The REST API does the same: active again, his token works again.
+      expect((await acme.patch(`/api/users/${vic.id}`, { active: true }).expect(200)).body).toMatchObject({
+        active: true,
+        role: 'admin',
+      });
+      await acme.get('/api/sms/availability/me', vic.token).expect(200);
+
       // Ada cannot lock herself out.
       await page.getByRole('link', { name: 'Edit Ada Admin' }).click();
       await page.getByRole('radio', { name: /^Deactivated/ }).check();
@@ -315,6 +322,14 @@ describe('console management pages in Chromium', () => {
       await page.getByRole('button', { name: 'I am available' }).click();
       await expect(page.getByTestId('availability').textContent()).resolves.toContain('available');
       expect((await acme.get('/api/sms/availability/me', tess.token).expect(200)).body.status).toBe('available');
+      // The API offers the same two, and still refuses to set what only the rules set.
+      expect((await acme.put('/api/sms/availability/me', { status: 'away' }, tess.token).expect(200)).body.status).toBe(
+        'away',
+      );
+      await acme.put('/api/sms/availability/me', { status: 'missed' }, tess.token).expect(400);
+      await page.reload();
+      await page.getByRole('button', { name: 'I am available' }).click();
+      await expect(page.getByTestId('availability').textContent()).resolves.toContain('available');
 
       // Not allowed yet: no form. An admin ticks the permission on Tess's user page.
       expect(await page.getByRole('button', { name: 'Save my reply' }).count()).toBe(0);
