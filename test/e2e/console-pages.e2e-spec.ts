@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Browser, Page } from 'playwright-core';
 import { ConsoleCreditsService } from '../../src/console/credits/console-credits.service';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
-import { counterShows, launchChromium, listen, personIn, signIn } from '../support/browser';
+import { counterShows, launchChromium, listen, personIn, screenshot, signIn } from '../support/browser';
 
 jest.setTimeout(180_000);
 
@@ -75,6 +75,7 @@ describe('console management pages in Chromium', () => {
       expect(await page.locator(`#day-${fresh} option:checked`).textContent()).toBe('Saturday');
       expect(await valueOf(page, `#start-${fresh}`)).toBe('10:00');
       expect(await valueOf(page, `#end-${fresh}`)).toBe('14:00');
+      await screenshot(page, 'settings-errors');
       // The summary names the fields as the form does, never the API's paths.
       const summary = (await page.getByTestId('form-errors').textContent()) ?? '';
       expect(summary).toContain('Time zone');
