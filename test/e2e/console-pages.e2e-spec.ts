@@ -9,6 +9,14 @@ jest.setTimeout(180_000);
 const DAY_MS = 86_400_000;
 const ADMIN_PASSWORD = 'admin password 1';
 
+/** Clicks a form's button and waits until the page it leads to (after any redirect) has loaded. */
+async function submit(page: Page, name: string): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame());
+  await page.getByRole('button', { name, exact: true }).click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
 /** The value the browser holds in a form field now (what the person sees in it). */
 function valueOf(page: Page, selector: string): Promise<string> {
   return page.locator(selector).inputValue();
@@ -62,7 +70,7 @@ describe('console management pages in Chromium', () => {
       await page.locator(`#start-${fresh}`).fill('10:00');
       await page.locator(`#end-${fresh}`).fill('14:00');
       await page.getByLabel('Holidays (closed all day)').fill('2026-12-25\n2026-02-30');
-      await page.getByRole('button', { name: 'Save hours' }).click();
+      await submit(page, 'Save hours');
 
       const timezoneError = page.locator('#timezone-error');
       await expect(timezoneError.textContent()).resolves.toContain('"Europe/Berln" is not a known IANA time zone');
@@ -86,11 +94,11 @@ describe('console management pages in Chromium', () => {
       await page.getByLabel('Time zone').fill('Europe/Berlin');
       await page.getByLabel('Holidays (closed all day)').fill('2026-12-25');
       await page.locator(`#end-${fresh}`).fill('10:00');
-      await page.getByRole('button', { name: 'Save hours' }).click();
+      await submit(page, 'Save hours');
       await expect(page.locator(`#end-${fresh}-error`).textContent()).resolves.toContain('starts and ends at 10:00');
       expect(await page.getByTestId('form-errors').textContent()).toContain('(Saturday), closes');
       await page.locator(`#end-${fresh}`).fill('14:00');
-      await page.getByRole('button', { name: 'Save hours' }).click();
+      await submit(page, 'Save hours');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Settings saved');
       const saved = (await acme.get('/api/sms/settings').expect(200)).body.businessHours;
       expect(saved).toMatchObject({ timezone: 'Europe/Berlin', holidays: ['2026-12-25'] });
@@ -105,7 +113,7 @@ describe('console management pages in Chromium', () => {
       await page.getByLabel('For', { exact: true }).selectOption({ label: 'Team Support' });
       const text = 'We are closed {{#if customer}}until Monday';
       await page.getByLabel("Own text (empty: the account's template)").fill(text);
-      await page.getByRole('button', { name: 'Save override' }).click();
+      await submit(page, 'Save override');
       await expect(page.locator('#override-body-error').textContent()).resolves.toMatch(/^Line 1, column \d+: /);
       expect(await valueOf(page, '#override-body')).toBe(text);
       expect(await page.locator('#target option:checked').textContent()).toBe('Team Support');
@@ -150,7 +158,7 @@ describe('console management pages in Chromium', () => {
       expect(await page.getByTestId('ticket-count').textContent()).toContain('26–27 of 27');
 
       await page.getByLabel('Search').fill('router');
-      await page.getByRole('button', { name: 'Show tickets' }).click();
+      await submit(page, 'Show tickets');
       await page.waitForURL(/q=router/);
       expect(await page.getByTestId('ticket-count').textContent()).toContain('1–3 of 3');
       // Status colours differ: a resolved ticket's badge is not drawn like a new one's.
@@ -166,7 +174,7 @@ describe('console management pages in Chromium', () => {
       expect(await colour(resolved)).not.toBe(await colour(fresh));
 
       await page.getByLabel('Resolved').check();
-      await page.getByRole('button', { name: 'Show tickets' }).click();
+      await submit(page, 'Show tickets');
       await page.waitForURL(/status=Resolved/);
       expect(await page.getByTestId('tickets').locator('tbody tr').count()).toBe(1);
       expect(await page.getByTestId('tickets').textContent()).toContain('Router down 1');
@@ -177,7 +185,7 @@ describe('console management pages in Chromium', () => {
       await page.getByRole('button', { name: `Assign ticket ${created[2].number}` }).click();
       await page.waitForURL(/q=router/);
       await page.getByLabel('Assignee', { exact: true }).selectOption({ label: 'Tess Tech' });
-      await page.getByRole('button', { name: 'Show tickets' }).click();
+      await submit(page, 'Show tickets');
       await page.waitForURL(/assignee=/);
       expect(await page.getByTestId('ticket-count').textContent()).toContain('1–1 of 1');
       expect(await page.getByTestId('tickets').textContent()).toContain('Router down 2');
@@ -194,7 +202,7 @@ describe('console management pages in Chromium', () => {
       await page.getByLabel('Label').fill('Support line');
       await page.getByRole('radio', { name: /^Direct/ }).check();
       await page.getByLabel('Claim timeout (minutes)').fill('15');
-      await page.getByRole('button', { name: 'Save number' }).click();
+      await submit(page, 'Save number');
       // A direct number without its person: said at the person field, what was typed kept.
       await expect(page.locator('#userId-error').textContent()).resolves.toBe(
         'Choose the person whose own number this is.',
@@ -207,7 +215,7 @@ describe('console management pages in Chromium', () => {
       await page.getByLabel('Team (for a group number)').selectOption({ label: 'Support' });
       await page.getByLabel('A member sees past threads only of conversations they handled').check();
       await page.getByLabel("Make this the account's default number").check();
-      await page.getByRole('button', { name: 'Save number' }).click();
+      await submit(page, 'Save number');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Number saved');
       const saved = (await acme.get('/api/sms/numbers').expect(200)).body.find((n: { id: string }) => n.id === id);
       expect(saved).toMatchObject({
@@ -219,15 +227,15 @@ describe('console management pages in Chromium', () => {
         isDefault: true,
       });
 
-      await page.getByRole('button', { name: 'Check verification again' }).click();
+      await submit(page, 'Check verification again');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Verification checked again');
       expect(await page.getByTestId('verification').textContent()).toContain('Last checked');
 
-      await page.getByRole('button', { name: 'Delete number' }).click();
+      await submit(page, 'Delete number');
       await expect(page.locator('#confirm-delete-error').textContent()).resolves.toContain('Tick the box');
       expect((await acme.get('/api/sms/numbers').expect(200)).body.map((n: { id: string }) => n.id)).toContain(id);
       await page.getByLabel('Yes, delete +1 202 555 0160').check();
-      await page.getByRole('button', { name: 'Delete number' }).click();
+      await submit(page, 'Delete number');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('+1 202 555 0160 was deleted');
       expect((await acme.get('/api/sms/numbers').expect(200)).body.map((n: { id: string }) => n.id)).not.toContain(id);
       await context.close();
@@ -246,7 +254,7 @@ describe('console management pages in Chromium', () => {
       await page.getByRole('link', { name: 'Edit Vic Victor' }).click();
       await page.getByLabel('Role', { exact: true }).selectOption('admin');
       await page.getByLabel('Support').check();
-      await page.getByRole('button', { name: 'Save changes' }).click();
+      await submit(page, 'Save changes');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Saved');
       const teams = (await acme.get('/api/teams').expect(200)).body as { name: string; memberIds: string[] }[];
       expect(teams.find((x) => x.name === 'Support')?.memberIds).toContain(vic.id);
@@ -256,7 +264,7 @@ describe('console management pages in Chromium', () => {
 
       await page.getByRole('link', { name: 'Edit Vic Victor' }).click();
       await page.getByRole('radio', { name: /^Deactivated/ }).check();
-      await page.getByRole('button', { name: 'Save changes' }).click();
+      await submit(page, 'Save changes');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Saved');
       // Vic's open session ends, his API token stops working, and he cannot sign in again.
       await vicBrowser.page.goto('/console/tickets');
@@ -264,7 +272,7 @@ describe('console management pages in Chromium', () => {
       await acme.get('/api/sms/availability/me', vic.token).expect(401);
       await vicBrowser.page.getByLabel('Email').fill('vic@acme.test');
       await vicBrowser.page.getByLabel('Password').fill('vic password 1');
-      await vicBrowser.page.getByRole('button', { name: 'Sign in' }).click();
+      await submit(vicBrowser.page, 'Sign in');
       await expect(vicBrowser.page.getByRole('alert').textContent()).resolves.toContain('Wrong email or password');
       await page.goto('/console/users');
       expect(await page.getByTestId('users').locator('tr', { hasText: 'Vic Victor' }).textContent()).toContain(
@@ -281,7 +289,7 @@ describe('console management pages in Chromium', () => {
       // Ada cannot lock herself out.
       await page.getByRole('link', { name: 'Edit Ada Admin' }).click();
       await page.getByRole('radio', { name: /^Deactivated/ }).check();
-      await page.getByRole('button', { name: 'Save changes' }).click();
+      await submit(page, 'Save changes');
       await expect(page.getByTestId('form-errors').textContent()).resolves.toContain('You cannot deactivate yourself');
       expect(await page.getByRole('radio', { name: /^Deactivated/ }).isChecked()).toBe(true);
       await page.goto('/console/tickets');
@@ -300,27 +308,27 @@ describe('console management pages in Chromium', () => {
       await page.getByLabel('Current password').fill('not my password');
       await page.getByLabel('New password', { exact: true }).fill('tess new password');
       await page.getByLabel('New password again').fill('tess new password');
-      await page.getByRole('button', { name: 'Change password' }).click();
+      await submit(page, 'Change password');
       await expect(page.locator('#current-password-error').textContent()).resolves.toBe(
         'This is not your current password.',
       );
       await page.getByLabel('Current password').fill('tess password 1');
       await page.getByLabel('New password', { exact: true }).fill('tess new password');
       await page.getByLabel('New password again').fill('tess new password');
-      await page.getByRole('button', { name: 'Change password' }).click();
+      await submit(page, 'Change password');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Password changed');
       // This session stays; a new sign-in takes the new password.
       const again = await personIn(browser, baseURL);
       await signIn(again.page, 'tess@acme.test', 'tess new password');
       await again.context.close();
 
-      await page.getByRole('button', { name: 'I am away' }).click();
+      await submit(page, 'I am away');
       await expect(page.getByTestId('availability').textContent()).resolves.toContain('away');
       expect((await acme.get('/api/sms/availability/me', tess.token).expect(200)).body).toMatchObject({
         status: 'away',
         textsAlsoReachTeams: true,
       });
-      await page.getByRole('button', { name: 'I am available' }).click();
+      await submit(page, 'I am available');
       await expect(page.getByTestId('availability').textContent()).resolves.toContain('available');
       expect((await acme.get('/api/sms/availability/me', tess.token).expect(200)).body.status).toBe('available');
       // The API offers the same two, and still refuses to set what only the rules set.
@@ -329,7 +337,7 @@ describe('console management pages in Chromium', () => {
       );
       await acme.put('/api/sms/availability/me', { status: 'missed' }, tess.token).expect(400);
       await page.reload();
-      await page.getByRole('button', { name: 'I am available' }).click();
+      await submit(page, 'I am available');
       await expect(page.getByTestId('availability').textContent()).resolves.toContain('available');
 
       // Not allowed yet: no form. An admin ticks the permission on Tess's user page.
@@ -337,18 +345,18 @@ describe('console management pages in Chromium', () => {
       const adminBrowser = await admin();
       await adminBrowser.page.goto(`/console/users/${tess.id}`);
       await adminBrowser.page.getByLabel('May edit their own after-hours reply on their profile').check();
-      await adminBrowser.page.getByRole('button', { name: 'Save changes' }).click();
+      await submit(adminBrowser.page, 'Save changes');
       await expect(adminBrowser.page.locator('.alert-ok').textContent()).resolves.toContain('Saved');
       await adminBrowser.context.close();
 
       await page.reload();
       const reply = page.getByLabel("Your own text (empty: the account's template)");
       await reply.fill('Tess is out {{#if x}}');
-      await page.getByRole('button', { name: 'Save my reply' }).click();
+      await submit(page, 'Save my reply');
       await expect(page.locator('#reply-body-error').textContent()).resolves.toMatch(/^Line 1, column \d+/);
       expect(await reply.inputValue()).toBe('Tess is out {{#if x}}');
       await reply.fill('Tess is off today; the team has your text.');
-      await page.getByRole('button', { name: 'Save my reply' }).click();
+      await submit(page, 'Save my reply');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('after-hours reply is saved');
       const own = (await acme.get(`/api/sms/after-hours/users/${tess.id}`).expect(200)).body;
       expect(own.override).toMatchObject({ enabled: true, body: 'Tess is off today; the team has your text.' });
