@@ -153,6 +153,16 @@ describe('every console page at 1280 and 390 px: no sideways scrolling, no serio
         if (overflow > 0) problems.push(`${target.name} scrolls ${overflow} px sideways`);
         for (const finding of await seriousAxeFindings(page)) problems.push(`${target.name}: ${finding}`);
       }
+      // A refused form too: its error list, the errors at the fields and the fields marked invalid.
+      await as.admin.goto('/console/settings');
+      await as.admin.getByLabel('Time zone').fill('Mars/Olympus');
+      await as.admin.getByRole('button', { name: 'Save hours' }).click();
+      await as.admin.locator('#timezone-error').waitFor();
+      await as.admin.screenshot({ path: join(SHOTS, `settings-errors-${width.name}.png`), fullPage: true });
+      const overflow = await sidewaysScroll(as.admin);
+      if (overflow > 0) problems.push(`settings with errors scrolls ${overflow} px sideways`);
+      for (const finding of await seriousAxeFindings(as.admin)) problems.push(`settings with errors: ${finding}`);
+
       expect(problems).toEqual([]);
       for (const context of contexts) await context.close();
     });
