@@ -119,8 +119,9 @@ export class ConsoleSettingsController {
     }));
     const draft = { timezone: field(form, 'timezone') ?? '', rows, holidays: field(form, 'holidays') ?? '' };
     const errors = new FormErrors('The business hours were not saved:');
-    // Rows the service sees, with the form row each came from, so its problems land on the right row.
-    const kept = rows.map((row, index) => ({ row, index })).filter(({ row }) => row.day > 0 || row.start || row.end);
+    // Rows the service sees, with the form row each came from, so its problems land on the right row; a row without
+    // times is dropped, whatever its day says.
+    const kept = rows.map((row, index) => ({ row, index })).filter(({ row }) => row.start || row.end);
     for (const { row, index } of kept) {
       if (row.day === 0) errors.add(rowField(index, row, 'day'), 'Choose the day this interval is on.');
     }
