@@ -98,11 +98,16 @@ describe('console management pages in Chromium', () => {
       await expect(page.locator(`#end-${fresh}-error`).textContent()).resolves.toContain('starts and ends at 10:00');
       expect(await page.getByTestId('form-errors').textContent()).toContain('(Saturday), closes');
       await page.locator(`#end-${fresh}`).fill('14:00');
+      // Emptying a row's times drops that interval, though its day is still chosen.
+      expect(await page.locator('#day-0 option:checked').textContent()).toBe('Monday');
+      await page.locator('#start-0').fill('');
+      await page.locator('#end-0').fill('');
       await submit(page, 'Save hours');
       await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Settings saved');
       const saved = (await acme.get('/api/sms/settings').expect(200)).body.businessHours;
       expect(saved).toMatchObject({ timezone: 'Europe/Berlin', holidays: ['2026-12-25'] });
       expect(saved.weekly).toContainEqual({ day: 6, start: '10:00', end: '14:00' });
+      expect(saved.weekly.map((w: { day: number }) => w.day)).not.toContain(1);
       await acme.put('/api/sms/settings', { businessHours: null }).expect(200);
       await context.close();
     });
