@@ -275,6 +275,8 @@ describe('console management pages in Chromium', () => {
       await vicBrowser.page.goto('/console/tickets');
       expect(new URL(vicBrowser.page.url()).pathname).toBe('/console/sign-in');
       await acme.get('/api/sms/availability/me', vic.token).expect(401);
+      // Texts to his direct numbers now reach his teams.
+      expect((await acme.get(`/api/sms/availability/users/${vic.id}`).expect(200)).body.status).toBe('away');
       await vicBrowser.page.getByLabel('Email').fill('vic@acme.test');
       await vicBrowser.page.getByLabel('Password').fill('vic password 1');
       await submit(vicBrowser.page, 'Sign in');

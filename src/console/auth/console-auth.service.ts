@@ -138,7 +138,9 @@ export class ConsoleAuthService {
 
   /** Whether the session still exists and has not expired (a live stream asks now and then). */
   async alive(sessionId: string): Promise<boolean> {
-    return this.sessions.exists({ where: { id: sessionId, expiresAt: MoreThan(this.clock.now()) } });
+    const session = await this.sessions.findOne({ where: { id: sessionId, expiresAt: MoreThan(this.clock.now()) } });
+    // A user deactivated through the API keeps their session rows; their streams end all the same.
+    return !!session && this.users.exists({ where: { id: session.userId, deactivatedAt: IsNull() } });
   }
 
   /** An admin sets a user's password (the first one, or a reset); the user's other sessions end. */

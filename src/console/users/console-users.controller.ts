@@ -18,7 +18,7 @@ import { APP_CONFIG, Environment } from '../../config/app-config';
 import { TeamsService } from '../../helpdesk/teams/teams.service';
 import { CreateUserDto, UpdateUserDto } from '../../helpdesk/users/users.dto';
 import { UsersService } from '../../helpdesk/users/users.service';
-import { AfterHoursSettingsService, AvailabilityService, PublicRoute } from '../../sms';
+import { AfterHoursSettingsService, PublicRoute } from '../../sms';
 import { ConsoleAuthService } from '../auth/console-auth.service';
 import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
@@ -62,7 +62,6 @@ export class ConsoleUsersController {
     private readonly views: ConsoleViews,
     private readonly teams: TeamsService,
     private readonly afterHours: AfterHoursSettingsService,
-    private readonly availability: AvailabilityService,
     @Inject(APP_CONFIG) private readonly env: Environment,
   ) {}
 
@@ -121,11 +120,7 @@ export class ConsoleUsersController {
       const input = await validated(UpdateUserDto, { role: draft.role, teamIds: draft.teamIds, active: draft.active });
       const before = (await this.people.list(console.account.id)).find((u) => u.id === id);
       await this.users.update(console.account.id, console.user.id, id, input);
-      if (before?.active && !draft.active) {
-        await this.auth.endAccess(console.account.id, id);
-        // Their direct numbers' texts reach their teams from now on.
-        await this.availability.setAway(console.account.id, id);
-      }
+      if (before?.active && !draft.active) await this.auth.endAccess(console.account.id, id);
       await this.afterHours.setSelfEdit(console.caller, id, draft.selfEdit);
     } catch (error) {
       if (!isRefusal(error)) throw error;

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource, In, IsNull, Not } from 'typeorm';
+import { AvailabilityService } from '../../sms';
 import { newApiToken } from '../auth/tokens';
 import { Team } from '../teams/team.entity';
 import { TeamMember } from '../teams/team-member.entity';
@@ -8,7 +9,10 @@ import { CreateUserDto, UpdateUserDto } from './users.dto';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly availability: AvailabilityService,
+  ) {}
 
   create(accountId: string, input: CreateUserDto): Promise<{ id: string; token: string }> {
     return this.dataSource.transaction(async (tx) => {
@@ -33,8 +37,9 @@ export class UsersService {
    * An admin changes a user's role, teams (the full list) or whether they are active. The account always keeps an
    * active admin, and nobody deactivates or demotes themselves (they would lock themselves out halfway through).
    */
-  update(accountId: string, actorId: string, userId: string, input: UpdateUserDto): Promise<User> {
-    return this.dataSource.transaction(async (tx) => {
+  async update(accountId: string, actorId: string, userId: string, input: UpdateUserDto): Promise<User> {
+    let deactivatedNow = false;
+    const updated = await this.dataSource.transaction(async (tx) => {
       const users = tx.getRepository(User);
       // Locked: two admins demoting each other at once still leave one.
       const user = await users.findOne({ where: { accountId, id: userId }, lock: { mode: 'pessimistic_write' } });
@@ -56,6 +61,7 @@ export class UsersService {
           throw new UnprocessableEntityException('The account needs at least one active admin');
       }
       if (input.role !== undefined) user.role = input.role;
+      deactivatedNow = deactivated;
       if (input.active !== undefined) user.deactivatedAt = input.active ? null : (user.deactivatedAt ?? new Date());
       await users.save(user);
       if (input.teamIds !== undefined) {
@@ -71,5 +77,8 @@ export class UsersService {
       }
       return user;
     });
+    // Texts to their direct numbers reach their teams from now on, as for anyone away.
+    if (deactivatedNow) await this.availability.setAway(accountId, userId);
+    return updated;
   }
 }
