@@ -37,10 +37,11 @@ export class ConsoleTicketListController {
   async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
     const me = console.user.id;
     const filter = ticketFilter(res.req.query as Record<string, unknown>, me);
-    const [{ total, tickets }, people] = await Promise.all([
+    const [{ total, tickets }, everyone] = await Promise.all([
       this.list.search(console.account.id, filter),
-      this.list.assignable(console.account.id),
+      this.list.people(console.account.id),
     ]);
+    const people = everyone.filter((p) => p.deactivatedAt === null);
     const pages = Math.max(1, Math.ceil(total / TICKETS_PER_PAGE));
     const first = total === 0 ? 0 : (filter.page - 1) * TICKETS_PER_PAGE + 1;
     const here = listQuery(filter, me);
@@ -62,8 +63,14 @@ export class ConsoleTicketListController {
         ],
         tickets: tickets.map((t) => ({
           ...t,
-          assignee: people.find((p) => p.id === t.assigneeUserId)?.name ?? null,
-          people: people.map((p) => ({ id: p.id, name: p.name, selected: p.id === t.assigneeUserId })),
+          // A deactivated assignee stays shown (and chosen) until someone else takes the ticket.
+          people: everyone
+            .filter((p) => p.deactivatedAt === null || p.id === t.assigneeUserId)
+            .map((p) => ({
+              id: p.id,
+              name: p.deactivatedAt ? `${p.name} (deactivated)` : p.name,
+              selected: p.id === t.assigneeUserId,
+            })),
         })),
         total,
         shown: total === 0 ? 'No tickets match.' : `${first}–${first + tickets.length - 1} of ${total}`,

@@ -80,13 +80,15 @@ export class ConsoleTicketListService {
     };
   }
 
-  /** People a ticket can be given to: the account's active users. */
-  assignable(accountId: string) {
-    return this.users.find({ where: { accountId, deactivatedAt: IsNull() }, order: { name: 'ASC' } });
+  /** The account's people by name; only active ones can be given a ticket. */
+  people(accountId: string) {
+    return this.users.find({ where: { accountId }, order: { name: 'ASC' } });
   }
 
   /** Gives the ticket to an active user of the account, or to nobody. */
   async assign(accountId: string, ticketId: string, userId: string | null): Promise<void> {
+    // Sending the form again with the same (perhaps since deactivated) person changes nothing.
+    if (userId && (await this.tickets.exists({ where: { accountId, id: ticketId, assigneeUserId: userId } }))) return;
     if (userId && !(await this.users.exists({ where: { accountId, id: userId, deactivatedAt: IsNull() } })))
       throw new NotFoundException('No such active user in this account');
     const { affected } = await this.tickets.update({ accountId, id: ticketId }, { assigneeUserId: userId });
