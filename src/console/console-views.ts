@@ -45,6 +45,11 @@ interface NavItem {
   adminOnly?: boolean;
 }
 
+/** "Mon 7 Dec 2026, 09:30 EST": every time on a page says which zone it is in. */
+export function formatDate(value: Date, zone: string): string {
+  return DateTime.fromJSDate(value).setZone(zone).toFormat('ccc d LLL yyyy, HH:mm ZZZZ');
+}
+
 const NAV: NavItem[] = [
   { href: '/console/tickets', label: 'Tickets', key: 'tickets' },
   { href: '/console/inbox', label: 'Inbox', key: 'inbox' },
@@ -54,6 +59,7 @@ const NAV: NavItem[] = [
   { href: '/console/numbers', label: 'Numbers', key: 'numbers', adminOnly: true },
   { href: '/console/users', label: 'Users', key: 'users', adminOnly: true },
   { href: '/console/settings', label: 'Settings', key: 'settings', adminOnly: true },
+  { href: '/console/profile', label: 'My profile', key: 'profile' },
 ];
 
 export interface PageOptions {
@@ -149,6 +155,7 @@ export class ConsoleViews {
     h.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
     h.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
     h.registerHelper('not', (a: unknown) => !a);
+    h.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
     h.registerHelper('count', (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : n));
     // Dates show in the account's time zone, given as the second argument or taken from the page's `timezone`.
     h.registerHelper('date', function (this: unknown, value: unknown, ...rest: unknown[]) {
@@ -156,10 +163,37 @@ export class ConsoleViews {
       const zone =
         (typeof rest[0] === 'string' ? rest[0] : (options.data?.root as { timezone?: string })?.timezone) ?? 'UTC';
       if (!value) return '';
-      const date = value instanceof Date ? value : new Date(String(value));
-      return DateTime.fromJSDate(date).setZone(zone).toFormat('ccc d LLL yyyy, HH:mm');
+      return formatDate(value instanceof Date ? value : new Date(String(value)), zone);
+    });
+    h.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+    // A field's error, next to it, from the page's `errors` (by input id); the input points at it with fieldAttrs.
+    h.registerHelper('fieldError', (id: unknown, options: Handlebars.HelperOptions) => {
+      const message = (options.data?.root as { errors?: Record<string, string> })?.errors?.[String(id)];
+      if (!message) return '';
+      const safeId = Handlebars.escapeExpression(String(id));
+      return new Handlebars.SafeString(
+        `<p class="field-error" id="${safeId}-error">${Handlebars.escapeExpression(message)}</p>`,
+      );
+    });
+    h.registerHelper('fieldAttrs', (id: unknown, ...rest: unknown[]) => {
+      const options = rest[rest.length - 1] as Handlebars.HelperOptions;
+      const hint = typeof rest[0] === 'string' ? rest[0] : '';
+      const invalid = Boolean((options.data?.root as { errors?: Record<string, string> })?.errors?.[String(id)]);
+      const describedBy = [hint, invalid ? `${String(id)}-error` : ''].filter(Boolean).join(' ');
+      return new Handlebars.SafeString(
+        `id="${Handlebars.escapeExpression(String(id))}"` +
+          (describedBy ? ` aria-describedby="${Handlebars.escapeExpression(describedBy)}"` : '') +
+          (invalid ? ' aria-invalid="true"' : ''),
+      );
     });
     h.registerHelper('statusClass', (status: unknown) => `status status-${String(status).replace(/[^a-z_]/g, '')}`);
+    h.registerHelper(
+      'ticketStatusClass',
+      (status: unknown) =>
+        `ticket-status-${String(status)
+          .toLowerCase()
+          .replace(/[^a-z]+/g, '-')}`,
+    );
     h.registerHelper('braces', (path: unknown) => `{{${String(path)}}}`);
     // Phone numbers: one format everywhere (see formatPhone), the E.164 form on hover.
     h.registerHelper('phone', function (this: unknown, value: unknown, options: Handlebars.HelperOptions) {

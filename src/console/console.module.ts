@@ -18,12 +18,15 @@ import { ConsoleExceptionFilter } from './console-exception.filter';
 import { ConsoleInboxController } from './inbox/console-inbox.controller';
 import { ConsoleInboxService } from './inbox/console-inbox.service';
 import { ConsoleNumbersController } from './numbers/console-numbers.controller';
+import { ConsoleProfileController } from './profile/console-profile.controller';
 import { ConsoleSettingsController } from './settings/console-settings.controller';
 import { ConsoleUsersController } from './users/console-users.controller';
 import { ConsoleUsersService } from './users/console-users.service';
 import { ConsoleViews } from './console-views';
 import { CreditOutlook } from './credit-outlook';
 import { ConsoleTemplatesController } from './templates/console-templates.controller';
+import { ConsoleTicketListController } from './tickets/console-ticket-list.controller';
+import { ConsoleTicketListService } from './tickets/console-ticket-list.service';
 import { ConsoleTicketsController } from './tickets/console-tickets.controller';
 import { ConsoleTicketsService } from './tickets/console-tickets.service';
 import { ConsoleTriageController } from './triage/console-triage.controller';
@@ -42,6 +45,7 @@ import { ConsoleTriageController } from './triage/console-triage.controller';
     ConsoleAccessController,
     ConsoleAssetsController,
     ConsoleAuthController,
+    ConsoleTicketListController,
     ConsoleTicketsController,
     ConsoleTemplatesController,
     ConsoleCreditsController,
@@ -50,6 +54,7 @@ import { ConsoleTriageController } from './triage/console-triage.controller';
     ConsoleUsersController,
     ConsoleNumbersController,
     ConsoleTriageController,
+    ConsoleProfileController,
   ],
   providers: [
     ConsoleViews,
@@ -59,6 +64,7 @@ import { ConsoleTriageController } from './triage/console-triage.controller';
     ConsoleSessionGuard,
     ConsoleExceptionFilter,
     ConsoleTicketsService,
+    ConsoleTicketListService,
     ConsoleCreditsService,
     ConsoleInboxService,
     CreditOutlook,

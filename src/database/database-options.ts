@@ -4,6 +4,7 @@ import { SMS_MIGRATIONS } from '../../migrations';
 import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-ConsoleSchema';
 import { ConsoleThreadReads1796200000200 } from '../console/migrations/1796200000200-ConsoleThreadReads';
 import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
+import { AssigneesAndDeactivation1796100000200 } from '../helpdesk/migrations/1796100000200-AssigneesAndDeactivation';
 import { SMS_ENTITIES } from '../sms';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -27,6 +28,7 @@ export function databaseOptions(url: string): DataSourceOptions {
       ...SMS_MIGRATIONS,
       HelpdeskSchema1796000000100,
       ConsoleSchema1796000000200,
+      AssigneesAndDeactivation1796100000200,
       ConsoleThreadReads1796200000200,
     ],
     migrationsTableName: 'migrations',

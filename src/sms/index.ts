@@ -99,6 +99,9 @@ export { toSmsMessageResponse } from './messages/sms-message.dto';
 export { BusinessHoursService } from './schedule/business-hours.service';
 export { SendSchedule } from './schedule/send-schedule.service';
 export { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
+export { AvailabilityService } from './availability/availability.service';
+export type { AvailabilityView } from './availability/availability.service';
+export { toAvailabilityResponse } from './availability/availability.dto';
 export { analyzeSms, splitSms, MAX_SMS_CHARACTERS } from './segments/segments';
 export { ConversationQueries } from './conversations/conversation-queries.service';
 export type { LatestText } from './conversations/conversation-queries.service';
@@ -116,6 +119,7 @@ export {
 } from './conversations/conversations.dto';
 export { InboundTriage } from './inbound/inbound-triage.service';
 export { NumberImports } from './numbers/number-imports.service';
+export { csvCell } from './csv/csv';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';

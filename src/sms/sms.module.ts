@@ -246,6 +246,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     BusinessHoursService,
     SendSchedule,
     AfterHoursSettingsService,
+    AvailabilityService,
     ConversationQueries,
     ConversationReplies,
     ConversationClaims,

@@ -3,7 +3,7 @@ import { Injectable, NotFoundException, UnauthorizedException, UnprocessableEnti
 import { InjectRepository } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
 import { Observable, Subject } from 'rxjs';
-import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { User } from '../../helpdesk/users/user.entity';
 import { Clock } from '../../sms';
 import { ConsoleInvite } from './console-invite.entity';
@@ -77,7 +77,8 @@ export class ConsoleAuthService {
 
     // An email is unique within an account, not across them: the account whose password matches wins.
     const candidates = (await this.dataSource.query(
-      `SELECT u.id, p.password_hash FROM users u JOIN console_passwords p ON p.user_id = u.id WHERE u.email = $1 ORDER BY u.created_at`,
+      `SELECT u.id, p.password_hash FROM users u JOIN console_passwords p ON p.user_id = u.id
+        WHERE u.email = $1 AND u.deactivated_at IS NULL ORDER BY u.created_at`,
       [email],
     )) as { id: string; password_hash: string }[];
     let userId: string | null = null;
@@ -112,7 +113,9 @@ export class ConsoleAuthService {
     const now = this.clock.now();
     const session = await this.sessions.findOne({ where: { tokenHash: digest(token), expiresAt: MoreThan(now) } });
     if (!session) return null;
-    const user = await this.users.findOne({ where: { id: session.userId, accountId: session.accountId } });
+    const user = await this.users.findOne({
+      where: { id: session.userId, accountId: session.accountId, deactivatedAt: IsNull() },
+    });
     if (!user) return null;
     if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
       await this.sessions.update(
@@ -135,13 +138,38 @@ export class ConsoleAuthService {
 
   /** Whether the session still exists and has not expired (a live stream asks now and then). */
   async alive(sessionId: string): Promise<boolean> {
-    return this.sessions.exists({ where: { id: sessionId, expiresAt: MoreThan(this.clock.now()) } });
+    const session = await this.sessions.findOne({ where: { id: sessionId, expiresAt: MoreThan(this.clock.now()) } });
+    // A user deactivated through the API keeps their session rows; their streams end all the same.
+    return !!session && this.users.exists({ where: { id: session.userId, deactivatedAt: IsNull() } });
   }
 
   /** An admin sets a user's password (the first one, or a reset); the user's other sessions end. */
   async setPassword(accountId: string, userId: string, password: string): Promise<void> {
     await this.requireUser(accountId, userId);
     await this.storePassword(accountId, userId, password);
+  }
+
+  /** A person changes their own password: the current one first; their other sessions end, this one stays. */
+  async changeOwnPassword(
+    user: { id: string; accountId: string },
+    current: string,
+    next: string,
+    keepSessionId: string,
+  ): Promise<void> {
+    const stored = await this.passwords.findOne({ where: { userId: user.id, accountId: user.accountId } });
+    if (!stored || !(await this.hashing.verify(current, stored.passwordHash)))
+      throw new UnprocessableEntityException({
+        message: 'The current password is not right',
+        problems: [{ field: 'currentPassword', message: 'This is not your current password.' }],
+      });
+    await this.storePassword(user.accountId, user.id, next, keepSessionId);
+  }
+
+  /** A deactivated user's ways in end now: sessions, their live streams and invite links not yet used. */
+  async endAccess(accountId: string, userId: string): Promise<void> {
+    await this.sessions.delete({ userId, accountId });
+    await this.invites.update({ userId, usedAt: IsNull() }, { usedAt: this.clock.now() });
+    this.ended.next({ userId });
   }
 
   /** A one-time link for the user to choose a password; the token is shown once. */
@@ -172,7 +200,7 @@ export class ConsoleAuthService {
       where: { tokenHash: digest(token), usedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
     });
     const user = invite
-      ? await this.users.findOne({ where: { id: invite.userId, accountId: invite.accountId } })
+      ? await this.users.findOne({ where: { id: invite.userId, accountId: invite.accountId, deactivatedAt: IsNull() } })
       : null;
     if (!invite || !user)
       throw new NotFoundException('This invite link is unknown, used or expired; ask an admin for a new one');
@@ -197,14 +225,21 @@ export class ConsoleAuthService {
     );
   }
 
-  private async storePassword(accountId: string, userId: string, password: string): Promise<void> {
+  private async storePassword(
+    accountId: string,
+    userId: string,
+    password: string,
+    keepSessionId?: string,
+  ): Promise<void> {
     const problem = passwordProblem(password);
-    if (problem) throw new UnprocessableEntityException(problem);
+    if (problem)
+      throw new UnprocessableEntityException({ message: problem, problems: [{ field: 'password', message: problem }] });
     const passwordHash = await this.hashing.hash(password);
     await this.passwords.upsert({ userId, accountId, passwordHash }, ['userId']);
     // A new password ends every way in made with the old state: sessions, their live streams, and invite links not yet used.
-    await this.sessions.delete({ userId });
+    await this.sessions.delete(keepSessionId ? { userId, id: Not(keepSessionId) } : { userId });
     await this.invites.update({ userId, usedAt: IsNull() }, { usedAt: this.clock.now() });
+    // Live streams of the kept session end too, and the page's EventSource reconnects with it.
     this.ended.next({ userId });
   }
 

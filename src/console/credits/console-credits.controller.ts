@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DateTime } from 'luxon';
 import { Body, Controller, Get, HttpException, Post, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -34,6 +37,16 @@ export class ConsoleCreditsController {
         ? `Added ${(bought * CREDITS_PER_PACK).toLocaleString('en-US')} credits.${onTheirWay(released)}`
         : undefined;
     await this.render(console, res, { notice }, 200);
+  }
+
+  /** The whole ledger (up to the export budget) with tickets and people, for a spreadsheet. */
+  @Get('ledger.csv')
+  async ledgerCsv(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
+    const day = DateTime.now().setZone(console.account.timezone).toISODate();
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="credit-ledger-${day}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await pipeline(Readable.from(this.pages.ledgerCsv(console.account.id, console.account.timezone)), res);
   }
 
   @Post('purchases')
@@ -74,7 +87,7 @@ export class ConsoleCreditsController {
   }
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
-    const page = await this.pages.page(console.account.id, console.account.timezone);
+    const page = await this.pages.page(console.account.id, console.account.timezone, Number(res.req.query.page) || 1);
     const packs = PACK_CHOICES.map((n) => ({ n, credits: n * CREDITS_PER_PACK }));
     this.views.page(
       res,

@@ -7,6 +7,7 @@
   var text = document.getElementById('preview-text');
   var counter = document.getElementById('preview-counter');
   var problem = document.getElementById('template-problem');
+  var broken = document.getElementById('preview-broken');
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var timer = null;
   var seq = 0;
@@ -18,6 +19,9 @@
   }
   function show(p) {
     problem.textContent = '';
+    problem.hidden = true;
+    broken.hidden = true;
+    text.hidden = false;
     area.removeAttribute('aria-invalid');
     text.textContent = p.text;
     counter.replaceChildren(
@@ -27,12 +31,18 @@
       item(p.credits + (p.credits === 1 ? ' credit' : ' credits')),
     );
   }
+  // A broken draft has no render: the old one is taken away, so nobody mistakes it for what the draft sends.
   function fail(body) {
     var first = body && body.problems && body.problems[0];
     problem.textContent = first
       ? 'Line ' + first.line + ', column ' + first.column + ': ' + first.message
       : (body && body.message) || 'Cannot preview';
+    problem.hidden = false;
     area.setAttribute('aria-invalid', 'true');
+    text.textContent = '';
+    text.hidden = true;
+    counter.replaceChildren();
+    broken.hidden = false;
   }
   function update() {
     var mine = ++seq;

@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   HttpException,
+  UnprocessableEntityException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -26,18 +27,40 @@ import {
 } from '../../sms';
 import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
-import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
-import { checkbox, field, FormBody, validated } from '../console-form';
+import { ConsoleExceptionFilter } from '../console-exception.filter';
+import { checkbox, field, fieldList, FormBody, FormErrors, FormField, isRefusal, validated } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import { ConsoleUsersService } from '../users/console-users.service';
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const EMPTY_ROWS = 3;
 
-function list(form: FormBody, name: string): string[] {
-  const value = form[name];
-  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+interface HoursRow {
+  day: number;
+  start: string;
+  end: string;
 }
+
+/** What was typed into each settings form, shown again when that form is refused. */
+interface Drafts {
+  hours?: { timezone: string; rows: HoursRow[]; holidays: string };
+  sending?: Record<string, unknown>;
+  provider?: { provider: string; accessKey: string };
+  account?: { enabled: boolean; windowHours: string };
+  override?: { target: string; enabled: boolean; body: string };
+}
+
+const FIELDS = {
+  timezone: { id: 'timezone', label: 'Time zone' },
+  holidays: { id: 'holidays', label: 'Holidays' },
+  windowHours: { id: 'windowHours', label: 'Hours between replies' },
+  target: { id: 'target', label: 'For' },
+  body: { id: 'override-body', label: 'Own text' },
+  splitMode: { id: 'splitMode', label: 'Long texts' },
+  provider: { id: 'provider', label: 'Send through' },
+  accessKey: { id: 'accessKey', label: 'Flowroute access key' },
+  secretKey: { id: 'secretKey', label: 'Flowroute secret key' },
+};
 
 /** Admins' SMS settings: business hours, sending rules, provider, and after-hours replies at every level. */
 @ApiExcludeController()
@@ -59,78 +82,143 @@ export class ConsoleSettingsController {
 
   @Get()
   async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
-    await this.render(console, res, { notice: res.req.query.saved ? 'Settings saved.' : undefined }, 200);
+    await this.render(console, res, { notice: res.req.query.saved ? 'Settings saved.' : undefined }, {}, 200);
   }
 
   @Post('sending')
   async saveSending(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    await this.save(console, res, async () => {
-      const input = await validated(UpdateSmsSettingsDto, {
-        enabled: checkbox(form, 'enabled'),
-        smartEncoding: checkbox(form, 'smartEncoding'),
-        splitMode: field(form, 'splitMode'),
-        businessHoursOnly: checkbox(form, 'businessHoursOnly'),
-        allowSendNow: checkbox(form, 'allowSendNow'),
-      });
-      await this.update(console.account.id, input);
-    });
+    const draft = {
+      enabled: checkbox(form, 'enabled'),
+      smartEncoding: checkbox(form, 'smartEncoding'),
+      splitMode: field(form, 'splitMode'),
+      businessHoursOnly: checkbox(form, 'businessHoursOnly'),
+      allowSendNow: checkbox(form, 'allowSendNow'),
+    };
+    const errors = new FormErrors('The sending rules were not saved:');
+    await this.save(
+      console,
+      res,
+      { sending: draft },
+      errors,
+      async () => {
+        await this.update(console.account.id, await validated(UpdateSmsSettingsDto, draft));
+      },
+      byName,
+    );
   }
 
   @Post('hours')
   async saveHours(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    await this.save(console, res, async () => {
-      const days = list(form, 'day');
-      const starts = list(form, 'start');
-      const ends = list(form, 'end');
-      const weekly = days
-        .map((day, i) => ({ day: Number(day), start: starts[i] ?? '', end: ends[i] ?? '' }))
-        .filter((row) => row.day > 0 && (row.start || row.end));
-      const holidays = (field(form, 'holidays') ?? '').split(/[\s,]+/).filter(Boolean);
-      // The service checks the hours and lists every problem at once (422).
-      await this.update(console.account.id, {
-        businessHours: { timezone: field(form, 'timezone') ?? '', weekly, holidays },
-      } as UpdateSmsSettingsDto);
-    });
+    const days = fieldList(form, 'day');
+    const starts = fieldList(form, 'start');
+    const ends = fieldList(form, 'end');
+    const rows: HoursRow[] = days.map((day, i) => ({
+      day: Number(day) || 0,
+      start: clockTime(starts[i]),
+      end: clockTime(ends[i]),
+    }));
+    const draft = { timezone: field(form, 'timezone') ?? '', rows, holidays: field(form, 'holidays') ?? '' };
+    const errors = new FormErrors('The business hours were not saved:');
+    // Rows the service sees, with the form row each came from, so its problems land on the right row; a row without
+    // times is dropped, whatever its day says.
+    const kept = rows.map((row, index) => ({ row, index })).filter(({ row }) => row.start || row.end);
+    for (const { row, index } of kept) {
+      if (row.day === 0) errors.add(rowField(index, row, 'day'), 'Choose the day this interval is on.');
+    }
+    const weekly = kept.filter(({ row }) => row.day > 0);
+    const holidays = draft.holidays.split(/[\s,]+/).filter(Boolean);
+    await this.save(
+      console,
+      res,
+      { hours: draft },
+      errors,
+      async () => {
+        // The service checks the hours and lists every problem at once (422).
+        await this.update(console.account.id, {
+          businessHours: { timezone: draft.timezone.trim(), weekly: weekly.map((w) => w.row), holidays },
+        } as UpdateSmsSettingsDto);
+      },
+      (path) => {
+        const match = /^businessHours\.weekly\[(\d+)\](?:\.(day|start|end))?$/.exec(path);
+        if (match) {
+          const source = weekly[Number(match[1])];
+          return source ? rowField(source.index, source.row, (match[2] ?? 'day') as keyof HoursRow) : null;
+        }
+        if (path.startsWith('businessHours.holidays')) return FIELDS.holidays;
+        if (path === 'businessHours.timezone') return FIELDS.timezone;
+        return null;
+      },
+    );
   }
 
   @Post('provider')
   async saveProvider(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    await this.save(console, res, async () => {
-      const accessKey = field(form, 'accessKey')?.trim();
-      const secretKey = field(form, 'secretKey')?.trim();
-      const input = await validated(UpdateSmsSettingsDto, {
-        provider: field(form, 'provider'),
-        ...(accessKey || secretKey ? { flowroute: { accessKey, secretKey } } : {}),
-      });
-      await this.update(console.account.id, input);
-    });
+    const accessKey = field(form, 'accessKey')?.trim() ?? '';
+    const secretKey = field(form, 'secretKey')?.trim() ?? '';
+    const draft = { provider: field(form, 'provider') ?? '', accessKey };
+    const errors = new FormErrors('The provider was not saved:');
+    await this.save(
+      console,
+      res,
+      { provider: draft },
+      errors,
+      async () => {
+        const input = await validated(UpdateSmsSettingsDto, {
+          provider: draft.provider,
+          ...(accessKey || secretKey ? { flowroute: { accessKey, secretKey } } : {}),
+        });
+        await this.update(console.account.id, input);
+      },
+      byName,
+    );
   }
 
   @Post('after-hours/account')
   async saveAccountReply(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    await this.save(console, res, async () => {
-      const windowHours = field(form, 'windowHours');
-      const input = await validated(SaveAccountAfterHoursDto, {
-        enabled: checkbox(form, 'enabled'),
-        windowHours: windowHours ? Number(windowHours) : undefined,
-      });
-      await this.afterHours.saveAccount(console.caller, input);
-    });
+    const draft = { enabled: checkbox(form, 'enabled'), windowHours: field(form, 'windowHours') ?? '' };
+    const errors = new FormErrors('The account reply was not saved:');
+    await this.save(
+      console,
+      res,
+      { account: draft },
+      errors,
+      async () => {
+        const input = await validated(SaveAccountAfterHoursDto, {
+          enabled: draft.enabled,
+          windowHours: draft.windowHours ? Number(draft.windowHours) : undefined,
+        });
+        await this.afterHours.saveAccount(console.caller, input);
+      },
+      byName,
+    );
   }
 
   @Post('after-hours/override')
   async saveOverride(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
-    await this.save(console, res, async () => {
-      const [level, id] = (field(form, 'target') ?? '').split(':');
-      const body = field(form, 'body')?.trim();
-      const input = await validated(SaveAfterHoursOverrideDto, {
-        enabled: checkbox(form, 'enabled'),
-        body: body ? body : null,
-      });
-      if (level === 'team' && id) await this.afterHours.saveTeam(console.caller, id, input);
-      else if (level === 'user' && id) await this.afterHours.saveUser(console.caller, id, input);
-      else throw new HttpException('Choose a team or a user for the override', 422);
-    });
+    const draft = {
+      target: field(form, 'target') ?? '',
+      enabled: checkbox(form, 'enabled'),
+      body: field(form, 'body') ?? '',
+    };
+    const errors = new FormErrors('The override was not saved:');
+    await this.save(
+      console,
+      res,
+      { override: draft },
+      errors,
+      async () => {
+        const [level, id] = draft.target.split(':');
+        const body = draft.body.trim();
+        const input = await validated(SaveAfterHoursOverrideDto, { enabled: draft.enabled, body: body ? body : null });
+        if (level === 'team' && id) await this.afterHours.saveTeam(console.caller, id, input);
+        else if (level === 'user' && id) await this.afterHours.saveUser(console.caller, id, input);
+        else
+          throw new UnprocessableEntityException({
+            problems: [{ field: 'target', message: 'Choose a team or a user.' }],
+          });
+      },
+      byName,
+    );
   }
 
   @Post('after-hours/:level/:id/reset')
@@ -140,11 +228,18 @@ export class ConsoleSettingsController {
     @Param('level') level: string,
     @Param('id', ParseUUIDPipe) id: string,
   ) {
-    await this.save(console, res, async () => {
-      if (level === 'team') await this.afterHours.resetTeam(console.account.id, id);
-      else if (level === 'user') await this.afterHours.resetUser(console.caller, id);
-      else throw new HttpException('Unknown level', 404);
-    });
+    await this.save(
+      console,
+      res,
+      {},
+      new FormErrors('Not reset:'),
+      async () => {
+        if (level === 'team') await this.afterHours.resetTeam(console.account.id, id);
+        else if (level === 'user') await this.afterHours.resetUser(console.caller, id);
+        else throw new HttpException('Unknown level', 404);
+      },
+      byName,
+    );
   }
 
   /** As PUT /api/sms/settings: hours checked and made canonical, then waiting texts re-planned when the hours moved. */
@@ -154,23 +249,39 @@ export class ConsoleSettingsController {
     if (BusinessHoursService.movesSchedule(changes)) await this.schedule.replan(accountId);
   }
 
-  private async save(console: ConsoleContext, res: Response, action: () => Promise<void>) {
+  /** Runs the action unless the form already has errors; a refusal shows the form again as typed, errors at fields. */
+  private async save(
+    console: ConsoleContext,
+    res: Response,
+    drafts: Drafts,
+    errors: FormErrors,
+    action: () => Promise<void>,
+    place: (path: string) => FormField | null,
+  ) {
     try {
-      await action();
+      if (errors.empty) await action();
     } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() === 404) throw error;
-      const body = error.getResponse() as { problems?: { field: string; message: string }[] };
-      return this.render(console, res, { error: messageOf(body), problems: body.problems }, error.getStatus());
+      if (!isRefusal(error)) throw error;
+      errors.addRefusal(error, place);
     }
+    if (!errors.empty) return this.render(console, res, errors.view(), drafts, 422);
     res.redirect(303, '/console/settings?saved=1');
   }
 
-  private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
+  private async render(
+    console: ConsoleContext,
+    res: Response,
+    extra: Record<string, unknown>,
+    drafts: Drafts,
+    status: number,
+  ) {
     const accountId = console.account.id;
     const settings = await this.settings.get(accountId);
     const hours = await this.businessHours.describe(accountId, settings);
+    const typed = drafts.hours;
+    const saved = hours.businessHours;
     const rows = [
-      ...hours.businessHours.weekly,
+      ...(typed ? typed.rows.filter((r) => r.day > 0 || r.start || r.end) : saved.weekly),
       ...Array.from({ length: EMPTY_ROWS }, () => ({ day: 0, start: '', end: '' })),
     ].map((r) => ({
       ...r,
@@ -180,19 +291,29 @@ export class ConsoleSettingsController {
     const teams = await this.teams.list(accountId);
     const people = await this.users.list(accountId);
     const nextChange = hours.nextChange?.local
-      ? DateTime.fromISO(hours.nextChange.local, { setZone: true }).toFormat('cccc d LLL, HH:mm')
+      ? DateTime.fromISO(hours.nextChange.local, { setZone: true })
+          .setZone(hours.businessHours.timezone)
+          .toFormat('cccc d LLL, HH:mm ZZZZ')
       : null;
+    const override = drafts.override ?? { target: '', enabled: true, body: '' };
     this.views.page(
       res,
       console,
       'settings',
       {
-        settings,
+        settings: { ...settings, ...drafts.sending, ...drafts.provider },
+        accessKey: drafts.provider?.accessKey ?? '',
         hours,
         nextChange,
         rows,
-        holidays: hours.businessHours.holidays.join('\n'),
+        timezoneValue: typed ? typed.timezone : saved.timezone,
+        holidays: typed ? typed.holidays : saved.holidays.join('\n'),
         afterHours: overview,
+        accountReply: drafts.account ?? {
+          enabled: overview.account.enabled,
+          windowHours: String(overview.account.windowHours ?? ''),
+        },
+        override,
         teamOverrides: overview.teams.map((o) => ({
           ...o,
           name: teams.find((t) => t.id === o.teamId)?.name ?? 'Team',
@@ -204,10 +325,29 @@ export class ConsoleSettingsController {
         targets: [
           ...teams.map((t) => ({ value: `team:${t.id}`, label: `Team ${t.name}` })),
           ...people.map((u) => ({ value: `user:${u.id}`, label: u.name })),
-        ],
+        ].map((t) => ({ ...t, selected: t.value === override.target })),
         ...extra,
       },
       { title: 'Settings', nav: 'settings', status },
     );
   }
+}
+
+/** A form input for a problem's field path: the input of that name, as the page calls it. */
+function byName(path: string): FormField | null {
+  const name = path.split('.').pop() ?? '';
+  return name in FIELDS ? FIELDS[name as keyof typeof FIELDS] : null;
+}
+
+/** "9:00" is read as "09:00", as a person means it; anything else goes to the service as typed. */
+function clockTime(value: string | undefined): string {
+  const text = (value ?? '').trim();
+  return /^\d:\d\d$/.test(text) ? `0${text}` : text;
+}
+
+/** Row n of the weekly hours, as the person sees it ("Row 2 (Tuesday), closes"). */
+function rowField(index: number, row: HoursRow, part: keyof HoursRow): FormField {
+  const day = row.day > 0 ? ` (${DAYS[row.day - 1]})` : '';
+  const what = { day: 'day', start: 'opens', end: 'closes' }[part];
+  return { id: `${part}-${index}`, label: `Weekly opening hours, row ${index + 1}${day}, ${what}` };
 }

@@ -15,8 +15,8 @@ import type { Response } from 'express';
 import { PublicRoute, SmsTemplatesService, TEMPLATE_HELPERS, TEMPLATE_VARIABLES } from '../../sms';
 import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
-import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
-import { field, FormBody } from '../console-form';
+import { ConsoleExceptionFilter } from '../console-exception.filter';
+import { field, FormBody, FormErrors, isRefusal } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import { ConsoleTicketsService } from '../tickets/console-tickets.service';
 
@@ -25,6 +25,8 @@ const DESCRIPTIONS: Record<string, string> = {
   ticket_update: 'Wraps the SMS text a technician writes in a ticket update.',
   after_hours: 'The automatic reply to a text that arrives while you are closed.',
 };
+
+const TEMPLATE_FIELD = { id: 'body', label: 'Template text' };
 
 /** Admins edit SMS templates with a live preview against one of their tickets. */
 @ApiExcludeController()
@@ -70,15 +72,9 @@ export class ConsoleTemplatesController {
     try {
       await this.templates.save(console.account.id, key, body, console.user.id);
     } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() === 404) throw error;
-      const problems = (error.getResponse() as { problems?: unknown }).problems;
-      return this.editor(
-        console,
-        res,
-        key,
-        { error: messageOf(error.getResponse()), problems, draft: body },
-        error.getStatus(),
-      );
+      if (!isRefusal(error)) throw error;
+      const errors = new FormErrors('The template was not saved:').addRefusal(error, () => TEMPLATE_FIELD);
+      return this.editor(console, res, key, { ...errors.view(), draft: body }, error.getStatus());
     }
     res.redirect(303, `/console/templates/${key}?saved=1`);
   }

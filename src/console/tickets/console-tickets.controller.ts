@@ -47,12 +47,6 @@ export class ConsoleTicketsController {
     @InjectRepository(Attachment) private readonly attachments: Repository<Attachment>,
   ) {}
 
-  @Get('tickets')
-  async list(@CurrentConsole() console: ConsoleContext, @Res() res: Response) {
-    const tickets = await this.pages.list(console.account.id);
-    this.views.page(res, console, 'tickets', { tickets }, { title: 'Tickets', nav: 'tickets' });
-  }
-
   @Get('tickets/:id')
   async show(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
     await this.render(console, res, id, {}, 200);

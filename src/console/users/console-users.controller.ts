@@ -2,28 +2,50 @@ import {
   Body,
   Controller,
   Get,
-  HttpException,
   Inject,
+  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
   Res,
   UseFilters,
+  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { APP_CONFIG, Environment } from '../../config/app-config';
-import { CreateUserDto } from '../../helpdesk/users/users.dto';
+import { TeamsService } from '../../helpdesk/teams/teams.service';
+import { CreateUserDto, UpdateUserDto } from '../../helpdesk/users/users.dto';
 import { UsersService } from '../../helpdesk/users/users.service';
-import { PublicRoute } from '../../sms';
+import { AfterHoursSettingsService, PublicRoute } from '../../sms';
 import { ConsoleAuthService } from '../auth/console-auth.service';
 import { ConsoleContext, ConsoleRoles, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
-import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
-import { field, FormBody, validated } from '../console-form';
+import { ConsoleExceptionFilter } from '../console-exception.filter';
+import { checkbox, field, fieldList, FormBody, FormErrors, isRefusal, validated } from '../console-form';
 import { ConsoleViews } from '../console-views';
 import { ConsoleUsersService } from './console-users.service';
+
+interface UserDraft {
+  role: string;
+  teamIds: string[];
+  active: boolean;
+  selfEdit: boolean;
+}
+
+const ADD_FIELDS = {
+  name: { id: 'new-name', label: 'Name' },
+  email: { id: 'new-email', label: 'Email' },
+  role: { id: 'new-role', label: 'Role' },
+};
+
+const USER_FIELDS = {
+  role: { id: 'role', label: 'Role' },
+  teamIds: { id: 'teams', label: 'Teams' },
+  active: { id: 'active-yes', label: 'Access' },
+  password: { id: 'password', label: 'New password' },
+};
 
 /** Admins add people, set a first password or hand out an invite link. */
 @ApiExcludeController()
@@ -38,6 +60,8 @@ export class ConsoleUsersController {
     private readonly users: UsersService,
     private readonly auth: ConsoleAuthService,
     private readonly views: ConsoleViews,
+    private readonly teams: TeamsService,
+    private readonly afterHours: AfterHoursSettingsService,
     @Inject(APP_CONFIG) private readonly env: Environment,
   ) {}
 
@@ -66,6 +90,46 @@ export class ConsoleUsersController {
     });
   }
 
+  @Get(':id')
+  async edit(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string) {
+    const saved = res.req.query.saved;
+    const notice =
+      saved === 'password'
+        ? 'Password set. Their other console sessions were signed out.'
+        : saved
+          ? 'Saved.'
+          : undefined;
+    await this.editor(console, res, id, { notice }, null, 200);
+  }
+
+  @Post(':id')
+  async save(
+    @CurrentConsole() console: ConsoleContext,
+    @Res() res: Response,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() form: FormBody,
+  ) {
+    const draft: UserDraft = {
+      role: field(form, 'role') ?? '',
+      teamIds: fieldList(form, 'teamIds'),
+      active: field(form, 'active') !== 'no',
+      selfEdit: checkbox(form, 'selfEdit'),
+    };
+    const errors = new FormErrors('The changes were not saved:');
+    try {
+      const input = await validated(UpdateUserDto, { role: draft.role, teamIds: draft.teamIds, active: draft.active });
+      const before = (await this.people.list(console.account.id)).find((u) => u.id === id);
+      await this.users.update(console.account.id, console.user.id, id, input);
+      if (before?.active && !draft.active) await this.auth.endAccess(console.account.id, id);
+      await this.afterHours.setSelfEdit(console.caller, id, draft.selfEdit);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      errors.addRefusal(error, (path) => USER_FIELDS[path as keyof typeof USER_FIELDS] ?? null);
+    }
+    if (!errors.empty) return this.editor(console, res, id, errors.view(), draft, 422);
+    res.redirect(303, `/console/users/${id}?saved=1`);
+  }
+
   @Post(':id/password')
   async setPassword(
     @CurrentConsole() console: ConsoleContext,
@@ -73,10 +137,14 @@ export class ConsoleUsersController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() form: FormBody,
   ) {
-    await this.act(console, res, {}, async () => {
+    try {
       await this.auth.setPassword(console.account.id, id, field(form, 'password') ?? '');
-      return null;
-    });
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      const errors = new FormErrors('The password was not set:').addRefusal(error, () => USER_FIELDS.password);
+      return this.editor(console, res, id, errors.view(), null, error.getStatus());
+    }
+    res.redirect(303, `/console/users/${id}?saved=password`);
   }
 
   @Post(':id/invite')
@@ -85,11 +153,45 @@ export class ConsoleUsersController {
     @Res() res: Response,
     @Param('id', ParseUUIDPipe) id: string,
   ) {
-    await this.act(console, res, {}, async () => {
-      const { token } = await this.auth.createInvite(console.account.id, id, console.user.id);
-      const person = (await this.people.list(console.account.id)).find((u) => u.id === id);
-      return { invite: { name: person?.name ?? 'the user', url: this.inviteUrl(token) } };
-    });
+    const person = (await this.people.list(console.account.id)).find((u) => u.id === id);
+    if (!person) throw new NotFoundException('No such user in this account');
+    if (!person.active) throw new UnprocessableEntityException('Activate the user before inviting them');
+    const { token } = await this.auth.createInvite(console.account.id, id, console.user.id);
+    await this.editor(console, res, id, { invite: { name: person.name, url: this.inviteUrl(token) } }, null, 200);
+  }
+
+  private async editor(
+    console: ConsoleContext,
+    res: Response,
+    id: string,
+    extra: Record<string, unknown>,
+    draft: UserDraft | null,
+    status: number,
+  ) {
+    const accountId = console.account.id;
+    const [people, teams] = await Promise.all([this.people.list(accountId), this.teams.list(accountId)]);
+    const person = people.find((u) => u.id === id);
+    if (!person) throw new NotFoundException('No such user in this account');
+    const afterHours = await this.afterHours.user(console.caller, id);
+    const shown: UserDraft = draft ?? {
+      role: person.role,
+      teamIds: person.teamIds,
+      active: person.active,
+      selfEdit: afterHours.selfEdit,
+    };
+    this.views.page(
+      res,
+      console,
+      'user',
+      {
+        person,
+        draft: shown,
+        isMe: id === console.user.id,
+        teams: teams.map((t) => ({ id: t.id, name: t.name, checked: shown.teamIds.includes(t.id) })),
+        ...extra,
+      },
+      { title: person.name, nav: 'users', status },
+    );
   }
 
   private inviteUrl(token: string): string {
@@ -107,8 +209,12 @@ export class ConsoleUsersController {
       const shown = await action();
       if (shown) return this.render(console, res, shown, 200);
     } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() === 404) throw error;
-      return this.render(console, res, { error: messageOf(error.getResponse()), draft }, error.getStatus());
+      if (!isRefusal(error)) throw error;
+      const errors = new FormErrors('The person was not added:').addRefusal(
+        error,
+        (path) => ({ name: ADD_FIELDS.name, email: ADD_FIELDS.email, role: ADD_FIELDS.role })[path] ?? null,
+      );
+      return this.render(console, res, { ...errors.view(), draft }, error.getStatus());
     }
     res.redirect(303, '/console/users?saved=1');
   }

@@ -24,7 +24,9 @@ export class ConsoleUsersService {
       email: u.email,
       role: u.role,
       teams: teams.filter((t) => t.memberIds.includes(u.id)).map((t) => t.name),
+      teamIds: teams.filter((t) => t.memberIds.includes(u.id)).map((t) => t.id),
       consoleAccess: withPassword.has(u.id),
+      active: u.deactivatedAt === null,
     }));
   }
 }

@@ -17,7 +17,7 @@ import { hashToken } from './tokens';
 // Prepared: every API request runs it.
 const USER_BY_TOKEN: PreparedStatement = {
   name: 'helpdesk-user-by-token',
-  text: 'SELECT id, account_id, role FROM users WHERE token_hash = $1',
+  text: 'SELECT id, account_id, role FROM users WHERE token_hash = $1 AND deactivated_at IS NULL',
 };
 /** Unknown tokens one client address may send per window before its requests are refused without a lookup. */
 export const TOKEN_FAILURES_PER_ADDRESS = 50;

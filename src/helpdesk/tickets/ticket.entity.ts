@@ -6,6 +6,8 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 @Entity('tickets')
 @Index(['accountId', 'number'], { unique: true })
 @Index(['accountId', 'customerId', 'status'])
+@Index('IDX_tickets_account_updated', ['accountId', 'updatedAt'])
+@Index('IDX_tickets_account_assignee', ['accountId', 'assigneeUserId'])
 export class Ticket {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -35,6 +37,10 @@ export class Ticket {
 
   @Column('uuid', { nullable: true })
   createdByUserId!: string | null;
+
+  /** Who is working on it; null: nobody yet. */
+  @Column('uuid', { nullable: true })
+  assigneeUserId!: string | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

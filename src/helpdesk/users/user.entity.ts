@@ -28,4 +28,8 @@ export class User {
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Set: the user can no longer sign in or use their token; their history stays. */
+  @Column('timestamptz', { nullable: true })
+  deactivatedAt!: Date | null;
 }

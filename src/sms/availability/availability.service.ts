@@ -105,6 +105,21 @@ export class AvailabilityService {
     return this.statusOf(accountId, userId);
   }
 
+  /** The agent steps away: until they are available again, their direct numbers' texts also reach their teams. */
+  async setAway(accountId: string, userId: string): Promise<AvailabilityView> {
+    await this.assertUser(accountId, userId);
+    await this.availability.manager.transaction(async (tx) => {
+      await tx
+        .getRepository(AgentAvailability)
+        .upsert({ accountId, userId, status: 'away', changedAt: this.clock.now(), reason: 'Set themselves away' }, [
+          'accountId',
+          'userId',
+        ]);
+      await this.routeWaitingToTeams(tx, accountId, userId, tx);
+    });
+    return this.statusOf(accountId, userId);
+  }
+
   private firstReached(
     missed: Streak,
     lapsed: Streak,

@@ -185,6 +185,23 @@ export class CreditsService {
   }
 
   /**
+   * The ledger newest first, read by position rather than offset (an export walks all of it at a steady cost): the
+   * entries older than `before` (an entry's `seq`; none for the newest), at most `limit`. Read `entries` first to have
+   * this period's grant and expiry in place.
+   */
+  async entriesBefore(accountId: string, before: string | null, limit: number): Promise<CreditEntry[]> {
+    const query = this.dataSource
+      .getRepository(CreditEntry)
+      .createQueryBuilder('e')
+      .where('e.account_id = :accountId', { accountId });
+    if (before !== null) query.andWhere('e.seq < :before', { before });
+    return query
+      .orderBy('e.seq', 'DESC')
+      .limit(Math.min(Math.max(1, limit), 5000))
+      .getMany();
+  }
+
+  /**
    * Texts and credits per day (account time zone), per user or per kind of text over [from, to); by default the
    * current period. Outbound texts count once the provider took them (or they were paid for); inbound texts are free.
    * Accounts that are not metered still see their segments here.
