@@ -127,7 +127,7 @@ export class ConsoleTicketsController {
     extra: Record<string, unknown>,
     status: number,
   ) {
-    const page = await this.pages.page(console.account.id, id);
+    const page = await this.pages.page(console.caller, id);
     const updated = res.req.query.updated;
     const notice =
       updated === 'sms'

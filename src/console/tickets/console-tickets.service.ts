@@ -63,7 +63,8 @@ export class ConsoleTicketsService {
     return tickets.map((t) => ({ ...t, customer: customers.find((c) => c.id === t.customerId) ?? null }));
   }
 
-  async page(accountId: string, ticketId: string) {
+  async page(caller: SmsCaller, ticketId: string) {
+    const accountId = caller.accountId;
     const { ticket, comments, attachments } = await this.tickets.get(accountId, ticketId);
     const customer = await this.customers.findOne({
       where: { accountId, id: ticket.customerId },
@@ -71,7 +72,7 @@ export class ConsoleTicketsService {
     });
     const authorIds = [...new Set(comments.map((c) => c.authorUserId).filter((id): id is string => !!id))];
     const authors = authorIds.length ? await this.users.find({ where: { accountId, id: In(authorIds) } }) : [];
-    const sms = (await this.messages.forTicket(accountId, ticketId)).map(toSmsMessageResponse);
+    const sms = (await this.messages.forTicket(caller, ticketId)).messages.map(toSmsMessageResponse);
     return {
       ticket,
       customer,
