@@ -48,12 +48,12 @@ export class NumberLifecycle1796200000000 implements MigrationInterface {
       `ALTER TABLE "sms_agent_availability" ADD CONSTRAINT "CHK_sms_agent_availability_status" CHECK (status IN ('available', 'away', 'missed', 'unresponsive'))`,
     );
     await queryRunner.query(`ALTER TABLE "sms_conversation_waits" ADD "deadline_checked_at" TIMESTAMP WITH TIME ZONE`);
-    // Waits still open get their deadline job from the first sweep; answered ones need none.
+    // Open waits on direct numbers get their deadline job from the first sweep; the others need none.
     await queryRunner.query(
       `UPDATE "sms_conversation_waits" SET "deadline_checked_at" = now() WHERE "answered_at" IS NOT NULL OR "direct_user_id" IS NULL`,
     );
     await queryRunner.query(
-      `CREATE INDEX "IDX_sms_conversation_waits_deadline" ON "sms_conversation_waits" ("started_at") WHERE "deadline_checked_at" IS NULL`,
+      `CREATE INDEX "IDX_sms_conversation_waits_deadline" ON "sms_conversation_waits" ("started_at") WHERE "deadline_checked_at" IS NULL AND "direct_user_id" IS NOT NULL`,
     );
   }
 
@@ -67,7 +67,9 @@ export class NumberLifecycle1796200000000 implements MigrationInterface {
     );
     await queryRunner.query(`DROP TABLE "sms_number_history"`);
     // Unassigned and chosen-users numbers become account-wide, the nearest the older schema has.
-    await queryRunner.query(`UPDATE "sms_numbers" SET "kind" = 'shared', "member_ids" = '{}' WHERE "kind" IN ('unassigned', 'users')`);
+    await queryRunner.query(
+      `UPDATE "sms_numbers" SET "kind" = 'shared', "member_ids" = '{}' WHERE "kind" IN ('unassigned', 'users')`,
+    );
     await queryRunner.query(`ALTER TABLE "sms_numbers" DROP CONSTRAINT "CHK_sms_numbers_assignment"`);
     await queryRunner.query(`ALTER TABLE "sms_numbers" ADD CONSTRAINT "CHK_sms_numbers_assignment" CHECK (
       (kind = 'shared' AND user_id IS NULL AND team_id IS NULL)

@@ -155,7 +155,10 @@ export class ConsoleInboxController {
       live,
       interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))),
     );
-    return this.limits.userStream(user.id, events.pipe(takeUntil(merge(endedHere, endedAnywhere))));
+    return this.limits.userStream(
+      user.id,
+      this.events.untilShutdown(events.pipe(takeUntil(merge(endedHere, endedAnywhere)))),
+    );
   }
 
   /** Runs an action, then shows the thread again (303, so a reload does not repeat it) or the reason it was refused. */

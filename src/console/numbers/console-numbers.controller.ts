@@ -18,6 +18,7 @@ import {
   CreateSmsNumberDto,
   NumberImports,
   PublicRoute,
+  SMS_NUMBER_KINDS,
   SmsNumbersService,
   toSmsNumberResponse,
   UpdateSmsNumberDto,
@@ -67,13 +68,16 @@ export class ConsoleNumbersController {
   ) {
     await this.act(console, res, {}, async () => {
       const kind = field(form, 'kind');
+      const members = ([] as string[]).concat(form.memberIds ?? []).filter(Boolean);
       const input = await validated(UpdateSmsNumberDto, {
         kind,
         label: field(form, 'label') || undefined,
         userId: kind === 'direct' ? field(form, 'userId') || null : null,
         teamId: kind === 'group' ? field(form, 'teamId') || null : null,
+        memberIds: kind === 'users' ? members : undefined,
+        history: field(form, 'history') || undefined,
       });
-      await this.numbers.update(console.account.id, id, input);
+      await this.numbers.update(console.account.id, id, input, console.user.id);
     });
   }
 
@@ -131,9 +135,17 @@ export class ConsoleNumbersController {
           ? people.find((p) => p.id === n.userId)?.name
           : n.kind === 'group'
             ? `Team ${teams.find((t) => t.id === n.teamId)?.name ?? ''}`
-            : 'Everyone',
-      kinds: ['shared', 'group', 'direct'].map((k) => ({ value: k, selected: k === n.kind })),
+            : n.kind === 'users'
+              ? people
+                  .filter((p) => n.memberIds.includes(p.id))
+                  .map((p) => p.name)
+                  .join(', ')
+              : n.kind === 'unassigned'
+                ? 'Admins only (unassigned)'
+                : 'Everyone',
+      kinds: SMS_NUMBER_KINDS.map((k) => ({ value: k, selected: k === n.kind })),
       people: people.map((p) => ({ id: p.id, name: p.name, selected: p.id === n.userId })),
+      members: people.map((p) => ({ id: p.id, name: p.name, selected: n.memberIds.includes(p.id) })),
       teams: teams.map((t) => ({ id: t.id, name: t.name, selected: t.id === n.teamId })),
     }));
     this.views.page(

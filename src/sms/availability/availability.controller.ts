@@ -17,10 +17,10 @@ export class AvailabilityController {
     return toAvailabilityResponse(await this.availability.statusOf(caller.accountId, caller.userId));
   }
 
-  /** The agent sets themselves available again after being missed or unresponsive. */
+  /** The agent sets themselves away, or available again (after being away, missed or unresponsive). */
   @Put('me')
-  async setMine(@CurrentCaller() caller: SmsCaller, @Body() _body: SetAvailabilityDto) {
-    return toAvailabilityResponse(await this.availability.setAvailable(caller.accountId, caller.userId));
+  async setMine(@CurrentCaller() caller: SmsCaller, @Body() body: SetAvailabilityDto) {
+    return toAvailabilityResponse(await this.availability.setStatus(caller.accountId, caller.userId, body.status));
   }
 
   /** An agent's availability: admins see anyone's, technicians their own. */

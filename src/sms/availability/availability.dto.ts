@@ -1,17 +1,17 @@
 import { ApiProperty } from '../core/api-docs';
-import { Equals } from 'class-validator';
+import { IsIn } from 'class-validator';
 import type { AvailabilityView } from './availability.service';
 
 export class SetAvailabilityDto {
   @ApiProperty({
-    enum: ['available'],
-    description: 'An agent can only make themselves available; missed and unresponsive follow from the rules',
+    enum: ['available', 'away'],
+    description: 'An agent sets themselves away or available; missed and unresponsive follow from the rules',
   })
-  @Equals('available', {
+  @IsIn(['available', 'away'], {
     message:
-      'status can only be set to available; missed and unresponsive are set by the missed and unresponsive thresholds',
+      'status can be set to available or away; missed and unresponsive are set by the missed and unresponsive thresholds',
   })
-  status!: 'available';
+  status!: 'available' | 'away';
 }
 
 export function toAvailabilityResponse(view: AvailabilityView) {

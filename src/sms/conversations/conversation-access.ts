@@ -58,7 +58,9 @@ const EARLIER_WINDOW = `(c.created_at < n.visible_until AND (n.visible_from IS N
 
 const CURRENT = (where: string) => `EXISTS (SELECT 1 FROM sms_numbers n WHERE n.account_id = c.account_id
     AND n.number = c.business_number AND ${where})`;
-const EARLIER = (where: string) => `EXISTS (SELECT 1 FROM sms_numbers n0 JOIN sms_number_history n ON n.number_id = n0.id
+const EARLIER = (
+  where: string,
+) => `EXISTS (SELECT 1 FROM sms_numbers n0 JOIN sms_number_history n ON n.number_id = n0.id
     WHERE n0.account_id = c.account_id AND n0.number = c.business_number AND ${where})`;
 
 /**

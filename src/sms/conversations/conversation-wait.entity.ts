@@ -6,7 +6,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  */
 @Entity('sms_conversation_waits')
 @Index('UQ_sms_conversation_waits_open', ['conversationId'], { unique: true, where: 'answered_at IS NULL' })
-@Index('IDX_sms_conversation_waits_deadline', ['startedAt'], { where: 'deadline_checked_at IS NULL' })
+@Index('IDX_sms_conversation_waits_deadline', ['startedAt'], {
+  where: 'deadline_checked_at IS NULL AND direct_user_id IS NOT NULL',
+})
 @Index('IDX_sms_conversation_waits_direct', ['accountId', 'directUserId', 'startedAt'], {
   where: 'direct_user_id IS NOT NULL',
 })

@@ -105,7 +105,10 @@ export class NumberImports {
           if (!team) throw new LineRefused(`unknown team: no team named ${raw.team} in this account`);
           target = { kind: 'group', userId: null, teamId: team.id };
         }
-        applied.push({ line: record.line, ...(await this.applyLine(accountId, userId, number, target, cell('label'))) });
+        applied.push({
+          line: record.line,
+          ...(await this.applyLine(accountId, userId, number, target, cell('label'))),
+        });
       } catch (e) {
         if (!(e instanceof LineRefused)) throw e;
         errors.push({

@@ -43,7 +43,8 @@ export class CreateSmsNumberDto {
 
   @ApiPropertyOptional({
     enum: SMS_NUMBER_KINDS,
-    description: 'Assign it at once (as PATCH does); left out, the number starts unassigned: admins only, it sends nothing',
+    description:
+      'Assign it at once (as PATCH does); left out, the number starts unassigned: admins only, it sends nothing',
   })
   @IsOptional()
   @IsIn(SMS_NUMBER_KINDS)

@@ -206,7 +206,12 @@ export class SmsNumbersService {
    * those who could see them (`history: 'keep'`); `hand_over` gives them to the new holders, and a user's own number
    * going to anyone else needs that choice said (422 otherwise).
    */
-  async update(accountId: string, id: string, changes: UpdateSmsNumberDto, byUserId: string | null = null): Promise<SmsNumber> {
+  async update(
+    accountId: string,
+    id: string,
+    changes: UpdateSmsNumberDto,
+    byUserId: string | null = null,
+  ): Promise<SmsNumber> {
     const current = await this.get(accountId, id);
     const next = await this.nextHolder(accountId, current, changes);
     const moving = !sameHolder(current, next);
@@ -222,7 +227,9 @@ export class SmsNumbersService {
         );
       }
     } else if (changes.history) {
-      throw new UnprocessableEntityException('history applies when the number changes hands; its assignment is unchanged');
+      throw new UnprocessableEntityException(
+        'history applies when the number changes hands; its assignment is unchanged',
+      );
     }
     if (changes.isDefault === false)
       throw new UnprocessableEntityException('Make another number the default instead (isDefault: true on it)');
@@ -320,10 +327,12 @@ export class SmsNumbersService {
       }
       historyFrom = now;
     }
-    await tx.getRepository(SmsNumber).update(
-      { id: current.id },
-      { kind: next.kind, userId: next.userId, teamId: next.teamId, memberIds: next.memberIds ?? [], historyFrom },
-    );
+    await tx
+      .getRepository(SmsNumber)
+      .update(
+        { id: current.id },
+        { kind: next.kind, userId: next.userId, teamId: next.teamId, memberIds: next.memberIds ?? [], historyFrom },
+      );
   }
 
   /** Removes a number from the account; its conversations and texts stay (admins still see them). */
