@@ -298,7 +298,8 @@ export class SmsNumbersService {
 
   /**
    * Gives a locked number to `next`. With `keep` the holders until now keep the threads they could see (a history
-   * row) and the new holders see the texts from now on; with `hand_over` the new holders see what the old ones did.
+   * row) and the new holders see the texts from now on; with `hand_over` the new holders see the number's whole
+   * history (earlier holders who kept theirs keep them too).
    */
   async assign(
     tx: EntityManager,
@@ -307,8 +308,13 @@ export class SmsNumbersService {
     history: HistoryChoice,
     byUserId: string | null,
   ): Promise<void> {
-    const [{ now }] = (await tx.query('SELECT now() AS now')) as { now: Date }[];
-    let historyFrom = current.historyFrom;
+    // Handed over, the new holders see the number's whole history: back to where its earliest holder's began.
+    const [{ now, start }] = (await tx.query(
+      `SELECT now() AS now, CASE WHEN bool_or(f IS NULL) THEN NULL ELSE min(f) END AS start
+         FROM (SELECT $2::timestamptz AS f UNION ALL SELECT visible_from FROM sms_number_history WHERE number_id = $1) h`,
+      [current.id, current.historyFrom],
+    )) as { now: Date; start: Date | null }[];
+    let historyFrom = start;
     if (history === 'keep') {
       // An unassigned number's texts were the admins' only, who see everything anyway.
       if (current.kind !== 'unassigned') {
