@@ -44,7 +44,9 @@ export class AvailabilityService {
     private readonly clock: Clock,
   ) {}
 
-  /** The agent's status as recorded, with their current runs: reading it changes nothing, whoever reads it. */
+  /**
+   * The agent's status as recorded, with their runs since it began: reading it changes nothing, whoever reads it.
+   */
   async statusOf(accountId: string, userId: string, tx?: EntityManager): Promise<AvailabilityView> {
     const db = tx ?? this.availability.manager;
     const { row, missed, lapsed, thresholds } = await this.current(db, accountId, userId);
