@@ -1,5 +1,6 @@
 import { Clock } from '../../src/sms';
 import { conversationsOf, conversationWith, MINUTE, MovableClock, SseClient, textIn } from '../support/conversations';
+import { SmsQueue } from '../../src/sms/queues/queues';
 import { TestAccount, TestApp } from '../support/test-app';
 
 jest.setTimeout(120_000);
@@ -193,6 +194,30 @@ describe('shared numbers: assignment, history, timers and visibility', () => {
       expect(released.data).toMatchObject({ userId: tina.id, reason: 'timeout' });
       expect((await conversationWith(acme, contact, line.number)).status).toBe('unclaimed');
       await acme.post(`/api/sms/conversations/${thread.id}/messages`, { body: 'Tom here' }, tom.token).expect(201);
+    } finally {
+      tomEvents.close();
+    }
+  });
+
+  it('a lapse whose job Redis lost still happens: the sweep rebuilds the timer from the claim', async () => {
+    const line = await addLine({ kind: 'shared' });
+    const contact = newContact();
+    await textIn(t, contact, line.number, 'Keyboard missing keys');
+    const thread = await conversationWith(acme, contact, line.number);
+    const tomEvents = await SseClient.connect(t, tom.token);
+    try {
+      await acme.post(`/api/sms/conversations/${thread.id}/claim`, {}, tina.token).expect(200);
+      await tomEvents.next((e) => e.type === 'conversation.claimed' && e.data.conversationId === thread.id);
+      const timers = t.queue(SmsQueue.Timers);
+      // As a flushed Redis would: the delayed timer is gone.
+      await timers.drain(true);
+      expect(await timers.getDelayedCount()).toBe(0);
+      clock.advance(6 * MINUTE);
+      const released = await tomEvents.next(
+        (e) => e.type === 'conversation.released' && e.data.conversationId === thread.id,
+        5_000,
+      );
+      expect(released.data).toMatchObject({ userId: tina.id, reason: 'timeout' });
     } finally {
       tomEvents.close();
     }
