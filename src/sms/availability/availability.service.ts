@@ -61,6 +61,14 @@ export class AvailabilityService {
     };
   }
 
+  /** Only the recorded status, for each text to a direct number (the runs are not needed to route it). */
+  async recordedStatus(accountId: string, userId: string, tx?: EntityManager): Promise<AgentStatus> {
+    const row = await (tx ?? this.availability.manager)
+      .getRepository(AgentAvailability)
+      .findOne({ where: { accountId, userId } });
+    return row?.status ?? 'available';
+  }
+
   /**
    * Run by the timers when a response deadline passes or a claim lapses: an available agent whose run reached a
    * threshold becomes `missed` or `unresponsive`, their waiting direct threads reach their teams, and everyone

@@ -153,7 +153,7 @@ export class ConversationsService {
           SmsEvents.event(
             'conversation.routed',
             { accountId: input.accountId, userIds: [number.userId], teamIds, allMembers: false },
-            { conversationId: conversation.id, userId: number.userId, teamIds, reason: agent.status },
+            { conversationId: conversation.id, userId: number.userId, teamIds, reason: status },
             now,
           ),
         );
