@@ -141,11 +141,9 @@ export class ConversationsService {
           responseTimeMinutes * 60_000,
         );
       }
-      const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
+      const status = await this.availability.recordedStatus(input.accountId, number.userId, tx);
       const teamIds =
-        agent.status !== 'available'
-          ? await this.routeToTeams(tx, input.accountId, conversation.id, number.userId)
-          : [];
+        status !== 'available' ? await this.routeToTeams(tx, input.accountId, conversation.id, number.userId) : [];
       if (teamIds.length > 0) {
         conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id });
         this.events.afterCommit(
