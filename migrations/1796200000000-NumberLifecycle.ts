@@ -4,8 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Numbers get an unassigned state and chosen users, and remember earlier assignments so that reassigning a number
  * never shows its old threads to new people. What an existing install has keeps working as it did: its `shared`
  * numbers stay account-wide and their whole history stays visible to everyone (history_from stays null); only
- * numbers added from now on start unassigned. Agents may set themselves away; response deadlines are checked by
- * jobs, and waits already past their deadline count as checked (their agent's status was evaluated on reads).
+ * numbers added from now on start unassigned. Agents may set themselves away. Claim expiry and response deadlines
+ * become jobs: answered waits and those on team or shared numbers need none, and the first sweep gives the open waits
+ * on direct numbers and the live claims theirs (a claim already past its expiry is released then).
  */
 export class NumberLifecycle1796200000000 implements MigrationInterface {
   name = 'NumberLifecycle1796200000000';
@@ -55,9 +56,14 @@ export class NumberLifecycle1796200000000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "IDX_sms_conversation_waits_deadline" ON "sms_conversation_waits" ("started_at") WHERE "deadline_checked_at" IS NULL AND "direct_user_id" IS NOT NULL`,
     );
+    // The sweep reads live claims by expiry.
+    await queryRunner.query(
+      `CREATE INDEX "IDX_sms_conversations_claim_expiry" ON "sms_conversations" ("claim_expires_at") WHERE "claim_id" IS NOT NULL`,
+    );
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "IDX_sms_conversations_claim_expiry"`);
     await queryRunner.query(`DROP INDEX "IDX_sms_conversation_waits_deadline"`);
     await queryRunner.query(`ALTER TABLE "sms_conversation_waits" DROP COLUMN "deadline_checked_at"`);
     await queryRunner.query(`UPDATE "sms_agent_availability" SET "status" = 'available' WHERE "status" = 'away'`);
