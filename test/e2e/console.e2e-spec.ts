@@ -404,6 +404,32 @@ describe('web console in Chromium', () => {
       await context.close();
     });
 
+    it("moves a person's number to another only once the admin says what happens to its past threads", async () => {
+      const from = await acme.technician('Flo From', 'flo@acme.test');
+      const to = await acme.technician('Tim To', 'tim@acme.test');
+      await acme.assignNumber('+12025550114');
+      const { id } = (
+        await acme
+          .post('/api/sms/numbers', { number: '+12025550114', label: 'Flo', kind: 'direct', userId: from.id })
+          .expect(201)
+      ).body;
+      const { context, page } = await personIn(browser, baseURL);
+      await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
+      await page.goto('/console/numbers');
+      const kinds = await page.getByLabel('Kind of +12025550114').locator('option').allTextContents();
+      expect(kinds).toEqual(['unassigned', 'direct', 'group', 'users', 'shared']);
+      await page.getByLabel('Person for +12025550114 (direct)').selectOption({ label: 'Tim To' });
+      await page.getByLabel('Kind of +12025550114').locator('..').getByRole('button', { name: 'Save' }).click();
+      expect(await page.locator('.alert-error').first().textContent()).toMatch(/history: 'keep'.*'hand_over'/);
+      expect((await acme.get(`/api/sms/numbers/${id}`).expect(200)).body).toMatchObject({ userId: from.id });
+      await page.getByLabel('Person for +12025550114 (direct)').selectOption({ label: 'Tim To' });
+      await page.getByLabel('Past threads of +12025550114 when it changes hands').selectOption('keep');
+      await page.getByLabel('Kind of +12025550114').locator('..').getByRole('button', { name: 'Save' }).click();
+      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Saved');
+      expect((await acme.get(`/api/sms/numbers/${id}`).expect(200)).body).toMatchObject({ userId: to.id });
+      await context.close();
+    });
+
     it('lets an admin invite a technician, who chooses a password and signs in', async () => {
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
