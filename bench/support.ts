@@ -318,7 +318,7 @@ export async function addNumber(
 ): Promise<void> {
   twilio.ownNumber(number);
   await platform(port, `/api/platform/accounts/${account.id}/numbers`, { number });
-  const res = await json(port, 'POST', '/api/sms/numbers', account.token, { number, label: 'Bench' });
+  const res = await json(port, 'POST', '/api/sms/numbers', account.token, { number, label: 'Bench', kind: 'shared' });
   if (res.status !== 201 || !(JSON.parse(res.body) as { verified?: boolean; verifiedAt?: string | null }).verifiedAt)
     throw new Error(`number ${number}: ${res.status} ${res.body}`);
 }

@@ -1,10 +1,10 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { SmsSchema1796000000000 } from './1796000000000-SmsSchema';
 import { PlatformNumbers1796100000100 } from './1796100000100-PlatformNumbers';
-import { AgentAway1796100000300 } from './1796100000300-AgentAway';
+import { NumberLifecycle1796200000000 } from './1796200000000-NumberLifecycle';
 
 /** The module's migrations, oldest first: add them to the host's own list, or run them apart with `runSmsMigrations`. */
-export const SMS_MIGRATIONS = [SmsSchema1796000000000, PlatformNumbers1796100000100, AgentAway1796100000300];
+export const SMS_MIGRATIONS = [SmsSchema1796000000000, PlatformNumbers1796100000100, NumberLifecycle1796200000000];
 
 /** Where `runSmsMigrations` records what it ran, apart from the host's own migrations table. */
 export const SMS_MIGRATIONS_TABLE = 'sms_migrations';

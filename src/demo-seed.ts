@@ -31,7 +31,9 @@ export async function seedDemoAccount(
     .create({ name: 'Demo Helpdesk', adminName: 'Demo Admin', adminEmail: 'admin@demo.test' });
   // The platform assigns the demo number (the sandbox has every number), then the account adds it.
   await app.get(PlatformNumbers).assign(created.id, '+12025550100');
-  await app.get(SmsNumbersService).add(created.id, { number: '+12025550100', label: 'Demo number' });
+  await app
+    .get(SmsNumbersService)
+    .addAssigned(created.id, { number: '+12025550100', label: 'Demo number' }, { kind: 'shared' }, null);
   const invite = await app.get(ConsoleAuthService).createInvite(created.id, created.adminUserId, created.adminUserId);
   const dir = dirname(storageDir);
   const files: DemoAccountFiles = {

@@ -10,6 +10,7 @@ import { CreditEntry } from './credits/credit-entry.entity';
 import { UnroutableMessage } from './inbound/unroutable-message.entity';
 import { SmsMedia } from './media/sms-media.entity';
 import { SmsMessage } from './messages/sms-message.entity';
+import { NumberHistory } from './numbers/number-history.entity';
 import { NumberImport } from './numbers/number-import.entity';
 import { PlatformNumber } from './numbers/platform-number.entity';
 import { SmsNumber } from './numbers/sms-number.entity';
@@ -39,4 +40,5 @@ export const SMS_ENTITIES = [
   AgentAvailability,
   NumberImport,
   PlatformNumber,
+  NumberHistory,
 ];

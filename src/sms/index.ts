@@ -125,6 +125,10 @@ export type { NumberAssignment } from './numbers/platform-numbers.service';
 export { UpdateSmsSettingsDto } from './settings/sms-settings.dto';
 export { SaveAccountAfterHoursDto, SaveAfterHoursOverrideDto } from './after-hours/after-hours.dto';
 export { CreateSmsNumberDto, UpdateSmsNumberDto } from './numbers/sms-number.dto';
+export { SMS_NUMBER_KINDS } from './numbers/sms-number.entity';
+export type { SmsNumberKind } from './numbers/sms-number.entity';
+export { HISTORY_CHOICES } from './numbers/number-assignment';
+export type { HistoryChoice } from './numbers/number-assignment';
 export {
   PREVIOUS_SECRETS_KEYS_HINT,
   PREVIOUS_SECRETS_KEYS_PATTERN,

@@ -35,6 +35,8 @@ import { OptOutsService } from './opt-outs/opt-outs.service';
 import { MessageQueue } from './messages/message-queue.service';
 import { OutboundService } from './messages/outbound.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
+import { ConversationTimers } from './conversations/conversation-timers';
+import { ConversationTimersProcessor } from './conversations/conversation-timers.processor';
 import { SendMessageProcessor } from './messages/send-message.processor';
 import { SendPipeline } from './messages/send-pipeline.service';
 import { SmsMessagesController, TicketTextsController } from './messages/sms-messages.controller';
@@ -109,7 +111,13 @@ const platformProvider: Provider = {
       : new SandboxProvider(sandboxMessages),
 };
 
-const WORKERS = [SendMessageProcessor, MaintenanceProcessor, InboundProcessor, InboundMediaProcessor];
+const WORKERS = [
+  SendMessageProcessor,
+  MaintenanceProcessor,
+  InboundProcessor,
+  InboundMediaProcessor,
+  ConversationTimersProcessor,
+];
 
 /**
  * The routes a host gets, by group (SmsRouteOptions); webhooks are always there, as providers need them. What only the
@@ -154,6 +162,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
       { name: SmsQueue.Maintenance },
       { name: SmsQueue.Inbound },
       { name: SmsQueue.InboundMedia },
+      { name: SmsQueue.Timers },
     ),
     BullModule.registerFlowProducer({ name: INBOUND_FLOW }),
   ],
@@ -180,6 +189,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationsService,
     InboundKeywords,
     InboundLanding,
+    ConversationTimers,
     InboundMediaService,
     InboundQueries,
     InboundQueue,

@@ -447,7 +447,9 @@ describe('after-hours replies', () => {
       });
 
       // Changing the kind drops the assignment that no longer applies.
-      const moved = await acme.patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'shared' }).expect(200);
+      const moved = await acme
+        .patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'shared', history: 'keep' })
+        .expect(200);
       expect(moved.body).toMatchObject({ kind: 'shared', userId: null, teamId: null });
       await acme.patch(`/api/sms/numbers/${numbers[SOL_DIRECT]}`, { kind: 'direct', userId: sol.id }).expect(200);
     });

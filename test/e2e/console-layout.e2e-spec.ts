@@ -113,7 +113,7 @@ describe('every console page at 1280 and 390 px: no sideways scrolling, no serio
       { name: 'template', path: '/console/templates/ticket_update', who: 'admin', heading: /ticket_update/ },
       { name: 'credits', path: '/console/credits', who: 'admin', heading: /Credits/ },
       { name: 'numbers', path: '/console/numbers', who: 'admin', heading: /Numbers/ },
-      { name: 'number', path: `/console/numbers/${numberId}`, who: 'admin', heading: /\+1 202 555 0100/ },
+      { name: 'number', path: `/console/numbers/${numberId}`, who: 'admin', heading: /\(202\) 555-0100/ },
       { name: 'users', path: '/console/users', who: 'admin', heading: /Users/ },
       { name: 'user', path: `/console/users/${tess.id}`, who: 'admin', heading: /Tess Tech/ },
       { name: 'settings', path: '/console/settings', who: 'admin', heading: /Settings/ },

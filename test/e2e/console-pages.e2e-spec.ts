@@ -203,7 +203,7 @@ describe('console management pages in Chromium', () => {
       const id = await acme.addNumber('+12025550160', 'Spare line');
       const { context, page } = await admin();
       await page.goto('/console/numbers');
-      await page.getByRole('link', { name: 'Edit +1 202 555 0160' }).click();
+      await page.getByRole('link', { name: 'Edit (202) 555-0160' }).click();
       await page.getByLabel('Label').fill('Support line');
       await page.getByRole('radio', { name: /^Direct/ }).check();
       await page.getByLabel('Claim timeout (minutes)').fill('15');
@@ -239,9 +239,9 @@ describe('console management pages in Chromium', () => {
       await submit(page, 'Delete number');
       await expect(page.locator('#confirm-delete-error').textContent()).resolves.toContain('Tick the box');
       expect((await acme.get('/api/sms/numbers').expect(200)).body.map((n: { id: string }) => n.id)).toContain(id);
-      await page.getByLabel('Yes, delete +1 202 555 0160').check();
+      await page.getByLabel('Yes, delete (202) 555-0160').check();
       await submit(page, 'Delete number');
-      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('+1 202 555 0160 was deleted');
+      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('(202) 555-0160 was deleted');
       expect((await acme.get('/api/sms/numbers').expect(200)).body.map((n: { id: string }) => n.id)).not.toContain(id);
       await context.close();
     });
@@ -398,7 +398,7 @@ describe('console management pages in Chromium', () => {
         .getByTestId('ledger')
         .locator('tr', { hasText: `#${ticket.number}` })
         .first();
-      expect(await debit.textContent()).toMatch(/Text sent[\s\S]*\+1 201 555 0150[\s\S]*Tess Tech[\s\S]*-1/);
+      expect(await debit.textContent()).toMatch(/Text sent[\s\S]*\(201\) 555-0150[\s\S]*Tess Tech[\s\S]*-1/);
       await page
         .getByRole('link', { name: `#${ticket.number}` })
         .first()

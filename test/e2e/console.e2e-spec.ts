@@ -404,6 +404,34 @@ describe('web console in Chromium', () => {
       await context.close();
     });
 
+    it("moves a person's number to another only once the admin says what happens to its past threads", async () => {
+      const from = await acme.technician('Flo From', 'flo@acme.test');
+      const to = await acme.technician('Tim To', 'tim@acme.test');
+      await acme.assignNumber('+12025550114');
+      const { id } = (
+        await acme
+          .post('/api/sms/numbers', { number: '+12025550114', label: 'Flo', kind: 'direct', userId: from.id })
+          .expect(201)
+      ).body;
+      const { context, page } = await personIn(browser, baseURL);
+      await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);
+      await page.goto(`/console/numbers/${id}`);
+      const kinds = await page
+        .locator('input[name="kind"]')
+        .evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value')));
+      expect(kinds).toEqual(['unassigned', 'shared', 'users', 'group', 'direct']);
+      await page.getByLabel('Person (for a direct number)').selectOption({ label: 'Tim To' });
+      await page.getByRole('button', { name: 'Save number', exact: true }).click();
+      await expect(page.getByTestId('form-errors').textContent()).resolves.toMatch(/keep.*hand_over|hand_over.*keep/);
+      expect((await acme.get(`/api/sms/numbers/${id}`).expect(200)).body).toMatchObject({ userId: from.id });
+      await page.getByLabel('Person (for a direct number)').selectOption({ label: 'Tim To' });
+      await page.getByLabel('Past threads stay with the people who saw them').check();
+      await page.getByRole('button', { name: 'Save number', exact: true }).click();
+      await expect(page.locator('.alert-ok').textContent()).resolves.toContain('Number saved');
+      expect((await acme.get(`/api/sms/numbers/${id}`).expect(200)).body).toMatchObject({ userId: to.id });
+      await context.close();
+    });
+
     it('lets an admin invite a technician, who chooses a password and signs in', async () => {
       const { context, page } = await personIn(browser, baseURL);
       await signIn(page, 'ada@acme.test', ADMIN_PASSWORD);

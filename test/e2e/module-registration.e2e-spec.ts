@@ -161,7 +161,7 @@ describe('registering the module in another host', () => {
     // The platform gives the account its number; the account's admin then adds it.
     await app.get(PlatformNumbers).assign('1', '+12025550100');
     await asOwner(request(app.getHttpServer()).post(`/${prefix}/sms/numbers`))
-      .send({ number: '+12025550100', label: 'Main' })
+      .send({ number: '+12025550100', label: 'Main', kind: 'shared' })
       .expect(201);
   });
 

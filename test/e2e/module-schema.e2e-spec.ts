@@ -34,7 +34,7 @@ describe("the module's own schema", () => {
     await ensureDatabase(url);
     try {
       const ran = await runSmsMigrations({ type: 'postgres', url });
-      expect(ran).toEqual(['SmsSchema1796000000000', 'PlatformNumbers1796100000100', 'AgentAway1796100000300']);
+      expect(ran).toEqual(['SmsSchema1796000000000', 'PlatformNumbers1796100000100', 'NumberLifecycle1796200000000']);
       expect(await runSmsMigrations({ type: 'postgres', url })).toEqual([]);
       const tables = await withClient(url, tablesOf);
       expect(tables).toContain('sms_messages');
@@ -110,6 +110,13 @@ describe("the module's own schema", () => {
 
       const old = await account.sms(ticket.id);
       expect(old.map((m) => m.direction)).toEqual(expect.arrayContaining(['outbound', 'inbound']));
+      // Its numbers stay account-wide, history and all: a technician reads the texts as before the upgrade.
+      const numbers = (await account.get('/api/sms/numbers').expect(200)).body as { kind: string }[];
+      expect(numbers.map((n) => n.kind)).toEqual(numbers.map(() => 'shared'));
+      const tech = await account.technician('Tess Tech');
+      const seen = (await account.get(`/api/tickets/${ticket.id}/sms`, tech.token).expect(200)).body;
+      expect(seen).toMatchObject({ hidden: 0 });
+      expect(seen.messages).toHaveLength(old.length);
       await account
         .post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Back online after the upgrade', sendNow: true })
         .expect(201);

@@ -72,7 +72,8 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
         verified: true,
         verificationError: null,
         isDefault: true,
-        kind: 'shared',
+        // A new number is nobody's until an admin assigns it.
+        kind: 'unassigned',
       });
 
       const unlisted = await acme
@@ -159,12 +160,12 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       // A number assigned to a user cannot be assigned to a team.
       const toTeam = await acme.patch(`/api/sms/numbers/${direct}`, { kind: 'group', teamId: dispatch }).expect(409);
       expect(toTeam.body.message).toBe(
-        "+12025550030 is Dana Scully's direct number: a number assigned to a user cannot be assigned to a team; unassign it first (kind: shared)",
+        "+12025550030 is Dana Scully's direct number: a number assigned to a user cannot be assigned to a team; unassign it first (kind: unassigned)",
       );
       // A team's number cannot be assigned to a second team.
       const secondTeam = await acme.patch(`/api/sms/numbers/${team}`, { teamId: dispatch }).expect(409);
       expect(secondTeam.body.message).toBe(
-        "+12025550031 is the Support team's number: a team's number cannot be assigned to a second team; unassign it first (kind: shared)",
+        "+12025550031 is the Support team's number: a team's number cannot be assigned to a second team; unassign it first (kind: unassigned)",
       );
       // Unverified numbers are not handed to anyone.
       expect(
@@ -183,7 +184,7 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       const madeDirect = await acme.patch(`/api/sms/numbers/${team}`, { kind: 'direct', userId: sol.id }).expect(200);
       expect(madeDirect.body).toMatchObject({ kind: 'direct', userId: sol.id, teamId: null });
       // Unassigning, then assigning to the other team, is the way.
-      await acme.patch(`/api/sms/numbers/${direct}`, { kind: 'shared' }).expect(200);
+      await acme.patch(`/api/sms/numbers/${direct}`, { kind: 'unassigned' }).expect(200);
       expect(
         (
           await acme
@@ -211,7 +212,13 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
         ),
       ).toContain(conversation.id);
 
-      await acme.patch(`/api/sms/numbers/${id}`, { kind: 'shared' }).expect(200);
+      // Unassigned, the thread stays with the team that saw it; nobody else gains it.
+      await acme.patch(`/api/sms/numbers/${id}`, { kind: 'unassigned' }).expect(200);
+      const kept = (await acme.get(`/api/sms/conversations/${conversation.id}`, cat.token).expect(200)).body;
+      expect(kept.messages.map((m: { body: string }) => m.body)).toEqual(['Truck 4 broke down']);
+      await acme.get(`/api/sms/conversations/${conversation.id}`, dana.token).expect(404);
+      // Shared with the whole account and its history handed over: everyone sees it.
+      await acme.patch(`/api/sms/numbers/${id}`, { kind: 'shared', history: 'hand_over' }).expect(200);
       const after = (await acme.get(`/api/sms/conversations/${conversation.id}`, dana.token).expect(200)).body;
       expect(after.messages.map((m: { body: string }) => m.body)).toEqual(['Truck 4 broke down']);
 
@@ -219,9 +226,9 @@ describe('SMS numbers: verification, assignment rules, bulk assignment and sendi
       await other.delete(`/api/sms/numbers/${id}`).expect(404);
       await acme.delete(`/api/sms/numbers/${id}`).expect(204);
       expect((await numbers()).map((n) => n.id)).not.toContain(id);
-      const kept = (await acme.get(`/api/sms/conversations/${conversation.id}`).expect(200)).body;
-      expect(kept).toMatchObject({ number: null, businessNumber: '+12025550040' });
-      expect(kept.messages).toHaveLength(1);
+      const afterDelete = (await acme.get(`/api/sms/conversations/${conversation.id}`).expect(200)).body;
+      expect(afterDelete).toMatchObject({ number: null, businessNumber: '+12025550040' });
+      expect(afterDelete.messages).toHaveLength(1);
       // Only admins still see a conversation whose number left the account.
       await acme.get(`/api/sms/conversations/${conversation.id}`, cat.token).expect(404);
     });

@@ -213,11 +213,11 @@ export class TestAccount {
 
   /**
    * Adds a number the way an account gets one of the platform's: the fake Twilio lists it (IncomingPhoneNumbers), the
-   * platform assigns it to this account, and the admin adds it; it is verified and sends.
+   * platform assigns it to this account, and the admin adds it, shared by the whole account; it is verified and sends.
    */
   async addNumber(number = '+12025550100', label = 'Main'): Promise<string> {
     await this.assignNumber(number);
-    return (await this.post('/api/sms/numbers', { number, label }).expect(201)).body.id;
+    return (await this.post('/api/sms/numbers', { number, label, kind: 'shared' }).expect(201)).body.id;
   }
 
   /** The platform assigns one of its Twilio numbers (listed by the fake Twilio from now on) to this account. */

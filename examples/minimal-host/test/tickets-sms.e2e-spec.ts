@@ -87,7 +87,7 @@ describe('a helpdesk with integer ids texting its customers through ticket-sms',
     carla = await db.save(Customer, { accountId: acme.id, name: 'Carla Jones', mobile: CARLA, smsOptIn: true });
     // The platform hands the account its number (our operators would, through an admin tool); the owner then adds it.
     await app.get(PlatformNumbers).assign(String(acme.id), DESK);
-    await http('owner').post('/sms/numbers').send({ number: DESK, label: 'Front desk' }).expect(201);
+    await http('owner').post('/sms/numbers').send({ number: DESK, label: 'Front desk', kind: 'shared' }).expect(201);
   });
 
   afterAll(async () => {

@@ -178,7 +178,10 @@ export class ConsoleInboxController {
       live,
       interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ type: 'keep-alive', data: '' }))),
     );
-    return this.limits.userStream(user.id, events.pipe(takeUntil(merge(endedHere, endedAnywhere))));
+    return this.limits.userStream(
+      user.id,
+      this.events.untilShutdown(events.pipe(takeUntil(merge(endedHere, endedAnywhere)))),
+    );
   }
 
   /**

@@ -18,6 +18,7 @@ import {
   CreateSmsNumberDto,
   NumberImports,
   PublicRoute,
+  SMS_NUMBER_KINDS,
   SmsNumbersService,
   toSmsNumberResponse,
   UpdateSmsNumberDto,
@@ -34,6 +35,9 @@ interface NumberDraft {
   kind: string;
   userId: string;
   teamId: string;
+  memberIds: string[];
+  /** When the number changes hands: `keep` its past threads with who saw them, or `hand_over` to the new holders. */
+  history: string;
   historyVisibility: string;
   claimTimeoutMinutes: string;
   isDefault: boolean;
@@ -41,9 +45,16 @@ interface NumberDraft {
 
 /** The kinds a number can be, as the edit page offers them; a new kind is one more entry here. */
 const NUMBER_KINDS = [
+  { value: 'unassigned', label: 'Unassigned', description: 'Admins only: it sends nothing and reaches nobody else.' },
   { value: 'shared', label: 'Shared', description: 'Reaches everyone in the account.' },
+  { value: 'users', label: 'Chosen people', description: 'Reaches the people chosen below.' },
   { value: 'group', label: 'Group', description: 'Reaches one team.' },
   { value: 'direct', label: 'Direct', description: "One person's own number." },
+];
+
+const HANDOVER_CHOICES = [
+  { value: 'keep', label: 'Past threads stay with the people who saw them' },
+  { value: 'hand_over', label: 'Hand past threads over to the new holders' },
 ];
 
 const HISTORY_CHOICES = [
@@ -61,6 +72,8 @@ const NUMBER_FIELDS = {
   kind: { id: 'kind-shared', label: 'Reaches' },
   userId: { id: 'userId', label: 'Person' },
   teamId: { id: 'teamId', label: 'Team' },
+  memberIds: { id: 'memberIds', label: 'Chosen people' },
+  history: { id: 'handover-keep', label: 'Past threads' },
   historyVisibility: { id: 'history-members', label: 'History' },
   claimTimeoutMinutes: { id: 'claimTimeoutMinutes', label: 'Claim timeout (minutes)' },
   isDefault: { id: 'isDefault', label: 'Default number' },
@@ -154,6 +167,8 @@ export class ConsoleNumbersController {
       kind: field(form, 'kind') ?? '',
       userId: field(form, 'userId') ?? '',
       teamId: field(form, 'teamId') ?? '',
+      memberIds: ([] as string[]).concat(form.memberIds ?? []).filter((v) => typeof v === 'string' && v !== ''),
+      history: field(form, 'history') ?? '',
       historyVisibility: field(form, 'historyVisibility') ?? '',
       claimTimeoutMinutes: (field(form, 'claimTimeoutMinutes') ?? '').trim(),
       isDefault: checkbox(form, 'isDefault'),
@@ -163,6 +178,8 @@ export class ConsoleNumbersController {
     if (draft.kind === 'direct' && !draft.userId)
       errors.add(NUMBER_FIELDS.userId, 'Choose the person whose own number this is.');
     if (draft.kind === 'group' && !draft.teamId) errors.add(NUMBER_FIELDS.teamId, 'Choose the team that shares it.');
+    if (draft.kind === 'users' && draft.memberIds.length === 0)
+      errors.add(NUMBER_FIELDS.memberIds, 'Choose the people who share it.');
     if (draft.claimTimeoutMinutes && !/^\d+$/.test(draft.claimTimeoutMinutes))
       errors.add(NUMBER_FIELDS.claimTimeoutMinutes, 'Write a whole number of minutes, or leave it empty.');
     try {
@@ -172,11 +189,13 @@ export class ConsoleNumbersController {
           label: draft.label.trim(),
           userId: draft.kind === 'direct' ? draft.userId : null,
           teamId: draft.kind === 'group' ? draft.teamId : null,
+          memberIds: draft.kind === 'users' ? draft.memberIds : undefined,
+          history: draft.history || undefined,
           historyVisibility: draft.historyVisibility || undefined,
           claimTimeoutMinutes: draft.claimTimeoutMinutes ? Number(draft.claimTimeoutMinutes) : null,
           ...(draft.isDefault ? { isDefault: true } : {}),
         });
-        await this.numbers.update(console.account.id, id, input);
+        await this.numbers.update(console.account.id, id, input, console.user.id);
       }
     } catch (error) {
       if (!isRefusal(error)) throw error;
@@ -234,6 +253,8 @@ export class ConsoleNumbersController {
       kind: number.kind,
       userId: number.userId ?? '',
       teamId: number.teamId ?? '',
+      memberIds: number.memberIds ?? [],
+      history: '',
       historyVisibility: number.historyVisibility,
       claimTimeoutMinutes: number.claimTimeoutMinutes === null ? '' : String(number.claimTimeoutMinutes),
       isDefault: false,
@@ -251,6 +272,10 @@ export class ConsoleNumbersController {
           .filter((p) => p.active || p.id === number.userId)
           .map((p) => ({ id: p.id, name: p.name, selected: p.id === shown.userId })),
         teams: teams.map((t) => ({ id: t.id, name: t.name, selected: t.id === shown.teamId })),
+        members: people
+          .filter((p) => p.active || shown.memberIds.includes(p.id))
+          .map((p) => ({ id: p.id, name: p.name, selected: shown.memberIds.includes(p.id) })),
+        handovers: HANDOVER_CHOICES.map((h) => ({ ...h, checked: h.value === shown.history })),
         ...extra,
       },
       { title: `Number ${formatPhone(number.number, console.account.defaultCountry).text}`, nav: 'numbers', status },

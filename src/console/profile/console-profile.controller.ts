@@ -70,8 +70,7 @@ export class ConsoleProfileController {
   async setAvailability(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
     const away = field(form, 'status') === 'away';
     const { accountId, userId } = console.caller;
-    if (away) await this.availability.setAway(accountId, userId);
-    else await this.availability.setAvailable(accountId, userId);
+    await this.availability.setStatus(accountId, userId, away ? 'away' : 'available');
     res.redirect(303, `/console/profile?done=${away ? 'away' : 'available'}`);
   }
 

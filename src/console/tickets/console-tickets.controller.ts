@@ -151,7 +151,7 @@ export class ConsoleTicketsController {
       saved === 'comment'
         ? 'Update saved.'
         : saved && isUUID(saved)
-          ? await this.pages.outcome(console.account.id, saved, console.account).catch((error: unknown) => {
+          ? await this.pages.outcome(console.caller, saved, console.account).catch((error: unknown) => {
               if (error instanceof NotFoundException) return undefined;
               throw error;
             })

@@ -82,7 +82,7 @@ export class ConsoleTicketsService {
       relations: { phones: true },
     });
     const [messages, users, numbers, openTickets] = await Promise.all([
-      this.messages.forTicket(accountId, ticketId),
+      this.messages.forTicket(caller, ticketId).then((read) => read.messages),
       this.users.find({ where: { accountId }, take: 1000 }),
       this.numbers.list(accountId),
       this.gateway.listOpenTickets(accountId, ticket.customerId),
@@ -153,9 +153,10 @@ export class ConsoleTicketsService {
    * What really happens to the text an update just wrote, in words: scheduled (when), held for credits, not sent
    * (why), or on its way (to whom).
    */
-  async outcome(accountId: string, messageId: string, account: ConsoleAccount): Promise<string> {
-    const message = await this.messages.get(accountId, messageId);
-    const parts = (await this.messages.forTicket(accountId, message.ticketId ?? '')).filter(
+  async outcome(caller: SmsCaller, messageId: string, account: ConsoleAccount): Promise<string> {
+    const accountId = caller.accountId;
+    const message = await this.messages.get(caller, messageId);
+    const parts = (await this.messages.forTicket(caller, message.ticketId ?? '')).messages.filter(
       (m) => m.sendId === message.sendId,
     );
     const now = this.clock.now();

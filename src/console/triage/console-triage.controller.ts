@@ -57,7 +57,7 @@ export class ConsoleTriageController {
     const returnTo = /^\/console\/tickets\/[0-9a-f-]{36}$/i.test(back) ? back : '/console/triage';
     try {
       if (!/^[0-9a-f-]{36}$/i.test(ticketId)) throw new HttpException('Choose the ticket to move the reply to', 422);
-      const moved = await this.triage.move(console.account.id, messageId, ticketId);
+      const moved = await this.triage.move(console.caller, messageId, ticketId);
       res.redirect(303, `${returnTo}?moved=${moved.ticketId ?? ''}`);
     } catch (error) {
       if (!(error instanceof HttpException) || error instanceof NotFoundException) throw error;
@@ -72,7 +72,7 @@ export class ConsoleTriageController {
   }
 
   private async render(console: ConsoleContext, res: Response, extra: Record<string, unknown>, status: number) {
-    const { messages } = await this.triage.triage(console.account.id);
+    const { messages } = await this.triage.triage(console.caller);
     const moved = res.req.query.moved;
     this.views.page(
       res,

@@ -78,7 +78,7 @@ export class UsersService {
       return user;
     });
     // Texts to their direct numbers reach their teams from now on, as for anyone away.
-    if (deactivatedNow) await this.availability.setAway(accountId, userId);
+    if (deactivatedNow) await this.availability.setStatus(accountId, userId, 'away');
     return updated;
   }
 }

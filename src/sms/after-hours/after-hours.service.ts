@@ -37,6 +37,7 @@ export interface AfterHoursInbound {
 
 export type AfterHoursSkip =
   | 'unknown_number' // not a number of this account
+  | 'unassigned_number' // nobody holds the number: it sends nothing, automatic replies included
   | 'not_a_phone' // the sender is a short code or a name: nothing to text back to
   | 'sms_off' // the account has SMS turned off
   | 'disabled' // the level that applies has no reply (or is switched off)
@@ -103,6 +104,7 @@ export class AfterHoursService {
     if (!anyReplyOn) return skip('disabled');
     const number = await this.numbers.findOne({ where: { accountId: text.accountId, number: text.businessNumber } });
     if (!number) return skip('unknown_number');
+    if (number.kind === 'unassigned') return skip('unassigned_number');
     const settings = await this.settings.get(text.accountId);
     if (!settings.enabled) return skip('sms_off');
 

@@ -1,15 +1,15 @@
 import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * `missed`: left direct conversations unanswered; `unresponsive`: let claims lapse without replying; `away`: the agent
- * said so themselves.
+ * `away`: the agent said so; `missed`: left direct conversations unanswered; `unresponsive`: let claims lapse without
+ * replying.
  */
-export const AGENT_STATUSES = ['available', 'missed', 'unresponsive', 'away'] as const;
+export const AGENT_STATUSES = ['available', 'away', 'missed', 'unresponsive'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 /** An agent's availability for their direct numbers; no row means available since they joined. */
 @Entity('sms_agent_availability')
-@Check('CHK_sms_agent_availability_status', "status IN ('available', 'missed', 'unresponsive', 'away')")
+@Check('CHK_sms_agent_availability_status', "status IN ('available', 'away', 'missed', 'unresponsive')")
 export class AgentAvailability {
   @PrimaryColumn('text', { name: 'account_id' })
   accountId!: string;

@@ -20,11 +20,7 @@ export class AvailabilityController {
   /** The agent sets themselves away, or available again (after being away, missed or unresponsive). */
   @Put('me')
   async setMine(@CurrentCaller() caller: SmsCaller, @Body() body: SetAvailabilityDto) {
-    const view =
-      body.status === 'away'
-        ? await this.availability.setAway(caller.accountId, caller.userId)
-        : await this.availability.setAvailable(caller.accountId, caller.userId);
-    return toAvailabilityResponse(view);
+    return toAvailabilityResponse(await this.availability.setStatus(caller.accountId, caller.userId, body.status));
   }
 
   /** An agent's availability: admins see anyone's, technicians their own. */

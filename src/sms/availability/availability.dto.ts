@@ -5,11 +5,11 @@ import type { AvailabilityView } from './availability.service';
 export class SetAvailabilityDto {
   @ApiProperty({
     enum: ['available', 'away'],
-    description: 'An agent makes themselves available or away; missed and unresponsive follow from the rules',
+    description: 'An agent sets themselves away or available; missed and unresponsive follow from the rules',
   })
   @IsIn(['available', 'away'], {
     message:
-      'status can only be set to available or away; missed and unresponsive are set by the missed and unresponsive thresholds',
+      'status can be set to available or away; missed and unresponsive are set by the missed and unresponsive thresholds',
   })
   status!: 'available' | 'away';
 }

@@ -5,6 +5,7 @@ import { Clock } from '../clock/clock';
 import { ConversationClaim } from '../conversations/conversation-claim.entity';
 import { ConversationWait } from '../conversations/conversation-wait.entity';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { SmsEvents } from '../conversations/sms-events.service';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { AgentAvailability, AgentStatus } from './agent-availability.entity';
 import { missedStreak, Streak, unresponsiveStreak } from './availability-rules';
@@ -27,8 +28,9 @@ const RECENT_OUTCOMES = 500;
 /**
  * Agent availability for direct numbers, as contact centres know it. Counted from what happened since the agent was
  * last available: `missed` after `missedThreshold` direct conversations in a row left unanswered past the response
- * time, `unresponsive` after `unresponsiveThreshold` claims in a row left to lapse without a reply. The status sticks
- * until the agent sets themselves available again; meanwhile texts to their direct numbers also reach their teams.
+ * time, `unresponsive` after `unresponsiveThreshold` claims in a row left to lapse without a reply, evaluated by the
+ * timers when a deadline passes or a claim lapses; `away` when the agent says so. The status sticks until the agent
+ * sets themselves available again; meanwhile texts to their direct numbers also reach their teams.
  */
 @Injectable()
 export class AvailabilityService {
@@ -38,14 +40,84 @@ export class AvailabilityService {
     @InjectRepository(ConversationClaim) private readonly claims: Repository<ConversationClaim>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     private readonly settings: SmsSettingsService,
+    private readonly events: SmsEvents,
     private readonly clock: Clock,
   ) {}
 
-  /** The agent's status now; a threshold reached since they were last available is recorded here. */
+  /**
+   * The agent's status as recorded, with their runs since it began: reading it changes nothing, whoever reads it.
+   */
   async statusOf(accountId: string, userId: string, tx?: EntityManager): Promise<AvailabilityView> {
     const db = tx ?? this.availability.manager;
-    const now = this.clock.now();
-    const settings = await this.settings.get(accountId, tx);
+    const { row, missed, lapsed, thresholds } = await this.current(db, accountId, userId);
+    return {
+      userId,
+      status: row?.status ?? 'available',
+      since: row?.changedAt ?? null,
+      reason: row?.reason ?? null,
+      missedInARow: missed.inARow,
+      lapsedInARow: lapsed.inARow,
+      thresholds,
+    };
+  }
+
+  /** Only the recorded status, for each text to a direct number (the runs are not needed to route it). */
+  async recordedStatus(accountId: string, userId: string, tx?: EntityManager): Promise<AgentStatus> {
+    const row = await (tx ?? this.availability.manager)
+      .getRepository(AgentAvailability)
+      .findOne({ where: { accountId, userId } });
+    return row?.status ?? 'available';
+  }
+
+  /**
+   * Run by the timers when a response deadline passes or a claim lapses: an available agent whose run reached a
+   * threshold becomes `missed` or `unresponsive`, their waiting direct threads reach their teams, and everyone
+   * concerned hears of it. Two evaluations at once record the change once.
+   */
+  async evaluate(accountId: string, userId: string): Promise<void> {
+    await this.availability.manager.transaction(async (tx) => {
+      const { row, missed, lapsed, thresholds } = await this.current(tx, accountId, userId);
+      if (row && row.status !== 'available') return;
+      const change = this.firstReached(missed, lapsed, thresholds.responseTimeMinutes);
+      if (!change) return;
+      const changed = (await tx.query(
+        `INSERT INTO sms_agent_availability (account_id, user_id, status, changed_at, reason) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (account_id, user_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, reason = EXCLUDED.reason
+         WHERE sms_agent_availability.status = 'available' RETURNING user_id`,
+        [accountId, userId, change.status, change.at, change.reason],
+      )) as unknown[];
+      if (changed.length === 0) return;
+      await this.announce(tx, accountId, userId, change.status, change.reason);
+    });
+  }
+
+  /** 404 for a user of another account. */
+  async assertUser(accountId: string, userId: string): Promise<void> {
+    if (!(await this.gateway.getUser(accountId, userId))) throw new NotFoundException('No such user in this account');
+  }
+
+  /**
+   * The agent says where they are. `away`: their direct numbers' texts also reach their teams, the threads waiting
+   * now included; `available`: they reach them alone again, and the counts start afresh.
+   */
+  async setStatus(accountId: string, userId: string, status: 'available' | 'away'): Promise<AvailabilityView> {
+    await this.assertUser(accountId, userId);
+    await this.availability.manager.transaction(async (tx) => {
+      const before = await tx
+        .getRepository(AgentAvailability)
+        .findOne({ where: { accountId, userId }, lock: { mode: 'pessimistic_write' } });
+      const reason = status === 'away' ? 'Set themselves away' : null;
+      await tx
+        .getRepository(AgentAvailability)
+        .upsert({ accountId, userId, status, changedAt: this.clock.now(), reason }, ['accountId', 'userId']);
+      if ((before?.status ?? 'available') !== status) await this.announce(tx, accountId, userId, status, reason);
+    });
+    return this.statusOf(accountId, userId);
+  }
+
+  /** The agent's record and runs since they were last available. */
+  private async current(db: EntityManager, accountId: string, userId: string) {
+    const settings = await this.settings.get(accountId, db);
     const thresholds = {
       missed: settings.missedThreshold,
       unresponsive: settings.unresponsiveThreshold,
@@ -53,7 +125,7 @@ export class AvailabilityService {
     };
     const row = await db.getRepository(AgentAvailability).findOne({ where: { accountId, userId } });
     const since = row?.changedAt ?? NEVER;
-    // Every text to a direct number is evaluated here, so a run that reached the threshold is seen by the next one:
+    // Each deadline and lapse is evaluated when due, so a run that reached the threshold is seen by the next one:
     // the latest outcomes suffice, however long the agent has been available.
     const recent = { take: RECENT_OUTCOMES };
     const waits = await db.getRepository(ConversationWait).find({
@@ -64,60 +136,45 @@ export class AvailabilityService {
     const claims = await db
       .getRepository(ConversationClaim)
       .find({ where: { accountId, userId, claimedAt: MoreThan(since) }, order: { claimedAt: 'DESC' }, ...recent });
-    const missed = missedStreak(waits, settings.responseTimeMinutes * 60_000, settings.missedThreshold, now);
-    const lapsed = unresponsiveStreak(claims, settings.unresponsiveThreshold, now);
-    const view = (status: AgentStatus, at: Date | null, reason: string | null): AvailabilityView => ({
-      userId,
-      status,
-      since: at,
-      reason,
-      missedInARow: missed.inARow,
-      lapsedInARow: lapsed.inARow,
+    const now = this.clock.now();
+    return {
+      row,
       thresholds,
-    });
-    if (row && row.status !== 'available') return view(row.status, row.changedAt, row.reason);
+      missed: missedStreak(waits, settings.responseTimeMinutes * 60_000, settings.missedThreshold, now),
+      lapsed: unresponsiveStreak(claims, settings.unresponsiveThreshold, now),
+    };
+  }
 
-    const change = this.firstReached(missed, lapsed, settings.responseTimeMinutes);
-    if (!change) return view('available', row?.changedAt ?? null, null);
-    // Only an available agent changes here: two evaluations at once record the change once.
-    await db.query(
-      `INSERT INTO sms_agent_availability (account_id, user_id, status, changed_at, reason) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account_id, user_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, reason = EXCLUDED.reason
-       WHERE sms_agent_availability.status = 'available'`,
-      [accountId, userId, change.status, change.at, change.reason],
+  /**
+   * Tells the agent, their teams and admins that the status changed and, while the agent is not available, sends
+   * their waiting direct threads to their teams too (`conversation.routed` for each).
+   */
+  private async announce(
+    tx: EntityManager,
+    accountId: string,
+    userId: string,
+    status: AgentStatus,
+    reason: string | null,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const teamIds = (await this.gateway.getUser(accountId, userId, tx))?.teamIds ?? [];
+    const audience = { accountId, userIds: [userId], teamIds, allMembers: false };
+    this.events.afterCommit(
+      tx,
+      SmsEvents.event(
+        'availability.changed',
+        audience,
+        { userId, status, reason, textsAlsoReachTeams: status !== 'available' },
+        now,
+      ),
     );
-    await this.routeWaitingToTeams(db, accountId, userId, tx);
-    return view(change.status, change.at, change.reason);
-  }
-
-  /** 404 for a user of another account. */
-  async assertUser(accountId: string, userId: string): Promise<void> {
-    if (!(await this.gateway.getUser(accountId, userId))) throw new NotFoundException('No such user in this account');
-  }
-
-  /** The agent is back: their direct numbers' texts reach them alone again, and the counts start afresh. */
-  async setAvailable(accountId: string, userId: string): Promise<AvailabilityView> {
-    await this.assertUser(accountId, userId);
-    await this.availability.upsert(
-      { accountId, userId, status: 'available', changedAt: this.clock.now(), reason: null },
-      ['accountId', 'userId'],
-    );
-    return this.statusOf(accountId, userId);
-  }
-
-  /** The agent steps away: until they are available again, their direct numbers' texts also reach their teams. */
-  async setAway(accountId: string, userId: string): Promise<AvailabilityView> {
-    await this.assertUser(accountId, userId);
-    await this.availability.manager.transaction(async (tx) => {
-      await tx
-        .getRepository(AgentAvailability)
-        .upsert({ accountId, userId, status: 'away', changedAt: this.clock.now(), reason: 'Set themselves away' }, [
-          'accountId',
-          'userId',
-        ]);
-      await this.routeWaitingToTeams(tx, accountId, userId, tx);
-    });
-    return this.statusOf(accountId, userId);
+    if (status === 'available' || teamIds.length === 0) return;
+    for (const conversationId of await this.routeWaitingToTeams(tx, accountId, userId, teamIds)) {
+      this.events.afterCommit(
+        tx,
+        SmsEvents.event('conversation.routed', audience, { conversationId, userId, teamIds, reason: status }, now),
+      );
+    }
   }
 
   private firstReached(
@@ -141,20 +198,20 @@ export class AvailabilityService {
     return candidates[0] ?? null;
   }
 
-  /** The texts that made the agent unavailable are still waiting: their teams see those threads too from now on. */
+  /** The threads waiting on the agent's direct numbers: their teams see them too from now on. Returns their ids. */
   private async routeWaitingToTeams(
-    db: EntityManager,
+    tx: EntityManager,
     accountId: string,
     userId: string,
-    tx?: EntityManager,
-  ): Promise<void> {
-    const teamIds = (await this.gateway.getUser(accountId, userId, tx))?.teamIds ?? [];
-    if (teamIds.length === 0) return;
-    await db.query(
+    teamIds: string[],
+  ): Promise<string[]> {
+    const [rows] = (await tx.query(
       `UPDATE sms_conversations c SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(c.routed_team_ids || $3::text[]))
-        WHERE c.account_id = $1 AND c.waiting_since IS NOT NULL
-          AND EXISTS (SELECT 1 FROM sms_numbers n WHERE n.account_id = $1 AND n.number = c.business_number AND n.kind = 'direct' AND n.user_id = $2)`,
+        WHERE c.account_id = $1 AND c.waiting_since IS NOT NULL AND NOT (c.routed_team_ids @> $3::text[])
+          AND EXISTS (SELECT 1 FROM sms_numbers n WHERE n.account_id = $1 AND n.number = c.business_number AND n.kind = 'direct' AND n.user_id = $2)
+        RETURNING c.id`,
       [accountId, userId, teamIds],
-    );
+    )) as [{ id: string }[], number];
+    return rows.map((r) => r.id);
   }
 }

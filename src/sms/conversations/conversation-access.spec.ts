@@ -60,4 +60,15 @@ describe('who hears about a conversation', () => {
       allMembers: false,
     });
   });
+
+  it("a chosen-users number's texts reach those users; an unassigned number's reach admins only", () => {
+    const chosen = { ...group, kind: 'users' as const, teamId: null, memberIds: ['tina', 'ursula'] };
+    const sut = audienceOf(conversation(), chosen, 'inbound', now);
+    expect(hears(sut, viewer('ursula', []))).toBe(true);
+    expect(hears(sut, viewer('tom', ['support']))).toBe(false);
+    const unassigned = { ...group, kind: 'unassigned' as const, teamId: null };
+    const nobody = audienceOf(conversation(), unassigned, 'inbound', now);
+    expect(hears(nobody, viewer('tom', ['support']))).toBe(false);
+    expect(hears(nobody, viewer('boss', [], 'admin'))).toBe(true);
+  });
 });

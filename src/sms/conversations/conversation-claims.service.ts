@@ -15,6 +15,7 @@ import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf, liveHolder, memberSql, Viewer, viewerParams } from './conversation-access';
 import { ClaimVia, ConversationClaim } from './conversation-claim.entity';
+import { ConversationTimers } from './conversation-timers';
 import { SmsEvents, SmsEventType } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
@@ -38,8 +39,41 @@ export class ConversationClaims {
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     private readonly settings: SmsSettingsService,
     private readonly events: SmsEvents,
+    private readonly timers: ConversationTimers,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * The claim's expiry job: a claim still live on its conversation past its expiry lapses (ended `expired`, the
+   * conversation free) and the number's members hear `conversation.released` with reason `timeout`. A claim that was
+   * extended, released or handed on is left alone. Returns who held it, for their availability.
+   */
+  async lapse(accountId: string, conversationId: string, claimId: string): Promise<string | null> {
+    return this.conversations.manager.transaction(async (tx) => {
+      const claim = await tx.getRepository(ConversationClaim).findOne({ where: { accountId, id: claimId } });
+      if (!claim) return null;
+      const locked = await this.lock(tx, accountId, conversationId);
+      const { conversation } = locked;
+      const now = this.clock.now();
+      if (conversation.claimId !== claimId || !conversation.claimExpiresAt) return claim.userId;
+      if (conversation.claimExpiresAt.getTime() > now.getTime()) {
+        // Extended since this job was added: the job of the new expiry is due then.
+        this.timers.claimSet(tx, { accountId, conversationId, claimId }, conversation.claimExpiresAt);
+        return claim.userId;
+      }
+      const expiredAt = conversation.claimExpiresAt;
+      await this.endCurrent(tx, conversation, 'expired', expiredAt);
+      await this.clearClaim(tx, conversation);
+      await this.announce(
+        tx,
+        locked,
+        'conversation.released',
+        { userId: claim.userId, reason: 'timeout', expiredAt: expiredAt.toISOString() },
+        now,
+      );
+      return claim.userId;
+    });
+  }
 
   /** 404 unless the viewer may act in the conversation (a member of its number, or of a team it was routed to). */
   async assertMember(viewer: Viewer, conversationId: string): Promise<void> {
@@ -272,6 +306,12 @@ export class ConversationClaims {
       const team = number.teamId ? await this.gateway.getTeam(conversation.accountId, number.teamId, tx) : null;
       return `${target.name} is not a member of the ${team?.name ?? ''} team that shares ${number.number}; transfer to a member of it`;
     }
+    if (number.kind === 'unassigned')
+      return `${target.name} cannot take over: ${number.number} is not assigned to anyone, so only admins handle its conversations`;
+    if (number.kind === 'users') {
+      if (number.memberIds.includes(target.id)) return null;
+      return `${target.name} is not one of the users who share ${number.number}; transfer to one of them`;
+    }
     if (number.kind === 'direct') {
       if (target.id === number.userId || target.teamIds.some((t) => conversation.routedTeamIds.includes(t)))
         return null;
@@ -317,6 +357,11 @@ export class ConversationClaims {
       .getRepository(SmsConversation)
       .update({ id: conversation.id }, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
     Object.assign(conversation, { claimId, claimedByUserId: userId, claimExpiresAt: expiresAt });
+    this.timers.claimSet(
+      tx,
+      { accountId: conversation.accountId, conversationId: conversation.id, claimId },
+      expiresAt,
+    );
   }
 
   private async clearClaim(tx: EntityManager, conversation: SmsConversation): Promise<void> {

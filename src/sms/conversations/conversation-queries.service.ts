@@ -5,7 +5,7 @@ import { Clock } from '../clock/clock';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { TICKET_GATEWAY, type TicketGateway, TicketSummary } from '../ports/ticket-gateway.port';
-import { liveHolder, Viewer, viewerParams, visibleSql } from './conversation-access';
+import { liveHolder, textVisibleSql, Viewer, viewerParams, visibleSql } from './conversation-access';
 import { ConversationListQueryDto, ConversationView } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
 
@@ -89,11 +89,9 @@ export class ConversationQueries {
           OR (m.direction = 'outbound' AND m.from_number = :business AND m.to_number = :contact))`,
         { contact: conversation.contactPhone, business: conversation.businessNumber },
       );
-    // What the contact wrote since the last text to them is current; everything before it is history.
-    if (historyHidden) {
-      qb.andWhere(`m.created_at > coalesce((SELECT max(o.created_at) FROM sms_messages o WHERE o.account_id = :accountId AND o.direction = 'outbound'
-        AND o.from_number = :business AND o.to_number = :contact), '-infinity')`);
-    }
+    // Text by text, the rule that lets the viewer see the thread: the assignments whose time they were written in,
+    // and with `handler` history the texts since the last answer only.
+    if (viewer.role !== 'admin') qb.andWhere(textVisibleSql(viewer), viewerParams(viewer, now));
     const messages = (
       await qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.partIndex', 'DESC').take(MESSAGES_SHOWN).getMany()
     ).reverse();

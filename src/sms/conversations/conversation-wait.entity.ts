@@ -6,6 +6,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  */
 @Entity('sms_conversation_waits')
 @Index('UQ_sms_conversation_waits_open', ['conversationId'], { unique: true, where: 'answered_at IS NULL' })
+@Index('IDX_sms_conversation_waits_deadline', ['startedAt'], {
+  where: 'deadline_checked_at IS NULL AND direct_user_id IS NOT NULL',
+})
 @Index('IDX_sms_conversation_waits_direct', ['accountId', 'directUserId', 'startedAt'], {
   where: 'direct_user_id IS NOT NULL',
 })
@@ -31,4 +34,8 @@ export class ConversationWait {
 
   @Column('text', { name: 'answered_by_user_id', nullable: true })
   answeredByUserId!: string | null;
+
+  /** When the response deadline's job looked at this wait; the sweep gives a job to direct waits not looked at. */
+  @Column('timestamptz', { name: 'deadline_checked_at', nullable: true })
+  deadlineCheckedAt!: Date | null;
 }

@@ -8,7 +8,9 @@ import { Clock } from '../clock/clock';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf } from './conversation-access';
+import { ConversationTimers } from './conversation-timers';
 import { SmsEvents } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
 
@@ -65,6 +67,8 @@ export class ConversationsService {
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     private readonly availability: AvailabilityService,
     private readonly events: SmsEvents,
+    private readonly timers: ConversationTimers,
+    private readonly settings: SmsSettingsService,
     private readonly clock: Clock,
   ) {
     this.touchInboundStatement = touchInbound(
@@ -128,12 +132,29 @@ export class ConversationsService {
   ): Promise<SmsConversation> {
     let conversation = touched;
     if (number?.kind === 'direct' && number.userId) {
-      const agent = await this.availability.statusOf(input.accountId, number.userId, tx);
-      if (
-        agent.status !== 'available' &&
-        (await this.routeToTeams(tx, input.accountId, conversation.id, number.userId))
-      ) {
+      if (conversation.waitingSince) {
+        const { responseTimeMinutes } = await this.settings.get(input.accountId, tx);
+        this.timers.waitOpened(
+          tx,
+          { accountId: input.accountId, conversationId: conversation.id },
+          conversation.waitingSince,
+          responseTimeMinutes * 60_000,
+        );
+      }
+      const status = await this.availability.recordedStatus(input.accountId, number.userId, tx);
+      const teamIds =
+        status !== 'available' ? await this.routeToTeams(tx, input.accountId, conversation.id, number.userId) : [];
+      if (teamIds.length > 0) {
         conversation = await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id });
+        this.events.afterCommit(
+          tx,
+          SmsEvents.event(
+            'conversation.routed',
+            { accountId: input.accountId, userIds: [number.userId], teamIds, allMembers: false },
+            { conversationId: conversation.id, userId: number.userId, teamIds, reason: status },
+            now,
+          ),
+        );
       }
     }
 
@@ -211,20 +232,25 @@ export class ConversationsService {
     return row.id;
   }
 
-  /** While the agent is not available, their direct number's texts also reach their teams (who keep the thread). */
+  /**
+   * While the agent is not available, their direct number's texts also reach their teams (who keep the thread).
+   * Returns the teams it newly reached.
+   */
   private async routeToTeams(
     tx: EntityManager,
     accountId: string,
     conversationId: string,
     agentId: string,
-  ): Promise<boolean> {
+  ): Promise<string[]> {
     const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
-    if (teamIds.length === 0) return false;
-    await tx.query(
-      `UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[])) WHERE id = $1`,
+    if (teamIds.length === 0) return [];
+    const [rows] = (await tx.query(
+      `UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[]))
+        WHERE id = $1 AND NOT (routed_team_ids @> $2::text[]) RETURNING id`,
       [conversationId, teamIds],
-    );
-    return true;
+    )) as [unknown[], number];
+    // Already routed to these teams: no news.
+    return rows.length > 0 ? teamIds : [];
   }
 }
 

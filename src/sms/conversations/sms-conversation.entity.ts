@@ -7,6 +7,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn,
 @Entity('sms_conversations')
 @Index(['accountId', 'businessNumber', 'contactPhone'], { unique: true })
 @Index('IDX_sms_conversations_activity', ['accountId', 'lastActivityAt'])
+@Index('IDX_sms_conversations_claim_expiry', ['claimExpiresAt'], { where: 'claim_id IS NOT NULL' })
 @Check(
   'CHK_sms_conversations_claim',
   '(claimed_by_user_id IS NULL) = (claim_expires_at IS NULL) AND (claimed_by_user_id IS NULL) = (claim_id IS NULL)',

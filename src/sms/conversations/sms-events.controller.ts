@@ -25,9 +25,10 @@ export class SmsEventsController {
 
   /**
    * Server-sent events about conversations the caller can see: `message.received`, `conversation.replied`,
-   * `conversation.claimed`, `conversation.released`, `conversation.transferred` (the SSE event name), with JSON data.
-   * A text that arrives while a conversation is claimed is told to its holder only. A user holds at most a few
-   * streams at once (429 past that).
+   * `conversation.claimed`, `conversation.released` (reason `timeout` when a claim lapsed), `conversation.transferred`,
+   * `conversation.routed`, `availability.changed` (the SSE event name), with JSON data. A text that arrives while a
+   * conversation is claimed is told to its holder only. A user holds at most a few streams at once (429 past that).
+   * Streams end when the process shuts down; clients reconnect.
    */
   @Sse()
   @ApiProduces('text/event-stream')
@@ -49,6 +50,6 @@ export class SmsEventsController {
       map((e): MessageEvent => ({ id: e.id, type: e.type, data: { type: e.type, at: e.at, ...e.data } })),
     );
     const heartbeat = interval(HEARTBEAT_MS).pipe(map((): MessageEvent => ({ comment: 'keep-alive' })));
-    return this.limits.userStream(caller.userId, merge(live, heartbeat));
+    return this.limits.userStream(caller.userId, this.events.untilShutdown(merge(live, heartbeat)));
   }
 }

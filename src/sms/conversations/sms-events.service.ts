@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, takeUntil } from 'rxjs';
 import {
   DataSource,
   EntityManager,
@@ -17,7 +17,9 @@ export type SmsEventType =
   | 'conversation.replied'
   | 'conversation.claimed'
   | 'conversation.released'
-  | 'conversation.transferred';
+  | 'conversation.transferred'
+  | 'conversation.routed'
+  | 'availability.changed';
 
 /**
  * Who is told: admins of the account always; besides them the listed users, the members of the listed teams, and
@@ -40,6 +42,21 @@ export interface SmsEvent {
 }
 
 const PENDING = 'smsEvents';
+const ON_COMMIT = 'smsOnCommit';
+
+/**
+ * Runs `work` once `tx` commits (outside a transaction, at once); dropped on rollback. For jobs about rows the
+ * transaction writes: rows before jobs. `work` handles its own errors (the sweep rebuilds what it could not add).
+ */
+export function onCommit(tx: EntityManager, work: () => Promise<unknown>): void {
+  const runner = tx.queryRunner;
+  if (!runner?.isTransactionActive) {
+    void work();
+    return;
+  }
+  const data = runner.data as Record<string, (() => Promise<unknown>)[] | undefined>;
+  (data[ON_COMMIT] ??= []).push(work);
+}
 
 /**
  * The pub/sub slice of ioredis. BullMQ 6 types its connection as its own adapter interface, which has no pub/sub;
@@ -64,6 +81,7 @@ interface PubSubClient {
 export class SmsEvents implements OnModuleDestroy {
   private readonly logger = new Logger(SmsEvents.name);
   private readonly events = new Subject<SmsEvent>();
+  private readonly closing = new Subject<void>();
   private subscriber: PubSubClient | null = null;
   private subscribing: Promise<void> | null = null;
   private readonly channel: string;
@@ -111,8 +129,18 @@ export class SmsEvents implements OnModuleDestroy {
     return this.events.asObservable();
   }
 
+  /**
+   * `stream` (an SSE response's, heartbeats and all) until the process shuts down: open event streams end at SIGTERM,
+   * so the HTTP server closes at once instead of waiting for clients to leave.
+   */
+  untilShutdown<T>(stream: Observable<T>): Observable<T> {
+    return stream.pipe(takeUntil(this.closing));
+  }
+
   async onModuleDestroy(): Promise<void> {
-    // Completing ends open SSE responses, so the HTTP server can close.
+    // Ends open SSE responses, so the HTTP server can close.
+    this.closing.next();
+    this.closing.complete();
     this.events.complete();
     if (this.subscriber) await this.subscriber.quit().catch(() => undefined);
   }
@@ -139,6 +167,9 @@ export class SmsEvents implements OnModuleDestroy {
 
   /** Called by the transaction subscriber. */
   flush(data: Record<string, unknown>, commit: boolean): void {
+    const work = data[ON_COMMIT] as (() => Promise<unknown>)[] | undefined;
+    delete data[ON_COMMIT];
+    if (commit) for (const w of work ?? []) void w();
     const pending = data[PENDING] as SmsEvent[] | undefined;
     if (!pending) return;
     delete data[PENDING];

@@ -22,9 +22,12 @@ export class HostIdPipe implements PipeTransform<unknown, string> {
 }
 
 /** A DTO field that names a host record. */
-export function IsHostId(): PropertyDecorator {
+export function IsHostId(options: { each?: boolean } = {}): PropertyDecorator {
   return (target, key) => {
-    MaxLength(HOST_ID_MAX_LENGTH, { message: `$property is at most ${HOST_ID_MAX_LENGTH} characters` })(target, key);
-    Matches(HOST_ID, { message: "$property may hold letters, digits, '_' and '-' only" })(target, key);
+    MaxLength(HOST_ID_MAX_LENGTH, { ...options, message: `$property is at most ${HOST_ID_MAX_LENGTH} characters` })(
+      target,
+      key,
+    );
+    Matches(HOST_ID, { ...options, message: "$property may hold letters, digits, '_' and '-' only" })(target, key);
   };
 }

@@ -18,12 +18,12 @@ export class InboundMessagesController {
   @Post('messages/:id/move')
   @HttpCode(200)
   async move(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: MoveReplyDto) {
-    return toSmsMessageResponse(await this.replies.move(caller.accountId, id, body.ticketId));
+    return toSmsMessageResponse(await this.replies.move(caller, id, body.ticketId));
   }
 
-  /** Replies whose ticket was a guess, replies no ticket took, and texts that failed to process. */
+  /** Replies whose ticket was a guess, replies no ticket took, and texts that failed to process, of threads the caller sees. */
   @Get('triage')
   triage(@CurrentCaller() caller: SmsCaller) {
-    return this.replies.triage(caller.accountId);
+    return this.replies.triage(caller);
   }
 }

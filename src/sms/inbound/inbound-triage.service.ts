@@ -1,6 +1,8 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { Clock } from '../clock/clock';
+import { textVisibleSql, viewerParams } from '../conversations/conversation-access';
 import { SmsMedia } from '../media/sms-media.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
@@ -9,6 +11,13 @@ import { replyAttachments, replyCommentBody } from './reply-comment';
 
 const TRIAGE_LIMIT = 200;
 
+/** Who reads texts: the caller as the module knows them. */
+interface TextReader {
+  accountId: string;
+  userId: string;
+  role: 'admin' | 'technician';
+}
+
 /** What technicians do with inbound replies: look at the ones the rules were unsure of, and move them. */
 @Injectable()
 export class InboundTriage {
@@ -16,13 +25,30 @@ export class InboundTriage {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @InjectRepository(SmsMedia) private readonly media: Repository<SmsMedia>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
+    private readonly clock: Clock,
   ) {}
+
+  /** The reader's visibility over texts, as SQL over `m` with its parameters. */
+  private async visible(reader: TextReader): Promise<[string, Record<string, unknown>]> {
+    const teamIds =
+      reader.role === 'admin' ? [] : ((await this.gateway.getUser(reader.accountId, reader.userId))?.teamIds ?? []);
+    const viewer = { ...reader, teamIds };
+    return [textVisibleSql(viewer), viewerParams(viewer, this.clock.now())];
+  }
 
   /**
    * Moves a reply, with its comment and attachments, to another ticket of the customer who sent it; a reply
    * waiting in triage gets its comment there. Moving it to the ticket it is on confirms a guess.
    */
-  async move(accountId: string, messageId: string, ticketId: string): Promise<SmsMessage> {
+  async move(reader: TextReader, messageId: string, ticketId: string): Promise<SmsMessage> {
+    const accountId = reader.accountId;
+    const [visible, params] = await this.visible(reader);
+    const mayRead = await this.messages
+      .createQueryBuilder('m')
+      .where('m.id = :messageId', { messageId })
+      .andWhere(visible, params)
+      .getExists();
+    if (!mayRead) throw new NotFoundException('No such inbound SMS in this account');
     return this.messages.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsMessage);
       const message = await repo.findOne({
@@ -73,10 +99,14 @@ export class InboundTriage {
   }
 
   /** Guessed tickets, replies no ticket took, and texts whose processing failed: newest first. */
-  async triage(accountId: string) {
+  async triage(reader: TextReader) {
+    const accountId = reader.accountId;
+    const [visible, params] = await this.visible(reader);
     const rows = await this.messages
       .createQueryBuilder('m')
       .where('m.accountId = :accountId', { accountId })
+      // Only texts of threads the reader sees (see conversation-access).
+      .andWhere(visible, params)
       // Same predicate as the partial index on sms_messages, so only these rows are read.
       .andWhere("m.direction = 'inbound' AND (m.match_guess OR m.match_rule = 'triage' OR m.status = 'failed')")
       .orderBy('m.createdAt', 'DESC')

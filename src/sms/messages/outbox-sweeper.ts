@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
+import { ConversationTimers } from '../conversations/conversation-timers';
 import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
 import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
@@ -29,6 +30,7 @@ export class OutboxSweep {
     private readonly schedule: SendSchedule,
     private readonly held: HeldMessages,
     private readonly inbound: InboundQueue,
+    private readonly timers: ConversationTimers,
   ) {}
 
   async run(): Promise<number> {
@@ -61,6 +63,8 @@ export class OutboxSweep {
     requeued += await this.held.releaseWhereCredited();
     // Inbound texts still `received` with no job (a flushed Redis) are processed after all.
     requeued += await this.inbound.requeueStuck(cutoff, BATCH);
+    // Claim expiries and response deadlines: lost jobs come back, due ones run.
+    requeued += await this.timers.sweep();
     // Scheduled rows: delayed jobs lost with Redis come back before they are due.
     return requeued + (await this.schedule.sweep());
   }

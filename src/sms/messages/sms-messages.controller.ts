@@ -14,7 +14,7 @@ export class SmsMessagesController {
 
   @Get('sms/messages/:id')
   async get(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string) {
-    return toSmsMessageResponse(await this.messages.get(caller.accountId, id));
+    return toSmsMessageResponse(await this.messages.get(caller, id));
   }
 }
 
@@ -26,9 +26,13 @@ export class SmsMessagesController {
 export class TicketTextsController {
   constructor(private readonly messages: SmsMessagesService) {}
 
-  /** Both directions, with status, segments, credits, and the reason when a text was not sent. */
+  /**
+   * Both directions, with status, segments, credits, and the reason when a text was not sent. Texts of threads the
+   * caller may not see are left out and counted (`hidden`); the ticket's own comments are the host's to show.
+   */
   @Get('tickets/:id/sms')
   async forTicket(@CurrentCaller() caller: SmsCaller, @Param('id', HostIdPipe) id: string) {
-    return { messages: (await this.messages.forTicket(caller.accountId, id)).map(toSmsMessageResponse) };
+    const { messages, hidden } = await this.messages.forTicket(caller, id);
+    return { messages: messages.map(toSmsMessageResponse), hidden };
   }
 }

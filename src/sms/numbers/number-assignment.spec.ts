@@ -1,6 +1,8 @@
-import { assignmentConflict, NumberHolder } from './number-assignment';
+import { assignmentConflict, historyChoiceRequired, NumberHolder, sameHolder } from './number-assignment';
 
 const shared: NumberHolder = { kind: 'shared', userId: null, teamId: null };
+const unassigned: NumberHolder = { kind: 'unassigned', userId: null, teamId: null };
+const chosen: NumberHolder = { kind: 'users', userId: null, teamId: null, memberIds: ['tina', 'ursula'] };
 const dana: NumberHolder = { kind: 'direct', userId: 'dana', teamId: null };
 const sol: NumberHolder = { kind: 'direct', userId: 'sol', teamId: null };
 const support: NumberHolder = { kind: 'group', userId: null, teamId: 'support' };
@@ -33,5 +35,29 @@ describe('assignmentConflict', () => {
     expect(sut(sol, dana, 'bulk')).toBe('assigned_elsewhere');
     expect(sut(support, dana, 'bulk')).toBe('assigned_elsewhere');
     expect(sut(dana, support, 'bulk')).toBe('assigned_elsewhere');
+  });
+});
+
+describe('historyChoiceRequired', () => {
+  const sut = historyChoiceRequired;
+
+  it("asks what happens to a user's threads when their number goes to anyone else", () => {
+    expect(sut(dana, sol)).toBe(true);
+    expect(sut(dana, support)).toBe(true);
+    expect(sut(dana, chosen)).toBe(true);
+    expect(sut(dana, shared)).toBe(true);
+  });
+
+  it('unassigning keeps them with the user unless told; other changes keep them with those who saw them', () => {
+    expect(sut(dana, unassigned)).toBe(false);
+    expect(sut(dana, dana)).toBe(false);
+    expect(sut(unassigned, dana)).toBe(false);
+    expect(sut(support, dana)).toBe(false);
+  });
+
+  it('an unassigned number is free for a bulk file, and chosen users in another order are the same holder', () => {
+    expect(assignmentConflict(unassigned, dana, 'bulk')).toBeNull();
+    expect(sameHolder(chosen, { ...chosen, memberIds: ['ursula', 'tina'] })).toBe(true);
+    expect(sameHolder(chosen, { ...chosen, memberIds: ['tina'] })).toBe(false);
   });
 });

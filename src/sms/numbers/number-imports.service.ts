@@ -105,7 +105,10 @@ export class NumberImports {
           if (!team) throw new LineRefused(`unknown team: no team named ${raw.team} in this account`);
           target = { kind: 'group', userId: null, teamId: team.id };
         }
-        applied.push({ line: record.line, ...(await this.applyLine(accountId, number, target, cell('label'))) });
+        applied.push({
+          line: record.line,
+          ...(await this.applyLine(accountId, userId, number, target, cell('label'))),
+        });
       } catch (e) {
         if (!(e instanceof LineRefused)) throw e;
         errors.push({
@@ -211,6 +214,7 @@ export class NumberImports {
   /** Checks and applies one line in its own transaction; any refusal rolls the line back whole. */
   private async applyLine(
     accountId: string,
+    byUserId: string,
     number: string,
     target: NumberHolder,
     label: string,
@@ -229,7 +233,7 @@ export class NumberImports {
 
     try {
       return await this.numbers.manager.transaction((tx) =>
-        this.applyInTransaction(tx, accountId, number, target, label, check, now),
+        this.applyInTransaction(tx, accountId, byUserId, number, target, label, check, now),
       );
     } catch (e) {
       // Another request added the same number a moment ago.
@@ -242,6 +246,7 @@ export class NumberImports {
   private async applyInTransaction(
     tx: EntityManager,
     accountId: string,
+    byUserId: string,
     number: string,
     target: NumberHolder,
     label: string,
@@ -273,10 +278,9 @@ export class NumberImports {
     if (!sameHolder(row, target)) {
       const conflict = assignmentConflict(row, target, 'bulk');
       if (conflict) throw new LineRefused(await this.numbersService.conflictReason(accountId, row, conflict, tx));
-      await repo.update(
-        { id: row.id },
-        { kind: target.kind, userId: target.userId, teamId: target.teamId, ...(label && !added ? { label } : {}) },
-      );
+      // A bulk file only assigns free numbers: whoever saw their threads keeps them.
+      await this.numbersService.assign(tx, row, target, 'keep', byUserId);
+      if (label && !added) await repo.update({ id: row.id }, { label });
     }
     return {
       numberId: row.id,

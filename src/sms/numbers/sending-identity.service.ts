@@ -11,7 +11,7 @@ import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SmsNumber } from './sms-number.entity';
-import { mayUse, notVerified } from './sms-numbers.service';
+import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 
 /** The number a text goes from, and which rule chose it; or why there is none. */
 export type SenderChoice =
@@ -20,7 +20,7 @@ export type SenderChoice =
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
  * those they may use), else the number the customer's conversation is on (the customer keeps one thread), else the
- * technician's own direct number, else the account's default. Only verified numbers send.
+ * technician's own direct number, else the account's default. Only verified, assigned numbers send.
  */
 @Injectable()
 export class SendingIdentity {
@@ -39,7 +39,7 @@ export class SendingIdentity {
       name: 'sms-sender-by-thread',
       text: `SELECT ${columns} FROM sms_numbers n
              JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
-             WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND c.contact_phone = $2
+             WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = $2
              ORDER BY c.last_activity_at DESC NULLS LAST LIMIT 1`,
     };
     this.direct = {
@@ -73,9 +73,15 @@ export class SendingIdentity {
     const number = await this.one(tx, this.byId, [accountId, fromNumberId]);
     if (!number) throw new NotFoundException('fromNumberId: no such SMS number in this account');
     if (!number.verifiedAt) throw new UnprocessableEntityException(`fromNumberId: ${notVerified(number)}`);
+    if (number.kind === 'unassigned') throw new UnprocessableEntityException(`fromNumberId: ${notAssigned(number)}`);
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
     if (user && user.role !== 'admin' && !mayUse(number, user.id, user.teamIds)) {
-      const whose = number.kind === 'direct' ? "another user's direct number" : 'the number of a team you are not in';
+      const whose =
+        number.kind === 'direct'
+          ? "another user's direct number"
+          : number.kind === 'users'
+            ? 'a number shared by users you are not one of'
+            : 'the number of a team you are not in';
       throw new ForbiddenException(
         `fromNumberId: you may not send from ${number.number} (${whose}); GET /api/sms/numbers/mine lists yours`,
       );
@@ -92,6 +98,7 @@ export class SendingIdentity {
       if (direct) return { number: direct, rule: 'direct' };
     }
     const fallback = await this.one(tx, this.fallback, [accountId]);
+    if (fallback?.kind === 'unassigned') return { skip: `The account's default number ${notAssigned(fallback)}` };
     if (fallback?.verifiedAt) return { number: fallback, rule: 'default' };
     if (fallback) return { skip: `The account's default number ${notVerified(fallback)}` };
     if (await tx.getRepository(SmsNumber).exists({ where: { accountId } })) {

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsInt,
@@ -18,9 +21,13 @@ import {
   SMS_NUMBER_KINDS,
   type SmsNumberKind,
 } from './sms-number.entity';
+import { HISTORY_CHOICES, type HistoryChoice } from './number-assignment';
 import type { NumberImport } from './number-import.entity';
 import type { AppliedLine } from './number-imports.service';
 import type { SmsNumber } from './sms-number.entity';
+
+/** Most chosen users one number has. */
+const MAX_MEMBERS = 100;
 
 export class CreateSmsNumberDto {
   @ApiProperty({ example: '+15550100199', description: 'With its country code' })
@@ -33,17 +40,62 @@ export class CreateSmsNumberDto {
   @IsNotEmpty()
   @MaxLength(80)
   label!: string;
+
+  @ApiPropertyOptional({
+    enum: SMS_NUMBER_KINDS,
+    description:
+      'Assign it at once (as PATCH does); left out, the number starts unassigned: admins only, it sends nothing',
+  })
+  @IsOptional()
+  @IsIn(SMS_NUMBER_KINDS)
+  kind?: SmsNumberKind;
+
+  @ApiPropertyOptional({ description: 'The user of a direct number' })
+  @IsOptional()
+  @IsHostId()
+  userId?: string;
+
+  @ApiPropertyOptional({ description: 'The team of a group number' })
+  @IsOptional()
+  @IsHostId()
+  teamId?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'The chosen users of a users number' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MEMBERS)
+  @IsHostId({ each: true })
+  memberIds?: string[];
 }
 
 /** Kind and assignment; fields left out keep their value, and a kind change clears what no longer applies. */
 export class UpdateSmsNumberDto {
   @ApiPropertyOptional({
     enum: SMS_NUMBER_KINDS,
-    description: 'direct: one user; group: one team; shared: the whole account',
+    description:
+      'unassigned: nobody (admins only, sends nothing); direct: one user; group: one team; users: chosen users; shared: the whole account',
   })
   @IsOptional()
   @IsIn(SMS_NUMBER_KINDS)
   kind?: SmsNumberKind;
+
+  @ApiPropertyOptional({ type: [String], description: 'The chosen users of a users number' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MEMBERS)
+  @IsHostId({ each: true })
+  memberIds?: string[];
+
+  @ApiPropertyOptional({
+    enum: HISTORY_CHOICES,
+    description:
+      "When the number changes hands: keep (default; the threads stay with those who could see them, the new holder starts afresh) or hand_over (the new holder sees them instead). Required when a user's direct number goes to anyone else",
+  })
+  @IsOptional()
+  @IsIn(HISTORY_CHOICES)
+  history?: HistoryChoice;
 
   @ApiPropertyOptional({ nullable: true, description: 'The user of a direct number' })
   @IsOptional()
@@ -98,6 +150,7 @@ export function toSmsNumberResponse(number: SmsNumber) {
     kind: number.kind,
     userId: number.userId,
     teamId: number.teamId,
+    memberIds: number.memberIds,
     /** Only verified numbers send. */
     verified: number.verifiedAt !== null,
     verifiedAt: number.verifiedAt,

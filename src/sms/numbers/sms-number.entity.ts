@@ -1,7 +1,10 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** `direct`: one user's own number; `group`: one team's shared number; `shared`: the whole account's. */
-export const SMS_NUMBER_KINDS = ['direct', 'group', 'shared'] as const;
+/**
+ * `unassigned`: nobody's yet (new numbers; only admins see its texts, it sends nothing); `direct`: one user's own
+ * number; `group`: one team's; `users`: chosen users' (memberIds); `shared`: the whole account's.
+ */
+export const SMS_NUMBER_KINDS = ['unassigned', 'direct', 'group', 'users', 'shared'] as const;
 export type SmsNumberKind = (typeof SMS_NUMBER_KINDS)[number];
 
 /** Who of a team or shared number's members sees past threads: all of them, or only those who handled each one. */
@@ -11,7 +14,7 @@ export type HistoryVisibility = (typeof HISTORY_VISIBILITIES)[number];
 @Entity('sms_numbers')
 @Check(
   'CHK_sms_numbers_assignment',
-  "(kind = 'shared' AND user_id IS NULL AND team_id IS NULL) OR (kind = 'direct' AND user_id IS NOT NULL AND team_id IS NULL) OR (kind = 'group' AND team_id IS NOT NULL AND user_id IS NULL)",
+  "(kind IN ('shared', 'unassigned') AND user_id IS NULL AND team_id IS NULL AND cardinality(member_ids) = 0) OR (kind = 'direct' AND user_id IS NOT NULL AND team_id IS NULL AND cardinality(member_ids) = 0) OR (kind = 'group' AND team_id IS NOT NULL AND user_id IS NULL AND cardinality(member_ids) = 0) OR (kind = 'users' AND user_id IS NULL AND team_id IS NULL AND cardinality(member_ids) > 0)",
 )
 @Check('CHK_sms_numbers_history_visibility', "history_visibility IN ('members', 'handler')")
 @Check('CHK_sms_numbers_claim_timeout', 'claim_timeout_minutes IS NULL OR claim_timeout_minutes BETWEEN 1 AND 1440')
@@ -37,7 +40,7 @@ export class SmsNumber {
   @Column('boolean', { name: 'is_default', default: false })
   isDefault!: boolean;
 
-  @Column('text', { name: 'kind', default: 'shared' })
+  @Column('text', { name: 'kind', default: 'unassigned' })
   kind!: SmsNumberKind;
 
   /** The user a `direct` number belongs to. */
@@ -47,6 +50,17 @@ export class SmsNumber {
   /** The team a `group` number belongs to. */
   @Column('text', { name: 'team_id', nullable: true })
   teamId!: string | null;
+
+  /** The chosen users of a `users` number. */
+  @Column('text', { name: 'member_ids', array: true, default: () => "'{}'" })
+  memberIds!: string[];
+
+  /**
+   * Where the current assignment's view of the number's texts begins (database time): texts before it belong to
+   * earlier assignments (sms_number_history), unless an admin handed them over. Null: all of them.
+   */
+  @Column('timestamptz', { name: 'history_from', nullable: true, default: () => 'now()' })
+  historyFrom!: Date | null;
 
   /** When the provider last confirmed the number is ours (its provider account lists it); null: not verified, it does not send. */
   @Column('timestamptz', { name: 'verified_at', nullable: true })

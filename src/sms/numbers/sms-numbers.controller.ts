@@ -40,7 +40,10 @@ export class SmsNumbersController {
   @Post()
   @UseGuards(AdminOnlyGuard)
   async add(@CurrentCaller() caller: SmsCaller, @Body() body: CreateSmsNumberDto) {
-    return toSmsNumberResponse(await this.numbers.add(caller.accountId, body));
+    const { kind, userId, teamId, memberIds, ...number } = body;
+    return toSmsNumberResponse(
+      await this.numbers.addAssigned(caller.accountId, number, { kind, userId, teamId, memberIds }, caller.userId),
+    );
   }
 
   @Get()
@@ -96,7 +99,7 @@ export class SmsNumbersController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateSmsNumberDto,
   ) {
-    return toSmsNumberResponse(await this.numbers.update(caller.accountId, id, body));
+    return toSmsNumberResponse(await this.numbers.update(caller.accountId, id, body, caller.userId));
   }
 
   /** Asks the provider again whether the number is ours. */

@@ -13,7 +13,15 @@ import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { ensureDefaultNumber } from './default-number';
-import { AssignmentConflict, assignmentConflict, sameHolder } from './number-assignment';
+import {
+  AssignmentConflict,
+  assignmentConflict,
+  HistoryChoice,
+  historyChoiceRequired,
+  NumberHolder,
+  sameHolder,
+} from './number-assignment';
+import { NumberHistory } from './number-history.entity';
 import { NumberCheck, NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumber } from './sms-number.entity';
@@ -36,15 +44,32 @@ export function parseBusinessNumber(input: string): string {
   }
 }
 
-/** A technician may send from their own direct numbers, their teams' numbers and the account's shared numbers. */
+/**
+ * Who may send from a number: a direct number's user, a team number's members, a chosen-users number's users, everyone
+ * for a shared number, and nobody for an unassigned one (not even admins: it sends nothing until it is assigned).
+ */
 export function mayUse(
-  number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId'>,
+  number: Pick<SmsNumber, 'kind' | 'userId' | 'teamId'> & { memberIds?: string[] },
   userId: string,
   teamIds: string[],
 ): boolean {
-  if (number.kind === 'direct') return number.userId === userId;
-  if (number.kind === 'group') return number.teamId !== null && teamIds.includes(number.teamId);
-  return true;
+  switch (number.kind) {
+    case 'direct':
+      return number.userId === userId;
+    case 'group':
+      return number.teamId !== null && teamIds.includes(number.teamId);
+    case 'users':
+      return (number.memberIds ?? []).includes(userId);
+    case 'shared':
+      return true;
+    case 'unassigned':
+      return false;
+  }
+}
+
+/** Why an unassigned number does not send. */
+export function notAssigned(number: Pick<SmsNumber, 'id' | 'number'>): string {
+  return `${number.number} is not assigned to anyone, so it sends nothing; assign it first (PATCH /api/sms/numbers/${number.id} with kind)`;
 }
 
 export function notVerified(number: Pick<SmsNumber, 'id' | 'number' | 'verificationError'>): string {
@@ -96,6 +121,29 @@ export class SmsNumbersService {
       if ((e as { code?: string }).code === '23505') throw new ConflictException(`${number} is already in use`);
       throw e;
     }
+  }
+
+  /**
+   * Adds a number and assigns it in one step (the assignment is checked before anything is added). A number that is
+   * not verified yet stays unassigned: it cannot send, so it is not given to anyone.
+   */
+  async addAssigned(
+    accountId: string,
+    input: { number: string; label: string },
+    assignment: Pick<UpdateSmsNumberDto, 'kind' | 'userId' | 'teamId' | 'memberIds'>,
+    byUserId: string | null,
+  ): Promise<SmsNumber> {
+    const unassigned: NumberHolder = { kind: 'unassigned', userId: null, teamId: null, memberIds: [] };
+    const next = await this.nextHolder(accountId, unassigned, assignment);
+    const added = await this.add(accountId, input);
+    if (next.kind === 'unassigned' || !added.verifiedAt) return added;
+    await this.numbers.manager.transaction(async (tx) => {
+      const locked = await tx
+        .getRepository(SmsNumber)
+        .findOne({ where: { accountId, id: added.id }, lock: { mode: 'pessimistic_write' } });
+      if (locked) await this.assign(tx, locked, next, 'hand_over', byUserId);
+    });
+    return this.get(accountId, added.id);
   }
 
   private insert(accountId: string, number: string, label: string, check: NumberCheck, now: Date): Promise<SmsNumber> {
@@ -152,49 +200,49 @@ export class SmsNumbersService {
   }
 
   /**
-   * Kind, assignment and per-number settings. A direct number needs a user, a group number a team, each of this
-   * account; a user's number never goes to a team and a team's number never to a second team (unassign first);
-   * making a number direct takes it from whoever had it; unassigning keeps its conversations and history.
+   * Kind, assignment and per-number settings. A direct number needs a user, a group number a team, a `users` number
+   * its chosen users, each of this account; a user's number never goes to a team and a team's number never to a
+   * second team (unassign first). Changing hands never widens who sees the old threads: by default they stay with
+   * those who could see them (`history: 'keep'`); `hand_over` gives them to the new holders, and a user's own number
+   * going to anyone else needs that choice said (422 otherwise).
    */
-  async update(accountId: string, id: string, changes: UpdateSmsNumberDto): Promise<SmsNumber> {
+  async update(
+    accountId: string,
+    id: string,
+    changes: UpdateSmsNumberDto,
+    byUserId: string | null = null,
+  ): Promise<SmsNumber> {
     const current = await this.get(accountId, id);
-    const kind = changes.kind ?? current.kind;
-    // A kind change drops the assignment that no longer fits unless the request names a new one.
-    const keep = kind === current.kind;
-    const userId = changes.userId !== undefined ? changes.userId : keep ? current.userId : null;
-    const teamId = changes.teamId !== undefined ? changes.teamId : keep ? current.teamId : null;
-    if (kind !== 'direct' && userId)
-      throw new UnprocessableEntityException(
-        `Only a direct number belongs to a user; set kind to direct or leave userId out of a ${kind} number`,
-      );
-    if (kind !== 'group' && teamId)
-      throw new UnprocessableEntityException(
-        `Only a group number belongs to a team; set kind to group or leave teamId out of a ${kind} number`,
-      );
-    if (kind === 'direct' && !userId)
-      throw new UnprocessableEntityException('A direct number needs userId: the user whose own number it is');
-    if (kind === 'group' && !teamId)
-      throw new UnprocessableEntityException('A group number needs teamId: the team that shares it');
-    if (userId && !(await this.gateway.getUser(accountId, userId)))
-      throw new NotFoundException('No such user in this account');
-    if (teamId && !(await this.gateway.getTeam(accountId, teamId)))
-      throw new NotFoundException('No such team in this account');
-    const next = { kind, userId: userId ?? null, teamId: teamId ?? null };
-    if (!sameHolder(current, next)) {
-      if (next.kind !== 'shared' && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
+    const next = await this.nextHolder(accountId, current, changes);
+    const moving = !sameHolder(current, next);
+    if (moving) {
+      if (next.kind !== 'unassigned' && !current.verifiedAt)
+        throw new UnprocessableEntityException(notVerified(current));
       const conflict = assignmentConflict(current, next, 'single');
       if (conflict) throw new ConflictException(await this.conflictReason(accountId, current, conflict));
+      if (!changes.history && historyChoiceRequired(current, next)) {
+        const name = (await this.gateway.getUser(accountId, current.userId!))?.name ?? 'its user';
+        throw new UnprocessableEntityException(
+          `${current.number} is ${name}'s direct number: say what happens to ${name}'s threads with history: 'keep' (they stay with ${name}; the new holder starts afresh) or 'hand_over' (the new holder sees them, ${name} no longer does)`,
+        );
+      }
+    } else if (changes.history) {
+      throw new UnprocessableEntityException(
+        'history applies when the number changes hands; its assignment is unchanged',
+      );
     }
     if (changes.isDefault === false)
       throw new UnprocessableEntityException('Make another number the default instead (isDefault: true on it)');
     if (changes.isDefault && !current.verifiedAt) throw new UnprocessableEntityException(notVerified(current));
     await this.numbers.manager.transaction(async (tx) => {
       const repo = tx.getRepository(SmsNumber);
+      const locked = await repo.findOne({ where: { accountId, id }, lock: { mode: 'pessimistic_write' } });
+      if (!locked) throw new NotFoundException('No such SMS number in this account');
       if (changes.isDefault) await repo.update({ accountId, isDefault: true }, { isDefault: false });
+      if (moving) await this.assign(tx, locked, next, changes.history ?? 'keep', byUserId);
       await repo.update(
         { accountId, id },
         {
-          ...next,
           label: changes.label ?? current.label,
           historyVisibility: changes.historyVisibility ?? current.historyVisibility,
           claimTimeoutMinutes:
@@ -204,6 +252,93 @@ export class SmsNumbersService {
       );
     });
     return this.get(accountId, id);
+  }
+
+  /** The holder a change asks for, checked: the fields each kind needs, and users and teams of this account. */
+  private async nextHolder(
+    accountId: string,
+    current: NumberHolder,
+    changes: Pick<UpdateSmsNumberDto, 'kind' | 'userId' | 'teamId' | 'memberIds'>,
+  ): Promise<NumberHolder> {
+    const kind = changes.kind ?? current.kind;
+    // A kind change drops the assignment that no longer fits unless the request names a new one.
+    const keep = kind === current.kind;
+    const userId = changes.userId !== undefined ? changes.userId : keep ? current.userId : null;
+    const teamId = changes.teamId !== undefined ? changes.teamId : keep ? current.teamId : null;
+    const memberIds = changes.memberIds !== undefined ? changes.memberIds : keep ? (current.memberIds ?? []) : [];
+    if (kind !== 'direct' && userId)
+      throw new UnprocessableEntityException(
+        `Only a direct number belongs to a user; set kind to direct or leave userId out of a ${kind} number`,
+      );
+    if (kind !== 'group' && teamId)
+      throw new UnprocessableEntityException(
+        `Only a group number belongs to a team; set kind to group or leave teamId out of a ${kind} number`,
+      );
+    if (kind !== 'users' && memberIds && memberIds.length > 0)
+      throw new UnprocessableEntityException(
+        `Only a users number has chosen users; set kind to users or leave memberIds out of a ${kind} number`,
+      );
+    if (kind === 'direct' && !userId)
+      throw new UnprocessableEntityException('A direct number needs userId: the user whose own number it is');
+    if (kind === 'group' && !teamId)
+      throw new UnprocessableEntityException('A group number needs teamId: the team that shares it');
+    if (kind === 'users' && (!memberIds || memberIds.length === 0))
+      throw new UnprocessableEntityException('A users number needs memberIds: the users who share it');
+    if (userId && !(await this.gateway.getUser(accountId, userId)))
+      throw new NotFoundException('No such user in this account');
+    if (teamId && !(await this.gateway.getTeam(accountId, teamId)))
+      throw new NotFoundException('No such team in this account');
+    const members = [...new Set(memberIds ?? [])];
+    for (const memberId of members) {
+      if (!(await this.gateway.getUser(accountId, memberId)))
+        throw new NotFoundException(`memberIds: no user ${memberId} in this account`);
+    }
+    return { kind, userId: userId ?? null, teamId: teamId ?? null, memberIds: members };
+  }
+
+  /**
+   * Gives a locked number to `next`. With `keep` the holders until now keep the threads they could see (a history
+   * row) and the new holders see the texts from now on; with `hand_over` the new holders see the number's whole
+   * history (earlier holders who kept theirs keep them too).
+   */
+  async assign(
+    tx: EntityManager,
+    current: SmsNumber,
+    next: NumberHolder,
+    history: HistoryChoice,
+    byUserId: string | null,
+  ): Promise<void> {
+    // Handed over, the new holders see the number's whole history: back to where its earliest holder's began.
+    const [{ now, start }] = (await tx.query(
+      `SELECT now() AS now, CASE WHEN bool_or(f IS NULL) THEN NULL ELSE min(f) END AS start
+         FROM (SELECT $2::timestamptz AS f UNION ALL SELECT visible_from FROM sms_number_history WHERE number_id = $1) h`,
+      [current.id, current.historyFrom],
+    )) as { now: Date; start: Date | null }[];
+    let historyFrom = start;
+    if (history === 'keep') {
+      // An unassigned number's texts were the admins' only, who see everything anyway.
+      if (current.kind !== 'unassigned') {
+        await tx.getRepository(NumberHistory).insert({
+          accountId: current.accountId,
+          numberId: current.id,
+          kind: current.kind,
+          userId: current.userId,
+          teamId: current.teamId,
+          memberIds: current.memberIds,
+          historyVisibility: current.historyVisibility,
+          visibleFrom: current.historyFrom,
+          visibleUntil: now,
+          changedByUserId: byUserId,
+        });
+      }
+      historyFrom = now;
+    }
+    await tx
+      .getRepository(SmsNumber)
+      .update(
+        { id: current.id },
+        { kind: next.kind, userId: next.userId, teamId: next.teamId, memberIds: next.memberIds ?? [], historyFrom },
+      );
   }
 
   /** Removes a number from the account; its conversations and texts stay (admins still see them). */
@@ -243,9 +378,9 @@ export class SmsNumbersService {
           : 'assigned';
     switch (conflict) {
       case 'user_to_team':
-        return `${current.number} is ${holder}: a number assigned to a user cannot be assigned to a team; unassign it first (kind: shared)`;
+        return `${current.number} is ${holder}: a number assigned to a user cannot be assigned to a team; unassign it first (kind: unassigned)`;
       case 'second_team':
-        return `${current.number} is ${holder}: a team's number cannot be assigned to a second team; unassign it first (kind: shared)`;
+        return `${current.number} is ${holder}: a team's number cannot be assigned to a second team; unassign it first (kind: unassigned)`;
       case 'assigned_elsewhere':
         return `${current.number} is already assigned elsewhere (${holder}); unassign it first`;
     }

@@ -9,6 +9,11 @@ export enum SmsQueue {
   Inbound = 'sms-inbound',
   /** One child job per MMS item: download, clean, thumbnail, store. */
   InboundMedia = 'sms-inbound-media',
+  /**
+   * Conversation timers, delayed jobs due when a claim lapses or a contact's wait passes the response time; job ids
+   * are built from the rows (claim id and expiry, conversation and wait start), so the sweep can rebuild them.
+   */
+  Timers = 'sms-timers',
 }
 
 /**
@@ -28,6 +33,8 @@ export enum SmsJob {
   ProcessInbound = 'ProcessInbound',
   ProcessInboundBatch = 'ProcessInboundBatch',
   StoreInboundMedia = 'StoreInboundMedia',
+  LapseClaim = 'LapseClaim',
+  CheckResponseDeadline = 'CheckResponseDeadline',
 }
 
 /** Jobs carry ids, never copies of rows: the row in PostgreSQL is the truth when the job runs. */
@@ -50,4 +57,17 @@ export interface StoreInboundMediaJob {
   messageId: string;
   /** 0-based index into the message's inboundMedia. */
   position: number;
+}
+
+/** A claim's expiry: the claim lapses unless it was extended, released or handed on. */
+export interface LapseClaimJob {
+  accountId: string;
+  conversationId: string;
+  claimId: string;
+}
+
+/** A contact's wait on a direct number reached the response time: the agent's availability is evaluated. */
+export interface CheckResponseDeadlineJob {
+  accountId: string;
+  conversationId: string;
 }

@@ -11,7 +11,14 @@ export const SESSION_TYPES = [
 ] as const;
 export type SessionType = (typeof SESSION_TYPES)[number];
 
-const KIND_LABEL: Record<SmsNumberKind, string> = { direct: 'SMS Direct', group: 'SMS Team', shared: 'SMS Shared' };
+// Chosen users share a number as a team does; an unassigned number is nobody's in particular, as a shared one.
+const KIND_LABEL: Record<SmsNumberKind, string> = {
+  direct: 'SMS Direct',
+  group: 'SMS Team',
+  users: 'SMS Team',
+  shared: 'SMS Shared',
+  unassigned: 'SMS Shared',
+};
 
 export function sessionType(firstDirection: 'inbound' | 'outbound', kind: SmsNumberKind): SessionType {
   return `Messaging ${firstDirection === 'inbound' ? 'Inbound' : 'Outbound'} (${KIND_LABEL[kind]})` as SessionType;

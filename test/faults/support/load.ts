@@ -66,7 +66,7 @@ export async function seedAccount(
   );
   const number = expect2xx(
     'add SMS number',
-    await postJson(port, '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Front desk' }),
+    await postJson(port, '/api/sms/numbers', token, { number: BUSINESS_NUMBER, label: 'Front desk', kind: 'shared' }),
   );
   if ((JSON.parse(number.body) as { verified?: boolean }).verified === false)
     throw new Error(`the SMS number was not verified: ${number.body}`);
