@@ -18,7 +18,6 @@ import {
   CreateSmsNumberDto,
   NumberImports,
   PublicRoute,
-  SMS_NUMBER_KINDS,
   SmsNumbersService,
   toSmsNumberResponse,
   UpdateSmsNumberDto,
