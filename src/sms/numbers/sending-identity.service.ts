@@ -15,12 +15,16 @@ import { mayUse, notVerified } from './sms-numbers.service';
 
 /** The number a text goes from, and which rule chose it; or why there is none. */
 export type SenderChoice =
-  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'default' } | { skip: string };
+  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default' } | { skip: string };
+
+// Threads of one contact looked at for a sticky sender: a contact talks to a handful of the account's numbers.
+const THREADS_LOOKED_AT = 20;
 
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
- * those they may use), else the number the customer's conversation is on (the customer keeps one thread), else the
- * technician's own direct number, else the account's default. Only verified numbers send.
+ * those they may use), else the number of the customer's latest conversation among those the writer may send from
+ * (the customer keeps one thread, but never follows another agent's direct line), else the writer's own direct
+ * number, else their team's number, else the account's default. Only verified numbers send.
  */
 @Injectable()
 export class SendingIdentity {
@@ -34,13 +38,19 @@ export class SendingIdentity {
       name: 'sms-sender-by-id',
       text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2`,
     };
-    // The number itself in the same statement as the thread that picks it.
+    // The numbers themselves in the same statement as the threads that pick them, latest first; the writer's own
+    // filter (mayUse) picks among them.
     this.byThread = {
       name: 'sms-sender-by-thread',
       text: `SELECT ${columns} FROM sms_numbers n
              JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
              WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND c.contact_phone = $2
-             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT 1`,
+             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`,
+    };
+    this.team = {
+      name: 'sms-sender-team',
+      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'group' AND n.team_id = ANY($2::text[])
+             AND n.verified_at IS NOT NULL ORDER BY n.created_at LIMIT 1`,
     };
     this.direct = {
       name: 'sms-sender-direct',
@@ -55,6 +65,7 @@ export class SendingIdentity {
 
   private readonly byId: PreparedStatement;
   private readonly byThread: PreparedStatement;
+  private readonly team: PreparedStatement;
   private readonly direct: PreparedStatement;
   private readonly fallback: PreparedStatement;
 
@@ -83,13 +94,22 @@ export class SendingIdentity {
     return { number, rule: 'chosen' };
   }
 
-  /** The automatic choice for a text to `to`. */
+  /**
+   * The automatic choice for a text to `to` written by `userId` (null: the system). A thread sticks only when the
+   * writer may send from its number (mayUse, for admins too: another agent's direct line is chosen only explicitly).
+   */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
-    const thread = await this.one(tx, this.byThread, [accountId, to]);
-    if (thread) return { number: thread, rule: 'conversation' };
-    if (userId) {
-      const direct = await this.one(tx, this.direct, [accountId, userId]);
+    const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
+    const threads = await runPrepared(tx, this.byThread, [accountId, to]);
+    for (const row of threads) {
+      const number = hydrate(tx, SmsNumber, row);
+      if (!user || mayUse(number, user.id, user.teamIds)) return { number, rule: 'conversation' };
+    }
+    if (user) {
+      const direct = await this.one(tx, this.direct, [accountId, user.id]);
       if (direct) return { number: direct, rule: 'direct' };
+      const team = user.teamIds.length > 0 ? await this.one(tx, this.team, [accountId, user.teamIds]) : null;
+      if (team) return { number: team, rule: 'team' };
     }
     const fallback = await this.one(tx, this.fallback, [accountId]);
     if (fallback?.verifiedAt) return { number: fallback, rule: 'default' };
