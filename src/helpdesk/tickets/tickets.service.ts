@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { columnList, hydrate, PreparedStatement, runPrepared, TicketTexts } from '../../sms';
+import { newPortalToken } from '../portal/portal.service';
 import { Attachment } from './attachment.entity';
 import { Comment } from './comment.entity';
 import { Ticket } from './ticket.entity';
@@ -55,7 +55,7 @@ export class TicketsService {
         customer.id,
         input.subject,
         input.problem,
-        randomBytes(24).toString('base64url'),
+        newPortalToken(),
         userId,
       ]);
       const ticket = hydrate(tx, Ticket, row);
