@@ -91,7 +91,6 @@ export class ConversationReplies {
         accountId: viewer.accountId,
         sendNow: input.sendNow === true,
         byPerson: true,
-        lastInboundAt: conversation.lastInboundAt,
         businessNumber: conversation.businessNumber,
         contactPhone: conversation.contactPhone,
       });

@@ -9,7 +9,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
-import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway, type UserSummary } from '../ports/ticket-gateway.port';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notVerified } from './sms-numbers.service';
 
@@ -96,14 +96,15 @@ export class SendingIdentity {
 
   /**
    * The automatic choice for a text to `to` written by `userId` (null: the system). A thread sticks only when the
-   * writer may send from its number (mayUse, for admins too: another agent's direct line is chosen only explicitly).
+   * writer may send from its number (mayUse); admins may use every number, but another agent's direct line is theirs
+   * only by an explicit choice (fromNumberId), so the contact's answer does not land in that agent's inbox.
    */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
     const threads = await runPrepared(tx, this.byThread, [accountId, to]);
     for (const row of threads) {
       const number = hydrate(tx, SmsNumber, row);
-      if (!user || mayUse(number, user.id, user.teamIds)) return { number, rule: 'conversation' };
+      if (!user || mayStickTo(number, user)) return { number, rule: 'conversation' };
     }
     if (user) {
       const direct = await this.one(tx, this.direct, [accountId, user.id]);
@@ -121,4 +122,10 @@ export class SendingIdentity {
     }
     return { skip: 'The account has no SMS number to send from' };
   }
+}
+
+/** Whether a text by `user` follows the contact's thread on `number`. */
+function mayStickTo(number: SmsNumber, user: UserSummary): boolean {
+  if (user.role === 'admin') return number.kind !== 'direct' || number.userId === user.id;
+  return mayUse(number, user.id, user.teamIds);
 }
