@@ -267,10 +267,10 @@ export class OutboundService {
       answeredBy: update ? event.userId : null,
       at: this.clock.now(),
     });
-    // A technician's text claims a team or shared thread like a reply (409 while another member holds it); the
-    // initial-problem text is a notice, never refused by a claim.
+    // A technician's text is refused (409) while another member holds a team or shared thread; the initial-problem
+    // text is a notice, never refused by a claim.
     if (update && event.userId)
-      await this.threadClaims.claimForWriter(tx, { ...event, userId: event.userId }, conversationId);
+      await this.threadClaims.checkWriter(tx, { ...event, userId: event.userId }, conversationId);
     return { messageIds, startIds: messageIds.slice(0, 1) };
   }
 
