@@ -96,8 +96,8 @@ export class SendingIdentity {
 
   /**
    * The automatic choice for a text to `to` written by `userId` (null: the system). A thread sticks only when the
-   * writer may send from its number (mayUse); admins may use every number, but another agent's direct line is theirs
-   * only by an explicit choice (fromNumberId), so the contact's answer does not land in that agent's inbox.
+   * writer may send from its number (mayUse; admins may use every number), so a technician's text never goes from a
+   * colleague's direct line and the contact's answer never lands in that colleague's inbox.
    */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
     const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
@@ -124,8 +124,7 @@ export class SendingIdentity {
   }
 }
 
-/** Whether a text by `user` follows the contact's thread on `number`. */
+/** Whether a text by `user` follows the contact's thread on `number`: one they may send from (admins: any). */
 function mayStickTo(number: SmsNumber, user: UserSummary): boolean {
-  if (user.role === 'admin') return number.kind !== 'direct' || number.userId === user.id;
-  return mayUse(number, user.id, user.teamIds);
+  return user.role === 'admin' || mayUse(number, user.id, user.teamIds);
 }
