@@ -141,6 +141,7 @@ describe('web console in Chromium', () => {
       );
       await counterShows(page, 'preview-counter', '2 segments');
       expect(await counterItems(page, 'preview-counter')).toContain('2 credits');
+      await expect(page.getByTestId('preview-warning').textContent()).resolves.toMatch(/needs 2 SMS segments/);
       await page.getByRole('button', { name: 'Save template' }).click();
       await expect(page.getByRole('status').first().textContent()).resolves.toContain('Template saved');
       await screenshot(page, 'template-edit');

@@ -7,6 +7,7 @@
   var text = document.getElementById('preview-text');
   var counter = document.getElementById('preview-counter');
   var problem = document.getElementById('template-problem');
+  var warning = document.getElementById('preview-warning');
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var timer = null;
   var seq = 0;
@@ -26,6 +27,11 @@
       item(p.segments + (p.segments === 1 ? ' segment' : ' segments'), p.segments > 1),
       item(p.credits + (p.credits === 1 ? ' credit' : ' credits')),
     );
+    // A template that usually needs two segments doubles the cost of every text it sends: say so.
+    if (warning) {
+      warning.textContent = p.warning || '';
+      warning.hidden = !p.warning;
+    }
   }
   function fail(body) {
     var first = body && body.problems && body.problems[0];
