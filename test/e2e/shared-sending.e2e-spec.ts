@@ -148,6 +148,17 @@ describe('shared numbers that behave like the phone systems teams know', () => {
     expect(tinas.filter((c) => c.contactPhone === dora.mobile).map((c) => c.businessNumber)).toEqual([TINA_DIRECT]);
   });
 
+  it("texts a team member without a line of their own from their team's number, not the account's default", async () => {
+    const uma = (
+      await acme
+        .post('/api/users', { name: 'Uma Ueda', email: 'uma@acme.test', role: 'technician', teamIds: [support] })
+        .expect(201)
+    ).body as Member;
+    const fay = await customerWithMobile('Fay Fox');
+    const ticket = await acme.ticket(fay.customerId, uma.token, 'Wi-Fi', 'The Wi-Fi drops every hour.');
+    expect((await smsOf(ticket.id)).map((r) => [r.kind, r.from])).toEqual([['initial_problem', SUPPORT_LINE]]);
+  });
+
   it('sends the default first text as one segment with a short portal link that opens the portal', async () => {
     const erin = await customerWithMobile('Erin Evans');
     const ticket = await acme.ticket(
