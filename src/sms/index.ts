@@ -109,10 +109,22 @@ export type { SmsEvent } from './conversations/sms-events.service';
 export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';
 export {
+  ComposeDto,
   ConversationReplyDto,
+  DraftDto,
   toConversationDetailResponse,
   toConversationResponse,
 } from './conversations/conversations.dto';
+// The console's conversation page: canned replies, sign-offs, drafts with their cost, compose.
+export { ComposeService } from './conversations/compose.service';
+export { CannedReplies } from './canned-replies/canned-replies.service';
+export { ReplyDrafts } from './canned-replies/reply-drafts.service';
+export {
+  CreateCannedReplyDto,
+  SignOffDto,
+  toCannedReplyResponse,
+  UpdateCannedReplyDto,
+} from './canned-replies/canned-replies.dto';
 export { NumberImports } from './numbers/number-imports.service';
 export { PlatformNumbers } from './numbers/platform-numbers.service';
 export type { NumberAssignment } from './numbers/platform-numbers.service';
