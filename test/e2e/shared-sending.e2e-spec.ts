@@ -407,9 +407,17 @@ describe('shared numbers that behave like the phone systems teams know', () => {
         .expect(422);
       expect(refused.body.message).toMatch(/texted STOP/);
       expect(sentTo(stopped).filter((m) => m.body === 'Hello?')).toHaveLength(0);
+      // A text refused once the thread was opened (another team's canned reply) leaves no empty thread behind.
+      const teamReply = (
+        (await acme.get('/api/sms/canned-replies').expect(200)).body.cannedReplies as { id: string; name: string }[]
+      ).find((r) => r.name === 'Team hours')!;
+      const fresh = newContact();
+      await acme
+        .post('/api/sms/conversations', { to: fresh, fromNumberId: ids.main, cannedReplyId: teamReply.id }, pat.token)
+        .expect(404);
       const [{ count }] = await t.db.query(
-        `SELECT count(*)::int AS count FROM sms_conversations WHERE account_id = $1 AND contact_phone = 'call me maybe'`,
-        [acme.id],
+        `SELECT count(*)::int AS count FROM sms_conversations WHERE account_id = $1 AND contact_phone = $2`,
+        [acme.id, fresh],
       );
       expect(count).toBe(0);
     });

@@ -12,10 +12,13 @@ import type { Viewer } from './conversation-access';
 import { ConversationReplies } from './conversation-replies.service';
 import type { ComposeDto } from './conversations.dto';
 
-// Creates the thread of a new contact (nothing else: its activity is recorded by the reply that follows).
+// Creates the thread of a new contact (nothing else: its activity is recorded by the reply that follows); `created`
+// tells a new row (xmax 0) from one that was there.
 const OPEN_THREAD = `INSERT INTO sms_conversations (account_id, business_number, contact_phone) VALUES ($1, $2, $3)
   ON CONFLICT (account_id, business_number, contact_phone) DO UPDATE SET updated_at = sms_conversations.updated_at
-  RETURNING id`;
+  RETURNING id, (xmax = 0) AS created`;
+// A thread opened for a text that was then refused goes again, unless something was written in it meanwhile.
+const DROP_UNUSED_THREAD = `DELETE FROM sms_conversations WHERE id = $1 AND last_activity_at IS NULL AND claim_id IS NULL`;
 
 /** A contact's phone typed by a member: E.164, or national in the account's country; 400 with the reason otherwise. */
 export function parseContactPhone(input: string, defaultCountry: string): string {
@@ -52,7 +55,7 @@ export class ComposeService {
   async compose(viewer: Viewer, input: ComposeDto): Promise<{ conversationId: string; messages: SmsMessage[] }> {
     const account = await this.gateway.getAccount(viewer.accountId);
     const to = parseContactPhone(input.to, account?.defaultCountry ?? 'US');
-    const conversationId = await this.messages.manager.transaction(async (tx) => {
+    const opened = await this.messages.manager.transaction(async (tx) => {
       const automatic = input.fromNumberId
         ? null
         : await this.senders.automatic(tx, viewer.accountId, viewer.userId, to);
@@ -66,10 +69,17 @@ export class ComposeService {
         throw new UnprocessableEntityException('SMS is turned off for this account');
       if (await this.optOuts.isOptedOut(viewer.accountId, to, tx))
         throw new UnprocessableEntityException(`${to} texted STOP: nothing goes to this number until they text START`);
-      const [row] = (await tx.query(OPEN_THREAD, [viewer.accountId, number.number, to])) as { id: string }[];
-      return row.id;
+      const [row] = (await tx.query(OPEN_THREAD, [viewer.accountId, number.number, to])) as {
+        id: string;
+        created: boolean;
+      }[];
+      return row;
     });
-    const messages = await this.replies.reply(viewer, conversationId, input);
-    return { conversationId, messages };
+    try {
+      return { conversationId: opened.id, messages: await this.replies.reply(viewer, opened.id, input) };
+    } catch (error) {
+      if (opened.created) await this.messages.manager.query(DROP_UNUSED_THREAD, [opened.id]);
+      throw error;
+    }
   }
 }
