@@ -98,6 +98,7 @@ export { SmsMessagesService } from './messages/sms-messages.service';
 export { toSmsMessageResponse } from './messages/sms-message.dto';
 export { BusinessHoursService } from './schedule/business-hours.service';
 export { SendSchedule } from './schedule/send-schedule.service';
+export { LiveReplies } from './schedule/live-replies.service';
 export { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
 export { analyzeSms, splitSms, MAX_SMS_CHARACTERS } from './segments/segments';
 export { ConversationQueries } from './conversations/conversation-queries.service';

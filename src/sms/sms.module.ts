@@ -257,6 +257,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     CannedReplies,
     ReplyDrafts,
     ComposeService,
+    LiveReplies,
     SmsEvents,
     NumberImports,
     // The host's platform API: assigning the platform's numbers, granting credits and settling purchases.

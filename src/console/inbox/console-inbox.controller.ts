@@ -25,6 +25,7 @@ import {
   ConversationReplies,
   ConversationReplyDto,
   hears,
+  LiveReplies,
   PublicRoute,
   RateLimits,
   SmsEvents,
@@ -50,6 +51,7 @@ export class ConsoleInboxController {
     private readonly queries: ConversationQueries,
     private readonly replies: ConversationReplies,
     private readonly claims: ConversationClaims,
+    private readonly liveReplies: LiveReplies,
     private readonly events: SmsEvents,
     private readonly views: ConsoleViews,
     private readonly auth: ConsoleAuthService,
@@ -118,18 +120,24 @@ export class ConsoleInboxController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() input: { smsBody?: unknown },
   ) {
-    await this.queries.get(await this.queries.viewer(console.caller), id);
+    const { view } = await this.queries.get(await this.queries.viewer(console.caller), id);
     const p = await this.inbox.previewReply(
       console.account.id,
       typeof input.smsBody === 'string' ? input.smsBody.slice(0, 5000) : '',
     );
-    const label = p.now
-      ? 'Goes out now'
-      : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
+    // Closed, but the contact texted recently: a reply goes now all the same.
+    const live = !p.now && (await this.liveReplies.isLive(view.conversation));
+    const now = p.now || live;
+    const label = live
+      ? 'Goes out now (they texted recently)'
+      : now
+        ? 'Goes out now'
+        : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
     return {
       ...p,
+      now,
       nonGsmCharacters: [],
-      schedule: { now: p.now, at: p.now ? null : p.due.toISOString(), label },
+      schedule: { now, at: now ? null : p.due.toISOString(), label },
       blocked: null,
     };
   }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
 import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { SmsSettingsService } from '../settings/sms-settings.service';
@@ -34,21 +35,27 @@ export class LiveReplies {
   constructor(
     private readonly schedule: SendSchedule,
     private readonly settings: SmsSettingsService,
+    @InjectEntityManager() private readonly manager: EntityManager,
   ) {}
 
   async plan(tx: EntityManager, input: LiveReplyInput): Promise<SendPlan> {
     if (input.sendNow || !input.byPerson) return this.schedule.plan(tx, input.accountId, input.sendNow);
-    const { liveReplyWindowMinutes } = await this.settings.get(input.accountId, tx);
-    const live =
-      liveReplyWindowMinutes > 0 &&
-      (
-        await runPrepared(tx, TEXTED_WITHIN, [
-          input.accountId,
-          input.businessNumber,
-          input.contactPhone,
-          liveReplyWindowMinutes,
-        ])
-      ).length > 0;
-    return this.schedule.plan(tx, input.accountId, live);
+    return this.schedule.plan(tx, input.accountId, await this.isLive(input, tx));
+  }
+
+  /** Whether the contact texted this business number within the account's live-reply window. */
+  async isLive(
+    thread: Pick<LiveReplyInput, 'accountId' | 'businessNumber' | 'contactPhone'>,
+    tx?: EntityManager,
+  ): Promise<boolean> {
+    const { liveReplyWindowMinutes } = await this.settings.get(thread.accountId, tx);
+    if (liveReplyWindowMinutes <= 0) return false;
+    const rows = await runPrepared(tx ?? this.manager, TEXTED_WITHIN, [
+      thread.accountId,
+      thread.businessNumber,
+      thread.contactPhone,
+      liveReplyWindowMinutes,
+    ]);
+    return rows.length > 0;
   }
 }
