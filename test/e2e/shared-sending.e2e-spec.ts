@@ -356,6 +356,29 @@ describe('shared numbers that behave like the phone systems teams know', () => {
       );
     });
 
+    it('lets admins rename, rewrite and delete a canned reply, and members clear their sign-off', async () => {
+      const created = await acme.post('/api/sms/canned-replies', { name: 'Parts', body: 'Parts ordered.' }).expect(201);
+      const renamed = await acme
+        .put(`/api/sms/canned-replies/${created.body.id}`, {
+          name: 'Parts ordered',
+          body: 'Parts ordered for #{{ticket.number}}.',
+        })
+        .expect(200);
+      expect(renamed.body).toMatchObject({ name: 'Parts ordered', body: 'Parts ordered for #{{ticket.number}}.' });
+      await acme.put(`/api/sms/canned-replies/${created.body.id}`, { name: 'On my way' }).expect(409);
+      await acme.put(`/api/sms/canned-replies/${created.body.id}`, { body: '{{#each}}' }).expect(422);
+      await acme.delete(`/api/sms/canned-replies/${created.body.id}`, tina.token).expect(403);
+      await acme.delete(`/api/sms/canned-replies/${created.body.id}`).expect(204);
+      await acme.delete(`/api/sms/canned-replies/${created.body.id}`).expect(404);
+
+      await acme.put('/api/sms/sign-off', { signOff: 'x'.repeat(41) }, pat.token).expect(400);
+      await acme.put('/api/sms/sign-off', { signOff: '- Pat' }, pat.token).expect(200);
+      await acme.put('/api/sms/sign-off', { signOff: null }, pat.token).expect(200);
+      expect((await acme.get('/api/sms/sign-off', pat.token).expect(200)).body).toEqual({ signOff: null });
+      const empty = await acme.post(`/api/sms/conversations/${conversationId}/draft`, {}, pat.token).expect(422);
+      expect(empty.body.message).toMatch(/give a body or a cannedReplyId/);
+    });
+
     it("refuses another team's canned reply as unknown", async () => {
       const team = (
         (await acme.get('/api/sms/canned-replies').expect(200)).body.cannedReplies as { id: string; name: string }[]
