@@ -20,6 +20,7 @@ import type { Response } from 'express';
 import { concatMap, filter, from, interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { APP_CONFIG, Environment } from '../../config/app-config';
 import {
+  CannedReplies,
   ConversationClaims,
   ConversationQueries,
   ConversationReplies,
@@ -52,6 +53,7 @@ export class ConsoleInboxController {
     private readonly replies: ConversationReplies,
     private readonly claims: ConversationClaims,
     private readonly liveReplies: LiveReplies,
+    private readonly cannedReplies: CannedReplies,
     private readonly events: SmsEvents,
     private readonly views: ConsoleViews,
     private readonly auth: ConsoleAuthService,
@@ -77,8 +79,14 @@ export class ConsoleInboxController {
     @Body() form: FormBody,
   ) {
     const body = field(form, 'body') ?? '';
+    // A canned reply chosen in the form is sent instead of the typed text (rendered for this conversation).
+    const cannedReplyId = field(form, 'cannedReplyId') || undefined;
     await this.act(console, res, id, { draft: body }, async () => {
-      const input = await validated(ConversationReplyDto, { body, sendNow: checkbox(form, 'sendNow') || undefined });
+      const input = await validated(ConversationReplyDto, {
+        body: cannedReplyId ? undefined : body,
+        cannedReplyId,
+        sendNow: checkbox(form, 'sendNow') || undefined,
+      });
       await this.replies.reply(await this.queries.viewer(console.caller), id, input);
     });
   }
@@ -192,11 +200,12 @@ export class ConsoleInboxController {
   ) {
     const conversations = await this.inbox.list(console.caller, id);
     const thread = id ? await this.inbox.thread(console.caller, id) : null;
+    const cannedReplies = thread ? await this.cannedReplies.list(await this.queries.viewer(console.caller)) : [];
     this.views.page(
       res,
       console,
       'inbox',
-      { conversations, thread, ...extra },
+      { conversations, thread, cannedReplies, ...extra },
       {
         title: thread ? `Inbox · ${thread.contactName ?? thread.contactPhone}` : 'Inbox',
         nav: 'inbox',
