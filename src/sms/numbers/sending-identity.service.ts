@@ -94,22 +94,29 @@ export class SendingIdentity {
     return { number, rule: 'chosen' };
   }
 
+  private writer(tx: EntityManager, accountId: string, userId: string | null): Promise<UserSummary | null> {
+    return userId ? this.gateway.getUser(accountId, userId, tx) : Promise.resolve(null);
+  }
+
   /**
    * The automatic choice for a text to `to` written by `userId` (null: the system). A thread sticks only when the
    * writer may send from its number (mayUse; admins may use every number), so a technician's text never goes from a
    * colleague's direct line and the contact's answer never lands in that colleague's inbox.
    */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
-    const user = userId ? await this.gateway.getUser(accountId, userId, tx) : null;
+    // The writer is read only when a rule needs their role or teams: a thread on a shared number sticks for anyone.
+    let user: UserSummary | null | undefined;
+    const writer = async () => (user === undefined ? (user = await this.writer(tx, accountId, userId)) : user);
     const threads = await runPrepared(tx, this.byThread, [accountId, to]);
     for (const row of threads) {
       const number = hydrate(tx, SmsNumber, row);
-      if (!user || mayStickTo(number, user)) return { number, rule: 'conversation' };
+      if (number.kind === 'shared' || mayStickTo(number, await writer())) return { number, rule: 'conversation' };
     }
-    if (user) {
-      const direct = await this.one(tx, this.direct, [accountId, user.id]);
+    if (userId) {
+      const direct = await this.one(tx, this.direct, [accountId, userId]);
       if (direct) return { number: direct, rule: 'direct' };
-      const team = user.teamIds.length > 0 ? await this.one(tx, this.team, [accountId, user.teamIds]) : null;
+      const teamIds = (await writer())?.teamIds ?? [];
+      const team = teamIds.length > 0 ? await this.one(tx, this.team, [accountId, teamIds]) : null;
       if (team) return { number: team, rule: 'team' };
     }
     const fallback = await this.one(tx, this.fallback, [accountId]);
@@ -124,7 +131,10 @@ export class SendingIdentity {
   }
 }
 
-/** Whether a text by `user` follows the contact's thread on `number`: one they may send from (admins: any). */
-function mayStickTo(number: SmsNumber, user: UserSummary): boolean {
-  return user.role === 'admin' || mayUse(number, user.id, user.teamIds);
+/**
+ * Whether a text by `user` follows the contact's thread on `number`: one they may send from (admins: any). A text with
+ * no writer (the system's, or of a user the host no longer knows) follows any thread.
+ */
+function mayStickTo(number: SmsNumber, user: UserSummary | null): boolean {
+  return !user || user.role === 'admin' || mayUse(number, user.id, user.teamIds);
 }
