@@ -23,8 +23,9 @@ const THREADS_LOOKED_AT = 20;
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
  * those they may use), else the number of the customer's latest conversation among those the writer may send from
- * (the customer keeps one thread, but never follows another agent's direct line), else the writer's own direct
- * number, else their team's number, else the account's default. Only verified numbers send.
+ * (the customer keeps one thread, but a technician's text never follows it onto a colleague's direct line or another
+ * team's number), else the writer's own direct number, else their team's number, else the account's default. Only
+ * verified numbers send.
  */
 @Injectable()
 export class SendingIdentity {
