@@ -229,6 +229,10 @@ describe('shared numbers that behave like the phone systems teams know', () => {
         .conversations[0] as { id: string; contactPhone: string };
       expect(conversation.contactPhone).toBe(sam.mobile);
 
+      const draft = await account
+        .post(`/api/sms/conversations/${conversation.id}/draft`, { body: 'Ray here' }, ray.token)
+        .expect(200);
+      expect(draft.body.goes).toEqual({ now: true, at: null, live: true });
       const answered = await account
         .post(
           `/api/sms/conversations/${conversation.id}/messages`,
@@ -278,6 +282,8 @@ describe('shared numbers that behave like the phone systems teams know', () => {
         .post(`/api/sms/conversations/${id}/messages`, { body: 'One more thing' }, ray.token)
         .expect(201);
       expect(held.body.messages[0]).toMatchObject({ status: 'scheduled', sendAt: '2027-01-11T14:00:00.000Z' });
+      const draft = await account.post(`/api/sms/conversations/${id}/draft`, { body: 'Later' }, ray.token).expect(200);
+      expect(draft.body.goes).toEqual({ now: false, at: '2027-01-11T14:00:00.000Z', live: false });
       await account.put('/api/sms/settings', { liveReplyWindowMinutes: 1441 * 7 }).expect(400);
     });
   });
