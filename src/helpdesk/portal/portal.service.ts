@@ -18,6 +18,7 @@ const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 export function newPortalToken(): string {
   return randomBytes(12).toString('base64url');
 }
+
 /** Unknown portal links one client address may try per window; then its lookups stop until the window ends. */
 export const PORTAL_FAILURES_PER_ADDRESS = 30;
 export const PORTAL_FAILURE_WINDOW_MS = 15 * 60_000;
