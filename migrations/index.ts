@@ -2,9 +2,15 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { SmsSchema1796000000000 } from './1796000000000-SmsSchema';
 import { PlatformNumbers1796100000100 } from './1796100000100-PlatformNumbers';
 import { NumberLifecycle1796200000000 } from './1796200000000-NumberLifecycle';
+import { SharedSending1796200000100 } from './1796200000100-SharedSending';
 
 /** The module's migrations, oldest first: add them to the host's own list, or run them apart with `runSmsMigrations`. */
-export const SMS_MIGRATIONS = [SmsSchema1796000000000, PlatformNumbers1796100000100, NumberLifecycle1796200000000];
+export const SMS_MIGRATIONS = [
+  SmsSchema1796000000000,
+  PlatformNumbers1796100000100,
+  NumberLifecycle1796200000000,
+  SharedSending1796200000100,
+];
 
 /** Where `runSmsMigrations` records what it ran, apart from the host's own migrations table. */
 export const SMS_MIGRATIONS_TABLE = 'sms_migrations';

@@ -36,6 +36,7 @@ export function configureApp(app: INestApplication, env: Environment): void {
       { path: 'metrics', method: RequestMethod.ALL },
       ...SMS_WEBHOOK_ROUTES,
       { path: 'portal/{*path}', method: RequestMethod.ALL },
+      { path: 'p/:token', method: RequestMethod.GET },
       { path: 'console', method: RequestMethod.ALL },
       { path: 'console/{*path}', method: RequestMethod.ALL },
     ],

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -23,6 +23,7 @@ import { nextTicketNumber } from './tickets/tickets.service';
 import { Team } from './teams/team.entity';
 import { TeamMember } from './teams/team-member.entity';
 import { User } from './users/user.entity';
+import { newPortalToken } from './portal/portal.service';
 
 interface TicketContextRow {
   id: string;
@@ -216,7 +217,8 @@ export class HelpdeskTicketGateway implements TicketGateway {
         subject: row.subject,
         problem: row.problem,
         status: row.status,
-        portalUrl: `${this.env.PUBLIC_URL}/portal/tickets/${row.portal_token}`,
+        // The short form: the link is most of an SMS's length (GET /p/:token leads to the portal page).
+        portalUrl: `${this.env.PUBLIC_URL}/p/${row.portal_token}`,
       },
       customer: { id: row.customer_id, name: row.customer_name, smsEnabled: row.sms_enabled, phones: row.phones },
       technician: row.technician_id ? { id: row.technician_id, name: row.technician_name! } : null,
@@ -313,7 +315,7 @@ export class HelpdeskTicketGateway implements TicketGateway {
         subject: input.subject,
         problem: input.problem,
         status: 'New',
-        portalToken: randomBytes(24).toString('base64url'),
+        portalToken: newPortalToken(),
         createdByUserId: null,
       }),
     );

@@ -9,7 +9,7 @@ import { PlatformTokenGuard } from './auth/platform-token.guard';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersService } from './customers/customers.service';
 import { HelpdeskDataModule } from './helpdesk-data.module';
-import { PortalController } from './portal/portal.controller';
+import { PortalController, ShortPortalController } from './portal/portal.controller';
 import { PortalService } from './portal/portal.service';
 import { TeamsController } from './teams/teams.controller';
 import { TeamsService } from './teams/teams.service';
@@ -29,6 +29,7 @@ import { UsersService } from './users/users.service';
     TicketsController,
     AttachmentsController,
     PortalController,
+    ShortPortalController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -2,6 +2,8 @@ import { AfterHoursContact } from './after-hours/after-hours-contact.entity';
 import { AfterHoursEditor } from './after-hours/after-hours-editor.entity';
 import { AfterHoursReply } from './after-hours/after-hours-reply.entity';
 import { AgentAvailability } from './availability/agent-availability.entity';
+import { CannedReply } from './canned-replies/canned-reply.entity';
+import { SignOff } from './canned-replies/sign-off.entity';
 import { ConversationClaim } from './conversations/conversation-claim.entity';
 import { ConversationWait } from './conversations/conversation-wait.entity';
 import { SmsConversation } from './conversations/sms-conversation.entity';
@@ -41,4 +43,6 @@ export const SMS_ENTITIES = [
   NumberImport,
   PlatformNumber,
   NumberHistory,
+  CannedReply,
+  SignOff,
 ];

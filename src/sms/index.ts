@@ -98,6 +98,7 @@ export { SmsMessagesService } from './messages/sms-messages.service';
 export { toSmsMessageResponse } from './messages/sms-message.dto';
 export { BusinessHoursService } from './schedule/business-hours.service';
 export { SendSchedule } from './schedule/send-schedule.service';
+export { LiveReplies } from './schedule/live-replies.service';
 export { AfterHoursSettingsService } from './after-hours/after-hours-settings.service';
 export { AvailabilityService } from './availability/availability.service';
 export type { AvailabilityView } from './availability/availability.service';
@@ -113,11 +114,23 @@ export type { SmsEvent } from './conversations/sms-events.service';
 export { hears } from './conversations/conversation-access';
 export type { Viewer } from './conversations/conversation-access';
 export {
+  ComposeDto,
   ConversationReplyDto,
+  DraftDto,
   toConversationDetailResponse,
   toConversationResponse,
 } from './conversations/conversations.dto';
 export { InboundTriage } from './inbound/inbound-triage.service';
+// The console's conversation page: canned replies, sign-offs, drafts with their cost, compose.
+export { ComposeService } from './conversations/compose.service';
+export { CannedReplies } from './canned-replies/canned-replies.service';
+export { ReplyDrafts } from './canned-replies/reply-drafts.service';
+export {
+  CreateCannedReplyDto,
+  SignOffDto,
+  toCannedReplyResponse,
+  UpdateCannedReplyDto,
+} from './canned-replies/canned-replies.dto';
 export { NumberImports } from './numbers/number-imports.service';
 export { csvCell } from './csv/csv';
 export { PlatformNumbers } from './numbers/platform-numbers.service';

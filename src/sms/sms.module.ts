@@ -49,6 +49,12 @@ import { ConversationClaims } from './conversations/conversation-claims.service'
 import { ConversationQueries } from './conversations/conversation-queries.service';
 import { ConversationReplies } from './conversations/conversation-replies.service';
 import { ConversationsController } from './conversations/conversations.controller';
+import { ThreadClaims } from './conversations/thread-claims.service';
+import { ComposeService } from './conversations/compose.service';
+import { CannedRepliesController, SignOffController } from './canned-replies/canned-replies.controller';
+import { CannedReplies } from './canned-replies/canned-replies.service';
+import { ReplyDrafts } from './canned-replies/reply-drafts.service';
+import { LiveReplies } from './schedule/live-replies.service';
 import { SmsEventsController } from './conversations/sms-events.controller';
 import { SmsEvents } from './conversations/sms-events.service';
 import { AvailabilityController } from './availability/availability.controller';
@@ -139,6 +145,8 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     AfterHoursController,
     InboundMessagesController,
     ConversationsController,
+    CannedRepliesController,
+    SignOffController,
     SmsEventsController,
     AvailabilityController,
     ...(known.metered === false ? [] : [CreditsController]),
@@ -231,6 +239,11 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationClaims,
     ConversationQueries,
     ConversationReplies,
+    ThreadClaims,
+    LiveReplies,
+    CannedReplies,
+    ReplyDrafts,
+    ComposeService,
     AvailabilityService,
     SessionReports,
     SmsMetrics,
@@ -260,6 +273,11 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     ConversationQueries,
     ConversationReplies,
     ConversationClaims,
+    // The console's conversation page: canned replies, sign-offs, drafts and compose.
+    CannedReplies,
+    ReplyDrafts,
+    ComposeService,
+    LiveReplies,
     SmsEvents,
     NumberImports,
     InboundTriage,

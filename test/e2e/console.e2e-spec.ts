@@ -141,6 +141,7 @@ describe('web console in Chromium', () => {
       );
       await counterShows(page, 'preview-counter', '2 segments');
       expect(await counterItems(page, 'preview-counter')).toContain('2 credits');
+      await expect(page.getByTestId('preview-warning').textContent()).resolves.toMatch(/needs 2 SMS segments/);
       await page.getByRole('button', { name: 'Save template' }).click();
       await expect(page.getByRole('status').first().textContent()).resolves.toContain('Template saved');
       await screenshot(page, 'template-edit');
@@ -357,6 +358,21 @@ describe('web console in Chromium', () => {
         (s) => (s ?? '').includes('You hold this thread'),
       );
       expect(await theoBrowser.page.getByTestId('claim-bar').textContent()).toContain('Held by Tess Tech');
+
+      // Tess answers with a canned reply, rendered for Maya's conversation.
+      await acme
+        .post('/api/sms/canned-replies', {
+          name: 'Looking into it',
+          body: 'Hi {{customer.firstName}}, {{technician.firstName}} is looking into it.',
+        })
+        .expect(201);
+      await tessBrowser.page.reload();
+      await tessBrowser.page.getByLabel('Or send a canned reply').selectOption({ label: 'Looking into it' });
+      await tessBrowser.page.getByRole('button', { name: 'Send reply' }).click();
+      await eventually(
+        () => Promise.resolve(t.twilio.sentMessages().filter((m) => m.to === CONTACT)),
+        (list) => list.some((m) => m.body === 'Hi Maya, Tess is looking into it.'),
+      );
       await theoBrowser.context.close();
       await tessBrowser.context.close();
     });

@@ -34,7 +34,12 @@ describe("the module's own schema", () => {
     await ensureDatabase(url);
     try {
       const ran = await runSmsMigrations({ type: 'postgres', url });
-      expect(ran).toEqual(['SmsSchema1796000000000', 'PlatformNumbers1796100000100', 'NumberLifecycle1796200000000']);
+      expect(ran).toEqual([
+        'SmsSchema1796000000000',
+        'PlatformNumbers1796100000100',
+        'NumberLifecycle1796200000000',
+        'SharedSending1796200000100',
+      ]);
       expect(await runSmsMigrations({ type: 'postgres', url })).toEqual([]);
       const tables = await withClient(url, tablesOf);
       expect(tables).toContain('sms_messages');

@@ -13,6 +13,14 @@ export class MovableClock extends Clock {
   advance(ms: number): void {
     this.offsetMs += ms;
   }
+  /** Stands at `at` (an ISO date-time), running on from there. */
+  standAt(at: string): void {
+    this.offsetMs = Date.parse(at) - Date.now();
+  }
+  /** Runs on real time again. */
+  reset(): void {
+    this.offsetMs = 0;
+  }
 }
 
 export const MINUTE = 60_000;

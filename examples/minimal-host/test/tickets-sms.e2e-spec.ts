@@ -112,7 +112,7 @@ describe('a helpdesk with integer ids texting its customers through ticket-sms',
 
     const [text] = await eventually(sandboxTexts, (texts) => texts.length > 0);
     expect(text).toMatchObject({ to: CARLA, from: DESK });
-    expect(text.body).toContain('Acme Repairs received your request #1: "Black screen after the update"');
+    expect(text.body).toContain('Hi Carla, Acme Repairs opened request #1. Reply with details or photos.');
     const sms = await http('agent').get(`/tickets/${ticketId}/sms`).expect(200);
     expect(sms.body.messages).toEqual([
       expect.objectContaining({ id: created.body.smsMessageIds[0], direction: 'outbound', status: 'delivered' }),

@@ -23,11 +23,13 @@ import type { Response } from 'express';
 import { concatMap, filter, from, interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { APP_CONFIG, Environment } from '../../config/app-config';
 import {
+  CannedReplies,
   ConversationClaims,
   ConversationQueries,
   ConversationReplies,
   ConversationReplyDto,
   hears,
+  LiveReplies,
   PublicRoute,
   RateLimits,
   SmsEvents,
@@ -54,6 +56,8 @@ export class ConsoleInboxController {
     private readonly queries: ConversationQueries,
     private readonly replies: ConversationReplies,
     private readonly claims: ConversationClaims,
+    private readonly liveReplies: LiveReplies,
+    private readonly cannedReplies: CannedReplies,
     private readonly events: SmsEvents,
     private readonly views: ConsoleViews,
     private readonly auth: ConsoleAuthService,
@@ -98,8 +102,14 @@ export class ConsoleInboxController {
     @Body() form: FormBody,
   ) {
     const body = field(form, 'body') ?? '';
+    // A canned reply chosen in the form is sent instead of the typed text (rendered for this conversation).
+    const cannedReplyId = field(form, 'cannedReplyId') || undefined;
     await this.act(console, res, id, { draft: body }, async () => {
-      const input = await validated(ConversationReplyDto, { body, sendNow: checkbox(form, 'sendNow') || undefined });
+      const input = await validated(ConversationReplyDto, {
+        body: cannedReplyId ? undefined : body,
+        cannedReplyId,
+        sendNow: checkbox(form, 'sendNow') || undefined,
+      });
       await this.replies.reply(await this.queries.viewer(console.caller), id, input);
     });
   }
@@ -141,18 +151,24 @@ export class ConsoleInboxController {
     @Param('id', ParseUUIDPipe) id: string,
     @Body() input: { smsBody?: unknown },
   ) {
-    await this.queries.get(await this.queries.viewer(console.caller), id);
+    const { view } = await this.queries.get(await this.queries.viewer(console.caller), id);
     const p = await this.inbox.previewReply(
       console.account.id,
       typeof input.smsBody === 'string' ? input.smsBody.slice(0, 5000) : '',
     );
-    const label = p.now
-      ? 'Goes out now'
-      : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
+    // Closed, but the contact texted recently: a reply goes now all the same.
+    const live = !p.now && (await this.liveReplies.isLive(view.conversation));
+    const now = p.now || live;
+    const label = live
+      ? 'Goes out now (they texted recently)'
+      : now
+        ? 'Goes out now'
+        : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
     return {
       ...p,
+      now,
       nonGsmCharacters: [],
-      schedule: { now: p.now && !p.short, at: p.now ? null : p.due.toISOString(), label: p.short ?? label },
+      schedule: { now: now && !p.short, at: now ? null : p.due.toISOString(), label: p.short ?? label },
       blocked: null,
     };
   }
@@ -227,6 +243,7 @@ export class ConsoleInboxController {
       id ? this.inbox.thread(console.caller, id) : Promise.resolve(null),
       this.credits.banner(console.account.id),
     ]);
+    const cannedReplies = thread ? await this.cannedReplies.list(await this.queries.viewer(console.caller)) : [];
     const query = listQuery(filter);
     const waiting = counts.waiting > 0 ? `(${counts.waiting}) ` : '';
     this.views.page(
@@ -237,6 +254,7 @@ export class ConsoleInboxController {
         conversations,
         unread: conversations.filter((c) => c.unread).length,
         thread,
+        cannedReplies,
         counts,
         creditWarning,
         query,

@@ -8,6 +8,7 @@
   var counter = document.getElementById('preview-counter');
   var problem = document.getElementById('template-problem');
   var broken = document.getElementById('preview-broken');
+  var warning = document.getElementById('preview-warning');
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var timer = null;
   var seq = 0;
@@ -30,6 +31,11 @@
       item(p.segments + (p.segments === 1 ? ' segment' : ' segments'), p.segments > 1),
       item(p.credits + (p.credits === 1 ? ' credit' : ' credits')),
     );
+    // A template that usually needs two segments doubles the cost of every text it sends: say so.
+    if (warning) {
+      warning.textContent = p.warning || '';
+      warning.hidden = !p.warning;
+    }
   }
   // A broken draft has no render: the old one is taken away, so nobody mistakes it for what the draft sends.
   function fail(body) {
@@ -42,6 +48,7 @@
     text.textContent = '';
     text.hidden = true;
     counter.replaceChildren();
+    if (warning) warning.hidden = true;
     broken.hidden = false;
   }
   function update() {

@@ -16,6 +16,23 @@ import { AttachmentFiles } from '../attachments/attachment-files';
 import { renderPortalNotFound, renderPortalPage } from './portal-page';
 import { PortalService } from './portal.service';
 
+/**
+ * The link texted to customers, short enough to leave room in one SMS: `/p/<token>` leads to the ticket's page. The
+ * page itself checks the token (and counts unknown ones against the address), so this only redirects.
+ */
+@ApiExcludeController()
+@PublicRoute()
+@Controller('p')
+export class ShortPortalController {
+  @Get(':token')
+  @Header('Cache-Control', 'no-store')
+  @Header('Referrer-Policy', 'no-referrer')
+  @Header('X-Robots-Tag', 'noindex')
+  go(@Param('token') token: string, @Res() res: Response): void {
+    res.redirect(302, `/portal/tickets/${encodeURIComponent(token)}`);
+  }
+}
+
 /** The customer's page for one ticket. The unguessable token in the link is the only key; no sign-in. */
 @ApiExcludeController()
 @PublicRoute()

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { RateLimits, TooManyRequestsException } from '../../sms';
@@ -9,8 +10,15 @@ import { Ticket } from '../tickets/ticket.entity';
 import { User } from '../users/user.entity';
 import type { PortalView } from './portal-page';
 
-// Portal tokens are 32 base64url characters (24 random bytes); anything else is not looked up at all.
+// Portal tokens are 16 base64url characters (12 random bytes: 96 bits, and unknown ones are rate-limited per
+// address), 32 for older tickets; anything else is not looked up at all.
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** A new ticket's portal token: unguessable, and short, as it is texted in the customer's first SMS. */
+export function newPortalToken(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /** Unknown portal links one client address may try per window; then its lookups stop until the window ends. */
 export const PORTAL_FAILURES_PER_ADDRESS = 30;
 export const PORTAL_FAILURE_WINDOW_MS = 15 * 60_000;

@@ -60,6 +60,14 @@ export class TicketUpdateDto {
   @IsOptional()
   @IsUUID()
   fromNumberId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Admins: take over the customer's team or shared SMS thread another member holds (their claim ends) instead of being refused with 409",
+  })
+  @IsOptional()
+  @IsBoolean()
+  takeOver?: boolean;
 }
 
 export function toAttachmentResponse(a: Attachment) {

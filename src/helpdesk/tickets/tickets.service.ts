@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { columnList, hydrate, PreparedStatement, runPrepared, TicketTexts } from '../../sms';
+import { newPortalToken } from '../portal/portal.service';
 import { Attachment } from './attachment.entity';
 import { Comment } from './comment.entity';
 import { Ticket } from './ticket.entity';
@@ -55,7 +55,7 @@ export class TicketsService {
         customer.id,
         input.subject,
         input.problem,
-        randomBytes(24).toString('base64url'),
+        newPortalToken(),
         userId,
       ]);
       const ticket = hydrate(tx, Ticket, row);
@@ -72,7 +72,14 @@ export class TicketsService {
       throw new BadRequestException('An update needs emailBody, smsBody or status');
     // The module takes the customer's texts lock before this touches the ticket, and runs the whole write again on a conflict.
     const { result: comment, messageIds } = await this.texts.updated(
-      { accountId, userId, ticketId, sendNow: input.sendNow, fromNumberId: input.fromNumberId },
+      {
+        accountId,
+        userId,
+        ticketId,
+        sendNow: input.sendNow,
+        fromNumberId: input.fromNumberId,
+        takeOver: input.takeOver,
+      },
       async (tx) => {
         const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
         if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');

@@ -106,8 +106,9 @@ export class ConversationClaims {
   }
 
   /**
-   * Takes the claim for `viewer` or extends theirs; 409 naming the holder while someone else's claim is live.
-   * Returns whether a new claim began. Call under `lock`.
+   * Takes the claim for `viewer` or extends theirs; 409 naming the holder while someone else's claim is live, unless
+   * an admin asks to take it over (`takeOver`: the holder's claim ends as released by them). Returns whether a new
+   * claim began. Call under `lock`.
    */
   async take(
     tx: EntityManager,
@@ -115,10 +116,14 @@ export class ConversationClaims {
     viewer: Viewer,
     via: Exclude<ClaimVia, 'transfer'>,
     now: Date,
+    options: { takeOver?: boolean } = {},
   ): Promise<boolean> {
     const { conversation } = locked;
     const holder = liveHolder(conversation, now);
-    if (holder && holder !== viewer.userId) throw await this.heldBy(tx, conversation, holder);
+    if (holder && holder !== viewer.userId) {
+      if (!options.takeOver) throw await this.heldBy(tx, conversation, holder, viewer);
+      await this.takeOverFrom(tx, locked, viewer, holder, now);
+    }
     const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
     const claims = tx.getRepository(ConversationClaim);
     if (holder === viewer.userId) {
@@ -273,15 +278,44 @@ export class ConversationClaims {
     this.events.afterCommit(tx, event);
   }
 
+  /** An admin ends another member's live claim to write to the contact themselves; the holder hears it was released. */
+  private async takeOverFrom(
+    tx: EntityManager,
+    locked: LockedConversation,
+    viewer: Viewer,
+    holder: string,
+    now: Date,
+  ): Promise<void> {
+    if (viewer.role !== 'admin') {
+      const name = await this.nameOf(tx, viewer.accountId, holder);
+      throw new ForbiddenException(`${name} holds this conversation; only an admin can take it over (takeOver)`);
+    }
+    await this.endCurrent(tx, locked.conversation, 'released', now);
+    await this.clearClaim(tx, locked.conversation);
+    await this.announce(
+      tx,
+      locked,
+      'conversation.released',
+      { userId: holder, releasedBy: viewer.userId, takenOver: true },
+      now,
+    );
+  }
+
   /** 409 naming the holder and until when they hold it (in the account's time zone). */
-  private async heldBy(tx: EntityManager, conversation: SmsConversation, holder: string): Promise<ConflictException> {
+  private async heldBy(
+    tx: EntityManager,
+    conversation: SmsConversation,
+    holder: string,
+    viewer?: Viewer,
+  ): Promise<ConflictException> {
     const name = await this.nameOf(tx, conversation.accountId, holder);
     const timezone = (await this.gateway.getAccount(conversation.accountId, tx))?.timezone ?? 'UTC';
     const until = DateTime.fromJSDate(conversation.claimExpiresAt!, { zone: timezone }).toFormat('HH:mm ZZZZ');
+    const adminHint = viewer?.role === 'admin' ? '; as an admin you can take it over (takeOver: true)' : '';
     return new ConflictException({
       statusCode: 409,
       error: 'Conflict',
-      message: `${name} is handling this conversation (claimed until ${until} unless they reply again); you can read it, and reply once they release it or the claim lapses`,
+      message: `${name} is handling this conversation with ${conversation.contactPhone} (claimed until ${until} unless they reply again); you can read it, and text them once they release it or the claim lapses${adminHint}`,
       holder: { id: holder, name },
       claimExpiresAt: conversation.claimExpiresAt!.toISOString(),
     });

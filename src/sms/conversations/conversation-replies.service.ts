@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import { CannedReplies } from '../canned-replies/canned-replies.service';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { notAssigned, notVerified } from '../numbers/sms-numbers.service';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { LiveReplies } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
@@ -39,6 +41,8 @@ export class ConversationReplies {
     private readonly optOuts: OptOutsService,
     private readonly queue: MessageQueue,
     private readonly clock: Clock,
+    private readonly liveReplies: LiveReplies,
+    private readonly cannedReplies: CannedReplies,
   ) {}
 
   async reply(viewer: Viewer, conversationId: string, input: ConversationReplyDto): Promise<SmsMessage[]> {
@@ -62,32 +66,41 @@ export class ConversationReplies {
           `${conversation.contactPhone} texted STOP: nothing goes to this number until they text START`,
         );
       }
-      const analysis = analyzeSms(input.body, { smartEncoding: settings.smartEncoding });
+      const ticketId = await this.ticketOf(tx, conversation, input.ticketId);
+      // Typed or a canned reply rendered for this conversation, with the writer's sign-off.
+      const body = await this.cannedReplies.textOf(
+        tx,
+        viewer,
+        { contactPhone: conversation.contactPhone, ticketId },
+        input,
+      );
+      const analysis = analyzeSms(body, { smartEncoding: settings.smartEncoding });
       if (!analysis.text.trim()) throw new UnprocessableEntityException('The reply is empty');
       if (analysis.characters > MAX_SMS_CHARACTERS) {
         throw new UnprocessableEntityException(
           `The reply is ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`,
         );
       }
-      const ticketId = await this.ticketOf(tx, conversation, input.ticketId);
       if (input.sendNow) await this.schedule.assertMaySendNow(tx, viewer.accountId, viewer.userId);
 
       const now = this.clock.now();
       const claimed =
         ConversationClaims.claimable(locked, viewer.userId) &&
-        (await this.claims.take(tx, locked, viewer, 'reply', now));
-      const plan = await this.schedule.plan(tx, viewer.accountId, input.sendNow === true);
-      const parts = splitSms(input.body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode });
+        (await this.claims.take(tx, locked, viewer, 'reply', now, { takeOver: input.takeOver }));
+      // A contact who texted within the live-reply window is answered at once, whatever the business hours.
+      const plan = await this.liveReplies.plan(tx, {
+        accountId: viewer.accountId,
+        sendNow: input.sendNow === true,
+        byPerson: true,
+        businessNumber: conversation.businessNumber,
+        contactPhone: conversation.contactPhone,
+      });
+      const parts = splitSms(body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode });
       const sendId = randomUUID();
       // The ticket's history shows the reply like a technician's update with an SMS text.
       const commentId = ticketId
-        ? (
-            await this.gateway.addTechnicianText(
-              viewer.accountId,
-              { ticketId, userId: viewer.userId, text: input.body.trim() },
-              tx,
-            )
-          ).commentId
+        ? (await this.gateway.addTechnicianText(viewer.accountId, { ticketId, userId: viewer.userId, text: body }, tx))
+            .commentId
         : null;
       const inserted = await tx.getRepository(SmsMessage).insert(
         parts.map((part, i) => ({
@@ -140,7 +153,7 @@ export class ConversationReplies {
    * The ticket the reply is about: the one asked for (the contact's own), else the ticket the conversation's latest
    * text was about.
    */
-  private async ticketOf(
+  async ticketOf(
     tx: EntityManager,
     conversation: SmsConversation,
     ticketId: string | undefined,

@@ -2,11 +2,15 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Use
 import { ApiBearerAuth, ApiTags } from '../core/api-docs';
 import { CurrentCaller, type SmsCaller, SmsCallerGuard } from '../auth/caller';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
+import { ReplyDrafts } from '../canned-replies/reply-drafts.service';
+import { ComposeService } from './compose.service';
 import { ConversationClaims } from './conversation-claims.service';
 import { ConversationQueries } from './conversation-queries.service';
 import { ConversationReplies } from './conversation-replies.service';
 import {
+  ComposeDto,
   ConversationListQueryDto,
+  DraftDto,
   ConversationReplyDto,
   ConversationTransferDto,
   toConversationDetailResponse,
@@ -22,7 +26,22 @@ export class ConversationsController {
     private readonly queries: ConversationQueries,
     private readonly replies: ConversationReplies,
     private readonly claims: ConversationClaims,
+    private readonly composer: ComposeService,
+    private readonly drafts: ReplyDrafts,
   ) {}
+
+  /**
+   * Starts a text to any phone from a number the caller may use (creating the conversation); then it is a reply like
+   * any other. 400 invalid phone, 403 a number not theirs, 422 STOPped contact or unverified number, 409 claimed.
+   */
+  @Post()
+  async compose(@CurrentCaller() caller: SmsCaller, @Body() body: ComposeDto) {
+    const { conversationId, messages } = await this.composer.compose(await this.queries.viewer(caller), body);
+    return {
+      messages: messages.map(toSmsMessageResponse),
+      conversation: toConversationResponse(await this.queries.view(caller.accountId, conversationId)),
+    };
+  }
 
   /** The conversations the caller may see, latest activity first. */
   @Get()
@@ -54,6 +73,13 @@ export class ConversationsController {
       messages: messages.map(toSmsMessageResponse),
       conversation: toConversationResponse(await this.queries.view(caller.accountId, id)),
     };
+  }
+
+  /** The text a reply would send (typed or a canned reply, with the sign-off) and its segments and credits. */
+  @Post(':id/draft')
+  @HttpCode(200)
+  async draft(@CurrentCaller() caller: SmsCaller, @Param('id', ParseUUIDPipe) id: string, @Body() body: DraftDto) {
+    return this.drafts.draft(await this.queries.viewer(caller), id, body);
   }
 
   @Post(':id/claim')

@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '../core/api-docs';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { IsHostId } from '../core/host-id';
 import { toSmsMessageResponse } from '../messages/sms-message.dto';
 import type { SmsMessage } from '../messages/sms-message.entity';
@@ -53,11 +65,27 @@ export class ConversationListQueryDto {
 }
 
 export class ConversationReplyDto {
-  @ApiProperty({ example: 'On my way, be there by 3.' })
+  @ApiPropertyOptional({ example: 'On my way, be there by 3.', description: 'The text; or give cannedReplyId' })
+  @ValidateIf((o: ConversationReplyDto) => o.cannedReplyId === undefined)
   @IsString()
-  @IsNotEmpty({ message: 'body must not be empty' })
+  @IsNotEmpty({ message: 'body must not be empty (or give cannedReplyId)' })
   @MaxLength(5000)
-  body!: string;
+  body?: string;
+
+  @ApiPropertyOptional({
+    description: 'Send this canned reply (GET /api/sms/canned-replies), rendered for the conversation, instead of body',
+  })
+  @IsOptional()
+  @IsUUID()
+  cannedReplyId?: string;
+
+  @ApiPropertyOptional({
+    description: 'false leaves your sign-off (PUT /api/sms/sign-off) off this text',
+    default: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  signOff?: boolean;
 
   @ApiPropertyOptional({
     description: "Link the reply to this ticket of the contact's (default: the ticket the conversation is about)",
@@ -72,6 +100,55 @@ export class ConversationReplyDto {
   @IsOptional()
   @IsBoolean()
   sendNow?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'Admins: take over a conversation another member holds (their claim ends) instead of being refused',
+  })
+  @IsOptional()
+  @IsBoolean()
+  takeOver?: boolean;
+}
+
+export class ComposeDto extends ConversationReplyDto {
+  @ApiProperty({
+    example: '+12025550143',
+    description: "The contact's phone: E.164, or national in the account's country",
+  })
+  @IsString()
+  @IsNotEmpty({ message: 'to must not be empty' })
+  @MaxLength(40)
+  to!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The number to text from, among those you may use (GET /api/sms/numbers/mine); default: as a ticket text would choose',
+  })
+  @IsOptional()
+  @IsUUID()
+  fromNumberId?: string;
+}
+
+export class DraftDto {
+  @ApiPropertyOptional({ description: 'Typed text to preview; or give cannedReplyId' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  body?: string;
+
+  @ApiPropertyOptional({ description: 'A canned reply to render for this conversation' })
+  @IsOptional()
+  @IsUUID()
+  cannedReplyId?: string;
+
+  @ApiPropertyOptional({ description: "Link to this ticket of the contact's (default: the conversation's)" })
+  @IsOptional()
+  @IsHostId()
+  ticketId?: string;
+
+  @ApiPropertyOptional({ description: 'false leaves your sign-off off', default: true })
+  @IsOptional()
+  @IsBoolean()
+  signOff?: boolean;
 }
 
 export class ConversationTransferDto {

@@ -6,8 +6,10 @@ import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
+import { ThreadClaims } from '../conversations/thread-claims.service';
 import { SendingIdentity } from '../numbers/sending-identity.service';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
+import { LiveReplies } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
@@ -58,6 +60,8 @@ export interface TicketEvent {
   sendNow?: boolean;
   /** The number to text from, among those the technician may use; otherwise chosen by SendingIdentity. */
   fromNumberId?: string;
+  /** An admin takes over a team or shared thread another member holds, instead of being refused (409). */
+  takeOver?: boolean;
 }
 
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
@@ -75,6 +79,8 @@ export class OutboundService {
     private readonly templates: SmsTemplatesService,
     private readonly queue: MessageQueue,
     private readonly schedule: SendSchedule,
+    private readonly liveReplies: LiveReplies,
+    private readonly threadClaims: ThreadClaims,
   ) {}
 
   /** A new ticket: the customer gets the `initial_problem` text. A text that cannot go is recorded with the reason. */
@@ -236,8 +242,15 @@ export class OutboundService {
     }
     if (!analysis.text.trim()) return skip('The template rendered an empty text', to);
 
-    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow, which the row keeps).
-    const plan = await this.schedule.plan(tx, event.accountId, event.sendNow === true);
+    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow, which the row
+    // keeps); a technician's answer to a contact who texted within the live-reply window goes at once.
+    const plan = await this.liveReplies.plan(tx, {
+      accountId: event.accountId,
+      sendNow: event.sendNow === true,
+      byPerson: update !== undefined && event.userId !== null,
+      businessNumber: sender.number,
+      contactPhone: to,
+    });
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
     const parts = splitSms(text, { smartEncoding, mode: splitMode });
     const messageIds = await insertText(
@@ -247,13 +260,17 @@ export class OutboundService {
       parts,
     );
     // The customer's thread is now on this number; a technician's update also answers them if they were waiting.
-    await this.conversations.recordWritten(tx, {
+    const conversationId = await this.conversations.recordWritten(tx, {
       accountId: event.accountId,
       businessNumber: sender.number,
       contactPhone: to,
       answeredBy: update ? event.userId : null,
       at: this.clock.now(),
     });
+    // A technician's text is refused (409) while another member holds a team or shared thread; the initial-problem
+    // text is a notice, never refused by a claim.
+    if (update && event.userId)
+      await this.threadClaims.checkWriter(tx, { ...event, userId: event.userId }, conversationId);
     return { messageIds, startIds: messageIds.slice(0, 1) };
   }
 

@@ -15,6 +15,8 @@ export interface TicketUpdateOptions {
   sendNow?: boolean;
   /** The number to text from, among those the actor may use; otherwise the module chooses. */
   fromNumberId?: string;
+  /** An admin takes over a team or shared thread another member holds, instead of being refused (409). */
+  takeOver?: boolean;
 }
 
 /** What the host's own write returns for a new ticket: its result, and the ticket's id. */

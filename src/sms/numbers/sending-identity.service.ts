@@ -9,18 +9,23 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
-import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
+import { TICKET_GATEWAY, type TicketGateway, type UserSummary } from '../ports/ticket-gateway.port';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 
 /** The number a text goes from, and which rule chose it; or why there is none. */
 export type SenderChoice =
-  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'default' } | { skip: string };
+  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default' } | { skip: string };
+
+// Threads of one contact looked at for a sticky sender: a contact talks to a handful of the account's numbers.
+const THREADS_LOOKED_AT = 20;
 
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
- * those they may use), else the number the customer's conversation is on (the customer keeps one thread), else the
- * technician's own direct number, else the account's default. Only verified, assigned numbers send.
+ * those they may use), else the number of the customer's latest conversation among those the writer may send from
+ * (the customer keeps one thread, but a technician's text never follows it onto a colleague's direct line or another
+ * team's number), else the writer's own direct number, else their team's number, else the account's default. Only
+ * verified, assigned numbers send.
  */
 @Injectable()
 export class SendingIdentity {
@@ -34,13 +39,19 @@ export class SendingIdentity {
       name: 'sms-sender-by-id',
       text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2`,
     };
-    // The number itself in the same statement as the thread that picks it.
+    // The numbers themselves in the same statement as the threads that pick them, latest first; the writer's own
+    // filter (mayUse) picks among them.
     this.byThread = {
       name: 'sms-sender-by-thread',
       text: `SELECT ${columns} FROM sms_numbers n
              JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
              WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = $2
-             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT 1`,
+             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`,
+    };
+    this.team = {
+      name: 'sms-sender-team',
+      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'group' AND n.team_id = ANY($2::text[])
+             AND n.verified_at IS NOT NULL ORDER BY n.created_at LIMIT 1`,
     };
     this.direct = {
       name: 'sms-sender-direct',
@@ -55,6 +66,7 @@ export class SendingIdentity {
 
   private readonly byId: PreparedStatement;
   private readonly byThread: PreparedStatement;
+  private readonly team: PreparedStatement;
   private readonly direct: PreparedStatement;
   private readonly fallback: PreparedStatement;
 
@@ -89,13 +101,30 @@ export class SendingIdentity {
     return { number, rule: 'chosen' };
   }
 
-  /** The automatic choice for a text to `to`. */
+  private writer(tx: EntityManager, accountId: string, userId: string | null): Promise<UserSummary | null> {
+    return userId ? this.gateway.getUser(accountId, userId, tx) : Promise.resolve(null);
+  }
+
+  /**
+   * The automatic choice for a text to `to` written by `userId` (null: the system). A thread sticks only when the
+   * writer may send from its number (mayUse; admins may use every number), so a technician's text never goes from a
+   * colleague's direct line and the contact's answer never lands in that colleague's inbox.
+   */
   async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
-    const thread = await this.one(tx, this.byThread, [accountId, to]);
-    if (thread) return { number: thread, rule: 'conversation' };
+    // The writer is read only when a rule needs their role or teams: a thread on a shared number sticks for anyone.
+    let user: UserSummary | null | undefined;
+    const writer = async () => (user === undefined ? (user = await this.writer(tx, accountId, userId)) : user);
+    const threads = await runPrepared(tx, this.byThread, [accountId, to]);
+    for (const row of threads) {
+      const number = hydrate(tx, SmsNumber, row);
+      if (number.kind === 'shared' || mayStickTo(number, await writer())) return { number, rule: 'conversation' };
+    }
     if (userId) {
       const direct = await this.one(tx, this.direct, [accountId, userId]);
       if (direct) return { number: direct, rule: 'direct' };
+      const teamIds = (await writer())?.teamIds ?? [];
+      const team = teamIds.length > 0 ? await this.one(tx, this.team, [accountId, teamIds]) : null;
+      if (team) return { number: team, rule: 'team' };
     }
     const fallback = await this.one(tx, this.fallback, [accountId]);
     if (fallback?.kind === 'unassigned') return { skip: `The account's default number ${notAssigned(fallback)}` };
@@ -108,4 +137,12 @@ export class SendingIdentity {
     }
     return { skip: 'The account has no SMS number to send from' };
   }
+}
+
+/**
+ * Whether a text by `user` follows the contact's thread on `number`: one they may send from (admins: any). A text with
+ * no writer (the system's, or of a user the host no longer knows) follows any thread.
+ */
+function mayStickTo(number: SmsNumber, user: UserSummary | null): boolean {
+  return !user || user.role === 'admin' || mayUse(number, user.id, user.teamIds);
 }

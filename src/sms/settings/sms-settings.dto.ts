@@ -140,6 +140,19 @@ export class UpdateSmsSettingsDto {
   sessionGapHours?: number;
 
   @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 10080,
+    default: 1440,
+    description:
+      'A reply to a contact who texted within this many minutes goes at once, even outside business hours (0: replies wait for the hours too)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  liveReplyWindowMinutes?: number;
+
+  @ApiPropertyOptional({
     type: FlowrouteCredentialsDto,
     nullable: true,
     description: 'Flowroute access key and secret key: stored encrypted, returned masked; null removes them',

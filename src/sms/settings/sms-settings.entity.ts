@@ -84,6 +84,13 @@ export class SmsSettings {
   @Column('int', { name: 'unresponsive_threshold', default: 2 })
   unresponsiveThreshold!: number;
 
+  /**
+   * A person's reply to a contact who texted this number within this many minutes goes at once, whatever the business
+   * hours: hours hold ticket notifications, not answers to someone waiting. 0: replies wait for business hours too.
+   */
+  @Column('int', { name: 'live_reply_window_minutes', default: 1440 })
+  liveReplyWindowMinutes!: number;
+
   /** Session report: a conversation idle this long starts a new session. */
   @Column('int', { name: 'session_gap_hours', default: 24 })
   sessionGapHours!: number;
@@ -112,4 +119,5 @@ export const SMS_SETTINGS_DEFAULTS: Omit<SmsSettings, 'accountId' | 'updatedAt'>
   missedThreshold: 2,
   unresponsiveThreshold: 2,
   sessionGapHours: 24,
+  liveReplyWindowMinutes: 1440,
 };

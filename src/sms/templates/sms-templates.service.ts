@@ -9,8 +9,6 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
-import { creditsFor } from '../credits/credit-rules';
-import { analyzeSms, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
 import {
@@ -22,6 +20,7 @@ import {
   TemplateVariables,
 } from './template-renderer';
 import { defaultTemplate } from './default-templates';
+import { segmentWarning, textCost } from './text-cost';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
 
 // Prepared: every ticket text reads its template.
@@ -121,18 +120,9 @@ export class SmsTemplatesService {
     }
     const text = this.renderPreview(body, variables);
     // As the account would send it: its smart encoding, and in split mode one SMS (and credit) per part.
-    const { smartEncoding, splitMode } = await this.settings.get(accountId);
-    const analysis = analyzeSms(text, { smartEncoding });
-    const parts = splitSms(text, { smartEncoding, mode: splitMode });
-    return {
-      text: analysis.text,
-      encoding: analysis.encoding,
-      segments: analysis.segments,
-      characters: analysis.characters,
-      nonGsmCharacters: analysis.nonGsmCharacters,
-      parts: parts.map((p) => ({ text: p.text, encoding: p.encoding, segments: p.segments })),
-      credits: parts.reduce((sum, p) => sum + creditsFor('outbound', p.segments), 0),
-    };
+    const cost = textCost(text, await this.settings.get(accountId));
+    // Warned, not refused: a template may need two segments by choice, but it should be a choice.
+    return { ...cost, warning: segmentWarning(cost) };
   }
 
   /** A real ticket's values can take a template past its budget where the examples did not. */
@@ -157,7 +147,8 @@ export class SmsTemplatesService {
     return key;
   }
 
-  private assertValid(body: string): void {
+  /** 422 with every problem (line and column) of a template body; also used for canned replies. */
+  assertValid(body: string): void {
     if (typeof body !== 'string') throw new BadRequestException('body must be a string');
     const problems = this.renderer.validate(body);
     if (problems.length > 0) {

@@ -24,8 +24,7 @@ describe('TemplateRenderer', () => {
   describe('default templates', () => {
     const expected: Record<(typeof TEMPLATE_KEYS)[number], string> = {
       initial_problem:
-        'Hi Sam, Acme IT received your request #1042: "The printer on the 2nd floor jams on every print job...". ' +
-        'Reply to this text to add details or photos. Track it: https://help.example.com/t/1042',
+        'Hi Sam, Acme IT opened request #1042. Reply with details or photos. Track it: https://help.example.com/t/1042',
       ticket_update:
         'Acme IT #1042: The new part arrived. We will install it tomorrow at 10 AM.\nReply to this text to respond.',
       after_hours:
@@ -53,10 +52,7 @@ describe('TemplateRenderer', () => {
 
     it('greets "there" when the customer name is unknown, and drops empty optional parts', () => {
       const text = sut.render(defaultTemplate('initial_problem'), { ...example, customer: undefined, portalUrl: '' });
-      expect(text).toBe(
-        'Hi there, Acme IT received your request #1042: "The printer on the 2nd floor jams on every print job...". ' +
-          'Reply to this text to add details or photos.',
-      );
+      expect(text).toBe('Hi there, Acme IT opened request #1042. Reply with details or photos.');
       expect(sut.render(defaultTemplate('after_hours'), { account: { name: 'Acme IT' } })).toBe(
         'Thanks for texting Acme IT. We are closed right now.',
       );

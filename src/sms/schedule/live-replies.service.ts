@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
+import { EntityManager } from 'typeorm';
+import { PreparedStatement, runPrepared } from '../core/prepared';
+import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SendPlan, SendSchedule } from './send-schedule.service';
+
+// Prepared: every text a person writes asks it. last_inbound_at is stamped by the database (the inbound row's
+// created_at), so the window is measured on the database's clock too.
+const TEXTED_WITHIN: PreparedStatement = {
+  name: 'sms-live-reply-texted-within',
+  text: `SELECT 1 FROM sms_conversations WHERE account_id = $1 AND business_number = $2 AND contact_phone = $3
+         AND last_inbound_at >= now() - make_interval(mins => $4::int)`,
+};
+
+/** A text about to be written, as the live-reply rule sees it. */
+export interface LiveReplyInput {
+  accountId: string;
+  /** Already authorised: go at once whatever the hours. */
+  sendNow: boolean;
+  /** A person wrote it (a reply, a ticket update's text, a compose); automated notices are never live replies. */
+  byPerson: boolean;
+  businessNumber: string;
+  contactPhone: string;
+}
+
+/**
+ * Business hours hold notifications, not answers to a waiting person: a person's text to a contact who texted this
+ * number within the account's live-reply window (liveReplyWindowMinutes, default 24 hours) goes at once, written as a
+ * `sendNow` text so that hours never hold it later either (after waiting for credits). Everything else is planned by
+ * SendSchedule as before.
+ */
+@Injectable()
+export class LiveReplies {
+  constructor(
+    private readonly schedule: SendSchedule,
+    private readonly settings: SmsSettingsService,
+    @InjectEntityManager() private readonly manager: EntityManager,
+  ) {}
+
+  async plan(tx: EntityManager, input: LiveReplyInput): Promise<SendPlan> {
+    if (input.sendNow || !input.byPerson) return this.schedule.plan(tx, input.accountId, input.sendNow);
+    return this.schedule.plan(tx, input.accountId, await this.isLive(input, tx));
+  }
+
+  /** Whether the contact texted this business number within the account's live-reply window. */
+  async isLive(
+    thread: Pick<LiveReplyInput, 'accountId' | 'businessNumber' | 'contactPhone'>,
+    tx?: EntityManager,
+  ): Promise<boolean> {
+    const { liveReplyWindowMinutes } = await this.settings.get(thread.accountId, tx);
+    if (liveReplyWindowMinutes <= 0) return false;
+    const rows = await runPrepared(tx ?? this.manager, TEXTED_WITHIN, [
+      thread.accountId,
+      thread.businessNumber,
+      thread.contactPhone,
+      liveReplyWindowMinutes,
+    ]);
+    return rows.length > 0;
+  }
+}
