@@ -30,6 +30,7 @@ import { MediaStorage } from './media/media-storage';
 import { OptOutsService } from './opt-outs/opt-outs.service';
 import { MessageQueue } from './messages/message-queue.service';
 import { OutboundService } from './messages/outbound.service';
+import { OutboundWriter } from './messages/outbound-writer.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
 import { SendMessageProcessor } from './messages/send-message.processor';
 import { SendPipeline } from './messages/send-pipeline.service';
@@ -182,6 +183,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     SandboxInbound,
     MessageQueue,
     OutboundService,
+    OutboundWriter,
     OutboxSweep,
     SecretsRotation,
     SendPipeline,

@@ -1,25 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { MessageQueue } from '../messages/message-queue.service';
+import { OutboundKind, OutboundWriter } from '../messages/outbound-writer.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { notVerified } from '../numbers/sms-numbers.service';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import type { Viewer } from './conversation-access';
 import { ConversationClaims, LockedConversation } from './conversation-claims.service';
-import { ConversationsService } from './conversations.service';
 import type { ConversationReplyDto } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
 
 /** The outbound rows of a reply: one per part of a split text. */
-export const CONVERSATION_REPLY_KIND = 'conversation_reply';
+export const CONVERSATION_REPLY_KIND = 'conversation_reply' satisfies OutboundKind;
 
 /**
  * A member's reply in a conversation: checked, written as outbound rows in the same transaction that claims the
@@ -31,19 +27,17 @@ export class ConversationReplies {
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly claims: ConversationClaims,
-    private readonly conversations: ConversationsService,
     private readonly settings: SmsSettingsService,
     private readonly schedule: SendSchedule,
     private readonly optOuts: OptOutsService,
-    private readonly queue: MessageQueue,
+    private readonly writer: OutboundWriter,
     private readonly clock: Clock,
   ) {}
 
   async reply(viewer: Viewer, conversationId: string, input: ConversationReplyDto): Promise<SmsMessage[]> {
     await this.claims.assertMember(viewer, conversationId);
-    const ids = await this.messages.manager.transaction(async (tx) => {
+    const written = await this.messages.manager.transaction(async (tx) => {
       // Everything below runs on this transaction's connection: twenty members replying at once queue on the row lock
       // without each needing a second connection from the pool.
       const locked = await this.claims.lock(tx, viewer.accountId, conversationId);
@@ -61,13 +55,7 @@ export class ConversationReplies {
           `${conversation.contactPhone} texted STOP: nothing goes to this number until they text START`,
         );
       }
-      const analysis = analyzeSms(input.body, { smartEncoding: settings.smartEncoding });
-      if (!analysis.text.trim()) throw new UnprocessableEntityException('The reply is empty');
-      if (analysis.characters > MAX_SMS_CHARACTERS) {
-        throw new UnprocessableEntityException(
-          `The reply is ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`,
-        );
-      }
+      this.writer.assertSendable('conversation_reply', input.body, settings);
       const ticketId = await this.ticketOf(tx, conversation, input.ticketId);
       if (input.sendNow) await this.schedule.assertMaySendNow(tx, viewer.accountId, viewer.userId);
 
@@ -75,9 +63,6 @@ export class ConversationReplies {
       const claimed =
         ConversationClaims.claimable(locked, viewer.userId) &&
         (await this.claims.take(tx, locked, viewer, 'reply', now));
-      const plan = await this.schedule.plan(tx, viewer.accountId, input.sendNow === true);
-      const parts = splitSms(input.body, { smartEncoding: settings.smartEncoding, mode: settings.splitMode });
-      const sendId = randomUUID();
       // The ticket's history shows the reply like a technician's update with an SMS text.
       const commentId = ticketId
         ? (
@@ -88,33 +73,18 @@ export class ConversationReplies {
             )
           ).commentId
         : null;
-      const inserted = await tx.getRepository(SmsMessage).insert(
-        parts.map((part, i) => ({
-          accountId: viewer.accountId,
-          direction: 'outbound' as const,
-          kind: CONVERSATION_REPLY_KIND,
-          ticketId,
-          commentId,
-          conversationId: conversation.id,
-          sendId,
-          ...plan,
-          toNumber: conversation.contactPhone,
-          fromNumber: conversation.businessNumber,
-          body: part.text,
-          encoding: part.encoding,
-          segments: part.segments,
-          partIndex: i + 1,
-          partCount: parts.length,
-          provider: this.options.provider,
-          createdByUserId: viewer.userId,
-        })),
-      );
-      await this.conversations.recordAgentMessage(tx, {
+      const written = await this.writer.write(tx, {
         accountId: viewer.accountId,
-        businessNumber: conversation.businessNumber,
-        contactPhone: conversation.contactPhone,
-        userId: viewer.userId,
-        at: now,
+        kind: CONVERSATION_REPLY_KIND,
+        to: conversation.contactPhone,
+        from: conversation.businessNumber,
+        text: { body: input.body },
+        ticketId,
+        commentId,
+        conversationId: conversation.id,
+        authorId: viewer.userId,
+        schedule: input.sendNow ? 'send-now' : 'business-hours',
+        settings,
       });
       const after: LockedConversation = {
         conversation: await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id }),
@@ -125,16 +95,14 @@ export class ConversationReplies {
         tx,
         after,
         'conversation.replied',
-        { userId: viewer.userId, messageIds: inserted.identifiers.map((r) => r.id as string) },
+        { userId: viewer.userId, messageIds: written.rowIds },
         now,
       );
-      return inserted.identifiers.map((r) => r.id as string);
+      return written;
     });
-    // Only the first part now: the send pipeline enqueues each next part once the one before it was accepted.
-    await this.queue.enqueue(ids.slice(0, 1));
-    return this.messages.find({ where: { id: In(ids) }, order: { partIndex: 'ASC' } });
+    await this.writer.dispatch(written);
+    return this.messages.find({ where: { id: In(written.rowIds) }, order: { partIndex: 'ASC' } });
   }
-
   /**
    * The ticket the reply is about: the one asked for (the contact's own), else the ticket the conversation's latest
    * text was about.

@@ -156,22 +156,23 @@ export class ConversationsService {
   }
 
   /**
-   * The provider accepted an SMS about `ticketId` in this conversation: replies now go to that ticket for the
-   * reply window. A late acceptance of an older message never overwrites a newer one.
+   * The provider accepted SMS about these tickets in these conversations: replies now go to each ticket for the reply
+   * window. A late acceptance of an older message never overwrites a newer one. One statement for a batch; of several
+   * texts to one conversation the last given counts.
    */
-  async recordOutbound(input: {
-    accountId: string;
-    businessNumber: string;
-    contactPhone: string;
-    ticketId: string;
-    at: Date;
-  }): Promise<void> {
+  async recordOutboundMany(
+    inputs: { accountId: string; businessNumber: string; contactPhone: string; ticketId: string; at: Date }[],
+  ): Promise<void> {
+    if (inputs.length === 0) return;
+    // One row per conversation (an upsert may not touch a row twice), in key order: batches lock them in one order.
+    const byKey = new Map(inputs.map((i) => [`${i.accountId}\u0000${i.businessNumber}\u0000${i.contactPhone}`, i]));
+    const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
     await runPrepared(this.conversations.manager, RECORD_OUTBOUND, [
-      input.accountId,
-      input.businessNumber,
-      input.contactPhone,
-      input.ticketId,
-      input.at,
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.businessNumber),
+      rows.map((r) => r.contactPhone),
+      rows.map((r) => r.ticketId),
+      rows.map((r) => r.at),
     ]);
   }
 
@@ -230,9 +231,12 @@ export class ConversationsService {
 
 // The statements every outbound text runs on its conversation, prepared.
 const RECORD_OUTBOUND: PreparedStatement = {
-  name: 'sms-conversation-record-outbound',
+  name: 'sms-conversation-record-outbound-many',
   text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
+         SELECT r.account_id, r.business_number, r.contact_phone, r.ticket_id, r.at, r.at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
+           AS r(account_id, business_number, contact_phone, ticket_id, at, n)
+         ORDER BY r.n
          ON CONFLICT (account_id, business_number, contact_phone)
          DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
                        last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
