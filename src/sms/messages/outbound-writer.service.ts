@@ -243,7 +243,7 @@ export class OutboundWriter {
   }
 
   /** Enqueues written texts after commit; a failure is logged there and the outbox sweep enqueues them later. */
-  dispatch(...writes: OutboundWrite[]): Promise<void> {
+  dispatch(...writes: Pick<OutboundWrite, 'startIds'>[]): Promise<void> {
     return this.queue.enqueue(writes.flatMap((w) => w.startIds));
   }
 

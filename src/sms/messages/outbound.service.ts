@@ -84,12 +84,7 @@ export class OutboundService {
 
   /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
   dispatch(dispatch: SmsDispatch): Promise<void> {
-    return this.writer.dispatch({
-      rowIds: dispatch.messageIds,
-      sending: true,
-      startIds: dispatch.startIds ?? dispatch.messageIds,
-      conversationId: null,
-    });
+    return this.writer.dispatch({ startIds: dispatch.startIds ?? dispatch.messageIds });
   }
 
   /**
