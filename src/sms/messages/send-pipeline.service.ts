@@ -65,10 +65,12 @@ const NEXT_PARTS: PreparedStatement = {
 };
 
 /**
- * Provider calls in flight at once in this process. twilio-node's HTTPS agent keeps 20 sockets per host: a call beyond
- * them waits for a socket within its own timeout, and a call that times out is ambiguous (looked up before any resend).
+ * Provider calls in flight at once in this process. Each call's timeout runs from its request: a call beyond twilio-node's
+ * 20 sockets per host would wait for one within it, and on a busy host a burst of answers read one after another
+ * delays the last; a call that times out is ambiguous and is looked up before any resend. The rest of a batch waits
+ * here, outside any timeout.
  */
-const PROVIDER_CALLS_IN_FLIGHT = 20;
+const PROVIDER_CALLS_IN_FLIGHT = 10;
 
 /** A row past its gates, about to be claimed and handed to `provider`. */
 interface Ready {
