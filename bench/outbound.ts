@@ -1,11 +1,14 @@
 /**
- * Outbound: ticket updates with an SMS text → the provider's request received, through the API, the outbox, BullMQ,
- * the credit gate and the Twilio SDK against a local fake Twilio, in one `all` process. Two shapes:
- *  - one account: every send of the account takes its turn on the account's credit balance row (the ledger's lock);
- *  - 8 accounts sharing the load, as a multi-tenant service sees it.
- * Baseline in the same run: a bare BullMQ worker processing no-op jobs on the same Redis.
+ * Outbound, in one `all` process against a local fake Twilio, each stage on its own:
+ *  - the send pipeline alone: message rows written straight into the table and their send jobs added at once →
+ *    the provider's request received (BullMQ, the gates, the credit claim, the Twilio SDK, the acceptance);
+ *  - ticket updates with an SMS text → the provider's request received, through the helpdesk's API and the outbox too.
+ * Each in two shapes: one account (every send debits the same credit balance row) and 8 accounts sharing the load, as a
+ * multi-tenant service sees it. Baseline in the same run: a bare BullMQ worker processing no-op jobs on the same Redis.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
+import { Client } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
 import {
   addNumber,
@@ -45,7 +48,17 @@ export interface OutboundRun {
   cpu: CpuUsed;
 }
 
+/** The send pipeline alone: rows already written, their jobs added at once → the provider's requests. */
+export interface PipelineRun {
+  smsPerSecond: number;
+  duplicates: number;
+  /** Per SMS: the send job, from the job to the provider's acceptance recorded. */
+  cpu: CpuUsed;
+}
+
 export interface OutboundFigures {
+  pipelineOneAccount: PipelineRun;
+  pipelineEightAccounts: PipelineRun;
   oneAccount: OutboundRun;
   eightAccounts: OutboundRun;
   bareBullmqJobsPerSecond: number;
@@ -82,8 +95,10 @@ async function bareBullmqJobsPerSecond(count: number): Promise<number> {
 }
 
 interface Desk {
+  accountId: string;
   token: string;
-  tickets: string[];
+  number: string;
+  tickets: { id: string; phone: string }[];
 }
 
 /** `accounts` accounts with a number, credits and TICKETS tickets between them (their first SMS already sent). */
@@ -93,10 +108,11 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
   for (let a = 0; a < accounts; a++) {
     const account = await createAccount(svc.port, `Bench IT ${a}`);
     const { token } = account;
-    await addNumber(fake, svc.port, account, `+12025550${firstNumber + a}`);
+    const number = `+12025550${firstNumber + a}`;
+    await addNumber(fake, svc.port, account, number);
     // Enough credits for every run, from the platform.
-    await grantCredits(svc.port, account.id, (Math.ceil(((REPEATS + 1) * UPDATES + TICKETS) / 2500) + 1) * 2500);
-    const tickets: string[] = [];
+    await grantCredits(svc.port, account.id, (Math.ceil(((REPEATS + 1) * 2 * UPDATES + TICKETS) / 2500) + 1) * 2500);
+    const tickets: Desk['tickets'] = [];
     for (let i = a; i < TICKETS; i += accounts) {
       const customer = JSON.parse(
         (
@@ -106,8 +122,8 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
           })
         ).body,
       ) as { id: string };
-      tickets.push(
-        JSON.parse(
+      tickets.push({
+        id: JSON.parse(
           (
             await json(svc.port, 'POST', '/api/tickets', token, {
               customerId: customer.id,
@@ -116,9 +132,10 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
             })
           ).body,
         ).id,
-      );
+        phone: customerPhone(i),
+      });
     }
-    out.push({ token, tickets });
+    out.push({ accountId: account.id, token, number, tickets });
   }
   while (fake.sentMessages().length < before + TICKETS) await new Promise((r) => setTimeout(r, 50));
   return out;
@@ -128,7 +145,8 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
   const startedAt = new Map<string, number>();
   const wallStart = Date.now();
   let apiDone = 0;
-  const pattern = new RegExp(`${tag}-\\d+`);
+  // The update's own words: the pipeline stage's texts carry the same tags.
+  const pattern = new RegExp(`Update ${tag}-\\d+`);
   let received = fake.sentMessages().filter((m) => pattern.test(m.body));
   const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, async () => {
     await pool(UPDATES, CONCURRENCY, async (i) => {
@@ -138,7 +156,7 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
       const res = await json(
         svc.port,
         'POST',
-        `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length]}/updates`,
+        `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length].id}/updates`,
         desk.token,
         {
           smsBody: `Update ${marker} on your ticket`,
@@ -155,7 +173,9 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
   });
   if (received.length < UPDATES)
     throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
-  const latencies = received.map((m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0]) ?? m.request.time));
+  const latencies = received.map(
+    (m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0].slice('Update '.length)) ?? m.request.time),
+  );
   const last = Math.max(...received.map((m) => m.request.time));
   return {
     smsPerSecond: received.length / ((last - wallStart) / 1000),
@@ -166,6 +186,81 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
     cpu: cpuPer(cpu, UPDATES),
   };
 }
+
+/**
+ * The send pipeline alone: UPDATES rows as a ticket update writes them (`pending`, one part, the ticket's customer),
+ * written before the clock starts; then their send jobs, added at once as the outbox's enqueue adds them, and the time
+ * until the provider received the last.
+ */
+async function pipelineRun(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag: string): Promise<PipelineRun> {
+  const db = new Client({ connectionString: svc.env.DATABASE_URL });
+  await db.connect();
+  const queue = new Queue('sms-outbound', {
+    connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+    prefix: svc.env.QUEUE_PREFIX,
+  });
+  try {
+    const rows = Array.from({ length: UPDATES }, (_, i) => {
+      const desk = accounts[i % accounts.length];
+      const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
+      return { id: randomUUID(), desk, ticket, body: `Pipeline ${tag}-${i} on your ticket` };
+    });
+    await db.query(
+      `INSERT INTO sms_messages (id, account_id, direction, kind, ticket_id, send_id, status, to_number, from_number, provider,
+         part_index, part_count, body, encoding, segments)
+       SELECT r.id, r.account_id, 'outbound', 'ticket_update', r.ticket_id, gen_random_uuid(), 'pending', r.to_number, r.from_number,
+         'twilio', 1, 1, r.body, 'GSM-7', 1
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS r(id, account_id, ticket_id, to_number, from_number, body)`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.desk.accountId),
+        rows.map((r) => r.ticket.id),
+        rows.map((r) => r.ticket.phone),
+        rows.map((r) => r.desk.number),
+        rows.map((r) => r.body),
+      ],
+    );
+    const pattern = new RegExp(`Pipeline ${tag}-\\d+ `);
+    let received = fake.sentMessages().filter((m) => pattern.test(m.body));
+    const wallStart = Date.now();
+    const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, async () => {
+      for (let i = 0; i < rows.length; i += 500)
+        await queue.addBulk(
+          rows.slice(i, i + 500).map((r) => ({
+            name: 'SendMessage',
+            data: { messageId: r.id },
+            opts: { jobId: r.id, attempts: 12, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true },
+          })),
+        );
+      const deadline = Date.now() + 300_000;
+      while (received.length < UPDATES && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        received = fake.sentMessages().filter((m) => pattern.test(m.body));
+      }
+    });
+    if (received.length < UPDATES)
+      throw new Error(`outbound pipeline: only ${received.length} of ${UPDATES} reached the provider`);
+    const last = Math.max(...received.map((m) => m.request.time));
+    return {
+      smsPerSecond: received.length / ((last - wallStart) / 1000),
+      duplicates: received.length - new Set(received.map((m) => m.body)).size,
+      cpu: cpuPer(cpu, UPDATES),
+    };
+  } finally {
+    await queue.close();
+    await db.end();
+  }
+}
+
+const pipelineSummary = (runs: PipelineRun[]): PipelineRun => ({
+  smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
+  duplicates: Math.max(...runs.map((x) => x.duplicates)),
+  cpu: medianCpu(runs, (x) => x.cpu),
+});
+
+const describePipeline = (r: PipelineRun) =>
+  `${fmt(r.smsPerSecond)} SMS/s (row → provider request), ${r.duplicates} duplicates, ${describeCpu(r.cpu, 1, 'SMS')}`;
 
 const summary = (runs: OutboundRun[]): OutboundRun => ({
   smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
@@ -193,24 +288,34 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     const one = await desks(svc, fake, 1, 100);
     const eight = await desks(svc, fake, 8, 200);
     await run(svc, fake, one, 'warm');
+    await pipelineRun(svc, fake, one, 'warm');
     const runs = await repeat(REPEATS, async (r) => {
+      const pipelineSingle = await pipelineRun(svc, fake, one, `one${r}`);
+      const pipelineSpread = await pipelineRun(svc, fake, eight, `eight${r}`);
       const single = await run(svc, fake, one, `one${r}`);
       const spread = await run(svc, fake, eight, `eight${r}`);
       const bare = await bareBullmqJobsPerSecond(20000);
       console.log(
-        `  outbound run ${r + 1}: one account ${describe(single)}; 8 accounts ${describe(spread)}; bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`,
+        `  outbound run ${r + 1}: pipeline alone, one account ${describePipeline(pipelineSingle)}; 8 accounts ${describePipeline(pipelineSpread)}. ` +
+          `Update → provider, one account ${describe(single)}; 8 accounts ${describe(spread)}. Bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`,
       );
-      return { single, spread, bare };
+      return { pipelineSingle, pipelineSpread, single, spread, bare };
     });
     const figures: OutboundFigures = {
+      pipelineOneAccount: pipelineSummary(runs.map((x) => x.pipelineSingle)),
+      pipelineEightAccounts: pipelineSummary(runs.map((x) => x.pipelineSpread)),
       oneAccount: summary(runs.map((x) => x.single)),
       eightAccounts: summary(runs.map((x) => x.spread)),
       bareBullmqJobsPerSecond: medianOf(runs, (x) => x.bare),
     };
+    const bare = figures.bareBullmqJobsPerSecond;
     console.log(
-      `outbound (median of ${REPEATS}, ${UPDATES} updates at concurrency ${CONCURRENCY}): one account ${describe(figures.oneAccount)}; ` +
-        `8 accounts ${describe(figures.eightAccounts)}. Baseline bare BullMQ ${fmt(figures.bareBullmqJobsPerSecond, 0)} no-op jobs/s ` +
-        `(ratio ${fmt(figures.eightAccounts.smsPerSecond / figures.bareBullmqJobsPerSecond, 3)}).`,
+      `outbound (median of ${REPEATS}, ${UPDATES} texts a run): pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
+        `(ratio ${fmt(figures.pipelineOneAccount.smsPerSecond / bare, 3)}); 8 accounts ${describePipeline(figures.pipelineEightAccounts)} ` +
+        `(ratio ${fmt(figures.pipelineEightAccounts.smsPerSecond / bare, 3)}). Update → provider at concurrency ${CONCURRENCY}, ` +
+        `one account ${describe(figures.oneAccount)} (ratio ${fmt(figures.oneAccount.smsPerSecond / bare, 3)}); ` +
+        `8 accounts ${describe(figures.eightAccounts)} (ratio ${fmt(figures.eightAccounts.smsPerSecond / bare, 3)}). ` +
+        `Baseline bare BullMQ ${fmt(bare, 0)} no-op jobs/s.`,
     );
     return figures;
   } finally {

@@ -102,16 +102,30 @@ async function main(): Promise<void> {
   }
   if (wanted('outbound')) {
     const f = await benchOutbound();
+    const bare = `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} no-op jobs/s`;
+    for (const [label, r] of [
+      ['one account', f.pipelineOneAccount],
+      ['8 accounts', f.pipelineEightAccounts],
+    ] as const) {
+      const ratio = r.smsPerSecond / f.bareBullmqJobsPerSecond;
+      rows.push({
+        figure: `outbound send pipeline alone (row → provider), ${label}`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, ${r.duplicates} duplicates; ${cpu(r.cpu)}`,
+        baseline: `${bare} (ratio ${fmt(ratio, 3)})`,
+        target: '≥ 1,000 SMS/s, ratio ≥ 1/9',
+        met: r.smsPerSecond >= 1000 && ratio >= 1 / 9,
+      });
+    }
     for (const [label, r] of [
       ['one account', f.oneAccount],
       ['8 accounts', f.eightAccounts],
     ] as const) {
       rows.push({
-        figure: `outbound (update → provider), ${label}`,
-        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms; ${cpu(r.cpu)}`,
-        baseline: `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} jobs/s`,
-        target: '≥ 1,000 SMS/s',
-        met: r.smsPerSecond >= 1000,
+        figure: `outbound, ticket update → provider, ${label}`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s; ${cpu(r.cpu)}`,
+        baseline: `${bare} (ratio ${fmt(r.smsPerSecond / f.bareBullmqJobsPerSecond, 3)})`,
+        target: '≥ 400 SMS/s',
+        met: r.smsPerSecond >= 400,
       });
     }
   }

@@ -34,6 +34,7 @@ import { MediaStorage } from './media/media-storage';
 import { OptOutsService } from './opt-outs/opt-outs.service';
 import { MessageQueue } from './messages/message-queue.service';
 import { OutboundService } from './messages/outbound.service';
+import { OutboundWriter } from './messages/outbound-writer.service';
 import { MaintenanceProcessor, OutboxSweep } from './messages/outbox-sweeper';
 import { ConversationTimers } from './conversations/conversation-timers';
 import { ConversationTimersProcessor } from './conversations/conversation-timers.processor';
@@ -209,6 +210,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     SandboxInbound,
     MessageQueue,
     OutboundService,
+    OutboundWriter,
     OutboxSweep,
     SecretsRotation,
     SendPipeline,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
@@ -6,18 +5,15 @@ import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { maskPhone } from '../logging/mask';
-import { MessageQueue } from '../messages/message-queue.service';
+import { OutboundText, OutboundWriter } from '../messages/outbound-writer.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { BusinessHours, isOpen, nextOpening } from '../schedule/business-hours';
 import { BusinessHoursService } from '../schedule/business-hours.service';
-import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
-import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import { firstName, TemplateBudgetError, type TemplateVariables } from '../templates/template-renderer';
+import { templateVariables } from '../templates/sms-templates.service';
+import { firstName, type TemplateVariables } from '../templates/template-renderer';
 import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
 import { DEFAULT_WINDOW_HOURS } from './after-hours.dto';
 
@@ -80,11 +76,9 @@ export class AfterHoursService {
     @InjectRepository(SmsNumber) private readonly numbers: Repository<SmsNumber>,
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly businessHours: BusinessHoursService,
-    private readonly templates: SmsTemplatesService,
-    private readonly queue: MessageQueue,
+    private readonly writer: OutboundWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -117,30 +111,27 @@ export class AfterHoursService {
     if (await this.agentRepliedRecently(text)) return skip('agent_replied');
 
     const windowMs = (account?.windowHours ?? DEFAULT_WINDOW_HOURS) * 3600_000;
-    const messageId = await this.messages.manager.transaction(async (tx) => {
+    const written = await this.messages.manager.transaction(async (tx) => {
       if (!(await this.claim(tx, text, windowMs))) return null;
-      try {
-        return await this.write(tx, text, await this.render(text, reply, hours, technician, now, tx), settings);
-      } catch (error) {
-        // A saved reply that runs away with these values is recorded as failed, not retried.
-        if (!(error instanceof TemplateBudgetError)) throw error;
-        return this.write(
-          tx,
-          text,
-          '',
-          settings,
-          `The after-hours reply stopped at line ${error.line}, column ${error.column}: ${error.message}`,
-        );
-      }
+      return this.writer.write(tx, {
+        accountId: text.accountId,
+        kind: 'after_hours',
+        // From the number the contact texted; an automatic reply, never held for business hours.
+        to: text.contactPhone,
+        from: text.businessNumber,
+        text: await this.text(text, reply, hours, technician, now, tx),
+        ticketId: text.ticketId ?? null,
+        authorId: null,
+        schedule: 'at-once',
+        settings,
+      });
     });
-    if (!messageId) return skip('already_replied');
-    await this.queue.enqueue([messageId]);
-    return { replied: true, messageId, level: reply.level };
+    if (!written) return skip('already_replied');
+    await this.writer.dispatch(written);
+    return { replied: true, messageId: written.rowIds[0], level: reply.level };
   }
 
-  /**
-   * The reply of the most specific level that has one, the account's row (for the window), and a direct number's user.
-   */
+  /** The reply of the most specific level that has one, the account's row (for the window), and a direct number's user. */
   private async resolve(number: SmsNumber) {
     const accountLevel: Level = { level: 'account', ownerId: number.accountId };
     const chain: Level[] = [];
@@ -193,14 +184,15 @@ export class AfterHoursService {
     return rows.length === 1;
   }
 
-  private async render(
+  /** The reply's template, its own body or the account's `after_hours` template, with the values it may name. */
+  private async text(
     text: AfterHoursInbound,
     reply: AfterHoursReply,
     hours: BusinessHours,
     technician: { name: string } | null,
     now: Date,
     tx: EntityManager,
-  ): Promise<string> {
+  ): Promise<OutboundText> {
     const opening = nextOpening(hours, now);
     const extra: Partial<TemplateVariables> = {
       businessHours: {
@@ -219,55 +211,6 @@ export class AfterHoursService {
       variables = { account: { name: account?.name ?? '' }, ...extra };
     }
     if (technician) variables.technician = { name: technician.name, firstName: firstName(technician.name) };
-    return reply.body !== null
-      ? this.templates.renderer.render(reply.body, variables)
-      : this.templates.render(text.accountId, 'after_hours', variables, tx);
-  }
-
-  /**
-   * The reply as outbound rows from the number the contact texted, split like any other text; a reply that
-   * cannot go is one `skipped` row that says why. Returns the first part: the send pipeline chains the rest.
-   */
-  private async write(
-    tx: EntityManager,
-    text: AfterHoursInbound,
-    rendered: string,
-    settings: SmsSettings,
-    failure?: string,
-  ): Promise<string> {
-    const { smartEncoding, splitMode } = settings;
-    const analysis = analyzeSms(rendered, { smartEncoding });
-    const why =
-      failure ??
-      (analysis.characters > MAX_SMS_CHARACTERS
-        ? `The after-hours reply would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`
-        : !analysis.text.trim()
-          ? 'The after-hours reply rendered an empty text'
-          : null);
-    const base = {
-      accountId: text.accountId,
-      direction: 'outbound' as const,
-      kind: 'after_hours',
-      ticketId: text.ticketId ?? null,
-      sendId: randomUUID(),
-      toNumber: text.contactPhone,
-      fromNumber: text.businessNumber,
-      provider: this.options.provider,
-      createdByUserId: null,
-    };
-    const parts = why ? [analysis] : splitSms(rendered, { smartEncoding, mode: splitMode });
-    const inserted = await tx.getRepository(SmsMessage).insert(
-      parts.map((part, i) => ({
-        ...base,
-        body: part.text,
-        encoding: part.encoding,
-        segments: part.segments,
-        partIndex: i + 1,
-        partCount: parts.length,
-        status: failure ? ('failed' as const) : why ? ('skipped' as const) : ('pending' as const),
-        errorMessage: why,
-      })),
-    );
-    return inserted.identifiers[0].id as string;
+    return reply.body !== null ? { templateSource: reply.body, variables } : { template: 'after_hours', variables };
   }
 }

@@ -177,22 +177,23 @@ export class ConversationsService {
   }
 
   /**
-   * The provider accepted an SMS about `ticketId` in this conversation: replies now go to that ticket for the
-   * reply window. A late acceptance of an older message never overwrites a newer one.
+   * The provider accepted SMS about these tickets in these conversations: replies now go to each ticket for the reply
+   * window. A late acceptance of an older message never overwrites a newer one. One statement for a batch; of several
+   * texts to one conversation the last given counts.
    */
-  async recordOutbound(input: {
-    accountId: string;
-    businessNumber: string;
-    contactPhone: string;
-    ticketId: string;
-    at: Date;
-  }): Promise<void> {
+  async recordOutboundMany(
+    inputs: { accountId: string; businessNumber: string; contactPhone: string; ticketId: string; at: Date }[],
+  ): Promise<void> {
+    if (inputs.length === 0) return;
+    // One row per conversation (an upsert may not touch a row twice), in key order: batches lock them in one order.
+    const byKey = new Map(inputs.map((i) => [`${i.accountId}\u0000${i.businessNumber}\u0000${i.contactPhone}`, i]));
+    const rows = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
     await runPrepared(this.conversations.manager, RECORD_OUTBOUND, [
-      input.accountId,
-      input.businessNumber,
-      input.contactPhone,
-      input.ticketId,
-      input.at,
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.businessNumber),
+      rows.map((r) => r.contactPhone),
+      rows.map((r) => r.ticketId),
+      rows.map((r) => r.at),
     ]);
   }
 
@@ -220,15 +221,13 @@ export class ConversationsService {
     tx: EntityManager,
     input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date },
   ): Promise<string> {
-    const [row] = await runPrepared<{ id: string; claim_id: string | null }>(tx, RECORD_REPLY, [
+    const [row] = await runPrepared<{ id: string }>(tx, RECORD_REPLY, [
       input.accountId,
       input.businessNumber,
       input.contactPhone,
       input.at,
       input.userId,
     ]);
-    await runPrepared(tx, ANSWER_WAIT, [row.id, input.at, input.userId]);
-    if (row.claim_id) await runPrepared(tx, CLAIM_REPLIED, [row.claim_id, input.at, input.userId]);
     return row.id;
   }
 
@@ -256,9 +255,12 @@ export class ConversationsService {
 
 // The statements every outbound text runs on its conversation, prepared.
 const RECORD_OUTBOUND: PreparedStatement = {
-  name: 'sms-conversation-record-outbound',
+  name: 'sms-conversation-record-outbound-many',
   text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
+         SELECT r.account_id, r.business_number, r.contact_phone, r.ticket_id, r.at, r.at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
+           AS r(account_id, business_number, contact_phone, ticket_id, at, n)
+         ORDER BY r.n
          ON CONFLICT (account_id, business_number, contact_phone)
          DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
                        last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
@@ -271,20 +273,23 @@ const RECORD_WRITTEN: PreparedStatement = {
          DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
          RETURNING id`,
 };
+// The conversation's reply, its open wait answered and the writer's claim counted as replied in, in one statement: every
+// text a person writes runs it.
 const RECORD_REPLY: PreparedStatement = {
-  name: 'sms-conversation-record-reply',
-  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
-         VALUES ($1, $2, $3, $4, $5, $4)
-         ON CONFLICT (account_id, business_number, contact_phone)
-         DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
-                       last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-         RETURNING id, claim_id`,
-};
-const ANSWER_WAIT: PreparedStatement = {
-  name: 'sms-conversation-answer-wait',
-  text: 'UPDATE sms_conversation_waits SET answered_at = $2, answered_by_user_id = $3 WHERE conversation_id = $1 AND answered_at IS NULL',
-};
-const CLAIM_REPLIED: PreparedStatement = {
-  name: 'sms-conversation-claim-replied',
-  text: 'UPDATE sms_conversation_claims SET replied_at = COALESCE(replied_at, $2) WHERE id = $1 AND user_id = $3',
+  name: 'sms-conversation-record-reply-answered',
+  text: `WITH conversation AS (
+           INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
+           VALUES ($1, $2, $3, $4, $5, $4)
+           ON CONFLICT (account_id, business_number, contact_phone)
+           DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
+                         last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+           RETURNING id, claim_id
+         ), wait AS (
+           UPDATE sms_conversation_waits w SET answered_at = $4, answered_by_user_id = $5
+           FROM conversation c WHERE w.conversation_id = c.id AND w.answered_at IS NULL
+         ), claim AS (
+           UPDATE sms_conversation_claims k SET replied_at = COALESCE(k.replied_at, $4)
+           FROM conversation c WHERE k.id = c.claim_id AND k.user_id = $5
+         )
+         SELECT id FROM conversation`,
 };

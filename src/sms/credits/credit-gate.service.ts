@@ -3,34 +3,53 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { CreditCharge, CreditLedger } from './credit-ledger.service';
+import { AccountCharge, CreditLedger, LockedBalance } from './credit-ledger.service';
 import { creditsFor } from './credit-rules';
 import { HeldMessages } from './held-messages.service';
 
 export type ClaimResult = 'claimed' | 'held' | 'lost';
 
 /**
- * An older text of the account (of another send) that waits for credits, given the SQL of the message's id, account and
- * send (parameters). The claim's UPDATE adds `NOT EXISTS (…)` of it to its WHERE when the gate asks (`notBehindHeld`).
+ * An older text of `m`'s account (of another send) that waits for credits: a row that owes credits queues behind it.
+ * The claim's UPDATE adds `NOT EXISTS (…)` of it to its WHERE for such rows.
  */
-export const olderHeld = (messageId: string, accountId: string, sendId: string): string =>
-  `SELECT 1 FROM sms_messages older WHERE older.account_id = ${accountId} AND older.status = 'held_no_credit'
-   AND older.send_id <> ${sendId} AND older.created_at < (SELECT mine.created_at FROM sms_messages mine WHERE mine.id = ${messageId})`;
+const OLDER_HELD = `SELECT 1 FROM sms_messages older WHERE older.account_id = m.account_id AND older.status = 'held_no_credit'
+   AND older.send_id <> m.send_id AND older.created_at < m.created_at`;
 
-const OLDER_HELD: PreparedStatement = {
-  name: 'sms-credit-older-held',
-  text: `SELECT EXISTS (${olderHeld('$1', '$2', '$3')}) AS queued`,
+// pending → submitting, at most once, for every row of a batch that may go ($4: whether it must not be behind held texts).
+const CLAIM_MANY: PreparedStatement = {
+  name: 'sms-send-claim-many',
+  text: `UPDATE sms_messages m SET status = 'submitting', submitted_at = $1, attempts = m.attempts + 1, provider = c.provider, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[], $4::boolean[]) AS c(id, provider, not_behind_held)
+         WHERE m.id = c.id AND m.status = 'pending' AND (NOT c.not_behind_held OR NOT EXISTS (${OLDER_HELD}))
+         RETURNING m.id`,
 };
-const HOLD: PreparedStatement = {
-  name: 'sms-credit-hold',
-  text: `UPDATE sms_messages SET status = 'held_no_credit', error_message = $3, updated_at = now() WHERE id = $1 AND status = $2 RETURNING id`,
+// Rows that wait for credits, each with its reason; $3: only if an older text already waits (else it was claimed elsewhere).
+const HOLD_MANY: PreparedStatement = {
+  name: 'sms-credit-hold-many',
+  text: `UPDATE sms_messages m SET status = 'held_no_credit', error_message = h.reason, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::boolean[]) AS h(id, reason, only_behind_held)
+         WHERE m.id = h.id AND m.status = 'pending' AND (NOT h.only_behind_held OR EXISTS (${OLDER_HELD}))
+         RETURNING m.id`,
 };
+// What each split text's row and the unsent parts after it (in its account and send) still owe, by the row's id.
 const UNPAID_PARTS: PreparedStatement = {
-  name: 'sms-credit-unpaid-parts',
-  text: `SELECT id, segments, credits, created_by_user_id FROM sms_messages
-         WHERE account_id = $1 AND send_id = $2 AND part_index >= $3 AND provider_message_id IS NULL AND (id = $4 OR status = ANY($5))
-         ORDER BY part_index`,
+  name: 'sms-credit-unpaid-parts-many',
+  text: `SELECT r.id AS owner, p.id, p.segments, p.credits, p.created_by_user_id
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::smallint[]) AS r(id, account_id, send_id, part_index)
+         JOIN sms_messages p ON p.account_id = r.account_id AND p.send_id = r.send_id AND p.part_index >= r.part_index
+           AND p.provider_message_id IS NULL AND (p.id = r.id OR p.status = ANY($5))
+         ORDER BY r.id, p.part_index`,
 };
+
+interface UnpaidPart {
+  id: string;
+  segments: number;
+  credits: number;
+  created_by_user_id: string | null;
+}
+
+const BEHIND_HELD = 'Waiting for SMS credits behind older texts that wait for credits';
 
 /** Rows of a send not yet handed to the provider (the row itself and the parts after it). */
 export const UNSENT_STATUSES = ['pending', 'scheduled', 'held_no_credit'] as const;
@@ -52,39 +71,94 @@ export class CreditGate {
   ) {}
 
   /**
-   * Runs `claim` (the pipeline's conditional pending → submitting update, given the transaction and whether to add
-   * `NOT EXISTS (olderHeld(…))` to its WHERE) and debits what the row and the unsent parts after it still owe. Not enough credits, or older texts already waiting for credits:
-   * the row becomes `held_no_credit` instead and is released, in order, when credits arrive.
+   * Claims a batch of rows for the hand-off, `pending → submitting`, in one transaction: the balances of the accounts
+   * whose rows spend credits are locked (in account order), what each row and the unsent parts after it still owe is
+   * read in one statement, one UPDATE claims every row that may go, one statement holds the rest, and one debits every
+   * account. An account's rows are taken oldest first while its credits cover them; from the first that does not fit,
+   * its rows wait as `held_no_credit` and are released, in order, when credits arrive. A row that owes something goes
+   * only if no older text of the account (of another send) already waits for credits. `row.provider` is the provider
+   * the row is about to be handed to (an account's own provider is not metered). Answers each row's result by its id.
    */
-  async claim(
-    row: SmsMessage,
-    claim: (tx: EntityManager, notBehindHeld: boolean) => Promise<boolean>,
-  ): Promise<ClaimResult> {
-    // `provider` is the one the pipeline is about to hand the row to.
-    if (!this.ledger.meters(row.provider)) return (await claim(this.dataSource.manager, false)) ? 'claimed' : 'lost';
+  async claimMany(rows: SmsMessage[]): Promise<Map<string, ClaimResult>> {
+    const result = new Map<string, ClaimResult>();
+    if (rows.length === 0) return result;
+    const metered = rows.filter((r) => this.ledger.meters(r.provider));
+    const now = this.clock.now();
     return this.dataSource.transaction(async (tx) => {
-      const charges = await this.unpaid(tx, row);
-      const total = charges.reduce((sum, c) => sum + c.amount, 0);
-      // Already paid (a retry after a 429, a later part of a split text): nothing to check.
-      if (total === 0) return (await claim(tx, false)) ? 'claimed' : 'lost';
+      // The balances before any message row: the order releases and refunds take them in.
+      const balances =
+        metered.length > 0
+          ? await this.ledger.lockMany(
+              tx,
+              metered.map((r) => r.accountId),
+              now,
+            )
+          : new Map<string, LockedBalance>();
+      const owed = await this.unpaid(tx, metered);
 
-      const now = this.clock.now();
-      const balance = await this.ledger.lock(tx, row.accountId, now);
-      const available = balance.monthlyRemaining + balance.addonRemaining;
-      // Enough credits: the claim's own UPDATE checks that no older text waits for credits (one statement, not two). It
-      // runs after the balance lock is taken, as the separate check did, so it sees every text a claim before it held.
-      if (available >= total && (await claim(tx, true))) {
-        await this.ledger.debit(tx, balance, charges, now);
-        return 'claimed';
+      const claims: { row: SmsMessage; notBehindHeld: boolean }[] = [];
+      const holds: { row: SmsMessage; reason: string; onlyBehindHeld: boolean }[] = [];
+      const left = new Map([...balances].map(([id, b]) => [id, b.monthlyRemaining + b.addonRemaining]));
+      const blocked = new Set<string>();
+      // Oldest first, as the held texts are released.
+      const ordered = [...rows].sort(
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.partIndex - b.partIndex,
+      );
+      for (const row of ordered) {
+        const total = (owed.get(row.id) ?? []).reduce((sum, c) => sum + c.amount, 0);
+        // Not metered, or already paid (a retry after a 429, a later part of a split text): nothing to check.
+        if (!this.ledger.meters(row.provider) || total === 0) {
+          claims.push({ row, notBehindHeld: false });
+          continue;
+        }
+        const available = left.get(row.accountId) ?? 0;
+        if (blocked.has(row.accountId)) {
+          holds.push({ row, reason: BEHIND_HELD, onlyBehindHeld: false });
+        } else if (available < total) {
+          blocked.add(row.accountId);
+          holds.push({
+            row,
+            reason: `Waiting for SMS credits: needs ${total}, ${available} left`,
+            onlyBehindHeld: false,
+          });
+        } else {
+          left.set(row.accountId, available - total);
+          claims.push({ row, notBehindHeld: true });
+        }
       }
-      // Not claimed with enough credits: older texts wait for credits (held here too), or another worker has the row.
-      const queued = available >= total && (await this.olderHeld(tx, row));
-      if (available >= total && !queued) return 'lost';
-      const reason = queued
-        ? 'Waiting for SMS credits behind older texts that wait for credits'
-        : `Waiting for SMS credits: needs ${total}, ${available} left`;
-      const held = await runPrepared(tx, HOLD, [row.id, row.status, reason]);
-      return held.length === 1 ? 'held' : 'lost';
+
+      const claimed = new Set(
+        (
+          await runPrepared<{ id: string }>(tx, CLAIM_MANY, [
+            now,
+            claims.map((c) => c.row.id),
+            claims.map((c) => c.row.provider),
+            claims.map((c) => c.notBehindHeld),
+          ])
+        ).map((r) => r.id),
+      );
+      // Claimed with enough credits or not at all: older texts wait for credits (held here too), or another worker has it.
+      for (const { row, notBehindHeld } of claims)
+        if (notBehindHeld && !claimed.has(row.id)) holds.push({ row, reason: BEHIND_HELD, onlyBehindHeld: true });
+      const held = new Set(
+        holds.length === 0
+          ? []
+          : (
+              await runPrepared<{ id: string }>(tx, HOLD_MANY, [
+                holds.map((h) => h.row.id),
+                holds.map((h) => h.reason),
+                holds.map((h) => h.onlyBehindHeld),
+              ])
+            ).map((r) => r.id),
+      );
+      await this.ledger.debitMany(
+        tx,
+        balances,
+        metered.filter((r) => claimed.has(r.id)).flatMap((r) => owed.get(r.id) ?? []),
+        now,
+      );
+      for (const row of rows) result.set(row.id, claimed.has(row.id) ? 'claimed' : held.has(row.id) ? 'held' : 'lost');
+      return result;
     });
   }
 
@@ -122,26 +196,43 @@ export class CreditGate {
     }
   }
 
-  /** What the row and the unsent parts after it still owe (each: its segments at the outbound rate, less what it paid). */
-  private async unpaid(tx: EntityManager, row: SmsMessage): Promise<CreditCharge[]> {
+  /**
+   * What each row and the unsent parts after it still owe (each: its segments at the outbound rate, less what it paid),
+   * by the row's id. The parts of split texts are read in one statement; a one-part text owes what its row says.
+   */
+  private async unpaid(tx: EntityManager, rows: SmsMessage[]): Promise<Map<string, AccountCharge[]>> {
+    const owed = new Map<string, AccountCharge[]>();
+    const charge = (row: SmsMessage, part: UnpaidPart): AccountCharge => ({
+      accountId: row.accountId,
+      messageId: part.id,
+      userId: part.created_by_user_id,
+      amount: Math.max(0, creditsFor('outbound', part.segments) - part.credits),
+    });
+    const split = rows.filter((r) => r.partCount > 1);
     const parts =
-      row.partCount > 1
-        ? await runPrepared<{ id: string; segments: number; credits: number; created_by_user_id: string | null }>(
-            tx,
-            UNPAID_PARTS,
-            [row.accountId, row.sendId, row.partIndex, row.id, UNSENT_STATUSES],
-          )
-        : [{ id: row.id, segments: row.segments, credits: row.credits, created_by_user_id: row.createdByUserId }];
-    return parts.map((p) => ({
-      messageId: p.id,
-      userId: p.created_by_user_id,
-      amount: Math.max(0, creditsFor('outbound', p.segments) - p.credits),
-    }));
-  }
-
-  /** Texts written earlier that wait for credits go first: a new text queues behind them. */
-  private async olderHeld(tx: EntityManager, row: SmsMessage): Promise<boolean> {
-    const [found] = await runPrepared<{ queued: boolean }>(tx, OLDER_HELD, [row.id, row.accountId, row.sendId]);
-    return found.queued;
+      split.length === 0
+        ? []
+        : await runPrepared<UnpaidPart & { owner: string }>(tx, UNPAID_PARTS, [
+            split.map((r) => r.id),
+            split.map((r) => r.accountId),
+            split.map((r) => r.sendId),
+            split.map((r) => r.partIndex),
+            UNSENT_STATUSES,
+          ]);
+    for (const part of parts) {
+      const row = split.find((r) => r.id === part.owner)!;
+      owed.set(row.id, [...(owed.get(row.id) ?? []), charge(row, part)]);
+    }
+    for (const row of rows)
+      if (row.partCount <= 1)
+        owed.set(row.id, [
+          charge(row, {
+            id: row.id,
+            segments: row.segments,
+            credits: row.credits,
+            created_by_user_id: row.createdByUserId,
+          }),
+        ]);
+    return owed;
   }
 }

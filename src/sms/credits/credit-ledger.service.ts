@@ -25,6 +25,11 @@ export interface CreditCharge {
   amount: number;
 }
 
+/** A charge of a batch that may hold several accounts' sends. */
+export interface AccountCharge extends CreditCharge {
+  accountId: string;
+}
+
 /** What the ledger needs to know about an account: its zone (periods) and its age (purchases). */
 export interface CreditAccount {
   id: string;
@@ -51,22 +56,35 @@ const CREATE_BALANCE: PreparedStatement = {
   name: 'sms-credit-balance-create',
   text: 'INSERT INTO sms_credit_balances (account_id) VALUES ($1) ON CONFLICT (account_id) DO NOTHING',
 };
-// One statement writes the balance, its ledger entries and what the message cost: the entries and the message change
-// only if the conditional balance UPDATE matched, and a duplicate idempotency key or a CHECK fails the whole
-// statement.
-const DEBIT: PreparedStatement = {
-  name: 'sms-credit-debit',
+// The balances of several accounts, locked in account order: batches of sends of many accounts take them in one order.
+const LOCK_BALANCES: PreparedStatement = {
+  name: 'sms-credit-balances-lock',
+  text: `SELECT account_id, monthly_allowance, monthly_period, monthly_remaining, addon_remaining FROM sms_credit_balances
+         WHERE account_id = ANY($1::text[]) ORDER BY account_id FOR UPDATE`,
+};
+// The debits of a batch of sends, of one or several accounts, in one statement: each account's balance by its totals,
+// every entry, what each message cost. The entries and messages change only if every balance UPDATE matched ($4).
+const DEBIT_MANY: PreparedStatement = {
+  name: 'sms-credit-debit-many',
   text: `WITH balance AS (
-           UPDATE sms_credit_balances SET monthly_remaining = monthly_remaining - $2, addon_remaining = addon_remaining - $3, updated_at = now()
-           WHERE account_id = $1::text AND monthly_remaining >= $2 AND addon_remaining >= $3 RETURNING monthly_remaining, addon_remaining
+           UPDATE sms_credit_balances b SET monthly_remaining = b.monthly_remaining - d.monthly, addon_remaining = b.addon_remaining - d.addon, updated_at = now()
+           FROM unnest($1::text[], $2::int[], $3::int[]) AS d(account_id, monthly, addon)
+           WHERE b.account_id = d.account_id AND b.monthly_remaining >= d.monthly AND b.addon_remaining >= d.addon
+           RETURNING b.account_id, b.monthly_remaining, b.addon_remaining
+         ), matched AS (
+           SELECT count(*) = $4::int AS ok FROM balance
          ), entries AS (
            INSERT INTO sms_credit_entries (account_id, kind, bucket, amount, period, message_id, user_id, idempotency_key, created_at)
-           SELECT $1::text, 'debit', e.bucket, -e.amount, $4::text, $5::uuid, $6::text, e.key, $7::timestamptz
-           FROM balance, unnest($8::text[], $9::int[], $10::text[]) WITH ORDINALITY AS e(bucket, amount, key, n) ORDER BY e.n
+           SELECT e.account_id, 'debit', e.bucket, -e.amount, e.period, e.message_id, e.user_id, e.key, $5::timestamptz
+           FROM matched, unnest($6::text[], $7::text[], $8::int[], $9::text[], $10::uuid[], $11::text[], $12::text[]) WITH ORDINALITY
+             AS e(account_id, bucket, amount, period, message_id, user_id, key, n)
+           WHERE matched.ok ORDER BY e.n
          ), message AS (
-           UPDATE sms_messages SET credits = credits + $11, updated_at = now() WHERE id = $5::uuid AND account_id = $1::text AND EXISTS (SELECT 1 FROM balance)
+           UPDATE sms_messages m SET credits = m.credits + c.amount, updated_at = now()
+           FROM matched, unnest($13::uuid[], $14::text[], $15::int[]) AS c(id, account_id, amount)
+           WHERE matched.ok AND m.id = c.id AND m.account_id = c.account_id
          )
-         SELECT monthly_remaining, addon_remaining FROM balance`,
+         SELECT account_id, monthly_remaining, addon_remaining FROM balance`,
 };
 
 /**
@@ -90,9 +108,7 @@ export class CreditLedger {
     return this.meters(provider === 'platform' ? this.options.provider : provider);
   }
 
-  /**
-   * Whether a text handed to `provider` spends credits: never with metering off, nor through an account's own provider.
-   */
+  /** Whether a text handed to `provider` spends credits: never with metering off, nor through an account's own provider. */
   meters(provider: string | null): boolean {
     return this.options.creditMetering && isMetered(provider);
   }
@@ -105,8 +121,8 @@ export class CreditLedger {
 
   /**
    * Locks the account's balance row until `tx` ends (claims, releases and purchases of one account take turns here)
-   * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this
-   * month's. Given only the account's id, the account (its zone) is read only when the month may have changed.
+   * and, on the first use in a new calendar month, expires what is left of last month's credits and grants this month's.
+   * Given only the account's id, the account (its zone) is read only when the month may have changed.
    */
   async lock(tx: EntityManager, account: CreditAccount | string, now: Date): Promise<LockedBalance> {
     const accountId = typeof account === 'string' ? account : account.id;
@@ -169,37 +185,95 @@ export class CreditLedger {
   }
 
   /**
-   * Takes each charge from the monthly credits first, then the add-on credits, and records what each message cost.
-   * The caller checked the total against the locked balance; the conditional UPDATE (and the CHECKs) make an
+   * `lock` for several accounts at once: one statement locks the balances in account order; an account without a
+   * balance row yet, or whose month may have turned, goes through `lock` (which creates the row or grants the month).
+   */
+  async lockMany(tx: EntityManager, accountIds: string[], now: Date): Promise<Map<string, LockedBalance>> {
+    const sorted = [...new Set(accountIds)].sort();
+    const rows = await runPrepared<BalanceRow & { account_id: string }>(tx, LOCK_BALANCES, [sorted]);
+    const latest = creditPeriod(now, LATEST_ZONE);
+    const locked = new Map<string, LockedBalance>();
+    for (const row of rows) {
+      if (row.monthly_period === null || row.monthly_period < latest) continue;
+      locked.set(row.account_id, {
+        accountId: row.account_id,
+        period: row.monthly_period,
+        monthlyAllowance: row.monthly_allowance,
+        monthlyRemaining: row.monthly_remaining,
+        addonRemaining: row.addon_remaining,
+      });
+    }
+    for (const accountId of sorted)
+      if (!locked.has(accountId)) locked.set(accountId, await this.lock(tx, accountId, now));
+    return locked;
+  }
+
+  /**
+   * Debits the charges of a batch of sends, of any of the `balances` (locked by `lockMany`), in one statement: each
+   * charge from the monthly credits first, then the add-on credits, in the order given, and records what each message
+   * cost. The caller checked the totals against the locked balances; the conditional UPDATE (and the CHECKs) make an
    * overdraft impossible even if it did not.
    */
-  async debit(tx: EntityManager, balance: LockedBalance, charges: CreditCharge[], now: Date): Promise<void> {
+  async debitMany(
+    tx: EntityManager,
+    balances: Map<string, LockedBalance>,
+    charges: AccountCharge[],
+    now: Date,
+  ): Promise<void> {
+    const totals = new Map<string, { monthly: number; addon: number }>();
+    const entries: {
+      accountId: string;
+      bucket: CreditBucket;
+      amount: number;
+      period: string;
+      charge: AccountCharge;
+    }[] = [];
+    const messages: AccountCharge[] = [];
     for (const charge of charges) {
       if (charge.amount <= 0) continue;
-      const split = splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
-      if (!split)
+      const balance = balances.get(charge.accountId);
+      const split =
+        balance && splitDebit(charge.amount, { monthly: balance.monthlyRemaining, addon: balance.addonRemaining });
+      if (!balance || !split)
         throw new Error(
           `Not enough credits for message ${charge.messageId}: checked before the debit, so this is a bug`,
         );
-      const buckets = (['monthly', 'addon'] as const).filter((bucket) => split[bucket] > 0);
-      const [result] = await runPrepared<BalanceRow>(tx, DEBIT, [
-        balance.accountId,
-        split.monthly,
-        split.addon,
-        balance.period,
-        charge.messageId,
-        charge.userId,
-        now,
-        buckets,
-        buckets.map((bucket) => split[bucket]),
-        buckets.map((bucket) => `debit:${charge.messageId}:${bucket}`),
-        charge.amount,
-      ]);
-      if (!result) throw new Error(`The credit balance of account ${balance.accountId} changed under its lock`);
-      balance.monthlyRemaining = result.monthly_remaining;
-      balance.addonRemaining = result.addon_remaining;
-      this.metrics.creditsDebited(tx, charge.amount);
+      balance.monthlyRemaining -= split.monthly;
+      balance.addonRemaining -= split.addon;
+      const total = totals.get(charge.accountId) ?? { monthly: 0, addon: 0 };
+      total.monthly += split.monthly;
+      total.addon += split.addon;
+      totals.set(charge.accountId, total);
+      for (const bucket of ['monthly', 'addon'] as const)
+        if (split[bucket] > 0)
+          entries.push({ accountId: charge.accountId, bucket, amount: split[bucket], period: balance.period, charge });
+      messages.push(charge);
     }
+    if (messages.length === 0) return;
+    const accounts = [...totals.keys()];
+    const result = await runPrepared<{ account_id: string }>(tx, DEBIT_MANY, [
+      accounts,
+      accounts.map((a) => totals.get(a)!.monthly),
+      accounts.map((a) => totals.get(a)!.addon),
+      accounts.length,
+      now,
+      entries.map((e) => e.accountId),
+      entries.map((e) => e.bucket),
+      entries.map((e) => e.amount),
+      entries.map((e) => e.period),
+      entries.map((e) => e.charge.messageId),
+      entries.map((e) => e.charge.userId),
+      entries.map((e) => `debit:${e.charge.messageId}:${e.bucket}`),
+      messages.map((m) => m.messageId),
+      messages.map((m) => m.accountId),
+      messages.map((m) => m.amount),
+    ]);
+    if (result.length !== accounts.length)
+      throw new Error(`The credit balances of accounts ${accounts.join(', ')} changed under their locks`);
+    this.metrics.creditsDebited(
+      tx,
+      messages.reduce((sum, m) => sum + m.amount, 0),
+    );
   }
 
   /**

@@ -1,47 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { HttpException, Inject, Injectable, Logger, UnprocessableEntityException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../core/prepared';
 import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
-import { Clock } from '../clock/clock';
-import { ConversationsService } from '../conversations/conversations.service';
 import { ThreadClaims } from '../conversations/thread-claims.service';
 import { SendingIdentity } from '../numbers/sending-identity.service';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
-import { LiveReplies } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { analyzeSms, MAX_SMS_CHARACTERS, splitSms } from '../segments/segments';
+import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
-import { TemplateBudgetError, type TemplateKey } from '../templates/template-renderer';
+import { templateVariables } from '../templates/sms-templates.service';
+import { type TemplateKey } from '../templates/template-renderer';
 import { lockContact } from './contact-lock';
-import { MessageQueue } from './message-queue.service';
-import { SmsMessage } from './sms-message.entity';
-
-// Prepared, as every text runs them. The rows of one text (all its parts, or the one `skipped` row) in one statement,
-// one array element per part; ids are made here, so they come back in part order without RETURNING.
-const INSERT_TEXT: PreparedStatement = {
-  name: 'sms-outbound-insert',
-  text: `INSERT INTO sms_messages (id, account_id, direction, kind, ticket_id, comment_id, send_id, created_by_user_id, status, send_at, error_message,
-           to_number, from_number, provider, part_count, body, encoding, segments, part_index, send_now)
-         SELECT p.id, $1::text, 'outbound', $2::text, $3::text, $4::text, $5::uuid, $6::text, $7::text, $8::timestamptz, $9::text,
-                $10::text, $11::text, $12::text, $13::smallint, p.body, p.encoding, p.segments, p.part_index, $18::boolean
-         FROM unnest($14::uuid[], $15::text[], $16::text[], $17::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
-};
-
-/** What a text that does not go has in its row besides its status and reason. */
-const NOT_SENT = { sendAt: null, sendNow: false, toNumber: null, fromNumber: null, provider: null } as const;
-
-/** One row of a text as `insertText` writes it. */
-interface TextPart {
-  text: string;
-  encoding: string | null;
-  segments: number;
-}
-
-const EMPTY_PART: TextPart = { text: '', encoding: null, segments: 0 };
+import { OutboundKind, OutboundWriter } from './outbound-writer.service';
 
 /** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
 export interface SmsDispatch {
@@ -71,21 +41,16 @@ export class OutboundService {
 
   constructor(
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly senders: SendingIdentity,
-    private readonly conversations: ConversationsService,
-    private readonly clock: Clock,
-    private readonly templates: SmsTemplatesService,
-    private readonly queue: MessageQueue,
+    private readonly writer: OutboundWriter,
     private readonly schedule: SendSchedule,
-    private readonly liveReplies: LiveReplies,
     private readonly threadClaims: ThreadClaims,
   ) {}
 
   /** A new ticket: the customer gets the `initial_problem` text. A text that cannot go is recorded with the reason. */
   ticketCreated(tx: EntityManager, event: TicketEvent): Promise<SmsDispatch> {
-    return this.write(tx, event, 'initial_problem', undefined, false);
+    return this.write(tx, event, 'initial_problem', undefined);
   }
 
   /**
@@ -108,7 +73,7 @@ export class OutboundService {
   ): Promise<SmsDispatch> {
     const text = event.smsBody?.trim();
     if (!text) return Promise.resolve({ messageIds: [] });
-    return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId }, true);
+    return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId });
   }
 
   /**
@@ -123,7 +88,7 @@ export class OutboundService {
 
   /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
   dispatch(dispatch: SmsDispatch): Promise<void> {
-    return this.queue.enqueue(dispatch.startIds ?? dispatch.messageIds);
+    return this.writer.dispatch({ startIds: dispatch.startIds ?? dispatch.messageIds });
   }
 
   /**
@@ -136,13 +101,12 @@ export class OutboundService {
   private async write(
     tx: EntityManager,
     event: TicketEvent,
-    key: TemplateKey,
+    key: TemplateKey & OutboundKind,
     update: { message: string; commentId: string } | undefined,
-    refuseTooLong: boolean,
   ): Promise<SmsDispatch> {
     await tx.query('SAVEPOINT sms_text');
     try {
-      const dispatch = await this.writeText(tx, event, key, update, refuseTooLong);
+      const dispatch = await this.writeText(tx, event, key, update);
       await tx.query('RELEASE SAVEPOINT sms_text');
       return dispatch;
     } catch (error) {
@@ -157,33 +121,26 @@ export class OutboundService {
       }
       const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
       this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
-      await insertText(
-        tx,
-        this.rowBase(event, key, update),
-        { ...NOT_SENT, status: 'failed', errorMessage: reason.slice(0, 1000) },
-        [EMPTY_PART],
-      );
+      await this.writer.recordUnsent(tx, { ...this.identity(event, key, update), to: null, status: 'failed', reason });
       return { messageIds: [] };
     }
   }
 
-  private rowBase(event: TicketEvent, key: TemplateKey, update: { commentId: string } | undefined) {
+  private identity(event: TicketEvent, key: TemplateKey & OutboundKind, update: { commentId: string } | undefined) {
     return {
       accountId: event.accountId,
+      kind: key,
       ticketId: event.ticketId,
       commentId: update?.commentId ?? null,
-      kind: key,
-      sendId: randomUUID(),
-      createdByUserId: event.userId,
+      authorId: event.userId,
     };
   }
 
   private async writeText(
     tx: EntityManager,
     event: TicketEvent,
-    key: TemplateKey,
+    key: TemplateKey & OutboundKind,
     update: { message: string; commentId: string } | undefined,
-    refuseTooLong: boolean,
   ): Promise<SmsDispatch> {
     const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
     if (!context)
@@ -191,16 +148,9 @@ export class OutboundService {
         `the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`,
       );
     if (event.sendNow) await this.schedule.assertMaySendNow(tx, event.accountId, event.userId);
-    const base = this.rowBase(event, key, update);
-    const skip = async (
-      reason: string,
-      to: string | null = null,
-      body = '',
-      status: 'skipped' | 'failed' = 'skipped',
-    ) => {
-      await insertText(tx, base, { ...NOT_SENT, status, errorMessage: reason, toNumber: to }, [
-        { text: body, encoding: null, segments: 0 },
-      ]);
+    const identity = this.identity(event, key, update);
+    const skip = async (reason: string, to: string | null = null) => {
+      await this.writer.recordUnsent(tx, { ...identity, to, status: 'skipped', reason });
       return { messageIds: [] };
     };
 
@@ -208,107 +158,35 @@ export class OutboundService {
     const chosen = event.fromNumberId
       ? await this.senders.chosen(tx, event.accountId, event.userId, event.fromNumberId)
       : null;
-    const why = await this.whyNot(tx, context);
+    const settings = await this.settings.get(event.accountId, tx);
+    const why = this.whyNot(settings, context);
     if (why) return skip(why);
     const to = context.customer.phones.find((p) => p.type === 'mobile')!.number;
     const choice = chosen ?? (await this.senders.automatic(tx, event.accountId, event.userId, to));
     if ('skip' in choice) return skip(choice.skip, to);
-    const sender = choice.number;
 
-    let text: string;
-    try {
-      text = await this.templates.render(
-        event.accountId,
-        key,
-        templateVariables(context, update ? { message: update.message } : {}),
-        tx,
-      );
-    } catch (error) {
-      // A saved template that runs away with this ticket's values: the ticket still saves, the text says why.
-      if (!(error instanceof TemplateBudgetError)) throw error;
-      return skip(
-        `The ${key} template stopped at line ${error.line}, column ${error.column}: ${error.message}`,
-        to,
-        '',
-        'failed',
-      );
-    }
-    const { smartEncoding, splitMode } = await this.settings.get(event.accountId, tx);
-    const analysis = analyzeSms(text, { smartEncoding });
-    if (analysis.characters > MAX_SMS_CHARACTERS) {
-      const reason = `The SMS would be ${analysis.characters} characters; the limit is ${MAX_SMS_CHARACTERS}`;
-      if (refuseTooLong) throw new UnprocessableEntityException(reason);
-      return skip(reason, to, analysis.text);
-    }
-    if (!analysis.text.trim()) return skip('The template rendered an empty text', to);
-
-    // Business hours: written `scheduled` with the next opening as sendAt while closed (unless sendNow, which the row
-    // keeps); a technician's answer to a contact who texted within the live-reply window goes at once.
-    const plan = await this.liveReplies.plan(tx, {
-      accountId: event.accountId,
-      sendNow: event.sendNow === true,
-      byPerson: update !== undefined && event.userId !== null,
-      businessNumber: sender.number,
-      contactPhone: to,
-    });
-    // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
-    const parts = splitSms(text, { smartEncoding, mode: splitMode });
-    const messageIds = await insertText(
-      tx,
-      base,
-      { ...plan, errorMessage: null, toNumber: to, fromNumber: sender.number, provider: this.options.provider },
-      parts,
-    );
-    // The customer's thread is now on this number; a technician's update also answers them if they were waiting.
-    const conversationId = await this.conversations.recordWritten(tx, {
-      accountId: event.accountId,
-      businessNumber: sender.number,
-      contactPhone: to,
-      answeredBy: update ? event.userId : null,
-      at: this.clock.now(),
+    const written = await this.writer.write(tx, {
+      ...identity,
+      to,
+      from: choice.number.number,
+      text: {
+        template: key,
+        variables: templateVariables(context, update ? { message: update.message } : {}),
+      },
+      schedule: event.sendNow ? 'send-now' : 'business-hours',
+      settings,
     });
     // A technician's text is refused (409) while another member holds a team or shared thread; the initial-problem
     // text is a notice, never refused by a claim.
-    if (update && event.userId)
-      await this.threadClaims.checkWriter(tx, { ...event, userId: event.userId }, conversationId);
-    return { messageIds, startIds: messageIds.slice(0, 1) };
+    if (update && event.userId && written.conversationId)
+      await this.threadClaims.checkWriter(tx, { ...event, userId: event.userId }, written.conversationId);
+    return written.sending ? { messageIds: written.rowIds, startIds: written.startIds } : { messageIds: [] };
   }
 
-  private async whyNot(tx: EntityManager, context: TicketSmsContext): Promise<string | null> {
-    if (!(await this.settings.get(context.account.id, tx)).enabled) return 'SMS is turned off for this account';
+  private whyNot(settings: SmsSettings, context: TicketSmsContext): string | null {
+    if (!settings.enabled) return 'SMS is turned off for this account';
     if (!context.customer.smsEnabled) return 'The customer has SMS turned off';
     if (!context.customer.phones.some((p) => p.type === 'mobile')) return 'The customer has no mobile phone';
     return null;
   }
-}
-
-/** Writes the rows of one outbound text, one per part (part_index from 1, in order); returns their ids in part order. */
-async function insertText(
-  tx: EntityManager,
-  base: Pick<SmsMessage, 'accountId' | 'kind' | 'ticketId' | 'commentId' | 'sendId' | 'createdByUserId'>,
-  row: Pick<SmsMessage, 'status' | 'sendAt' | 'sendNow' | 'errorMessage' | 'toNumber' | 'fromNumber' | 'provider'>,
-  parts: TextPart[],
-): Promise<string[]> {
-  const ids = parts.map(() => randomUUID());
-  await runPrepared(tx, INSERT_TEXT, [
-    base.accountId,
-    base.kind,
-    base.ticketId,
-    base.commentId,
-    base.sendId,
-    base.createdByUserId,
-    row.status,
-    row.sendAt,
-    row.errorMessage,
-    row.toNumber,
-    row.fromNumber,
-    row.provider,
-    parts.length,
-    ids,
-    parts.map((p) => p.text),
-    parts.map((p) => p.encoding),
-    parts.map((p) => p.segments),
-    row.sendNow,
-  ]);
-  return ids;
 }

@@ -1,45 +1,64 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
+import { Coalescer } from '../core/coalescer';
 import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
-import { SendSchedule } from '../schedule/send-schedule.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { SendOutcome, SendPipeline } from './send-pipeline.service';
+import { SendOutcome, SendPipeline, SendResult } from './send-pipeline.service';
+
+/**
+ * Texts sent at once share the pipeline's statements: one read, one claim transaction, one record of the acceptances,
+ * whatever the batch size, with the provider calls of a batch made concurrently. Three batches may run at once, so one
+ * is being claimed while another waits for the provider. A batch holds the texts of the send jobs the worker runs.
+ */
+const BATCH = { maxBatch: 64, maxInFlight: 3 };
 
 @Processor(SmsQueue.Outbound)
 export class SendMessageProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(SendMessageProcessor.name);
+  private readonly sending = new Coalescer<string, SendResult>((ids) => this.sendBatch(ids), BATCH);
 
   constructor(
     private readonly pipeline: SendPipeline,
-    private readonly schedule: SendSchedule,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
     super();
   }
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.options.workerConcurrency ?? 20;
+    // A batch only holds texts whose jobs the worker has taken: enough of them to fill the batches in flight.
+    this.worker.concurrency = Math.max(this.options.workerConcurrency ?? 20, BATCH.maxBatch * BATCH.maxInFlight);
   }
 
   async process(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
     if (job.name !== SmsJob.SendMessage) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Outbound}`);
-    // The row, with what the gates need, in one statement; both the business-hours gate and the pipeline use it.
-    const loaded = await this.pipeline.load(job.data.messageId);
-    // Business-hours gate: a scheduled text still outside hours goes back to the delayed set (no attempt is used).
-    const waitMs = loaded ? await this.schedule.holdFor(loaded.row, loaded.settings) : null;
-    if (waitMs !== null) {
-      await job.moveToDelayed(Date.now() + waitMs, token);
-      throw new DelayedError();
-    }
+    const result = await this.sending.submit(job.data.messageId);
+    if ('outcome' in result) return result.outcome;
+    // The business-hours gate (a scheduled text while closed) or the provider account's rate limit: the job waits in
+    // the delayed set without using an attempt.
+    if ('error' in result && !(result.error instanceof SendThrottledError)) throw result.error;
+    const waitMs = 'delayMs' in result ? result.delayMs : (result.error as SendThrottledError).waitMs;
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  }
+
+  /** A batch that fails as a whole (a deadlock, the database gone mid-batch) goes again one text at a time. */
+  private async sendBatch(messageIds: string[]): Promise<SendResult[]> {
     try {
-      return await this.pipeline.send(job.data.messageId, loaded);
+      return await this.pipeline.sendMany(messageIds);
     } catch (e) {
-      // The provider account's rate limit: the job waits for its reserved slot, again without using an attempt.
-      if (!(e instanceof SendThrottledError)) throw e;
-      await job.moveToDelayed(Date.now() + e.waitMs, token);
-      throw new DelayedError();
+      if (messageIds.length === 1) return [{ error: e }];
+      this.logger.warn({ texts: messageIds.length, err: e }, 'a batch of SMS failed; each is sent on its own');
+      // Each alone finds its row as the batch left it: a row left `submitting` is looked up before any resend.
+      return Promise.all(
+        messageIds.map((id) =>
+          this.pipeline.sendMany([id]).then(
+            ([result]) => result,
+            (error: unknown) => ({ error }),
+          ),
+        ),
+      );
     }
   }
 

@@ -1,12 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { In, MoreThan, Not, Repository } from 'typeorm';
 import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { InFlightLimit } from '../core/in-flight-limit';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
-import { CreditGate, olderHeld } from '../credits/credit-gate.service';
+import { CreditGate } from '../credits/credit-gate.service';
 import {
   IN_PROCESS_WAIT_MS,
   PROVIDER_429_BACKOFF_MS,
@@ -23,7 +24,6 @@ import {
   SmsProvider,
 } from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
@@ -31,8 +31,9 @@ import { SmsNumber } from '../numbers/sms-number.entity';
 import { notVerified } from '../numbers/sms-numbers.service';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SendSchedule } from '../schedule/send-schedule.service';
 
-/** A message row as the send job reads it, with the answers its gates need (`SendPipeline.load`). */
+/** A message row as the send job reads it, with the answers its gates need (`SendPipeline.loadMany`). */
 export interface LoadedMessage {
   row: SmsMessage;
   /** Whether the row's `to` number opted out of the account's texts (STOP). */
@@ -40,58 +41,95 @@ export interface LoadedMessage {
   /** The account's number the row goes from; null when it is not (or no longer) one of the account's numbers. */
   sender: SmsNumber | null;
   settings: SmsSettings;
+  /** The part before this one of a split text; null for a first part (or a part whose predecessor is gone). */
+  previousPart: { status: OutboundStatus; providerMessageId: string | null } | null;
 }
 
-// The claim: pending → submitting, at most once. With the credit gate's condition (`olderHeld`) when it asks.
-const claimText = (notBehindHeld: boolean) =>
-  `UPDATE sms_messages SET status = 'submitting', submitted_at = $2, attempts = attempts + 1, provider = $3, updated_at = now()
-   WHERE id = $1 AND status = 'pending'${notBehindHeld ? ` AND NOT EXISTS (${olderHeld('$1', '$4', '$5')})` : ''} RETURNING id`;
-const CLAIM: PreparedStatement = { name: 'sms-send-claim', text: claimText(false) };
-const CLAIM_NOT_BEHIND_HELD: PreparedStatement = { name: 'sms-send-claim-not-behind-held', text: claimText(true) };
-// The provider took the text. A status callback may already have moved the row further; never move it back ($5: the
-// statuses below the accepted one, $6).
-const ACCEPTED: PreparedStatement = {
-  name: 'sms-send-accepted',
-  text: `UPDATE sms_messages SET provider_message_id = $2, provider = $3, segments = $4, error_code = NULL, error_message = NULL,
-           status = CASE WHEN status = ANY($5::text[]) THEN $6::text ELSE status END, updated_at = now()
-         WHERE id = $1`,
+// The provider took the texts. A status callback may already have moved a row further; never move it back (`below`:
+// the statuses below the accepted one, comma-separated).
+const ACCEPTED_MANY: PreparedStatement = {
+  name: 'sms-send-accepted-many',
+  text: `UPDATE sms_messages m SET provider_message_id = a.provider_message_id, provider = a.provider, segments = a.segments,
+           error_code = NULL, error_message = NULL,
+           status = CASE WHEN m.status = ANY(string_to_array(a.below, ',')) THEN a.status ELSE m.status END, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[])
+           AS a(id, provider_message_id, provider, segments, below, status)
+         WHERE m.id = a.id`,
 };
+// The next part of each split text whose part was just accepted.
+const NEXT_PARTS: PreparedStatement = {
+  name: 'sms-send-next-parts',
+  text: `SELECT m.id FROM unnest($1::text[], $2::uuid[], $3::smallint[]) AS r(account_id, send_id, part_index)
+         JOIN sms_messages m ON m.account_id = r.account_id AND m.send_id = r.send_id AND m.part_index = r.part_index + 1`,
+};
+
+/**
+ * Provider calls in flight at once in this process. Each call's timeout runs from its request: a call beyond twilio-node's
+ * 20 sockets per host would wait for one within it, and on a busy host a burst of answers read one after another
+ * delays the last; a call that times out is ambiguous and is looked up before any resend. The rest of a batch waits
+ * here, outside any timeout.
+ */
+const PROVIDER_CALLS_IN_FLIGHT = 10;
+
+/** A row past its gates, about to be claimed and handed to `provider`. */
+interface Ready {
+  row: SmsMessage;
+  provider: SmsProvider;
+}
+
+/** A row the provider took. */
+interface Accepted extends Ready {
+  accepted: SendAccepted;
+}
 
 /** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
 export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | 'held' | 'waiting';
 
 /**
- * Hands one message row to the provider, at most once. The row moves `pending → submitting` atomically
- * before the provider call, so two workers never both send it, and a row found in `submitting` (a crash
- * or an ambiguous failure mid-call) is looked up at the provider before anything is sent again.
+ * What one send job ends with: an outcome; a wait before it runs again without using an attempt (`delayMs`: a
+ * scheduled text while the account is closed); or the error its job throws (retried with backoff; `SendThrottledError`:
+ * delayed to the provider account's next slot).
+ */
+export type SendResult = { outcome: SendOutcome } | { delayMs: number } | { error: unknown };
+
+/**
+ * Hands message rows to the provider, each at most once, a batch at a time: the rows of the send jobs running are read
+ * in one statement, claimed `pending → submitting` (with their credits) in one transaction, handed to the provider
+ * concurrently, and their acceptances recorded in one statement. The claim comes before the provider call, so two
+ * workers never both send a row, and a row found in `submitting` (a crash or an ambiguous failure mid-call) is looked
+ * up at the provider before anything is sent again.
  */
 @Injectable()
 export class SendPipeline {
   private readonly logger = new Logger(SendPipeline.name);
+  private readonly providerCalls = new InFlightLimit(PROVIDER_CALLS_IN_FLIGHT);
 
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly providers: ProviderResolver,
     private readonly rateLimiter: ProviderRateLimiter,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly clock: Clock,
     private readonly credits: CreditGate,
     private readonly queue: MessageQueue,
     private readonly settings: SmsSettingsService,
     private readonly conversations: ConversationsService,
+    private readonly schedule: SendSchedule,
     private readonly metrics: SmsMetrics,
   ) {
     const manager = messages.manager;
     // Prepared, as the statements below: every send job runs it.
     this.loadStatement = {
-      name: 'sms-send-load',
+      name: 'sms-send-load-many',
       text: `SELECT ${prefixedColumnList(manager, SmsMessage, 'm', 'm.')}, ${prefixedColumnList(manager, SmsNumber, 'n', 'n.')},
                ${prefixedColumnList(manager, SmsSettings, 's', 's.')},
-               EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out
+               EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out,
+               prev.status AS previous_status, prev.provider_message_id AS previous_provider_message_id
              FROM sms_messages m
              LEFT JOIN sms_numbers n ON n.account_id = m.account_id AND n.number = m.from_number
              LEFT JOIN sms_settings s ON s.account_id = m.account_id
-             WHERE m.id = $1`,
+             LEFT JOIN sms_messages prev ON m.part_index > 1 AND prev.account_id = m.account_id AND prev.send_id = m.send_id
+               AND prev.part_index = m.part_index - 1
+             WHERE m.id = ANY($1::uuid[])`,
     };
     this.partStatement = {
       name: 'sms-send-part',
@@ -104,56 +142,116 @@ export class SendPipeline {
   private readonly partStatement: PreparedStatement;
 
   /**
-   * The message row with what the send job's gates ask about it, in one statement: whether its `to` opted out, its
-   * sender number (scoped to the row's account) and the account's SMS settings. null: no such row.
+   * The message rows with what the send job's gates ask about each, in one statement: whether its `to` opted out, its
+   * sender number (scoped to the row's account), the account's SMS settings and the part before it. By row id; a row
+   * that does not exist is absent.
    */
-  async load(messageId: string): Promise<LoadedMessage | null> {
+  async loadMany(messageIds: string[]): Promise<Map<string, LoadedMessage>> {
     const db = this.messages.manager;
-    const [found] = await runPrepared(db, this.loadStatement, [messageId]);
-    if (!found) return null;
-    const row = hydratePrefixed(db, SmsMessage, found, 'm.')!;
-    return {
-      row,
-      optedOut: found.opted_out as boolean,
-      sender: hydratePrefixed(db, SmsNumber, found, 'n.'),
-      settings: this.settings.orDefaults(row.accountId, hydratePrefixed(db, SmsSettings, found, 's.')),
-    };
+    const found = await runPrepared(db, this.loadStatement, [messageIds]);
+    const loaded = new Map<string, LoadedMessage>();
+    for (const one of found) {
+      const row = hydratePrefixed(db, SmsMessage, one, 'm.')!;
+      loaded.set(row.id, {
+        row,
+        optedOut: one.opted_out as boolean,
+        sender: hydratePrefixed(db, SmsNumber, one, 'n.'),
+        settings: this.settings.orDefaults(row.accountId, hydratePrefixed(db, SmsSettings, one, 's.')),
+        previousPart:
+          one.previous_status === null
+            ? null
+            : {
+                status: one.previous_status as OutboundStatus,
+                providerMessageId: one.previous_provider_message_id as string | null,
+              },
+      });
+    }
+    return loaded;
   }
 
-  /** `given`: the row as the job loaded it (`load`) and the business-hours gate left it. */
-  async send(messageId: string, given?: LoadedMessage | null): Promise<SendOutcome> {
-    // A scheduled row the gate could not release (it changed meanwhile) is read again, as it stands now.
-    const loaded = given && given.row.status !== 'scheduled' ? given : await this.load(messageId);
+  /** The send jobs of these rows, together: a result per row, in the order given. */
+  async sendMany(messageIds: string[]): Promise<SendResult[]> {
+    const loaded = await this.loadMany(messageIds);
+    const ready: Ready[] = [];
+    const gated = await Promise.all(
+      messageIds.map(async (id): Promise<SendResult | null> => {
+        try {
+          const passed = await this.gates(id, loaded.get(id) ?? null);
+          if (!('row' in passed)) return passed;
+          ready.push(passed);
+          return null;
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+    const handed = await this.claimAndHandOver(ready);
+    return messageIds.map((id, i) => gated[i] ?? handed.get(id) ?? { outcome: 'already-done' });
+  }
+
+  /**
+   * Everything before the claim, for one row: the business-hours gate (a scheduled text still outside hours waits, no
+   * attempt used), a row left mid-call (looked up first), opt-out, a verified sender, part order, the provider in force
+   * now and its rate limit.
+   */
+  private async gates(messageId: string, given: LoadedMessage | null): Promise<SendResult | Ready> {
+    let loaded = given;
+    if (loaded?.row.status === 'scheduled') {
+      const waitMs = await this.schedule.holdFor(loaded.row, loaded.settings);
+      if (waitMs !== null) return { delayMs: waitMs };
+      // Not released (it changed meanwhile): read again, as it stands now.
+      if (loaded.row.status === 'scheduled') loaded = (await this.loadMany([messageId])).get(messageId) ?? null;
+    }
     const row = loaded?.row;
-    if (!loaded || !row || row.direction !== 'outbound') return 'already-done';
+    if (!loaded || !row || row.direction !== 'outbound') return { outcome: 'already-done' };
 
-    if (row.status === 'submitting') return this.resume(row);
-    if (row.status !== 'pending') return 'already-done';
-    if (await this.optedOut(row, loaded.optedOut)) return 'refused';
-    if (await this.unverifiedSender(row, loaded.sender)) return 'refused';
+    if (row.status === 'submitting') return { outcome: await this.resume(row) };
+    if (row.status !== 'pending') return { outcome: 'already-done' };
+    if (await this.optedOut(row, loaded.optedOut)) return { outcome: 'refused' };
+    if (await this.unverifiedSender(row, loaded.sender)) return { outcome: 'refused' };
 
-    const turn = await this.partTurn(row);
-    if (turn !== 'go') return turn;
+    const turn = await this.partTurn(row, loaded.previousPart);
+    if (turn !== 'go') return { outcome: turn };
 
     // The provider in force now, not when the text was written: a text that waited goes out the account's current way.
     const provider = await this.providers.forAccount(row.accountId, loaded.settings);
     await this.throttle(provider, row);
     // Whether credits are spent follows the provider the text is handed to (an account's own provider is not metered).
     row.provider = provider.name;
-    // The credit gate commits the debit in the claim's transaction, or holds the row when credits are short.
-    const claim = await this.credits.claim(row, async (tx, notBehindHeld) => {
-      const base = [row.id, this.clock.now(), provider.name];
-      const claimed = await (notBehindHeld
-        ? runPrepared(tx, CLAIM_NOT_BEHIND_HELD, [...base, row.accountId, row.sendId])
-        : runPrepared(tx, CLAIM, base));
-      return claimed.length === 1;
-    });
-    if (claim === 'held') {
-      this.metrics.text('outbound', 'held_no_credit', provider.name);
-      return 'held';
+    return { row, provider };
+  }
+
+  /**
+   * Claims the rows (the credit gate commits the debits in the claim's transaction, or holds rows when credits are
+   * short), calls the provider for each claimed row at once, and records the acceptances together.
+   */
+  private async claimAndHandOver(ready: Ready[]): Promise<Map<string, SendResult>> {
+    const results = new Map<string, SendResult>();
+    if (ready.length === 0) return results;
+    const claims = await this.credits.claimMany(ready.map((r) => r.row));
+    const claimed: Ready[] = [];
+    for (const one of ready) {
+      const claim = claims.get(one.row.id);
+      if (claim === 'claimed') claimed.push(one);
+      else if (claim === 'held') {
+        this.metrics.text('outbound', 'held_no_credit', one.provider.name);
+        results.set(one.row.id, { outcome: 'held' });
+      } else results.set(one.row.id, { outcome: 'already-done' });
     }
-    if (claim !== 'claimed') return 'already-done';
-    return this.handOver(row, provider);
+    const accepted: Accepted[] = [];
+    await Promise.all(
+      claimed.map(async (one) => {
+        const answer = await this.callProvider(one.row, one.provider);
+        if ('providerMessageId' in answer) accepted.push({ ...one, accepted: answer });
+        else results.set(one.row.id, answer);
+      }),
+    );
+    await this.acceptedMany(accepted);
+    for (const one of accepted) {
+      this.metrics.text('outbound', 'sent', one.provider.name);
+      results.set(one.row.id, { outcome: 'sent' });
+    }
+    return results;
   }
 
   /** The last attempt stopped mid-call: send only if the provider has no trace of the message. */
@@ -166,7 +264,7 @@ export class SendPipeline {
       this.messages.exists({ where: { provider: provider.name, providerMessageId, id: Not(row.id) } });
     const found = await provider.findSent(this.outbound(row), since, isTaken);
     if (found) {
-      await this.accepted(row, found, provider);
+      await this.acceptedMany([{ row, provider, accepted: found }]);
       this.metrics.text('outbound', 'sent', provider.name);
       return 'reconciled';
     }
@@ -175,12 +273,17 @@ export class SendPipeline {
       { id: row.id, status: 'submitting' },
       { attempts: () => 'attempts + 1', submittedAt: this.clock.now() },
     );
-    return this.handOver(row, provider);
+    const answer = await this.callProvider(row, provider);
+    if (!('providerMessageId' in answer)) {
+      if ('error' in answer) throw answer.error;
+      return 'outcome' in answer ? answer.outcome : 'already-done';
+    }
+    await this.acceptedMany([{ row, provider, accepted: answer }]);
+    this.metrics.text('outbound', 'sent', provider.name);
+    return 'sent';
   }
 
-  /**
-   * Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it.
-   */
+  /** Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it. */
   private async throttle(provider: SmsProvider, row: SmsMessage): Promise<void> {
     const limit = provider.rateLimit?.(this.outbound(row));
     if (!limit) return;
@@ -189,71 +292,108 @@ export class SendPipeline {
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
-  private async handOver(row: SmsMessage, provider: SmsProvider): Promise<SendOutcome> {
+  /**
+   * One claimed row to the provider: what it accepted, or what the job does about a failure (a refusal ends the row and
+   * the parts after it; a retryable failure puts it back to `pending`; an ambiguous one leaves it `submitting`).
+   */
+  private async callProvider(row: SmsMessage, provider: SmsProvider): Promise<SendAccepted | SendResult> {
     const limit = provider.rateLimit?.(this.outbound(row));
     if (limit) await this.rateLimiter.admit(limit, row.id);
-    const called = this.metrics.sendStarted(provider.name);
     try {
-      const accepted = await provider.send(this.outbound(row));
-      called('accepted');
-      await this.accepted(row, accepted, provider);
-      this.metrics.text('outbound', 'sent', provider.name);
-      return 'sent';
+      const accepted = await this.providerCalls.run(async () => {
+        const called = this.metrics.sendStarted(provider.name);
+        try {
+          const answer = await provider.send(this.outbound(row));
+          called('accepted');
+          return answer;
+        } catch (e) {
+          called(
+            e instanceof SendRefusedError ? 'refused' : e instanceof SendRetryableError ? 'retryable' : 'ambiguous',
+          );
+          throw e;
+        }
+      });
+      return accepted;
     } catch (e) {
-      called(e instanceof SendRefusedError ? 'refused' : e instanceof SendRetryableError ? 'retryable' : 'ambiguous');
-      if (e instanceof SendRefusedError) {
-        const status: OutboundStatus = e.optedOut ? 'opted_out' : 'failed';
-        this.metrics.text('outbound', status, provider.name);
-        // The refusal proves nothing was sent: refunded, and the rest of a split text ends the same way.
-        await this.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
-        this.logger.warn({ messageId: row.id, code: e.code }, `provider refused the SMS: ${e.message}`);
-        return 'refused';
+      try {
+        if (e instanceof SendRefusedError) {
+          const status: OutboundStatus = e.optedOut ? 'opted_out' : 'failed';
+          this.metrics.text('outbound', status, provider.name);
+          // The refusal proves nothing was sent: refunded, and the rest of a split text ends the same way.
+          await this.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
+          this.logger.warn({ messageId: row.id, code: e.code }, `provider refused the SMS: ${e.message}`);
+          return { outcome: 'refused' };
+        }
+        if (e instanceof SendRetryableError) {
+          // Nothing went out: the row waits again and the job retries with backoff.
+          await this.messages.update(
+            { id: row.id, status: 'submitting' },
+            { status: 'pending', errorCode: e.code, errorMessage: e.message },
+          );
+          // A rate-limited provider account that says 429 holds its other texts back too, not only this one.
+          if (limit && e.code === '429') await this.rateLimiter.backOff(limit, PROVIDER_429_BACKOFF_MS);
+          return { error: e };
+        }
+        const ambiguous = e instanceof SendAmbiguousError ? e : new SendAmbiguousError((e as Error).message, null);
+        // The row stays `submitting`; the retry looks the message up before sending again.
+        await this.messages.update({ id: row.id }, { errorCode: ambiguous.code, errorMessage: ambiguous.message });
+        return { error: ambiguous };
+      } catch (recording) {
+        // The failure could not be recorded (the database went away): the job retries, and finds the row as it is.
+        return { error: recording };
       }
-      if (e instanceof SendRetryableError) {
-        // Nothing went out: the row waits again and the job retries with backoff.
-        await this.messages.update(
-          { id: row.id, status: 'submitting' },
-          { status: 'pending', errorCode: e.code, errorMessage: e.message },
-        );
-        // A rate-limited provider account that says 429 holds its other texts back too, not only this one.
-        if (limit && e.code === '429') await this.rateLimiter.backOff(limit, PROVIDER_429_BACKOFF_MS);
-        throw e;
-      }
-      const ambiguous = e instanceof SendAmbiguousError ? e : new SendAmbiguousError((e as Error).message, null);
-      // The row stays `submitting`; the retry looks the message up before sending again.
-      await this.messages.update({ id: row.id }, { errorCode: ambiguous.code, errorMessage: ambiguous.message });
-      throw ambiguous;
     }
   }
 
-  private async accepted(row: SmsMessage, accepted: SendAccepted, provider: SmsProvider): Promise<void> {
-    await runPrepared(this.messages.manager, ACCEPTED, [
-      row.id,
-      accepted.providerMessageId,
-      provider.name,
-      accepted.segments ?? row.segments,
-      statusesBelow(accepted.status),
-      accepted.status,
+  /**
+   * The provider took these rows: their provider ids and statuses in one statement; replies in their conversations now
+   * go to their tickets (reply matching); the next part of each split text is enqueued.
+   */
+  private async acceptedMany(accepted: Accepted[]): Promise<void> {
+    if (accepted.length === 0) return;
+    await runPrepared(this.messages.manager, ACCEPTED_MANY, [
+      accepted.map((a) => a.row.id),
+      accepted.map((a) => a.accepted.providerMessageId),
+      accepted.map((a) => a.provider.name),
+      accepted.map((a) => a.accepted.segments ?? a.row.segments),
+      accepted.map((a) => statusesBelow(a.accepted.status).join(',')),
+      accepted.map((a) => a.accepted.status),
     ]);
-    await this.rememberInConversation(row);
-    if (row.partIndex < row.partCount) await this.enqueueNextPart(row);
+    // Counted from when the provider took the texts.
+    const at = this.clock.now();
+    await this.conversations.recordOutboundMany(
+      accepted
+        .map((a) => a.row)
+        .filter((row) => row.ticketId && row.fromNumber && row.toNumber)
+        .map((row) => ({
+          accountId: row.accountId,
+          businessNumber: row.fromNumber!,
+          contactPhone: row.toNumber!,
+          ticketId: row.ticketId!,
+          at,
+        })),
+    );
+    const split = accepted.map((a) => a.row).filter((row) => row.partIndex < row.partCount);
+    if (split.length === 0) return;
+    const next = await runPrepared<{ id: string }>(this.messages.manager, NEXT_PARTS, [
+      split.map((row) => row.accountId),
+      split.map((row) => row.sendId),
+      split.map((row) => row.partIndex),
+    ]);
+    await this.queue.requeue(next.map((n) => n.id));
   }
 
   /** A later part of a split text goes only once the provider accepted the part before it (which then enqueues it). */
-  private async partTurn(row: SmsMessage): Promise<'go' | 'waiting' | 'already-done'> {
-    if (row.partIndex <= 1) return 'go';
-    const previous = await this.part(row, row.partIndex - 1);
-    if (!previous || previous.providerMessageId) return 'go';
-    if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status as OutboundStatus))
-      return 'waiting';
+  private async partTurn(
+    row: SmsMessage,
+    previous: LoadedMessage['previousPart'],
+  ): Promise<'go' | 'waiting' | 'already-done'> {
+    if (row.partIndex <= 1 || !previous || previous.providerMessageId) return 'go';
+    if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status)) return 'waiting';
     // The part before ended unsent (a crash came between its refusal and ending the parts after it).
-    await this.endRest(previous, previous.status as OutboundStatus, previous.errorMessage ?? 'not sent', false);
+    const before = await this.part(row, row.partIndex - 1);
+    if (before) await this.endRest(before, before.status as OutboundStatus, before.errorMessage ?? 'not sent', false);
     return 'already-done';
-  }
-
-  private async enqueueNextPart(row: SmsMessage): Promise<void> {
-    const next = await this.part(row, row.partIndex + 1);
-    if (next) await this.queue.requeue([next.id]);
   }
 
   /** The part `partIndex` of the split text `row` belongs to, in the row's account. */
@@ -299,10 +439,7 @@ export class SendPipeline {
     });
   }
 
-  /**
-   * The customer texted STOP (`optedOut`, read with the row): the row ends `opted_out` before any provider call or
-   * credit.
-   */
+  /** The customer texted STOP (`optedOut`, read with the row): the row ends `opted_out` before any provider call or credit. */
   private async optedOut(row: SmsMessage, optedOut: boolean): Promise<boolean> {
     if (!row.toNumber || !optedOut) return false;
     const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
@@ -311,10 +448,7 @@ export class SendPipeline {
     return true;
   }
 
-  /**
-   * Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends
-   * `failed`, unsent and uncharged.
-   */
+  /** Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends `failed`, unsent and uncharged. */
   private async unverifiedSender(row: SmsMessage, number: SmsNumber | null): Promise<boolean> {
     if (number?.verifiedAt) return false;
     const reason = number
@@ -326,20 +460,6 @@ export class SendPipeline {
     return true;
   }
 
-  /**
-   * Replies in this conversation now go to this ticket (reply matching), counted from when the provider took the text.
-   */
-  private async rememberInConversation(row: SmsMessage): Promise<void> {
-    if (!row.ticketId || !row.fromNumber || !row.toNumber) return;
-    await this.conversations.recordOutbound({
-      accountId: row.accountId,
-      businessNumber: row.fromNumber,
-      contactPhone: row.toNumber,
-      ticketId: row.ticketId,
-      at: this.clock.now(),
-    });
-  }
-
   /** After the last retry: the row is failed for good, with the last reason kept. */
   async giveUp(messageId: string, reason: string): Promise<void> {
     const row = await this.messages.findOne({ where: { id: messageId } });
@@ -347,8 +467,7 @@ export class SendPipeline {
       { id: messageId, status: In(['pending', 'submitting']) },
       { status: 'failed', errorMessage: reason },
     );
-    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have
-    // gone out.
+    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
     if (row && gaveUp.affected === 1) {
       await this.endRest(row, 'failed', reason, row.status === 'pending');
       this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
