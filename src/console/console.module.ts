@@ -12,6 +12,7 @@ import { ConsoleSessionGuard } from './auth/console-session.guard';
 import { PasswordHashing } from './auth/password-hashing';
 import { SignInLimits } from './auth/sign-in-limits';
 import { ConsoleAssetsController } from './console-assets.controller';
+import { ConsoleCannedRepliesController } from './canned-replies/console-canned-replies.controller';
 import { ConsoleCreditsController } from './credits/console-credits.controller';
 import { ConsoleCreditsService } from './credits/console-credits.service';
 import { ConsoleExceptionFilter } from './console-exception.filter';
@@ -50,6 +51,7 @@ import { ConsoleTriageController } from './triage/console-triage.controller';
     ConsoleTemplatesController,
     ConsoleCreditsController,
     ConsoleInboxController,
+    ConsoleCannedRepliesController,
     ConsoleSettingsController,
     ConsoleUsersController,
     ConsoleNumbersController,
