@@ -188,4 +188,20 @@ describe('console canned replies, sign-off and compose in Chromium', () => {
       .waitFor();
     expect(await tess.getByLabel('Text', { exact: true }).inputValue()).toBe('Are you still having trouble?');
   });
+
+  it('refuses a text to a customer whose thread another member holds, naming them at To', async () => {
+    // Tess holds Maya's thread since her canned reply.
+    await admin.goto('/console/compose');
+    await admin.getByLabel('To (phone)').fill('(201) 555-0777');
+    await admin.getByLabel('Text', { exact: true }).fill('Ada here, following up.');
+    const refused = admin.waitForResponse(
+      (r) => r.url().endsWith('/console/compose') && r.request().method() === 'POST',
+    );
+    await admin.getByRole('button', { name: 'Send text' }).click();
+    expect((await refused).status()).toBe(422);
+    await admin.locator('#compose-to-error').filter({ hasText: 'Tess Tech is handling this conversation' }).waitFor();
+    expect(await admin.locator('#compose-to-error').textContent()).not.toContain('takeOver');
+    expect(await admin.getByLabel('Text', { exact: true }).inputValue()).toBe('Ada here, following up.');
+    expect(t.twilio.sentMessages().filter((m) => m.body.startsWith('Ada here'))).toEqual([]);
+  });
 });
