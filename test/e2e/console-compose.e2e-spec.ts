@@ -204,4 +204,29 @@ describe('console canned replies, sign-off and compose in Chromium', () => {
     expect(await admin.getByLabel('Text', { exact: true }).inputValue()).toBe('Ada here, following up.');
     expect(t.twilio.sentMessages().filter((m) => m.body.startsWith('Ada here'))).toEqual([]);
   });
+
+  it('lets an admin edit a canned reply on its own page and delete it', async () => {
+    await admin.goto('/console/canned-replies');
+    await admin.getByRole('link', { name: 'Edit On my way' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'On my way' }).waitFor();
+    expect(await admin.getByTestId('editing-scope').textContent()).toBe('Team Support');
+    await admin
+      .getByLabel('Text', { exact: true })
+      .fill('{{technician.firstName}} is on the way, {{customer.firstName}}.');
+    await admin
+      .getByTestId('preview-text')
+      .filter({ hasText: /^\S+ is on the way, \S+\.$/ })
+      .waitFor();
+    await admin.getByRole('button', { name: 'Save canned reply' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Canned reply saved.' }).waitFor();
+    await admin
+      .getByTestId('canned-reply')
+      .filter({ hasText: '{{technician.firstName}} is on the way, {{customer.firstName}}.' })
+      .waitFor();
+
+    await admin.getByRole('link', { name: 'Edit On my way' }).click();
+    await admin.getByRole('button', { name: 'Delete canned reply' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Canned reply deleted.' }).waitFor();
+    expect(await admin.getByTestId('canned-reply').count()).toBe(0);
+  });
 });
