@@ -54,6 +54,7 @@ const NAV: NavItem[] = [
   { href: '/console/tickets', label: 'Tickets', key: 'tickets' },
   { href: '/console/inbox', label: 'Inbox', key: 'inbox' },
   { href: '/console/triage', label: 'Triage', key: 'triage' },
+  { href: '/console/canned-replies', label: 'Canned replies', key: 'canned-replies' },
   { href: '/console/templates', label: 'Templates', key: 'templates', adminOnly: true },
   { href: '/console/credits', label: 'Credits', key: 'credits', adminOnly: true },
   { href: '/console/numbers', label: 'Numbers', key: 'numbers', adminOnly: true },

@@ -12,6 +12,8 @@ import { ConsoleSessionGuard } from './auth/console-session.guard';
 import { PasswordHashing } from './auth/password-hashing';
 import { SignInLimits } from './auth/sign-in-limits';
 import { ConsoleAssetsController } from './console-assets.controller';
+import { ConsoleCannedRepliesController } from './canned-replies/console-canned-replies.controller';
+import { ConsoleComposeController } from './compose/console-compose.controller';
 import { ConsoleCreditsController } from './credits/console-credits.controller';
 import { ConsoleCreditsService } from './credits/console-credits.service';
 import { ConsoleExceptionFilter } from './console-exception.filter';
@@ -50,6 +52,8 @@ import { ConsoleTriageController } from './triage/console-triage.controller';
     ConsoleTemplatesController,
     ConsoleCreditsController,
     ConsoleInboxController,
+    ConsoleComposeController,
+    ConsoleCannedRepliesController,
     ConsoleSettingsController,
     ConsoleUsersController,
     ConsoleNumbersController,

@@ -123,7 +123,7 @@ export {
 export { InboundTriage } from './inbound/inbound-triage.service';
 // The console's conversation page: canned replies, sign-offs, drafts with their cost, compose.
 export { ComposeService } from './conversations/compose.service';
-export { CannedReplies } from './canned-replies/canned-replies.service';
+export { CannedReplies, MAX_SIGN_OFF_LENGTH } from './canned-replies/canned-replies.service';
 export { ReplyDrafts } from './canned-replies/reply-drafts.service';
 export {
   CreateCannedReplyDto,

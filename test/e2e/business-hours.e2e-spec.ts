@@ -445,8 +445,11 @@ describe('business hours and scheduled sends', () => {
       clock.standAt('2027-03-01T00:00:05-05:00');
       const released = await eventually(rowOf, (r) => r.status !== 'held_no_credit', 10_000);
       expect(released).toMatchObject({ status: 'scheduled', sendAt: '2027-03-01T14:00:00.000Z' });
-      // Its only job waits for the opening: nothing can have gone yet.
-      expect(await queue.getJobState(held.id)).toBe('delayed');
+      // Its only job waits for the opening (the release adds it once its transaction commits): nothing can have gone.
+      await eventually(
+        () => queue.getJobState(held.id),
+        (state) => state === 'delayed',
+      );
       expect(sentUpdate()).toHaveLength(0);
 
       // Past the opening, its job still delayed for hours of real time: the sweep runs it and the gate lets it go.

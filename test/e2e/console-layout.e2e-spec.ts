@@ -101,6 +101,15 @@ describe('every console page at 1280 and 390 px: no sideways scrolling, no serio
       conversations: { id: string }[];
     };
     const conversationId = conversations.conversations[0].id;
+    const canned = (
+      await acme
+        .post('/api/sms/canned-replies', {
+          name: 'On my way',
+          body: 'Hi {{customer.firstName}}, {{technician.firstName}} is on the way for #{{ticket.number}}.',
+          teamId: team.id,
+        })
+        .expect(201)
+    ).body as { id: string };
 
     pages.push(
       { name: 'sign-in', path: '/console/sign-in', who: 'nobody', heading: /Sign in/ },
@@ -109,6 +118,10 @@ describe('every console page at 1280 and 390 px: no sideways scrolling, no serio
       { name: 'inbox', path: '/console/inbox', who: 'tech', heading: /Inbox/ },
       { name: 'inbox-thread', path: `/console/inbox/${conversationId}`, who: 'tech', heading: /Inbox|Carla Customer/ },
       { name: 'profile', path: '/console/profile', who: 'tech', heading: /My profile/ },
+      { name: 'compose', path: '/console/compose', who: 'tech', heading: /New text/ },
+      { name: 'canned-replies-tech', path: '/console/canned-replies', who: 'tech', heading: /Canned replies/ },
+      { name: 'canned-replies', path: '/console/canned-replies', who: 'admin', heading: /Canned replies/ },
+      { name: 'canned-reply', path: `/console/canned-replies/${canned.id}`, who: 'admin', heading: /On my way/ },
       { name: 'templates', path: '/console/templates', who: 'admin', heading: /SMS templates/ },
       { name: 'template', path: '/console/templates/ticket_update', who: 'admin', heading: /ticket_update/ },
       { name: 'credits', path: '/console/credits', who: 'admin', heading: /Credits/ },

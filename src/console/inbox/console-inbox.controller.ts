@@ -39,9 +39,9 @@ import { ConsoleContext, CurrentConsole } from '../auth/console-request';
 import { ConsoleSessionGuard } from '../auth/console-session.guard';
 import { ConsoleExceptionFilter, messageOf } from '../console-exception.filter';
 import { checkbox, field, FormBody, validated } from '../console-form';
-import { ConsoleViews, localTime } from '../console-views';
+import { ConsoleViews } from '../console-views';
 import { CreditOutlook } from '../credit-outlook';
-import { ConsoleInboxService, INBOX_VIEWS, InboxFilter, InboxView } from './console-inbox.service';
+import { ConsoleInboxService, INBOX_VIEWS, InboxFilter, InboxView, smsCounter } from './console-inbox.service';
 
 const HEARTBEAT_MS = 25_000;
 
@@ -158,19 +158,7 @@ export class ConsoleInboxController {
     );
     // Closed, but the contact texted recently: a reply goes now all the same.
     const live = !p.now && (await this.liveReplies.isLive(view.conversation));
-    const now = p.now || live;
-    const label = live
-      ? 'Goes out now (they texted recently)'
-      : now
-        ? 'Goes out now'
-        : `Goes out ${localTime(p.due, console.account.timezone, p.checkedAt)} (business hours)`;
-    return {
-      ...p,
-      now,
-      nonGsmCharacters: [],
-      schedule: { now: now && !p.short, at: now ? null : p.due.toISOString(), label: p.short ?? label },
-      blocked: null,
-    };
+    return smsCounter(p, live, console.account.timezone);
   }
 
   /** Live inbox: the same conversation events as GET /api/sms/events, for the signed-in browser (EventSource sends cookies, not tokens). */

@@ -18,6 +18,7 @@ import {
   toConversationDetailResponse,
   toConversationResponse,
 } from '../../sms';
+import { localTime } from '../console-views';
 import { CreditOutlook } from '../credit-outlook';
 import { authorOf, groupTexts } from '../sms-texts';
 
@@ -258,4 +259,23 @@ export class ConsoleInboxService {
     )) as { number: string; name: string }[];
     return new Map(rows.map((r) => [r.number, r.name]));
   }
+}
+
+export type ReplyPreview = Awaited<ReturnType<ConsoleInboxService['previewReply']>>;
+
+/** What public/sms-counter.js shows for a draft: its cost and when it goes (`live`: a live reply beats the hours). */
+export function smsCounter(p: ReplyPreview, live: boolean, timezone: string) {
+  const now = p.now || live;
+  const label = live
+    ? 'Goes out now (they texted recently)'
+    : now
+      ? 'Goes out now'
+      : `Goes out ${localTime(p.due, timezone, p.checkedAt)} (business hours)`;
+  return {
+    ...p,
+    now,
+    nonGsmCharacters: [],
+    schedule: { now: now && !p.short, at: now ? null : p.due.toISOString(), label: p.short ?? label },
+    blocked: null,
+  };
 }

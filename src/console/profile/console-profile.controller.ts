@@ -4,8 +4,11 @@ import type { Response } from 'express';
 import {
   AfterHoursSettingsService,
   AvailabilityService,
+  CannedReplies,
+  MAX_SIGN_OFF_LENGTH,
   PublicRoute,
   SaveAfterHoursOverrideDto,
+  SignOffDto,
   toAvailabilityResponse,
 } from '../../sms';
 import { ConsoleAuthService } from '../auth/console-auth.service';
@@ -20,6 +23,7 @@ const FIELDS: Record<string, FormField> = {
   password: { id: 'new-password', label: 'New password' },
   repeat: { id: 'repeat-password', label: 'New password again' },
   body: { id: 'reply-body', label: 'Your own text' },
+  signOff: { id: 'sign-off', label: 'Sign-off' },
 };
 
 const NOTICES: Record<string, string> = {
@@ -28,10 +32,13 @@ const NOTICES: Record<string, string> = {
   available: 'You are available again.',
   reply: 'Your after-hours reply is saved.',
   reset: "Your after-hours reply follows your team's or the account's again.",
+  'sign-off': 'Your sign-off is saved.',
+  'sign-off-cleared': 'Your texts go without a sign-off.',
 };
 
 interface Drafts {
   reply?: { enabled: boolean; body: string };
+  signOff?: string;
 }
 
 /** Everyone's own page: their password, their availability, and their after-hours reply when they may edit it. */
@@ -45,6 +52,7 @@ export class ConsoleProfileController {
     private readonly auth: ConsoleAuthService,
     private readonly availability: AvailabilityService,
     private readonly afterHours: AfterHoursSettingsService,
+    private readonly cannedReplies: CannedReplies,
     private readonly views: ConsoleViews,
   ) {}
 
@@ -92,6 +100,25 @@ export class ConsoleProfileController {
     });
   }
 
+  @Post('sign-off')
+  async saveSignOff(@CurrentConsole() console: ConsoleContext, @Res() res: Response, @Body() form: FormBody) {
+    const draft = field(form, 'signOff') ?? '';
+    // The clear button sends the form without the text; a blank field clears too.
+    const text = field(form, 'clear') ? '' : draft;
+    const errors = new FormErrors('Your sign-off was not saved:');
+    await this.act(
+      console,
+      res,
+      errors,
+      { signOff: draft },
+      text.trim() ? 'sign-off' : 'sign-off-cleared',
+      async () => {
+        const input = await validated(SignOffDto, { signOff: text.trim() ? text : null });
+        await this.cannedReplies.setSignOff(console.caller.accountId, console.caller.userId, input.signOff);
+      },
+    );
+  }
+
   private async act(
     console: ConsoleContext,
     res: Response,
@@ -120,6 +147,7 @@ export class ConsoleProfileController {
     const { accountId, userId } = console.caller;
     const availability = toAvailabilityResponse(await this.availability.statusOf(accountId, userId));
     const reply = await this.afterHours.user(console.caller, userId);
+    const signOff = await this.cannedReplies.signOffOf(accountId, userId);
     const mayEditReply = console.user.role === 'admin' || reply.selfEdit;
     this.views.page(
       res,
@@ -134,6 +162,9 @@ export class ConsoleProfileController {
         },
         override: reply.override,
         mayEditReply,
+        signOff,
+        signOffDraft: drafts.signOff ?? signOff ?? '',
+        signOffMax: MAX_SIGN_OFF_LENGTH,
         ...extra,
       },
       { title: 'My profile', nav: 'profile', status },
