@@ -64,6 +64,7 @@ export class AppModule {
             storageDir: env.STORAGE_DIR,
             mediaMaxBytes: env.MEDIA_MAX_BYTES,
             providerLookupsPerHour: env.PROVIDER_LOOKUPS_PER_HOUR,
+            providerCallsInFlight: env.PROVIDER_CALLS_IN_FLIGHT,
             mediaPrivateAddressHosts: env.MEDIA_PRIVATE_ADDRESS_HOSTS?.split(',').map((h) => h.trim()),
           }),
         }),

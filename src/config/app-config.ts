@@ -184,6 +184,12 @@ export class Environment {
   @IsInt({ message: 'must be a whole number' })
   PROVIDER_LOOKUPS_PER_HOUR = 200;
 
+  /** Provider calls a worker process has in flight at once (sends, look-ups). */
+  @Transform(toInt)
+  @Min(1, { message: 'must be at least 1' })
+  @IsInt({ message: 'must be a whole number' })
+  PROVIDER_CALLS_IN_FLIGHT = 10;
+
   /** /metrics answers without the platform token: only where nothing but the scraper reaches the port. */
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })

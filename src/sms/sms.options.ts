@@ -68,6 +68,12 @@ export interface SmsModuleOptions {
   /** Provider lookups (is this number ours?) a bulk number import may make per account and hour; default 200. */
   providerLookupsPerHour?: number;
   /**
+   * Provider calls (sends, look-ups) a worker process has in flight at once; default 10. Each call's timeout runs from
+   * its request, so more calls than the HTTP client's sockets would time out waiting; raise it with the provider's
+   * latency and the client's sockets (twilio-node keeps 20 per host).
+   */
+  providerCallsInFlight?: number;
+  /**
    * host[:port] whose media may be fetched although it resolves to a loopback, private or link-local address.
    * For local fakes in tests only: by default every such hop (a link or a redirect) is refused.
    */
@@ -107,6 +113,7 @@ export interface ResolvedSmsOptions {
   creditMetering: boolean;
   creditPurchases?: CreditPurchases;
   providerLookupsPerHour?: number;
+  providerCallsInFlight: number;
   mediaPrivateAddressHosts?: string[];
   templatesDir: string;
   storageDir: string;
@@ -206,6 +213,7 @@ export function resolveSmsOptions(options: SmsModuleOptions, routes: SmsRouteOpt
     creditMetering: options?.creditMetering ?? true,
     creditPurchases: options?.creditPurchases,
     providerLookupsPerHour: options?.providerLookupsPerHour,
+    providerCallsInFlight: positive('providerCallsInFlight', 10),
     mediaPrivateAddressHosts: options?.mediaPrivateAddressHosts,
     templatesDir,
     storageDir: resolve(options?.storageDir ?? join('var', 'storage')),

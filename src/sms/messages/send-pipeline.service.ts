@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { In, MoreThan, Not, Repository } from 'typeorm';
@@ -31,6 +31,7 @@ import { SmsNumber } from '../numbers/sms-number.entity';
 import { notVerified } from '../numbers/sms-numbers.service';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
+import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendSchedule } from '../schedule/send-schedule.service';
 
 /** A message row as the send job reads it, with the answers its gates need (`SendPipeline.loadMany`). */
@@ -63,14 +64,6 @@ const NEXT_PARTS: PreparedStatement = {
          JOIN sms_messages m ON m.account_id = r.account_id AND m.send_id = r.send_id AND m.part_index = r.part_index + 1`,
 };
 
-/**
- * Provider calls in flight at once in this process. Each call's timeout runs from its request: a call beyond twilio-node's
- * 20 sockets per host would wait for one within it, and on a busy host a burst of answers read one after another
- * delays the last; a call that times out is ambiguous and is looked up before any resend. The rest of a batch waits
- * here, outside any timeout.
- */
-const PROVIDER_CALLS_IN_FLIGHT = 10;
-
 /** A row past its gates, about to be claimed and handed to `provider`. */
 interface Ready {
   row: SmsMessage;
@@ -102,7 +95,12 @@ export type SendResult = { outcome: SendOutcome } | { delayMs: number } | { erro
 @Injectable()
 export class SendPipeline {
   private readonly logger = new Logger(SendPipeline.name);
-  private readonly providerCalls = new InFlightLimit(PROVIDER_CALLS_IN_FLIGHT);
+  /**
+   * Provider calls in flight at once in this process. Each call's timeout runs from its request: a call beyond the
+   * client's sockets would wait for one within it; a call that times out is ambiguous and is looked up before any
+   * resend. The rest of a batch waits here, outside any timeout.
+   */
+  private readonly providerCalls: InFlightLimit;
 
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
@@ -115,7 +113,9 @@ export class SendPipeline {
     private readonly conversations: ConversationsService,
     private readonly schedule: SendSchedule,
     private readonly metrics: SmsMetrics,
+    @Inject(SMS_MODULE_OPTIONS) options: ResolvedSmsOptions,
   ) {
+    this.providerCalls = new InFlightLimit(options.providerCallsInFlight);
     const manager = messages.manager;
     // Prepared, as the statements below: every send job runs it.
     this.loadStatement = {
