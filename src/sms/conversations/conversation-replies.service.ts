@@ -5,7 +5,7 @@ import { CannedReplies } from '../canned-replies/canned-replies.service';
 import { Clock } from '../clock/clock';
 import { OutboundKind, OutboundWriter } from '../messages/outbound-writer.service';
 import { SmsMessage } from '../messages/sms-message.entity';
-import { notVerified } from '../numbers/sms-numbers.service';
+import { notAssigned, notVerified } from '../numbers/sms-numbers.service';
 import { OptOutsService } from '../opt-outs/opt-outs.service';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -50,6 +50,7 @@ export class ConversationReplies {
         );
       }
       if (!number.verifiedAt) throw new UnprocessableEntityException(notVerified(number));
+      if (number.kind === 'unassigned') throw new UnprocessableEntityException(notAssigned(number));
       const settings = await this.settings.get(viewer.accountId, tx);
       if (!settings.enabled) throw new UnprocessableEntityException('SMS is turned off for this account');
       if (await this.optOuts.isOptedOut(viewer.accountId, conversation.contactPhone, tx)) {
