@@ -1,9 +1,9 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Job } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { CheckResponseDeadlineJob, LapseClaimJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { ConversationClaims } from './conversation-claims.service';
@@ -11,7 +11,13 @@ import { ConversationWait } from './conversation-wait.entity';
 
 /** Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses. */
 @Processor(SmsQueue.Timers, { concurrency: 10 })
-export class ConversationTimersProcessor extends WorkerHost {
+export class ConversationTimersProcessor extends JobWorker<SmsQueue.Timers> {
+  protected readonly queueName = SmsQueue.Timers;
+  protected readonly handlers: JobHandlers<SmsQueue.Timers> = {
+    [SmsJob.LapseClaim]: (job) => this.lapse(job.data),
+    [SmsJob.CheckResponseDeadline]: (job) => this.deadline(job.data),
+  };
+
   constructor(
     private readonly claims: ConversationClaims,
     private readonly availability: AvailabilityService,
@@ -20,17 +26,6 @@ export class ConversationTimersProcessor extends WorkerHost {
     private readonly clock: Clock,
   ) {
     super();
-  }
-
-  async process(job: Job): Promise<void> {
-    switch (job.name as SmsJob) {
-      case SmsJob.LapseClaim:
-        return this.lapse(job.data as LapseClaimJob);
-      case SmsJob.CheckResponseDeadline:
-        return this.deadline(job.data as CheckResponseDeadlineJob);
-      default:
-        throw new Error(`No handler for job ${job.name} on ${SmsQueue.Timers}`);
-    }
   }
 
   private async lapse({ accountId, conversationId, claimId }: LapseClaimJob): Promise<void> {

@@ -1,9 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { JobsOptions, Queue } from 'bullmq';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
+import { addJob, type JobPayloads, type JobsOn, type SmsQueueOf } from '../queues/jobs';
 import { CheckResponseDeadlineJob, jobEnded, LapseClaimJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_SETTINGS_DEFAULTS } from '../settings/sms-settings.entity';
 import { onCommit } from './sms-events.service';
@@ -12,13 +12,7 @@ import { SmsConversation } from './sms-conversation.entity';
 /** Timers the sweep checks per run, of each kind. */
 const SWEEP_BATCH = 500;
 
-const OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  // Gone once done: a timer that ran early (another process's clock) is added again by the sweep under the same id.
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+type TimerJob = JobsOn<SmsQueue.Timers>;
 
 /** Job ids are built from the rows, so whoever adds one (the writer after commit, the sweep) adds the same one. */
 export const lapseJobId = (claimId: string, expiresAt: Date) => `lapse-${claimId}-${expiresAt.getTime()}`;
@@ -35,7 +29,7 @@ export class ConversationTimers {
   private readonly logger = new Logger(ConversationTimers.name);
 
   constructor(
-    @InjectQueue(SmsQueue.Timers) private readonly queue: Queue<LapseClaimJob | CheckResponseDeadlineJob>,
+    @InjectQueue(SmsQueue.Timers) private readonly queue: SmsQueueOf<SmsQueue.Timers>,
     @InjectRepository(SmsConversation) private readonly conversations: Repository<SmsConversation>,
     private readonly clock: Clock,
   ) {}
@@ -89,9 +83,9 @@ export class ConversationTimers {
   }
 
   /** Adds the job if it has none, or runs it now if it waits beyond its time. */
-  private async ensure(
-    name: SmsJob,
-    data: LapseClaimJob | CheckResponseDeadlineJob,
+  private async ensure<N extends TimerJob>(
+    name: N,
+    data: JobPayloads[N],
     jobId: string,
     due: Date,
     now: Date,
@@ -110,13 +104,9 @@ export class ConversationTimers {
     return false;
   }
 
-  private async add(name: SmsJob, data: LapseClaimJob | CheckResponseDeadlineJob, jobId: string, due: Date) {
+  private async add<N extends TimerJob>(name: N, data: JobPayloads[N], jobId: string, due: Date) {
     try {
-      await this.queue.add(name, data, {
-        ...OPTIONS,
-        jobId,
-        delay: Math.max(0, due.getTime() - this.clock.now().getTime()),
-      });
+      await addJob(this.queue, name, data, { jobId, delayMs: due.getTime() - this.clock.now().getTime() });
     } catch (e) {
       this.logger.warn({ err: e, jobId }, 'could not add a conversation timer; the sweep adds it');
     }

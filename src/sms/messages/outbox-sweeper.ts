@@ -1,12 +1,13 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { ConversationTimers } from '../conversations/conversation-timers';
 import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SecretsRotation } from '../secrets/secrets-rotation.service';
@@ -71,8 +72,15 @@ export class OutboxSweep {
 }
 
 @Processor(SmsQueue.Maintenance, { concurrency: 1 })
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
+export class MaintenanceProcessor
+  extends JobWorker<SmsQueue.Maintenance>
+  implements OnApplicationBootstrap, OnModuleDestroy
+{
   private readonly logger = new Logger(MaintenanceProcessor.name);
+  protected readonly queueName = SmsQueue.Maintenance;
+  protected readonly handlers: JobHandlers<SmsQueue.Maintenance> = {
+    [SmsJob.SweepOutbox]: () => this.sweepOutbox(),
+  };
   private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
@@ -115,8 +123,7 @@ export class MaintenanceProcessor extends WorkerHost implements OnApplicationBoo
     }
   }
 
-  async process(job: Job): Promise<number> {
-    if (job.name !== SmsJob.SweepOutbox) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Maintenance}`);
+  private async sweepOutbox(): Promise<number> {
     const requeued = await this.sweep.run();
     // After a SECRETS_KEY rotation: secrets sealed with a retired key are sealed again, a batch per sweep.
     await this.rotation

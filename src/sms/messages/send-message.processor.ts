@@ -1,15 +1,20 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import { SendThrottledError } from '../providers/provider-rate-limiter';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendOutcome, SendPipeline } from './send-pipeline.service';
 
 @Processor(SmsQueue.Outbound)
-export class SendMessageProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class SendMessageProcessor extends JobWorker<SmsQueue.Outbound> implements OnApplicationBootstrap {
   private readonly logger = new Logger(SendMessageProcessor.name);
+  protected readonly queueName = SmsQueue.Outbound;
+  protected readonly handlers: JobHandlers<SmsQueue.Outbound> = {
+    [SmsJob.SendMessage]: (job, token) => this.send(job, token),
+  };
 
   constructor(
     private readonly pipeline: SendPipeline,
@@ -23,8 +28,7 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
     this.worker.concurrency = this.options.workerConcurrency ?? 20;
   }
 
-  async process(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
-    if (job.name !== SmsJob.SendMessage) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Outbound}`);
+  private async send(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
     // The row, with what the gates need, in one statement; both the business-hours gate and the pipeline use it.
     const loaded = await this.pipeline.load(job.data.messageId);
     // Business-hours gate: a scheduled text still outside hours goes back to the delayed set (no attempt is used).

@@ -86,9 +86,10 @@ export class SmsMetrics {
     @InjectQueue(SmsQueue.Inbound) inbound: Queue,
     @InjectQueue(SmsQueue.InboundMedia) inboundMedia: Queue,
     @InjectQueue(SmsQueue.Maintenance) maintenance: Queue,
+    @InjectQueue(SmsQueue.Timers) timers: Queue,
     private readonly dataSource: DataSource,
   ) {
-    this.queues = [outbound, inbound, inboundMedia, maintenance];
+    this.queues = [outbound, inbound, inboundMedia, maintenance, timers];
     dataSource.subscribers.push(new CountAfterCommit());
   }
 
