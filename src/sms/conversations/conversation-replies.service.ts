@@ -19,6 +19,7 @@ import { ConversationClaims, LockedConversation } from './conversation-claims.se
 import { ConversationsService } from './conversations.service';
 import type { ConversationReplyDto } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
+import { LATEST_TICKET } from './conversations.queries';
 
 /** The outbound rows of a reply: one per part of a split text. */
 export const CONVERSATION_REPLY_KIND = 'conversation_reply';
@@ -169,13 +170,11 @@ export class ConversationReplies {
       }
       return ticket.id;
     }
-    const latest = (await tx.query(
-      `SELECT ticket_id FROM sms_messages
-        WHERE account_id = $1 AND ticket_id IS NOT NULL
-          AND ((direction = 'inbound' AND from_number = $2 AND to_number = $3) OR (direction = 'outbound' AND from_number = $3 AND to_number = $2))
-        ORDER BY created_at DESC LIMIT 1`,
-      [conversation.accountId, conversation.contactPhone, conversation.businessNumber],
-    )) as { ticket_id: string }[];
+    const latest = (await tx.query(LATEST_TICKET, [
+      conversation.accountId,
+      conversation.contactPhone,
+      conversation.businessNumber,
+    ])) as { ticket_id: string }[];
     return latest[0]?.ticket_id ?? conversation.lastOutboundTicketId;
   }
 }

@@ -8,6 +8,7 @@ import { CheckResponseDeadlineJob, LapseClaimJob, SmsJob, SmsQueue } from '../qu
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { ConversationClaims } from './conversation-claims.service';
 import { ConversationWait } from './conversation-wait.entity';
+import { CHECK_DEADLINES } from './conversations.queries';
 
 /** Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses. */
 @Processor(SmsQueue.Timers, { concurrency: 10 })
@@ -37,13 +38,10 @@ export class ConversationTimersProcessor extends JobWorker<SmsQueue.Timers> {
   private async deadline({ accountId, conversationId }: CheckResponseDeadlineJob): Promise<void> {
     const { responseTimeMinutes } = await this.settings.get(accountId);
     const dueBefore = new Date(this.clock.now().getTime() - responseTimeMinutes * 60_000);
-    const [rows] = (await this.waits.query(
-      `UPDATE sms_conversation_waits SET deadline_checked_at = now()
-        WHERE account_id = $1 AND conversation_id = $2 AND deadline_checked_at IS NULL AND direct_user_id IS NOT NULL
-          AND started_at <= $3
-        RETURNING direct_user_id`,
-      [accountId, conversationId, dueBefore],
-    )) as [{ direct_user_id: string }[], number];
+    const [rows] = (await this.waits.query(CHECK_DEADLINES, [accountId, conversationId, dueBefore])) as [
+      { direct_user_id: string }[],
+      number,
+    ];
     for (const userId of new Set(rows.map((r) => r.direct_user_id)))
       await this.availability.evaluate(accountId, userId);
   }

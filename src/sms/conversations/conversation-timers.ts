@@ -8,6 +8,7 @@ import { CheckResponseDeadlineJob, jobEnded, LapseClaimJob, SmsJob, SmsQueue } f
 import { SMS_SETTINGS_DEFAULTS } from '../settings/sms-settings.entity';
 import { onCommit } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
+import { LIVE_CLAIMS, OPEN_DIRECT_WAITS } from './conversations.queries';
 
 /** Timers the sweep checks per run, of each kind. */
 const SWEEP_BATCH = 500;
@@ -52,11 +53,12 @@ export class ConversationTimers {
   async sweep(): Promise<number> {
     const now = this.clock.now();
     let changed = 0;
-    const claims = (await this.conversations.query(
-      `SELECT account_id, id, claim_id, claim_expires_at FROM sms_conversations
-        WHERE claim_id IS NOT NULL ORDER BY claim_expires_at LIMIT $1`,
-      [SWEEP_BATCH],
-    )) as { account_id: string; id: string; claim_id: string; claim_expires_at: Date }[];
+    const claims = (await this.conversations.query(LIVE_CLAIMS, [SWEEP_BATCH])) as {
+      account_id: string;
+      id: string;
+      claim_id: string;
+      claim_expires_at: Date;
+    }[];
     for (const c of claims) {
       const job = { accountId: c.account_id, conversationId: c.id, claimId: c.claim_id };
       if (
@@ -64,12 +66,10 @@ export class ConversationTimers {
       )
         changed++;
     }
-    const waits = (await this.conversations.query(
-      `SELECT w.account_id, w.conversation_id, w.started_at, coalesce(s.response_time_minutes, $2) AS response_minutes
-         FROM sms_conversation_waits w LEFT JOIN sms_settings s ON s.account_id = w.account_id
-        WHERE w.deadline_checked_at IS NULL AND w.direct_user_id IS NOT NULL ORDER BY w.started_at LIMIT $1`,
-      [SWEEP_BATCH, SMS_SETTINGS_DEFAULTS.responseTimeMinutes],
-    )) as { account_id: string; conversation_id: string; started_at: Date; response_minutes: number }[];
+    const waits = (await this.conversations.query(OPEN_DIRECT_WAITS, [
+      SWEEP_BATCH,
+      SMS_SETTINGS_DEFAULTS.responseTimeMinutes,
+    ])) as { account_id: string; conversation_id: string; started_at: Date; response_minutes: number }[];
     for (const w of waits) {
       const due = new Date(w.started_at.getTime() + w.response_minutes * 60_000);
       const job = { accountId: w.account_id, conversationId: w.conversation_id };
