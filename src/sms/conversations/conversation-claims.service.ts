@@ -99,7 +99,10 @@ export class ConversationClaims {
     return { conversation, number };
   }
 
-  /** Whether claims apply: team and shared numbers, and a direct number's thread that reached a team (not for its agent). */
+  /**
+   * Whether claims apply: team and shared numbers, and a direct number's thread that reached a team (not for its
+   * agent).
+   */
   static claimable(locked: LockedConversation, userId: string): boolean {
     const { number, conversation } = locked;
     if (!number || number.kind !== 'direct') return true;
@@ -165,7 +168,9 @@ export class ConversationClaims {
     });
   }
 
-  /** POST …/release: the holder lets go (admins may release anyone's); releasing a free conversation changes nothing. */
+  /**
+   * POST …/release: the holder lets go (admins may release anyone's); releasing a free conversation changes nothing.
+   */
   async release(viewer: Viewer, conversationId: string): Promise<void> {
     await this.assertMember(viewer, conversationId);
     await this.conversations.manager.transaction(async (tx) => {

@@ -10,7 +10,9 @@ import { ConversationClaims } from './conversation-claims.service';
 import { ConversationWait } from './conversation-wait.entity';
 import { CHECK_DEADLINES } from './conversations.queries';
 
-/** Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses. */
+/**
+ * Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses.
+ */
 @Processor(SmsQueue.Timers, { concurrency: 10 })
 export class ConversationTimersProcessor extends JobWorker<SmsQueue.Timers> {
   protected readonly queueName = SmsQueue.Timers;

@@ -52,7 +52,10 @@ export class InboundQueue {
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
   ) {}
 
-  /** A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
+  /**
+   * A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it
+   * again.
+   */
   async enqueue(row: InboundRow): Promise<void> {
     if (withMedia(row)) await this.addFlow(row);
     else await this.logFailure([row.id], () => this.enqueueEach([row.id]));

@@ -78,7 +78,9 @@ export function notVerified(number: Pick<SmsNumber, 'id' | 'number' | 'verificat
   return `${number.number} is not verified${why}; verify it first (POST /api/sms/numbers/${number.id}/verify)`;
 }
 
-/** A caller as far as numbers care: admins may use every number, technicians their own, their teams' and shared ones. */
+/**
+ * A caller as far as numbers care: admins may use every number, technicians their own, their teams' and shared ones.
+ */
 export interface NumberUser {
   accountId: string;
   userId: string;
@@ -352,7 +354,9 @@ export class SmsNumbersService {
     });
   }
 
-  /** The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones. */
+  /**
+   * The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones.
+   */
   async usableBy(user: NumberUser, tx?: EntityManager): Promise<SmsNumber[]> {
     const all = await (tx ? tx.getRepository(SmsNumber) : this.numbers).find({
       where: { accountId: user.accountId },

@@ -154,7 +154,9 @@ export class SendSchedule {
     return restored;
   }
 
-  /** Puts the row's job `delayMs` from now, whatever state the job is in; an active or waiting job is left to the gate. */
+  /**
+   * Puts the row's job `delayMs` from now, whatever state the job is in; an active or waiting job is left to the gate.
+   */
   private async moveJob(messageId: string, delayMs: number): Promise<void> {
     const job = await this.queue.getJob(messageId);
     const state = job ? await job.getState() : 'unknown';
