@@ -113,3 +113,11 @@ export const LATEST_TICKET = `SELECT ticket_id FROM sms_messages
         WHERE account_id = $1 AND ticket_id IS NOT NULL
           AND ((direction = 'inbound' AND from_number = $2 AND to_number = $3) OR (direction = 'outbound' AND from_number = $3 AND to_number = $2))
         ORDER BY created_at DESC LIMIT 1`;
+
+// Creates the thread of a new contact (nothing else: its activity is recorded by the reply that follows); `created`
+// tells a new row (xmax 0) from one that was there.
+export const OPEN_THREAD = `INSERT INTO sms_conversations (account_id, business_number, contact_phone) VALUES ($1, $2, $3)
+  ON CONFLICT (account_id, business_number, contact_phone) DO UPDATE SET updated_at = sms_conversations.updated_at
+  RETURNING id, (xmax = 0) AS created`;
+// A thread opened for a text that was then refused goes again, unless something was written in it meanwhile.
+export const DROP_UNUSED_THREAD = `DELETE FROM sms_conversations WHERE id = $1 AND last_activity_at IS NULL AND claim_id IS NULL`;
