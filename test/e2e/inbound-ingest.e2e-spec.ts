@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import { InboundQueue } from '../../src/sms/inbound/inbound-queue.service';
 import { InboundReceiver } from '../../src/sms/inbound/inbound-receiver.service';
 import { InboundProcessor } from '../../src/sms/inbound/inbound.processor';
-import { MaintenanceProcessor } from '../../src/sms/messages/outbox-sweeper';
+import { MaintenanceProcessor } from '../../src/sms/messages/maintenance.processor';
 import { plainPhoto } from '../fixtures/images';
 import { eventually, TestAccount, TestApp } from '../support/test-app';
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { EntityManager, IsNull, MoreThan, Not, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../core/prepared';
+import { runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { maskPhone } from '../logging/mask';
 import { OutboundText, OutboundWriter } from '../messages/outbound-writer.service';
@@ -16,6 +16,7 @@ import { templateVariables } from '../templates/sms-templates.service';
 import { firstName, type TemplateVariables } from '../templates/template-renderer';
 import { AfterHoursLevel, AfterHoursReply } from './after-hours-reply.entity';
 import { DEFAULT_WINDOW_HOURS } from './after-hours.dto';
+import { ANY_REPLY_ON, CLAIM_CONTACT_WINDOW } from './after-hours.queries';
 
 /** An inbound text as the after-hours rule needs it. */
 export interface AfterHoursInbound {
@@ -61,12 +62,6 @@ interface Level {
  * last five minutes. The reply is an ordinary outbound row (kind `after_hours`) sent and metered by the
  * send pipeline like any other.
  */
-// Asked for every inbound text, so prepared: does this account have any after-hours reply switched on?
-const ANY_REPLY_ON: PreparedStatement = {
-  name: 'sms-after-hours-any-on',
-  text: 'SELECT 1 FROM sms_after_hours_replies WHERE account_id = $1 AND enabled LIMIT 1',
-};
-
 @Injectable()
 export class AfterHoursService {
   private readonly logger = new Logger(AfterHoursService.name);
@@ -174,13 +169,12 @@ export class AfterHoursService {
    * conflicting key, the second waits for the first to commit and then sees its fresh time.
    */
   private async claim(tx: EntityManager, text: AfterHoursInbound, windowMs: number): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
-      `INSERT INTO sms_after_hours_contacts AS c (account_id, contact_phone, last_replied_at) VALUES ($1, $2, $3)
-       ON CONFLICT (account_id, contact_phone) DO UPDATE SET last_replied_at = EXCLUDED.last_replied_at
-       WHERE c.last_replied_at <= $4
-       RETURNING c.account_id`,
-      [text.accountId, text.contactPhone, text.receivedAt, new Date(text.receivedAt.getTime() - windowMs)],
-    );
+    const rows: unknown[] = await tx.query(CLAIM_CONTACT_WINDOW, [
+      text.accountId,
+      text.contactPhone,
+      text.receivedAt,
+      new Date(text.receivedAt.getTime() - windowMs),
+    ]);
     return rows.length === 1;
   }
 

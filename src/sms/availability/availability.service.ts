@@ -9,6 +9,7 @@ import { SmsEvents } from '../conversations/sms-events.service';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { AgentAvailability, AgentStatus } from './agent-availability.entity';
 import { missedStreak, Streak, unresponsiveStreak } from './availability-rules';
+import { MARK_UNAVAILABLE, ROUTE_WAITING_TO_TEAMS } from './availability.queries';
 
 export interface AvailabilityView {
   userId: string;
@@ -80,12 +81,13 @@ export class AvailabilityService {
       if (row && row.status !== 'available') return;
       const change = this.firstReached(missed, lapsed, thresholds.responseTimeMinutes);
       if (!change) return;
-      const changed = (await tx.query(
-        `INSERT INTO sms_agent_availability (account_id, user_id, status, changed_at, reason) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (account_id, user_id) DO UPDATE SET status = EXCLUDED.status, changed_at = EXCLUDED.changed_at, reason = EXCLUDED.reason
-         WHERE sms_agent_availability.status = 'available' RETURNING user_id`,
-        [accountId, userId, change.status, change.at, change.reason],
-      )) as unknown[];
+      const changed = (await tx.query(MARK_UNAVAILABLE, [
+        accountId,
+        userId,
+        change.status,
+        change.at,
+        change.reason,
+      ])) as unknown[];
       if (changed.length === 0) return;
       await this.announce(tx, accountId, userId, change.status, change.reason);
     });
@@ -205,13 +207,7 @@ export class AvailabilityService {
     userId: string,
     teamIds: string[],
   ): Promise<string[]> {
-    const [rows] = (await tx.query(
-      `UPDATE sms_conversations c SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(c.routed_team_ids || $3::text[]))
-        WHERE c.account_id = $1 AND c.waiting_since IS NOT NULL AND NOT (c.routed_team_ids @> $3::text[])
-          AND EXISTS (SELECT 1 FROM sms_numbers n WHERE n.account_id = $1 AND n.number = c.business_number AND n.kind = 'direct' AND n.user_id = $2)
-        RETURNING c.id`,
-      [accountId, userId, teamIds],
-    )) as [{ id: string }[], number];
+    const [rows] = (await tx.query(ROUTE_WAITING_TO_TEAMS, [accountId, userId, teamIds])) as [{ id: string }[], number];
     return rows.map((r) => r.id);
   }
 }

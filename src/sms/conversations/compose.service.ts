@@ -11,14 +11,7 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import type { Viewer } from './conversation-access';
 import { ConversationReplies } from './conversation-replies.service';
 import type { ComposeDto } from './conversations.dto';
-
-// Creates the thread of a new contact (nothing else: its activity is recorded by the reply that follows); `created`
-// tells a new row (xmax 0) from one that was there.
-const OPEN_THREAD = `INSERT INTO sms_conversations (account_id, business_number, contact_phone) VALUES ($1, $2, $3)
-  ON CONFLICT (account_id, business_number, contact_phone) DO UPDATE SET updated_at = sms_conversations.updated_at
-  RETURNING id, (xmax = 0) AS created`;
-// A thread opened for a text that was then refused goes again, unless something was written in it meanwhile.
-const DROP_UNUSED_THREAD = `DELETE FROM sms_conversations WHERE id = $1 AND last_activity_at IS NULL AND claim_id IS NULL`;
+import { DROP_UNUSED_THREAD, OPEN_THREAD } from './conversations.queries';
 
 /** A contact's phone typed by a member: E.164, or national in the account's country; 400 with the reason otherwise. */
 export function parseContactPhone(input: string, defaultCountry: string): string {

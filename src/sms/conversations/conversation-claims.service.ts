@@ -18,6 +18,7 @@ import { ClaimVia, ConversationClaim } from './conversation-claim.entity';
 import { ConversationTimers } from './conversation-timers';
 import { SmsEvents, SmsEventType } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
+import { CLAIM_HOLDERS, EXTEND_CLAIM } from './conversations.queries';
 
 /** A conversation locked for a change, with its number (null once the number left the account). */
 export interface LockedConversation {
@@ -98,7 +99,10 @@ export class ConversationClaims {
     return { conversation, number };
   }
 
-  /** Whether claims apply: team and shared numbers, and a direct number's thread that reached a team (not for its agent). */
+  /**
+   * Whether claims apply: team and shared numbers, and a direct number's thread that reached a team (not for its
+   * agent).
+   */
   static claimable(locked: LockedConversation, userId: string): boolean {
     const { number, conversation } = locked;
     if (!number || number.kind !== 'direct') return true;
@@ -127,10 +131,7 @@ export class ConversationClaims {
     const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
     const claims = tx.getRepository(ConversationClaim);
     if (holder === viewer.userId) {
-      await tx.query(
-        `UPDATE sms_conversation_claims SET expires_at = $2, replied_at = CASE WHEN $3 THEN COALESCE(replied_at, $4) ELSE replied_at END WHERE id = $1`,
-        [conversation.claimId, expiresAt, via === 'reply', now],
-      );
+      await tx.query(EXTEND_CLAIM, [conversation.claimId, expiresAt, via === 'reply', now]);
       await this.setClaim(tx, conversation, conversation.claimId!, viewer.userId, expiresAt);
       return false;
     }
@@ -167,7 +168,9 @@ export class ConversationClaims {
     });
   }
 
-  /** POST …/release: the holder lets go (admins may release anyone's); releasing a free conversation changes nothing. */
+  /**
+   * POST …/release: the holder lets go (admins may release anyone's); releasing a free conversation changes nothing.
+   */
   async release(viewer: Viewer, conversationId: string): Promise<void> {
     await this.assertMember(viewer, conversationId);
     await this.conversations.manager.transaction(async (tx) => {
@@ -362,9 +365,7 @@ export class ConversationClaims {
   }
 
   private async handlers(tx: EntityManager, conversationId: string): Promise<string[]> {
-    const rows = (await tx.query(`SELECT DISTINCT user_id FROM sms_conversation_claims WHERE conversation_id = $1`, [
-      conversationId,
-    ])) as { user_id: string }[];
+    const rows = (await tx.query(CLAIM_HOLDERS, [conversationId])) as { user_id: string }[];
     return rows.map((r) => r.user_id);
   }
 

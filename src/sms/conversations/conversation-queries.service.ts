@@ -8,6 +8,7 @@ import { TICKET_GATEWAY, type TicketGateway, TicketSummary } from '../ports/tick
 import { liveHolder, textVisibleSql, Viewer, viewerParams, visibleSql } from './conversation-access';
 import { ConversationListQueryDto, ConversationView } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
+import { HANDLED_BY, LATEST_TEXTS } from './conversations.queries';
 
 /** The newest text of a conversation, as a list shows it. */
 export interface LatestText {
@@ -113,17 +114,12 @@ export class ConversationQueries {
   ): Promise<Map<string, LatestText>> {
     const shown = conversations.slice(0, 200);
     if (shown.length === 0) return new Map();
-    const rows = (await this.messages.query(
-      `SELECT p.id AS conversation_id, m.body, m.direction, m.kind, m.created_by_user_id, m.created_at
-         FROM unnest($2::uuid[], $3::text[], $4::text[]) AS p(id, business, contact)
-         JOIN LATERAL (
-           SELECT * FROM sms_messages m
-            WHERE m.account_id = $1
-              AND ((m.direction = 'inbound' AND m.from_number = p.contact AND m.to_number = p.business)
-                OR (m.direction = 'outbound' AND m.from_number = p.business AND m.to_number = p.contact))
-            ORDER BY m.created_at DESC, m.part_index ASC LIMIT 1) m ON true`,
-      [accountId, shown.map((c) => c.id), shown.map((c) => c.businessNumber), shown.map((c) => c.contactPhone)],
-    )) as {
+    const rows = (await this.messages.query(LATEST_TEXTS, [
+      accountId,
+      shown.map((c) => c.id),
+      shown.map((c) => c.businessNumber),
+      shown.map((c) => c.contactPhone),
+    ])) as {
       conversation_id: string;
       body: string;
       direction: 'inbound' | 'outbound';
@@ -173,12 +169,13 @@ export class ConversationQueries {
   /** Admins, the holder, and members who held a claim on it or wrote in it have handled it. */
   private async handled(viewer: Viewer, conversation: SmsConversation, now: Date): Promise<boolean> {
     if (viewer.role === 'admin' || liveHolder(conversation, now) === viewer.userId) return true;
-    const [row] = (await this.conversations.query(
-      `SELECT EXISTS (SELECT 1 FROM sms_conversation_claims WHERE conversation_id = $1 AND user_id = $2)
-           OR EXISTS (SELECT 1 FROM sms_messages WHERE account_id = $3 AND from_number = $4 AND to_number = $5 AND direction = 'outbound' AND created_by_user_id = $2)
-           AS handled`,
-      [conversation.id, viewer.userId, conversation.accountId, conversation.businessNumber, conversation.contactPhone],
-    )) as { handled: boolean }[];
+    const [row] = (await this.conversations.query(HANDLED_BY, [
+      conversation.id,
+      viewer.userId,
+      conversation.accountId,
+      conversation.businessNumber,
+      conversation.contactPhone,
+    ])) as { handled: boolean }[];
     return row.handled;
   }
 }

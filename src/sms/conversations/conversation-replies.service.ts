@@ -14,6 +14,7 @@ import type { Viewer } from './conversation-access';
 import { ConversationClaims, LockedConversation } from './conversation-claims.service';
 import type { ConversationReplyDto } from './conversations.dto';
 import { SmsConversation } from './sms-conversation.entity';
+import { LATEST_TICKET } from './conversations.queries';
 
 /** The outbound rows of a reply: one per part of a split text. */
 export const CONVERSATION_REPLY_KIND = 'conversation_reply' satisfies OutboundKind;
@@ -133,13 +134,11 @@ export class ConversationReplies {
       }
       return ticket.id;
     }
-    const latest = (await tx.query(
-      `SELECT ticket_id FROM sms_messages
-        WHERE account_id = $1 AND ticket_id IS NOT NULL
-          AND ((direction = 'inbound' AND from_number = $2 AND to_number = $3) OR (direction = 'outbound' AND from_number = $3 AND to_number = $2))
-        ORDER BY created_at DESC LIMIT 1`,
-      [conversation.accountId, conversation.contactPhone, conversation.businessNumber],
-    )) as { ticket_id: string }[];
+    const latest = (await tx.query(LATEST_TICKET, [
+      conversation.accountId,
+      conversation.contactPhone,
+      conversation.businessNumber,
+    ])) as { ticket_id: string }[];
     return latest[0]?.ticket_id ?? conversation.lastOutboundTicketId;
   }
 }

@@ -1,17 +1,26 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Job } from 'bullmq';
 import { Repository } from 'typeorm';
 import { AvailabilityService } from '../availability/availability.service';
 import { Clock } from '../clock/clock';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { CheckResponseDeadlineJob, LapseClaimJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { ConversationClaims } from './conversation-claims.service';
 import { ConversationWait } from './conversation-wait.entity';
+import { CHECK_DEADLINES } from './conversations.queries';
 
-/** Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses. */
+/**
+ * Runs the conversation timers when due: claims lapse, and agents' availability follows missed deadlines and lapses.
+ */
 @Processor(SmsQueue.Timers, { concurrency: 10 })
-export class ConversationTimersProcessor extends WorkerHost {
+export class ConversationTimersProcessor extends JobWorker<SmsQueue.Timers> {
+  protected readonly queueName = SmsQueue.Timers;
+  protected readonly handlers: JobHandlers<SmsQueue.Timers> = {
+    [SmsJob.LapseClaim]: (job) => this.lapse(job.data),
+    [SmsJob.CheckResponseDeadline]: (job) => this.deadline(job.data),
+  };
+
   constructor(
     private readonly claims: ConversationClaims,
     private readonly availability: AvailabilityService,
@@ -20,17 +29,6 @@ export class ConversationTimersProcessor extends WorkerHost {
     private readonly clock: Clock,
   ) {
     super();
-  }
-
-  async process(job: Job): Promise<void> {
-    switch (job.name as SmsJob) {
-      case SmsJob.LapseClaim:
-        return this.lapse(job.data as LapseClaimJob);
-      case SmsJob.CheckResponseDeadline:
-        return this.deadline(job.data as CheckResponseDeadlineJob);
-      default:
-        throw new Error(`No handler for job ${job.name} on ${SmsQueue.Timers}`);
-    }
   }
 
   private async lapse({ accountId, conversationId, claimId }: LapseClaimJob): Promise<void> {
@@ -42,13 +40,10 @@ export class ConversationTimersProcessor extends WorkerHost {
   private async deadline({ accountId, conversationId }: CheckResponseDeadlineJob): Promise<void> {
     const { responseTimeMinutes } = await this.settings.get(accountId);
     const dueBefore = new Date(this.clock.now().getTime() - responseTimeMinutes * 60_000);
-    const [rows] = (await this.waits.query(
-      `UPDATE sms_conversation_waits SET deadline_checked_at = now()
-        WHERE account_id = $1 AND conversation_id = $2 AND deadline_checked_at IS NULL AND direct_user_id IS NOT NULL
-          AND started_at <= $3
-        RETURNING direct_user_id`,
-      [accountId, conversationId, dueBefore],
-    )) as [{ direct_user_id: string }[], number];
+    const [rows] = (await this.waits.query(CHECK_DEADLINES, [accountId, conversationId, dueBefore])) as [
+      { direct_user_id: string }[],
+      number,
+    ];
     for (const userId of new Set(rows.map((r) => r.direct_user_id)))
       await this.availability.evaluate(accountId, userId);
   }

@@ -1,24 +1,19 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { JobsOptions, Queue } from 'bullmq';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
+import { addJob, type JobPayloads, type JobsOn, type SmsQueueOf } from '../queues/jobs';
 import { CheckResponseDeadlineJob, jobEnded, LapseClaimJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_SETTINGS_DEFAULTS } from '../settings/sms-settings.entity';
 import { onCommit } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
+import { LIVE_CLAIMS, OPEN_DIRECT_WAITS } from './conversations.queries';
 
 /** Timers the sweep checks per run, of each kind. */
 const SWEEP_BATCH = 500;
 
-const OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1000 },
-  // Gone once done: a timer that ran early (another process's clock) is added again by the sweep under the same id.
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
+type TimerJob = JobsOn<SmsQueue.Timers>;
 
 /** Job ids are built from the rows, so whoever adds one (the writer after commit, the sweep) adds the same one. */
 export const lapseJobId = (claimId: string, expiresAt: Date) => `lapse-${claimId}-${expiresAt.getTime()}`;
@@ -35,7 +30,7 @@ export class ConversationTimers {
   private readonly logger = new Logger(ConversationTimers.name);
 
   constructor(
-    @InjectQueue(SmsQueue.Timers) private readonly queue: Queue<LapseClaimJob | CheckResponseDeadlineJob>,
+    @InjectQueue(SmsQueue.Timers) private readonly queue: SmsQueueOf<SmsQueue.Timers>,
     @InjectRepository(SmsConversation) private readonly conversations: Repository<SmsConversation>,
     private readonly clock: Clock,
   ) {}
@@ -58,11 +53,12 @@ export class ConversationTimers {
   async sweep(): Promise<number> {
     const now = this.clock.now();
     let changed = 0;
-    const claims = (await this.conversations.query(
-      `SELECT account_id, id, claim_id, claim_expires_at FROM sms_conversations
-        WHERE claim_id IS NOT NULL ORDER BY claim_expires_at LIMIT $1`,
-      [SWEEP_BATCH],
-    )) as { account_id: string; id: string; claim_id: string; claim_expires_at: Date }[];
+    const claims = (await this.conversations.query(LIVE_CLAIMS, [SWEEP_BATCH])) as {
+      account_id: string;
+      id: string;
+      claim_id: string;
+      claim_expires_at: Date;
+    }[];
     for (const c of claims) {
       const job = { accountId: c.account_id, conversationId: c.id, claimId: c.claim_id };
       if (
@@ -70,12 +66,10 @@ export class ConversationTimers {
       )
         changed++;
     }
-    const waits = (await this.conversations.query(
-      `SELECT w.account_id, w.conversation_id, w.started_at, coalesce(s.response_time_minutes, $2) AS response_minutes
-         FROM sms_conversation_waits w LEFT JOIN sms_settings s ON s.account_id = w.account_id
-        WHERE w.deadline_checked_at IS NULL AND w.direct_user_id IS NOT NULL ORDER BY w.started_at LIMIT $1`,
-      [SWEEP_BATCH, SMS_SETTINGS_DEFAULTS.responseTimeMinutes],
-    )) as { account_id: string; conversation_id: string; started_at: Date; response_minutes: number }[];
+    const waits = (await this.conversations.query(OPEN_DIRECT_WAITS, [
+      SWEEP_BATCH,
+      SMS_SETTINGS_DEFAULTS.responseTimeMinutes,
+    ])) as { account_id: string; conversation_id: string; started_at: Date; response_minutes: number }[];
     for (const w of waits) {
       const due = new Date(w.started_at.getTime() + w.response_minutes * 60_000);
       const job = { accountId: w.account_id, conversationId: w.conversation_id };
@@ -89,9 +83,9 @@ export class ConversationTimers {
   }
 
   /** Adds the job if it has none, or runs it now if it waits beyond its time. */
-  private async ensure(
-    name: SmsJob,
-    data: LapseClaimJob | CheckResponseDeadlineJob,
+  private async ensure<N extends TimerJob>(
+    name: N,
+    data: JobPayloads[N],
     jobId: string,
     due: Date,
     now: Date,
@@ -110,13 +104,9 @@ export class ConversationTimers {
     return false;
   }
 
-  private async add(name: SmsJob, data: LapseClaimJob | CheckResponseDeadlineJob, jobId: string, due: Date) {
+  private async add<N extends TimerJob>(name: N, data: JobPayloads[N], jobId: string, due: Date) {
     try {
-      await this.queue.add(name, data, {
-        ...OPTIONS,
-        jobId,
-        delay: Math.max(0, due.getTime() - this.clock.now().getTime()),
-      });
+      await addJob(this.queue, name, data, { jobId, delayMs: due.getTime() - this.clock.now().getTime() });
     } catch (e) {
       this.logger.warn({ err: e, jobId }, 'could not add a conversation timer; the sweep adds it');
     }

@@ -195,7 +195,8 @@ export function toConversationResponse({ conversation: c, number, holderName, no
   };
 }
 
-function ticketResponse(t: TicketSummary) {
+/** A ticket as a thread shows it: which customer it belongs to, to tell the contact's tickets apart. */
+function threadTicketResponse(t: TicketSummary) {
   return { id: t.id, number: t.number, subject: t.subject, status: t.status, customerId: t.customerId };
 }
 
@@ -210,10 +211,10 @@ export function toConversationDetailResponse(
     ...toConversationResponse(view),
     /** true when `handler` visibility hides this thread's earlier texts from the caller (they never handled it). */
     historyHidden,
-    tickets: tickets.map(ticketResponse),
+    tickets: tickets.map(threadTicketResponse),
     messages: messages.map((m) => {
       const ticket = m.ticketId ? byId.get(m.ticketId) : undefined;
-      return { ...toSmsMessageResponse(m), ticket: ticket ? ticketResponse(ticket) : null };
+      return { ...toSmsMessageResponse(m), ticket: ticket ? threadTicketResponse(ticket) : null };
     }),
   };
 }

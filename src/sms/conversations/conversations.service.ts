@@ -12,38 +12,9 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf } from './conversation-access';
 import { ConversationTimers } from './conversation-timers';
 import { SmsEvents } from './sms-events.service';
+import { RECORD_OUTBOUND, RECORD_REPLY, RECORD_WRITTEN, ROUTE_TO_TEAMS, touchInbound } from './conversations.queries';
 import { SmsConversation } from './sms-conversation.entity';
 
-// One statement for a batch of inbound texts (one per conversation): the conversations upserted (race-free on account,
-// business number and contact phone) and returned with every column, each with the business number the contact
-// texted; for each text that waits for an answer (waiting_since is set), waiting_since and one open wait (on a direct
-// number, for its technician).
-const touchInbound = (conversationColumns: string, numberAsPrefixed: string): PreparedStatement => ({
-  name: 'sms-conversation-touch-inbound',
-  text: `
-  WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS i(account_id, business_number, contact_phone, at, waiting_since)
-  ), conversation AS (
-    INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_inbound_at, last_activity_at, waiting_since)
-    SELECT account_id, business_number, contact_phone, at, at, waiting_since FROM input
-    ON CONFLICT (account_id, business_number, contact_phone)
-    DO UPDATE SET last_inbound_at = GREATEST(sms_conversations.last_inbound_at, EXCLUDED.last_inbound_at),
-                  last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_inbound_at),
-                  waiting_since = COALESCE(sms_conversations.waiting_since, EXCLUDED.waiting_since),
-                  updated_at = now()
-    RETURNING ${conversationColumns}
-  ), wait AS (
-    INSERT INTO sms_conversation_waits (account_id, conversation_id, direct_user_id, started_at)
-    SELECT c.account_id, c.id,
-           (SELECT n.user_id FROM sms_numbers n WHERE n.account_id = c.account_id AND n.number = c.business_number AND n.kind = 'direct'), i.waiting_since
-    FROM conversation c
-    JOIN input i ON i.account_id = c.account_id AND i.business_number = c.business_number AND i.contact_phone = c.contact_phone
-    WHERE i.waiting_since IS NOT NULL
-    ON CONFLICT (conversation_id) WHERE answered_at IS NULL DO NOTHING
-  )
-  SELECT conversation.*, ${numberAsPrefixed}
-  FROM conversation LEFT JOIN sms_numbers n ON n.account_id = conversation.account_id AND n.number = conversation.business_number`,
-});
 const NUMBER_PREFIX = 'number__';
 
 /** An inbound text, as the conversation it arrived in needs to know it. */
@@ -243,53 +214,8 @@ export class ConversationsService {
   ): Promise<string[]> {
     const teamIds = (await this.gateway.getUser(accountId, agentId, tx))?.teamIds ?? [];
     if (teamIds.length === 0) return [];
-    const [rows] = (await tx.query(
-      `UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[]))
-        WHERE id = $1 AND NOT (routed_team_ids @> $2::text[]) RETURNING id`,
-      [conversationId, teamIds],
-    )) as [unknown[], number];
+    const [rows] = (await tx.query(ROUTE_TO_TEAMS, [conversationId, teamIds])) as [unknown[], number];
     // Already routed to these teams: no news.
     return rows.length > 0 ? teamIds : [];
   }
 }
-
-// The statements every outbound text runs on its conversation, prepared.
-const RECORD_OUTBOUND: PreparedStatement = {
-  name: 'sms-conversation-record-outbound-many',
-  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_outbound_ticket_id, last_outbound_at, last_activity_at)
-         SELECT r.account_id, r.business_number, r.contact_phone, r.ticket_id, r.at, r.at
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
-           AS r(account_id, business_number, contact_phone, ticket_id, at, n)
-         ORDER BY r.n
-         ON CONFLICT (account_id, business_number, contact_phone)
-         DO UPDATE SET last_outbound_ticket_id = EXCLUDED.last_outbound_ticket_id, last_outbound_at = EXCLUDED.last_outbound_at,
-                       last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
-         WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
-};
-const RECORD_WRITTEN: PreparedStatement = {
-  name: 'sms-conversation-record-written',
-  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_id, business_number, contact_phone)
-         DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-         RETURNING id`,
-};
-// The conversation's reply, its open wait answered and the writer's claim counted as replied in, in one statement: every
-// text a person writes runs it.
-const RECORD_REPLY: PreparedStatement = {
-  name: 'sms-conversation-record-reply-answered',
-  text: `WITH conversation AS (
-           INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
-           VALUES ($1, $2, $3, $4, $5, $4)
-           ON CONFLICT (account_id, business_number, contact_phone)
-           DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
-                         last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-           RETURNING id, claim_id
-         ), wait AS (
-           UPDATE sms_conversation_waits w SET answered_at = $4, answered_by_user_id = $5
-           FROM conversation c WHERE w.conversation_id = c.id AND w.answered_at IS NULL
-         ), claim AS (
-           UPDATE sms_conversation_claims k SET replied_at = COALESCE(k.replied_at, $4)
-           FROM conversation c WHERE k.id = c.claim_id AND k.user_id = $5
-         )
-         SELECT id FROM conversation`,
-};

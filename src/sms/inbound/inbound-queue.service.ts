@@ -2,23 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { InjectFlowProducer, InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FlowProducer, JobsOptions, Queue } from 'bullmq';
+import { FlowProducer } from 'bullmq';
 import { LessThan, Repository } from 'typeorm';
 import type { InboundMediaItem } from '../messages/sms-message.entity';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { smsKeyword } from '../opt-outs/opt-out-keywords';
-import {
-  INBOUND_FLOW,
-  jobEnded,
-  ProcessInboundBatchJob,
-  ProcessInboundJob,
-  SmsJob,
-  SmsQueue,
-  StoreInboundMediaJob,
-} from '../queues/queues';
-
-const KEEP_COMPLETED = { age: 3600, count: 10000 };
-const KEEP_FAILED = { age: 7 * 24 * 3600 };
+import { addJob, addJobs, jobOf, type SmsQueueOf } from '../queues/jobs';
+import { INBOUND_FLOW, jobEnded, SmsJob, SmsQueue } from '../queues/queues';
 
 const withMedia = (row: InboundRow) => landsWithMedia(row.body, (row.inboundMedia ?? []).length);
 
@@ -57,12 +47,15 @@ export class InboundQueue {
   private readonly logger = new Logger(InboundQueue.name);
 
   constructor(
-    @InjectQueue(SmsQueue.Inbound) private readonly queue: Queue<ProcessInboundJob | ProcessInboundBatchJob>,
+    @InjectQueue(SmsQueue.Inbound) private readonly queue: SmsQueueOf<SmsQueue.Inbound>,
     @InjectFlowProducer(INBOUND_FLOW) private readonly flows: FlowProducer,
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
   ) {}
 
-  /** A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it again. */
+  /**
+   * A text on its own, after commit. A failure is logged, not thrown: the row is safe and the outbox sweep enqueues it
+   * again.
+   */
   async enqueue(row: InboundRow): Promise<void> {
     if (withMedia(row)) await this.addFlow(row);
     else await this.logFailure([row.id], () => this.enqueueEach([row.id]));
@@ -82,9 +75,7 @@ export class InboundQueue {
     }
     await Promise.all([
       ...[...batches].map(([jobId, messageIds]) =>
-        this.logFailure(messageIds, () =>
-          this.queue.add(SmsJob.ProcessInboundBatch, { messageIds }, this.jobOptions(jobId)),
-        ),
+        this.logFailure(messageIds, () => addJob(this.queue, SmsJob.ProcessInboundBatch, { messageIds }, { jobId })),
       ),
       ...rows.filter((row) => !row.inboundJobId).map((row) => this.addFlow(row)),
     ]);
@@ -96,12 +87,9 @@ export class InboundQueue {
    */
   async enqueueEach(messageIds: string[]): Promise<void> {
     if (messageIds.length === 0) return;
-    await this.queue.addBulk(
-      messageIds.map((messageId) => ({
-        name: SmsJob.ProcessInbound,
-        data: { messageId },
-        opts: this.jobOptions(messageId),
-      })),
+    await addJobs(
+      this.queue,
+      messageIds.map((messageId) => ({ name: SmsJob.ProcessInbound, data: { messageId }, add: { jobId: messageId } })),
     );
   }
 
@@ -117,24 +105,10 @@ export class InboundQueue {
   private async addFlow(row: InboundRow): Promise<void> {
     await this.logFailure([row.id], () =>
       this.flows.add({
-        name: SmsJob.ProcessInbound,
-        queueName: SmsQueue.Inbound,
-        data: { messageId: row.id, withMedia: true } satisfies ProcessInboundJob,
-        opts: this.jobOptions(row.id),
-        children: (row.inboundMedia ?? []).map((_, position) => ({
-          name: SmsJob.StoreInboundMedia,
-          queueName: SmsQueue.InboundMedia,
-          data: { messageId: row.id, position } satisfies StoreInboundMediaJob,
-          opts: {
-            jobId: mediaJobId(row.id, position),
-            attempts: 5,
-            backoff: { type: 'exponential', delay: 2000, jitter: 0.5 },
-            // A child that gives up must not strand the text: the parent runs and names the item as left out.
-            ignoreDependencyOnFailure: true,
-            removeOnComplete: KEEP_COMPLETED,
-            removeOnFail: KEEP_FAILED,
-          },
-        })),
+        ...jobOf(SmsJob.ProcessInbound, { messageId: row.id, withMedia: true }, { jobId: row.id }),
+        children: (row.inboundMedia ?? []).map((_, position) =>
+          jobOf(SmsJob.StoreInboundMedia, { messageId: row.id, position }, { jobId: mediaJobId(row.id, position) }),
+        ),
       }),
     );
   }
@@ -169,15 +143,5 @@ export class InboundQueue {
     }
     if (requeued > 0) this.logger.warn({ requeued }, 'outbox sweep enqueued inbound texts that had no job');
     return requeued;
-  }
-
-  private jobOptions(jobId: string): JobsOptions {
-    return {
-      jobId,
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
-      removeOnComplete: KEEP_COMPLETED,
-      removeOnFail: KEEP_FAILED,
-    };
   }
 }

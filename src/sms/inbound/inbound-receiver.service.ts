@@ -4,11 +4,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Coalescer } from '../core/coalescer';
 import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
-import { PreparedStatement, runPrepared } from '../core/prepared';
+import { runPrepared } from '../core/prepared';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import type { InboundText } from './inbound.dto';
 import { InboundQueue, InboundRow, landsWithMedia, newBatchJobId } from './inbound-queue.service';
+import { RECEIVE_BATCH } from './inbound.queries';
 
 export type ReceiveOutcome =
   | { outcome: 'stored'; messageId: string; accountId: string }
@@ -16,45 +17,6 @@ export type ReceiveOutcome =
   | { outcome: 'duplicate' }
   /** No account has proved the `to` number: kept in sms_unroutable_messages, nothing else happens. */
   | { outcome: 'unroutable' };
-
-// One statement, one round trip for a batch of texts: route each by its To number, store its row keyed by provider +
-// message id (a repeat is a no-op), or keep it aside when no account has proved the number: a number that is not
-// verified, or a platform (Twilio) number the platform has not assigned to the account that holds it, lands nothing. The inputs are parallel arrays,
-// one element per text, and the answer is a row per input ordinal. Two texts of a batch with the same provider
-// message id (a webhook delivered twice at once) are both offered to the INSERT; ON CONFLICT DO NOTHING keeps the
-// first and skips the second, and only the kept one's generated id comes back. Rows go in in key order, so two
-// batches that share keys take their locks in the same order and cannot deadlock on each other.
-const RECEIVE_BATCH: PreparedStatement = {
-  name: 'sms-inbound-receive-batch',
-  text: `
-  WITH input AS (
-    SELECT i.ordinal, i.id, i.provider_message_id, i.to_number, i.from_number, i.body, i.segments, i.provider, i.inbound_media, i.num_media, i.inbound_job_id,
-      number.account_id
-    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::jsonb[], $9::smallint[], $10::text[])
-      WITH ORDINALITY AS i (id, provider_message_id, to_number, from_number, body, segments, provider, inbound_media, num_media, inbound_job_id, ordinal)
-    LEFT JOIN sms_numbers number ON number.number = i.to_number AND number.verified_at IS NOT NULL
-      AND (i.provider <> 'twilio' OR EXISTS (SELECT 1 FROM sms_platform_numbers p WHERE p.number = i.to_number AND p.account_id = number.account_id::text))
-  ), message AS (
-    INSERT INTO sms_messages (id, account_id, direction, kind, send_id, to_number, from_number, body, segments, status, provider, provider_message_id, inbound_media,
-      inbound_job_id)
-    SELECT id, account_id, 'inbound', 'reply', id, to_number, from_number, body, segments, 'received', provider, provider_message_id, inbound_media,
-      inbound_job_id
-    FROM input WHERE account_id IS NOT NULL
-    ORDER BY provider, provider_message_id, ordinal
-    ON CONFLICT DO NOTHING
-    RETURNING id, account_id
-  ), unroutable AS (
-    INSERT INTO sms_unroutable_messages (provider, provider_message_id, to_number, from_number, body, num_media)
-    SELECT provider, provider_message_id, to_number, from_number, body, num_media
-    FROM input WHERE account_id IS NULL
-    ORDER BY provider, provider_message_id, ordinal
-    ON CONFLICT DO NOTHING
-    RETURNING id
-  )
-  SELECT message.id AS message_id, message.account_id, input.account_id IS NOT NULL AS routable
-  FROM input LEFT JOIN message ON message.id = input.id
-  ORDER BY input.ordinal`,
-};
 
 interface ReceivedRow {
   message_id: string | null;

@@ -100,7 +100,8 @@ export function toMediaResponse(m: SmsMedia) {
   };
 }
 
-function ticketResponse(t: TicketSummary) {
+/** A ticket a text in triage could move to: when it last changed, to pick the live one. */
+function candidateTicketResponse(t: TicketSummary) {
   return { id: t.id, number: t.number, subject: t.subject, status: t.status, updatedAt: t.updatedAt };
 }
 
@@ -111,6 +112,6 @@ export function toTriageItemResponse(m: SmsMessage, media: SmsMedia[], candidate
     ...toSmsMessageResponse(m),
     why,
     media: media.map(toMediaResponse),
-    candidates: candidates.map(ticketResponse),
+    candidates: candidates.map(candidateTicketResponse),
   };
 }

@@ -1,7 +1,8 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { ProcessInboundBatchJob, ProcessInboundJob, SmsJob, SmsQueue } from '../queues/queues';
+import { JobHandlers, JobWorker } from '../queues/jobs';
+import { ProcessInboundJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { Coalescer } from '../core/coalescer';
 import { BatchOutcome, InboundLanding, InboundOutcome } from './inbound-landing.service';
@@ -26,8 +27,13 @@ const BATCH = { maxBatch: 64, maxInFlight: 2 };
 
 /** Lands inbound texts; for an MMS this is the flow's parent and runs once every media child has finished. */
 @Processor(SmsQueue.Inbound)
-export class InboundProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class InboundProcessor extends JobWorker<SmsQueue.Inbound> implements OnApplicationBootstrap {
   private readonly logger = new Logger(InboundProcessor.name);
+  protected readonly queueName = SmsQueue.Inbound;
+  protected readonly handlers: JobHandlers<SmsQueue.Inbound> = {
+    [SmsJob.ProcessInboundBatch]: (job) => this.processBatch(job.data.messageIds),
+    [SmsJob.ProcessInbound]: (job) => this.processText(job),
+  };
   private readonly batches = new Coalescer<string, BatchOutcome | typeof ALONE>((ids) => this.landBatch(ids), BATCH);
 
   constructor(
@@ -41,13 +47,6 @@ export class InboundProcessor extends WorkerHost implements OnApplicationBootstr
   onApplicationBootstrap(): void {
     // A batch only holds texts whose jobs the worker has taken: enough of them to fill the batches in flight.
     this.worker.concurrency = Math.max(this.options.workerConcurrency ?? 20, BATCH.maxBatch * BATCH.maxInFlight);
-  }
-
-  async process(job: Job<ProcessInboundJob | ProcessInboundBatchJob>): Promise<InboundOutcome | BatchJobResult> {
-    if (job.name === SmsJob.ProcessInboundBatch)
-      return this.processBatch((job as Job<ProcessInboundBatchJob>).data.messageIds);
-    if (job.name !== SmsJob.ProcessInbound) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Inbound}`);
-    return this.processText(job as Job<ProcessInboundJob>);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import { Job } from 'bullmq';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { SmsJob, SmsQueue, StoreInboundMediaJob } from '../queues/queues';
 import { InboundMediaService } from './inbound-media.service';
 
@@ -11,14 +12,17 @@ const MEDIA_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism()));
  * processed (original and thumbnail at once), so one item per core, at most 4: more only adds memory.
  */
 @Processor(SmsQueue.InboundMedia, { concurrency: MEDIA_CONCURRENCY })
-export class InboundMediaProcessor extends WorkerHost {
+export class InboundMediaProcessor extends JobWorker<SmsQueue.InboundMedia> {
+  protected readonly queueName = SmsQueue.InboundMedia;
+  protected readonly handlers: JobHandlers<SmsQueue.InboundMedia> = {
+    [SmsJob.StoreInboundMedia]: (job) => this.store(job),
+  };
+
   constructor(private readonly media: InboundMediaService) {
     super();
   }
 
-  async process(job: Job<StoreInboundMediaJob>): Promise<{ mediaId: string; status: string } | null> {
-    if (job.name !== SmsJob.StoreInboundMedia)
-      throw new Error(`No handler for job ${job.name} on ${SmsQueue.InboundMedia}`);
+  private async store(job: Job<StoreInboundMediaJob>): Promise<{ mediaId: string; status: string } | null> {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const row = await this.media.store(job.data.messageId, job.data.position, lastAttempt);
     return row ? { mediaId: row.id, status: row.status } : null;

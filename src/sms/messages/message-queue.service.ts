@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { JobsOptions, Queue } from 'bullmq';
-import { SmsJob, SmsQueue, SendMessageJob } from '../queues/queues';
+import { JobsOptions } from 'bullmq';
+import { jobOptions, type SmsQueueOf } from '../queues/jobs';
+import { SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 
 /** Puts send jobs on the outbound queue. The job id is the message row id, so a second enqueue is a no-op. */
@@ -10,20 +11,12 @@ export class MessageQueue {
   private readonly logger = new Logger(MessageQueue.name);
 
   constructor(
-    @InjectQueue(SmsQueue.Outbound) private readonly queue: Queue<SendMessageJob>,
+    @InjectQueue(SmsQueue.Outbound) private readonly queue: SmsQueueOf<SmsQueue.Outbound>,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
   jobOptions(messageId: string, delayMs = 0): JobsOptions {
-    return {
-      jobId: messageId,
-      delay: Math.max(0, delayMs),
-      attempts: 12,
-      backoff: { type: 'exponential', delay: this.options.sendRetryBaseMs ?? 2000, jitter: 0.5 },
-      // Kept briefly so a duplicate enqueue right after completion is still a no-op; the row guards after that.
-      removeOnComplete: { age: 3600, count: 10000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    };
+    return jobOptions(SmsJob.SendMessage, { jobId: messageId, delayMs, retryBaseMs: this.options.sendRetryBaseMs });
   }
 
   /** Enqueues after commit. A failure here is logged, not thrown: the outbox sweep will enqueue the rows. */

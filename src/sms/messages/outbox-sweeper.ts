@@ -1,16 +1,12 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Job, Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { ConversationTimers } from '../conversations/conversation-timers';
 import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
-import { jobEnded, SmsJob, SmsQueue } from '../queues/queues';
+import { jobEnded } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { SecretsRotation } from '../secrets/secrets-rotation.service';
-import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { MessageQueue } from './message-queue.service';
 import { SmsMessage } from './sms-message.entity';
 
@@ -67,63 +63,5 @@ export class OutboxSweep {
     requeued += await this.timers.sweep();
     // Scheduled rows: delayed jobs lost with Redis come back before they are due.
     return requeued + (await this.schedule.sweep());
-  }
-}
-
-@Processor(SmsQueue.Maintenance, { concurrency: 1 })
-export class MaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(MaintenanceProcessor.name);
-  private watchdog: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly sweep: OutboxSweep,
-    private readonly rotation: SecretsRotation,
-    @InjectQueue(SmsQueue.Maintenance) private readonly maintenance: Queue,
-    @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
-  ) {
-    super();
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.schedule();
-    // The schedule lives in Redis: a flushed Redis loses it with the jobs the sweep is there to rebuild, so each worker
-    // puts it back.
-    this.watchdog = setInterval(() => void this.keepScheduled(), this.options.outboxSweepMs);
-    this.watchdog.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.watchdog);
-  }
-
-  private async schedule(): Promise<void> {
-    // A job scheduler: one schedule however many workers start.
-    await this.maintenance.upsertJobScheduler(
-      SmsJob.SweepOutbox,
-      { every: this.options.outboxSweepMs },
-      { name: SmsJob.SweepOutbox },
-    );
-  }
-
-  private async keepScheduled(): Promise<void> {
-    try {
-      if (await this.maintenance.getJobScheduler(SmsJob.SweepOutbox)) return;
-      this.logger.warn('the outbox sweep schedule was gone from Redis (flushed?); scheduling it again');
-      await this.schedule();
-    } catch (e) {
-      this.logger.warn({ err: e }, 'could not check the outbox sweep schedule; trying again on the next tick');
-    }
-  }
-
-  async process(job: Job): Promise<number> {
-    if (job.name !== SmsJob.SweepOutbox) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Maintenance}`);
-    const requeued = await this.sweep.run();
-    // After a SECRETS_KEY rotation: secrets sealed with a retired key are sealed again, a batch per sweep.
-    await this.rotation
-      .run()
-      .catch((e: unknown) =>
-        this.logger.warn({ err: e }, 'could not seal stored secrets again; trying on the next sweep'),
-      );
-    return requeued;
   }
 }

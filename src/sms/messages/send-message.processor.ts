@@ -1,8 +1,9 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, Job } from 'bullmq';
 import { Coalescer } from '../core/coalescer';
 import { SendThrottledError } from '../providers/provider-rate-limiter';
+import { JobHandlers, JobWorker } from '../queues/jobs';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendOutcome, SendPipeline, SendResult } from './send-pipeline.service';
@@ -15,9 +16,13 @@ import { SendOutcome, SendPipeline, SendResult } from './send-pipeline.service';
 const BATCH = { maxBatch: 64, maxInFlight: 3 };
 
 @Processor(SmsQueue.Outbound)
-export class SendMessageProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class SendMessageProcessor extends JobWorker<SmsQueue.Outbound> implements OnApplicationBootstrap {
   private readonly logger = new Logger(SendMessageProcessor.name);
   private readonly sending = new Coalescer<string, SendResult>((ids) => this.sendBatch(ids), BATCH);
+  protected readonly queueName = SmsQueue.Outbound;
+  protected readonly handlers: JobHandlers<SmsQueue.Outbound> = {
+    [SmsJob.SendMessage]: (job, token) => this.send(job, token),
+  };
 
   constructor(
     private readonly pipeline: SendPipeline,
@@ -31,8 +36,7 @@ export class SendMessageProcessor extends WorkerHost implements OnApplicationBoo
     this.worker.concurrency = Math.max(this.options.workerConcurrency ?? 20, BATCH.maxBatch * BATCH.maxInFlight);
   }
 
-  async process(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
-    if (job.name !== SmsJob.SendMessage) throw new Error(`No handler for job ${job.name} on ${SmsQueue.Outbound}`);
+  private async send(job: Job<SendMessageJob>, token?: string): Promise<SendOutcome> {
     const result = await this.sending.submit(job.data.messageId);
     if ('outcome' in result) return result.outcome;
     // The business-hours gate (a scheduled text while closed) or the provider account's rate limit: the job waits in

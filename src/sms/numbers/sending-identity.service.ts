@@ -10,15 +10,13 @@ import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, type UserSummary } from '../ports/ticket-gateway.port';
+import { senderStatements } from './numbers.queries';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 
 /** The number a text goes from, and which rule chose it; or why there is none. */
 export type SenderChoice =
   { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default' } | { skip: string };
-
-// Threads of one contact looked at for a sticky sender: a contact talks to a handful of the account's numbers.
-const THREADS_LOOKED_AT = 20;
 
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
@@ -33,35 +31,12 @@ export class SendingIdentity {
     @Inject(TICKET_GATEWAY) private readonly gateway: TicketGateway,
     @InjectRepository(SmsNumber) numbers: Repository<SmsNumber>,
   ) {
-    // Prepared: every ticket text chooses its number. Each is scoped to the account.
-    const columns = columnList(numbers.manager, SmsNumber, 'n');
-    this.byId = {
-      name: 'sms-sender-by-id',
-      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2`,
-    };
-    // The numbers themselves in the same statement as the threads that pick them, latest first; the writer's own
-    // filter (mayUse) picks among them.
-    this.byThread = {
-      name: 'sms-sender-by-thread',
-      text: `SELECT ${columns} FROM sms_numbers n
-             JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
-             WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = $2
-             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`,
-    };
-    this.team = {
-      name: 'sms-sender-team',
-      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'group' AND n.team_id = ANY($2::text[])
-             AND n.verified_at IS NOT NULL ORDER BY n.created_at LIMIT 1`,
-    };
-    this.direct = {
-      name: 'sms-sender-direct',
-      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.kind = 'direct' AND n.user_id = $2 AND n.verified_at IS NOT NULL
-             ORDER BY n.created_at LIMIT 1`,
-    };
-    this.fallback = {
-      name: 'sms-sender-default',
-      text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.is_default LIMIT 1`,
-    };
+    const statements = senderStatements(columnList(numbers.manager, SmsNumber, 'n'));
+    this.byId = statements.byId;
+    this.byThread = statements.byThread;
+    this.team = statements.team;
+    this.direct = statements.direct;
+    this.fallback = statements.fallback;
   }
 
   private readonly byId: PreparedStatement;

@@ -25,6 +25,7 @@ import { NumberHistory } from './number-history.entity';
 import { NumberCheck, NumberVerification } from './number-verification.service';
 import type { UpdateSmsNumberDto } from './sms-number.dto';
 import { SmsNumber } from './sms-number.entity';
+import { HISTORY_START } from './numbers.queries';
 
 /** Parses a business number typed with its country code; 422 with the reason otherwise. */
 export function parseBusinessNumber(input: string): string {
@@ -77,7 +78,9 @@ export function notVerified(number: Pick<SmsNumber, 'id' | 'number' | 'verificat
   return `${number.number} is not verified${why}; verify it first (POST /api/sms/numbers/${number.id}/verify)`;
 }
 
-/** A caller as far as numbers care: admins may use every number, technicians their own, their teams' and shared ones. */
+/**
+ * A caller as far as numbers care: admins may use every number, technicians their own, their teams' and shared ones.
+ */
 export interface NumberUser {
   accountId: string;
   userId: string;
@@ -309,11 +312,10 @@ export class SmsNumbersService {
     byUserId: string | null,
   ): Promise<void> {
     // Handed over, the new holders see the number's whole history: back to where its earliest holder's began.
-    const [{ now, start }] = (await tx.query(
-      `SELECT now() AS now, CASE WHEN bool_or(f IS NULL) THEN NULL ELSE min(f) END AS start
-         FROM (SELECT $2::timestamptz AS f UNION ALL SELECT visible_from FROM sms_number_history WHERE number_id = $1) h`,
-      [current.id, current.historyFrom],
-    )) as { now: Date; start: Date | null }[];
+    const [{ now, start }] = (await tx.query(HISTORY_START, [current.id, current.historyFrom])) as {
+      now: Date;
+      start: Date | null;
+    }[];
     let historyFrom = start;
     if (history === 'keep') {
       // An unassigned number's texts were the admins' only, who see everything anyway.
@@ -352,7 +354,9 @@ export class SmsNumbersService {
     });
   }
 
-  /** The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones. */
+  /**
+   * The numbers `user` may send from: admins all; technicians their direct numbers, their teams' and the shared ones.
+   */
   async usableBy(user: NumberUser, tx?: EntityManager): Promise<SmsNumber[]> {
     const all = await (tx ? tx.getRepository(SmsNumber) : this.numbers).find({
       where: { accountId: user.accountId },

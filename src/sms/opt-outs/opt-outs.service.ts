@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { SmsOptOut } from './sms-opt-out.entity';
+import { OPT_OUT } from './opt-outs.queries';
 
 /** Who texted STOP to an account. Kept per account and phone: one STOP silences every number of the account. */
 @Injectable()
@@ -17,11 +18,13 @@ export class OptOutsService {
     tx: EntityManager,
     input: { accountId: string; phone: string; keyword: string; messageId: string; at: Date },
   ): Promise<boolean> {
-    const rows = (await tx.query(
-      `INSERT INTO sms_opt_outs (account_id, phone, keyword, message_id, opted_out_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account_id, phone) DO NOTHING RETURNING phone`,
-      [input.accountId, input.phone, input.keyword, input.messageId, input.at],
-    )) as unknown[];
+    const rows = (await tx.query(OPT_OUT, [
+      input.accountId,
+      input.phone,
+      input.keyword,
+      input.messageId,
+      input.at,
+    ])) as unknown[];
     return rows.length > 0;
   }
 

@@ -42,6 +42,9 @@ export interface SendMessageJob {
   messageId: string;
 }
 
+/** The outbox sweep carries nothing: it reads the rows that need a job. */
+export type SweepOutboxJob = Record<string, never>;
+
 export interface ProcessInboundJob {
   messageId: string;
   /** Set on an MMS flow's parent: it has media children whose results it reads. */

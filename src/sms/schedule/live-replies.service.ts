@@ -1,17 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
 import { EntityManager } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../core/prepared';
+import { runPrepared } from '../core/prepared';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SendPlan, SendSchedule } from './send-schedule.service';
-
-// Prepared: every text a person writes asks it. last_inbound_at is stamped by the database (the inbound row's
-// created_at), so the window is measured on the database's clock too.
-const TEXTED_WITHIN: PreparedStatement = {
-  name: 'sms-live-reply-texted-within',
-  text: `SELECT 1 FROM sms_conversations WHERE account_id = $1 AND business_number = $2 AND contact_phone = $3
-         AND last_inbound_at >= now() - make_interval(mins => $4::int)`,
-};
+import { TEXTED_WITHIN } from './schedule.queries';
 
 /** A text about to be written, as the live-reply rule sees it. */
 export interface LiveReplyInput {

@@ -3,7 +3,7 @@ import { ForbiddenException, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { EntityManager, LessThan, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../core/prepared';
+import { runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { MessageQueue } from '../messages/message-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
@@ -12,18 +12,9 @@ import { jobEnded, SendMessageJob, SmsQueue } from '../queues/queues';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
+import { POSTPONE, RELEASE } from './schedule.queries';
 import { nextOpening } from './business-hours';
 import { BusinessHoursService } from './business-hours.service';
-
-// Prepared: the gate runs one of them for every text that waited for business hours.
-const RELEASE: PreparedStatement = {
-  name: 'sms-schedule-release',
-  text: `UPDATE sms_messages SET status = 'pending', updated_at = now() WHERE id = $1 AND status = 'scheduled' RETURNING id`,
-};
-const POSTPONE: PreparedStatement = {
-  name: 'sms-schedule-postpone',
-  text: `UPDATE sms_messages SET send_at = $2, updated_at = now() WHERE id = $1 AND status = 'scheduled'`,
-};
 
 /** How a new outbound row starts: now, or held until the account opens; `sendNow` is kept on the row. */
 export interface SendPlan {
@@ -163,7 +154,9 @@ export class SendSchedule {
     return restored;
   }
 
-  /** Puts the row's job `delayMs` from now, whatever state the job is in; an active or waiting job is left to the gate. */
+  /**
+   * Puts the row's job `delayMs` from now, whatever state the job is in; an active or waiting job is left to the gate.
+   */
   private async moveJob(messageId: string, delayMs: number): Promise<void> {
     const job = await this.queue.getJob(messageId);
     const state = job ? await job.getState() : 'unknown';

@@ -6,6 +6,7 @@ import { PreparedStatement, runPrepared } from '../core/prepared';
 import { NumberVerification } from '../numbers/number-verification.service';
 import { FlowrouteSettings, ProviderChange } from '../providers/flowroute/flowroute-settings.service';
 import { SMS_SETTINGS_DEFAULTS, SmsSettings } from './sms-settings.entity';
+import { settingsByAccount } from './settings.queries';
 
 export type SmsSettingsChanges = Partial<Omit<SmsSettings, 'accountId' | 'updatedAt'>>;
 
@@ -19,10 +20,7 @@ export class SmsSettingsService {
     private readonly flowroute: FlowrouteSettings,
     private readonly verification: NumberVerification,
   ) {
-    this.byAccount = {
-      name: 'sms-settings-get',
-      text: `SELECT ${columnList(settings.manager, SmsSettings)} FROM sms_settings WHERE account_id = $1`,
-    };
+    this.byAccount = settingsByAccount(columnList(settings.manager, SmsSettings));
   }
 
   /** Prepared: every text, inbound and outbound, reads the settings. */

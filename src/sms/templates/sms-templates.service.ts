@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { PreparedStatement, runPrepared } from '../core/prepared';
+import { runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SmsTemplate } from './sms-template.entity';
@@ -22,12 +22,7 @@ import {
 import { defaultTemplate } from './default-templates';
 import { segmentWarning, textCost } from './text-cost';
 import { type ResolvedSmsOptions, SMS_MODULE_OPTIONS } from '../sms.options';
-
-// Prepared: every ticket text reads its template.
-const TEMPLATE_BODY: PreparedStatement = {
-  name: 'sms-template-body',
-  text: 'SELECT body FROM sms_templates WHERE account_id = $1 AND key = $2',
-};
+import { TEMPLATE_BODY } from './templates.queries';
 
 export function isTemplateKey(key: string): key is TemplateKey {
   return (TEMPLATE_KEYS as readonly string[]).includes(key);
