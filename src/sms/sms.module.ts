@@ -32,7 +32,7 @@ import { TwilioInboundController } from './providers/twilio/twilio-inbound.contr
 import { InboundMediaService } from './media/inbound-media.service';
 import { MediaStorage } from './media/media-storage';
 import { OptOutsService } from './opt-outs/opt-outs.service';
-import { MessageQueue } from './messages/message-queue.service';
+import { OutboundQueue } from './messages/outbound-queue.service';
 import { OutboundService } from './messages/outbound.service';
 import { OutboundWriter } from './messages/outbound-writer.service';
 import { MaintenanceProcessor } from './messages/maintenance.processor';
@@ -209,7 +209,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     MediaStorage,
     OptOutsService,
     SandboxInbound,
-    MessageQueue,
+    OutboundQueue,
     OutboundService,
     OutboundWriter,
     OutboxSweep,

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock';
-import { MessageQueue } from '../messages/message-queue.service';
+import { OutboundQueue } from '../messages/outbound-queue.service';
 import { SendSchedule, SUBJECT_TO_HOURS } from '../schedule/send-schedule.service';
 import { CreditLedger } from './credit-ledger.service';
 import { creditsFor, plannedRelease } from './credit-rules';
@@ -48,7 +48,7 @@ export class HeldMessages {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: CreditLedger,
-    private readonly queue: MessageQueue,
+    private readonly queue: OutboundQueue,
     private readonly schedule: SendSchedule,
     private readonly clock: Clock,
   ) {}

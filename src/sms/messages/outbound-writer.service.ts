@@ -12,7 +12,7 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SmsTemplatesService } from '../templates/sms-templates.service';
 import { TemplateBudgetError, type TemplateKey, type TemplateVariables } from '../templates/template-renderer';
-import { MessageQueue } from './message-queue.service';
+import { OutboundQueue } from './outbound-queue.service';
 
 /**
  * What an outbound text is, kept on its rows as `kind`: the ticket's first text, a technician's ticket update, an
@@ -143,7 +143,7 @@ export class OutboundWriter {
     private readonly templates: SmsTemplatesService,
     private readonly schedule: SendSchedule,
     private readonly conversations: ConversationsService,
-    private readonly queue: MessageQueue,
+    private readonly queue: OutboundQueue,
     private readonly clock: Clock,
     private readonly liveReplies: LiveReplies,
   ) {}

@@ -7,7 +7,7 @@ import { HeldMessages } from '../credits/held-messages.service';
 import { InboundQueue } from '../inbound/inbound-queue.service';
 import { jobEnded } from '../queues/queues';
 import { SendSchedule } from '../schedule/send-schedule.service';
-import { MessageQueue } from './message-queue.service';
+import { OutboundQueue } from './outbound-queue.service';
 import { SmsMessage } from './sms-message.entity';
 
 // Rows younger than this are still being enqueued by the request that wrote them.
@@ -21,7 +21,7 @@ export class OutboxSweep {
 
   constructor(
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
-    private readonly queue: MessageQueue,
+    private readonly queue: OutboundQueue,
     private readonly clock: Clock,
     private readonly schedule: SendSchedule,
     private readonly held: HeldMessages,

@@ -24,7 +24,7 @@ import {
   SmsProvider,
 } from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
-import { MessageQueue } from './message-queue.service';
+import { OutboundQueue } from './outbound-queue.service';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
@@ -108,7 +108,7 @@ export class SendPipeline {
     private readonly rateLimiter: ProviderRateLimiter,
     private readonly clock: Clock,
     private readonly credits: CreditGate,
-    private readonly queue: MessageQueue,
+    private readonly queue: OutboundQueue,
     private readonly settings: SmsSettingsService,
     private readonly conversations: ConversationsService,
     private readonly schedule: SendSchedule,

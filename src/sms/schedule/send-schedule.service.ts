@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
-import { MessageQueue } from '../messages/message-queue.service';
+import { OutboundQueue } from '../messages/outbound-queue.service';
 import { SmsMessage } from '../messages/sms-message.entity';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { jobEnded, SendMessageJob, SmsQueue } from '../queues/queues';
@@ -51,7 +51,7 @@ export class SendSchedule {
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
     private readonly settings: SmsSettingsService,
     private readonly businessHours: BusinessHoursService,
-    private readonly messageQueue: MessageQueue,
+    private readonly messageQueue: OutboundQueue,
     private readonly clock: Clock,
   ) {}
 

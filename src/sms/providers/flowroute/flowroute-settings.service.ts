@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { MessageQueue } from '../../messages/message-queue.service';
+import { OutboundQueue } from '../../messages/outbound-queue.service';
 import { SmsMessage } from '../../messages/sms-message.entity';
 import {
   maskSecret,
@@ -52,7 +52,7 @@ export class FlowrouteSettings {
     @InjectRepository(SmsSettings) private readonly settings: Repository<SmsSettings>,
     @InjectRepository(SmsMessage) private readonly messages: Repository<SmsMessage>,
     private readonly secrets: SecretBox,
-    private readonly queue: MessageQueue,
+    private readonly queue: OutboundQueue,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 

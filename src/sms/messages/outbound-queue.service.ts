@@ -7,8 +7,8 @@ import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 
 /** Puts send jobs on the outbound queue. The job id is the message row id, so a second enqueue is a no-op. */
 @Injectable()
-export class MessageQueue {
-  private readonly logger = new Logger(MessageQueue.name);
+export class OutboundQueue {
+  private readonly logger = new Logger(OutboundQueue.name);
 
   constructor(
     @InjectQueue(SmsQueue.Outbound) private readonly queue: SmsQueueOf<SmsQueue.Outbound>,
