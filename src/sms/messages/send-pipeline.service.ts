@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { UnrecoverableError } from 'bullmq';
 import { In, MoreThan, Not, Repository } from 'typeorm';
-import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { hydrate, hydratePrefixed } from '../core/hydrate';
 import { InFlightLimit } from '../core/in-flight-limit';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
@@ -25,6 +25,10 @@ import {
 } from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { OutboundQueue } from './outbound-queue.service';
+import { ACCEPTED_MANY, loadManyStatement, NEXT_PARTS, partStatement } from './send-pipeline.queries';
+import type { Accepted, LoadedMessage, Ready, SendOutcome, SendResult } from './send-results';
+
+export type { LoadedMessage, SendOutcome, SendResult } from './send-results';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
@@ -33,57 +37,6 @@ import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendSchedule } from '../schedule/send-schedule.service';
-
-/** A message row as the send job reads it, with the answers its gates need (`SendPipeline.loadMany`). */
-export interface LoadedMessage {
-  row: SmsMessage;
-  /** Whether the row's `to` number opted out of the account's texts (STOP). */
-  optedOut: boolean;
-  /** The account's number the row goes from; null when it is not (or no longer) one of the account's numbers. */
-  sender: SmsNumber | null;
-  settings: SmsSettings;
-  /** The part before this one of a split text; null for a first part (or a part whose predecessor is gone). */
-  previousPart: { status: OutboundStatus; providerMessageId: string | null } | null;
-}
-
-// The provider took the texts. A status callback may already have moved a row further; never move it back (`below`:
-// the statuses below the accepted one, comma-separated).
-const ACCEPTED_MANY: PreparedStatement = {
-  name: 'sms-send-accepted-many',
-  text: `UPDATE sms_messages m SET provider_message_id = a.provider_message_id, provider = a.provider, segments = a.segments,
-           error_code = NULL, error_message = NULL,
-           status = CASE WHEN m.status = ANY(string_to_array(a.below, ',')) THEN a.status ELSE m.status END, updated_at = now()
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[])
-           AS a(id, provider_message_id, provider, segments, below, status)
-         WHERE m.id = a.id`,
-};
-// The next part of each split text whose part was just accepted.
-const NEXT_PARTS: PreparedStatement = {
-  name: 'sms-send-next-parts',
-  text: `SELECT m.id FROM unnest($1::text[], $2::uuid[], $3::smallint[]) AS r(account_id, send_id, part_index)
-         JOIN sms_messages m ON m.account_id = r.account_id AND m.send_id = r.send_id AND m.part_index = r.part_index + 1`,
-};
-
-/** A row past its gates, about to be claimed and handed to `provider`. */
-interface Ready {
-  row: SmsMessage;
-  provider: SmsProvider;
-}
-
-/** A row the provider took. */
-interface Accepted extends Ready {
-  accepted: SendAccepted;
-}
-
-/** `held`: waits for credits; `waiting`: a later part of a split text waits for the part before it to be accepted. */
-export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | 'held' | 'waiting';
-
-/**
- * What one send job ends with: an outcome; a wait before it runs again without using an attempt (`delayMs`: a
- * scheduled text while the account is closed); or the error its job throws (retried with backoff; `SendThrottledError`:
- * delayed to the provider account's next slot).
- */
-export type SendResult = { outcome: SendOutcome } | { delayMs: number } | { error: unknown };
 
 /**
  * Hands message rows to the provider, each at most once, a batch at a time: the rows of the send jobs running are read
@@ -117,24 +70,8 @@ export class SendPipeline {
   ) {
     this.providerCalls = new InFlightLimit(options.providerCallsInFlight);
     const manager = messages.manager;
-    // Prepared, as the statements below: every send job runs it.
-    this.loadStatement = {
-      name: 'sms-send-load-many',
-      text: `SELECT ${prefixedColumnList(manager, SmsMessage, 'm', 'm.')}, ${prefixedColumnList(manager, SmsNumber, 'n', 'n.')},
-               ${prefixedColumnList(manager, SmsSettings, 's', 's.')},
-               EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out,
-               prev.status AS previous_status, prev.provider_message_id AS previous_provider_message_id
-             FROM sms_messages m
-             LEFT JOIN sms_numbers n ON n.account_id = m.account_id AND n.number = m.from_number
-             LEFT JOIN sms_settings s ON s.account_id = m.account_id
-             LEFT JOIN sms_messages prev ON m.part_index > 1 AND prev.account_id = m.account_id AND prev.send_id = m.send_id
-               AND prev.part_index = m.part_index - 1
-             WHERE m.id = ANY($1::uuid[])`,
-    };
-    this.partStatement = {
-      name: 'sms-send-part',
-      text: `SELECT ${columnList(manager, SmsMessage)} FROM sms_messages WHERE account_id = $1 AND send_id = $2 AND part_index = $3`,
-    };
+    this.loadStatement = loadManyStatement(manager);
+    this.partStatement = partStatement(manager);
   }
 
   private readonly loadStatement: PreparedStatement;

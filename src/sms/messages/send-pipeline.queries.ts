@@ -1,0 +1,45 @@
+import type { EntityManager } from 'typeorm';
+import { columnList, prefixedColumnList } from '../core/hydrate';
+import type { PreparedStatement } from '../core/prepared';
+import { SmsNumber } from '../numbers/sms-number.entity';
+import { SmsSettings } from '../settings/sms-settings.entity';
+import { SmsMessage } from './sms-message.entity';
+
+/** The send jobs' rows with what their gates ask (opt-out, sender, settings, the part before), by id; prepared. */
+export const loadManyStatement = (manager: EntityManager): PreparedStatement => ({
+  name: 'sms-send-load-many',
+  text: `SELECT ${prefixedColumnList(manager, SmsMessage, 'm', 'm.')}, ${prefixedColumnList(manager, SmsNumber, 'n', 'n.')},
+           ${prefixedColumnList(manager, SmsSettings, 's', 's.')},
+           EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.account_id = m.account_id AND o.phone = m.to_number) AS opted_out,
+           prev.status AS previous_status, prev.provider_message_id AS previous_provider_message_id
+         FROM sms_messages m
+         LEFT JOIN sms_numbers n ON n.account_id = m.account_id AND n.number = m.from_number
+         LEFT JOIN sms_settings s ON s.account_id = m.account_id
+         LEFT JOIN sms_messages prev ON m.part_index > 1 AND prev.account_id = m.account_id AND prev.send_id = m.send_id
+           AND prev.part_index = m.part_index - 1
+         WHERE m.id = ANY($1::uuid[])`,
+});
+
+/** One part of a split text, by its index. */
+export const partStatement = (manager: EntityManager): PreparedStatement => ({
+  name: 'sms-send-part',
+  text: `SELECT ${columnList(manager, SmsMessage)} FROM sms_messages WHERE account_id = $1 AND send_id = $2 AND part_index = $3`,
+});
+
+// The provider took the texts. A status callback may already have moved a row further; never move it back (`below`:
+// the statuses below the accepted one, comma-separated).
+export const ACCEPTED_MANY: PreparedStatement = {
+  name: 'sms-send-accepted-many',
+  text: `UPDATE sms_messages m SET provider_message_id = a.provider_message_id, provider = a.provider, segments = a.segments,
+           error_code = NULL, error_message = NULL,
+           status = CASE WHEN m.status = ANY(string_to_array(a.below, ',')) THEN a.status ELSE m.status END, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::text[])
+           AS a(id, provider_message_id, provider, segments, below, status)
+         WHERE m.id = a.id`,
+};
+// The next part of each split text whose part was just accepted.
+export const NEXT_PARTS: PreparedStatement = {
+  name: 'sms-send-next-parts',
+  text: `SELECT m.id FROM unnest($1::text[], $2::uuid[], $3::smallint[]) AS r(account_id, send_id, part_index)
+         JOIN sms_messages m ON m.account_id = r.account_id AND m.send_id = r.send_id AND m.part_index = r.part_index + 1`,
+};
