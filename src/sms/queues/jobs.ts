@@ -29,6 +29,14 @@ const KEEP_COMPLETED = { age: 3600, count: 10000 };
 /** Failed jobs are kept a week, for whoever looks into why. */
 const KEEP_FAILED = { age: 7 * 24 * 3600 };
 
+// Gone once done: a timer that ran early (another process's clock) is added again by the sweep under the same id.
+const TIMER_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: true,
+  removeOnFail: KEEP_FAILED,
+} as const;
+
 interface JobSpec {
   queue: SmsQueue;
   options: JobsOptions;
@@ -76,25 +84,8 @@ export const JOBS = {
       removeOnFail: KEEP_FAILED,
     },
   },
-  [SmsJob.LapseClaim]: {
-    queue: SmsQueue.Timers,
-    options: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      // Gone once done: a timer that ran early (another process's clock) is added again by the sweep under the same id.
-      removeOnComplete: true,
-      removeOnFail: KEEP_FAILED,
-    },
-  },
-  [SmsJob.CheckResponseDeadline]: {
-    queue: SmsQueue.Timers,
-    options: {
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: true,
-      removeOnFail: KEEP_FAILED,
-    },
-  },
+  [SmsJob.LapseClaim]: { queue: SmsQueue.Timers, options: TIMER_OPTIONS },
+  [SmsJob.CheckResponseDeadline]: { queue: SmsQueue.Timers, options: TIMER_OPTIONS },
 } as const satisfies Record<SmsJob, JobSpec>;
 
 /** The jobs that run on queue `Q`. */
