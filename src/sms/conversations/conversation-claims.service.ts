@@ -15,6 +15,7 @@ import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf, liveHolder, memberSql, Viewer, viewerParams } from './conversation-access';
 import { ClaimVia, ConversationClaim } from './conversation-claim.entity';
+import { whyNotAMember } from './transfer-targets';
 import { ConversationTimers } from './conversation-timers';
 import { SmsEvents, SmsEventType } from './sms-events.service';
 import { SmsConversation } from './sms-conversation.entity';
@@ -211,7 +212,7 @@ export class ConversationClaims {
         throw new UnprocessableEntityException('You already hold this conversation; transfer it to another member');
       const target = await this.gateway.getUser(viewer.accountId, toUserId, tx);
       if (!target) throw new NotFoundException('No such user in this account');
-      const why = await this.notAMember(tx, locked, target);
+      const why = await whyNotAMember(this.gateway, tx, locked, target);
       if (why) throw new UnprocessableEntityException(why);
 
       const expiresAt = new Date(now.getTime() + (await this.timeoutMs(tx, locked)));
@@ -257,7 +258,7 @@ export class ConversationClaims {
     for (const id of userIds.slice(0, 200)) {
       if (id === viewer.userId) continue;
       const user = await this.gateway.getUser(viewer.accountId, id, manager);
-      if (user && !(await this.notAMember(manager, locked, user))) allowed.push(id);
+      if (user && !(await whyNotAMember(this.gateway, manager, locked, user))) allowed.push(id);
     }
     return allowed;
   }
@@ -326,35 +327,6 @@ export class ConversationClaims {
 
   private async nameOf(tx: EntityManager, accountId: string, userId: string): Promise<string> {
     return (await this.gateway.getUser(accountId, userId, tx))?.name ?? 'Another member';
-  }
-
-  /** Why `target` may not be handed the conversation, or null when they are a member of its number. */
-  private async notAMember(
-    tx: EntityManager,
-    locked: LockedConversation,
-    target: { id: string; name: string; role: string; teamIds: string[] },
-  ): Promise<string | null> {
-    const { number, conversation } = locked;
-    if (target.role === 'admin') return null;
-    if (!number)
-      return `${target.name} cannot take over: this conversation's number is no longer the account's, so only admins see it`;
-    if (number.kind === 'group') {
-      if (number.teamId && target.teamIds.includes(number.teamId)) return null;
-      const team = number.teamId ? await this.gateway.getTeam(conversation.accountId, number.teamId, tx) : null;
-      return `${target.name} is not a member of the ${team?.name ?? ''} team that shares ${number.number}; transfer to a member of it`;
-    }
-    if (number.kind === 'unassigned')
-      return `${target.name} cannot take over: ${number.number} is not assigned to anyone, so only admins handle its conversations`;
-    if (number.kind === 'users') {
-      if (number.memberIds.includes(target.id)) return null;
-      return `${target.name} is not one of the users who share ${number.number}; transfer to one of them`;
-    }
-    if (number.kind === 'direct') {
-      if (target.id === number.userId || target.teamIds.some((t) => conversation.routedTeamIds.includes(t)))
-        return null;
-      return `${target.name} is not in a team this conversation reached; transfer to its agent or to a member of those teams`;
-    }
-    return null;
   }
 
   private async timeoutMs(tx: EntityManager, locked: LockedConversation): Promise<number> {

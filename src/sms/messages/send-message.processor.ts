@@ -6,7 +6,8 @@ import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { JobHandlers, JobWorker } from '../queues/jobs';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
-import { SendOutcome, SendPipeline, SendResult } from './send-pipeline.service';
+import { SendPipeline } from './send-pipeline.service';
+import type { SendOutcome, SendResult } from './send-results';
 
 /**
  * Texts sent at once share the pipeline's statements: one read, one claim transaction, one record of the acceptances,

@@ -1,9 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { columnList, prefixedColumnList } from '../core/hydrate';
-import type { PreparedStatement } from '../core/prepared';
+import { columnList, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { runPrepared, type PreparedStatement } from '../core/prepared';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { SmsSettings } from '../settings/sms-settings.entity';
+import type { OutboundStatus } from './message-status';
 import { SmsMessage } from './sms-message.entity';
+import type { LoadedMessage } from './send-results';
 
 /** The send jobs' rows with what their gates ask (opt-out, sender, settings, the part before), by id; prepared. */
 export const loadManyStatement = (manager: EntityManager): PreparedStatement => ({
@@ -43,3 +45,35 @@ export const NEXT_PARTS: PreparedStatement = {
   text: `SELECT m.id FROM unnest($1::text[], $2::uuid[], $3::smallint[]) AS r(account_id, send_id, part_index)
          JOIN sms_messages m ON m.account_id = r.account_id AND m.send_id = r.send_id AND m.part_index = r.part_index + 1`,
 };
+
+/**
+ * The message rows with what the send job's gates ask about each, in one statement: whether its `to` opted out, its
+ * sender number (scoped to the row's account), the account's SMS settings and the part before it. By row id; a row
+ * that does not exist is absent.
+ */
+export async function loadMessages(
+  db: EntityManager,
+  statement: PreparedStatement,
+  messageIds: string[],
+  settingsOrDefaults: (accountId: string, row: SmsSettings | null) => SmsSettings,
+): Promise<Map<string, LoadedMessage>> {
+  const found = await runPrepared(db, statement, [messageIds]);
+  const loaded = new Map<string, LoadedMessage>();
+  for (const one of found) {
+    const row = hydratePrefixed(db, SmsMessage, one, 'm.')!;
+    loaded.set(row.id, {
+      row,
+      optedOut: one.opted_out as boolean,
+      sender: hydratePrefixed(db, SmsNumber, one, 'n.'),
+      settings: settingsOrDefaults(row.accountId, hydratePrefixed(db, SmsSettings, one, 's.')),
+      previousPart:
+        one.previous_status === null
+          ? null
+          : {
+              status: one.previous_status as OutboundStatus,
+              providerMessageId: one.previous_provider_message_id as string | null,
+            },
+    });
+  }
+  return loaded;
+}

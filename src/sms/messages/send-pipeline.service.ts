@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { UnrecoverableError } from 'bullmq';
 import { In, MoreThan, Not, Repository } from 'typeorm';
-import { hydrate, hydratePrefixed } from '../core/hydrate';
+import { hydrate } from '../core/hydrate';
 import { InFlightLimit } from '../core/in-flight-limit';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
@@ -16,7 +15,6 @@ import {
 } from '../providers/provider-rate-limiter';
 import { ProviderResolver } from '../providers/provider-resolver';
 import {
-  OutboundSms,
   SendAccepted,
   SendAmbiguousError,
   SendRefusedError,
@@ -25,15 +23,20 @@ import {
 } from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { OutboundQueue } from './outbound-queue.service';
-import { ACCEPTED_MANY, loadManyStatement, NEXT_PARTS, partStatement } from './send-pipeline.queries';
-import type { Accepted, LoadedMessage, Ready, SendOutcome, SendResult } from './send-results';
+import { ACCEPTED_MANY, loadManyStatement, loadMessages, NEXT_PARTS, partStatement } from './send-pipeline.queries';
+import {
+  toOutboundSms,
+  type Accepted,
+  type LoadedMessage,
+  type Ready,
+  type SendOutcome,
+  type SendResult,
+} from './send-results';
 
-export type { LoadedMessage, SendOutcome, SendResult } from './send-results';
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
 import { SmsMessage } from './sms-message.entity';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { notVerified } from '../numbers/sms-numbers.service';
-import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -84,26 +87,9 @@ export class SendPipeline {
    * that does not exist is absent.
    */
   async loadMany(messageIds: string[]): Promise<Map<string, LoadedMessage>> {
-    const db = this.messages.manager;
-    const found = await runPrepared(db, this.loadStatement, [messageIds]);
-    const loaded = new Map<string, LoadedMessage>();
-    for (const one of found) {
-      const row = hydratePrefixed(db, SmsMessage, one, 'm.')!;
-      loaded.set(row.id, {
-        row,
-        optedOut: one.opted_out as boolean,
-        sender: hydratePrefixed(db, SmsNumber, one, 'n.'),
-        settings: this.settings.orDefaults(row.accountId, hydratePrefixed(db, SmsSettings, one, 's.')),
-        previousPart:
-          one.previous_status === null
-            ? null
-            : {
-                status: one.previous_status as OutboundStatus,
-                providerMessageId: one.previous_provider_message_id as string | null,
-              },
-      });
-    }
-    return loaded;
+    return loadMessages(this.messages.manager, this.loadStatement, messageIds, (accountId, row) =>
+      this.settings.orDefaults(accountId, row),
+    );
   }
 
   /** The send jobs of these rows, together: a result per row, in the order given. */
@@ -199,7 +185,7 @@ export class SendPipeline {
     // The same text may have gone to the same number before: a message another row already owns is not this one.
     const isTaken = (providerMessageId: string) =>
       this.messages.exists({ where: { provider: provider.name, providerMessageId, id: Not(row.id) } });
-    const found = await provider.findSent(this.outbound(row), since, isTaken);
+    const found = await provider.findSent(toOutboundSms(row), since, isTaken);
     if (found) {
       await this.acceptedMany([{ row, provider, accepted: found }]);
       this.metrics.text('outbound', 'sent', provider.name);
@@ -222,7 +208,7 @@ export class SendPipeline {
 
   /** Waits for the provider account's next send slot (Flowroute: 5 SMS/s): briefly here, else the job is delayed to it. */
   private async throttle(provider: SmsProvider, row: SmsMessage): Promise<void> {
-    const limit = provider.rateLimit?.(this.outbound(row));
+    const limit = provider.rateLimit?.(toOutboundSms(row));
     if (!limit) return;
     const waitMs = await this.rateLimiter.reserve(limit, row.id);
     if (waitMs > IN_PROCESS_WAIT_MS) throw new SendThrottledError(waitMs);
@@ -234,13 +220,13 @@ export class SendPipeline {
    * the parts after it; a retryable failure puts it back to `pending`; an ambiguous one leaves it `submitting`).
    */
   private async callProvider(row: SmsMessage, provider: SmsProvider): Promise<SendAccepted | SendResult> {
-    const limit = provider.rateLimit?.(this.outbound(row));
+    const limit = provider.rateLimit?.(toOutboundSms(row));
     if (limit) await this.rateLimiter.admit(limit, row.id);
     try {
       const accepted = await this.providerCalls.run(async () => {
         const called = this.metrics.sendStarted(provider.name);
         try {
-          const answer = await provider.send(this.outbound(row));
+          const answer = await provider.send(toOutboundSms(row));
           called('accepted');
           return answer;
         } catch (e) {
@@ -410,16 +396,4 @@ export class SendPipeline {
       this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
     }
   }
-
-  private outbound(row: SmsMessage): OutboundSms {
-    return {
-      messageId: row.id,
-      accountId: row.accountId,
-      to: row.toNumber!,
-      from: row.fromNumber!,
-      body: row.body,
-    };
-  }
 }
-
-export { UnrecoverableError };

@@ -1,4 +1,4 @@
-import type { SendAccepted, SmsProvider } from '../providers/sms-provider';
+import type { OutboundSms, SendAccepted, SmsProvider } from '../providers/sms-provider';
 import type { SmsNumber } from '../numbers/sms-number.entity';
 import type { SmsSettings } from '../settings/sms-settings.entity';
 import type { OutboundStatus } from './message-status';
@@ -36,3 +36,8 @@ export type SendOutcome = 'sent' | 'already-done' | 'refused' | 'reconciled' | '
  * delayed to the provider account's next slot).
  */
 export type SendResult = { outcome: SendOutcome } | { delayMs: number } | { error: unknown };
+
+/** A row as the provider interface takes it. */
+export function toOutboundSms(row: SmsMessage): OutboundSms {
+  return { messageId: row.id, accountId: row.accountId, to: row.toNumber!, from: row.fromNumber!, body: row.body };
+}
