@@ -145,6 +145,27 @@ describe('outbound ticket SMS through Twilio', () => {
     expect(list.body.templates.find((x: { key: string }) => x.key === 'ticket_update').isDefault).toBe(true);
   });
 
+  it('texts the status the update leaves the ticket in', async () => {
+    await acme
+      .put('/api/sms/templates/ticket_update', { body: '#{{ticket.number}} is {{ticket.status}}: {{message}}' })
+      .expect(200);
+    const customerId = await acme.customer([{ number: '+1 201 555 0133', type: 'mobile' }]);
+    const ticket = await acme.ticket(customerId);
+    await settled(ticket.id);
+    await acme
+      .post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Parts ordered.', status: 'Waiting on Customer' })
+      .expect(201);
+    await settled(ticket.id, 2);
+    await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Parts are in.', status: 'Resolved' }).expect(201);
+    await settled(ticket.id, 3);
+    expect(sentTo('+12015550133').map((m) => m.body)).toEqual([
+      expect.any(String),
+      `#${ticket.number} is Waiting on Customer: Parts ordered.`,
+      `#${ticket.number} is Resolved: Parts are in.`,
+    ]);
+    await acme.delete('/api/sms/templates/ticket_update').expect(200);
+  });
+
   it('previews a template with its encoding, segments and credits', async () => {
     const preview = await acme
       .post('/api/sms/templates/ticket_update/preview', { body: 'Hello {{customer.firstName}} – “quoted” €' })

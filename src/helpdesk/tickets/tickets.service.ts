@@ -15,11 +15,6 @@ const NEXT_TICKET_NUMBER: PreparedStatement = {
   name: 'helpdesk-next-ticket-number',
   text: 'UPDATE accounts SET next_ticket_number = next_ticket_number + 1 WHERE id = $1 RETURNING next_ticket_number - 1 AS number',
 };
-// The UPDATE takes the ticket's row lock itself; a status of null leaves the status as it is.
-const TOUCH_TICKET: PreparedStatement = {
-  name: 'helpdesk-ticket-update-touch',
-  text: 'UPDATE tickets SET status = COALESCE($3, status), updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING id',
-};
 
 @Injectable()
 export class TicketsService {
@@ -32,6 +27,17 @@ export class TicketsService {
       text: `INSERT INTO tickets (account_id, number, customer_id, subject, problem, status, portal_token, created_by_user_id)
              VALUES ($1, $2, $3, $4, $5, 'New', $6, $7) RETURNING ${columnList(dataSource.manager, Ticket)}`,
     };
+    // The ticket's row (its lock taken by the UPDATE; a status of null leaves the status as it is) and the update's
+    // comment in one statement; no row when the ticket is not in the account. The status after it goes to the text.
+    this.touchAndComment = {
+      name: 'helpdesk-ticket-update',
+      text: `WITH touched AS (
+               UPDATE tickets SET status = COALESCE($7, status), updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING id, status
+             )
+             INSERT INTO comments (account_id, ticket_id, author_type, author_user_id, body, sms_body, public)
+             SELECT $1, t.id, 'user', $3, $4, $5, $6 FROM touched t
+             RETURNING ${columnList(dataSource.manager, Comment)}, (SELECT status FROM touched) AS ticket_status`,
+    };
     this.insertComment = {
       name: 'helpdesk-ticket-update-comment',
       text: `INSERT INTO comments (account_id, ticket_id, author_type, author_user_id, body, sms_body, public) VALUES ($1, $2, 'user', $3, $4, $5, $6)
@@ -41,6 +47,7 @@ export class TicketsService {
 
   /** Prepared, with the constants above: every new ticket and every technician's update runs them. */
   private readonly insertTicket: PreparedStatement;
+  private readonly touchAndComment: PreparedStatement;
   private readonly insertComment: PreparedStatement;
 
   /** Creates the ticket and, in the same transaction, its initial-problem SMS; the send is enqueued after commit. */
@@ -81,27 +88,37 @@ export class TicketsService {
         takeOver: input.takeOver,
       },
       async (tx) => {
-        const touched = await runPrepared(tx, TOUCH_TICKET, [accountId, ticketId, input.status ?? null]);
-        if (touched.length !== 1) throw new NotFoundException('No such ticket in this account');
-        const addComment = async (body: string, sms: string | null, isPublic: boolean) =>
-          hydrate(
-            tx,
-            Comment,
-            (await runPrepared(tx, this.insertComment, [accountId, ticketId, userId, body, sms, isPublic]))[0],
-          );
         const isPublic = input.public ?? true;
         const privateWithText = !isPublic && smsBody !== '';
         // A private note stays private even when a text goes with it: what was texted (never the note) is its own public entry.
-        const note =
+        const first =
           privateWithText && !emailBody
-            ? null
-            : await addComment(
-                emailBody || smsBody || `Status changed to ${input.status}`,
-                privateWithText ? null : smsBody || null,
+            ? { body: smsBody, sms: smsBody, isPublic: true }
+            : {
+                body: emailBody || smsBody || `Status changed to ${input.status}`,
+                sms: privateWithText ? null : smsBody || null,
                 isPublic,
-              );
-        const texted = privateWithText ? await addComment(smsBody, smsBody, true) : note!;
-        return { result: note ?? texted, commentId: texted.id, smsBody };
+              };
+        const [row] = await runPrepared<Record<string, unknown> & { ticket_status: string }>(tx, this.touchAndComment, [
+          accountId,
+          ticketId,
+          userId,
+          first.body,
+          first.sms,
+          first.isPublic,
+          input.status ?? null,
+        ]);
+        if (!row) throw new NotFoundException('No such ticket in this account');
+        const note = hydrate(tx, Comment, row);
+        const texted =
+          privateWithText && emailBody
+            ? hydrate(
+                tx,
+                Comment,
+                (await runPrepared(tx, this.insertComment, [accountId, ticketId, userId, smsBody, smsBody, true]))[0],
+              )
+            : note;
+        return { result: note, commentId: texted.id, smsBody, ticketStatus: row.ticket_status };
       },
     );
     return { comment, messageIds };

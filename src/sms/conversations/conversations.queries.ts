@@ -46,14 +46,15 @@ export const RECORD_OUTBOUND: PreparedStatement = {
                        last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
          WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
 };
-export const RECORD_WRITTEN: PreparedStatement = {
+// Both return the conversation's whole row (`columns`): locked by the upsert, it is what a claim check reads next.
+export const recordWritten = (columns: string): PreparedStatement => ({
   name: 'sms-conversation-record-written',
   text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account_id, business_number, contact_phone)
          DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-         RETURNING id`,
-};
-export const RECORD_REPLY: PreparedStatement = {
+         RETURNING ${columns}`,
+});
+export const recordReply = (columns: string): PreparedStatement => ({
   name: 'sms-conversation-record-reply-answered',
   text: `WITH conversation AS (
            INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
@@ -61,7 +62,7 @@ export const RECORD_REPLY: PreparedStatement = {
            ON CONFLICT (account_id, business_number, contact_phone)
            DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
                          last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-           RETURNING id, claim_id
+           RETURNING ${columns}
          ), wait AS (
            UPDATE sms_conversation_waits w SET answered_at = $4, answered_by_user_id = $5
            FROM conversation c WHERE w.conversation_id = c.id AND w.answered_at IS NULL
@@ -69,8 +70,8 @@ export const RECORD_REPLY: PreparedStatement = {
            UPDATE sms_conversation_claims k SET replied_at = COALESCE(k.replied_at, $4)
            FROM conversation c WHERE k.id = c.claim_id AND k.user_id = $5
          )
-         SELECT id FROM conversation`,
-};
+         SELECT * FROM conversation`,
+});
 // The teams of an agent who is not available, added to a conversation's routing; no row when it already had them.
 export const ROUTE_TO_TEAMS = `
   UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[]))

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock';
 import { TICKET_GATEWAY, type TicketGateway } from '../ports/ticket-gateway.port';
 import { liveHolder } from './conversation-access';
-import { ConversationClaims } from './conversation-claims.service';
+import { ConversationClaims, type LockedConversation } from './conversation-claims.service';
 
 /** A person texting a contact outside the conversation view (a ticket update with an SMS text). */
 export interface ThreadWriter {
@@ -30,11 +30,11 @@ export class ThreadClaims {
   ) {}
 
   /**
-   * The writer's text to conversation `conversationId` was written in `tx`: 409 while another member holds it, so the
-   * whole write is refused and nothing is sent; the holder's own text extends their claim.
+   * The writer's text to the conversation was written in `tx`: 409 while another member holds it, so the whole write
+   * is refused and nothing is sent; the holder's own text extends their claim. `locked`: the conversation as the write
+   * left it, its row locked in `tx` (the write's upsert locks it), and its number.
    */
-  async checkWriter(tx: EntityManager, writer: ThreadWriter, conversationId: string): Promise<void> {
-    const locked = await this.claims.lock(tx, writer.accountId, conversationId);
+  async checkWriter(tx: EntityManager, writer: ThreadWriter, locked: LockedConversation): Promise<void> {
     if (!ConversationClaims.claimable(locked, writer.userId)) return;
     const now = this.clock.now();
     if (!liveHolder(locked.conversation, now)) return;

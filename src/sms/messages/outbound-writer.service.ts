@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
+import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { LiveReplies } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, SmsAnalysis, splitSms } from '../segments/segments';
@@ -38,7 +39,12 @@ const NOUN: Record<OutboundKind, string> = {
  */
 export type OutboundText =
   | { body: string }
-  | { template: TemplateKey; variables: TemplateVariables }
+  | {
+      template: TemplateKey;
+      variables: TemplateVariables;
+      /** The template in force (the account's own or the default), when the caller read it already. */
+      source?: string;
+    }
   | { templateSource: string; variables: TemplateVariables };
 
 /**
@@ -68,6 +74,11 @@ export interface OutboundRequest {
   schedule: OutboundSchedule;
   /** The account's settings, when the caller read them already in this transaction. */
   settings?: SmsSettings;
+  /**
+   * The contact's thread on `from` as the caller read it in this transaction (choosing the number by it): when the
+   * contact last texted it, and the database's `now()` then. The live-reply rule uses it instead of reading it again.
+   */
+  thread?: { lastInboundAt: Date | null; now: Date };
 }
 
 /** The rows one text wrote; hand it to `dispatch` once the transaction has committed. */
@@ -80,6 +91,8 @@ export interface OutboundWrite {
   startIds: string[];
   /** The contact's conversation on the sending number, when the text was recorded in it. */
   conversationId: string | null;
+  /** That conversation as the write left it, its row locked for the rest of the transaction. */
+  conversation: SmsConversation | null;
 }
 
 /** A text that does not go: written as one row with the reason, so the ticket or the thread shows why. */
@@ -175,7 +188,7 @@ export class OutboundWriter {
     const plan =
       request.schedule === 'at-once'
         ? { status: 'pending' as const, sendAt: null, sendNow: false }
-        : await this.schedule.plan(tx, request.accountId, await this.goesNow(tx, request));
+        : await this.schedule.plan(tx, request.accountId, await this.goesNow(tx, request, settings));
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
     const parts = splitSms(text, { smartEncoding, mode: splitMode });
     const rowIds = await this.insert(
@@ -190,17 +203,24 @@ export class OutboundWriter {
       },
       parts,
     );
-    const conversationId = await this.recordInConversation(tx, request);
-    return { rowIds, sending: true, startIds: rowIds.slice(0, 1), conversationId };
+    const conversation = await this.recordInConversation(tx, request);
+    return {
+      rowIds,
+      sending: true,
+      startIds: rowIds.slice(0, 1),
+      conversationId: conversation?.id ?? null,
+      conversation,
+    };
   }
 
   /**
    * Business hours hold notifications, not answers to a waiting person: a text a person wrote to a contact who texted
    * this number within the live-reply window goes at once, like `send-now`.
    */
-  private async goesNow(tx: EntityManager, request: OutboundRequest): Promise<boolean> {
+  private async goesNow(tx: EntityManager, request: OutboundRequest, settings: SmsSettings): Promise<boolean> {
     if (request.schedule === 'send-now') return true;
     if (!TYPED_BY_A_PERSON.has(request.kind) || request.authorId === null) return false;
+    if (request.thread) return LiveReplies.textedWithin(request.thread, settings.liveReplyWindowMinutes);
     return this.liveReplies.isLive(
       { accountId: request.accountId, businessNumber: request.from, contactPhone: request.to },
       tx,
@@ -254,7 +274,7 @@ export class OutboundWriter {
       },
       [{ text: text.body ?? '', encoding: null, segments: 0 }],
     );
-    return { rowIds, sending: false, startIds: [], conversationId: null };
+    return { rowIds, sending: false, startIds: [], conversationId: null, conversation: null };
   }
 
   /** Enqueues written texts after commit; a failure is logged there and the outbox sweep enqueues them later. */
@@ -265,7 +285,10 @@ export class OutboundWriter {
   private render(tx: EntityManager, request: OutboundRequest): Promise<string> | string {
     const { text } = request;
     if ('body' in text) return text.body;
-    if ('template' in text) return this.templates.render(request.accountId, text.template, text.variables, tx);
+    if ('template' in text)
+      return text.source !== undefined
+        ? this.templates.renderer.render(text.source, text.variables)
+        : this.templates.render(request.accountId, text.template, text.variables, tx);
     return this.templates.renderer.render(text.templateSource, text.variables);
   }
 
@@ -287,7 +310,7 @@ export class OutboundWriter {
    * counts as a reply in a claim the person holds); a ticket's first text only keeps the thread; an after-hours reply
    * leaves the thread as the contact left it.
    */
-  private async recordInConversation(tx: EntityManager, request: OutboundRequest): Promise<string | null> {
+  private async recordInConversation(tx: EntityManager, request: OutboundRequest): Promise<SmsConversation | null> {
     if (request.kind === 'after_hours') return null;
     const thread = { accountId: request.accountId, businessNumber: request.from, contactPhone: request.to };
     const at = this.clock.now();

@@ -1,5 +1,8 @@
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
 import { EntityManager } from 'typeorm';
+import { hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { PreparedStatement, runPrepared } from '../core/prepared';
 import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
 import { ThreadClaims } from '../conversations/thread-claims.service';
@@ -8,9 +11,10 @@ import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/t
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SmsSettings } from '../settings/sms-settings.entity';
 import { SmsSettingsService } from '../settings/sms-settings.service';
-import { templateVariables } from '../templates/sms-templates.service';
+import { SmsTemplatesService, templateVariables } from '../templates/sms-templates.service';
 import { type TemplateKey } from '../templates/template-renderer';
-import { lockContact } from './contact-lock';
+import { contactLockKey, lockContact } from './contact-lock';
+import { lockContactWithSettings } from './outbound.queries';
 import { OutboundKind, OutboundWriter } from './outbound-writer.service';
 
 /** The SMS rows a ticket event wrote; hand it to `dispatch` once the host's transaction has committed. */
@@ -34,6 +38,29 @@ export interface TicketEvent {
   takeOver?: boolean;
 }
 
+/**
+ * A ticket text that could not be written (not a refusal): its statements may have left the transaction unusable, so
+ * the transaction is rolled back and run again with the text recorded as failed (`TicketTexts` does).
+ */
+export class TextNotWritten extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** What a ticket update's text read before the host's write: the ticket (with the technician), and the template. */
+export interface TicketUpdateStart {
+  context: TicketSmsContext | null;
+  /** The `ticket_update` template in force, read with the customer's texts lock. */
+  templateSource?: string;
+}
+
+/** What a text's path read already in the transaction, so that writing the text does not read it again. */
+interface ReadAlready {
+  context?: TicketSmsContext;
+  templateSource?: string;
+}
+
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
 @Injectable()
 export class OutboundService {
@@ -46,7 +73,13 @@ export class OutboundService {
     private readonly writer: OutboundWriter,
     private readonly schedule: SendSchedule,
     private readonly threadClaims: ThreadClaims,
-  ) {}
+    private readonly templates: SmsTemplatesService,
+    @InjectEntityManager() manager: EntityManager,
+  ) {
+    this.lockWithSettings = lockContactWithSettings(prefixedColumnList(manager, SmsSettings, 's', 's.'));
+  }
+
+  private readonly lockWithSettings: PreparedStatement;
 
   /** A new ticket: the customer gets the `initial_problem` text. A text that cannot go is recorded with the reason. */
   ticketCreated(tx: EntityManager, event: TicketEvent): Promise<SmsDispatch> {
@@ -86,6 +119,51 @@ export class OutboundService {
     if (mobile) await lockContact(tx, accountId, mobile);
   }
 
+  /**
+   * `TicketTexts.updated`, before the host's write: reads the ticket (with the technician, so the text needs no second
+   * read when the host says the status it left), and takes the customer's texts lock with the account's settings and
+   * `ticket_update` template in the same statement.
+   */
+  async beforeTicketUpdate(tx: EntityManager, event: TicketEvent): Promise<TicketUpdateStart> {
+    const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
+    const mobile = context?.customer.phones.find((p) => p.type === 'mobile')?.number;
+    if (!mobile) return { context };
+    const [row] = await runPrepared<Record<string, unknown> & { template_body: string | null }>(
+      tx,
+      this.lockWithSettings,
+      [contactLockKey(event.accountId, mobile), event.accountId, 'ticket_update'],
+    );
+    this.settings.remember(tx, event.accountId, hydratePrefixed(tx, SmsSettings, row, 's.'));
+    return { context, templateSource: this.templates.inForce('ticket_update', row.template_body) };
+  }
+
+  /**
+   * `TicketTexts.updated`, after the host's write: the text, in `tx`, without a savepoint. A text that cannot be written
+   * throws `TextNotWritten`; the transaction then runs again with `failed`, its reason, recorded instead.
+   */
+  ticketUpdatedInTransaction(
+    tx: EntityManager,
+    start: TicketUpdateStart,
+    event: TicketEvent & { commentId: string; smsBody: string | null | undefined; ticketStatus?: string },
+    failed: string | null,
+  ): Promise<SmsDispatch> {
+    const text = event.smsBody?.trim();
+    if (!text) return Promise.resolve({ messageIds: [] });
+    const update = { message: text, commentId: event.commentId };
+    if (failed !== null) return this.recordFailed(tx, event, 'ticket_update', update, failed);
+    const { context } = start;
+    const read: ReadAlready = { templateSource: start.templateSource };
+    if (context && event.ticketStatus !== undefined)
+      read.context = { ...context, ticket: { ...context.ticket, status: event.ticketStatus } };
+    return this.withoutSavepoint(tx, event, 'ticket_update', update, read);
+  }
+
+  /** `TicketTexts.created`, after the host's write: the `initial_problem` text, as `ticketUpdatedInTransaction`. */
+  ticketCreatedInTransaction(tx: EntityManager, event: TicketEvent, failed: string | null): Promise<SmsDispatch> {
+    if (failed !== null) return this.recordFailed(tx, event, 'initial_problem', undefined, failed);
+    return this.withoutSavepoint(tx, event, 'initial_problem', undefined, {});
+  }
+
   /** Enqueues the rows after commit; the outbox sweep covers a crash between the two. */
   dispatch(dispatch: SmsDispatch): Promise<void> {
     return this.writer.dispatch({ startIds: dispatch.startIds ?? dispatch.messageIds });
@@ -110,20 +188,53 @@ export class OutboundService {
       await tx.query('RELEASE SAVEPOINT sms_text');
       return dispatch;
     } catch (error) {
-      // Refused, a conflict, or the database gone: the host's write fails as a whole (and is retried or answered 503).
-      const refused = error instanceof HttpException && error.getStatus() < 500;
-      if (refused || isTransactionConflict(error) || isDatabaseUnavailable(error)) throw error;
+      const reason = this.whyFailed(error, event, key);
       try {
         await tx.query('ROLLBACK TO SAVEPOINT sms_text');
       } catch {
         // The transaction itself is lost: what went wrong first is what the host should see.
         throw error;
       }
-      const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
-      this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
-      await this.writer.recordUnsent(tx, { ...this.identity(event, key, update), to: null, status: 'failed', reason });
-      return { messageIds: [] };
+      return this.recordFailed(tx, event, key, update, reason);
     }
+  }
+
+  /** `write` for a caller that runs the whole transaction again when the text fails (`TextNotWritten`). */
+  private async withoutSavepoint(
+    tx: EntityManager,
+    event: TicketEvent,
+    key: TemplateKey & OutboundKind,
+    update: { message: string; commentId: string } | undefined,
+    read: ReadAlready,
+  ): Promise<SmsDispatch> {
+    try {
+      return await this.writeText(tx, event, key, update, read);
+    } catch (error) {
+      throw new TextNotWritten(this.whyFailed(error, event, key));
+    }
+  }
+
+  /**
+   * Why the text could not be written, logged; rethrows what must fail the host's write as a whole: a refusal (4xx), a
+   * conflict (retried) or the database gone (503).
+   */
+  private whyFailed(error: unknown, event: TicketEvent, key: TemplateKey & OutboundKind): string {
+    const refused = error instanceof HttpException && error.getStatus() < 500;
+    if (refused || isTransactionConflict(error) || isDatabaseUnavailable(error)) throw error;
+    const reason = `The text could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    this.logger.error(`${key} text for ticket ${event.ticketId} of account ${event.accountId} failed: ${reason}`);
+    return reason;
+  }
+
+  private async recordFailed(
+    tx: EntityManager,
+    event: TicketEvent,
+    key: TemplateKey & OutboundKind,
+    update: { commentId: string } | undefined,
+    reason: string,
+  ): Promise<SmsDispatch> {
+    await this.writer.recordUnsent(tx, { ...this.identity(event, key, update), to: null, status: 'failed', reason });
+    return { messageIds: [] };
   }
 
   private identity(event: TicketEvent, key: TemplateKey & OutboundKind, update: { commentId: string } | undefined) {
@@ -141,8 +252,10 @@ export class OutboundService {
     event: TicketEvent,
     key: TemplateKey & OutboundKind,
     update: { message: string; commentId: string } | undefined,
+    read: ReadAlready = {},
   ): Promise<SmsDispatch> {
-    const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
+    const context =
+      read.context ?? (await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx));
     if (!context)
       throw new Error(
         `the TicketGateway found no ticket ${event.ticketId} in account ${event.accountId} (getTicketContext answered null)`,
@@ -172,14 +285,20 @@ export class OutboundService {
       text: {
         template: key,
         variables: templateVariables(context, update ? { message: update.message } : {}),
+        source: read.templateSource,
       },
       schedule: event.sendNow ? 'send-now' : 'business-hours',
       settings,
+      thread: choice.thread,
     });
     // A technician's text is refused (409) while another member holds a team or shared thread; the initial-problem
     // text is a notice, never refused by a claim.
-    if (update && event.userId && written.conversationId)
-      await this.threadClaims.checkWriter(tx, { ...event, userId: event.userId }, written.conversationId);
+    if (update && event.userId && written.conversation)
+      await this.threadClaims.checkWriter(
+        tx,
+        { ...event, userId: event.userId },
+        { conversation: written.conversation, number: choice.number },
+      );
     return written.sending ? { messageIds: written.rowIds, startIds: written.startIds } : { messageIds: [] };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { retryingConflicts } from '../core/transaction-retry';
-import { OutboundService } from './outbound.service';
+import { OutboundService, type SmsDispatch, TextNotWritten } from './outbound.service';
 
 /** Who acted on a ticket. */
 export interface TicketActor {
@@ -31,6 +31,11 @@ export interface TicketUpdatedWrite<T> {
   commentId: string;
   /** The SMS text the technician typed; empty or absent sends nothing. */
   smsBody?: string | null;
+  /**
+   * The ticket's status after the write. Given, the text (its `{{ticket.status}}`) is rendered from the ticket as read
+   * before the write with this status, and the ticket is not read again; absent, it is read again after the write.
+   */
+  ticketStatus?: string;
 }
 
 export interface WithTexts<T> {
@@ -57,38 +62,58 @@ export class TicketTexts {
     actor: TicketActor,
     write: (tx: EntityManager) => Promise<TicketCreatedWrite<T>>,
   ): Promise<WithTexts<T>> {
-    const { result, dispatch } = await retryingConflicts('ticket creation', () =>
+    return this.withText('ticket creation', (failed) =>
       this.dataSource.transaction(async (tx) => {
         const written = await write(tx);
-        const dispatch = await this.outbound.ticketCreated(tx, { ...actor, ticketId: written.ticketId });
+        const dispatch = await this.outbound.ticketCreatedInTransaction(
+          tx,
+          { ...actor, ticketId: written.ticketId },
+          failed,
+        );
         return { result: written.result, dispatch };
       }),
     );
-    await this.outbound.dispatch(dispatch);
-    return { result, messageIds: dispatch.messageIds };
   }
 
   /**
-   * An update of ticket `ticketId`: the customer's texts lock is taken first, then `write` updates the ticket and
-   * writes its comment in `tx`; the `smsBody` it returns goes to the customer through the `ticket_update` template.
+   * An update of ticket `ticketId`: the ticket is read and the customer's texts lock taken first, then `write` updates
+   * the ticket and writes its comment in `tx`; the `smsBody` it returns goes to the customer through the
+   * `ticket_update` template.
    */
   async updated<T>(
     actor: TicketActor & { ticketId: string } & TicketUpdateOptions,
     write: (tx: EntityManager) => Promise<TicketUpdatedWrite<T>>,
   ): Promise<WithTexts<T>> {
-    const { result, dispatch } = await retryingConflicts('ticket update', () =>
+    return this.withText('ticket update', (failed) =>
       this.dataSource.transaction(async (tx) => {
         // In the order a customer's reply takes them: their texts, then the ticket.
-        await this.outbound.lockCustomerTexts(tx, actor.accountId, actor.ticketId);
+        const before = await this.outbound.beforeTicketUpdate(tx, actor);
         const written = await write(tx);
-        const dispatch = await this.outbound.ticketUpdatedLocked(tx, {
-          ...actor,
-          commentId: written.commentId,
-          smsBody: written.smsBody,
-        });
+        const dispatch = await this.outbound.ticketUpdatedInTransaction(
+          tx,
+          before,
+          { ...actor, commentId: written.commentId, smsBody: written.smsBody, ticketStatus: written.ticketStatus },
+          failed,
+        );
         return { result: written.result, dispatch };
       }),
     );
+  }
+
+  /**
+   * Runs the transaction (again, whole, on a conflict). When the text could not be written, the transaction rolled
+   * back; it runs once more with the text recorded as failed, so the host's write stands. No savepoint is needed on
+   * the way: a text that fails is rare, a savepoint costs two round trips on every write.
+   */
+  private async withText<T>(
+    what: string,
+    transaction: (failed: string | null) => Promise<{ result: T; dispatch: SmsDispatch }>,
+  ): Promise<WithTexts<T>> {
+    const run = (failed: string | null) => retryingConflicts(what, () => transaction(failed));
+    const { result, dispatch } = await run(null).catch((error: unknown) => {
+      if (error instanceof TextNotWritten) return run(error.reason);
+      throw error;
+    });
     await this.outbound.dispatch(dispatch);
     return { result, messageIds: dispatch.messageIds };
   }

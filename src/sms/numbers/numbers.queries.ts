@@ -16,10 +16,11 @@ export function senderStatements(
       text: `SELECT ${columns} FROM sms_numbers n WHERE n.account_id = $1 AND n.id = $2`,
     },
     // The numbers themselves in the same statement as the threads that pick them, latest first; the writer's own
-    // filter (mayUse) picks among them.
+    // filter (mayUse) picks among them. With each, when the contact last texted that thread and the database's now():
+    // the live-reply rule needs them for the thread the text goes to.
     byThread: {
       name: 'sms-sender-by-thread',
-      text: `SELECT ${columns} FROM sms_numbers n
+      text: `SELECT ${columns}, c.last_inbound_at AS thread_last_inbound_at, now() AS db_now FROM sms_numbers n
              JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
              WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = $2
              ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`,

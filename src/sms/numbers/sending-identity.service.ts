@@ -14,9 +14,17 @@ import { senderStatements } from './numbers.queries';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 
-/** The number a text goes from, and which rule chose it; or why there is none. */
+/**
+ * The number a text goes from, and which rule chose it; or why there is none. Chosen by the contact's thread, also
+ * that thread as read (when the contact last texted it, and the database's now() then).
+ */
 export type SenderChoice =
-  { number: SmsNumber; rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default' } | { skip: string };
+  | {
+      number: SmsNumber;
+      rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default';
+      thread?: { lastInboundAt: Date | null; now: Date };
+    }
+  | { skip: string };
 
 /**
  * Which of the account's numbers a ticket's text goes from: the number the technician chose (`fromNumberId`, among
@@ -89,10 +97,15 @@ export class SendingIdentity {
     // The writer is read only when a rule needs their role or teams: a thread on a shared number sticks for anyone.
     let user: UserSummary | null | undefined;
     const writer = async () => (user === undefined ? (user = await this.writer(tx, accountId, userId)) : user);
-    const threads = await runPrepared(tx, this.byThread, [accountId, to]);
+    const threads = await runPrepared<Record<string, unknown> & { thread_last_inbound_at: Date | null; db_now: Date }>(
+      tx,
+      this.byThread,
+      [accountId, to],
+    );
     for (const row of threads) {
       const number = hydrate(tx, SmsNumber, row);
-      if (number.kind === 'shared' || mayStickTo(number, await writer())) return { number, rule: 'conversation' };
+      if (number.kind === 'shared' || mayStickTo(number, await writer()))
+        return { number, rule: 'conversation', thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now } };
     }
     if (userId) {
       const direct = await this.one(tx, this.direct, [accountId, userId]);

@@ -36,6 +36,15 @@ export class LiveReplies {
     return this.schedule.plan(tx, input.accountId, await this.isLive(input, tx));
   }
 
+  /**
+   * The same rule on a thread already read: whether the contact's last text (`lastInboundAt`) is within `windowMinutes`
+   * of the database's `now` when it was read, as the statement behind `isLive` compares them.
+   */
+  static textedWithin(thread: { lastInboundAt: Date | null; now: Date }, windowMinutes: number): boolean {
+    if (windowMinutes <= 0 || !thread.lastInboundAt) return false;
+    return thread.lastInboundAt.getTime() >= thread.now.getTime() - windowMinutes * 60_000;
+  }
+
   /** Whether the contact texted this business number within the account's live-reply window. */
   async isLive(
     thread: Pick<LiveReplyInput, 'accountId' | 'businessNumber' | 'contactPhone'>,

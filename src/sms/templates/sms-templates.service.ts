@@ -82,7 +82,12 @@ export class SmsTemplatesService {
       accountId,
       key,
     ]);
-    return override?.body ?? defaultTemplate(key, this.options.templatesDir);
+    return this.inForce(key, override?.body ?? null);
+  }
+
+  /** The template in force for `key`: the account's own `body` (read as part of another statement), or the default. */
+  inForce(key: TemplateKey, body: string | null): string {
+    return body ?? defaultTemplate(key, this.options.templatesDir);
   }
 
   async render(accountId: string, key: TemplateKey, variables: TemplateVariables, tx?: EntityManager): Promise<string> {
