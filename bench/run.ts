@@ -6,6 +6,7 @@
 import { benchInbound } from './inbound';
 import { benchIngest } from './ingest';
 import { benchHostileMedia, HOSTILE_MEDIA_RSS_TARGET_MB } from './hostile-media';
+import { benchHttpAdapters } from './http-adapters';
 import { benchMedia } from './media';
 import { benchOutbound } from './outbound';
 import { benchSegments } from './segments';
@@ -24,7 +25,7 @@ interface Row {
 const cpu = (c: CpuUsed) =>
   `CPU node ${fmt(c.serviceMs, 2)} + PostgreSQL ${fmt(c.postgresMs, 2)} + Redis ${fmt(c.redisMs, 2)} ms each (≤ ${fmt(2000 / (c.serviceMs + c.postgresMs + c.redisMs), 0)}/s on 2 idle cores)`;
 
-type Case = 'ingest' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'segments' | 'startup';
+type Case = 'ingest' | 'http' | 'inbound' | 'outbound' | 'media' | 'hostile-media' | 'segments' | 'startup';
 
 /** What the service itself took, and what the load generator on the same cores added, for an ack figure. */
 function inside(
@@ -76,6 +77,21 @@ async function main(): Promise<void> {
         met: f.fixedLoadNiced.p99Ms <= 25,
       },
     );
+  }
+  if (wanted('http')) {
+    const figures = await benchHttpAdapters();
+    const line = (f: (typeof figures)[number]) =>
+      `${f.label.replace(/^.*?, /, '')}: ${fmt(f.requestsPerSecond, 0)}/s, p99 ${fmt(f.p99Ms)} ms; node ${fmt(f.nodeMs, 3)} ms/request`;
+    for (const shape of ['bare', 'update'] as const) {
+      const [express, ...fastify] = figures.filter((f) => f.shape === shape);
+      rows.push({
+        figure: `HTTP adapter, ${shape === 'bare' ? 'bare POST route' : 'ticket-update-shaped route, no database'}, 64 in flight`,
+        measured: line(express),
+        baseline: fastify.map(line).join('; '),
+        target: '',
+        met: null,
+      });
+    }
   }
   if (wanted('inbound')) {
     for (const f of await benchInbound()) {
