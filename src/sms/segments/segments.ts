@@ -76,7 +76,8 @@ function segmentedMessage(text: string): {
   segments: number;
 } {
   // The library counts CR LF as two characters, as the network sends them.
-  const graphemes = graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
+  const graphemes =
+    gsmCharacters(text) ?? graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
   const encodingName: SmsEncoding = graphemes.some(
     (g) => g.length >= 2 || (g.length === 1 && !UnicodeToGSM[g.charCodeAt(0)]),
   )
@@ -86,6 +87,15 @@ function segmentedMessage(text: string): {
   const characters =
     encodingName === 'UCS-2' ? graphemes.length : encodedChars.reduce((sum, char) => sum + char.codeUnits.length, 0);
   return { encodingName, encodedChars, characters, segments: countSegments(encodedChars) };
+}
+
+/**
+ * The characters of a text that is GSM-7 throughout, one per code unit, or null: no GSM-7 character combines with
+ * another into one grapheme (CR LF does, and is counted as two anyway), so most texts skip the grapheme splitter.
+ */
+function gsmCharacters(text: string): string[] | null {
+  for (let i = 0; i < text.length; i++) if (!UnicodeToGSM[text.charCodeAt(i)]) return null;
+  return text.split('');
 }
 
 // One segment carries 140 octets; the concatenation header (Segment's six UserDataHeader octets) takes 6 of them.
