@@ -46,32 +46,44 @@ export const RECORD_OUTBOUND: PreparedStatement = {
                        last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_outbound_at), updated_at = now()
          WHERE sms_conversations.last_outbound_at IS NULL OR sms_conversations.last_outbound_at <= EXCLUDED.last_outbound_at`,
 };
-// Both return the conversation's whole row (`columns`): locked by the upsert, it is what a claim check reads next.
-export const recordWritten = (columns: string): PreparedStatement => ({
-  name: 'sms-conversation-record-written',
-  text: `INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (account_id, business_number, contact_phone)
-         DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
-         RETURNING ${columns}`,
-});
-export const recordReply = (columns: string): PreparedStatement => ({
-  name: 'sms-conversation-record-reply-answered',
-  text: `WITH conversation AS (
+/**
+ * A text written to the contact from a number, as CTEs ending in `conversation`: the conversation upserted (created
+ * with the first text) and returned whole (`columns`), locked by the upsert, which is what a claim check reads next.
+ * `$(first)` … `$(first + 3)`: account, business number, contact phone, when. A statement can write the text's rows
+ * in its own CTE beside them.
+ */
+export const recordWrittenCtes = (columns: string, first = 1): string => {
+  const p = (n: number) => `$${first + n - 1}`;
+  return `conversation AS (
+           INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
+           ON CONFLICT (account_id, business_number, contact_phone)
+           DO UPDATE SET last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
+           RETURNING ${columns}
+         )`;
+};
+
+/**
+ * As `recordWrittenCtes`, for a text a person wrote: the contact's wait is answered and a claim the writer holds counts
+ * as replied in. `$(first + 4)`: the writer.
+ */
+export const recordReplyCtes = (columns: string, first = 1): string => {
+  const p = (n: number) => `$${first + n - 1}`;
+  return `conversation AS (
            INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)
-           VALUES ($1, $2, $3, $4, $5, $4)
+           VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(4)})
            ON CONFLICT (account_id, business_number, contact_phone)
            DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at, last_reply_by_user_id = EXCLUDED.last_reply_by_user_id, waiting_since = NULL,
                          last_activity_at = GREATEST(sms_conversations.last_activity_at, EXCLUDED.last_activity_at), updated_at = now()
            RETURNING ${columns}
          ), wait AS (
-           UPDATE sms_conversation_waits w SET answered_at = $4, answered_by_user_id = $5
+           UPDATE sms_conversation_waits w SET answered_at = ${p(4)}, answered_by_user_id = ${p(5)}
            FROM conversation c WHERE w.conversation_id = c.id AND w.answered_at IS NULL
          ), claim AS (
-           UPDATE sms_conversation_claims k SET replied_at = COALESCE(k.replied_at, $4)
-           FROM conversation c WHERE k.id = c.claim_id AND k.user_id = $5
-         )
-         SELECT * FROM conversation`,
-});
+           UPDATE sms_conversation_claims k SET replied_at = COALESCE(k.replied_at, ${p(4)})
+           FROM conversation c WHERE k.id = c.claim_id AND k.user_id = ${p(5)}
+         )`;
+};
+
 // The teams of an agent who is not available, added to a conversation's routing; no row when it already had them.
 export const ROUTE_TO_TEAMS = `
   UPDATE sms_conversations SET routed_team_ids = ARRAY(SELECT DISTINCT unnest(routed_team_ids || $2::text[]))

@@ -12,7 +12,7 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { audienceOf } from './conversation-access';
 import { ConversationTimers } from './conversation-timers';
 import { SmsEvents } from './sms-events.service';
-import { RECORD_OUTBOUND, recordReply, recordWritten, ROUTE_TO_TEAMS, touchInbound } from './conversations.queries';
+import { RECORD_OUTBOUND, ROUTE_TO_TEAMS, touchInbound } from './conversations.queries';
 import { SmsConversation } from './sms-conversation.entity';
 
 const NUMBER_PREFIX = 'number__';
@@ -46,14 +46,9 @@ export class ConversationsService {
       columnList(conversations.manager, SmsConversation),
       prefixedColumnList(conversations.manager, SmsNumber, 'n', NUMBER_PREFIX),
     );
-    const columns = columnList(conversations.manager, SmsConversation);
-    this.recordWrittenStatement = recordWritten(columns);
-    this.recordReplyStatement = recordReply(columns);
   }
 
   private readonly touchInboundStatement: PreparedStatement;
-  private readonly recordWrittenStatement: PreparedStatement;
-  private readonly recordReplyStatement: PreparedStatement;
 
   /**
    * The conversation an inbound text arrived in, created if new; remembers when the contact last wrote and, unless
@@ -171,44 +166,6 @@ export class ConversationsService {
       rows.map((r) => r.ticketId),
       rows.map((r) => r.at),
     ]);
-  }
-
-  /**
-   * A text to the contact was written from this number (created with the conversation when it is the first), so the
-   * contact keeps this thread. `answeredBy`: a person wrote it (a reply, a ticket update): the contact's wait is
-   * answered and a claim the writer holds counts as replied in. Returns the conversation, its row locked for the rest
-   * of `tx`.
-   */
-  async recordWritten(
-    tx: EntityManager,
-    input: { accountId: string; businessNumber: string; contactPhone: string; answeredBy: string | null; at: Date },
-  ): Promise<SmsConversation> {
-    if (input.answeredBy) return this.recordAgentMessage(tx, { ...input, userId: input.answeredBy });
-    const [row] = await runPrepared(tx, this.recordWrittenStatement, [
-      input.accountId,
-      input.businessNumber,
-      input.contactPhone,
-      input.at,
-    ]);
-    return hydrate(tx, SmsConversation, row);
-  }
-
-  /**
-   * A person wrote to the contact: their wait is answered, and a claim the writer holds counts as replied in. Returns
-   * the conversation, its row locked for the rest of `tx`.
-   */
-  async recordAgentMessage(
-    tx: EntityManager,
-    input: { accountId: string; businessNumber: string; contactPhone: string; userId: string; at: Date },
-  ): Promise<SmsConversation> {
-    const [row] = await runPrepared(tx, this.recordReplyStatement, [
-      input.accountId,
-      input.businessNumber,
-      input.contactPhone,
-      input.at,
-      input.userId,
-    ]);
-    return hydrate(tx, SmsConversation, row);
   }
 
   /**

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { InjectEntityManager } from '@nestjs/typeorm';
 import { EntityManager } from 'typeorm';
+import { columnList, hydrate } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
-import { ConversationsService } from '../conversations/conversations.service';
+import { recordReplyCtes, recordWrittenCtes } from '../conversations/conversations.queries';
 import { SmsConversation } from '../conversations/sms-conversation.entity';
 import { LiveReplies } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -119,6 +121,12 @@ const INSERT_TEXT: PreparedStatement = {
          FROM unnest($15::uuid[], $16::text[], $17::text[], $18::smallint[]) WITH ORDINALITY AS p(id, body, encoding, segments, part_index)`,
 };
 
+/** The conversation statement a text's rows are written with, and its values after the rows' 19. */
+interface ConversationRecord {
+  statement: PreparedStatement;
+  values: unknown[];
+}
+
 interface TextPart {
   text: string;
   encoding: string | null;
@@ -155,11 +163,25 @@ export class OutboundWriter {
     private readonly settings: SmsSettingsService,
     private readonly templates: SmsTemplatesService,
     private readonly schedule: SendSchedule,
-    private readonly conversations: ConversationsService,
     private readonly queue: OutboundQueue,
     private readonly clock: Clock,
     private readonly liveReplies: LiveReplies,
-  ) {}
+    @InjectEntityManager() manager: EntityManager,
+  ) {
+    const columns = columnList(manager, SmsConversation);
+    // The rows and the conversation in one round trip: the conversation's values follow the rows' 19.
+    this.insertRecordingWritten = {
+      name: 'sms-outbound-insert-record-written',
+      text: `WITH parts AS (${INSERT_TEXT.text}), ${recordWrittenCtes(columns, 20)} SELECT * FROM conversation`,
+    };
+    this.insertRecordingReply = {
+      name: 'sms-outbound-insert-record-reply',
+      text: `WITH parts AS (${INSERT_TEXT.text}), ${recordReplyCtes(columns, 20)} SELECT * FROM conversation`,
+    };
+  }
+
+  private readonly insertRecordingWritten: PreparedStatement;
+  private readonly insertRecordingReply: PreparedStatement;
 
   /**
    * Writes the text in `tx`. A text a person typed that is empty or longer than an SMS may be is refused (422) and
@@ -191,7 +213,7 @@ export class OutboundWriter {
         : await this.schedule.plan(tx, request.accountId, await this.goesNow(tx, request, settings));
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
     const parts = splitSms(text, { smartEncoding, mode: splitMode });
-    const rowIds = await this.insert(
+    const { rowIds, conversation } = await this.insert(
       tx,
       {
         ...this.identity(request),
@@ -202,8 +224,8 @@ export class OutboundWriter {
         provider: this.options.provider,
       },
       parts,
+      this.conversationRecord(request),
     );
-    const conversation = await this.recordInConversation(tx, request);
     return {
       rowIds,
       sending: true,
@@ -260,7 +282,7 @@ export class OutboundWriter {
 
   /** A text that does not go (SMS off, no mobile phone, no number to send from …): one row that says why. */
   async recordUnsent(tx: EntityManager, text: UnsentText, from: string | null = null): Promise<OutboundWrite> {
-    const rowIds = await this.insert(
+    const { rowIds } = await this.insert(
       tx,
       {
         ...this.identity({ ...text, conversationId: null }),
@@ -306,23 +328,30 @@ export class OutboundWriter {
   }
 
   /**
-   * The contact's thread is now on this number. A person's text also answers the contact if they were waiting (and
-   * counts as a reply in a claim the person holds); a ticket's first text only keeps the thread; an after-hours reply
-   * leaves the thread as the contact left it.
+   * The contact's thread is now on this number: written with the rows, in the same statement. A person's text also
+   * answers the contact if they were waiting (and counts as a reply in a claim the person holds); a ticket's first
+   * text only keeps the thread; an after-hours reply leaves the thread as the contact left it.
    */
-  private async recordInConversation(tx: EntityManager, request: OutboundRequest): Promise<SmsConversation | null> {
+  private conversationRecord(request: OutboundRequest): ConversationRecord | null {
     if (request.kind === 'after_hours') return null;
-    const thread = { accountId: request.accountId, businessNumber: request.from, contactPhone: request.to };
-    const at = this.clock.now();
+    const values = [request.accountId, request.from, request.to, this.clock.now()];
     if (request.authorId && request.kind !== 'initial_problem')
-      return this.conversations.recordAgentMessage(tx, { ...thread, userId: request.authorId, at });
-    return this.conversations.recordWritten(tx, { ...thread, answeredBy: null, at });
+      return { statement: this.insertRecordingReply, values: [...values, request.authorId] };
+    return { statement: this.insertRecordingWritten, values };
   }
 
-  /** Writes the rows of one text, one per part (part_index from 1, in order); returns their ids in part order. */
-  private async insert(tx: EntityManager, rows: Rows, parts: TextPart[]): Promise<string[]> {
+  /**
+   * Writes the rows of one text, one per part (part_index from 1, in order), and `record`s it in the contact's
+   * conversation in the same statement; returns the rows' ids in part order and the conversation.
+   */
+  private async insert(
+    tx: EntityManager,
+    rows: Rows,
+    parts: TextPart[],
+    record: ConversationRecord | null = null,
+  ): Promise<{ rowIds: string[]; conversation: SmsConversation | null }> {
     const ids = parts.map(() => randomUUID());
-    await runPrepared(tx, INSERT_TEXT, [
+    const written = await runPrepared(tx, record?.statement ?? INSERT_TEXT, [
       rows.accountId,
       rows.kind,
       rows.ticketId,
@@ -342,7 +371,8 @@ export class OutboundWriter {
       parts.map((p) => p.encoding),
       parts.map((p) => p.segments),
       rows.sendNow,
+      ...(record?.values ?? []),
     ]);
-    return ids;
+    return { rowIds: ids, conversation: record ? hydrate(tx, SmsConversation, written[0]) : null };
   }
 }
