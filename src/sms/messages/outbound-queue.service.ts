@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JobsOptions } from 'bullmq';
+import { Coalescer } from '../core/coalescer';
 import { jobOptions, type SmsQueueOf } from '../queues/jobs';
 import { SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
@@ -15,6 +16,26 @@ export class OutboundQueue {
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {}
 
+  /**
+   * The texts committed while an add is under way go to Redis together, in one round trip: under load every request
+   * enqueues its own text just after its commit.
+   */
+  private readonly adding = new Coalescer<{ messageIds: string[]; delayMs: number }, void>(
+    async (batch) => {
+      await this.queue.addBulk(
+        batch.flatMap(({ messageIds, delayMs }) =>
+          messageIds.map((messageId) => ({
+            name: SmsJob.SendMessage,
+            data: { messageId },
+            opts: this.jobOptions(messageId, delayMs),
+          })),
+        ),
+      );
+      return batch.map(() => undefined);
+    },
+    { maxBatch: 64, maxInFlight: 2 },
+  );
+
   jobOptions(messageId: string, delayMs = 0): JobsOptions {
     return jobOptions(SmsJob.SendMessage, { jobId: messageId, delayMs, retryBaseMs: this.options.sendRetryBaseMs });
   }
@@ -23,13 +44,7 @@ export class OutboundQueue {
   async enqueue(messageIds: string[], delayMs = 0): Promise<void> {
     if (messageIds.length === 0) return;
     try {
-      await this.queue.addBulk(
-        messageIds.map((messageId) => ({
-          name: SmsJob.SendMessage,
-          data: { messageId },
-          opts: this.jobOptions(messageId, delayMs),
-        })),
-      );
+      await this.adding.submit({ messageIds, delayMs });
     } catch (e) {
       this.logger.warn({ err: e, count: messageIds.length }, 'could not enqueue SMS jobs; the outbox sweep will retry');
     }
