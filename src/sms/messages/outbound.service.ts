@@ -6,7 +6,8 @@ import { PreparedStatement, runPrepared } from '../core/prepared';
 import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
 import { ThreadClaims } from '../conversations/thread-claims.service';
-import { SendingIdentity } from '../numbers/sending-identity.service';
+import { SendingIdentity, type ThreadCandidate } from '../numbers/sending-identity.service';
+import { SmsNumber } from '../numbers/sms-number.entity';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { SmsSettings } from '../settings/sms-settings.entity';
@@ -48,17 +49,23 @@ export class TextNotWritten extends Error {
   }
 }
 
-/** What a ticket update's text read before the host's write: the ticket (with the technician), and the template. */
+/**
+ * What a ticket update's text read before the host's write: the ticket (with the technician), and with the customer's
+ * texts lock the template and the customer's threads.
+ */
 export interface TicketUpdateStart {
   context: TicketSmsContext | null;
-  /** The `ticket_update` template in force, read with the customer's texts lock. */
+  /** The `ticket_update` template in force. */
   templateSource?: string;
+  /** The numbers the customer has threads on, latest first. */
+  threads?: ThreadCandidate[];
 }
 
 /** What a text's path read already in the transaction, so that writing the text does not read it again. */
 interface ReadAlready {
   context?: TicketSmsContext;
   templateSource?: string;
+  threads?: ThreadCandidate[];
 }
 
 /** Turns ticket events into outbound SMS rows (the outbox), inside the host's transaction. */
@@ -76,7 +83,10 @@ export class OutboundService {
     private readonly templates: SmsTemplatesService,
     @InjectEntityManager() manager: EntityManager,
   ) {
-    this.lockWithSettings = lockContactWithSettings(prefixedColumnList(manager, SmsSettings, 's', 's.'));
+    this.lockWithSettings = lockContactWithSettings(
+      prefixedColumnList(manager, SmsSettings, 's', 's.'),
+      prefixedColumnList(manager, SmsNumber, 'n', 'n.'),
+    );
   }
 
   private readonly lockWithSettings: PreparedStatement;
@@ -128,13 +138,16 @@ export class OutboundService {
     const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
     const mobile = context?.customer.phones.find((p) => p.type === 'mobile')?.number;
     if (!mobile) return { context };
-    const [row] = await runPrepared<Record<string, unknown> & { template_body: string | null }>(
-      tx,
-      this.lockWithSettings,
-      [contactLockKey(event.accountId, mobile), event.accountId, 'ticket_update'],
-    );
-    this.settings.remember(tx, event.accountId, hydratePrefixed(tx, SmsSettings, row, 's.'));
-    return { context, templateSource: this.templates.inForce('ticket_update', row.template_body) };
+    const rows = await runPrepared<
+      Record<string, unknown> & { template_body: string | null; thread_last_inbound_at: Date | null; db_now: Date }
+    >(tx, this.lockWithSettings, [contactLockKey(event.accountId, mobile), event.accountId, 'ticket_update', mobile]);
+    const [first] = rows;
+    this.settings.remember(tx, event.accountId, hydratePrefixed(tx, SmsSettings, first, 's.'));
+    const threads = rows.flatMap((row) => {
+      const number = hydratePrefixed(tx, SmsNumber, row, 'n.');
+      return number ? [{ number, thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now } }] : [];
+    });
+    return { context, templateSource: this.templates.inForce('ticket_update', first.template_body), threads };
   }
 
   /**
@@ -153,8 +166,11 @@ export class OutboundService {
     if (failed !== null) return this.recordFailed(tx, event, 'ticket_update', update, failed);
     const { context } = start;
     const read: ReadAlready = { templateSource: start.templateSource };
-    if (context && event.ticketStatus !== undefined)
+    // The threads were read for the customer's phone in that context: they go with it.
+    if (context && event.ticketStatus !== undefined) {
       read.context = { ...context, ticket: { ...context.ticket, status: event.ticketStatus } };
+      read.threads = start.threads;
+    }
     return this.withoutSavepoint(tx, event, 'ticket_update', update, read);
   }
 
@@ -275,7 +291,7 @@ export class OutboundService {
     const why = this.whyNot(settings, context);
     if (why) return skip(why);
     const to = context.customer.phones.find((p) => p.type === 'mobile')!.number;
-    const choice = chosen ?? (await this.senders.automatic(tx, event.accountId, event.userId, to));
+    const choice = chosen ?? (await this.senders.automatic(tx, event.accountId, event.userId, to, read.threads));
     if ('skip' in choice) return skip(choice.skip, to);
 
     const written = await this.writer.write(tx, {

@@ -4,6 +4,17 @@ import { PreparedStatement } from '../core/prepared';
 const THREADS_LOOKED_AT = 20;
 
 /**
+ * FROM … ORDER BY … LIMIT of the numbers (`n`) the contact (`phone`) has threads (`c`) on in the account, the latest
+ * thread first: the candidates for a text's sticky sender.
+ */
+export function threadsOfContact(accountId: string, phone: string): string {
+  return `FROM sms_numbers n
+             JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
+             WHERE n.account_id = ${accountId} AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = ${phone}
+             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`;
+}
+
+/**
  * The statements that choose a ticket text's number, prepared: every ticket text runs one or more. Each is scoped to
  * the account. `columns`: the number's columns, as `n`.
  */
@@ -20,10 +31,7 @@ export function senderStatements(
     // the live-reply rule needs them for the thread the text goes to.
     byThread: {
       name: 'sms-sender-by-thread',
-      text: `SELECT ${columns}, c.last_inbound_at AS thread_last_inbound_at, now() AS db_now FROM sms_numbers n
-             JOIN sms_conversations c ON c.account_id = n.account_id AND c.business_number = n.number
-             WHERE n.account_id = $1 AND n.verified_at IS NOT NULL AND n.kind <> 'unassigned' AND c.contact_phone = $2
-             ORDER BY c.last_activity_at DESC NULLS LAST LIMIT ${THREADS_LOOKED_AT}`,
+      text: `SELECT ${columns}, c.last_inbound_at AS thread_last_inbound_at, now() AS db_now ${threadsOfContact('$1', '$2')}`,
     },
     team: {
       name: 'sms-sender-team',

@@ -14,6 +14,12 @@ import { senderStatements } from './numbers.queries';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 
+/** A number the contact has a thread on, with that thread as read: a candidate for the sticky sender. */
+export interface ThreadCandidate {
+  number: SmsNumber;
+  thread: { lastInboundAt: Date | null; now: Date };
+}
+
 /**
  * The number a text goes from, and which rule chose it; or why there is none. Chosen by the contact's thread, also
  * that thread as read (when the contact last texted it, and the database's now() then).
@@ -84,6 +90,18 @@ export class SendingIdentity {
     return { number, rule: 'chosen' };
   }
 
+  private async threads(tx: EntityManager, accountId: string, to: string): Promise<ThreadCandidate[]> {
+    const rows = await runPrepared<Record<string, unknown> & { thread_last_inbound_at: Date | null; db_now: Date }>(
+      tx,
+      this.byThread,
+      [accountId, to],
+    );
+    return rows.map((row) => ({
+      number: hydrate(tx, SmsNumber, row),
+      thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now },
+    }));
+  }
+
   private writer(tx: EntityManager, accountId: string, userId: string | null): Promise<UserSummary | null> {
     return userId ? this.gateway.getUser(accountId, userId, tx) : Promise.resolve(null);
   }
@@ -93,19 +111,20 @@ export class SendingIdentity {
    * writer may send from its number (mayUse; admins may use every number), so a technician's text never goes from a
    * colleague's direct line and the contact's answer never lands in that colleague's inbox.
    */
-  async automatic(tx: EntityManager, accountId: string, userId: string | null, to: string): Promise<SenderChoice> {
+  async automatic(
+    tx: EntityManager,
+    accountId: string,
+    userId: string | null,
+    to: string,
+    /** The contact's threads, when the caller read them already in this transaction (latest first). */
+    threads?: ThreadCandidate[],
+  ): Promise<SenderChoice> {
     // The writer is read only when a rule needs their role or teams: a thread on a shared number sticks for anyone.
     let user: UserSummary | null | undefined;
     const writer = async () => (user === undefined ? (user = await this.writer(tx, accountId, userId)) : user);
-    const threads = await runPrepared<Record<string, unknown> & { thread_last_inbound_at: Date | null; db_now: Date }>(
-      tx,
-      this.byThread,
-      [accountId, to],
-    );
-    for (const row of threads) {
-      const number = hydrate(tx, SmsNumber, row);
+    for (const { number, thread } of threads ?? (await this.threads(tx, accountId, to))) {
       if (number.kind === 'shared' || mayStickTo(number, await writer()))
-        return { number, rule: 'conversation', thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now } };
+        return { number, rule: 'conversation', thread };
     }
     if (userId) {
       const direct = await this.one(tx, this.direct, [accountId, userId]);
