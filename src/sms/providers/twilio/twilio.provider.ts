@@ -12,6 +12,7 @@ import {
   SmsProvider,
 } from '../sms-provider';
 import { loadTwilio } from './twilio-sdk';
+import { TwilioMessagesClient } from './twilio-rest';
 import { fromTwilioStatus, twilioStatusCallbackUrl } from './twilio-wire';
 
 /** A REST client that sends every call to `apiUrl` instead of *.twilio.com (a local fake in tests, a proxy in some setups). */
@@ -62,6 +63,8 @@ export class TwilioProvider implements SmsProvider {
   readonly name = 'twilio';
   private readonly logger = new Logger(TwilioProvider.name);
   private clientPromise: Promise<Twilio> | null = null;
+  /** The send path's own client: a create per text, without the SDK's cost per request. */
+  private messagesClient: TwilioMessagesClient | null = null;
 
   constructor(
     private readonly credentials: Required<TwilioCredentials>,
@@ -77,19 +80,18 @@ export class TwilioProvider implements SmsProvider {
 
   async send(message: OutboundSms): Promise<SendAccepted> {
     try {
-      const sent = await (
-        await this.client()
-      ).messages.create({
-        to: message.to,
-        from: message.from,
-        body: message.body,
-        mediaUrl: message.mediaUrls,
-        statusCallback: twilioStatusCallbackUrl(this.webhookBaseUrl, message.messageId),
+      this.messagesClient ??= new TwilioMessagesClient(this.credentials);
+      const sent = await this.messagesClient.createMessage({
+        To: message.to,
+        From: message.from,
+        Body: message.body,
+        MediaUrl: message.mediaUrls,
+        StatusCallback: twilioStatusCallbackUrl(this.webhookBaseUrl, message.messageId),
       });
       return {
         providerMessageId: sent.sid,
         status: fromTwilioStatus(sent.status) ?? 'accepted',
-        segments: sent.numSegments ? Number(sent.numSegments) : null,
+        segments: sent.num_segments ? Number(sent.num_segments) : null,
       };
     } catch (e) {
       throw this.classify(e as TwilioError & { code?: string | number });
