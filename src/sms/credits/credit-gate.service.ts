@@ -16,11 +16,13 @@ export type ClaimResult = 'claimed' | 'held' | 'lost';
 const OLDER_HELD = `SELECT 1 FROM sms_messages older WHERE older.account_id = m.account_id AND older.status = 'held_no_credit'
    AND older.send_id <> m.send_id AND older.created_at < m.created_at`;
 
-// pending → submitting, at most once, for every row of a batch that may go ($4: whether it must not be behind held texts).
+// pending → submitting, at most once, for every row of a batch that may go ($4: whether it must not be behind held texts;
+// $5: what the row's own debit in this transaction costs, recorded on it here rather than by a second UPDATE).
 const CLAIM_MANY: PreparedStatement = {
   name: 'sms-send-claim-many',
-  text: `UPDATE sms_messages m SET status = 'submitting', submitted_at = $1, attempts = m.attempts + 1, provider = c.provider, updated_at = now()
-         FROM unnest($2::uuid[], $3::text[], $4::boolean[]) AS c(id, provider, not_behind_held)
+  text: `UPDATE sms_messages m SET status = 'submitting', submitted_at = $1, attempts = m.attempts + 1, provider = c.provider,
+           credits = m.credits + c.credits, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[], $4::boolean[], $5::int[]) AS c(id, provider, not_behind_held, credits)
          WHERE m.id = c.id AND m.status = 'pending' AND (NOT c.not_behind_held OR NOT EXISTS (${OLDER_HELD}))
          RETURNING m.id`,
 };
@@ -96,7 +98,7 @@ export class CreditGate {
           : new Map<string, LockedBalance>();
       const owed = await this.unpaid(tx, metered);
 
-      const claims: { row: SmsMessage; notBehindHeld: boolean }[] = [];
+      const claims: { row: SmsMessage; notBehindHeld: boolean; credits: number }[] = [];
       const holds: { row: SmsMessage; reason: string; onlyBehindHeld: boolean }[] = [];
       const left = new Map([...balances].map(([id, b]) => [id, b.monthlyRemaining + b.addonRemaining]));
       const blocked = new Set<string>();
@@ -108,7 +110,7 @@ export class CreditGate {
         const total = (owed.get(row.id) ?? []).reduce((sum, c) => sum + c.amount, 0);
         // Not metered, or already paid (a retry after a 429, a later part of a split text): nothing to check.
         if (!this.ledger.meters(row.provider) || total === 0) {
-          claims.push({ row, notBehindHeld: false });
+          claims.push({ row, notBehindHeld: false, credits: 0 });
           continue;
         }
         const available = left.get(row.accountId) ?? 0;
@@ -123,7 +125,8 @@ export class CreditGate {
           });
         } else {
           left.set(row.accountId, available - total);
-          claims.push({ row, notBehindHeld: true });
+          const own = owed.get(row.id)!.reduce((sum, c) => (c.messageId === row.id ? sum + c.amount : sum), 0);
+          claims.push({ row, notBehindHeld: true, credits: own });
         }
       }
 
@@ -134,6 +137,7 @@ export class CreditGate {
             claims.map((c) => c.row.id),
             claims.map((c) => c.row.provider),
             claims.map((c) => c.notBehindHeld),
+            claims.map((c) => c.credits),
           ])
         ).map((r) => r.id),
       );
@@ -151,11 +155,13 @@ export class CreditGate {
               ])
             ).map((r) => r.id),
       );
+      // The claimed rows' own costs are on them already (the claim's UPDATE); the later parts of split texts are not.
       await this.ledger.debitMany(
         tx,
         balances,
         metered.filter((r) => claimed.has(r.id)).flatMap((r) => owed.get(r.id) ?? []),
         now,
+        claimed,
       );
       for (const row of rows) result.set(row.id, claimed.has(row.id) ? 'claimed' : held.has(row.id) ? 'held' : 'lost');
       return result;

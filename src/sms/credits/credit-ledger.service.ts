@@ -212,13 +212,15 @@ export class CreditLedger {
    * Debits the charges of a batch of sends, of any of the `balances` (locked by `lockMany`), in one statement: each
    * charge from the monthly credits first, then the add-on credits, in the order given, and records what each message
    * cost. The caller checked the totals against the locked balances; the conditional UPDATE (and the CHECKs) make an
-   * overdraft impossible even if it did not.
+   * overdraft impossible even if it did not. `recorded`: messages whose rows the caller has already charged (their
+   * `credits`) in this transaction; their entries are written and their rows left alone.
    */
   async debitMany(
     tx: EntityManager,
     balances: Map<string, LockedBalance>,
     charges: AccountCharge[],
     now: Date,
+    recorded: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     const totals = new Map<string, { monthly: number; addon: number }>();
     const entries: {
@@ -251,6 +253,7 @@ export class CreditLedger {
     }
     if (messages.length === 0) return;
     const accounts = [...totals.keys()];
+    const unrecorded = messages.filter((m) => !recorded.has(m.messageId));
     const result = await runPrepared<{ account_id: string }>(tx, DEBIT_MANY, [
       accounts,
       accounts.map((a) => totals.get(a)!.monthly),
@@ -264,9 +267,9 @@ export class CreditLedger {
       entries.map((e) => e.charge.messageId),
       entries.map((e) => e.charge.userId),
       entries.map((e) => `debit:${e.charge.messageId}:${e.bucket}`),
-      messages.map((m) => m.messageId),
-      messages.map((m) => m.accountId),
-      messages.map((m) => m.amount),
+      unrecorded.map((m) => m.messageId),
+      unrecorded.map((m) => m.accountId),
+      unrecorded.map((m) => m.amount),
     ]);
     if (result.length !== accounts.length)
       throw new Error(`The credit balances of accounts ${accounts.join(', ')} changed under their locks`);
