@@ -59,13 +59,25 @@ export async function loadMessages(
 ): Promise<Map<string, LoadedMessage>> {
   const found = await runPrepared(db, statement, [messageIds]);
   const loaded = new Map<string, LoadedMessage>();
+  // The texts of a batch mostly share their account's settings and sender number: each is built once, and only read.
+  const senders = new Map<unknown, SmsNumber | null>();
+  const settings = new Map<string, SmsSettings>();
   for (const one of found) {
     const row = hydratePrefixed(db, SmsMessage, one, 'm.')!;
+    const senderKey = one['n.id'] ?? null;
+    let sender = senders.get(senderKey);
+    if (sender === undefined) senders.set(senderKey, (sender = hydratePrefixed(db, SmsNumber, one, 'n.')));
+    let accountSettings = settings.get(row.accountId);
+    if (!accountSettings)
+      settings.set(
+        row.accountId,
+        (accountSettings = settingsOrDefaults(row.accountId, hydratePrefixed(db, SmsSettings, one, 's.'))),
+      );
     loaded.set(row.id, {
       row,
       optedOut: one.opted_out as boolean,
-      sender: hydratePrefixed(db, SmsNumber, one, 'n.'),
-      settings: settingsOrDefaults(row.accountId, hydratePrefixed(db, SmsSettings, one, 's.')),
+      sender,
+      settings: accountSettings,
       previousPart:
         one.previous_status === null
           ? null
