@@ -83,7 +83,9 @@ export class TwilioMessagesClient {
     // A path prefix of apiUrl is kept, as the SDK's rebased client keeps it.
     this.path = `${this.url.pathname.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`;
     const secure = this.url.protocol === 'https:';
-    const options = { keepAlive: true, keepAliveMsecs: 1000 };
+    // An idle connection closes after the call timeout, as the SDK's agent closes it: a connection kept much longer
+    // risks being closed by Twilio just as a send goes out on it (an ambiguous call, looked up before any resend).
+    const options = { keepAlive: true, keepAliveMsecs: 1000, timeout: credentials.timeoutMs };
     const Agent = secure ? https.Agent : http.Agent;
     this.agent = new (class extends Agent {
       override createConnection(...args: Parameters<http.Agent['createConnection']>) {
