@@ -149,11 +149,6 @@ export class TwilioMessagesClient {
       req.end(body);
     });
   }
-
-  /** Closes the kept-alive connections. */
-  close(): void {
-    this.agent.destroy();
-  }
 }
 
 /** A 2xx answer's resource, or the error twilio-node throws for the answer (its RestException's fields). */
