@@ -1,5 +1,5 @@
 import { signTwilioRequest } from '../fakes/fake-twilio';
-import { SmsQueue } from '../../src/sms/queues/queues';
+import { SmsJob, SmsQueue } from '../../src/sms/queues/queues';
 import { eventually, PUBLIC_URL, SmsRow, TestAccount, TestApp } from '../support/test-app';
 
 const MOBILE = '+12015550123';
@@ -298,6 +298,36 @@ describe('outbound ticket SMS through Twilio', () => {
     // Later sweeps see the row sent and leave it alone.
     await t.sweeps(2);
     expect(sentTo('+12015550116').map((m) => m.body)).toEqual(['Sent by the sweep']);
+  });
+
+  it('sends a text once when a second job for it runs while its request is still on its way to Twilio', async () => {
+    const customerId = await acme.customer([{ number: '+1 201 555 0117', type: 'mobile' }]);
+    const ticket = await acme.ticket(customerId);
+    await settled(ticket.id);
+    t.twilio.arriveLate(1, 1500);
+    await acme.post(`/api/tickets/${ticket.id}/updates`, { smsBody: 'Sent once, whatever the jobs' }).expect(201);
+    const [{ id }] = await eventually<{ id: string }[]>(
+      () =>
+        t.db.query(
+          `SELECT id FROM sms_messages WHERE ticket_id = $1 AND kind = 'ticket_update' AND status = 'submitting'`,
+          [ticket.id],
+        ),
+      (rows) => rows.length === 1,
+    );
+    // Redis lost the row's job (a flush) and the outbox sweep put the row on the queue again, as another job.
+    await t
+      .queue(SmsQueue.Outbound)
+      .add(
+        SmsJob.SendMessage,
+        { messageId: id },
+        { jobId: `again-${id}`, attempts: 12, backoff: { type: 'exponential', delay: 100 } },
+      );
+    expect(await t.jobEnds(SmsQueue.Outbound, `again-${id}`, 30_000)).toBe('completed');
+    // The first job ends once its late request was answered: only then is every message Twilio took counted.
+    expect(await t.jobEnds(SmsQueue.Outbound, id, 30_000)).toBe('completed');
+    const rows = await settled(ticket.id, 2);
+    expect(rows.find((r) => r.id === id)?.status).toBe('queued');
+    expect(sentTo('+12015550117').filter((m) => m.body.includes('Sent once, whatever the jobs'))).toHaveLength(1);
   });
 
   it('refuses an SMS update longer than 1,600 characters and stores nothing', async () => {

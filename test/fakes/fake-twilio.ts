@@ -216,7 +216,7 @@ export interface TwilioErrorJson {
   status: number;
 }
 
-type Cue = ({ kind: 'fail' } & FailOptions) | ({ kind: 'hang' } & HangOptions);
+type Cue = ({ kind: 'fail' } & FailOptions) | ({ kind: 'hang' } & HangOptions) | { kind: 'late'; ms: number };
 
 interface MediaRecord {
   sid: string;
@@ -421,6 +421,15 @@ export class FakeTwilio {
   /** Accept the next n Messages.json POSTs and never answer (until the client gives up or close()). */
   hangNext(n: number, opts: HangOptions = {}): this {
     for (let i = 0; i < n; i++) this.cues.push({ kind: 'hang', ...opts });
+    return this;
+  }
+
+  /**
+   * Take the next n Messages.json POSTs only `ms` after they arrive, as if they were still on their way: nothing is
+   * created and a lookup finds nothing until then; then each is handled as usual.
+   */
+  arriveLate(n: number, ms: number): this {
+    for (let i = 0; i < n; i++) this.cues.push({ kind: 'late', ms });
     return this;
   }
 
@@ -635,9 +644,13 @@ export class FakeTwilio {
     }
   }
 
-  private createMessage(rec: RecordedRequest, res: ServerResponse): void {
+  private createMessage(rec: RecordedRequest, res: ServerResponse, late = false): void {
     const form = rec.form;
-    const cue = this.cues.shift();
+    const cue = late ? undefined : this.cues.shift();
+    if (cue?.kind === 'late') {
+      setTimeout(() => this.createMessage(rec, res, true), cue.ms);
+      return;
+    }
     if (cue?.kind === 'fail') {
       const d = DEFAULT_ERRORS[cue.status];
       if (cue.createdAnyway) this.storeMessage(rec, cue.status);

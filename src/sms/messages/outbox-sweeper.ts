@@ -12,6 +12,10 @@ import { SmsMessage } from './sms-message.entity';
 
 // Rows younger than this are still being enqueued by the request that wrote them.
 const GRACE_MS = 10_000;
+// A claimed row may wait this long for its provider call and the call run to its timeout: until then another job for
+// it could send it while the first call is still on its way (the worker that claimed it may be alive, with its job lost
+// to a flushed Redis). A worker that died leaves its jobs to BullMQ's stalled check, not to the sweep.
+const SUBMITTING_GRACE_MS = 5 * 60_000;
 const BATCH = 500;
 
 /** Finds outbox rows that have no live job (a crash after commit, a flushed Redis) and enqueues them again. */
@@ -31,12 +35,15 @@ export class OutboxSweep {
 
   async run(): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - GRACE_MS);
+    const submittingCutoff = new Date(this.clock.now().getTime() - SUBMITTING_GRACE_MS);
     const rows = await this.messages
       .createQueryBuilder('m')
       .select(['m.id'])
-      .where(`m.direction = 'outbound' AND m.status IN ('pending', 'submitting') AND m.updated_at < :cutoff`, {
-        cutoff,
-      })
+      .where(
+        `m.direction = 'outbound' AND ((m.status = 'pending' AND m.updated_at < :cutoff)
+           OR (m.status = 'submitting' AND m.updated_at < :submittingCutoff))`,
+        { cutoff, submittingCutoff },
+      )
       // A later part of a split text has no job until the part before it was accepted: not lost, waiting its turn.
       .andWhere(
         `NOT EXISTS (SELECT 1 FROM sms_messages p WHERE p.send_id = m.send_id AND p.part_index = m.part_index - 1

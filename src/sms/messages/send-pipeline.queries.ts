@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { columnList, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
+import { columnList, hydrate, hydratePrefixed, prefixedColumnList } from '../core/hydrate';
 import { runPrepared, type PreparedStatement } from '../core/prepared';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { SmsSettings } from '../settings/sms-settings.entity';
@@ -88,4 +88,15 @@ export async function loadMessages(
     });
   }
   return loaded;
+}
+
+/** The part `partIndex` of the split text `row` belongs to, in the row's account (`statement`: `partStatement`). */
+export async function loadPart(
+  db: EntityManager,
+  statement: PreparedStatement,
+  row: SmsMessage,
+  partIndex: number,
+): Promise<SmsMessage | null> {
+  const [found] = await runPrepared(db, statement, [row.accountId, row.sendId, partIndex]);
+  return found ? hydrate(db, SmsMessage, found) : null;
 }

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, MoreThan, Not, Repository } from 'typeorm';
-import { hydrate } from '../core/hydrate';
 import { InFlightLimit } from '../core/in-flight-limit';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { ConversationsService } from '../conversations/conversations.service';
-import { CreditGate } from '../credits/credit-gate.service';
+import { type ClaimResult, CreditGate } from '../credits/credit-gate.service';
 import {
   IN_PROCESS_WAIT_MS,
   PROVIDER_429_BACKOFF_MS,
@@ -23,7 +22,14 @@ import {
 } from '../providers/sms-provider';
 import { SmsMetrics } from '../metrics/sms-metrics.service';
 import { OutboundQueue } from './outbound-queue.service';
-import { ACCEPTED_MANY, loadManyStatement, loadMessages, NEXT_PARTS, partStatement } from './send-pipeline.queries';
+import {
+  ACCEPTED_MANY,
+  loadManyStatement,
+  loadMessages,
+  loadPart,
+  NEXT_PARTS,
+  partStatement,
+} from './send-pipeline.queries';
 import {
   toOutboundSms,
   type Accepted,
@@ -31,6 +37,7 @@ import {
   type Ready,
   type SendOutcome,
   type SendResult,
+  StillHandingOverError,
 } from './send-results';
 
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
@@ -78,6 +85,12 @@ export class SendPipeline {
   }
 
   private readonly loadStatement: PreparedStatement;
+  /**
+   * Rows this process claimed and is still handing over, from the claim until the provider's answer is recorded. A
+   * second job for one of them (the outbox sweep's, after Redis lost the first) must not look it up and send it again
+   * while its call may not have reached the provider yet: it waits for a later attempt instead.
+   */
+  private readonly handing = new Set<string>();
   /** One part of a split text, by its index. */
   private readonly partStatement: PreparedStatement;
 
@@ -151,7 +164,20 @@ export class SendPipeline {
   private async claimAndHandOver(ready: Ready[]): Promise<Map<string, SendResult>> {
     const results = new Map<string, SendResult>();
     if (ready.length === 0) return results;
-    const claims = await this.credits.claimMany(ready.map((r) => r.row));
+    // Marked before the claim commits: a job that reads the row `submitting` finds it marked.
+    for (const one of ready) this.handing.add(one.row.id);
+    try {
+      return await this.handOver(ready, await this.credits.claimMany(ready.map((r) => r.row)), results);
+    } finally {
+      for (const one of ready) this.handing.delete(one.row.id);
+    }
+  }
+
+  private async handOver(
+    ready: Ready[],
+    claims: Map<string, ClaimResult>,
+    results: Map<string, SendResult>,
+  ): Promise<Map<string, SendResult>> {
     const claimed: Ready[] = [];
     for (const one of ready) {
       const claim = claims.get(one.row.id);
@@ -179,6 +205,16 @@ export class SendPipeline {
 
   /** The last attempt stopped mid-call: send only if the provider has no trace of the message. */
   private async resume(row: SmsMessage): Promise<SendOutcome> {
+    if (this.handing.has(row.id)) throw new StillHandingOverError(row.id);
+    this.handing.add(row.id);
+    try {
+      return await this.lookUpOrSend(row);
+    } finally {
+      this.handing.delete(row.id);
+    }
+  }
+
+  private async lookUpOrSend(row: SmsMessage): Promise<SendOutcome> {
     const since = row.submittedAt ?? row.createdAt;
     // Asked of the provider it was handed to, even if the account has switched since: only that one can have sent it.
     const provider = await this.providers.named(row.accountId, row.provider);
@@ -314,16 +350,9 @@ export class SendPipeline {
     if (row.partIndex <= 1 || !previous || previous.providerMessageId) return 'go';
     if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status)) return 'waiting';
     // The part before ended unsent (a crash came between its refusal and ending the parts after it).
-    const before = await this.part(row, row.partIndex - 1);
+    const before = await loadPart(this.messages.manager, this.partStatement, row, row.partIndex - 1);
     if (before) await this.endRest(before, before.status as OutboundStatus, before.errorMessage ?? 'not sent', false);
     return 'already-done';
-  }
-
-  /** The part `partIndex` of the split text `row` belongs to, in the row's account. */
-  private async part(row: SmsMessage, partIndex: number): Promise<SmsMessage | null> {
-    const db = this.messages.manager;
-    const [found] = await runPrepared(db, this.partStatement, [row.accountId, row.sendId, partIndex]);
-    return found ? hydrate(db, SmsMessage, found) : null;
   }
 
   /**

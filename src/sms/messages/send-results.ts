@@ -41,3 +41,11 @@ export type SendResult = { outcome: SendOutcome } | { delayMs: number } | { erro
 export function toOutboundSms(row: SmsMessage): OutboundSms {
   return { messageId: row.id, accountId: row.accountId, to: row.toNumber!, from: row.fromNumber!, body: row.body };
 }
+
+/** A job for a row whose hand-over is still under way in this process: it tries again later (job backoff). */
+export class StillHandingOverError extends Error {
+  constructor(messageId: string) {
+    super(`message ${messageId} is still being handed to the provider by an earlier attempt; trying again later`);
+    this.name = 'StillHandingOverError';
+  }
+}
