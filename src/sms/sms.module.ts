@@ -40,6 +40,7 @@ import { OutboxSweep } from './messages/outbox-sweeper';
 import { ConversationTimers } from './conversations/conversation-timers';
 import { ConversationTimersProcessor } from './conversations/conversation-timers.processor';
 import { SendMessageProcessor } from './messages/send-message.processor';
+import { SendEndings } from './messages/send-endings.service';
 import { SendPipeline } from './messages/send-pipeline.service';
 import { SmsMessagesController, TicketTextsController } from './messages/sms-messages.controller';
 import { SmsMessagesService } from './messages/sms-messages.service';
@@ -215,6 +216,7 @@ function controllersFor(routes: SmsRouteOptions, known: { metered?: boolean; pro
     OutboxSweep,
     SecretsRotation,
     SendPipeline,
+    SendEndings,
     SendSchedule,
     SmsMessagesService,
     SmsNumbersService,

@@ -6,6 +6,7 @@ import { SendThrottledError } from '../providers/provider-rate-limiter';
 import { JobHandlers, JobWorker } from '../queues/jobs';
 import { SendMessageJob, SmsJob, SmsQueue } from '../queues/queues';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
+import { SendEndings } from './send-endings.service';
 import { SendPipeline } from './send-pipeline.service';
 import type { SendOutcome, SendResult } from './send-results';
 
@@ -27,6 +28,7 @@ export class SendMessageProcessor extends JobWorker<SmsQueue.Outbound> implement
 
   constructor(
     private readonly pipeline: SendPipeline,
+    private readonly endings: SendEndings,
     @Inject(SMS_MODULE_OPTIONS) private readonly options: ResolvedSmsOptions,
   ) {
     super();
@@ -73,7 +75,7 @@ export class SendMessageProcessor extends JobWorker<SmsQueue.Outbound> implement
     const attempts = job.opts.attempts ?? 1;
     if (job.attemptsMade >= attempts) {
       this.logger.error({ messageId: job.data.messageId, err: error }, 'SMS not sent after the last retry');
-      await this.pipeline.giveUp(job.data.messageId, `Not sent after ${attempts} attempts: ${error.message}`);
+      await this.endings.giveUp(job.data.messageId, `Not sent after ${attempts} attempts: ${error.message}`);
     }
   }
 }

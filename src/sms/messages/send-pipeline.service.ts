@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, MoreThan, Not, Repository } from 'typeorm';
+import { Not, Repository } from 'typeorm';
 import { InFlightLimit } from '../core/in-flight-limit';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
@@ -41,9 +41,8 @@ import {
 } from './send-results';
 
 import { OutboundStatus, statusesBelow, WAITING_STATUSES } from './message-status';
+import { SendEndings } from './send-endings.service';
 import { SmsMessage } from './sms-message.entity';
-import { SmsNumber } from '../numbers/sms-number.entity';
-import { notVerified } from '../numbers/sms-numbers.service';
 import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SMS_MODULE_OPTIONS, type ResolvedSmsOptions } from '../sms.options';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -76,6 +75,7 @@ export class SendPipeline {
     private readonly conversations: ConversationsService,
     private readonly schedule: SendSchedule,
     private readonly metrics: SmsMetrics,
+    private readonly endings: SendEndings,
     @Inject(SMS_MODULE_OPTIONS) options: ResolvedSmsOptions,
   ) {
     this.providerCalls = new InFlightLimit(options.providerCallsInFlight);
@@ -143,8 +143,8 @@ export class SendPipeline {
 
     if (row.status === 'submitting') return { outcome: await this.resume(row) };
     if (row.status !== 'pending') return { outcome: 'already-done' };
-    if (await this.optedOut(row, loaded.optedOut)) return { outcome: 'refused' };
-    if (await this.unverifiedSender(row, loaded.sender)) return { outcome: 'refused' };
+    if (await this.endings.optedOut(row, loaded.optedOut)) return { outcome: 'refused' };
+    if (await this.endings.unverifiedSender(row, loaded.sender)) return { outcome: 'refused' };
 
     const turn = await this.partTurn(row, loaded.previousPart);
     if (turn !== 'go') return { outcome: turn };
@@ -279,7 +279,7 @@ export class SendPipeline {
           const status: OutboundStatus = e.optedOut ? 'opted_out' : 'failed';
           this.metrics.text('outbound', status, provider.name);
           // The refusal proves nothing was sent: refunded, and the rest of a split text ends the same way.
-          await this.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
+          await this.endings.endRest(row, status, e.message, true, { errorCode: e.code, errorMessage: e.message });
           this.logger.warn({ messageId: row.id, code: e.code }, `provider refused the SMS: ${e.message}`);
           return { outcome: 'refused' };
         }
@@ -351,78 +351,8 @@ export class SendPipeline {
     if (previous.status === 'submitting' || WAITING_STATUSES.includes(previous.status)) return 'waiting';
     // The part before ended unsent (a crash came between its refusal and ending the parts after it).
     const before = await loadPart(this.messages.manager, this.partStatement, row, row.partIndex - 1);
-    if (before) await this.endRest(before, before.status as OutboundStatus, before.errorMessage ?? 'not sent', false);
+    if (before)
+      await this.endings.endRest(before, before.status as OutboundStatus, before.errorMessage ?? 'not sent', false);
     return 'already-done';
-  }
-
-  /**
-   * A part ended unsent: it (with `ending`, when given) and the parts after it end with `status`, and what was never
-   * handed over is refunded, in one transaction.
-   */
-  private async endRest(
-    row: SmsMessage,
-    status: OutboundStatus,
-    reason: string,
-    refundThisPart: boolean,
-    ending?: Partial<SmsMessage>,
-  ): Promise<void> {
-    const later =
-      row.partIndex < row.partCount
-        ? await this.messages.find({
-            select: { id: true },
-            where: {
-              accountId: row.accountId,
-              sendId: row.sendId,
-              partIndex: MoreThan(row.partIndex),
-              status: In(WAITING_STATUSES),
-            },
-          })
-        : [];
-    const laterIds = later.map((l) => l.id);
-    await this.credits.refund(row.accountId, refundThisPart ? [row.id, ...laterIds] : laterIds, async (tx) => {
-      if (ending) await tx.getRepository(SmsMessage).update({ id: row.id }, { ...ending, status });
-      if (laterIds.length === 0) return;
-      await tx
-        .getRepository(SmsMessage)
-        .update(
-          { id: In(laterIds), status: In(WAITING_STATUSES) },
-          { status, errorMessage: `Part ${row.partIndex} of ${row.partCount} was not sent: ${reason}` },
-        );
-    });
-  }
-
-  /** The customer texted STOP (`optedOut`, read with the row): the row ends `opted_out` before any provider call or credit. */
-  private async optedOut(row: SmsMessage, optedOut: boolean): Promise<boolean> {
-    if (!row.toNumber || !optedOut) return false;
-    const reason = 'The customer opted out of texts (STOP); nothing goes to this number until they text START';
-    await this.messages.update({ id: row.id, status: 'pending' }, { status: 'opted_out', errorMessage: reason });
-    this.metrics.text('outbound', 'opted_out', row.provider ?? 'unknown');
-    return true;
-  }
-
-  /** Only verified numbers send: a row from a number that is not (or no longer) a verified number of the account ends `failed`, unsent and uncharged. */
-  private async unverifiedSender(row: SmsMessage, number: SmsNumber | null): Promise<boolean> {
-    if (number?.verifiedAt) return false;
-    const reason = number
-      ? notVerified(number)
-      : `${row.fromNumber ?? 'The sender'} is no longer one of the account's SMS numbers`;
-    // It and the parts after it end unsent; whatever a split text already paid is refunded.
-    await this.endRest(row, 'failed', reason, true, { errorMessage: reason });
-    this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
-    return true;
-  }
-
-  /** After the last retry: the row is failed for good, with the last reason kept. */
-  async giveUp(messageId: string, reason: string): Promise<void> {
-    const row = await this.messages.findOne({ where: { id: messageId } });
-    const gaveUp = await this.messages.update(
-      { id: messageId, status: In(['pending', 'submitting']) },
-      { status: 'failed', errorMessage: reason },
-    );
-    // Still `pending` means the provider never took it (429s, refused connections): refunded. `submitting` may have gone out.
-    if (row && gaveUp.affected === 1) {
-      await this.endRest(row, 'failed', reason, row.status === 'pending');
-      this.metrics.text('outbound', 'failed', row.provider ?? 'unknown');
-    }
   }
 }
