@@ -6,7 +6,12 @@ import { PreparedStatement, runPrepared } from '../core/prepared';
 import { isDatabaseUnavailable } from '../core/database-unavailable.filter';
 import { isTransactionConflict } from '../core/transaction-retry';
 import { ThreadClaims } from '../conversations/thread-claims.service';
-import { SendingIdentity, type ThreadCandidate } from '../numbers/sending-identity.service';
+import {
+  SendingIdentity,
+  threadCandidate,
+  type ThreadCandidate,
+  type ThreadRow,
+} from '../numbers/sending-identity.service';
 import { SmsNumber } from '../numbers/sms-number.entity';
 import { TICKET_GATEWAY, type TicketGateway, TicketSmsContext } from '../ports/ticket-gateway.port';
 import { SendSchedule } from '../schedule/send-schedule.service';
@@ -138,15 +143,14 @@ export class OutboundService {
     const context = await this.gateway.getTicketContext(event.accountId, event.ticketId, event.userId, tx);
     const mobile = context?.customer.phones.find((p) => p.type === 'mobile')?.number;
     if (!mobile) return { context };
-    const rows = await runPrepared<
-      Record<string, unknown> & { template_body: string | null; thread_last_inbound_at: Date | null; db_now: Date }
-    >(tx, this.lockWithSettings, [contactLockKey(event.accountId, mobile), event.accountId, 'ticket_update', mobile]);
+    const rows = await runPrepared<Record<string, unknown> & ThreadRow & { template_body: string | null }>(
+      tx,
+      this.lockWithSettings,
+      [contactLockKey(event.accountId, mobile), event.accountId, 'ticket_update', mobile],
+    );
     const [first] = rows;
     this.settings.remember(tx, event.accountId, hydratePrefixed(tx, SmsSettings, first, 's.'));
-    const threads = rows.flatMap((row) => {
-      const number = hydratePrefixed(tx, SmsNumber, row, 'n.');
-      return number ? [{ number, thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now } }] : [];
-    });
+    const threads = rows.flatMap((row) => threadCandidate(tx, row, 'n.') ?? []);
     return { context, templateSource: this.templates.inForce('ticket_update', first.template_body), threads };
   }
 

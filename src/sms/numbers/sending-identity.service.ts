@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { columnList, hydrate } from '../core/hydrate';
+import { columnList, hydrate, hydratePrefixed } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, type UserSummary } from '../ports/ticket-gateway.port';
 import { senderStatements } from './numbers.queries';
@@ -18,6 +18,22 @@ import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 export interface ThreadCandidate {
   number: SmsNumber;
   thread: { lastInboundAt: Date | null; now: Date };
+}
+
+/** What a statement over `threadsOfContact` gives beside the number's columns. */
+export interface ThreadRow {
+  thread_last_inbound_at: Date | null;
+  db_now: Date;
+}
+
+/** A row of the contact's threads as a candidate: its number's columns plain, or prefixed `prefix`; null without one. */
+export function threadCandidate(
+  tx: EntityManager,
+  row: Record<string, unknown> & ThreadRow,
+  prefix?: string,
+): ThreadCandidate | null {
+  const number = prefix ? hydratePrefixed(tx, SmsNumber, row, prefix) : hydrate(tx, SmsNumber, row);
+  return number ? { number, thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now } } : null;
 }
 
 /**
@@ -91,15 +107,8 @@ export class SendingIdentity {
   }
 
   private async threads(tx: EntityManager, accountId: string, to: string): Promise<ThreadCandidate[]> {
-    const rows = await runPrepared<Record<string, unknown> & { thread_last_inbound_at: Date | null; db_now: Date }>(
-      tx,
-      this.byThread,
-      [accountId, to],
-    );
-    return rows.map((row) => ({
-      number: hydrate(tx, SmsNumber, row),
-      thread: { lastInboundAt: row.thread_last_inbound_at, now: row.db_now },
-    }));
+    const rows = await runPrepared<Record<string, unknown> & ThreadRow>(tx, this.byThread, [accountId, to]);
+    return rows.map((row) => threadCandidate(tx, row)!);
   }
 
   private writer(tx: EntityManager, accountId: string, userId: string | null): Promise<UserSummary | null> {
