@@ -36,6 +36,16 @@ describe('FakeTwilio against twilio-node', () => {
   });
 
   describe('Messages.json create', () => {
+    it('counts segments at the one-segment edges as Twilio does', async () => {
+      const segments = async (body: string) => (await client.messages.create({ to: TO, from: FROM, body })).numSegments;
+      expect(await segments('a'.repeat(160))).toBe('1');
+      expect(await segments('a'.repeat(161))).toBe('2');
+      expect(await segments('a'.repeat(159) + '^')).toBe('2'); // an escape takes two of the 160 septets
+      expect(await segments('a'.repeat(159) + '€')).toBe('2');
+      expect(await segments('a'.repeat(70) + '`')).toBe('2'); // not GSM-7: UCS-2, 70 a segment
+      expect(await segments('Ünïcode ok: £5 @ 10:30')).toBe('1');
+    });
+
     it('returns the sid and num_segments as a string, and records the form the SDK posted', async () => {
       const short = await client.messages.create({
         to: TO,
