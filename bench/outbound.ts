@@ -1,14 +1,15 @@
 /**
  * Outbound, in one `all` process against a local fake Twilio, each stage on its own:
  *  - the send pipeline alone: message rows written straight into the table and their send jobs added at once →
- *    the provider's request received (BullMQ, the gates, the credit claim, the Twilio SDK, the acceptance);
+ *    the provider's request received (BullMQ, the gates, the credit claim, the Twilio request, the acceptance);
  *  - ticket updates with an SMS text → the provider's request received, through the helpdesk's API and the outbox too.
+ * Baseline for the update: the same request with an email body and no text, the host's own update path.
  * Each in two shapes: one account (every send debits the same credit balance row) and 8 accounts sharing the load, as a
  * multi-tenant service sees it. Baseline in the same run: a bare BullMQ worker processing no-op jobs on the same Redis.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { FakeTwilio } from '../test/fakes/fake-twilio';
 import {
   addNumber,
@@ -58,7 +59,18 @@ export interface PipelineRun {
   cpu: CpuUsed;
 }
 
+/** The host's own update, the same request with an email body instead of a text: what a text costs on top of it. */
+export interface HostUpdateRun {
+  updatesPerSecond: number;
+  /** Per update. */
+  cpu: CpuUsed;
+  benchCpuMs: number;
+}
+
 export interface OutboundFigures {
+  /** A bare prepared statement from this process, per round trip: what a statement costs below everything else. */
+  roundTrip: CpuUsed;
+  hostUpdateOneAccount: HostUpdateRun;
   pipelineOneAccount: PipelineRun;
   pipelineEightAccounts: PipelineRun;
   oneAccount: OutboundRun;
@@ -192,6 +204,49 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
 }
 
 /**
+ * A bare round trip: `SELECT $1::int`, prepared, from a pg pool of 10 connections with 64 in flight, as the service's
+ * pool runs its statements; the CPU of this process and of the backends, per statement.
+ */
+async function bareRoundTrip(databaseUrl: string, count = 20_000): Promise<CpuUsed> {
+  const db = new Pool({ connectionString: databaseUrl, max: 10 });
+  try {
+    let next = 0;
+    const statement = { name: 'bench-round-trip', text: 'SELECT $1::int AS n' };
+    const run = async () => {
+      for (let i = next++; i < count; i = next++) await db.query({ ...statement, values: [i] });
+    };
+    await Promise.all(Array.from({ length: 10 }, run)); // every connection opened and the statement prepared on it
+    next = 0;
+    const { cpu } = await measureCpu([process.pid], databaseUrl, () => Promise.all(Array.from({ length: 64 }, run)));
+    return cpuPer({ ...cpu, redisMs: 0 }, count);
+  } finally {
+    await db.end();
+  }
+}
+
+/** UPDATES ticket updates that write a comment and text nobody: the reference helpdesk's own update path. */
+async function hostUpdateRun(svc: ServiceProcess, accounts: Desk[], tag: string): Promise<HostUpdateRun> {
+  const started = Date.now();
+  const ownBefore = process.cpuUsage();
+  const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, () =>
+    pool(UPDATES, CONCURRENCY, async (i) => {
+      const desk = accounts[i % accounts.length];
+      const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
+      const res = await json(svc.port, 'POST', `/api/tickets/${ticket.id}/updates`, desk.token, {
+        emailBody: `Note ${tag}-${i} on the ticket`,
+      });
+      if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
+    }),
+  );
+  const own = process.cpuUsage(ownBefore);
+  return {
+    updatesPerSecond: UPDATES / ((Date.now() - started) / 1000),
+    cpu: cpuPer(cpu, UPDATES),
+    benchCpuMs: (own.user + own.system) / 1000 / UPDATES,
+  };
+}
+
+/**
  * The send pipeline alone: UPDATES rows as a ticket update writes them (`pending`, one part, the ticket's customer),
  * written before the clock starts; then their send jobs, added at once as the outbox's enqueue adds them, and the time
  * until the provider received the last.
@@ -264,6 +319,10 @@ const pipelineSummary = (runs: PipelineRun[]): PipelineRun => ({
 const describePipeline = (r: PipelineRun) =>
   `${fmt(r.smsPerSecond)} SMS/s (row → provider request), ${r.duplicates} duplicates, ${describeCpu(r.cpu, 1, 'SMS')}`;
 
+const describeHost = (r: HostUpdateRun) =>
+  `ticket update without a text, one account ${fmt(r.updatesPerSecond)} updates/s, ${describeCpu(r.cpu, 1, 'update')}; ` +
+  `the bench's clients ${fmt(r.benchCpuMs, 2)} ms`;
+
 const summary = (runs: OutboundRun[]): OutboundRun => ({
   smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
   p50Ms: medianOf(runs, (x) => x.p50Ms),
@@ -293,18 +352,26 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     await run(svc, fake, one, 'warm');
     await pipelineRun(svc, fake, one, 'warm');
     const runs = await repeat(REPEATS, async (r) => {
+      const hostUpdate = await hostUpdateRun(svc, one, `one${r}`);
       const pipelineSingle = await pipelineRun(svc, fake, one, `one${r}`);
       const pipelineSpread = await pipelineRun(svc, fake, eight, `eight${r}`);
       const single = await run(svc, fake, one, `one${r}`);
       const spread = await run(svc, fake, eight, `eight${r}`);
       const bare = await bareBullmqJobsPerSecond(20000);
       console.log(
-        `  outbound run ${r + 1}: pipeline alone, one account ${describePipeline(pipelineSingle)}; 8 accounts ${describePipeline(pipelineSpread)}. ` +
+        `  outbound run ${r + 1}: ${describeHost(hostUpdate)}; pipeline alone, one account ${describePipeline(pipelineSingle)}; 8 accounts ${describePipeline(pipelineSpread)}. ` +
           `Update → provider, one account ${describe(single)}; 8 accounts ${describe(spread)}. Bare BullMQ ${fmt(bare, 0)} no-op jobs/s; ${machineLoad()}`,
       );
-      return { pipelineSingle, pipelineSpread, single, spread, bare };
+      return { hostUpdate, pipelineSingle, pipelineSpread, single, spread, bare };
     });
+    const roundTrip = await bareRoundTrip(svc.env.DATABASE_URL);
     const figures: OutboundFigures = {
+      roundTrip,
+      hostUpdateOneAccount: {
+        updatesPerSecond: medianOf(runs, (x) => x.hostUpdate.updatesPerSecond),
+        cpu: medianCpu(runs, (x) => x.hostUpdate.cpu),
+        benchCpuMs: medianOf(runs, (x) => x.hostUpdate.benchCpuMs),
+      },
       pipelineOneAccount: pipelineSummary(runs.map((x) => x.pipelineSingle)),
       pipelineEightAccounts: pipelineSummary(runs.map((x) => x.pipelineSpread)),
       oneAccount: summary(runs.map((x) => x.single)),
@@ -313,12 +380,13 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     };
     const bare = figures.bareBullmqJobsPerSecond;
     console.log(
-      `outbound (median of ${REPEATS}, ${UPDATES} texts a run): pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
+      `outbound (median of ${REPEATS}, ${UPDATES} texts a run): ${describeHost(figures.hostUpdateOneAccount)}; pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
         `(ratio ${fmt(figures.pipelineOneAccount.smsPerSecond / bare, 3)}); 8 accounts ${describePipeline(figures.pipelineEightAccounts)} ` +
         `(ratio ${fmt(figures.pipelineEightAccounts.smsPerSecond / bare, 3)}). Update → provider at concurrency ${CONCURRENCY}, ` +
         `one account ${describe(figures.oneAccount)} (ratio ${fmt(figures.oneAccount.smsPerSecond / bare, 3)}); ` +
         `8 accounts ${describe(figures.eightAccounts)} (ratio ${fmt(figures.eightAccounts.smsPerSecond / bare, 3)}). ` +
-        `Baseline bare BullMQ ${fmt(bare, 0)} no-op jobs/s.`,
+        `Baseline bare BullMQ ${fmt(bare, 0)} no-op jobs/s; a bare prepared round trip costs node ${fmt(roundTrip.serviceMs, 3)} ms + ` +
+        `PostgreSQL ${fmt(roundTrip.postgresMs, 3)} ms.`,
     );
     return figures;
   } finally {
