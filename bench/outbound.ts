@@ -1,5 +1,6 @@
 /**
- * Outbound, in one `all` process against a local fake Twilio, each stage on its own:
+ * Outbound, in one `all` process (BENCH_OUTBOUND_LAYOUT=api+worker: an `api` and a `worker` process) against a local
+ * fake Twilio, each stage on its own:
  *  - the send pipeline alone: message rows written straight into the table and their send jobs added at once →
  *    the provider's request received (BullMQ, the gates, the credit claim, the Twilio request, the acceptance);
  *  - ticket updates with an SMS text → the provider's request received, through the helpdesk's API and the outbox too.
@@ -31,11 +32,15 @@ import {
   REPEATS,
   repeat,
   ServiceProcess,
+  spawnService,
   startService,
+  stopProcess,
 } from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
+/** `all` (one process, the default) or `api+worker` (an api process, and a worker process beside it). */
+const LAYOUT = process.env.BENCH_OUTBOUND_LAYOUT === 'api+worker' ? 'api+worker' : 'all';
 const CONCURRENCY = 64;
 const TICKETS = 64;
 
@@ -68,6 +73,7 @@ export interface HostUpdateRun {
 }
 
 export interface OutboundFigures {
+  layout: 'all' | 'api+worker';
   /** A bare prepared statement from this process, per round trip: what a statement costs below everything else. */
   roundTrip: CpuUsed;
   hostUpdateOneAccount: HostUpdateRun;
@@ -155,7 +161,13 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
   return out;
 }
 
-async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag: string): Promise<OutboundRun> {
+async function run(
+  svc: ServiceProcess,
+  pids: number[],
+  fake: FakeTwilio,
+  accounts: Desk[],
+  tag: string,
+): Promise<OutboundRun> {
   const startedAt = new Map<string, number>();
   const wallStart = Date.now();
   let apiDone = 0;
@@ -163,7 +175,7 @@ async function run(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag:
   const pattern = new RegExp(`Update ${tag}-\\d+`);
   const before = fake.sentCount();
   const ownBefore = process.cpuUsage();
-  const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, async () => {
+  const { cpu } = await measureCpu(pids, svc.env.DATABASE_URL, async () => {
     await pool(UPDATES, CONCURRENCY, async (i) => {
       const marker = `${tag}-${i}`;
       const desk = accounts[i % accounts.length];
@@ -225,10 +237,15 @@ async function bareRoundTrip(databaseUrl: string, count = 20_000): Promise<CpuUs
 }
 
 /** UPDATES ticket updates that write a comment and text nobody: the reference helpdesk's own update path. */
-async function hostUpdateRun(svc: ServiceProcess, accounts: Desk[], tag: string): Promise<HostUpdateRun> {
+async function hostUpdateRun(
+  svc: ServiceProcess,
+  pids: number[],
+  accounts: Desk[],
+  tag: string,
+): Promise<HostUpdateRun> {
   const started = Date.now();
   const ownBefore = process.cpuUsage();
-  const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, () =>
+  const { cpu } = await measureCpu(pids, svc.env.DATABASE_URL, () =>
     pool(UPDATES, CONCURRENCY, async (i) => {
       const desk = accounts[i % accounts.length];
       const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
@@ -251,7 +268,13 @@ async function hostUpdateRun(svc: ServiceProcess, accounts: Desk[], tag: string)
  * written before the clock starts; then their send jobs, added at once as the outbox's enqueue adds them, and the time
  * until the provider received the last.
  */
-async function pipelineRun(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk[], tag: string): Promise<PipelineRun> {
+async function pipelineRun(
+  svc: ServiceProcess,
+  pids: number[],
+  fake: FakeTwilio,
+  accounts: Desk[],
+  tag: string,
+): Promise<PipelineRun> {
   const db = new Client({ connectionString: svc.env.DATABASE_URL });
   await db.connect();
   const queue = new Queue('sms-outbound', {
@@ -283,7 +306,7 @@ async function pipelineRun(svc: ServiceProcess, fake: FakeTwilio, accounts: Desk
     const pattern = new RegExp(`Pipeline ${tag}-\\d+ `);
     const before = fake.sentCount();
     const wallStart = Date.now();
-    const { cpu } = await measureCpu([svc.child.pid!], svc.env.DATABASE_URL, async () => {
+    const { cpu } = await measureCpu(pids, svc.env.DATABASE_URL, async () => {
       for (let i = 0; i < rows.length; i += 500)
         await queue.addBulk(
           rows.slice(i, i + 500).map((r) => ({
@@ -339,24 +362,31 @@ const describe = (r: OutboundRun) =>
 
 export async function benchOutbound(): Promise<OutboundFigures> {
   const fake = await FakeTwilio.start({ recordRequests: false });
-  const svc = await startService('outbound', {
-    SMS_PROVIDER: 'twilio',
-    TWILIO_ACCOUNT_SID: fake.accountSid,
-    TWILIO_AUTH_TOKEN: fake.authToken,
-    TWILIO_API_URL: fake.url,
-    WORKER_CONCURRENCY: '50',
-  });
+  const svc = await startService(
+    'outbound',
+    {
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: fake.accountSid,
+      TWILIO_AUTH_TOKEN: fake.authToken,
+      TWILIO_API_URL: fake.url,
+      WORKER_CONCURRENCY: '50',
+    },
+    LAYOUT === 'all' ? 'all' : 'api',
+  );
+  // The worker shares the api's database and queue prefix; it serves no HTTP.
+  const worker = LAYOUT === 'all' ? null : spawnService('outbound-worker', { ...svc.env, PORT: '0' }, 'worker');
+  const pids = worker ? [svc.child.pid!, worker.pid!] : [svc.child.pid!];
   try {
     const one = await desks(svc, fake, 1, 100);
     const eight = await desks(svc, fake, 8, 200);
-    await run(svc, fake, one, 'warm');
-    await pipelineRun(svc, fake, one, 'warm');
+    await run(svc, pids, fake, one, 'warm');
+    await pipelineRun(svc, pids, fake, one, 'warm');
     const runs = await repeat(REPEATS, async (r) => {
-      const hostUpdate = await hostUpdateRun(svc, one, `one${r}`);
-      const pipelineSingle = await pipelineRun(svc, fake, one, `one${r}`);
-      const pipelineSpread = await pipelineRun(svc, fake, eight, `eight${r}`);
-      const single = await run(svc, fake, one, `one${r}`);
-      const spread = await run(svc, fake, eight, `eight${r}`);
+      const hostUpdate = await hostUpdateRun(svc, pids, one, `one${r}`);
+      const pipelineSingle = await pipelineRun(svc, pids, fake, one, `one${r}`);
+      const pipelineSpread = await pipelineRun(svc, pids, fake, eight, `eight${r}`);
+      const single = await run(svc, pids, fake, one, `one${r}`);
+      const spread = await run(svc, pids, fake, eight, `eight${r}`);
       const bare = await bareBullmqJobsPerSecond(20000);
       console.log(
         `  outbound run ${r + 1}: ${describeHost(hostUpdate)}; pipeline alone, one account ${describePipeline(pipelineSingle)}; 8 accounts ${describePipeline(pipelineSpread)}. ` +
@@ -366,6 +396,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     });
     const roundTrip = await bareRoundTrip(svc.env.DATABASE_URL);
     const figures: OutboundFigures = {
+      layout: LAYOUT,
       roundTrip,
       hostUpdateOneAccount: {
         updatesPerSecond: medianOf(runs, (x) => x.hostUpdate.updatesPerSecond),
@@ -380,7 +411,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     };
     const bare = figures.bareBullmqJobsPerSecond;
     console.log(
-      `outbound (median of ${REPEATS}, ${UPDATES} texts a run): ${describeHost(figures.hostUpdateOneAccount)}; pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
+      `outbound (${LAYOUT}, median of ${REPEATS}, ${UPDATES} texts a run): ${describeHost(figures.hostUpdateOneAccount)}; pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
         `(ratio ${fmt(figures.pipelineOneAccount.smsPerSecond / bare, 3)}); 8 accounts ${describePipeline(figures.pipelineEightAccounts)} ` +
         `(ratio ${fmt(figures.pipelineEightAccounts.smsPerSecond / bare, 3)}). Update → provider at concurrency ${CONCURRENCY}, ` +
         `one account ${describe(figures.oneAccount)} (ratio ${fmt(figures.oneAccount.smsPerSecond / bare, 3)}); ` +
@@ -390,6 +421,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     );
     return figures;
   } finally {
+    if (worker) await stopProcess(worker);
     await svc.stop();
     await fake.close();
   }

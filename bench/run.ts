@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   if (wanted('outbound')) {
     const f = await benchOutbound();
     const bare = `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} no-op jobs/s`;
+    const layout = f.layout === 'all' ? '' : `, ${f.layout} processes`;
     const host = f.hostUpdateOneAccount;
     const hostUpdate =
       `the same update without a text ${fmt(host.updatesPerSecond)} updates/s, ${cpu(host.cpu)}; ` +
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     ] as const) {
       const ratio = r.smsPerSecond / f.bareBullmqJobsPerSecond;
       rows.push({
-        figure: `outbound send pipeline alone (row → provider), ${label}`,
+        figure: `outbound send pipeline alone (row → provider), ${label}${layout}`,
         measured: `${fmt(r.smsPerSecond)} SMS/s, ${r.duplicates} duplicates; ${cpu(r.cpu)}`,
         baseline: `${bare} (ratio ${fmt(ratio, 3)})`,
         target: '≥ 1,000 SMS/s, ratio ≥ 1/9',
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       ['8 accounts', f.eightAccounts],
     ] as const) {
       rows.push({
-        figure: `outbound, ticket update → provider, ${label}`,
+        figure: `outbound, ticket update → provider, ${label}${layout}`,
         measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s; ${cpu(r.cpu)}`,
         baseline: `${bare} (ratio ${fmt(r.smsPerSecond / f.bareBullmqJobsPerSecond, 3)}); ${hostUpdate}`,
         target: '≥ 400 SMS/s',
