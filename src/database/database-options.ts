@@ -5,6 +5,7 @@ import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-
 import { ConsoleThreadReads1796200000200 } from '../console/migrations/1796200000200-ConsoleThreadReads';
 import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
 import { AssigneesAndDeactivation1796100000200 } from '../helpdesk/migrations/1796100000200-AssigneesAndDeactivation';
+import { CommentsStampedWhenWritten1796300000100 } from '../helpdesk/migrations/1796300000100-CommentsStampedWhenWritten';
 import { SMS_ENTITIES } from '../sms';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
@@ -30,6 +31,7 @@ export function databaseOptions(url: string): DataSourceOptions {
       ConsoleSchema1796000000200,
       AssigneesAndDeactivation1796100000200,
       ConsoleThreadReads1796200000200,
+      CommentsStampedWhenWritten1796300000100,
     ],
     migrationsTableName: 'migrations',
     // The helpdesk's own columns are named by convention; the module's name themselves.

@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { HelpdeskTicketGateway } from '../../src/helpdesk/helpdesk-ticket.gateway';
 import { eventually, PLATFORM_TOKEN, TestAccount, TestApp } from '../support/test-app';
 
 describe('reference helpdesk, platform API and service surface', () => {
@@ -70,6 +72,29 @@ describe('reference helpdesk, platform API and service surface', () => {
     expect(a2.number).toBe(a1.number + 1);
     expect(b1.number).toBe(1000);
     expect(a1.status).toBe('New');
+  });
+
+  it("lists a ticket's comments in the order they were written, also when the last one's transaction began first", async () => {
+    const customerId = await a.customer([{ number: '07400 123470', type: 'mobile' }]);
+    const ticket = await a.ticket(customerId);
+    const gateway = t.app.get(HelpdeskTicketGateway);
+    const comment = (body: string) => [
+      { accountId: a.id, comment: { ticketId: ticket.id, customerId, body, attachments: [] } },
+    ];
+    // As a customer's later text lands: its transaction began, then waited for their texts lock while the earlier
+    // text's landing wrote and committed.
+    const waited = t.app.get(DataSource).createQueryRunner();
+    await waited.startTransaction();
+    try {
+      await waited.query('SELECT 1');
+      await gateway.addCustomerComments(comment('The earlier text'));
+      await gateway.addCustomerComments(comment('The later text'), waited.manager);
+      await waited.commitTransaction();
+    } finally {
+      await waited.release();
+    }
+    const listed = (await a.get(`/api/tickets/${ticket.id}`).expect(200)).body.comments as { body: string }[];
+    expect(listed.map((c) => c.body)).toEqual(['The earlier text', 'The later text']);
   });
 
   it("answers 404 to another account's ids, everywhere", async () => {

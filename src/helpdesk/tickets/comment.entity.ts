@@ -34,6 +34,7 @@ export class Comment {
   @Column('boolean')
   public!: boolean;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  /** When the comment was written (clock_timestamp(), not the transaction's start): comments sort by it. */
+  @CreateDateColumn({ type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt!: Date;
 }
