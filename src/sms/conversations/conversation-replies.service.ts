@@ -98,7 +98,9 @@ export class ConversationReplies {
         settings,
       });
       const after: LockedConversation = {
-        conversation: await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id }),
+        // As the write left it (a reply is always recorded in its conversation).
+        conversation:
+          written.conversation ?? (await tx.getRepository(SmsConversation).findOneByOrFail({ id: conversation.id })),
         number,
       };
       if (claimed) await this.claims.announce(tx, after, 'conversation.claimed', { userId: viewer.userId }, now);

@@ -91,9 +91,10 @@ export interface OutboundWrite {
   sending: boolean;
   /** The rows to enqueue after commit: the first part (the pipeline enqueues each next part once the one before it was accepted). */
   startIds: string[];
-  /** The contact's conversation on the sending number, when the text was recorded in it. */
-  conversationId: string | null;
-  /** That conversation as the write left it, its row locked for the rest of the transaction. */
+  /**
+   * The contact's conversation on the sending number as the write left it, when the text was recorded in one: its row
+   * is locked for the rest of the transaction.
+   */
   conversation: SmsConversation | null;
 }
 
@@ -230,7 +231,6 @@ export class OutboundWriter {
       rowIds,
       sending: true,
       startIds: rowIds.slice(0, 1),
-      conversationId: conversation?.id ?? null,
       conversation,
     };
   }
@@ -296,7 +296,7 @@ export class OutboundWriter {
       },
       [{ text: text.body ?? '', encoding: null, segments: 0 }],
     );
-    return { rowIds, sending: false, startIds: [], conversationId: null, conversation: null };
+    return { rowIds, sending: false, startIds: [], conversation: null };
   }
 
   /** Enqueues written texts after commit; a failure is logged there and the outbox sweep enqueues them later. */

@@ -111,16 +111,8 @@ export class OutboundService {
     event: TicketEvent & { commentId: string; smsBody: string | null | undefined },
   ): Promise<SmsDispatch> {
     await this.lockCustomerTexts(tx, event.accountId, event.ticketId);
-    return this.ticketUpdatedLocked(tx, event);
-  }
-
-  /** ticketUpdated for a transaction that took lockCustomerTexts before it touched the ticket (TicketTexts does). */
-  ticketUpdatedLocked(
-    tx: EntityManager,
-    event: TicketEvent & { commentId: string; smsBody: string | null | undefined },
-  ): Promise<SmsDispatch> {
     const text = event.smsBody?.trim();
-    if (!text) return Promise.resolve({ messageIds: [] });
+    if (!text) return { messageIds: [] };
     return this.write(tx, event, 'ticket_update', { message: text, commentId: event.commentId });
   }
 
