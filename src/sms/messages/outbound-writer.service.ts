@@ -213,7 +213,7 @@ export class OutboundWriter {
         ? { status: 'pending' as const, sendAt: null, sendNow: false }
         : await this.schedule.plan(tx, request.accountId, await this.goesNow(tx, request, settings));
     // `split`: one row per one-segment part with its (i/n) counter; `concatenate`: one row of several segments.
-    const parts = splitSms(text, { smartEncoding, mode: splitMode });
+    const parts = splitSms(text, { smartEncoding, mode: splitMode, analysis });
     const { rowIds, conversation } = await this.insert(
       tx,
       {

@@ -75,14 +75,11 @@ function segmentedMessage(text: string): {
   characters: number;
   segments: number;
 } {
+  const gsm = gsmCharacters(text);
   // The library counts CR LF as two characters, as the network sends them.
-  const graphemes =
-    gsmCharacters(text) ?? graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
-  const encodingName: SmsEncoding = graphemes.some(
-    (g) => g.length >= 2 || (g.length === 1 && !UnicodeToGSM[g.charCodeAt(0)]),
-  )
-    ? 'UCS-2'
-    : 'GSM-7';
+  const graphemes = gsm ?? graphemeSplitter.splitGraphemes(text).flatMap((g) => (g === '\r\n' ? ['\r', '\n'] : [g]));
+  // A text with one character outside GSM-7 is UCS-2: that character is a grapheme of its own or part of a longer one.
+  const encodingName: SmsEncoding = gsm ? 'GSM-7' : 'UCS-2';
   const encodedChars = graphemes.map((g) => new EncodedChar(g, encodingName));
   const characters =
     encodingName === 'UCS-2' ? graphemes.length : encodedChars.reduce((sum, char) => sum + char.codeUnits.length, 0);
@@ -137,7 +134,8 @@ function countSegments(encodedChars: readonly EncodedChar[]): number {
  * 'split': several SMS, each exactly ONE segment INCLUDING a part counter suffix ` (1/3)`; breaks at whitespace,
  * never inside a word unless a word is longer than a segment, never inside a surrogate pair, grapheme or GSM escape.
  * A text that fits one segment is returned as one part with no counter. 'concatenate': one part (the whole text).
- * Text is smart-encoded first when options.smartEncoding.
+ * Text is smart-encoded first when options.smartEncoding. `analysis`: the caller's `analyzeSms` of this text with these
+ * options, not done again.
  *
  * Split rules: the whole whitespace run at a break is dropped (so leading/trailing whitespace of a multi-part text
  * goes too); whitespace inside a part is kept verbatim; a word longer than a part starts in the current part and is
@@ -145,8 +143,11 @@ function countSegments(encodedChars: readonly EncodedChar[]): number {
  * a one-digit counter takes ten parts or more, room for two digits is kept even if the parts then number nine or
  * fewer (cutting the words that no longer fit can save a part): redoing it with less room would take ten again.
  */
-export function splitSms(text: string, options: { smartEncoding: boolean; mode: SplitMode }): SmsAnalysis[] {
-  const whole = analyzeSms(text, { smartEncoding: options.smartEncoding });
+export function splitSms(
+  text: string,
+  options: { smartEncoding: boolean; mode: SplitMode; analysis?: SmsAnalysis },
+): SmsAnalysis[] {
+  const whole = options.analysis ?? analyzeSms(text, { smartEncoding: options.smartEncoding });
   if (options.mode === 'concatenate' || whole.segments <= 1) return [whole];
 
   const bodies = splitIntoBodies(whole.text);
