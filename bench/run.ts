@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const layout = f.layout === 'all' ? '' : `, ${f.layout} processes`;
     const host = f.hostUpdateOneAccount;
     const hostUpdate =
-      `the same update without a text ${fmt(host.updatesPerSecond)} updates/s, ${cpu(host.cpu)}; ` +
+      `the update without a text, one account, ${fmt(host.updatesPerSecond)} updates/s, ${cpu(host.cpu)}; ` +
       `a bare prepared round trip node ${fmt(f.roundTrip.serviceMs, 3)} + PostgreSQL ${fmt(f.roundTrip.postgresMs, 3)} ms`;
     for (const [label, r] of [
       ['one account', f.pipelineOneAccount],

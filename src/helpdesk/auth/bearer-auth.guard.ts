@@ -64,11 +64,9 @@ export class BearerAuthGuard implements CanActivate {
     );
     if (!user) {
       const failures = await this.limits.hit(failuresKey, TOKEN_FAILURE_WINDOW_MS);
-      if (failures.count > TOKEN_FAILURES_PER_ADDRESS) {
-        this.remember(failuresKey, Date.now() + failures.resetMs);
-        throw tooManyUnknownTokens(failures.resetMs);
-      }
-      if (failures.count === TOKEN_FAILURES_PER_ADDRESS) this.remember(failuresKey, Date.now() + failures.resetMs);
+      // The failure that reaches the limit is still answered 401; the next request from the address is refused here.
+      if (failures.count >= TOKEN_FAILURES_PER_ADDRESS) this.remember(failuresKey, Date.now() + failures.resetMs);
+      if (failures.count > TOKEN_FAILURES_PER_ADDRESS) throw tooManyUnknownTokens(failures.resetMs);
       throw new UnauthorizedException('Unknown or revoked token');
     }
     request.user = { accountId: user.account_id, userId: user.id, role: user.role };

@@ -52,7 +52,7 @@ export const RECORD_OUTBOUND: PreparedStatement = {
  * `$(first)` … `$(first + 3)`: account, business number, contact phone, when. A statement can write the text's rows
  * in its own CTE beside them.
  */
-export const recordWrittenCtes = (columns: string, first = 1): string => {
+export const recordWrittenCtes = (columns: string, first: number): string => {
   const p = (n: number) => `$${first + n - 1}`;
   return `conversation AS (
            INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_activity_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)})
@@ -66,7 +66,7 @@ export const recordWrittenCtes = (columns: string, first = 1): string => {
  * As `recordWrittenCtes`, for a text a person wrote: the contact's wait is answered and a claim the writer holds counts
  * as replied in. `$(first + 4)`: the writer.
  */
-export const recordReplyCtes = (columns: string, first = 1): string => {
+export const recordReplyCtes = (columns: string, first: number): string => {
   const p = (n: number) => `$${first + n - 1}`;
   return `conversation AS (
            INSERT INTO sms_conversations (account_id, business_number, contact_phone, last_reply_at, last_reply_by_user_id, last_activity_at)

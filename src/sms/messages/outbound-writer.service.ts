@@ -7,7 +7,7 @@ import { PreparedStatement, runPrepared } from '../core/prepared';
 import { Clock } from '../clock/clock';
 import { recordReplyCtes, recordWrittenCtes } from '../conversations/conversations.queries';
 import { SmsConversation } from '../conversations/sms-conversation.entity';
-import { LiveReplies } from '../schedule/live-replies.service';
+import { LiveReplies, type ThreadAsRead } from '../schedule/live-replies.service';
 import { SendSchedule } from '../schedule/send-schedule.service';
 import { analyzeSms, MAX_SMS_CHARACTERS, SmsAnalysis, splitSms } from '../segments/segments';
 import { SmsSettings } from '../settings/sms-settings.entity';
@@ -80,7 +80,7 @@ export interface OutboundRequest {
    * The contact's thread on `from` as the caller read it in this transaction (choosing the number by it): when the
    * contact last texted it, and the database's `now()` then. The live-reply rule uses it instead of reading it again.
    */
-  thread?: { lastInboundAt: Date | null; now: Date };
+  thread?: ThreadAsRead;
 }
 
 /** The rows one text wrote; hand it to `dispatch` once the transaction has committed. */

@@ -10,6 +10,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { columnList, hydrate, hydratePrefixed } from '../core/hydrate';
 import { PreparedStatement, runPrepared } from '../core/prepared';
 import { TICKET_GATEWAY, type TicketGateway, type UserSummary } from '../ports/ticket-gateway.port';
+import type { ThreadAsRead } from '../schedule/live-replies.service';
 import { senderStatements } from './numbers.queries';
 import { SmsNumber } from './sms-number.entity';
 import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
@@ -17,7 +18,7 @@ import { mayUse, notAssigned, notVerified } from './sms-numbers.service';
 /** A number the contact has a thread on, with that thread as read: a candidate for the sticky sender. */
 export interface ThreadCandidate {
   number: SmsNumber;
-  thread: { lastInboundAt: Date | null; now: Date };
+  thread: ThreadAsRead;
 }
 
 /** What a statement over `threadsOfContact` gives beside the number's columns. */
@@ -44,7 +45,7 @@ export type SenderChoice =
   | {
       number: SmsNumber;
       rule: 'chosen' | 'conversation' | 'direct' | 'team' | 'default';
-      thread?: { lastInboundAt: Date | null; now: Date };
+      thread?: ThreadAsRead;
     }
   | { skip: string };
 

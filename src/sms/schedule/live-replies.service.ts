@@ -6,6 +6,12 @@ import { SmsSettingsService } from '../settings/sms-settings.service';
 import { SendPlan, SendSchedule } from './send-schedule.service';
 import { TEXTED_WITHIN } from './schedule.queries';
 
+/** A contact's thread on a number as a statement read it: when the contact last texted it, and the database's now(). */
+export interface ThreadAsRead {
+  lastInboundAt: Date | null;
+  now: Date;
+}
+
 /** A text about to be written, as the live-reply rule sees it. */
 export interface LiveReplyInput {
   accountId: string;
@@ -40,7 +46,7 @@ export class LiveReplies {
    * The same rule on a thread already read: whether the contact's last text (`lastInboundAt`) is within `windowMinutes`
    * of the database's `now` when it was read, as the statement behind `isLive` compares them.
    */
-  static textedWithin(thread: { lastInboundAt: Date | null; now: Date }, windowMinutes: number): boolean {
+  static textedWithin(thread: ThreadAsRead, windowMinutes: number): boolean {
     if (windowMinutes <= 0 || !thread.lastInboundAt) return false;
     return thread.lastInboundAt.getTime() >= thread.now.getTime() - windowMinutes * 60_000;
   }
