@@ -37,7 +37,7 @@ import helmet from 'helmet';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
-import { loggerParams, maskPhonesIn } from '../src/logging';
+import { givenOrNewRequestId, loggerParams, maskPhonesIn } from '../src/logging';
 
 export type Adapter = 'express' | 'fastify';
 export type Shape = 'bare' | 'update';
@@ -129,8 +129,6 @@ const serviceHelmet = () =>
 
 const validation = () => new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
 
-const GIVEN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /** The service's pino options (src/logging.ts) for a plain pino logger: what pino-http adds stays with pino-http. */
 function servicePinoOptions(): pino.LoggerOptions {
   const options = loggerParams(LOG_LEVEL).pinoHttp as PinoHttpOptions;
@@ -167,8 +165,7 @@ async function express(shape: Shape): Promise<NestExpressApplication> {
  * on Node's request too, where pino-http keeps it, for the log line's serializer.
  */
 function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && GIVEN_REQUEST_ID.test(given) ? given : randomUUID();
+  const id = givenOrNewRequestId(req);
   req.id = id;
   return id;
 }

@@ -53,10 +53,15 @@ const GIVEN_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * when it is a plain token, so one id follows a request through a proxy, else a new one.
  */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && GIVEN_REQUEST_ID.test(given) ? given : randomUUID();
+  const id = givenOrNewRequestId(req);
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** The caller's X-Request-Id when it is a plain token, else a new id. */
+export function givenOrNewRequestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && GIVEN_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Error answers (JSON objects with a 4xx or 5xx status) carry the request's id, so a report can be found in the logs. */
