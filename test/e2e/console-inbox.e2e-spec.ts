@@ -101,10 +101,13 @@ describe('console inbox in Chromium', () => {
 
     // Theo writes a reply; his page has not heard yet that Tess claimed the thread (its refreshes are slow).
     await theoPage.getByLabel('Reply by SMS').fill('Theo here: try turning it off and on.');
+    // The route stays until the page closes: turning interception off while the refused page loads its scripts can
+    // drop one of them in Chromium, and the page would never become live.
     const slow: { continue: () => Promise<void> }[] = [];
+    let holding = true;
     const toThread = (url: URL) => url.pathname === threadPath;
     await theoPage.route(toThread, (route) =>
-      route.request().resourceType() === 'fetch' ? void slow.push(route) : route.continue(),
+      holding && route.request().resourceType() === 'fetch' ? void slow.push(route) : route.continue(),
     );
     await tessPage.goto(threadPath);
     await tessPage.getByRole('button', { name: 'Claim' }).click();
@@ -117,7 +120,7 @@ describe('console inbox in Chromium', () => {
     const refused = theoPage.waitForResponse((r) => r.url().endsWith(`${threadPath}/reply`));
     await theoPage.getByRole('button', { name: 'Send reply' }).click();
     expect((await refused).status()).toBe(409);
-    await theoPage.unroute(toThread);
+    holding = false;
     await theoPage.getByRole('alert').filter({ hasText: 'Tess Tech' }).waitFor();
     // The address bar is the thread's again, the draft is kept, and the page is live.
     await theoPage.waitForURL((url) => url.pathname === threadPath);
