@@ -3,6 +3,7 @@ import { SmsSchema1796000000000 } from './1796000000000-SmsSchema';
 import { PlatformNumbers1796100000100 } from './1796100000100-PlatformNumbers';
 import { NumberLifecycle1796200000000 } from './1796200000000-NumberLifecycle';
 import { SharedSending1796200000100 } from './1796200000100-SharedSending';
+import { SweepIndexInFlight1796300000200 } from './1796300000200-SweepIndexInFlight';
 
 /** The module's migrations, oldest first: add them to the host's own list, or run them apart with `runSmsMigrations`. */
 export const SMS_MIGRATIONS = [
@@ -10,6 +11,7 @@ export const SMS_MIGRATIONS = [
   PlatformNumbers1796100000100,
   NumberLifecycle1796200000000,
   SharedSending1796200000100,
+  SweepIndexInFlight1796300000200,
 ];
 
 /** Where `runSmsMigrations` records what it ran, apart from the host's own migrations table. */

@@ -39,6 +39,7 @@ describe("the module's own schema", () => {
         'PlatformNumbers1796100000100',
         'NumberLifecycle1796200000000',
         'SharedSending1796200000100',
+        'SweepIndexInFlight1796300000200',
       ]);
       expect(await runSmsMigrations({ type: 'postgres', url })).toEqual([]);
       const tables = await withClient(url, tablesOf);

@@ -14,7 +14,10 @@ export interface InboundMediaItem {
 /** One row per provider message, in either direction. A long text split in parts is several rows sharing `sendId`. */
 @Entity('sms_messages')
 @Index(['accountId', 'ticketId', 'createdAt'])
-@Index(['status', 'updatedAt'])
+// The sweep for lost jobs: texts still in flight, by how long they have waited (a text that is sent or landed leaves it).
+@Index('IDX_sms_messages_in_flight', ['status', 'updatedAt'], {
+  where: "status IN ('pending', 'submitting', 'received')",
+})
 @Index(['provider', 'providerMessageId'], { unique: true, where: 'provider_message_id IS NOT NULL' })
 // Scheduled texts of an account are re-planned together when its hours change; the sweep reads them by sendAt.
 @Index('IDX_sms_messages_scheduled', ['accountId', 'sendAt'], { where: "status = 'scheduled'" })
