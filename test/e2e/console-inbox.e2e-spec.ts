@@ -101,8 +101,8 @@ describe('console inbox in Chromium', () => {
 
     // Theo writes a reply; his page has not heard yet that Tess claimed the thread (its refreshes are slow).
     await theoPage.getByLabel('Reply by SMS').fill('Theo here: try turning it off and on.');
-    // The route stays until the page closes: turning interception off while the refused page loads its scripts can
-    // drop one of them in Chromium, and the page would never become live.
+    // The route stays until the page closes: removing it turns Chromium's request interception off, and doing that
+    // while the refused page was loading left that page without its scripts about one run in five.
     const slow: { continue: () => Promise<void> }[] = [];
     let holding = true;
     const toThread = (url: URL) => url.pathname === threadPath;
