@@ -24,7 +24,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(env),
         LoggerModule.forRoot(loggerParams(env.LOG_LEVEL)),
-        TypeOrmModule.forRoot(databaseOptions(env.DATABASE_URL)),
+        TypeOrmModule.forRoot(databaseOptions(env.DATABASE_URL, env.DATABASE_POOL_SIZE)),
         // Workers block on Redis; maxRetriesPerRequest null is what BullMQ requires of their connections.
         BullModule.forRoot({
           prefix: env.QUEUE_PREFIX,

@@ -20,6 +20,17 @@ describe('loadEnvironment', () => {
     expect(sut.PUBLIC_URL).toBe('https://help.example.com');
   });
 
+  it('keeps at most 10 PostgreSQL connections a process unless told otherwise, and refuses a pool it cannot use', () => {
+    expect(loadEnvironment({}).DATABASE_POOL_SIZE).toBe(10);
+    expect(loadEnvironment({ DATABASE_POOL_SIZE: '24' }).DATABASE_POOL_SIZE).toBe(24);
+    expect(() => loadEnvironment({ DATABASE_POOL_SIZE: '0' })).toThrow(
+      /DATABASE_POOL_SIZE=0: must be between 1 and 200/,
+    );
+    expect(() => loadEnvironment({ DATABASE_POOL_SIZE: 'lots' })).toThrow(
+      /DATABASE_POOL_SIZE="lots": must be a whole number of connections/,
+    );
+  });
+
   it('names each bad variable and what is wrong with it', () => {
     expect(() => loadEnvironment({ PORT: 'eighty', SMS_PROVIDER: 'nexmo' })).toThrow(ConfigError);
     try {

@@ -14,7 +14,7 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
  * table for both (a host may as well run the module's apart: see `runSmsMigrations`). The same options serve the
  * app, the TypeORM CLI and the tests.
  */
-export function databaseOptions(url: string): DataSourceOptions {
+export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
   const src = join(__dirname, '..');
   const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
   return {
@@ -38,6 +38,8 @@ export function databaseOptions(url: string): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     migrationsRun: false,
-    extra: { max: 20 },
+    // Connections this process keeps open at most (`DATABASE_POOL_SIZE`): more than the database's cores buys only
+    // contention (docs/performance.md).
+    extra: { max: poolSize },
   };
 }
