@@ -1,5 +1,6 @@
 /**
- * Outbound, in one `all` process (BENCH_OUTBOUND_LAYOUT=api+worker: an `api` and a `worker` process) against a local
+ * Outbound, in one `all` process (BENCH_OUTBOUND_LAYOUT=api+worker: an `api` and a `worker` process; all+all: two `all`
+ * processes, one a core, the updates sent to each in turn as a load balancer would) against a local
  * fake Twilio, each stage on its own:
  *  - the send pipeline alone: message rows written straight into the table and their send jobs added at once →
  *    the provider's request received (BullMQ, the gates, the credit claim, the Twilio request, the acceptance);
@@ -35,12 +36,15 @@ import {
   spawnService,
   startService,
   stopProcess,
+  waitHealthy,
 } from './support';
 import { customerPhone } from './webhooks';
 
 const UPDATES = Number(process.env.BENCH_OUTBOUND_COUNT ?? 1500);
-/** `all` (one process, the default) or `api+worker` (an api process, and a worker process beside it). */
-const LAYOUT = process.env.BENCH_OUTBOUND_LAYOUT === 'api+worker' ? 'api+worker' : 'all';
+/** `all` (one process, the default), `api+worker` (an api process, and a worker process beside it) or `all+all`. */
+const LAYOUT = (['api+worker', 'all+all'] as const).find((l) => l === process.env.BENCH_OUTBOUND_LAYOUT) ?? 'all';
+/** The ports the updates go to, in turn: the service's, and with `all+all` the second process's too. */
+let updatePorts: number[] = [];
 const CONCURRENCY = 64;
 const TICKETS = 64;
 
@@ -73,7 +77,7 @@ export interface HostUpdateRun {
 }
 
 export interface OutboundFigures {
-  layout: 'all' | 'api+worker';
+  layout: typeof LAYOUT;
   /** A bare prepared statement from this process, per round trip: what a statement costs below everything else. */
   roundTrip: CpuUsed;
   hostUpdateOneAccount: HostUpdateRun;
@@ -181,7 +185,7 @@ async function run(
       const desk = accounts[i % accounts.length];
       startedAt.set(marker, Date.now());
       const res = await json(
-        svc.port,
+        updatePorts[i % updatePorts.length],
         'POST',
         `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length].id}/updates`,
         desk.token,
@@ -249,9 +253,15 @@ async function hostUpdateRun(
     pool(UPDATES, CONCURRENCY, async (i) => {
       const desk = accounts[i % accounts.length];
       const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
-      const res = await json(svc.port, 'POST', `/api/tickets/${ticket.id}/updates`, desk.token, {
-        emailBody: `Note ${tag}-${i} on the ticket`,
-      });
+      const res = await json(
+        updatePorts[i % updatePorts.length],
+        'POST',
+        `/api/tickets/${ticket.id}/updates`,
+        desk.token,
+        {
+          emailBody: `Note ${tag}-${i} on the ticket`,
+        },
+      );
       if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
     }),
   );
@@ -371,12 +381,23 @@ export async function benchOutbound(): Promise<OutboundFigures> {
       TWILIO_API_URL: fake.url,
       WORKER_CONCURRENCY: '50',
     },
-    LAYOUT === 'all' ? 'all' : 'api',
+    LAYOUT === 'api+worker' ? 'api' : 'all',
   );
-  // The worker shares the api's database and queue prefix; it serves no HTTP.
-  const worker = LAYOUT === 'all' ? null : spawnService('outbound-worker', { ...svc.env, PORT: '0' }, 'worker');
-  const pids = worker ? [svc.child.pid!, worker.pid!] : [svc.child.pid!];
+  // The second process shares the first one's database and queue prefix; a worker serves no HTTP.
+  const secondPort = svc.port + 1;
+  const second =
+    LAYOUT === 'api+worker'
+      ? spawnService('outbound-worker', { ...svc.env, PORT: '0' }, 'worker')
+      : LAYOUT === 'all+all'
+        ? spawnService('outbound-second', { ...svc.env, PORT: String(secondPort) }, 'all')
+        : null;
+  const pids = second ? [svc.child.pid!, second.pid!] : [svc.child.pid!];
+  updatePorts = [svc.port];
   try {
+    if (second && LAYOUT === 'all+all') {
+      await waitHealthy('outbound-second', secondPort, second);
+      updatePorts.push(secondPort);
+    }
     const one = await desks(svc, fake, 1, 100);
     const eight = await desks(svc, fake, 8, 200);
     await run(svc, pids, fake, one, 'warm');
@@ -421,7 +442,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     );
     return figures;
   } finally {
-    if (worker) await stopProcess(worker);
+    if (second) await stopProcess(second);
     await svc.stop();
     await fake.close();
   }

@@ -240,6 +240,8 @@ export async function startService(
     PLATFORM_TOKEN,
     // The service's default level, at which every request is logged; BENCH_LOG_LEVEL=warn measures without those lines.
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // The service's default pool unless BENCH_DATABASE_POOL_SIZE says otherwise.
+    ...(process.env.BENCH_DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.BENCH_DATABASE_POOL_SIZE } : {}),
     STORAGE_DIR: join('/tmp', `ticket-sms-bench-${id}`),
     ...extraEnv,
   };
