@@ -185,7 +185,7 @@ async function run(
       const desk = accounts[i % accounts.length];
       startedAt.set(marker, Date.now());
       const res = await json(
-        updatePorts[i % updatePorts.length],
+        updatePorts[Math.floor(i / accounts.length) % updatePorts.length],
         'POST',
         `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length].id}/updates`,
         desk.token,
@@ -254,7 +254,7 @@ async function hostUpdateRun(
       const desk = accounts[i % accounts.length];
       const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
       const res = await json(
-        updatePorts[i % updatePorts.length],
+        updatePorts[Math.floor(i / accounts.length) % updatePorts.length],
         'POST',
         `/api/tickets/${ticket.id}/updates`,
         desk.token,
@@ -384,7 +384,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     LAYOUT === 'api+worker' ? 'api' : 'all',
   );
   // The second process shares the first one's database and queue prefix; a worker serves no HTTP.
-  const secondPort = svc.port + 1;
+  const secondPort = 40000 + Math.floor(Math.random() * 20000);
   const second =
     LAYOUT === 'api+worker'
       ? spawnService('outbound-worker', { ...svc.env, PORT: '0' }, 'worker')
@@ -396,6 +396,9 @@ export async function benchOutbound(): Promise<OutboundFigures> {
   try {
     if (second && LAYOUT === 'all+all') {
       await waitHealthy('outbound-second', secondPort, second);
+      // Another session's service on that port would answer the health check while this one exited.
+      if (second.exitCode !== null)
+        throw new Error(`outbound-second exited (${second.exitCode}); port ${secondPort} taken?`);
       updatePorts.push(secondPort);
     }
     const one = await desks(svc, fake, 1, 100);

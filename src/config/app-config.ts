@@ -19,6 +19,9 @@ import {
   SECRETS_KEY_PATTERN,
 } from '../sms';
 
+/** PostgreSQL connections a process keeps open at most, unless `DATABASE_POOL_SIZE` says otherwise. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 export const PROCESS_ROLES = ['api', 'worker', 'all'] as const;
 export type ProcessRole = (typeof PROCESS_ROLES)[number];
 // The platform's provider; accounts may send through their own Flowroute account besides.
@@ -45,7 +48,7 @@ export class Environment {
   @Min(1, { message: 'must be between 1 and 200' })
   @Max(200, { message: 'must be between 1 and 200' })
   @IsInt({ message: 'must be a whole number of connections' })
-  DATABASE_POOL_SIZE = 10;
+  DATABASE_POOL_SIZE = DEFAULT_DATABASE_POOL_SIZE;
 
   @IsString()
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' })

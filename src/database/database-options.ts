@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { SMS_MIGRATIONS } from '../../migrations';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../config/app-config';
 import { ConsoleSchema1796000000200 } from '../console/migrations/1796000000200-ConsoleSchema';
 import { ConsoleThreadReads1796200000200 } from '../console/migrations/1796200000200-ConsoleThreadReads';
 import { HelpdeskSchema1796000000100 } from '../helpdesk/migrations/1796000000100-HelpdeskSchema';
@@ -14,7 +15,7 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
  * table for both (a host may as well run the module's apart: see `runSmsMigrations`). The same options serve the
  * app, the TypeORM CLI and the tests.
  */
-export function databaseOptions(url: string, poolSize = 10): DataSourceOptions {
+export function databaseOptions(url: string, poolSize = DEFAULT_DATABASE_POOL_SIZE): DataSourceOptions {
   const src = join(__dirname, '..');
   const ext = __filename.endsWith('.ts') ? 'ts' : 'js';
   return {

@@ -33,7 +33,8 @@ const MIGRATION_LOCK = 7_236_001;
 /** Runs pending migrations under an advisory lock, so several processes starting at once migrate once. */
 export async function migrateDatabase(url: string): Promise<string[]> {
   await ensureDatabase(url);
-  const dataSource = new DataSource(databaseOptions(url));
+  // A pool of its own, not the service's: the lock's connection stays held while the migrations run on another.
+  const dataSource = new DataSource(databaseOptions(url, 2));
   await dataSource.initialize();
   try {
     const runner = dataSource.createQueryRunner();
