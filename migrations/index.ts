@@ -40,6 +40,8 @@ export async function runSmsMigrations(
     migrationsTableName: options.tableName ?? SMS_MIGRATIONS_TABLE,
     migrationsRun: false,
     synchronize: false,
+    // Two connections whatever the host's pool: the lock stays held on one while the migrations run on the other.
+    extra: { ...(connection.extra as Record<string, unknown> | undefined), max: 2 },
   });
   await dataSource.initialize();
   try {

@@ -62,6 +62,20 @@ describe("the module's own schema", () => {
     }
   });
 
+  it('migrates through a host connection whose pool keeps a single connection', async () => {
+    const url = `${PG_URL}/ticket_sms_test_module_one_${randomBytes(4).toString('hex')}`;
+    await ensureDatabase(url);
+    try {
+      // The migration lock stays held on one connection while the migrations run on another.
+      const ran = await runSmsMigrations({ type: 'postgres', url, extra: { max: 1 } });
+      expect(ran).toHaveLength(5);
+      const tables = await withClient(url, tablesOf);
+      expect(tables).toContain('sms_messages');
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
   describe('a database from before the module had its own schema', () => {
     let t: TestApp;
     let before: Record<string, number>;
