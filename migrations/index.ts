@@ -1,4 +1,4 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, MigrationExecutor } from 'typeorm';
 import { SmsSchema1796000000000 } from './1796000000000-SmsSchema';
 import { PlatformNumbers1796100000100 } from './1796100000100-PlatformNumbers';
 import { NumberLifecycle1796200000000 } from './1796200000000-NumberLifecycle';
@@ -40,8 +40,6 @@ export async function runSmsMigrations(
     migrationsTableName: options.tableName ?? SMS_MIGRATIONS_TABLE,
     migrationsRun: false,
     synchronize: false,
-    // Two connections whatever the host's pool: the lock stays held on one while the migrations run on the other.
-    extra: { ...(connection.extra as Record<string, unknown> | undefined), max: 2 },
   });
   await dataSource.initialize();
   try {
@@ -49,7 +47,10 @@ export async function runSmsMigrations(
     await runner.connect();
     try {
       await runner.query('SELECT pg_advisory_lock($1)', [SMS_MIGRATION_LOCK]);
-      return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);
+      // On the lock's own connection, so one connection is enough whatever the host's pool allows.
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      return (await executor.executePendingMigrations()).map((migration) => migration.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]);
       await runner.release();

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { databaseOptions } from './database-options';
 
 /** Creates the database named in `url` when it does not exist yet (connecting to the server's `postgres` database). */
@@ -33,15 +33,17 @@ const MIGRATION_LOCK = 7_236_001;
 /** Runs pending migrations under an advisory lock, so several processes starting at once migrate once. */
 export async function migrateDatabase(url: string): Promise<string[]> {
   await ensureDatabase(url);
-  // A pool of its own, not the service's: the lock's connection stays held while the migrations run on another.
-  const dataSource = new DataSource(databaseOptions(url, 2));
+  const dataSource = new DataSource(databaseOptions(url));
   await dataSource.initialize();
   try {
     const runner = dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-      const ran = await dataSource.runMigrations({ transaction: 'each' });
+      // On the lock's own connection: the migrations need no second one.
+      const executor = new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'each';
+      const ran = await executor.executePendingMigrations();
       return ran.map((m) => m.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
