@@ -17,8 +17,11 @@ export const SMS_MIGRATIONS = [
 /** Where `runSmsMigrations` records what it ran, apart from the host's own migrations table. */
 export const SMS_MIGRATIONS_TABLE = 'sms_migrations';
 
-// Any constant works; it only has to be the same in every process that migrates one database.
-const SMS_MIGRATION_LOCK = 7_236_002;
+/**
+ * The session advisory lock `runSmsMigrations` holds on the host's database while it migrates, so processes starting
+ * together migrate once; a host taking advisory locks of its own keeps clear of this key.
+ */
+export const SMS_MIGRATION_LOCK = 7_236_002;
 
 /**
  * Runs the module's pending migrations on the host's PostgreSQL database under a migrations table of their own
@@ -52,7 +55,9 @@ export async function runSmsMigrations(
       executor.transaction = 'each';
       return (await executor.executePendingMigrations()).map((migration) => migration.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]);
+      // A connection that died took its session's lock with it, and a live one's lock ends with the pool below:
+      // a failed unlock must not hide the migration's own error, nor keep the runner.
+      await runner.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]).catch(() => undefined);
       await runner.release();
     }
   } finally {

@@ -46,7 +46,9 @@ export async function migrateDatabase(url: string): Promise<string[]> {
       const ran = await executor.executePendingMigrations();
       return ran.map((m) => m.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+      // A connection that died took its session's lock with it, and a live one's lock ends with the pool below:
+      // a failed unlock must not hide the migration's own error, nor keep the runner.
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
       await runner.release();
     }
   } finally {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { runSmsMigrations, SMS_MIGRATIONS, SMS_MIGRATIONS_TABLE } from '../../migrations';
+import { runSmsMigrations, SMS_MIGRATION_LOCK, SMS_MIGRATIONS, SMS_MIGRATIONS_TABLE } from '../../migrations';
 import { ensureDatabase } from '../../src/database/ensure-database';
 import { hashToken } from '../../src/helpdesk/auth/tokens';
 import { dropDatabase, eventually, PG_URL, TestAccount, TestApp } from '../support/test-app';
@@ -70,6 +70,39 @@ describe("the module's own schema", () => {
       expect(ran).toEqual(SMS_MIGRATIONS.map((migration) => migration.name));
       const tables = await withClient(url, tablesOf);
       expect(tables).toContain('sms_messages');
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
+  it('a run whose connection is cut fails with the reason, and the next run migrates', async () => {
+    const url = `${PG_URL}/ticket_sms_test_module_cut_${randomBytes(4).toString('hex')}`;
+    await ensureDatabase(url);
+    try {
+      await withClient(url, async (holder) => {
+        // Another process is migrating: the run waits for the lock, and its connection is cut while it waits.
+        await holder.query('SELECT pg_advisory_lock($1)', [SMS_MIGRATION_LOCK]);
+        const outcome = runSmsMigrations({ type: 'postgres', url }).then(
+          () => null,
+          (error: unknown) => error,
+        );
+        const waiting = await eventually(
+          () =>
+            holder
+              .query<{ pid: number }>(
+                `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+                [SMS_MIGRATION_LOCK],
+              )
+              .then((r) => r.rows),
+          (rows) => rows.length === 1,
+        );
+        await holder.query('SELECT pg_terminate_backend($1)', [waiting[0].pid]);
+        // The caller learns why (PostgreSQL's admin_shutdown), not that the lock could not be given back afterwards.
+        expect(await outcome).toMatchObject({ code: '57P01', message: expect.stringMatching(/terminat/) });
+        await holder.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]);
+      });
+      expect(await runSmsMigrations({ type: 'postgres', url })).toEqual(SMS_MIGRATIONS.map((m) => m.name));
     } finally {
       await dropDatabase(url);
     }
