@@ -12,7 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Client, Pool } from 'pg';
-import { FakeTwilio } from '../test/fakes/fake-twilio';
+import { jobOptions } from '../src/sms/queues/jobs';
+import { SmsJob } from '../src/sms/queues/queues';
+import { FakeTwilio, type SentMessage } from '../test/fakes/fake-twilio';
 import {
   addNumber,
   createAccount,
@@ -47,6 +49,15 @@ const LAYOUT = (['api+worker', 'all+all'] as const).find((l) => l === process.en
 let updatePorts: number[] = [];
 const CONCURRENCY = 64;
 const TICKETS = 64;
+/**
+ * The fake Twilio answers each send after this many ms (0, the default: at once, so the figures are the service's
+ * capacity); BENCH_PROVIDER_CALLS_IN_FLIGHT is the service's PROVIDER_CALLS_IN_FLIGHT (its default otherwise). A real
+ * provider answers in a tenth of a second or more, and a process sends at most its calls in flight per answer time.
+ */
+const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 0);
+const PROVIDER_CALLS_IN_FLIGHT = process.env.BENCH_PROVIDER_CALLS_IN_FLIGHT;
+/** The service's send worker takes this many jobs at once (`send-message.processor.ts`: 64 a batch, 3 batches in flight). */
+const SEND_WORKER_CONCURRENCY = 64 * 3;
 
 export interface OutboundRun {
   smsPerSecond: number;
@@ -54,6 +65,8 @@ export interface OutboundRun {
   p95Ms: number;
   apiUpdatesPerSecond: number;
   duplicates: number;
+  /** Texts that reached the provider to another phone or from another number than their ticket's. */
+  misaddressed: number;
   /** Per SMS: the API's update and the send job together. */
   cpu: CpuUsed;
   /** Per SMS, ms: this process, the clients' requests and the fake Twilio, on the same two cores. */
@@ -64,6 +77,7 @@ export interface OutboundRun {
 export interface PipelineRun {
   smsPerSecond: number;
   duplicates: number;
+  misaddressed: number;
   /** Per SMS: the send job, from the job to the provider's acceptance recorded. */
   cpu: CpuUsed;
 }
@@ -78,6 +92,9 @@ export interface HostUpdateRun {
 
 export interface OutboundFigures {
   layout: typeof LAYOUT;
+  /** How long the fake provider took to answer a send, and the service's calls in flight (null: its default). */
+  providerLatencyMs: number;
+  providerCallsInFlight: string | null;
   /** A bare prepared statement from this process, per round trip: what a statement costs below everything else. */
   roundTrip: CpuUsed;
   hostUpdateOneAccount: HostUpdateRun;
@@ -95,7 +112,12 @@ async function bareBullmqJobsPerSecond(count: number): Promise<number> {
   let done = 0;
   let finished: () => void = () => undefined;
   const allDone = new Promise<void>((r) => (finished = r));
-  const worker = new Worker('noop', async () => undefined, { connection, prefix, concurrency: 50 });
+  // As many jobs at once as the service's send worker takes.
+  const worker = new Worker('noop', async () => undefined, {
+    connection,
+    prefix,
+    concurrency: SEND_WORKER_CONCURRENCY,
+  });
   worker.on('completed', () => {
     if (++done === count) finished();
   });
@@ -165,6 +187,37 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
   return out;
 }
 
+/** Where each text of a stage must go: its marker (the tag and its index), the customer's phone and the desk's number. */
+type Addresses = Map<string, { to: string; from: string }>;
+
+/**
+ * Each of the stage's texts reached the provider once, to its ticket's customer from its account's number: throws when
+ * one is missing, counts the duplicates (a text sent twice) and the misaddressed.
+ */
+function delivered(
+  stage: string,
+  sent: SentMessage[],
+  marker: RegExp,
+  expected: Addresses,
+): { received: { message: SentMessage; marker: string }[]; duplicates: number; misaddressed: number } {
+  const received = sent.flatMap((message) => {
+    const found = marker.exec(message.body);
+    return found ? [{ message, marker: found[1] }] : [];
+  });
+  const seen = new Set(received.map((r) => r.marker));
+  const missing = [...expected.keys()].filter((m) => !seen.has(m));
+  if (missing.length > 0)
+    throw new Error(`${stage}: ${missing.length} of ${expected.size} never reached the provider, ${missing[0]} first`);
+  return {
+    received,
+    duplicates: received.length - seen.size,
+    misaddressed: received.filter(({ message, marker: m }) => {
+      const want = expected.get(m);
+      return !want || message.to !== want.to || message.from !== want.from;
+    }).length,
+  };
+}
+
 async function run(
   svc: ServiceProcess,
   pids: number[],
@@ -173,21 +226,24 @@ async function run(
   tag: string,
 ): Promise<OutboundRun> {
   const startedAt = new Map<string, number>();
+  const expected: Addresses = new Map();
   const wallStart = Date.now();
   let apiDone = 0;
   // The update's own words: the pipeline stage's texts carry the same tags.
-  const pattern = new RegExp(`Update ${tag}-\\d+`);
+  const pattern = new RegExp(`Update (${tag}-\\d+) `);
   const before = fake.sentCount();
   const ownBefore = process.cpuUsage();
   const { cpu } = await measureCpu(pids, svc.env.DATABASE_URL, async () => {
     await pool(UPDATES, CONCURRENCY, async (i) => {
       const marker = `${tag}-${i}`;
       const desk = accounts[i % accounts.length];
+      const ticket = desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length];
+      expected.set(marker, { to: ticket.phone, from: desk.number });
       startedAt.set(marker, Date.now());
       const res = await json(
         updatePorts[Math.floor(i / accounts.length) % updatePorts.length],
         'POST',
-        `/api/tickets/${desk.tickets[Math.floor(i / accounts.length) % desk.tickets.length].id}/updates`,
+        `/api/tickets/${ticket.id}/updates`,
         desk.token,
         {
           smsBody: `Update ${marker} on your ticket`,
@@ -201,19 +257,16 @@ async function run(
     while (fake.sentCount() < before + UPDATES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   });
   const own = process.cpuUsage(ownBefore);
-  const received = fake.sentMessages().filter((m) => pattern.test(m.body));
-  if (received.length < UPDATES)
-    throw new Error(`outbound: only ${received.length} of ${UPDATES} reached the provider`);
-  const latencies = received.map(
-    (m) => m.request.time - (startedAt.get(pattern.exec(m.body)![0].slice('Update '.length)) ?? m.request.time),
-  );
-  const last = Math.max(...received.map((m) => m.request.time));
+  const { received, duplicates, misaddressed } = delivered('outbound', fake.sentMessages(), pattern, expected);
+  const latencies = received.map(({ message, marker }) => message.request.time - startedAt.get(marker)!);
+  const last = Math.max(...received.map(({ message }) => message.request.time));
   return {
-    smsPerSecond: received.length / ((last - wallStart) / 1000),
+    smsPerSecond: UPDATES / ((last - wallStart) / 1000),
     p50Ms: median(latencies),
     p95Ms: percentile(latencies, 95),
     apiUpdatesPerSecond: UPDATES / ((apiDone - wallStart) / 1000),
-    duplicates: received.length - new Set(received.map((m) => m.body)).size,
+    duplicates,
+    misaddressed,
     cpu: cpuPer(cpu, UPDATES),
     benchCpuMs: (own.user + own.system) / 1000 / UPDATES,
   };
@@ -275,8 +328,8 @@ async function hostUpdateRun(
 
 /**
  * The send pipeline alone: UPDATES rows as a ticket update writes them (`pending`, one part, the ticket's customer),
- * written before the clock starts; then their send jobs, added at once as the outbox's enqueue adds them, and the time
- * until the provider received the last.
+ * written before the clock starts; then their send jobs, added at once with the options the outbox's enqueue gives
+ * them, and the time until the provider received the last.
  */
 async function pipelineRun(
   svc: ServiceProcess,
@@ -313,7 +366,10 @@ async function pipelineRun(
         rows.map((r) => r.body),
       ],
     );
-    const pattern = new RegExp(`Pipeline ${tag}-\\d+ `);
+    const pattern = new RegExp(`Pipeline (${tag}-\\d+) `);
+    const expected: Addresses = new Map(
+      rows.map((r, i) => [`${tag}-${i}`, { to: r.ticket.phone, from: r.desk.number }]),
+    );
     const before = fake.sentCount();
     const wallStart = Date.now();
     const { cpu } = await measureCpu(pids, svc.env.DATABASE_URL, async () => {
@@ -322,19 +378,23 @@ async function pipelineRun(
           rows.slice(i, i + 500).map((r) => ({
             name: 'SendMessage',
             data: { messageId: r.id },
-            opts: { jobId: r.id, attempts: 12, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true },
+            opts: jobOptions(SmsJob.SendMessage, { jobId: r.id }),
           })),
         );
       const deadline = Date.now() + 300_000;
       while (fake.sentCount() < before + UPDATES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     });
-    const received = fake.sentMessages().filter((m) => pattern.test(m.body));
-    if (received.length < UPDATES)
-      throw new Error(`outbound pipeline: only ${received.length} of ${UPDATES} reached the provider`);
-    const last = Math.max(...received.map((m) => m.request.time));
+    const { received, duplicates, misaddressed } = delivered(
+      'outbound pipeline',
+      fake.sentMessages(),
+      pattern,
+      expected,
+    );
+    const last = Math.max(...received.map(({ message }) => message.request.time));
     return {
-      smsPerSecond: received.length / ((last - wallStart) / 1000),
-      duplicates: received.length - new Set(received.map((m) => m.body)).size,
+      smsPerSecond: UPDATES / ((last - wallStart) / 1000),
+      duplicates,
+      misaddressed,
       cpu: cpuPer(cpu, UPDATES),
     };
   } finally {
@@ -346,11 +406,12 @@ async function pipelineRun(
 const pipelineSummary = (runs: PipelineRun[]): PipelineRun => ({
   smsPerSecond: medianOf(runs, (x) => x.smsPerSecond),
   duplicates: Math.max(...runs.map((x) => x.duplicates)),
+  misaddressed: Math.max(...runs.map((x) => x.misaddressed)),
   cpu: medianCpu(runs, (x) => x.cpu),
 });
 
 const describePipeline = (r: PipelineRun) =>
-  `${fmt(r.smsPerSecond)} SMS/s (row → provider request), ${r.duplicates} duplicates, ${describeCpu(r.cpu, 1, 'SMS')}`;
+  `${fmt(r.smsPerSecond)} SMS/s (row → provider request), ${r.duplicates} duplicates, ${r.misaddressed} misaddressed, ${describeCpu(r.cpu, 1, 'SMS')}`;
 
 const describeHost = (r: HostUpdateRun) =>
   `ticket update without a text, one account ${fmt(r.updatesPerSecond)} updates/s, ${describeCpu(r.cpu, 1, 'update')}; ` +
@@ -362,16 +423,17 @@ const summary = (runs: OutboundRun[]): OutboundRun => ({
   p95Ms: medianOf(runs, (x) => x.p95Ms),
   apiUpdatesPerSecond: medianOf(runs, (x) => x.apiUpdatesPerSecond),
   duplicates: Math.max(...runs.map((x) => x.duplicates)),
+  misaddressed: Math.max(...runs.map((x) => x.misaddressed)),
   cpu: medianCpu(runs, (x) => x.cpu),
   benchCpuMs: medianOf(runs, (x) => x.benchCpuMs),
 });
 
 const describe = (r: OutboundRun) =>
   `${fmt(r.smsPerSecond)} SMS/s (update → provider request), p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s, ` +
-  `${r.duplicates} duplicates, ${describeCpu(r.cpu, 1, 'SMS')}; the bench's clients and fake Twilio ${fmt(r.benchCpuMs, 2)} ms`;
+  `${r.duplicates} duplicates, ${r.misaddressed} misaddressed, ${describeCpu(r.cpu, 1, 'SMS')}; the bench's clients and fake Twilio ${fmt(r.benchCpuMs, 2)} ms`;
 
 export async function benchOutbound(): Promise<OutboundFigures> {
-  const fake = await FakeTwilio.start({ recordRequests: false });
+  const fake = (await FakeTwilio.start({ recordRequests: false })).setLatency(PROVIDER_LATENCY_MS);
   const svc = await startService(
     'outbound',
     {
@@ -380,6 +442,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
       TWILIO_AUTH_TOKEN: fake.authToken,
       TWILIO_API_URL: fake.url,
       WORKER_CONCURRENCY: '50',
+      ...(PROVIDER_CALLS_IN_FLIGHT ? { PROVIDER_CALLS_IN_FLIGHT } : {}),
     },
     LAYOUT === 'api+worker' ? 'api' : 'all',
   );
@@ -405,6 +468,7 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     const eight = await desks(svc, fake, 8, 200);
     await run(svc, pids, fake, one, 'warm');
     await pipelineRun(svc, pids, fake, one, 'warm');
+    await run(svc, pids, fake, eight, 'warm8');
     const runs = await repeat(REPEATS, async (r) => {
       const hostUpdate = await hostUpdateRun(svc, pids, one, `one${r}`);
       const pipelineSingle = await pipelineRun(svc, pids, fake, one, `one${r}`);
@@ -421,6 +485,8 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     const roundTrip = await bareRoundTrip(svc.env.DATABASE_URL);
     const figures: OutboundFigures = {
       layout: LAYOUT,
+      providerLatencyMs: PROVIDER_LATENCY_MS,
+      providerCallsInFlight: PROVIDER_CALLS_IN_FLIGHT ?? null,
       roundTrip,
       hostUpdateOneAccount: {
         updatesPerSecond: medianOf(runs, (x) => x.hostUpdate.updatesPerSecond),
@@ -435,7 +501,8 @@ export async function benchOutbound(): Promise<OutboundFigures> {
     };
     const bare = figures.bareBullmqJobsPerSecond;
     console.log(
-      `outbound (${LAYOUT}, median of ${REPEATS}, ${UPDATES} texts a run): ${describeHost(figures.hostUpdateOneAccount)}; pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
+      `outbound (${LAYOUT}, median of ${REPEATS}, ${UPDATES} texts a run, the provider answering in ${PROVIDER_LATENCY_MS} ms, ` +
+        `${PROVIDER_CALLS_IN_FLIGHT ?? 'the default'} calls in flight): ${describeHost(figures.hostUpdateOneAccount)}; pipeline alone, one account ${describePipeline(figures.pipelineOneAccount)} ` +
         `(ratio ${fmt(figures.pipelineOneAccount.smsPerSecond / bare, 3)}); 8 accounts ${describePipeline(figures.pipelineEightAccounts)} ` +
         `(ratio ${fmt(figures.pipelineEightAccounts.smsPerSecond / bare, 3)}). Update → provider at concurrency ${CONCURRENCY}, ` +
         `one account ${describe(figures.oneAccount)} (ratio ${fmt(figures.oneAccount.smsPerSecond / bare, 3)}); ` +

@@ -119,7 +119,11 @@ async function main(): Promise<void> {
   if (wanted('outbound')) {
     const f = await benchOutbound();
     const bare = `bare BullMQ ${fmt(f.bareBullmqJobsPerSecond, 0)} no-op jobs/s`;
-    const layout = f.layout === 'all' ? '' : `, ${f.layout} processes`;
+    const layout =
+      (f.layout === 'all' ? '' : `, ${f.layout} processes`) +
+      (f.providerLatencyMs > 0 || f.providerCallsInFlight !== null
+        ? `, the provider answering in ${f.providerLatencyMs} ms, ${f.providerCallsInFlight ?? 'the default'} calls in flight`
+        : '');
     const host = f.hostUpdateOneAccount;
     const hostUpdate =
       `the update without a text, one account, ${fmt(host.updatesPerSecond)} updates/s, ${cpu(host.cpu)}; ` +
@@ -131,10 +135,10 @@ async function main(): Promise<void> {
       const ratio = r.smsPerSecond / f.bareBullmqJobsPerSecond;
       rows.push({
         figure: `outbound send pipeline alone (row → provider), ${label}${layout}`,
-        measured: `${fmt(r.smsPerSecond)} SMS/s, ${r.duplicates} duplicates; ${cpu(r.cpu)}`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, ${r.duplicates} duplicates, ${r.misaddressed} misaddressed; ${cpu(r.cpu)}`,
         baseline: `${bare} (ratio ${fmt(ratio, 3)})`,
-        target: '≥ 1,000 SMS/s, ratio ≥ 1/9',
-        met: r.smsPerSecond >= 1000 && ratio >= 1 / 9,
+        target: '≥ 1,000 SMS/s, ratio ≥ 1/9, each text once to its customer',
+        met: r.smsPerSecond >= 1000 && ratio >= 1 / 9 && r.duplicates === 0 && r.misaddressed === 0,
       });
     }
     for (const [label, r] of [
@@ -143,12 +147,22 @@ async function main(): Promise<void> {
     ] as const) {
       rows.push({
         figure: `outbound, ticket update → provider, ${label}${layout}`,
-        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s; ${cpu(r.cpu)}`,
+        measured: `${fmt(r.smsPerSecond)} SMS/s, p50 ${fmt(r.p50Ms, 0)} ms, p95 ${fmt(r.p95Ms, 0)} ms, API ${fmt(r.apiUpdatesPerSecond)} updates/s, ${r.duplicates} duplicates, ${r.misaddressed} misaddressed; ${cpu(r.cpu)}`,
         baseline: `${bare} (ratio ${fmt(r.smsPerSecond / f.bareBullmqJobsPerSecond, 3)}); ${hostUpdate}`,
-        target: '≥ 400 SMS/s',
-        met: r.smsPerSecond >= 400,
+        target: '≥ 400 SMS/s, each text once to its customer',
+        met: r.smsPerSecond >= 400 && r.duplicates === 0 && r.misaddressed === 0,
       });
     }
+    // Every text of one account debits one balance row: a tenth of the 8 accounts' rate is within the VM's noise.
+    const pipelineShare = f.pipelineOneAccount.smsPerSecond / f.pipelineEightAccounts.smsPerSecond;
+    const updateShare = f.oneAccount.smsPerSecond / f.eightAccounts.smsPerSecond;
+    rows.push({
+      figure: `outbound, one account against 8${layout}`,
+      measured: `pipeline alone ${fmt(pipelineShare, 2)}×, ticket update → provider ${fmt(updateShare, 2)}× the 8 accounts' rate`,
+      baseline: '',
+      target: 'one account as fast as 8 (≥ 0.9×)',
+      met: pipelineShare >= 0.9 && updateShare >= 0.9,
+    });
   }
   if (wanted('media')) {
     const f = await benchMedia();
