@@ -55,7 +55,7 @@ const TICKETS = 64;
  * provider answers in a tenth of a second or more, and a process sends at most its calls in flight per answer time.
  */
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 0);
-const PROVIDER_CALLS_IN_FLIGHT = process.env.BENCH_PROVIDER_CALLS_IN_FLIGHT;
+const PROVIDER_CALLS_IN_FLIGHT = process.env.BENCH_PROVIDER_CALLS_IN_FLIGHT || undefined;
 /** The service's send worker takes this many jobs at once (`send-message.processor.ts`: 64 a batch, 3 batches in flight). */
 const SEND_WORKER_CONCURRENCY = 64 * 3;
 
