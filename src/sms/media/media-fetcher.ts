@@ -1,7 +1,15 @@
 import { lookup as lookupCallback, LookupAddress, LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { Agent, fetch, type Response } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent, Response } from 'undici';
+
+let undici: typeof Undici | null = null;
+/** undici loads with the first media fetch, not at start-up: a process that never fetches a photo does not hold it. */
+function loadUndici(): typeof Undici {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (undici ??= require('undici') as typeof Undici);
+}
 export interface MediaFetchOptions {
   /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.provider.example'. */
   allowedHosts: string[];
@@ -165,7 +173,8 @@ export class MediaFetcher {
   private readonly options: Omit<MediaFetchOptions, 'allowedHosts' | 'privateAddressHosts'>;
   private readonly allowedHosts: ReadonlySet<string>;
   private readonly privateAddressHosts: ReadonlySet<string>;
-  private readonly dispatcher: Agent;
+  private readonly connect: { lookup: ReturnType<typeof checkedLookup> };
+  private agent: Agent | null = null;
 
   constructor(options: Pick<MediaFetchOptions, 'allowedHosts'> & Partial<MediaFetchOptions>) {
     const merged = { ...MEDIA_FETCH_DEFAULTS, ...options };
@@ -183,9 +192,11 @@ export class MediaFetcher {
     this.privateAddressHosts = new Set(merged.privateAddressHosts.map((host) => host.trim().toLowerCase()));
     // At connect time only the host name is known: a name allowed on any of its ports passes.
     const privateNames = new Set([...this.privateAddressHosts].map((host) => host.replace(/:\d+$/, '')));
-    this.dispatcher = new Agent({
-      connect: { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) },
-    });
+    this.connect = { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) };
+  }
+
+  private dispatcher(): Agent {
+    return (this.agent ??= new (loadUndici().Agent)({ connect: this.connect }));
   }
 
   async fetch(url: string): Promise<MediaFetchResult> {
@@ -248,11 +259,11 @@ export class MediaFetcher {
 
         const refused = await this.checkAddresses(current);
         if (refused) return refused;
-        const response = await fetch(current, {
+        const response = await loadUndici().fetch(current, {
           redirect: 'manual',
           headers,
           signal: controller.signal,
-          dispatcher: this.dispatcher,
+          dispatcher: this.dispatcher(),
         });
 
         if (REDIRECT_STATUSES.has(response.status)) {
