@@ -50,11 +50,15 @@ let updatePorts: number[] = [];
 const CONCURRENCY = 64;
 const TICKETS = 64;
 /**
- * The fake Twilio answers each send after this many ms (0, the default: at once, so the figures are the service's
+ * The fake Twilio answers every API request (each send among them) after this many ms (0, the default: at once, so the figures are the service's
  * capacity); BENCH_PROVIDER_CALLS_IN_FLIGHT is the service's PROVIDER_CALLS_IN_FLIGHT (its default otherwise). A real
  * provider answers in a tenth of a second or more, and a process sends at most its calls in flight per answer time.
  */
 const PROVIDER_LATENCY_MS = Number(process.env.BENCH_PROVIDER_LATENCY_MS ?? 0);
+if (!Number.isInteger(PROVIDER_LATENCY_MS) || PROVIDER_LATENCY_MS < 0)
+  throw new Error(
+    `BENCH_PROVIDER_LATENCY_MS=${process.env.BENCH_PROVIDER_LATENCY_MS}: a whole number of ms, 0 or more`,
+  );
 const PROVIDER_CALLS_IN_FLIGHT = process.env.BENCH_PROVIDER_CALLS_IN_FLIGHT || undefined;
 /** The service's send worker takes this many jobs at once (`send-message.processor.ts`: 64 a batch, 3 batches in flight). */
 const SEND_WORKER_CONCURRENCY = 64 * 3;
@@ -191,6 +195,26 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
 type Addresses = Map<string, { to: string; from: string }>;
 
 /**
+ * Waits until every text of the stage reached the provider (or five minutes passed): counted while the run is under
+ * way, as copying and matching every message would take the cores the service runs on; matched once the count is
+ * reached, and again until each text is there, as a duplicate or an earlier stage's late text also counts.
+ */
+async function waitForAll(fake: FakeTwilio, before: number, marker: RegExp, expected: Addresses): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  const sleep = () => new Promise((r) => setTimeout(r, 50));
+  while (fake.sentCount() < before + expected.size && Date.now() < deadline) await sleep();
+  const arrived = () => {
+    const seen = new Set<string>();
+    for (const message of fake.sentMessages()) {
+      const found = marker.exec(message.body);
+      if (found && expected.has(found[1])) seen.add(found[1]);
+    }
+    return seen.size;
+  };
+  while (arrived() < expected.size && Date.now() < deadline) await sleep();
+}
+
+/**
  * Each of the stage's texts reached the provider once, to its ticket's customer from its account's number: throws when
  * one is missing, counts the duplicates (a text sent twice) and the misaddressed.
  */
@@ -252,9 +276,7 @@ async function run(
       if (res.status !== 201) throw new Error(`update ${i}: ${res.status} ${res.body}`);
     });
     apiDone = Date.now();
-    // Counted, not copied and matched, while the run is under way: the bench shares the service's two cores.
-    const deadline = Date.now() + 300_000;
-    while (fake.sentCount() < before + UPDATES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitForAll(fake, before, pattern, expected);
   });
   const own = process.cpuUsage(ownBefore);
   const { received, duplicates, misaddressed } = delivered('outbound', fake.sentMessages(), pattern, expected);
@@ -381,8 +403,7 @@ async function pipelineRun(
             opts: jobOptions(SmsJob.SendMessage, { jobId: r.id }),
           })),
         );
-      const deadline = Date.now() + 300_000;
-      while (fake.sentCount() < before + UPDATES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitForAll(fake, before, pattern, expected);
     });
     const { received, duplicates, misaddressed } = delivered(
       'outbound pipeline',

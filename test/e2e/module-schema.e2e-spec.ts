@@ -90,8 +90,8 @@ describe("the module's own schema", () => {
           () =>
             holder
               .query<{ pid: number }>(
-                `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1
-                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+                `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = $1
+                   AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
                 [SMS_MIGRATION_LOCK],
               )
               .then((r) => r.rows),

@@ -2,7 +2,6 @@ import { lookup as lookupCallback, LookupAddress, LookupOptions } from 'node:dns
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type * as Undici from 'undici';
-import type { Agent, Response } from 'undici';
 
 let undici: typeof Undici | null = null;
 /** undici loads with the first media fetch, not at start-up: a process that never fetches a photo does not hold it. */
@@ -131,7 +130,7 @@ function isWebUrl(url: URL): boolean {
 }
 
 /** Cancelling frees the connection; a body we will not read must not keep it busy. */
-async function discard(response: Response): Promise<void> {
+async function discard(response: Undici.Response): Promise<void> {
   await response.body?.cancel().catch(() => undefined);
 }
 
@@ -174,7 +173,7 @@ export class MediaFetcher {
   private readonly allowedHosts: ReadonlySet<string>;
   private readonly privateAddressHosts: ReadonlySet<string>;
   private readonly connect: { lookup: ReturnType<typeof checkedLookup> };
-  private agent: Agent | null = null;
+  private agent: Undici.Agent | null = null;
 
   constructor(options: Pick<MediaFetchOptions, 'allowedHosts'> & Partial<MediaFetchOptions>) {
     const merged = { ...MEDIA_FETCH_DEFAULTS, ...options };
@@ -195,7 +194,7 @@ export class MediaFetcher {
     this.connect = { lookup: checkedLookup((hostname) => privateNames.has(hostname.toLowerCase())) };
   }
 
-  private dispatcher(): Agent {
+  private dispatcher(): Undici.Agent {
     return (this.agent ??= new (loadUndici().Agent)({ connect: this.connect }));
   }
 
@@ -247,6 +246,9 @@ export class MediaFetcher {
   }
 
   private async attempt(start: URL): Promise<MediaFetchResult> {
+    // Outside the try below: a client that cannot load is this process's fault, not a download to retry.
+    const { fetch } = loadUndici();
+    const dispatcher = this.dispatcher();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Timeout()), this.options.timeoutMs);
     let current = start;
@@ -259,12 +261,7 @@ export class MediaFetcher {
 
         const refused = await this.checkAddresses(current);
         if (refused) return refused;
-        const response = await loadUndici().fetch(current, {
-          redirect: 'manual',
-          headers,
-          signal: controller.signal,
-          dispatcher: this.dispatcher(),
-        });
+        const response = await fetch(current, { redirect: 'manual', headers, signal: controller.signal, dispatcher });
 
         if (REDIRECT_STATUSES.has(response.status)) {
           await discard(response);
@@ -311,7 +308,7 @@ export class MediaFetcher {
       : fail('address_not_allowed', `the media link leads to ${url.host} (${refused}), a private or local address`);
   }
 
-  private redirectTarget(response: Response, current: URL, redirects: number): URL | MediaFetchFailure {
+  private redirectTarget(response: Undici.Response, current: URL, redirects: number): URL | MediaFetchFailure {
     if (redirects >= this.options.maxRedirects) {
       return fail('too_many_redirects', `${current.host} redirected more than ${this.options.maxRedirects} times`);
     }
@@ -334,7 +331,7 @@ export class MediaFetcher {
     return next;
   }
 
-  private async readBody(response: Response, url: URL, controller: AbortController): Promise<MediaFetchResult> {
+  private async readBody(response: Undici.Response, url: URL, controller: AbortController): Promise<MediaFetchResult> {
     const { maxBytes } = this.options;
     const declaredLength = Number(response.headers.get('content-length') ?? Number.NaN);
     if (Number.isFinite(declaredLength) && declaredLength > maxBytes) {
