@@ -9,6 +9,7 @@ function loadUndici(): typeof Undici {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (undici ??= require('undici') as typeof Undici);
 }
+
 export interface MediaFetchOptions {
   /** host[:port] the URL must be on, compared exactly with the parsed URL's host, e.g. 'api.provider.example'. */
   allowedHosts: string[];
