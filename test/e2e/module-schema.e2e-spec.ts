@@ -28,11 +28,20 @@ const tablesOf = (client: Client) =>
     )
     .then((r) => r.rows.map((row) => row.table_name));
 
+/** An empty database of its own for one test, dropped after it whatever happens. */
+async function withNewDatabase(name: string, work: (url: string) => Promise<void>): Promise<void> {
+  const url = `${PG_URL}/ticket_sms_test_module_${name}_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(url);
+  try {
+    await work(url);
+  } finally {
+    await dropDatabase(url);
+  }
+}
+
 describe("the module's own schema", () => {
   it('an empty database migrated with the module alone holds only its tables, under its own migrations table', async () => {
-    const url = `${PG_URL}/ticket_sms_test_module_only_${randomBytes(4).toString('hex')}`;
-    await ensureDatabase(url);
-    try {
+    await withNewDatabase('only', async (url) => {
       const ran = await runSmsMigrations({ type: 'postgres', url });
       expect(ran).toEqual([
         'SmsSchema1796000000000',
@@ -57,28 +66,20 @@ describe("the module's own schema", () => {
         ticket_id: 'text',
         id: 'uuid',
       });
-    } finally {
-      await dropDatabase(url);
-    }
+    });
   });
 
   it('migrates through a host connection whose pool keeps a single connection', async () => {
-    const url = `${PG_URL}/ticket_sms_test_module_one_${randomBytes(4).toString('hex')}`;
-    await ensureDatabase(url);
-    try {
+    await withNewDatabase('one', async (url) => {
       const ran = await runSmsMigrations({ type: 'postgres', url, extra: { max: 1 } });
       expect(ran).toEqual(SMS_MIGRATIONS.map((migration) => migration.name));
       const tables = await withClient(url, tablesOf);
       expect(tables).toContain('sms_messages');
-    } finally {
-      await dropDatabase(url);
-    }
+    });
   });
 
   it('a run whose connection is cut fails with the reason, and the next run migrates', async () => {
-    const url = `${PG_URL}/ticket_sms_test_module_cut_${randomBytes(4).toString('hex')}`;
-    await ensureDatabase(url);
-    try {
+    await withNewDatabase('cut', async (url) => {
       await withClient(url, async (holder) => {
         // Another process is migrating: the run waits for the lock, and its connection is cut while it waits.
         await holder.query('SELECT pg_advisory_lock($1)', [SMS_MIGRATION_LOCK]);
@@ -91,7 +92,7 @@ describe("the module's own schema", () => {
             holder
               .query<{ pid: number }>(
                 `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 0 AND objid = $1
-                   AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+                 AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
                 [SMS_MIGRATION_LOCK],
               )
               .then((r) => r.rows),
@@ -103,9 +104,7 @@ describe("the module's own schema", () => {
         await holder.query('SELECT pg_advisory_unlock($1)', [SMS_MIGRATION_LOCK]);
       });
       expect(await runSmsMigrations({ type: 'postgres', url })).toEqual(SMS_MIGRATIONS.map((m) => m.name));
-    } finally {
-      await dropDatabase(url);
-    }
+    });
   });
 
   describe('a database from before the module had its own schema', () => {
