@@ -194,6 +194,14 @@ async function desks(svc: ServiceProcess, fake: FakeTwilio, accounts: number, fi
 /** Where each text of a stage must go: its marker (the tag and its index), the customer's phone and the desk's number. */
 type Addresses = Map<string, { to: string; from: string }>;
 
+/** The messages whose body carries a stage's marker, with it. */
+function tagged(sent: SentMessage[], marker: RegExp): { message: SentMessage; marker: string }[] {
+  return sent.flatMap((message) => {
+    const found = marker.exec(message.body);
+    return found ? [{ message, marker: found[1] }] : [];
+  });
+}
+
 /**
  * Waits until every text of the stage reached the provider (or five minutes passed): counted while the run is under
  * way, as copying and matching every message would take the cores the service runs on; matched once the count is
@@ -203,14 +211,12 @@ async function waitForAll(fake: FakeTwilio, before: number, marker: RegExp, expe
   const deadline = Date.now() + 300_000;
   const sleep = () => new Promise((r) => setTimeout(r, 50));
   while (fake.sentCount() < before + expected.size && Date.now() < deadline) await sleep();
-  const arrived = () => {
-    const seen = new Set<string>();
-    for (const message of fake.sentMessages()) {
-      const found = marker.exec(message.body);
-      if (found && expected.has(found[1])) seen.add(found[1]);
-    }
-    return seen.size;
-  };
+  const arrived = () =>
+    new Set(
+      tagged(fake.sentMessages(), marker)
+        .map((r) => r.marker)
+        .filter((m) => expected.has(m)),
+    ).size;
   while (arrived() < expected.size && Date.now() < deadline) await sleep();
 }
 
@@ -224,10 +230,7 @@ function delivered(
   marker: RegExp,
   expected: Addresses,
 ): { received: { message: SentMessage; marker: string }[]; duplicates: number; misaddressed: number } {
-  const received = sent.flatMap((message) => {
-    const found = marker.exec(message.body);
-    return found ? [{ message, marker: found[1] }] : [];
-  });
+  const received = tagged(sent, marker);
   const seen = new Set(received.map((r) => r.marker));
   const missing = [...expected.keys()].filter((m) => !seen.has(m));
   if (missing.length > 0)
